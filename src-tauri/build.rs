@@ -1,0 +1,5 @@
+//! Generates the Tauri context (config, capabilities, embedded `ui/dist`) at compile time.
+
+fn main() {
+    tauri_build::build();
+}

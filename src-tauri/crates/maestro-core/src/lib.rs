@@ -1,0 +1,20 @@
+//! Canonical HR model for Integration Maestro.
+//!
+//! This crate holds the types every other crate agrees on: exact [`money`], typed [`ids`],
+//! an injectable [`clock`], [`sensitive`] values that never reach logs, the shared error
+//! classification in [`error`], and the canonical entities in [`model`].
+//!
+//! It performs no I/O and has no async code.
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod money;
+pub mod sensitive;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ErrorKind;
+pub use ids::{CompanyId, ConnectionId, RecordId};
+pub use money::{Currency, Money, MoneyError, RoundingMode};
+pub use sensitive::Sensitive;

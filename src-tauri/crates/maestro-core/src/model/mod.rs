@@ -1,0 +1,356 @@
+//! The canonical HR model: one shape per entity, whatever the provider.
+//!
+//! Modelled on Merge's HRIS common models and Finch's pay statements. Every entity carries:
+//! - `provenance`: which connection and remote record it came from ([`Provenance`]);
+//! - `company_id`: the company it belongs to (companies are never mixed in a query);
+//! - `raw`: the provider payload, kept for field mapping and custom fields.
+//!
+//! **References** between records are plain remote id strings in fields named `*_remote_id`
+//! (e.g. `Employee::manager_remote_id`). A reference is interpreted within the same connection
+//! as the record holding it (`provenance.connection_id`); the sync layer resolves it to a local
+//! [`RecordId`](crate::ids::RecordId).
+//!
+//! Serde: snake_case fields and enum values, dates `YYYY-MM-DD`, instants RFC 3339 UTC, money as
+//! `{"amount":"12.34","currency":"USD"}`, quantities (hours, days) as exact decimal strings.
+//! Sensitive values are wrapped in [`Sensitive`](crate::sensitive::Sensitive) and are always
+//! `Option`, because they are synced only when the owner opts in.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CompanyId, ConnectionId};
+
+mod benefits;
+mod employment;
+mod other;
+mod payroll;
+mod person;
+mod time;
+
+pub use benefits::{
+    BenefitEnrollment, BenefitKind, BenefitPlan, Dependent, EnrollmentStatus, Relationship,
+};
+pub use employment::{
+    Compensation, Department, Employment, EmploymentType, FlsaStatus, Location, LocationType,
+    PayFrequency, PayPeriod,
+};
+pub use other::{
+    BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, BankAccount, BankAccountType,
+    SignatureDocument, SignatureRequest, SignatureRequestStatus, Signer, SignerStatus,
+};
+pub use payroll::{
+    Contribution, Deduction, Earning, EarningKind, PayStatement, PaymentMethod, PayrollRun,
+    PayrollRunStatus, PayrollRunType, PayrollTotals, Tax, TaxKind,
+};
+pub use person::{
+    Company, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind, PhoneNumber,
+};
+pub use time::{
+    TimeEntry, TimeOffBalance, TimeOffKind, TimeOffPolicy, TimeOffRequest, TimeOffStatus, TimeUnit,
+    TimesheetEntry,
+};
+
+/// Every canonical entity type, with a stable snake_case name used in storage and APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// [`Company`].
+    Company,
+    /// [`Employee`].
+    Employee,
+    /// [`Employment`].
+    Employment,
+    /// [`Compensation`].
+    Compensation,
+    /// [`Department`].
+    Department,
+    /// [`Location`].
+    Location,
+    /// [`TimeOffPolicy`].
+    TimeOffPolicy,
+    /// [`TimeOffRequest`].
+    TimeOffRequest,
+    /// [`TimeOffBalance`].
+    TimeOffBalance,
+    /// [`TimeEntry`].
+    TimeEntry,
+    /// [`TimesheetEntry`].
+    TimesheetEntry,
+    /// [`PayrollRun`].
+    PayrollRun,
+    /// [`PayStatement`].
+    PayStatement,
+    /// [`BenefitPlan`].
+    BenefitPlan,
+    /// [`BenefitEnrollment`].
+    BenefitEnrollment,
+    /// [`BankAccount`].
+    BankAccount,
+    /// [`Dependent`].
+    Dependent,
+    /// [`BackgroundCheck`].
+    BackgroundCheck,
+    /// [`SignatureRequest`].
+    SignatureRequest,
+    /// [`Contractor`].
+    Contractor,
+}
+
+/// An entity kind name that is not one of [`EntityKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown entity kind {0:?}")]
+pub struct UnknownEntityKind(pub String);
+
+impl EntityKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [EntityKind] = &[
+        EntityKind::Company,
+        EntityKind::Employee,
+        EntityKind::Employment,
+        EntityKind::Compensation,
+        EntityKind::Department,
+        EntityKind::Location,
+        EntityKind::TimeOffPolicy,
+        EntityKind::TimeOffRequest,
+        EntityKind::TimeOffBalance,
+        EntityKind::TimeEntry,
+        EntityKind::TimesheetEntry,
+        EntityKind::PayrollRun,
+        EntityKind::PayStatement,
+        EntityKind::BenefitPlan,
+        EntityKind::BenefitEnrollment,
+        EntityKind::BankAccount,
+        EntityKind::Dependent,
+        EntityKind::BackgroundCheck,
+        EntityKind::SignatureRequest,
+        EntityKind::Contractor,
+    ];
+
+    /// Stable snake_case name, identical to the serde form (`"pay_statement"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Company => "company",
+            EntityKind::Employee => "employee",
+            EntityKind::Employment => "employment",
+            EntityKind::Compensation => "compensation",
+            EntityKind::Department => "department",
+            EntityKind::Location => "location",
+            EntityKind::TimeOffPolicy => "time_off_policy",
+            EntityKind::TimeOffRequest => "time_off_request",
+            EntityKind::TimeOffBalance => "time_off_balance",
+            EntityKind::TimeEntry => "time_entry",
+            EntityKind::TimesheetEntry => "timesheet_entry",
+            EntityKind::PayrollRun => "payroll_run",
+            EntityKind::PayStatement => "pay_statement",
+            EntityKind::BenefitPlan => "benefit_plan",
+            EntityKind::BenefitEnrollment => "benefit_enrollment",
+            EntityKind::BankAccount => "bank_account",
+            EntityKind::Dependent => "dependent",
+            EntityKind::BackgroundCheck => "background_check",
+            EntityKind::SignatureRequest => "signature_request",
+            EntityKind::Contractor => "contractor",
+        }
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EntityKind {
+    type Err = UnknownEntityKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EntityKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownEntityKind(s.to_owned()))
+    }
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The connection that read it.
+    pub connection_id: ConnectionId,
+    /// Connector id, e.g. `"gusto"`, `"bamboohr"`.
+    pub provider: String,
+    /// The provider's id for this record.
+    pub remote_id: String,
+    /// When the provider says it last changed, if it says.
+    pub remote_modified_at: Option<DateTime<Utc>>,
+}
+
+impl Provenance {
+    /// Provenance without a remote modification time.
+    pub fn new(
+        connection_id: ConnectionId,
+        provider: impl Into<String>,
+        remote_id: impl Into<String>,
+    ) -> Self {
+        Provenance {
+            connection_id,
+            provider: provider.into(),
+            remote_id: remote_id.into(),
+            remote_modified_at: None,
+        }
+    }
+}
+
+/// A postal address; every part optional because providers fill them unevenly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Address {
+    /// First street line.
+    pub street_1: Option<String>,
+    /// Second street line (suite, unit).
+    pub street_2: Option<String>,
+    /// City or locality.
+    pub city: Option<String>,
+    /// State, province or region (e.g. `"CA"`).
+    pub state: Option<String>,
+    /// Postal or ZIP code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (e.g. `"US"`).
+    pub country: Option<String>,
+}
+
+/// Implemented by every canonical entity struct.
+pub trait CanonicalEntity: Serialize + DeserializeOwned + Clone + fmt::Debug {
+    /// The entity's kind.
+    const KIND: EntityKind;
+
+    /// Where the record came from.
+    fn provenance(&self) -> &Provenance;
+
+    /// The provider payload it was mapped from.
+    fn raw(&self) -> &serde_json::Value;
+
+    /// The company it belongs to.
+    fn company_id(&self) -> CompanyId;
+
+    /// Shortcut for `provenance().remote_id`.
+    fn remote_id(&self) -> &str {
+        &self.provenance().remote_id
+    }
+}
+
+macro_rules! canonical {
+    ($($ty:ident),* $(,)?) => {
+        $(
+            impl CanonicalEntity for $ty {
+                const KIND: EntityKind = EntityKind::$ty;
+
+                fn provenance(&self) -> &Provenance {
+                    &self.provenance
+                }
+
+                fn raw(&self) -> &serde_json::Value {
+                    &self.raw
+                }
+
+                fn company_id(&self) -> CompanyId {
+                    self.company_id
+                }
+            }
+        )*
+
+        /// Any canonical entity, tagged with its kind: `{"kind":"employee","data":{…}}`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+        #[allow(clippy::large_enum_variant)]
+        pub enum CanonicalRecord {
+            $(
+                #[doc = concat!("A [`", stringify!($ty), "`].")]
+                $ty($ty),
+            )*
+        }
+
+        impl CanonicalRecord {
+            /// The record's kind.
+            pub fn kind(&self) -> EntityKind {
+                match self {
+                    $(CanonicalRecord::$ty(_) => EntityKind::$ty,)*
+                }
+            }
+
+            /// Where the record came from.
+            pub fn provenance(&self) -> &Provenance {
+                match self {
+                    $(CanonicalRecord::$ty(e) => &e.provenance,)*
+                }
+            }
+
+            /// The provider payload.
+            pub fn raw(&self) -> &serde_json::Value {
+                match self {
+                    $(CanonicalRecord::$ty(e) => &e.raw,)*
+                }
+            }
+
+            /// The company it belongs to.
+            pub fn company_id(&self) -> CompanyId {
+                match self {
+                    $(CanonicalRecord::$ty(e) => e.company_id,)*
+                }
+            }
+
+            /// Decodes a record of a known kind from its JSON form (as stored).
+            pub fn from_json(
+                kind: EntityKind,
+                value: serde_json::Value,
+            ) -> Result<CanonicalRecord, serde_json::Error> {
+                Ok(match kind {
+                    $(EntityKind::$ty => CanonicalRecord::$ty(serde_json::from_value(value)?),)*
+                })
+            }
+
+            /// Encodes the entity itself (without the kind tag) as JSON.
+            pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+                match self {
+                    $(CanonicalRecord::$ty(e) => serde_json::to_value(e),)*
+                }
+            }
+        }
+
+        $(
+            impl From<$ty> for CanonicalRecord {
+                fn from(entity: $ty) -> Self {
+                    CanonicalRecord::$ty(entity)
+                }
+            }
+        )*
+    };
+}
+
+canonical!(
+    Company,
+    Employee,
+    Employment,
+    Compensation,
+    Department,
+    Location,
+    TimeOffPolicy,
+    TimeOffRequest,
+    TimeOffBalance,
+    TimeEntry,
+    TimesheetEntry,
+    PayrollRun,
+    PayStatement,
+    BenefitPlan,
+    BenefitEnrollment,
+    BankAccount,
+    Dependent,
+    BackgroundCheck,
+    SignatureRequest,
+    Contractor,
+);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,28 @@
+//! The encrypted local store of Integration Maestro.
+//!
+//! One SQLite file, encrypted as a whole with SQLCipher and opened through sqlx. Its key is a
+//! random 256-bit key in the OS keychain, or is stretched from the owner's passphrase with
+//! Argon2id; a wrong key is a clear [`StoreError::WrongKey`] and changes nothing. Repositories
+//! are modules of free functions taking a connection, so callers compose several of them in one
+//! [`WriteTx`]; everything is scoped by company.
+
+pub mod audit;
+pub mod backup;
+pub mod checkpoints;
+pub mod companies;
+pub mod connections;
+pub mod digest;
+mod error;
+pub mod key;
+pub mod layout;
+pub mod records;
+pub mod settings;
+mod store;
+pub mod time;
+
+pub use error::{Result, StoreError};
+pub use key::{DbKey, KdfParams, MemorySecretStore, OsKeychain, Passphrase, SecretStore};
+pub use layout::{KeyMeta, Layout};
+#[doc(hidden)]
+pub use store::testing;
+pub use store::{NewKey, Store, Unlock, WriteTx};

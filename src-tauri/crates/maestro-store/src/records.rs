@@ -1,0 +1,480 @@
+//! Canonical records with full version history. Each (connection, kind, remote id) is one record;
+//! every change to its content is a new version, and the versions' validity ranges allow
+//! point-in-time reads ("what did we know at 9:00 on payroll day").
+
+use chrono::{DateTime, Utc};
+use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::model::{CanonicalEntity, EntityKind, Provenance};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use crate::digest::{canonical_json, sha256_hex};
+use crate::error::{Result, StoreError};
+use crate::store::parse_col;
+use crate::time::{fmt_ts, parse_ts};
+
+/// One record to store, as canonical JSON plus the provider's payload.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordWrite<'a> {
+    /// Owning company.
+    pub company_id: CompanyId,
+    /// Entity kind.
+    pub kind: EntityKind,
+    /// Where it came from.
+    pub provenance: &'a Provenance,
+    /// The canonical record, serialised.
+    pub data: &'a Value,
+    /// The provider's payload as received.
+    pub raw: &'a Value,
+    /// The sync run that read it, if any.
+    pub sync_run_id: Option<&'a str>,
+}
+
+/// What storing a record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// First time seen.
+    Created,
+    /// Content differed: a new version was written.
+    Updated,
+    /// Same content as the current version: nothing written.
+    Unchanged,
+    /// Marked deleted (a new, tombstone version).
+    Deleted,
+}
+
+/// The result of a write: which record, which version, what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PutOutcome {
+    /// Local record id.
+    pub record_id: RecordId,
+    /// The record's current version after the write.
+    pub version: i64,
+    /// What happened.
+    pub change: Change,
+}
+
+/// A stored version of a record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRecord {
+    /// Local record id.
+    pub record_id: RecordId,
+    /// Owning company.
+    pub company_id: CompanyId,
+    /// Entity kind.
+    pub kind: EntityKind,
+    /// Connection it came from.
+    pub connection_id: ConnectionId,
+    /// Connector id.
+    pub provider: String,
+    /// Id at the provider.
+    pub remote_id: String,
+    /// Version number, from 1.
+    pub version: i64,
+    /// True for a deletion tombstone.
+    pub deleted: bool,
+    /// The provider's last-modified time, when it gives one.
+    pub remote_modified_at: Option<DateTime<Utc>>,
+    /// When this version became current locally.
+    pub valid_from: DateTime<Utc>,
+    /// When it was superseded (None = still current).
+    pub valid_to: Option<DateTime<Utc>>,
+    /// Canonical record.
+    pub data: Value,
+    /// Provider payload.
+    pub raw: Value,
+}
+
+impl StoredRecord {
+    /// Decodes the canonical JSON into its typed entity.
+    pub fn entity<E: CanonicalEntity>(&self) -> Result<E> {
+        if self.kind != E::KIND {
+            return Err(StoreError::Invalid(format!(
+                "record {} is a {}, not a {}",
+                self.record_id,
+                self.kind,
+                E::KIND
+            )));
+        }
+        serde_json::from_value(self.data.clone()).map_err(|e| {
+            StoreError::Corrupt(format!("record {} does not decode: {e}", self.record_id))
+        })
+    }
+}
+
+fn content_hash(data: &Value, raw: &Value, deleted: bool) -> String {
+    sha256_hex(&[
+        &canonical_json(data),
+        &canonical_json(raw),
+        if deleted { "deleted" } else { "live" },
+    ])
+}
+
+struct Current {
+    record_id: String,
+    version: i64,
+    hash: String,
+    deleted: bool,
+}
+
+async fn find_current(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+    remote_id: &str,
+) -> Result<Option<Current>> {
+    let row = sqlx::query(
+        "SELECT record_id, current_version, content_hash, deleted FROM records
+         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND remote_id = ?4",
+    )
+    .bind(company_id.to_string())
+    .bind(connection_id.to_string())
+    .bind(kind.as_str())
+    .bind(remote_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(Current {
+            record_id: r.try_get("record_id")?,
+            version: r.try_get("current_version")?,
+            hash: r.try_get("content_hash")?,
+            deleted: r.try_get::<i64, _>("deleted")? != 0,
+        })
+    })
+    .transpose()
+}
+
+/// Stores a record: creates it, adds a version if its content changed, or does nothing.
+pub async fn put(
+    conn: &mut SqliteConnection,
+    write: &RecordWrite<'_>,
+    at: DateTime<Utc>,
+) -> Result<PutOutcome> {
+    let p = write.provenance;
+    let hash = content_hash(write.data, write.raw, false);
+    let current = find_current(
+        conn,
+        write.company_id,
+        p.connection_id,
+        write.kind,
+        &p.remote_id,
+    )
+    .await?;
+    match current {
+        None => {
+            let record_id = RecordId::new();
+            sqlx::query(
+                "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
+                     current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, 0, ?8, ?9, ?9)",
+            )
+            .bind(record_id.to_string())
+            .bind(write.company_id.to_string())
+            .bind(write.kind.as_str())
+            .bind(p.connection_id.to_string())
+            .bind(&p.provider)
+            .bind(&p.remote_id)
+            .bind(&hash)
+            .bind(p.remote_modified_at.map(fmt_ts))
+            .bind(fmt_ts(at))
+            .execute(&mut *conn)
+            .await?;
+            insert_version(conn, &record_id.to_string(), 1, write, false, &hash, at).await?;
+            Ok(PutOutcome {
+                record_id,
+                version: 1,
+                change: Change::Created,
+            })
+        }
+        Some(cur) if cur.hash == hash && !cur.deleted => Ok(PutOutcome {
+            record_id: parse_col(&cur.record_id, "records.record_id")?,
+            version: cur.version,
+            change: Change::Unchanged,
+        }),
+        Some(cur) => {
+            let version = cur.version + 1;
+            supersede(conn, &cur, version, &hash, false, p.remote_modified_at, at).await?;
+            insert_version(conn, &cur.record_id, version, write, false, &hash, at).await?;
+            Ok(PutOutcome {
+                record_id: parse_col(&cur.record_id, "records.record_id")?,
+                version,
+                change: Change::Updated,
+            })
+        }
+    }
+}
+
+/// Stores a typed canonical entity (see [`put`]).
+pub async fn put_entity<E: CanonicalEntity>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    entity: &E,
+    sync_run_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<PutOutcome> {
+    let data = serde_json::to_value(entity)
+        .map_err(|e| StoreError::Invalid(format!("cannot encode a {}: {e}", E::KIND)))?;
+    put(
+        conn,
+        &RecordWrite {
+            company_id,
+            kind: E::KIND,
+            provenance: entity.provenance(),
+            data: &data,
+            raw: entity.raw(),
+            sync_run_id,
+        },
+        at,
+    )
+    .await
+}
+
+/// Marks a record deleted at the provider with a tombstone version. `Ok(None)` when the record
+/// was never stored; an already-deleted record is left as it is.
+pub async fn mark_deleted(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    provenance: &Provenance,
+    kind: EntityKind,
+    sync_run_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Option<PutOutcome>> {
+    let Some(cur) = find_current(
+        conn,
+        company_id,
+        provenance.connection_id,
+        kind,
+        &provenance.remote_id,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let record_id = parse_col(&cur.record_id, "records.record_id")?;
+    if cur.deleted {
+        return Ok(Some(PutOutcome {
+            record_id,
+            version: cur.version,
+            change: Change::Unchanged,
+        }));
+    }
+    let last =
+        sqlx::query("SELECT data, raw FROM record_versions WHERE record_id = ?1 AND version = ?2")
+            .bind(&cur.record_id)
+            .bind(cur.version)
+            .fetch_one(&mut *conn)
+            .await?;
+    let data: Value = decode_json(&last, "data")?;
+    let raw: Value = decode_json(&last, "raw")?;
+    let hash = content_hash(&data, &raw, true);
+    let version = cur.version + 1;
+    supersede(
+        conn,
+        &cur,
+        version,
+        &hash,
+        true,
+        provenance.remote_modified_at,
+        at,
+    )
+    .await?;
+    let write = RecordWrite {
+        company_id,
+        kind,
+        provenance,
+        data: &data,
+        raw: &raw,
+        sync_run_id,
+    };
+    insert_version(conn, &cur.record_id, version, &write, true, &hash, at).await?;
+    Ok(Some(PutOutcome {
+        record_id,
+        version,
+        change: Change::Deleted,
+    }))
+}
+
+async fn supersede(
+    conn: &mut SqliteConnection,
+    cur: &Current,
+    version: i64,
+    hash: &str,
+    deleted: bool,
+    remote_modified_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE record_versions SET valid_to = ?1 WHERE record_id = ?2 AND version = ?3")
+        .bind(fmt_ts(at))
+        .bind(&cur.record_id)
+        .bind(cur.version)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE records SET current_version = ?1, content_hash = ?2, deleted = ?3,
+             remote_modified_at = COALESCE(?4, remote_modified_at), updated_at = ?5
+         WHERE record_id = ?6",
+    )
+    .bind(version)
+    .bind(hash)
+    .bind(i64::from(deleted))
+    .bind(remote_modified_at.map(fmt_ts))
+    .bind(fmt_ts(at))
+    .bind(&cur.record_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_version(
+    conn: &mut SqliteConnection,
+    record_id: &str,
+    version: i64,
+    write: &RecordWrite<'_>,
+    deleted: bool,
+    hash: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
+             deleted, remote_modified_at, sync_run_id, content_hash, data, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .bind(record_id)
+    .bind(version)
+    .bind(write.company_id.to_string())
+    .bind(write.kind.as_str())
+    .bind(fmt_ts(at))
+    .bind(i64::from(deleted))
+    .bind(write.provenance.remote_modified_at.map(fmt_ts))
+    .bind(write.sync_run_id)
+    .bind(hash)
+    .bind(write.data.to_string())
+    .bind(write.raw.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connection_id, r.provider,
+        r.remote_id, v.version, v.deleted, v.remote_modified_at, v.valid_from, v.valid_to, v.data, v.raw
+     FROM record_versions v JOIN records r ON r.record_id = v.record_id";
+
+fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))
+}
+
+fn decode_row(row: &SqliteRow) -> Result<StoredRecord> {
+    let opt_ts = |col: &str| -> Result<Option<DateTime<Utc>>> {
+        row.try_get::<Option<String>, _>(col)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()
+    };
+    Ok(StoredRecord {
+        record_id: parse_col(&row.try_get::<String, _>("record_id")?, "record_id")?,
+        company_id: parse_col(&row.try_get::<String, _>("company_id")?, "company_id")?,
+        kind: parse_col(&row.try_get::<String, _>("kind")?, "kind")?,
+        connection_id: parse_col(&row.try_get::<String, _>("connection_id")?, "connection_id")?,
+        provider: row.try_get("provider")?,
+        remote_id: row.try_get("remote_id")?,
+        version: row.try_get("version")?,
+        deleted: row.try_get::<i64, _>("deleted")? != 0,
+        remote_modified_at: opt_ts("remote_modified_at")?,
+        valid_from: parse_ts(&row.try_get::<String, _>("valid_from")?)?,
+        valid_to: opt_ts("valid_to")?,
+        data: decode_json(row, "data")?,
+        raw: decode_json(row, "raw")?,
+    })
+}
+
+/// One page of the current (not deleted) records of a company, ordered by record id; pass the
+/// last id of a page as `after` for the next one.
+pub async fn current_page(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: Option<EntityKind>,
+    after: Option<RecordId>,
+    limit: u32,
+) -> Result<Vec<StoredRecord>> {
+    let sql = format!(
+        "{SELECT_VERSION}
+         WHERE r.company_id = ?1 AND r.deleted = 0 AND v.version = r.current_version
+           AND (?2 IS NULL OR r.kind = ?2) AND (?3 IS NULL OR r.record_id > ?3)
+         ORDER BY r.record_id LIMIT ?4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(company_id.to_string())
+        .bind(kind.map(|k| k.as_str()))
+        .bind(after.map(|a| a.to_string()))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(decode_row).collect()
+}
+
+/// The records of a company as they were at `at`: for each record, the version current then
+/// (records deleted by then are left out).
+pub async fn as_of(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: Option<EntityKind>,
+    at: DateTime<Utc>,
+) -> Result<Vec<StoredRecord>> {
+    let sql = format!(
+        "{SELECT_VERSION}
+         WHERE v.company_id = ?1 AND (?2 IS NULL OR v.kind = ?2)
+           AND v.valid_from <= ?3 AND (v.valid_to IS NULL OR v.valid_to > ?3) AND v.deleted = 0
+         ORDER BY v.record_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(company_id.to_string())
+        .bind(kind.map(|k| k.as_str()))
+        .bind(fmt_ts(at))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(decode_row).collect()
+}
+
+/// Every version of one record of `company_id`, oldest first.
+pub async fn history(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    record_id: RecordId,
+) -> Result<Vec<StoredRecord>> {
+    let sql =
+        format!("{SELECT_VERSION} WHERE v.company_id = ?1 AND v.record_id = ?2 ORDER BY v.version");
+    let rows = sqlx::query(&sql)
+        .bind(company_id.to_string())
+        .bind(record_id.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(decode_row).collect()
+}
+
+/// Number of current (not deleted) records per kind for a company.
+pub async fn counts(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+) -> Result<Vec<(EntityKind, i64)>> {
+    let rows = sqlx::query(
+        "SELECT kind, count(*) AS n FROM records WHERE company_id = ?1 AND deleted = 0
+         GROUP BY kind ORDER BY kind",
+    )
+    .bind(company_id.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                parse_col(&r.try_get::<String, _>("kind")?, "records.kind")?,
+                r.try_get("n")?,
+            ))
+        })
+        .collect()
+}

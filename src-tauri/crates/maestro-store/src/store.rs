@@ -1,0 +1,538 @@
+//! Opening, creating and re-keying the encrypted database.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, Row};
+use tokio::sync::Mutex;
+
+use crate::error::{Result, StoreError, is_not_a_database};
+use crate::key::{DbKey, KdfParams, Passphrase, SecretStore};
+use crate::layout::{KeyMeta, Layout, StoreMeta};
+
+/// Embedded migrations, applied at every open.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// What the owner has for unlocking: a keychain, a passphrase, or both.
+#[derive(Clone, Default)]
+pub struct Unlock {
+    /// The keychain holding random database keys.
+    pub keychain: Option<Arc<dyn SecretStore>>,
+    /// The owner's passphrase.
+    pub passphrase: Option<Passphrase>,
+}
+
+impl Unlock {
+    /// Unlock with a keychain.
+    pub fn keychain(store: Arc<dyn SecretStore>) -> Self {
+        Self {
+            keychain: Some(store),
+            passphrase: None,
+        }
+    }
+
+    /// Unlock with a passphrase.
+    pub fn passphrase(passphrase: Passphrase) -> Self {
+        Self {
+            keychain: None,
+            passphrase: Some(passphrase),
+        }
+    }
+}
+
+/// How a new store protects its key.
+pub enum NewKey {
+    /// A random key kept in this keychain.
+    Keychain(Arc<dyn SecretStore>),
+    /// A key stretched from this passphrase.
+    Passphrase(Passphrase),
+}
+
+/// The open, unlocked, migrated store.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    layout: Layout,
+    meta: StoreMeta,
+    /// One writer at a time inside this process; SQLite's lock (with a busy timeout) orders
+    /// writers across processes.
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.layout.dir())
+            .field("key_source", &self.meta.key.source_name())
+            .finish()
+    }
+}
+
+/// A write transaction started with `BEGIN IMMEDIATE`, holding this process's write lock.
+/// Dropped without [`WriteTx::commit`] it rolls back.
+pub struct WriteTx<'s> {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _guard: tokio::sync::MutexGuard<'s, ()>,
+}
+
+impl WriteTx<'_> {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Commits everything written in this transaction at once.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await.map_err(StoreError::from)
+    }
+}
+
+impl Store {
+    /// Creates a new encrypted store in `dir` (created if needed, must not already hold one).
+    pub async fn create(dir: &Path, new_key: NewKey) -> Result<Store> {
+        let layout = Layout::new(dir);
+        if layout.exists() || layout.db_path().exists() {
+            return Err(StoreError::AlreadyInitialised(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        restrict_permissions(dir);
+        let store_id = uuid::Uuid::new_v4();
+        let (key_meta, key) = make_key(store_id, &new_key)?;
+        let meta = StoreMeta {
+            format: 1,
+            store_id,
+            key: key_meta,
+            pending_key: None,
+        };
+        let pool = connect(&layout.db_path(), &key, true).await?;
+        MIGRATOR.run(&pool).await?;
+        layout.write_meta(&meta)?;
+        tracing::info!(dir = %dir.display(), key_source = meta.key.source_name(), "created encrypted store");
+        Ok(Store {
+            pool,
+            layout,
+            meta,
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// How the store in `dir` is unlocked, without unlocking it.
+    pub fn key_meta(dir: &Path) -> Result<KeyMeta> {
+        Ok(Layout::new(dir).read_meta()?.key)
+    }
+
+    /// Opens the store in `dir`, applying pending migrations. A wrong key fails with
+    /// [`StoreError::WrongKey`] and changes nothing on disk.
+    pub async fn open(dir: &Path, unlock: &Unlock) -> Result<Store> {
+        let layout = Layout::new(dir);
+        let mut meta = layout.read_meta()?;
+        if !layout.db_path().exists() {
+            return Err(StoreError::NotInitialised(dir.to_path_buf()));
+        }
+        // A staging file is a re-key or restore that never reached its rename: the database
+        // itself is still the old, complete one.
+        let staging = layout.staging_db_path();
+        if staging.exists() {
+            std::fs::remove_file(&staging).map_err(|e| StoreError::io(&staging, e))?;
+        }
+        let opened = match resolve_key(&meta.key, unlock) {
+            Ok(key) => connect(&layout.db_path(), &key, false).await,
+            Err(e) => Err(e),
+        };
+        let pool = match opened {
+            Ok(pool) => pool,
+            Err(StoreError::WrongKey { .. } | StoreError::KeyMissing)
+                if meta.pending_key.is_some() =>
+            {
+                // A rotation was interrupted after the new database replaced the old one.
+                let pending = meta.pending_key.clone().ok_or(StoreError::KeyMissing)?;
+                let pending_key = resolve_key(&pending, unlock)?;
+                let pool = connect(&layout.db_path(), &pending_key, false).await?;
+                finish_rotation(&layout, &mut meta, unlock, &pending_key)?;
+                pool
+            }
+            Err(e) => return Err(e),
+        };
+        if meta.pending_key.is_some() {
+            // The old key still opens the database: the rotation never happened. Forget it.
+            discard_pending(&layout, &mut meta, unlock)?;
+        }
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            layout,
+            meta,
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The connection pool, for reads.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The data folder's paths.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// How this store's key is obtained.
+    pub fn key_meta_current(&self) -> &KeyMeta {
+        &self.meta.key
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`): readers go on, other writers wait.
+    pub async fn write(&self) -> Result<WriteTx<'_>> {
+        let guard = self.write_lock.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// The SQLCipher version linked into this build.
+    pub async fn cipher_version(&self) -> Result<String> {
+        let row = sqlx::query("PRAGMA cipher_version")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.and_then(|r| r.try_get::<String, _>(0).ok())
+            .ok_or(StoreError::EncryptionUnavailable)
+    }
+
+    /// Runs SQLite's and SQLCipher's integrity checks; returns the problems found (empty = sound).
+    pub async fn integrity_problems(&self) -> Result<Vec<String>> {
+        integrity_problems(&mut *self.pool.acquire().await?).await
+    }
+
+    /// Flushes the write-ahead log into the database file and closes every connection.
+    pub async fn close(self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "could not flush the write-ahead log at close");
+        }
+        self.pool.close().await;
+    }
+
+    async fn close_pool(&self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
+        self.pool.close().await;
+    }
+
+    /// Re-encrypts the whole database under a new key. With a keychain, a new random key; with
+    /// a passphrase, the new passphrase. Crash-safe: until the final rename the old file and key
+    /// stay valid, and after it the new key is already recorded as pending.
+    pub async fn rekey(self, new_key: NewKey) -> Result<Store> {
+        let layout = self.layout.clone();
+        let mut meta = self.meta.clone();
+        let (pending_meta, key) = make_key(meta.store_id, &new_key)?;
+        meta.pending_key = Some(pending_meta);
+        layout.write_meta(&meta)?;
+
+        let staging = layout.staging_db_path();
+        if staging.exists() {
+            std::fs::remove_file(&staging).map_err(|e| StoreError::io(&staging, e))?;
+        }
+        {
+            let _guard = self.write_lock.lock().await;
+            let mut conn = self.pool.acquire().await?;
+            export_to(&mut conn, &staging, &key).await?;
+        }
+        self.close_pool().await;
+        fsync_file(&staging)?;
+        remove_wal_files(&layout.db_path())?;
+        std::fs::rename(&staging, layout.db_path())
+            .map_err(|e| StoreError::io(layout.db_path(), e))?;
+        crate::layout::sync_dir(layout.dir())?;
+
+        let unlock = new_key.unlock();
+        finish_rotation(&layout, &mut meta, &unlock, &key)?;
+        let pool = connect(&layout.db_path(), &key, false).await?;
+        tracing::info!(key_source = meta.key.source_name(), "database re-keyed");
+        Ok(Store {
+            pool,
+            layout,
+            meta,
+            write_lock: self.write_lock,
+        })
+    }
+}
+
+/// Makes the key for a new store or rotation: a random key saved in the keychain under a
+/// fresh account, or a key stretched from a (strong enough) passphrase with a fresh salt.
+pub(crate) fn make_key(store_id: uuid::Uuid, new_key: &NewKey) -> Result<(KeyMeta, DbKey)> {
+    match new_key {
+        NewKey::Keychain(keychain) => {
+            let account = format!("database-key:{store_id}:{}", uuid::Uuid::new_v4().simple());
+            let key = DbKey::random();
+            keychain.set(&account, &key.to_hex())?;
+            Ok((KeyMeta::Keychain { account }, key))
+        }
+        NewKey::Passphrase(passphrase) => {
+            passphrase.check_strength()?;
+            let kdf = KdfParams::generate();
+            let key = kdf.derive(passphrase)?;
+            Ok((KeyMeta::Passphrase { kdf }, key))
+        }
+    }
+}
+
+impl NewKey {
+    /// The [`Unlock`] that opens a store protected by this key.
+    pub fn unlock(&self) -> Unlock {
+        match self {
+            NewKey::Keychain(k) => Unlock::keychain(k.clone()),
+            NewKey::Passphrase(p) => Unlock::passphrase(p.clone()),
+        }
+    }
+}
+
+/// Obtains the key described by `meta` from what the owner supplied.
+pub(crate) fn resolve_key(meta: &KeyMeta, unlock: &Unlock) -> Result<DbKey> {
+    match meta {
+        KeyMeta::Keychain { account } => {
+            let keychain = unlock.keychain.as_ref().ok_or_else(|| {
+                StoreError::KeychainUnavailable("no keychain was offered to unlock with".into())
+            })?;
+            let hex = keychain.get(account)?.ok_or(StoreError::KeyMissing)?;
+            DbKey::from_hex(&hex)
+        }
+        KeyMeta::Passphrase { kdf } => {
+            let passphrase = unlock
+                .passphrase
+                .as_ref()
+                .ok_or(StoreError::PassphraseRequired)?;
+            kdf.derive(passphrase)
+        }
+    }
+}
+
+/// Promotes the pending key to current and drops the old keychain entry.
+fn finish_rotation(
+    layout: &Layout,
+    meta: &mut StoreMeta,
+    unlock: &Unlock,
+    _key: &DbKey,
+) -> Result<()> {
+    let Some(pending) = meta.pending_key.take() else {
+        return Ok(());
+    };
+    let old = std::mem::replace(&mut meta.key, pending);
+    layout.write_meta(meta)?;
+    if let (KeyMeta::Keychain { account }, Some(keychain)) = (&old, &unlock.keychain)
+        && let Err(e) = keychain.delete(account)
+    {
+        tracing::warn!(error = %e, "could not remove the retired keychain entry");
+    }
+    Ok(())
+}
+
+/// Forgets a pending key whose rotation never replaced the database.
+fn discard_pending(layout: &Layout, meta: &mut StoreMeta, unlock: &Unlock) -> Result<()> {
+    if let (Some(KeyMeta::Keychain { account }), Some(keychain)) =
+        (&meta.pending_key, &unlock.keychain)
+    {
+        let _ = keychain.delete(account);
+    }
+    meta.pending_key = None;
+    layout.write_meta(meta)
+}
+
+/// Connection options for an encrypted database file.
+pub(crate) fn options(path: &Path, key: &DbKey, create: bool) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .pragma("key", key.pragma_value().to_string())
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+}
+
+/// Opens a pool on `path` with `key`, proving that the file really is encrypted with it.
+pub(crate) async fn connect(path: &Path, key: &DbKey, create: bool) -> Result<SqlitePool> {
+    let wrong_key = || StoreError::WrongKey {
+        path: path.to_path_buf(),
+    };
+    // Check the key on one connection before the pool touches the file: journal-mode pragmas
+    // must never run against a database we cannot read, so the probe sets none.
+    let probe = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .pragma("key", key.pragma_value().to_string())
+        .pragma("query_only", if create { "false" } else { "true" });
+    let mut conn = match SqliteConnection::connect_with(&probe).await {
+        Ok(c) => c,
+        Err(e) if is_not_a_database(&e) => return Err(wrong_key()),
+        Err(e) => return Err(e.into()),
+    };
+    ensure_cipher(&mut conn).await?;
+    if let Err(e) = sqlx::query("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&mut conn)
+        .await
+    {
+        return Err(if is_not_a_database(&e) {
+            wrong_key()
+        } else {
+            e.into()
+        });
+    }
+    conn.close().await?;
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options(path, key, true))
+        .await
+        .map_err(|e| {
+            if is_not_a_database(&e) {
+                wrong_key()
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Refuses to continue unless SQLCipher is linked (else `PRAGMA key` is silently ignored).
+async fn ensure_cipher(conn: &mut SqliteConnection) -> Result<()> {
+    let version: Option<String> = sqlx::query("PRAGMA cipher_version")
+        .fetch_optional(&mut *conn)
+        .await?
+        .and_then(|row| row.try_get(0).ok());
+    match version {
+        Some(v) if !v.is_empty() => Ok(()),
+        _ => Err(StoreError::EncryptionUnavailable),
+    }
+}
+
+/// Copies the whole open database into a new file encrypted with `key`.
+pub(crate) async fn export_to(conn: &mut SqliteConnection, dest: &Path, key: &DbKey) -> Result<()> {
+    let dest_text = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Invalid("the file path is not valid UTF-8".into()))?;
+    let key_text = key.attach_value();
+    sqlx::query("ATTACH DATABASE ?1 AS staging KEY ?2")
+        .bind(dest_text)
+        .bind(key_text.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let exported = sqlx::query("SELECT sqlcipher_export('staging')")
+        .execute(&mut *conn)
+        .await;
+    // Copy the schema version too, so migrations see the same state.
+    let version = sqlx::query("PRAGMA main.user_version")
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get::<i64, _>(0));
+    if let (Ok(_), Ok(v)) = (&exported, version) {
+        sqlx::query(&format!("PRAGMA staging.user_version = {v}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DETACH DATABASE staging")
+        .execute(&mut *conn)
+        .await?;
+    exported?;
+    Ok(())
+}
+
+/// Runs `PRAGMA cipher_integrity_check` (page HMACs) and `PRAGMA integrity_check` (structure).
+pub(crate) async fn integrity_problems(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+    let mut problems: Vec<String> = sqlx::query("PRAGMA cipher_integrity_check")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .collect();
+    let structure: Vec<String> = sqlx::query("PRAGMA integrity_check")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .filter(|s| s != "ok")
+        .collect();
+    problems.extend(structure);
+    Ok(problems)
+}
+
+fn fsync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| StoreError::io(path, e))
+}
+
+/// Removes `-wal` and `-shm` files left beside a database that is being replaced.
+pub(crate) fn remove_wal_files(db: &Path) -> Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::io(&path, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the data folder private to the owner's account.
+fn restrict_permissions(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Parses a stored text column into a typed id, naming the column on failure.
+pub(crate) fn parse_col<T: FromStr>(value: &str, column: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("column {column} holds '{value}'")))
+}
+
+/// Hooks for tests that need a store in an older schema state.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    /// Creates a store with only the migrations up to `upto_version` applied.
+    pub async fn create_partially_migrated(
+        dir: &Path,
+        new_key: NewKey,
+        upto_version: i64,
+    ) -> Result<()> {
+        let layout = Layout::new(dir);
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        let store_id = uuid::Uuid::new_v4();
+        let (key, db_key) = make_key(store_id, &new_key)?;
+        let pool = connect(&layout.db_path(), &db_key, true).await?;
+        let mut migrator = sqlx::migrate::Migrator::DEFAULT;
+        migrator.migrations = std::borrow::Cow::Owned(
+            MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version <= upto_version)
+                .cloned()
+                .collect(),
+        );
+        migrator.run(&pool).await?;
+        pool.close().await;
+        layout.write_meta(&StoreMeta {
+            format: 1,
+            store_id,
+            key,
+            pending_key: None,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! Integration tests of the encrypted store: encryption at rest, keys, migrations, history,
+//! company scoping, the audit chain, re-keying and backups.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod audit_chain;
+mod backups;
+mod encryption;
+mod record_history;
+mod rekey;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::{EntityKind, Provenance};
+use maestro_store::records::{self, PutOutcome, RecordWrite};
+use maestro_store::{MemorySecretStore, NewKey, Passphrase, Store, Unlock};
+use serde_json::json;
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+pub fn t(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, minute, 0).unwrap()
+}
+
+pub fn pass() -> Passphrase {
+    Passphrase::new(PASSPHRASE)
+}
+
+pub async fn new_passphrase_store(dir: &Path) -> Store {
+    Store::create(dir, NewKey::Passphrase(pass()))
+        .await
+        .unwrap()
+}
+
+pub async fn reopen(dir: &Path) -> Result<Store, maestro_store::StoreError> {
+    Store::open(dir, &Unlock::passphrase(pass())).await
+}
+
+pub fn keychain() -> Arc<MemorySecretStore> {
+    Arc::new(MemorySecretStore::default())
+}
+
+/// A company with one connection, ready to take records.
+pub struct Fixture {
+    pub company: CompanyId,
+    pub connection: ConnectionId,
+}
+
+pub async fn fixture(store: &Store, name: &str) -> Fixture {
+    let mut tx = store.write().await.unwrap();
+    let company = maestro_store::companies::insert(tx.conn(), name, t(0))
+        .await
+        .unwrap();
+    let connection = maestro_store::connections::insert(
+        tx.conn(),
+        company.id,
+        "bamboohr",
+        "BambooHR",
+        &json!({"subdomain": "acme"}),
+        t(0),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Fixture {
+        company: company.id,
+        connection: connection.id,
+    }
+}
+
+pub async fn put_employee(
+    store: &Store,
+    fx: &Fixture,
+    remote_id: &str,
+    title: &str,
+    at: DateTime<Utc>,
+) -> PutOutcome {
+    let provenance = Provenance::new(fx.connection, "bamboohr", remote_id);
+    let data = json!({"remote_id": remote_id, "job_title": title, "ssn": "123-45-6789"});
+    let raw = json!({"id": remote_id, "jobTitle": title});
+    let mut tx = store.write().await.unwrap();
+    let out = records::put(
+        tx.conn(),
+        &RecordWrite {
+            company_id: fx.company,
+            kind: EntityKind::Employee,
+            provenance: &provenance,
+            data: &data,
+            raw: &raw,
+            sync_run_id: None,
+        },
+        at,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    out
+}
+
+pub async fn current(store: &Store, company: CompanyId) -> Vec<records::StoredRecord> {
+    let mut conn = store.pool().acquire().await.unwrap();
+    records::current_page(&mut conn, company, None, None, 10_000)
+        .await
+        .unwrap()
+}

@@ -1,0 +1,184 @@
+use maestro_store::records::Change;
+
+use super::*;
+
+#[tokio::test]
+async fn every_change_is_a_new_version_and_point_in_time_reads_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+
+    let a = put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    assert_eq!((a.change, a.version), (Change::Created, 1));
+    let same = put_employee(&store, &fx, "e-1", "Baker", t(2)).await;
+    assert_eq!((same.change, same.version), (Change::Unchanged, 1));
+    let b = put_employee(&store, &fx, "e-1", "Head Baker", t(3)).await;
+    assert_eq!((b.change, b.version), (Change::Updated, 2));
+    assert_eq!(a.record_id, b.record_id);
+
+    let mut conn = store.pool().acquire().await.unwrap();
+    let history = records::history(&mut conn, fx.company, a.record_id)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].valid_to, Some(t(3)));
+    assert_eq!(history[1].valid_from, t(3));
+    assert_eq!(history[1].valid_to, None);
+
+    let at_2 = records::as_of(&mut conn, fx.company, Some(EntityKind::Employee), t(2))
+        .await
+        .unwrap();
+    assert_eq!(at_2.len(), 1);
+    assert_eq!(at_2[0].data["job_title"], "Baker");
+    let at_3 = records::as_of(&mut conn, fx.company, None, t(3))
+        .await
+        .unwrap();
+    assert_eq!(at_3[0].data["job_title"], "Head Baker");
+    let before = records::as_of(&mut conn, fx.company, None, t(0))
+        .await
+        .unwrap();
+    assert!(before.is_empty());
+}
+
+#[tokio::test]
+async fn deletions_are_tombstone_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    let a = put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    put_employee(&store, &fx, "e-2", "Baker", t(1)).await;
+
+    let provenance = Provenance::new(fx.connection, "bamboohr", "e-1");
+    let mut tx = store.write().await.unwrap();
+    let out = records::mark_deleted(
+        tx.conn(),
+        fx.company,
+        &provenance,
+        EntityKind::Employee,
+        None,
+        t(5),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((out.change, out.version), (Change::Deleted, 2));
+
+    assert_eq!(current(&store, fx.company).await.len(), 1);
+    let mut conn = store.pool().acquire().await.unwrap();
+    assert_eq!(
+        records::as_of(&mut conn, fx.company, None, t(4))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        records::as_of(&mut conn, fx.company, None, t(5))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let history = records::history(&mut conn, fx.company, a.record_id)
+        .await
+        .unwrap();
+    assert!(history[1].deleted);
+    drop(conn);
+
+    // Seen again at the provider: it comes back as a new version.
+    let back = put_employee(&store, &fx, "e-1", "Baker", t(6)).await;
+    assert_eq!((back.change, back.version), (Change::Updated, 3));
+}
+
+#[tokio::test]
+async fn companies_are_never_mixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let acme = fixture(&store, "Acme").await;
+    let globex = fixture(&store, "Globex").await;
+    put_employee(&store, &acme, "e-1", "Baker", t(1)).await;
+    put_employee(&store, &acme, "e-2", "Baker", t(1)).await;
+    let g = put_employee(&store, &globex, "e-1", "Welder", t(1)).await;
+
+    assert_eq!(current(&store, acme.company).await.len(), 2);
+    let globex_rows = current(&store, globex.company).await;
+    assert_eq!(globex_rows.len(), 1);
+    assert_eq!(globex_rows[0].data["job_title"], "Welder");
+
+    let mut conn = store.pool().acquire().await.unwrap();
+    // A record id of one company is invisible through another company.
+    assert!(
+        records::history(&mut conn, acme.company, g.record_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let counts = records::counts(&mut conn, acme.company).await.unwrap();
+    assert_eq!(counts, vec![(EntityKind::Employee, 2)]);
+}
+
+#[tokio::test]
+async fn reopening_returns_every_record_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    for i in 0..300 {
+        put_employee(&store, &fx, &format!("e-{i}"), "Baker", t(1)).await;
+    }
+    for i in 0..100 {
+        put_employee(&store, &fx, &format!("e-{i}"), "Head Baker", t(2)).await;
+    }
+    let before = current(&store, fx.company).await;
+    store.close().await;
+
+    let store = reopen(dir.path()).await.unwrap();
+    let after = current(&store, fx.company).await;
+    assert_eq!(before, after);
+    assert_eq!(after.len(), 300);
+    assert_eq!(after.iter().filter(|r| r.version == 2).count(), 100);
+}
+
+#[tokio::test]
+async fn credentials_stay_inside_the_database_and_are_scoped() {
+    use maestro_core::sensitive::Sensitive;
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    let other = fixture(&store, "Globex").await;
+    let secret = Sensitive::new(json!({"api_key": "bamboo-secret-0042"}));
+    let mut tx = store.write().await.unwrap();
+    maestro_store::connections::save_credential(
+        tx.conn(),
+        fx.company,
+        fx.connection,
+        "api_key",
+        &secret,
+        None,
+        t(1),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let (kind, loaded) =
+        maestro_store::connections::load_credential(&mut conn, fx.company, fx.connection)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(kind, "api_key");
+    assert_eq!(loaded.expose()["api_key"], "bamboo-secret-0042");
+    assert!(!format!("{loaded:?}").contains("bamboo-secret"));
+    assert!(
+        maestro_store::connections::load_credential(&mut conn, other.company, fx.connection)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(conn);
+    store.close().await;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("bamboo-secret-0042"));
+    }
+}
