@@ -1,1 +1,156 @@
-fn main() {}
+//! `maestro`: the command-line twin of the Integration Maestro desktop app.
+
+mod commands;
+mod progress_bar;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Integration Maestro — keep your HR tools in step, from your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "maestro", version, about, long_about = None)]
+pub struct Cli {
+    /// Data folder (default: the platform's app-data folder).
+    #[arg(long, global = true, env = "MAESTRO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the encrypted store and the first company.
+    Init {
+        /// The first company's name.
+        #[arg(long, default_value = "My Company")]
+        company: String,
+        /// Protect the store with a passphrase (MAESTRO_PASSPHRASE or a prompt) instead of a
+        /// random key in the system keychain.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Show what the store holds.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage companies (a bookkeeper can keep several clients apart).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Check or export the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Export canonical records as JSON or CSV.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// JSON: a file, or - for standard output. CSV: a folder for one file per kind.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Only this kind of record (e.g. employee, time_entry).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The company (id or name); needed when there are several.
+        #[arg(long)]
+        company: Option<String>,
+        /// Write SSNs, birth dates, bank and tax numbers in clear (masked by default).
+        #[arg(long)]
+        include_sensitive: bool,
+        /// Include the providers' raw payloads (JSON only).
+        #[arg(long)]
+        include_raw: bool,
+    },
+    /// Write an encrypted, integrity-checked backup file (passphrase: MAESTRO_BACKUP_PASSPHRASE or a prompt).
+    Backup {
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (--data-dir).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Protect the restored store with a passphrase instead of the system keychain.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Re-encrypt the database under a new key (rotation), or switch keychain ⇄ passphrase.
+    Rekey {
+        /// Protect with a new passphrase (MAESTRO_NEW_PASSPHRASE or a prompt).
+        #[arg(long, conflicts_with = "to_keychain")]
+        to_passphrase: bool,
+        /// Protect with a new random key in the system keychain.
+        #[arg(long)]
+        to_keychain: bool,
+    },
+}
+
+/// Company subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// List companies.
+    List,
+    /// Add a company.
+    Add {
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Audit subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-check every entry's hash and link; names any edited, removed or reordered entry.
+    Verify,
+    /// Write the audit log as JSON lines.
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// One JSON document.
+    Json,
+    /// One CSV file per kind.
+    Csv,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MAESTRO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

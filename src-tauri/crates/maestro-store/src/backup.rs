@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sqlx::ConnectOptions;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
@@ -141,6 +142,8 @@ async fn restore_staged(
     let key = header.kdf.derive(passphrase)?;
     // create_if_missing lets ATTACH create the new database; the staging file exists already.
     let opts = SqliteConnectOptions::new()
+        // Statement logs would print `PRAGMA key` with the key in it.
+        .disable_statement_logging()
         .filename(staging)
         .create_if_missing(true)
         .pragma("key", key.pragma_value().to_string());

@@ -165,6 +165,11 @@ impl OsKeychain {
         }
     }
 
+    /// The keychain service name entries are filed under.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
     fn entry(&self, account: &str) -> Result<keyring::Entry> {
         keyring::Entry::new(&self.service, account)
             .map_err(|e| StoreError::KeychainUnavailable(e.to_string()))

@@ -23,6 +23,8 @@ pub mod time;
 pub use error::{Result, StoreError};
 pub use key::{DbKey, KdfParams, MemorySecretStore, OsKeychain, Passphrase, SecretStore};
 pub use layout::{KeyMeta, Layout};
+/// The SQL toolkit the store is built on, for callers composing repository calls.
+pub use sqlx;
 #[doc(hidden)]
 pub use store::testing;
 pub use store::{NewKey, Store, Unlock, WriteTx};

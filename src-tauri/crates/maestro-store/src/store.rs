@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -348,6 +349,8 @@ fn discard_pending(layout: &Layout, meta: &mut StoreMeta, unlock: &Unlock) -> Re
 /// Connection options for an encrypted database file.
 pub(crate) fn options(path: &Path, key: &DbKey, create: bool) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
+        // Statement logs would print `PRAGMA key` with the key in it.
+        .disable_statement_logging()
         .filename(path)
         .create_if_missing(create)
         .pragma("key", key.pragma_value().to_string())
@@ -365,6 +368,8 @@ pub(crate) async fn connect(path: &Path, key: &DbKey, create: bool) -> Result<Sq
     // Check the key on one connection before the pool touches the file: journal-mode pragmas
     // must never run against a database we cannot read, so the probe sets none.
     let probe = SqliteConnectOptions::new()
+        // Statement logs would print `PRAGMA key` with the key in it.
+        .disable_statement_logging()
         .filename(path)
         .create_if_missing(create)
         .pragma("key", key.pragma_value().to_string())

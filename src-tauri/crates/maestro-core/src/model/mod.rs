@@ -354,3 +354,13 @@ canonical!(
 
 #[cfg(test)]
 mod tests;
+
+/// Canonical field names that hold [`Sensitive`](crate::sensitive::Sensitive) values. Exports and
+/// other plain-text outputs mask these unless the owner explicitly asks for them.
+pub const SENSITIVE_FIELDS: &[&str] = &[
+    "ssn",
+    "date_of_birth",
+    "routing_number",
+    "account_number",
+    "tax_id",
+];

@@ -5,6 +5,7 @@
 mod audit_chain;
 mod backups;
 mod encryption;
+mod os_keychain;
 mod record_history;
 mod rekey;
 

@@ -1,0 +1,318 @@
+//! The `maestro` binary as a user drives it: init, status, export, audit, backup and restore.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use maestro_core::ids::CompanyId;
+use maestro_core::model::{EntityKind, Provenance};
+use maestro_store::records::{self, RecordWrite};
+use maestro_store::{Passphrase, Store, Unlock};
+use predicates::prelude::*;
+use serde_json::json;
+
+const PASS: &str = "correct horse battery staple";
+const BACKUP_PASS: &str = "a long backup passphrase";
+
+fn maestro(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("maestro").unwrap();
+    cmd.env("MAESTRO_DATA_DIR", dir)
+        .env("MAESTRO_PASSPHRASE", PASS)
+        .env_remove("MAESTRO_BACKUP_PASSPHRASE")
+        .env("MAESTRO_KEYCHAIN_SERVICE", "maestro-cli-tests");
+    cmd
+}
+
+fn init(dir: &Path) {
+    maestro(dir)
+        .args(["init", "--passphrase", "--company", "Acme Bakery"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Created an encrypted store"));
+}
+
+/// Seeds employees directly through the store, as a sync would.
+fn seed(dir: &Path, n: usize) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = Store::open(dir, &Unlock::passphrase(Passphrase::new(PASS)))
+            .await
+            .unwrap();
+        let mut conn = store.pool().acquire().await.unwrap();
+        let company: CompanyId = maestro_store::companies::list(&mut conn).await.unwrap()[0].id;
+        drop(conn);
+        let mut tx = store.write().await.unwrap();
+        let connection = maestro_store::connections::insert(
+            tx.conn(),
+            company,
+            "bamboohr",
+            "BambooHR",
+            &json!({}),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        for i in 0..n {
+            let p = Provenance::new(connection.id, "bamboohr", format!("{i}"));
+            let data = json!({"first_name": format!("Person {i}"), "ssn": "123-45-6789",
+                "pay_rate": {"amount": "25.50", "currency": "USD"}});
+            records::put(
+                tx.conn(),
+                &RecordWrite {
+                    company_id: company,
+                    kind: EntityKind::Employee,
+                    provenance: &p,
+                    data: &data,
+                    raw: &json!({"id": i}),
+                    sync_run_id: None,
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+}
+
+#[test]
+fn status_before_init_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    maestro(&dir.path().join("data"))
+        .arg("status")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("maestro init"));
+}
+
+#[test]
+fn init_then_status_shows_an_encrypted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    maestro(&data)
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SQLCipher"))
+        .stdout(predicate::str::contains("Acme Bakery"));
+    maestro(&data)
+        .arg("status")
+        .env("MAESTRO_PASSPHRASE", "not the passphrase at all")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("does not unlock"));
+    // Initialising twice refuses rather than overwriting.
+    maestro(&data)
+        .args(["init", "--passphrase"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already holds"));
+}
+
+#[test]
+fn export_json_and_csv_mask_sensitive_fields_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    seed(&data, 2_500);
+    let json_file = dir.path().join("people.json");
+    maestro(&data)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&json_file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Exported 2500 records"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    let recs = doc["records"].as_array().unwrap();
+    assert_eq!(recs.len(), 2_500);
+    assert_eq!(recs[0]["data"]["ssn"], "<redacted>");
+    assert_eq!(recs[0]["data"]["pay_rate"]["amount"], "25.50");
+
+    let csv_dir = dir.path().join("csv");
+    maestro(&data)
+        .args(["export", "--format", "csv", "--include-sensitive", "--out"])
+        .arg(&csv_dir)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(csv_dir.join("employee.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("record_id,provider,remote_id,version,remote_modified_at"));
+    assert!(header.contains("pay_rate.amount") && header.contains("pay_rate.currency"));
+    assert_eq!(lines.count(), 2_500);
+    assert!(
+        csv.contains("123-45-6789"),
+        "--include-sensitive writes them in clear"
+    );
+
+    maestro(&data)
+        .args(["audit", "export"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("records.export").count(2));
+    maestro(&data)
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intact"));
+}
+
+#[test]
+fn audit_verify_names_a_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    maestro(&data)
+        .args(["company", "add", "Globex"])
+        .assert()
+        .success();
+    maestro(&data)
+        .args(["company", "add", "Initech"])
+        .assert()
+        .success();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = Store::open(&data, &Unlock::passphrase(Passphrase::new(PASS)))
+            .await
+            .unwrap();
+        let mut conn = store.pool().acquire().await.unwrap();
+        sqlx_exec(&mut conn, "DROP TRIGGER audit_log_no_update").await;
+        sqlx_exec(
+            &mut conn,
+            "UPDATE audit_log SET target = 'Evil Corp' WHERE seq = 2",
+        )
+        .await;
+        drop(conn);
+        store.close().await;
+    });
+    maestro(&data)
+        .args(["audit", "verify"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("entry #2 was edited"));
+}
+
+async fn sqlx_exec(conn: &mut maestro_store::sqlx::SqliteConnection, sql: &str) {
+    maestro_store::sqlx::query(sql).execute(conn).await.unwrap();
+}
+
+#[test]
+fn backup_and_restore_into_a_new_folder_reproduce_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    seed(&data, 300);
+    let backup = dir.path().join("acme.maestro-backup");
+    maestro(&data)
+        .arg("backup")
+        .arg(&backup)
+        .env("MAESTRO_BACKUP_PASSPHRASE", BACKUP_PASS)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Backup written"));
+
+    let restored = dir.path().join("restored");
+    maestro(&restored)
+        .args(["restore", "--passphrase"])
+        .arg(&backup)
+        .env("MAESTRO_BACKUP_PASSPHRASE", BACKUP_PASS)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("300 records, audit log verified"));
+
+    let export = |data: &Path, out: &Path| {
+        maestro(data)
+            .args(["export", "--format", "json", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        doc["records"].clone()
+    };
+    let a = export(&data, &dir.path().join("a.json"));
+    let b = export(&restored, &dir.path().join("b.json"));
+    assert_eq!(a, b);
+    maestro(&restored)
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intact"));
+
+    // A tampered backup is refused with a clear message, and nothing is restored.
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let i = bytes.len() - 100;
+    bytes[i] ^= 0xff;
+    let tampered = dir.path().join("tampered.maestro-backup");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let target = dir.path().join("restored-2");
+    maestro(&target)
+        .args(["restore", "--passphrase"])
+        .arg(&tampered)
+        .env("MAESTRO_BACKUP_PASSPHRASE", BACKUP_PASS)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be used"))
+        .stderr(predicate::str::contains("modified or damaged"));
+    assert!(!target.join("maestro.db").exists());
+
+    // A wrong backup passphrase says so.
+    maestro(&dir.path().join("restored-3"))
+        .args(["restore", "--passphrase"])
+        .arg(&backup)
+        .env("MAESTRO_BACKUP_PASSPHRASE", "wrong backup passphrase")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("passphrase is wrong"));
+}
+
+#[test]
+fn rekey_changes_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    seed(&data, 10);
+    let new = "a completely new passphrase";
+    maestro(&data)
+        .args(["rekey", "--to-passphrase"])
+        .env("MAESTRO_NEW_PASSPHRASE", new)
+        .assert()
+        .success();
+    maestro(&data).arg("status").assert().failure();
+    maestro(&data)
+        .arg("status")
+        .env("MAESTRO_PASSPHRASE", new)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10  employee"));
+}
+
+#[test]
+#[ignore = "needs a Secret Service keychain: run through tests/run"]
+fn init_uses_the_system_keychain_when_there_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let service = format!("maestro-cli-test-{}", std::process::id());
+    let run = |args: &[&str]| {
+        let mut cmd = Command::cargo_bin("maestro").unwrap();
+        cmd.env("MAESTRO_DATA_DIR", &data)
+            .env_remove("MAESTRO_PASSPHRASE")
+            .env("MAESTRO_KEYCHAIN_SERVICE", &service)
+            .args(args)
+            .assert()
+    };
+    run(&["init", "--company", "Acme"])
+        .success()
+        .stdout(predicate::str::contains("key in the system keychain"));
+    run(&["status"])
+        .success()
+        .stdout(predicate::str::contains("key from the system keychain"));
+    let meta = std::fs::read_to_string(data.join("store.json")).unwrap();
+    assert!(meta.contains("\"source\": \"keychain\""));
+    // Rotate, then still open without any passphrase.
+    run(&["rekey"]).success();
+    run(&["status"]).success();
+}
