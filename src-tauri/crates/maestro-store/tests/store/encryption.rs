@@ -11,13 +11,16 @@ fn digest_files(dir: &Path) -> Vec<(String, String)> {
         .map(|e| e.unwrap().path())
         // The -wal/-shm side files come and go with connections; an empty WAL holds nothing.
         .filter(|p| p.is_file() && !p.to_string_lossy().ends_with("-shm"))
-        .filter(|p| !(p.to_string_lossy().ends_with("-wal") && p.metadata().unwrap().len() == 0))
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (
+        .filter_map(|p| {
+            // Side files can vanish between listing and reading; an empty WAL holds nothing.
+            let bytes = std::fs::read(&p).ok()?;
+            if p.to_string_lossy().ends_with("-wal") && bytes.is_empty() {
+                return None;
+            }
+            Some((
                 p.file_name().unwrap().to_string_lossy().into_owned(),
                 hex::encode(Sha256::digest(bytes)),
-            )
+            ))
         })
         .collect();
     out.sort();
