@@ -143,3 +143,39 @@ pub async fn load_credential(
     })
     .transpose()
 }
+
+/// Sets a connection's status ("active", "paused", "needs_reconnect"…).
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    status: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE connections SET status = ?1, updated_at = ?2 WHERE id = ?3 AND company_id = ?4",
+    )
+    .bind(status)
+    .bind(fmt_ts(at))
+    .bind(connection_id.to_string())
+    .bind(company_id.to_string())
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("connection {connection_id}")));
+    }
+    Ok(())
+}
+
+/// One connection of `company_id`.
+pub async fn get(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Connection> {
+    list(conn, company_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == connection_id)
+        .ok_or_else(|| StoreError::NotFound(format!("connection {connection_id}")))
+}

@@ -6,6 +6,7 @@
 //! are modules of free functions taking a connection, so callers compose several of them in one
 //! [`WriteTx`]; everything is scoped by company.
 
+pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod checkpoints;

@@ -1,0 +1,55 @@
+//! JSON decoding whose errors name the failing field (`time_entries[3].hours`).
+
+use serde::de::DeserializeOwned;
+
+use crate::error::HttpError;
+
+/// Decodes `body` as `T`, naming the failing field path on error.
+pub fn json<T: DeserializeOwned>(provider: &str, body: &[u8]) -> Result<T, HttpError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        HttpError::Decode {
+            provider: provider.to_owned(),
+            path: if path.is_empty() || path == "." {
+                "(document)".into()
+            } else {
+                path
+            },
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Entry {
+        hours: u32,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        time_entries: Vec<Entry>,
+    }
+
+    #[test]
+    fn names_the_failing_field() {
+        let body = br#"{"time_entries":[{"hours":1},{"hours":"abc"}]}"#;
+        let err = json::<Page>("Harvest", body).unwrap_err();
+        match err {
+            HttpError::Decode { path, .. } => assert_eq!(path, "time_entries[1].hours"),
+            other => panic!("{other:?}"),
+        }
+        let err = json::<Page>("Harvest", br#"{"time_entries":[{"hours":1"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Harvest sent data we could not read")
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! [`TokenManager`]: hands out a valid access token for one connection.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use maestro_core::clock::Clock;
+use maestro_core::sensitive::Sensitive;
+use tokio::sync::Mutex;
+
+use super::grants::{client_credentials_at, refresh_at};
+use super::{OAuthClientConfig, OAuthError, TokenSet};
+
+/// Default lead time before expiry at which the access token is refreshed: 5 minutes.
+pub const DEFAULT_REFRESH_MARGIN_SECS: i64 = 300;
+
+/// Durable storage for a connection's tokens (implemented over the encrypted store).
+#[async_trait]
+pub trait TokenPersistence: Send + Sync {
+    /// Saves `tokens` durably; returns only once they would survive a crash.
+    async fn save(&self, tokens: &TokenSet) -> Result<(), OAuthError>;
+}
+
+/// Keeps one connection's tokens fresh.
+///
+/// - Refreshes ahead of expiry (when less than the margin is left; 5 minutes by default).
+/// - One refresh at a time: concurrent callers wait for it and reuse its result.
+/// - A rotated refresh token is saved through [`TokenPersistence::save`] **before** the new access
+///   token is handed to anyone. If saving fails the new tokens are dropped and
+///   [`OAuthError::Persist`] is returned: providers that revoke the old refresh token once the
+///   new access token is used (Gusto) therefore never revoke the one we still hold.
+/// - `invalid_grant` is remembered: later calls fail with the same error without a request.
+pub struct TokenManager {
+    config: OAuthClientConfig,
+    http: reqwest::Client,
+    persistence: Arc<dyn TokenPersistence>,
+    clock: Arc<dyn Clock>,
+    margin: chrono::Duration,
+    state: Mutex<State>,
+}
+
+struct State {
+    tokens: TokenSet,
+    /// Set once the provider said the authorization is gone.
+    dead: Option<OAuthError>,
+}
+
+impl fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("provider", &self.config.provider_name)
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenManager {
+    /// A manager starting from `initial` (as loaded from the store). `http` should not follow
+    /// redirects (see [`super::token_http_client`]).
+    pub fn new(
+        config: OAuthClientConfig,
+        http: reqwest::Client,
+        initial: TokenSet,
+        persistence: Arc<dyn TokenPersistence>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        TokenManager {
+            config,
+            http,
+            persistence,
+            clock,
+            margin: chrono::Duration::seconds(DEFAULT_REFRESH_MARGIN_SECS),
+            state: Mutex::new(State {
+                tokens: initial,
+                dead: None,
+            }),
+        }
+    }
+
+    /// Refresh when less than `margin` of the access token's life is left.
+    #[must_use]
+    pub fn with_refresh_margin(mut self, margin: chrono::Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// A valid access token, refreshing first when it expires within the margin.
+    pub async fn access_token(&self) -> Result<Sensitive<String>, OAuthError> {
+        let mut state = self.state.lock().await;
+        if let Some(error) = &state.dead {
+            return Err(error.clone());
+        }
+        let now = self.clock.now();
+        if !state.tokens.expires_within(now, self.margin) {
+            return Ok(state.tokens.access_token.clone());
+        }
+        match self.refresh_locked(&mut state).await {
+            // A transient failure while refreshing early: the current token still works.
+            Err(OAuthError::Http(reason))
+                if state
+                    .tokens
+                    .expires_at
+                    .is_some_and(|at| at > self.clock.now()) =>
+            {
+                tracing::warn!(provider = %self.config.provider_name, %reason,
+                    "early token refresh failed; using the current token");
+                Ok(state.tokens.access_token.clone())
+            }
+            other => other,
+        }
+    }
+
+    /// Refreshes now, whatever the expiry says (e.g. after the provider answered 401).
+    pub async fn force_refresh(&self) -> Result<Sensitive<String>, OAuthError> {
+        let mut state = self.state.lock().await;
+        if let Some(error) = &state.dead {
+            return Err(error.clone());
+        }
+        self.refresh_locked(&mut state).await
+    }
+
+    /// After a 401 for `rejected`: refreshes unless another caller already replaced that token,
+    /// in which case the current one is returned. Many requests failing at once cause one refresh.
+    pub async fn refresh_after_rejection(
+        &self,
+        rejected: &Sensitive<String>,
+    ) -> Result<Sensitive<String>, OAuthError> {
+        let mut state = self.state.lock().await;
+        if let Some(error) = &state.dead {
+            return Err(error.clone());
+        }
+        if state.tokens.access_token != *rejected {
+            return Ok(state.tokens.access_token.clone());
+        }
+        self.refresh_locked(&mut state).await
+    }
+
+    /// The provider's display name.
+    pub fn provider_name(&self) -> &str {
+        &self.config.provider_name
+    }
+
+    /// A copy of the tokens currently held.
+    pub async fn tokens(&self) -> TokenSet {
+        self.state.lock().await.tokens.clone()
+    }
+
+    async fn refresh_locked(&self, state: &mut State) -> Result<Sensitive<String>, OAuthError> {
+        let provider = &self.config.provider_name;
+        let now = self.clock.now();
+        let renewed = match &state.tokens.refresh_token {
+            Some(refresh_token) => refresh_at(&self.config, &self.http, refresh_token, now).await,
+            None if self.config.client_secret.is_some() => {
+                client_credentials_at(&self.config, &self.http, now).await
+            }
+            None => Err(OAuthError::NoRefreshToken {
+                provider: provider.clone(),
+            }),
+        };
+        let renewed = match renewed {
+            Ok(tokens) => tokens,
+            Err(error) => {
+                if error.needs_reconnect() {
+                    tracing::warn!(provider = %provider, %error, "authorization needs reconnecting");
+                    state.dead = Some(error.clone());
+                }
+                return Err(error);
+            }
+        };
+        let rotated = renewed.refresh_token != state.tokens.refresh_token;
+        if let Err(error) = self.persistence.save(&renewed).await {
+            let reason = match error {
+                OAuthError::Persist(reason) => reason,
+                other => other.to_string(),
+            };
+            if rotated {
+                // Dropping `renewed` unused: the provider keeps the old refresh token valid.
+                tracing::error!(provider = %provider, %reason,
+                    "could not save the rotated refresh token; discarding the new tokens");
+                return Err(OAuthError::Persist(reason));
+            }
+            tracing::warn!(provider = %provider, %reason,
+                "could not save the renewed access token; the refresh token is unchanged");
+        }
+        tracing::info!(provider = %provider, rotated, "access token refreshed");
+        state.tokens = renewed;
+        Ok(state.tokens.access_token.clone())
+    }
+}

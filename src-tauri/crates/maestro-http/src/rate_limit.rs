@@ -1,0 +1,178 @@
+//! A per-connection rate limiter: a sliding window seeded from the provider's documented limit,
+//! adapted from `X-RateLimit-*` headers, and paused by `Retry-After`. Uses tokio's clock, so
+//! tests run it on paused time.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use http::HeaderMap;
+use tokio::time::Instant;
+
+/// A documented request limit: `requests` per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// `requests` per `seconds`.
+    pub const fn per_seconds(requests: u32, seconds: u64) -> Self {
+        Self {
+            requests,
+            window: Duration::from_secs(seconds),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    limit: RateLimit,
+    sent: VecDeque<Instant>,
+    paused_until: Option<Instant>,
+}
+
+/// Waits before each request so a connection stays within its provider's limit.
+#[derive(Debug)]
+pub struct RateLimiter {
+    state: Mutex<State>,
+}
+
+impl RateLimiter {
+    /// A limiter seeded with the documented limit.
+    pub fn new(limit: RateLimit) -> Self {
+        Self {
+            state: Mutex::new(State {
+                limit,
+                sent: VecDeque::new(),
+                paused_until: None,
+            }),
+        }
+    }
+
+    /// The limit currently applied.
+    pub fn limit(&self) -> RateLimit {
+        self.state
+            .lock()
+            .map(|s| s.limit)
+            .unwrap_or(RateLimit::per_seconds(1, 1))
+    }
+
+    /// Waits until one more request may be sent, then counts it.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let Ok(mut s) = self.state.lock() else { return };
+                let now = Instant::now();
+                let window = s.limit.window;
+                while s
+                    .sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= window)
+                {
+                    s.sent.pop_front();
+                }
+                match s.paused_until {
+                    Some(until) if until > now => until - now,
+                    _ => {
+                        s.paused_until = None;
+                        if s.sent.len() < s.limit.requests as usize {
+                            s.sent.push_back(now);
+                            return;
+                        }
+                        match s.sent.front() {
+                            Some(oldest) => (*oldest + window).saturating_duration_since(now),
+                            None => Duration::ZERO,
+                        }
+                    }
+                }
+            };
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+
+    /// Holds every request of this connection back for `duration` (a `Retry-After`).
+    pub fn pause_for(&self, duration: Duration) {
+        if let Ok(mut s) = self.state.lock() {
+            let until = Instant::now() + duration;
+            if s.paused_until.is_none_or(|p| p < until) {
+                s.paused_until = Some(until);
+            }
+        }
+    }
+
+    /// Adapts to what the provider reports: a different `X-RateLimit-Limit`, or nothing
+    /// `X-RateLimit-Remaining` with an `X-RateLimit-Reset` (seconds from now, or a Unix time).
+    pub fn observe(&self, headers: &HeaderMap, now_unix: i64) {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        if let Some(limit) = num("x-ratelimit-limit").filter(|l| *l > 0)
+            && let Ok(mut s) = self.state.lock()
+        {
+            s.limit.requests = u32::try_from(limit).unwrap_or(u32::MAX);
+        }
+        if num("x-ratelimit-remaining") == Some(0)
+            && let Some(reset) = num("x-ratelimit-reset")
+        {
+            let secs = if reset > 1_000_000_000 {
+                reset - now_unix
+            } else {
+                reset
+            };
+            if secs > 0 {
+                self.pause_for(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn spreads_requests_over_the_window() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(3, 10));
+        let start = Instant::now();
+        for _ in 0..7 {
+            limiter.acquire().await;
+        }
+        // 3 at t=0, 3 at t=10, the 7th at t=20.
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= Duration::from_secs(20) && elapsed < Duration::from_secs(21),
+            "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_pauses_everyone() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(100, 1));
+        limiter.pause_for(Duration::from_secs(7));
+        let start = Instant::now();
+        limiter.acquire().await;
+        assert!(start.elapsed() >= Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn adapts_to_rate_limit_headers() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(200, 60));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", "50".parse().unwrap());
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", "12".parse().unwrap());
+        limiter.observe(&h, 0);
+        assert_eq!(limiter.limit().requests, 50);
+        let start = Instant::now();
+        limiter.acquire().await;
+        assert!(start.elapsed() >= Duration::from_secs(12));
+    }
+}

@@ -1,0 +1,934 @@
+//! OAuth 2.0 against a local authorization server that behaves like Gusto's: authorization code
+//! with PKCE S256, single-use codes, exact redirect_uri, rotating refresh tokens where the old one
+//! is revoked once the new access token is first used, and a protected `/v1/me`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use maestro_core::clock::{Clock, ManualClock};
+use maestro_core::sensitive::Sensitive;
+use maestro_http::oauth::{
+    BrowserOpener, OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
+    authorize_with_pkce, client_credentials, refresh, token_http_client,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::task::JoinHandle;
+use url::Url;
+
+const CLIENT_ID: &str = "maestro-test-client";
+const CLIENT_SECRET: &str = "client-secret-7f3a9";
+
+// ---------------------------------------------------------------------------------------------
+// The Gusto-like authorization server
+// ---------------------------------------------------------------------------------------------
+
+struct CodeGrant {
+    redirect_uri: String,
+    challenge: String,
+    used: bool,
+}
+
+struct AccessInfo {
+    /// The refresh token this access token was obtained with (revoked on first use).
+    predecessor: Option<String>,
+    used: bool,
+}
+
+#[derive(Default)]
+struct Db {
+    codes: HashMap<String, CodeGrant>,
+    /// refresh token -> revoked
+    refresh_tokens: HashMap<String, bool>,
+    access_tokens: HashMap<String, AccessInfo>,
+    authorize_requests: Vec<HashMap<String, String>>,
+    token_calls: usize,
+    refresh_calls: usize,
+    verifier_failures: usize,
+    counter: u64,
+}
+
+impl Db {
+    fn fresh(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!(
+            "{prefix}-{}-{}",
+            self.counter,
+            uuid::Uuid::new_v4().simple()
+        )
+    }
+
+    fn issue(
+        &mut self,
+        with_refresh: bool,
+        predecessor: Option<String>,
+    ) -> (String, Option<String>) {
+        let access = self.fresh("at");
+        self.access_tokens.insert(
+            access.clone(),
+            AccessInfo {
+                predecessor,
+                used: false,
+            },
+        );
+        let refresh = with_refresh.then(|| {
+            let rt = self.fresh("rt");
+            self.refresh_tokens.insert(rt.clone(), false);
+            rt
+        });
+        (access, refresh)
+    }
+}
+
+#[derive(Default)]
+struct Server {
+    db: Mutex<Db>,
+    deny: AtomicBool,
+    no_rotation: AtomicBool,
+    token_delay_ms: AtomicU64,
+}
+
+type Shared = Arc<Server>;
+
+fn oauth_error(error: &str, description: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+fn token_response(access: &str, refresh: Option<&str>) -> Response {
+    let mut body = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "created_at": 1_735_689_600,
+        "expires_in": 7200,
+        "scope": "employees:read companies:read",
+    });
+    if let Some(rt) = refresh {
+        body["refresh_token"] = json!(rt);
+    }
+    Json(body).into_response()
+}
+
+async fn authorize(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    s.db.lock().unwrap().authorize_requests.push(q.clone());
+    let (Some(redirect_uri), Some(state)) = (q.get("redirect_uri"), q.get("state")) else {
+        return (StatusCode::BAD_REQUEST, "missing redirect_uri or state").into_response();
+    };
+    if q.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || q.get("response_type").map(String::as_str) != Some("code")
+        || q.get("code_challenge_method").map(String::as_str) != Some("S256")
+        || !redirect_uri.starts_with("http://127.0.0.1:")
+    {
+        return (StatusCode::BAD_REQUEST, "bad authorization request").into_response();
+    }
+    let mut target = Url::parse(redirect_uri).unwrap();
+    if s.deny.load(Ordering::SeqCst) {
+        target
+            .query_pairs_mut()
+            .append_pair("error", "access_denied")
+            .append_pair("error_description", "The user denied the request")
+            .append_pair("state", state);
+    } else {
+        let mut db = s.db.lock().unwrap();
+        let code = db.fresh("code");
+        db.codes.insert(
+            code.clone(),
+            CodeGrant {
+                redirect_uri: redirect_uri.clone(),
+                challenge: q.get("code_challenge").cloned().unwrap_or_default(),
+                used: false,
+            },
+        );
+        target
+            .query_pairs_mut()
+            .append_pair("code", &code)
+            .append_pair("state", state);
+    }
+    Redirect::to(target.as_str()).into_response()
+}
+
+async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) -> Response {
+    let delay = s.token_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let mut db = s.db.lock().unwrap();
+    db.token_calls += 1;
+    if f.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || f.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET)
+    {
+        return oauth_error("invalid_client", "Client authentication failed");
+    }
+    match f.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {
+            let code = f.get("code").cloned().unwrap_or_default();
+            let Some(grant) = db.codes.get_mut(&code) else {
+                return oauth_error("invalid_grant", "unknown code");
+            };
+            if grant.used {
+                return oauth_error("invalid_grant", "code already used");
+            }
+            grant.used = true; // single use, even when the rest of the request is wrong
+            if f.get("redirect_uri") != Some(&grant.redirect_uri) {
+                return oauth_error("invalid_grant", "redirect_uri does not match");
+            }
+            let verifier = f.get("code_verifier").cloned().unwrap_or_default();
+            let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if expected != grant.challenge {
+                db.verifier_failures += 1;
+                return oauth_error("invalid_grant", "PKCE verification failed");
+            }
+            let (at, rt) = db.issue(true, None);
+            token_response(&at, rt.as_deref())
+        }
+        Some("refresh_token") => {
+            db.refresh_calls += 1;
+            let old = f.get("refresh_token").cloned().unwrap_or_default();
+            match db.refresh_tokens.get(&old) {
+                Some(false) => {}
+                _ => {
+                    return oauth_error(
+                        "invalid_grant",
+                        "The provided authorization grant is invalid, expired, revoked",
+                    );
+                }
+            }
+            if s.no_rotation.load(Ordering::SeqCst) {
+                let (at, _) = db.issue(false, None);
+                token_response(&at, None)
+            } else {
+                let (at, rt) = db.issue(true, Some(old));
+                token_response(&at, rt.as_deref())
+            }
+        }
+        Some("client_credentials") => {
+            let (at, _) = db.issue(false, None);
+            token_response(&at, None)
+        }
+        _ => oauth_error("unsupported_grant_type", "unsupported grant"),
+    }
+}
+
+async fn me(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_owned();
+    let mut db = s.db.lock().unwrap();
+    let Some(info) = db.access_tokens.get_mut(&token) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let first_use = !info.used;
+    info.used = true;
+    let predecessor = info.predecessor.clone();
+    if first_use {
+        // Gusto: the old refresh token is revoked once the new access token is first used.
+        if let Some(old) = predecessor {
+            db.refresh_tokens.insert(old, true);
+        }
+    }
+    Json(json!({"resource_owner": {"type": "CompanyAdmin"}})).into_response()
+}
+
+async fn redirecting_token() -> Response {
+    Redirect::temporary("/oauth/token").into_response()
+}
+
+struct TestServer {
+    base: Url,
+    state: Shared,
+}
+
+impl TestServer {
+    async fn start() -> Self {
+        let state: Shared = Arc::default();
+        let app = Router::new()
+            .route("/oauth/authorize", get(authorize))
+            .route("/oauth/token", post(token))
+            .route("/oauth/token-moved", post(redirecting_token))
+            .route("/v1/me", get(me))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestServer {
+            base: Url::parse(&format!("http://{addr}")).unwrap(),
+            state,
+        }
+    }
+
+    fn config(&self) -> OAuthClientConfig {
+        OAuthClientConfig::new(
+            "Gusto",
+            CLIENT_ID,
+            self.base.join("/oauth/authorize").unwrap(),
+            self.base.join("/oauth/token").unwrap(),
+        )
+        .with_secret(CLIENT_SECRET)
+        .with_scopes(["employees:read", "companies:read"])
+        .with_authorize_param("prompt", "consent")
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Db> {
+        self.state.db.lock().unwrap()
+    }
+
+    /// A token pair as if issued by an earlier sign-in.
+    fn seed(&self, expires_at: DateTime<Utc>) -> TokenSet {
+        let (at, rt) = self.db().issue(true, None);
+        TokenSet {
+            access_token: Sensitive::new(at),
+            refresh_token: rt.map(Sensitive::new),
+            expires_at: Some(expires_at),
+            scope: Some("employees:read".into()),
+        }
+    }
+
+    /// Calls the protected endpoint (marks the access token as used).
+    async fn call_me(&self, token: &Sensitive<String>) -> StatusCode {
+        reqwest::Client::new()
+            .get(self.base.join("/v1/me").unwrap())
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    fn refresh_calls(&self) -> usize {
+        self.db().refresh_calls
+    }
+
+    fn is_revoked(&self, rt: &Sensitive<String>) -> bool {
+        self.db().refresh_tokens[rt.expose()]
+    }
+
+    /// Every token, code and secret the server has handed out.
+    fn secrets(&self) -> Vec<String> {
+        let db = self.db();
+        let mut all: Vec<String> = db.access_tokens.keys().cloned().collect();
+        all.extend(db.refresh_tokens.keys().cloned());
+        all.extend(db.codes.keys().cloned());
+        all.push(CLIENT_SECRET.into());
+        all
+    }
+
+    fn assert_no_secrets(&self, text: &str) {
+        for secret in self.secrets() {
+            assert!(!text.contains(&secret), "secret leaked into: {text}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test doubles
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Follow,
+    TamperState,
+    TamperChallenge,
+    Ignore,
+}
+
+struct Visit {
+    final_url: Url,
+    status: u16,
+    body: String,
+}
+
+/// Plays the browser: GETs the authorization URL and follows the redirect to the loopback listener.
+struct TestBrowser {
+    mode: Mode,
+    tasks: Mutex<Vec<JoinHandle<Visit>>>,
+}
+
+impl TestBrowser {
+    fn new(mode: Mode) -> Self {
+        TestBrowser {
+            mode,
+            tasks: Mutex::default(),
+        }
+    }
+
+    async fn visits(&self) -> Vec<Visit> {
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+        let mut visits = Vec::new();
+        for task in tasks {
+            visits.push(task.await.unwrap());
+        }
+        visits
+    }
+}
+
+fn replace_param(url: &Url, name: &str, value: &str) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let mut out = url.clone();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
+}
+
+impl BrowserOpener for TestBrowser {
+    fn open(&self, url: &Url) -> Result<(), OAuthError> {
+        let url = match self.mode {
+            Mode::Ignore => return Ok(()),
+            Mode::Follow => url.clone(),
+            Mode::TamperState => replace_param(url, "state", "forged-state"),
+            Mode::TamperChallenge => {
+                let other = URL_SAFE_NO_PAD.encode(Sha256::digest(b"a-verifier-we-do-not-hold"));
+                replace_param(url, "code_challenge", &other)
+            }
+        };
+        let task = tokio::spawn(async move {
+            let response = reqwest::Client::new().get(url).send().await.unwrap();
+            Visit {
+                final_url: response.url().clone(),
+                status: response.status().as_u16(),
+                body: response.text().await.unwrap(),
+            }
+        });
+        self.tasks.lock().unwrap().push(task);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct MemoryStore {
+    saved: Mutex<Vec<TokenSet>>,
+}
+
+impl MemoryStore {
+    fn with(tokens: TokenSet) -> Self {
+        MemoryStore {
+            saved: Mutex::new(vec![tokens]),
+        }
+    }
+    fn latest(&self) -> TokenSet {
+        self.saved.lock().unwrap().last().cloned().unwrap()
+    }
+    fn count(&self) -> usize {
+        self.saved.lock().unwrap().len()
+    }
+}
+
+#[async_trait]
+impl TokenPersistence for MemoryStore {
+    async fn save(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+        self.saved.lock().unwrap().push(tokens.clone());
+        Ok(())
+    }
+}
+
+/// A store that crashes (fails) on every save.
+struct BrokenStore;
+
+#[async_trait]
+impl TokenPersistence for BrokenStore {
+    async fn save(&self, _tokens: &TokenSet) -> Result<(), OAuthError> {
+        Err(OAuthError::Persist("the disk is full".into()))
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    "2025-01-01T09:00:00Z".parse().unwrap()
+}
+
+fn manager(
+    server: &TestServer,
+    tokens: TokenSet,
+    store: Arc<dyn TokenPersistence>,
+    clock: Arc<dyn Clock>,
+) -> TokenManager {
+    TokenManager::new(
+        server.config(),
+        token_http_client().unwrap(),
+        tokens,
+        store,
+        clock,
+    )
+}
+
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------------
+// Authorization code + PKCE through the loopback listener
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn code_flow_with_pkce_through_loopback() {
+    let server = TestServer::start().await;
+    let browser = TestBrowser::new(Mode::Follow);
+    let http = token_http_client().unwrap();
+
+    let tokens = authorize_with_pkce(&server.config(), &browser, &http, SIGN_IN_TIMEOUT)
+        .await
+        .unwrap();
+
+    assert!(tokens.refresh_token.is_some());
+    let expires_in = tokens.expires_at.unwrap() - Utc::now();
+    assert!(
+        expires_in > chrono::Duration::seconds(7100)
+            && expires_in <= chrono::Duration::seconds(7200)
+    );
+    assert_eq!(
+        tokens.scope.as_deref(),
+        Some("employees:read companies:read")
+    );
+    assert_eq!(server.call_me(&tokens.access_token).await, StatusCode::OK);
+
+    // What the server saw on the authorization request.
+    let request = server.db().authorize_requests[0].clone();
+    assert_eq!(request["code_challenge_method"], "S256");
+    assert_eq!(request["response_type"], "code");
+    assert_eq!(request["scope"], "employees:read companies:read");
+    assert_eq!(request["prompt"], "consent");
+    let redirect = Url::parse(&request["redirect_uri"]).unwrap();
+    assert_eq!(redirect.host_str(), Some("127.0.0.1"));
+    assert_eq!(redirect.path(), "/callback");
+    assert_ne!(redirect.port(), Some(0));
+    assert!(request["state"].len() >= 16);
+
+    // The browser landed on the loopback page.
+    let visits = browser.visits().await;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].status, 200);
+    assert!(
+        visits[0]
+            .body
+            .contains("You can close this window and return to Integration Maestro")
+    );
+    assert_eq!(visits[0].final_url.port(), redirect.port());
+
+    // The listener is gone once the flow is over.
+    assert!(reqwest::get(visits[0].final_url.clone()).await.is_err());
+
+    // Codes are single use.
+    let code = visits[0]
+        .final_url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let replay: serde_json::Value = reqwest::Client::new()
+        .post(server.base.join("/oauth/token").unwrap())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("redirect_uri", redirect.as_str()),
+            ("code_verifier", "whatever"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replay["error"], "invalid_grant");
+    assert_eq!(replay["error_description"], "code already used");
+
+    let debug = format!("{tokens:?} {:?}", server.config());
+    assert!(debug.contains("<redacted>"));
+    server.assert_no_secrets(&debug);
+}
+
+#[tokio::test]
+async fn wrong_verifier_is_rejected() {
+    let server = TestServer::start().await;
+    let browser = TestBrowser::new(Mode::TamperChallenge);
+    let error = authorize_with_pkce(
+        &server.config(),
+        &browser,
+        &token_http_client().unwrap(),
+        SIGN_IN_TIMEOUT,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, OAuthError::CodeRejected { ref description, .. }
+        if description.as_deref() == Some("PKCE verification failed")),
+        "{error:?}"
+    );
+    assert_eq!(server.db().verifier_failures, 1);
+    assert_eq!(
+        error.to_string(),
+        "Gusto did not accept the sign-in; try connecting again"
+    );
+    server.assert_no_secrets(&format!("{error} {error:?}"));
+}
+
+#[tokio::test]
+async fn tampered_state_is_rejected_and_its_code_never_exchanged() {
+    let server = TestServer::start().await;
+    let browser = TestBrowser::new(Mode::TamperState);
+    let error = authorize_with_pkce(
+        &server.config(),
+        &browser,
+        &token_http_client().unwrap(),
+        SIGN_IN_TIMEOUT,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error, OAuthError::StateMismatch);
+    assert!(!error.needs_reconnect());
+    // The server issued a code for the forged request, and nobody tried to redeem it.
+    assert_eq!(server.db().codes.len(), 1);
+    assert_eq!(server.db().token_calls, 0);
+    let visits = browser.visits().await;
+    assert!(visits[0].body.contains("try connecting again"));
+    server.assert_no_secrets(&format!("{error} {error:?}"));
+}
+
+#[tokio::test]
+async fn access_denied_is_reported() {
+    let server = TestServer::start().await;
+    server.state.deny.store(true, Ordering::SeqCst);
+    let browser = TestBrowser::new(Mode::Follow);
+    let error = authorize_with_pkce(
+        &server.config(),
+        &browser,
+        &token_http_client().unwrap(),
+        SIGN_IN_TIMEOUT,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error,
+        OAuthError::AccessDenied {
+            description: Some("The user denied the request".into())
+        }
+    );
+    assert_eq!(server.db().token_calls, 0);
+    assert!(
+        browser.visits().await[0]
+            .body
+            .contains("Access was not granted")
+    );
+}
+
+#[tokio::test]
+async fn sign_in_times_out() {
+    let server = TestServer::start().await;
+    let browser = TestBrowser::new(Mode::Ignore);
+    let error = authorize_with_pkce(
+        &server.config(),
+        &browser,
+        &token_http_client().unwrap(),
+        Duration::from_millis(200),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error, OAuthError::Timeout);
+}
+
+#[tokio::test]
+async fn client_credentials_grant() {
+    let server = TestServer::start().await;
+    let tokens = client_credentials(&server.config(), &token_http_client().unwrap())
+        .await
+        .unwrap();
+    assert!(tokens.refresh_token.is_none());
+    assert_eq!(server.call_me(&tokens.access_token).await, StatusCode::OK);
+
+    let mut wrong = server.config();
+    wrong.client_secret = Some(Sensitive::new("not-the-secret".into()));
+    let error = client_credentials(&wrong, &token_http_client().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, OAuthError::InvalidClient { .. }),
+        "{error:?}"
+    );
+    assert!(error.needs_reconnect());
+}
+
+#[tokio::test]
+async fn token_endpoint_redirects_are_not_followed() {
+    let server = TestServer::start().await;
+    let mut config = server.config();
+    config.token_url = server.base.join("/oauth/token-moved").unwrap();
+    let rt = server.seed(t0()).refresh_token.unwrap();
+    for http in [token_http_client().unwrap(), reqwest::Client::new()] {
+        let error = refresh(&config, &http, &rt).await.unwrap_err();
+        assert!(
+            matches!(error, OAuthError::Http(ref m) if m.contains("redirected")),
+            "{error:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh and the token manager
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn refreshes_ahead_of_expiry_on_a_manual_clock() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let initial = server.seed(t0() + chrono::Duration::seconds(7200));
+    let store = Arc::new(MemoryStore::default());
+    let manager = manager(&server, initial.clone(), store.clone(), clock.clone());
+
+    assert_eq!(manager.access_token().await.unwrap(), initial.access_token);
+    clock.advance(chrono::Duration::seconds(7200 - 301)); // 5 min 1 s left
+    assert_eq!(manager.access_token().await.unwrap(), initial.access_token);
+    assert_eq!(server.refresh_calls(), 0);
+
+    clock.advance(chrono::Duration::seconds(2)); // 4 min 59 s left
+    let renewed = manager.access_token().await.unwrap();
+    assert_ne!(renewed, initial.access_token);
+    assert_eq!(server.refresh_calls(), 1);
+    let held = manager.tokens().await;
+    assert_eq!(
+        held.expires_at,
+        Some(clock.now() + chrono::Duration::seconds(7200))
+    );
+    assert_ne!(held.refresh_token, initial.refresh_token);
+    assert_eq!(store.count(), 1);
+    assert_eq!(store.latest(), held);
+
+    // Served from memory until the next refresh is due.
+    assert_eq!(manager.access_token().await.unwrap(), renewed);
+    assert_eq!(server.refresh_calls(), 1);
+    assert_eq!(server.call_me(&renewed).await, StatusCode::OK);
+    assert!(server.is_revoked(initial.refresh_token.as_ref().unwrap()));
+
+    // A wider margin refreshes earlier.
+    let wide = TokenManager::new(
+        server.config(),
+        token_http_client().unwrap(),
+        server.seed(clock.now() + chrono::Duration::seconds(7200)),
+        store.clone(),
+        clock.clone(),
+    )
+    .with_refresh_margin(chrono::Duration::hours(3));
+    wide.access_token().await.unwrap();
+    assert_eq!(server.refresh_calls(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_refresh() {
+    let server = TestServer::start().await;
+    server.state.token_delay_ms.store(200, Ordering::SeqCst);
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(MemoryStore::default());
+    let manager = Arc::new(manager(
+        &server,
+        server.seed(t0() - chrono::Duration::seconds(1)),
+        store.clone(),
+        clock,
+    ));
+
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.access_token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap());
+    }
+    assert_eq!(server.refresh_calls(), 1);
+    assert_eq!(store.count(), 1);
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert_eq!(server.call_me(&tokens[0]).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rotation_survives_a_crash_between_refresh_and_save() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let stored = server.seed(t0() - chrono::Duration::minutes(1)); // what the store holds
+    let old_rt = stored.refresh_token.clone().unwrap();
+
+    // The server rotates, then saving the rotated token fails.
+    let crashing = manager(
+        &server,
+        stored.clone(),
+        Arc::new(BrokenStore),
+        clock.clone(),
+    );
+    let error = crashing.access_token().await.unwrap_err();
+    assert_eq!(error, OAuthError::Persist("the disk is full".into()));
+    assert_eq!(
+        error.to_string(),
+        "could not save the renewed authorization: the disk is full"
+    );
+    assert_eq!(server.refresh_calls(), 1);
+    // The new access token was never handed out, so never used, so the old refresh token lives.
+    {
+        let db = server.db();
+        let successor = db
+            .access_tokens
+            .values()
+            .find(|i| i.predecessor.as_deref() == Some(old_rt.expose()))
+            .unwrap();
+        assert!(!successor.used);
+    }
+    assert!(!server.is_revoked(&old_rt));
+    assert_eq!(crashing.tokens().await, stored);
+    server.assert_no_secrets(&format!("{error} {error:?} {crashing:?}"));
+    drop(crashing);
+
+    // After the "restart": a fresh manager from the stored (old) refresh token.
+    let store = Arc::new(MemoryStore::with(stored.clone()));
+    let restarted = manager(&server, store.latest(), store.clone(), clock);
+    let token = restarted.access_token().await.unwrap();
+    assert_eq!(server.call_me(&token).await, StatusCode::OK);
+    assert_eq!(server.refresh_calls(), 2);
+    let saved = store.latest();
+    assert_eq!(saved.access_token, token);
+    assert_ne!(saved.refresh_token.as_ref(), Some(&old_rt));
+    // Using the new access token revoked the old refresh token, which is why it had to be saved.
+    assert!(server.is_revoked(&old_rt));
+}
+
+#[tokio::test]
+async fn contrast_using_the_new_token_without_saving_revokes_the_old_one() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let stored = server.seed(t0() - chrono::Duration::minutes(1));
+    let old_rt = stored.refresh_token.clone().unwrap();
+
+    // A careless client: refresh, use the new access token, never save the rotated refresh token.
+    let rotated = refresh(&server.config(), &token_http_client().unwrap(), &old_rt)
+        .await
+        .unwrap();
+    assert_ne!(rotated.refresh_token.as_ref(), Some(&old_rt));
+    assert_eq!(server.call_me(&rotated.access_token).await, StatusCode::OK);
+    assert!(server.is_revoked(&old_rt));
+
+    // After a restart, only the old refresh token is on disk: the connection is lost.
+    let restarted = manager(&server, stored, Arc::new(MemoryStore::default()), clock);
+    let error = restarted.access_token().await.unwrap_err();
+    assert!(
+        matches!(error, OAuthError::InvalidGrant { .. }),
+        "{error:?}"
+    );
+    assert!(error.needs_reconnect());
+    assert_eq!(
+        error.to_string(),
+        "Gusto no longer accepts the saved authorization; reconnect it"
+    );
+}
+
+#[tokio::test]
+async fn revoked_refresh_token_needs_reconnect() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let stored = server.seed(t0() - chrono::Duration::minutes(1));
+    server
+        .db()
+        .refresh_tokens
+        .insert(stored.refresh_token.clone().unwrap().into_inner(), true);
+
+    let manager = manager(&server, stored, Arc::new(MemoryStore::default()), clock);
+    let error = manager.access_token().await.unwrap_err();
+    assert!(
+        matches!(error, OAuthError::InvalidGrant { ref provider, .. } if provider == "Gusto"),
+        "{error:?}"
+    );
+    assert!(error.needs_reconnect());
+    assert_eq!(error.kind(), maestro_core::ErrorKind::Auth);
+    assert_eq!(
+        error.to_string(),
+        "Gusto no longer accepts the saved authorization; reconnect it"
+    );
+    // Remembered: no further requests hammer the provider.
+    assert_eq!(manager.force_refresh().await.unwrap_err(), error);
+    assert_eq!(manager.access_token().await.unwrap_err(), error);
+    assert_eq!(server.refresh_calls(), 1);
+    server.assert_no_secrets(&format!("{error} {error:?} {manager:?}"));
+}
+
+#[tokio::test]
+async fn refresh_keeps_the_old_refresh_token_when_none_is_returned() {
+    let server = TestServer::start().await;
+    server.state.no_rotation.store(true, Ordering::SeqCst);
+    let clock = Arc::new(ManualClock::new(t0()));
+    let stored = server.seed(t0());
+    let old_rt = stored.refresh_token.clone().unwrap();
+
+    let renewed = refresh(&server.config(), &token_http_client().unwrap(), &old_rt)
+        .await
+        .unwrap();
+    assert_eq!(renewed.refresh_token.as_ref(), Some(&old_rt));
+    assert_ne!(renewed.access_token, stored.access_token);
+
+    // Without rotation a failed save does not block the new access token.
+    let manager = manager(&server, stored, Arc::new(BrokenStore), clock);
+    let token = manager.access_token().await.unwrap();
+    assert_eq!(server.call_me(&token).await, StatusCode::OK);
+    assert_eq!(manager.tokens().await.refresh_token, Some(old_rt));
+}
+
+#[tokio::test]
+async fn refresh_after_a_401_happens_once() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let stored = server.seed(t0() + chrono::Duration::hours(2));
+    let store = Arc::new(MemoryStore::default());
+    let manager = manager(&server, stored.clone(), store.clone(), clock);
+
+    let first = manager
+        .refresh_after_rejection(&stored.access_token)
+        .await
+        .unwrap();
+    // A second request rejected with the same old token reuses the refreshed one.
+    let second = manager
+        .refresh_after_rejection(&stored.access_token)
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    assert_eq!(server.refresh_calls(), 1);
+
+    let forced = manager.force_refresh().await.unwrap();
+    assert_ne!(forced, first);
+    assert_eq!(server.refresh_calls(), 2);
+    assert_eq!(store.count(), 2);
+}
+
+#[tokio::test]
+async fn tokens_are_redacted_and_serde_round_trips() {
+    let server = TestServer::start().await;
+    let tokens = server.seed(t0());
+    let debug = format!("{tokens:?} {tokens:#?}");
+    assert!(debug.contains("<redacted>"));
+    server.assert_no_secrets(&debug);
+
+    let json = serde_json::to_string(&tokens).unwrap();
+    let back: TokenSet = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, tokens);
+}
