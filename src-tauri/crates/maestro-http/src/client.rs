@@ -294,6 +294,7 @@ impl ProviderSession {
                 tracing::warn!(provider = %self.provider, attempt, error = %err, "giving up after retries");
                 return Err(HttpError::RetriesExhausted {
                     provider: self.provider.clone(),
+                    attempts: attempt,
                     last: Box::new(err),
                 });
             }
@@ -368,15 +369,29 @@ impl ProviderSession {
                 message: e.to_string(),
             }
         } else {
-            let mut detail = e.to_string();
+            // The innermost cause says what happened ("Connection refused", "dns error…").
+            let mut innermost = e.to_string();
             let mut source = std::error::Error::source(e);
             while let Some(s) = source {
-                detail = format!("{detail}: {s}");
+                innermost = s.to_string();
                 source = s.source();
             }
+            let host = e
+                .url()
+                .and_then(|u| {
+                    u.host_str().map(|h| match u.port() {
+                        Some(p) => format!("{h}:{p}"),
+                        None => h.to_owned(),
+                    })
+                })
+                .unwrap_or_default();
             HttpError::Connect {
                 provider: self.provider.clone(),
-                detail,
+                detail: if host.is_empty() {
+                    innermost
+                } else {
+                    format!("{host}: {innermost}")
+                },
             }
         }
     }

@@ -85,11 +85,13 @@ pub enum HttpError {
         /// What was wrong.
         message: String,
     },
-    /// Our retry budget for this connection is spent.
-    #[error("{provider} kept failing; we stopped retrying for now ({last})")]
+    /// Retries did not help (or this connection's retry budget is spent).
+    #[error("{last} (tried {attempts} times)")]
     RetriesExhausted {
         /// Provider display name.
         provider: String,
+        /// Attempts made.
+        attempts: u32,
         /// The last error.
         last: Box<HttpError>,
     },

@@ -118,8 +118,16 @@ impl RateLimiter {
         {
             s.limit.requests = u32::try_from(limit).unwrap_or(u32::MAX);
         }
+        // Reset: seconds from now, a Unix time, or (Gusto) an RFC 3339 instant.
+        let reset = num("x-ratelimit-reset").or_else(|| {
+            headers
+                .get("x-ratelimit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc3339(v.trim()).ok())
+                .map(|t| t.timestamp())
+        });
         if num("x-ratelimit-remaining") == Some(0)
-            && let Some(reset) = num("x-ratelimit-reset")
+            && let Some(reset) = reset
         {
             let secs = if reset > 1_000_000_000 {
                 reset - now_unix
@@ -174,5 +182,20 @@ mod tests {
         let start = Instant::now();
         limiter.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(12));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn understands_an_rfc3339_reset() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(200, 60));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", "2026-11-25T20:00:30Z".parse().unwrap());
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T20:00:00Z")
+            .unwrap()
+            .timestamp();
+        limiter.observe(&h, now);
+        let start = Instant::now();
+        limiter.acquire().await;
+        assert!(start.elapsed() >= Duration::from_secs(30));
     }
 }

@@ -179,3 +179,22 @@ pub async fn get(
         .find(|c| c.id == connection_id)
         .ok_or_else(|| StoreError::NotFound(format!("connection {connection_id}")))
 }
+
+/// Removes a connection of `company_id` and its credentials (records it produced are kept).
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<()> {
+    sqlx::query("DELETE FROM credentials WHERE connection_id = ?1 AND company_id = ?2")
+        .bind(connection_id.to_string())
+        .bind(company_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM connections WHERE id = ?1 AND company_id = ?2")
+        .bind(connection_id.to_string())
+        .bind(company_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -19,6 +19,7 @@ pub mod layout;
 pub mod records;
 pub mod settings;
 mod store;
+pub mod sync_runs;
 pub mod time;
 
 pub use error::{Result, StoreError};

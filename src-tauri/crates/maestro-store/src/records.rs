@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
-use maestro_core::model::{CanonicalEntity, EntityKind, Provenance};
+use maestro_core::model::{CanonicalEntity, CanonicalRecord, EntityKind, Provenance};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
@@ -99,7 +99,11 @@ impl StoredRecord {
                 E::KIND
             )));
         }
-        serde_json::from_value(self.data.clone()).map_err(|e| {
+        let mut data = self.data.clone();
+        if let Some(map) = data.as_object_mut() {
+            map.insert("raw".into(), self.raw.clone());
+        }
+        serde_json::from_value(data).map_err(|e| {
             StoreError::Corrupt(format!("record {} does not decode: {e}", self.record_id))
         })
     }
@@ -148,8 +152,25 @@ async fn find_current(
     .transpose()
 }
 
-/// Stores a record: creates it, adds a version if its content changed, or does nothing.
+/// Stores a record: creates it, adds a version if its content changed, or does nothing; and
+/// notes the sync run that saw it.
 pub async fn put(
+    conn: &mut SqliteConnection,
+    write: &RecordWrite<'_>,
+    at: DateTime<Utc>,
+) -> Result<PutOutcome> {
+    let outcome = put_version(conn, write, at).await?;
+    if let Some(run) = write.sync_run_id {
+        sqlx::query("UPDATE records SET last_seen_run = ?1 WHERE record_id = ?2")
+            .bind(run)
+            .bind(outcome.record_id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(outcome)
+}
+
+async fn put_version(
     conn: &mut SqliteConnection,
     write: &RecordWrite<'_>,
     at: DateTime<Utc>,
@@ -216,8 +237,12 @@ pub async fn put_entity<E: CanonicalEntity>(
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<PutOutcome> {
-    let data = serde_json::to_value(entity)
+    let mut data = serde_json::to_value(entity)
         .map_err(|e| StoreError::Invalid(format!("cannot encode a {}: {e}", E::KIND)))?;
+    // The raw payload is stored once, in its own column.
+    if let Some(map) = data.as_object_mut() {
+        map.remove("raw");
+    }
     put(
         conn,
         &RecordWrite {
@@ -226,6 +251,34 @@ pub async fn put_entity<E: CanonicalEntity>(
             provenance: entity.provenance(),
             data: &data,
             raw: entity.raw(),
+            sync_run_id,
+        },
+        at,
+    )
+    .await
+}
+
+/// Stores any canonical record (see [`put`]); the company comes from the record.
+pub async fn put_canonical(
+    conn: &mut SqliteConnection,
+    record: &CanonicalRecord,
+    sync_run_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<PutOutcome> {
+    let mut data = record
+        .to_json()
+        .map_err(|e| StoreError::Invalid(format!("cannot encode a {}: {e}", record.kind())))?;
+    if let Some(map) = data.as_object_mut() {
+        map.remove("raw");
+    }
+    put(
+        conn,
+        &RecordWrite {
+            company_id: record.company_id(),
+            kind: record.kind(),
+            provenance: record.provenance(),
+            data: &data,
+            raw: record.raw(),
             sync_run_id,
         },
         at,
@@ -477,4 +530,30 @@ pub async fn counts(
             ))
         })
         .collect()
+}
+
+/// Remote ids of live records of `connection_id`/`kind` that the run `sync_run_id` did not see,
+/// at most `limit` (a full run's end: what the provider no longer lists).
+pub async fn unseen_by_run(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+    sync_run_id: &str,
+    limit: u32,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT remote_id FROM records
+         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0
+           AND (last_seen_run IS NULL OR last_seen_run != ?4)
+         ORDER BY remote_id LIMIT ?5",
+    )
+    .bind(company_id.to_string())
+    .bind(connection_id.to_string())
+    .bind(kind.as_str())
+    .bind(sync_run_id)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("remote_id")?)).collect()
 }

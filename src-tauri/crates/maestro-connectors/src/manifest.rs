@@ -1,0 +1,181 @@
+//! The static description of a connector: what the wizard renders, what the scheduler
+//! respects, what the registry lists. A new connector needs no UI code: its form comes from
+//! [`Manifest::config`].
+
+use maestro_core::model::EntityKind;
+use maestro_http::RateLimit;
+use serde::Serialize;
+
+/// What kind of tool a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Payroll (Gusto, ADP, QuickBooks Payroll, Paychex).
+    Payroll,
+    /// HR information system (BambooHR, Rippling).
+    Hris,
+    /// Benefits administration.
+    Benefits,
+    /// Time tracking (Harvest, Toggl, Clockify).
+    TimeTracking,
+    /// Background checks.
+    BackgroundChecks,
+    /// Accounting.
+    Accounting,
+    /// Team chat.
+    Chat,
+    /// E-signature.
+    ESignature,
+    /// Compliance.
+    Compliance,
+    /// User-defined integrations.
+    Custom,
+}
+
+/// How a connection authenticates.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuthKind {
+    /// OAuth 2.0 authorization code in the system browser (with PKCE when `pkce`).
+    OAuth2 {
+        /// Authorization endpoint path on the auth host.
+        authorize_path: &'static str,
+        /// Token endpoint path on the auth host.
+        token_path: &'static str,
+        /// Whether the provider takes PKCE.
+        pkce: bool,
+        /// Scopes to request (empty when the provider assigns them per app).
+        scopes: &'static [&'static str],
+    },
+    /// A key or token typed into the wizard (see the config fields marked secret), sent the
+    /// way `scheme` says.
+    ApiKey {
+        /// How the secret fields become request credentials.
+        scheme: KeyScheme,
+    },
+}
+
+/// How API-key fields are sent.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KeyScheme {
+    /// HTTP Basic with a field as user name and a fixed password (BambooHR: key + "x").
+    Basic {
+        /// Config field holding the user name.
+        username_field: &'static str,
+        /// The fixed password.
+        password: &'static str,
+    },
+    /// `Authorization: Bearer <field>` (personal access tokens).
+    Bearer {
+        /// Config field holding the token.
+        token_field: &'static str,
+    },
+    /// A custom header.
+    Header {
+        /// Header name.
+        name: &'static str,
+        /// Config field holding the value.
+        field: &'static str,
+    },
+}
+
+/// The type of a configuration field, for rendering and validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// A secret (shown masked, stored only in the encrypted database).
+    Secret,
+    /// A URL.
+    Url,
+}
+
+/// One field of the connection form.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigField {
+    /// Key in the connection's configuration.
+    pub key: &'static str,
+    /// Label shown to the owner.
+    pub label: &'static str,
+    /// Where to find the value, in plain words.
+    pub help: &'static str,
+    /// Type.
+    pub kind: FieldKind,
+    /// Whether the connection cannot work without it.
+    pub required: bool,
+    /// A regular expression the value must match, when there is a known shape.
+    pub pattern: Option<&'static str>,
+    /// An example value.
+    pub example: Option<&'static str>,
+}
+
+/// What a connector can do with one kind of record.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EntitySupport {
+    /// The canonical kind.
+    pub kind: EntityKind,
+    /// Readable.
+    pub read: bool,
+    /// Readable incrementally (only what changed since a time).
+    pub incremental: bool,
+    /// Writable.
+    pub write: bool,
+    /// The provider pushes webhook events for it.
+    pub webhook: bool,
+}
+
+/// Static description of a connector.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// Stable id, e.g. "gusto".
+    pub id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Category.
+    pub category: Category,
+    /// Connector version.
+    pub version: &'static str,
+    /// One-line description for the wizard.
+    pub summary: &'static str,
+    /// Authentication.
+    pub auth: AuthKind,
+    /// Form fields.
+    pub config: &'static [ConfigField],
+    /// Supported entities.
+    pub entities: &'static [EntitySupport],
+    /// The documented rate limit the connection is held to.
+    #[serde(skip)]
+    pub rate_limit: RateLimit,
+    /// Requests per window, for display.
+    pub rate_limit_text: &'static str,
+    /// Largest page size the provider allows (used for every list call).
+    pub max_page_size: u32,
+    /// Production API base URL (may contain `{field}` placeholders filled from config).
+    pub production_base_url: &'static str,
+    /// The provider's own sandbox/demo base URL, if it has one.
+    pub sandbox_base_url: Option<&'static str>,
+    /// Production auth host for OAuth (when different from the API host).
+    pub auth_base_url: Option<&'static str>,
+    /// Developer documentation.
+    pub docs_url: &'static str,
+}
+
+impl Manifest {
+    /// The support entry for `kind`, if any.
+    pub fn entity(&self, kind: EntityKind) -> Option<&EntitySupport> {
+        self.entities.iter().find(|e| e.kind == kind)
+    }
+}
+
+/// Shorthand for a readable entity.
+pub const fn reads(kind: EntityKind, incremental: bool) -> EntitySupport {
+    EntitySupport {
+        kind,
+        read: true,
+        incremental,
+        write: false,
+        webhook: false,
+    }
+}

@@ -1,0 +1,218 @@
+//! Harvest records → canonical records.
+
+use chrono::{DateTime, Utc};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::{
+    CanonicalRecord, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind,
+    PhoneNumber, Provenance, TimeEntry,
+};
+use maestro_core::money::{Currency, Money};
+use serde_json::Value;
+
+use super::api;
+
+/// Which connection and company the records belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner {
+    /// The company.
+    pub company_id: CompanyId,
+    /// The connection.
+    pub connection_id: ConnectionId,
+}
+
+impl Owner {
+    fn provenance(&self, id: u64, modified: Option<DateTime<Utc>>) -> Provenance {
+        Provenance {
+            connection_id: self.connection_id,
+            provider: super::MANIFEST.id.to_owned(),
+            remote_id: id.to_string(),
+            remote_modified_at: modified,
+        }
+    }
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn status(user: &api::User) -> EmploymentStatus {
+    // Harvest archives people; archived is not the same as terminated.
+    if user.is_active.unwrap_or(true) {
+        EmploymentStatus::Active
+    } else {
+        EmploymentStatus::Inactive
+    }
+}
+
+/// A user: a [`Contractor`] when `is_contractor`, else an [`Employee`].
+pub fn user(owner: &Owner, user: &api::User, raw: Value) -> CanonicalRecord {
+    let provenance = owner.provenance(user.id, user.updated_at);
+    if user.is_contractor.unwrap_or(false) {
+        return Contractor {
+            provenance,
+            company_id: owner.company_id,
+            contractor_type: Some(ContractorType::Individual),
+            first_name: non_empty(&user.first_name),
+            last_name: non_empty(&user.last_name),
+            business_name: None,
+            email: non_empty(&user.email),
+            phone: non_empty(&user.telephone),
+            tax_id: None,
+            status: status(user),
+            start_date: None,
+            address: None,
+            raw,
+        }
+        .into();
+    }
+    let first = non_empty(&user.first_name);
+    let last = non_empty(&user.last_name);
+    let full = [first.as_deref(), last.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Employee {
+        provenance,
+        company_id: owner.company_id,
+        first_name: first,
+        middle_name: None,
+        last_name: last,
+        preferred_name: None,
+        display_full_name: (!full.is_empty()).then_some(full),
+        employee_number: None,
+        work_email: non_empty(&user.email),
+        personal_email: None,
+        phone_numbers: non_empty(&user.telephone)
+            .map(|number| PhoneNumber {
+                number,
+                kind: PhoneKind::Work,
+            })
+            .into_iter()
+            .collect(),
+        date_of_birth: None,
+        ssn: None,
+        employment_status: status(user),
+        hire_date: None,
+        start_date: None,
+        termination_date: None,
+        manager_remote_id: None,
+        department_remote_id: None,
+        work_location_remote_id: None,
+        home_location_remote_id: None,
+        custom_fields: Default::default(),
+        raw,
+    }
+    .into()
+}
+
+/// The rate of an entry: the billable rate in the client's currency (the account's when the
+/// client names none), else the cost rate in the account currency.
+fn rate(entry: &api::TimeEntry, account: Currency) -> Option<Money> {
+    let client = entry
+        .client
+        .as_ref()
+        .and_then(|c| c.currency.as_deref())
+        .and_then(|code| Currency::from_code_ignore_case(code).ok());
+    match (entry.billable_rate, entry.cost_rate) {
+        (Some(amount), _) => Some(Money::new(amount, client.unwrap_or(account))),
+        (None, Some(amount)) => Some(Money::new(amount, account)),
+        (None, None) => None,
+    }
+}
+
+/// A time entry. `started_time`/`ended_time` ("8:00am") are zone-less local times and stay in
+/// `raw`; no instant is made up from them.
+pub fn time_entry(
+    owner: &Owner,
+    entry: &api::TimeEntry,
+    account: Currency,
+    raw: Value,
+) -> CanonicalRecord {
+    let name = |r: &Option<api::NamedRef>| r.as_ref().and_then(|r| non_empty(&r.name));
+    TimeEntry {
+        provenance: owner.provenance(entry.id, entry.updated_at),
+        company_id: owner.company_id,
+        employee_remote_id: entry.user.id.to_string(),
+        work_date: entry.spent_date,
+        started_at: None,
+        ended_at: None,
+        time_zone: None,
+        hours: entry.hours,
+        project_remote_id: entry.project.as_ref().map(|p| p.id.to_string()),
+        project_name: name(&entry.project),
+        task_name: name(&entry.task),
+        client_name: name(&entry.client),
+        notes: non_empty(&entry.notes),
+        billable: entry.billable.unwrap_or(false),
+        rate: rate(entry, account),
+        raw,
+    }
+    .into()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use serde_json::json;
+
+    fn owner() -> Owner {
+        Owner {
+            company_id: CompanyId::new(),
+            connection_id: ConnectionId::new(),
+        }
+    }
+
+    #[test]
+    fn contractors_and_employees_split_on_is_contractor() {
+        let raw = json!({"id": 7, "first_name": "Ana", "last_name": "Diaz", "email": "a@x.co",
+            "telephone": "", "is_contractor": true, "is_active": false,
+            "updated_at": "2020-05-01T22:34:52Z"});
+        let u: api::User = serde_json::from_value(raw.clone()).unwrap();
+        let CanonicalRecord::Contractor(c) = user(&owner(), &u, raw.clone()) else {
+            panic!("not a contractor")
+        };
+        assert_eq!(c.status, EmploymentStatus::Inactive);
+        assert_eq!(c.phone, None);
+        assert_eq!(c.raw, raw);
+        assert_eq!(c.provenance.remote_id, "7");
+    }
+
+    #[test]
+    fn hours_and_rates_are_exact() {
+        let raw = json!({"id": 1, "spent_date": "2017-03-02", "user": {"id": 5, "name": "K"},
+            "client": null, "project": {"id": 9, "name": "Web"}, "task": null,
+            "hours": 2.11, "notes": "", "billable": false, "billable_rate": null, "cost_rate": 50.1,
+            "started_time": "8:00am", "updated_at": "2017-06-27T16:47:14Z"});
+        let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
+        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw) else {
+            panic!("not a time entry")
+        };
+        assert_eq!(t.hours, Decimal::new(211, 2));
+        assert_eq!(t.rate.unwrap().amount, Decimal::new(501, 1));
+        assert_eq!(t.started_at, None);
+        assert_eq!(t.notes, None);
+        assert_eq!(t.project_remote_id.as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn billable_rates_use_the_client_currency() {
+        let raw = json!({"id": 1, "spent_date": "2017-03-02", "user": {"id": 5, "name": "K"},
+            "client": {"id": 3, "name": "ABC", "currency": "EUR"}, "hours": 1.0,
+            "billable": true, "billable_rate": 90.0, "cost_rate": 40.0});
+        let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
+        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw) else {
+            panic!("not a time entry")
+        };
+        let rate = t.rate.unwrap();
+        assert_eq!(
+            (rate.amount, rate.currency),
+            (Decimal::new(90, 0), Currency::EUR)
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Connector tests: each provider against recorded fixtures shaped by its public spec
+//! (wiremock) and against the local sandbox emulator.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod bamboohr;
+mod gusto;
+mod harvest;
+mod support;

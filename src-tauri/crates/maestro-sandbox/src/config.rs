@@ -1,0 +1,136 @@
+//! Sandbox configuration: which company to seed, how much data, faults and rate limits.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::faults::FaultPlan;
+
+/// One of the emulated providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Gusto (payroll), `https://api.gusto.com`.
+    Gusto,
+    /// BambooHR (HRIS), `https://{companyDomain}.bamboohr.com`.
+    #[serde(rename = "bamboohr")]
+    BambooHr,
+    /// Harvest (time tracking), `https://api.harvestapp.com` + `https://id.getharvest.com`.
+    Harvest,
+}
+
+impl Provider {
+    /// All providers, in a stable order.
+    pub const ALL: [Provider; 3] = [Provider::Gusto, Provider::BambooHr, Provider::Harvest];
+
+    /// Lower-case name used on the CLI and in `/_sandbox` JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Gusto => "gusto",
+            Provider::BambooHr => "bamboohr",
+            Provider::Harvest => "harvest",
+        }
+    }
+}
+
+/// A value per provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerProvider<T> {
+    /// Gusto's value.
+    pub gusto: T,
+    /// BambooHR's value.
+    pub bamboohr: T,
+    /// Harvest's value.
+    pub harvest: T,
+}
+
+impl<T> PerProvider<T> {
+    /// The value for `provider`.
+    pub fn get(&self, provider: Provider) -> &T {
+        match provider {
+            Provider::Gusto => &self.gusto,
+            Provider::BambooHr => &self.bamboohr,
+            Provider::Harvest => &self.harvest,
+        }
+    }
+}
+
+/// A request budget: at most `max_requests` within any rolling `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub max_requests: u32,
+    /// Rolling window length.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// Gusto: 200 requests per 60 s rolling window (docs.gusto.com rate-limits).
+    pub const GUSTO: RateLimit = RateLimit {
+        max_requests: 200,
+        window: Duration::from_secs(60),
+    };
+    /// Harvest: 100 requests per 15 s (help.getharvest.com api-v2 overview; reports endpoints are
+    /// stricter, 100 per 15 min, which the emulator does not model since it has no reports).
+    pub const HARVEST: RateLimit = RateLimit {
+        max_requests: 100,
+        window: Duration::from_secs(15),
+    };
+    /// BambooHR: the real numbers are undisclosed ("we may throttle"); 20 requests per second is an
+    /// assumption chosen to be plausible, not a documented figure.
+    pub const BAMBOOHR: RateLimit = RateLimit {
+        max_requests: 20,
+        window: Duration::from_secs(1),
+    };
+}
+
+/// Everything [`crate::Sandbox::start`] needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxConfig {
+    /// Seed for all generated data (names, ids, tokens, hours).
+    pub seed: u64,
+    /// Company display name.
+    pub company_name: String,
+    /// Number of people employed (the same people exist in all three providers).
+    pub employees: usize,
+    /// Total Harvest time entries; `None` = realistic: ~8 weeks of weekday shifts for hourly staff.
+    pub time_entries: Option<usize>,
+    /// Inject the demo's cross-system differences (a pay-rate mismatch, a person terminated in
+    /// BambooHR but active in Gusto, a Harvest-only contractor).
+    pub discrepancies: bool,
+    /// The "today" the data is generated around; `None` = the current UTC date. Fix it in tests that
+    /// compare two runs across midnight.
+    pub today: Option<NaiveDate>,
+    /// Faults armed at start.
+    pub faults: PerProvider<FaultPlan>,
+    /// Per-provider rate limit; `None` disables limiting.
+    pub rate_limits: PerProvider<Option<RateLimit>>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 42,
+            company_name: "Bluebird Bakery & Café".to_string(),
+            employees: 25,
+            time_entries: None,
+            discrepancies: true,
+            today: None,
+            faults: PerProvider::default(),
+            rate_limits: PerProvider {
+                gusto: Some(RateLimit::GUSTO),
+                bamboohr: Some(RateLimit::BAMBOOHR),
+                harvest: Some(RateLimit::HARVEST),
+            },
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The configured or current date the data is anchored on.
+    pub fn anchor_date(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}

@@ -1,0 +1,510 @@
+//! Gusto ground truth, built from the seeded company. Records are stored as the JSON the API
+//! returns (field names/types per the v2025-06-15 embedded spec).
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+
+use crate::seed::{Company, Pay, Person, mix, version_of};
+
+/// Decimal → JSON number (shortest round-trip; exact for 2-3 decimal money/hours values).
+pub(crate) fn num(d: Decimal) -> Value {
+    d.to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// Decimal → string with `dp` decimal places.
+pub(crate) fn dec(d: Decimal, dp: u32) -> String {
+    let mut d = d.round_dp(dp);
+    d.rescale(dp);
+    d.to_string()
+}
+
+/// Gusto's mutable state.
+#[derive(Debug, Clone)]
+pub(crate) struct GustoData {
+    pub company: Value,
+    pub locations: Vec<Value>,
+    pub departments: Vec<Value>,
+    pub employees: Vec<Value>,
+    pub pay_schedules: Vec<Value>,
+    pub payrolls: Vec<Value>,
+    pub time_off_policies: Vec<Value>,
+    pub company_benefits: Vec<Value>,
+    pub employee_benefits: Vec<Value>,
+    pub version_counter: u64,
+    pub today: NaiveDate,
+}
+
+impl GustoData {
+    /// A fresh opaque version string.
+    pub(crate) fn next_version(&mut self, id: &str) -> String {
+        self.version_counter += 1;
+        version_of(&format!("{id}:{}", self.version_counter))
+    }
+
+    pub(crate) fn employee_mut(&mut self, uuid: &str) -> Option<&mut Map<String, Value>> {
+        self.employees
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .find(|e| e.get("uuid").and_then(Value::as_str) == Some(uuid))
+    }
+
+    pub(crate) fn employee(&self, uuid: &str) -> Option<&Value> {
+        self.employees
+            .iter()
+            .find(|e| e.get("uuid").and_then(Value::as_str) == Some(uuid))
+    }
+
+    /// Bumps an employee's version.
+    pub(crate) fn touch_employee(&mut self, uuid: &str) {
+        let v = self.next_version(uuid);
+        if let Some(e) = self.employee_mut(uuid) {
+            e.insert("version".into(), Value::String(v));
+        }
+    }
+
+    /// All jobs of all employees.
+    pub(crate) fn jobs(&self) -> impl Iterator<Item = &Value> {
+        self.employees
+            .iter()
+            .filter_map(|e| e.get("jobs").and_then(Value::as_array))
+            .flatten()
+    }
+}
+
+fn location_json(c: &Company, i: usize) -> Value {
+    let l = &c.locations[i];
+    json!({
+        "uuid": l.gusto_uuid,
+        "version": version_of(&l.gusto_uuid),
+        "company_uuid": c.gusto_uuid,
+        "phone_number": l.phone,
+        "street_1": l.street,
+        "street_2": null,
+        "city": l.city,
+        "state": l.state,
+        "zip": l.zip,
+        "country": "USA",
+        "mailing_address": i == 0,
+        "filing_address": i == 0,
+        "created_at": format!("{}T16:00:00.000-08:00", c.today - Duration::days(2200)),
+        "updated_at": format!("{}T16:00:00.000-08:00", c.today - Duration::days(400)),
+        "active": true,
+        "inactive": false,
+    })
+}
+
+fn flsa(p: Pay) -> &'static str {
+    if p.is_hourly() { "Nonexempt" } else { "Exempt" }
+}
+
+fn job_json(c: &Company, p: &Person) -> Value {
+    let rate = dec(p.gusto_pay.rate(), 2);
+    let unit = if p.gusto_pay.is_hourly() {
+        "Hour"
+    } else {
+        "Year"
+    };
+    json!({
+        "uuid": p.gusto_job_uuid,
+        "version": version_of(&p.gusto_job_uuid),
+        "employee_uuid": p.gusto_uuid,
+        "hire_date": p.hire_date.to_string(),
+        "title": p.title,
+        "primary": true,
+        "rate": rate,
+        "payment_unit": unit,
+        "current_compensation_uuid": p.gusto_compensation_uuid,
+        "two_percent_shareholder": false,
+        "state_wc_covered": null,
+        "state_wc_class_code": null,
+        "location_uuid": c.locations[p.location].gusto_uuid,
+        "location": location_json(c, p.location),
+        "compensations": [{
+            "uuid": p.gusto_compensation_uuid,
+            "version": version_of(&p.gusto_compensation_uuid),
+            "job_uuid": p.gusto_job_uuid,
+            "employee_uuid": p.gusto_uuid,
+            "rate": rate,
+            "payment_unit": unit,
+            "flsa_status": flsa(p.gusto_pay),
+            "effective_date": p.hire_date.to_string(),
+            "title": p.title,
+            "adjust_for_minimum_wage": false,
+            "minimum_wages": [],
+        }],
+    })
+}
+
+fn employee_json(c: &Company, p: &Person) -> Value {
+    let terminated = p.terminated_in_gusto;
+    let terminations = match (terminated, p.terminated_on) {
+        (true, Some(d)) => json!([{
+            "uuid": version_of(&format!("term:{}", p.gusto_uuid)),
+            "version": version_of(&format!("termv:{}", p.gusto_uuid)),
+            "employee_uuid": p.gusto_uuid,
+            "active": true,
+            "cancelable": false,
+            "effective_date": d.to_string(),
+            "run_termination_payroll": false,
+        }]),
+        _ => json!([]),
+    };
+    let dept = &c.departments[p.department];
+    json!({
+        "uuid": p.gusto_uuid,
+        "first_name": p.first_name,
+        "middle_initial": null,
+        "last_name": p.last_name,
+        "email": p.home_email,
+        "company_uuid": c.gusto_uuid,
+        "manager_uuid": p.manager.map(|m| c.people[m].gusto_uuid.clone()),
+        "version": version_of(&format!("emp:{}", p.gusto_uuid)),
+        "current_employment_status": if p.full_time { "full_time" } else { "part_time_twenty_plus_hours" },
+        "onboarding_status": "onboarding_completed",
+        "preferred_first_name": null,
+        "department_uuid": dept.gusto_uuid,
+        "employee_code": &version_of(&p.gusto_uuid)[..6],
+        "payment_method": "Direct Deposit",
+        "department": dept.title,
+        "terminated": terminated,
+        "two_percent_shareholder": false,
+        "onboarded": true,
+        "historical": false,
+        "has_ssn": true,
+        "onboarding_documents_config": {"uuid": null, "i9_document": false},
+        "jobs": [job_json(c, p)],
+        "eligible_paid_time_off": [],
+        "terminations": terminations,
+        "garnishments": [],
+        "custom_fields": [],
+        "date_of_birth": p.birth_date.to_string(),
+        "ssn": "",
+        "phone": p.phone,
+        "work_email": p.work_email,
+        "title": p.title,
+        "hired_at": p.hire_date.to_string(),
+        "flsa_status": flsa(p.gusto_pay),
+    })
+}
+
+fn employed_during(p: &Person, start: NaiveDate, end: NaiveDate) -> bool {
+    p.hire_date <= end
+        && p.terminated_on
+            .is_none_or(|t| t >= start || !p.terminated_in_gusto)
+}
+
+fn payroll_json(
+    c: &Company,
+    schedule_uuid: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    n: u64,
+) -> Value {
+    let check_date = end + Duration::days(6);
+    let uuid = version_of(&format!("payroll:{}:{n}", c.seed));
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &uuid[..8],
+        &uuid[8..12],
+        &uuid[12..16],
+        &uuid[16..20],
+        &uuid[20..32]
+    );
+    let mut comps = Vec::new();
+    let (mut gross_t, mut net_t, mut ee_tax_t, mut er_tax_t, mut ben_t) = (
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Decimal::ZERO,
+    );
+    for p in c.people.iter().filter(|p| employed_during(p, start, end)) {
+        let (hours, gross) = match p.gusto_pay {
+            Pay::Hourly(r) => {
+                let quarter_hours = 120 + (mix(c.seed, 11 + n, p.index as u64) % 200) as i64;
+                let hours = Decimal::new(quarter_hours * 25, 2);
+                (hours, (r * hours).round_dp(2))
+            }
+            Pay::Salary(s) => (Decimal::from(80), (s / Decimal::from(26)).round_dp(2)),
+        };
+        let benefit = if !p.pay.is_hourly() {
+            Decimal::new(12_500, 2)
+        } else {
+            Decimal::ZERO
+        };
+        let ee_tax = (gross * Decimal::new(1_650, 4)).round_dp(2);
+        let er_tax = (gross * Decimal::new(765, 4)).round_dp(2);
+        let net = gross - ee_tax - benefit;
+        gross_t += gross;
+        net_t += net;
+        ee_tax_t += ee_tax;
+        er_tax_t += er_tax;
+        ben_t += benefit;
+        comps.push(json!({
+            "employee_uuid": p.gusto_uuid,
+            "excluded": false,
+            "first_name": p.first_name,
+            "preferred_first_name": null,
+            "last_name": p.last_name,
+            "gross_pay": num(gross),
+            "net_pay": num(net),
+            "check_amount": num(net),
+            "payment_method": "Direct Deposit",
+            "memo": null,
+            "fixed_compensations": [],
+            "hourly_compensations": [{
+                "name": "Regular Hours",
+                "hours": dec(hours, 3),
+                "amount": dec(gross, 2),
+                "job_uuid": p.gusto_job_uuid,
+                "compensation_multiplier": 1.0,
+                "flsa_status": flsa(p.gusto_pay),
+            }],
+            "paid_time_off": [],
+            "benefits": [],
+            "deductions": [],
+            "reimbursements": [],
+            "version": version_of(&format!("{uuid}:{}", p.gusto_uuid)),
+        }));
+    }
+    json!({
+        "payroll_deadline": format!("{}T23:00:00Z", check_date - Duration::days(2)),
+        "check_date": check_date.to_string(),
+        "processed": true,
+        "processed_date": (check_date - Duration::days(2)).to_string(),
+        "calculated_at": format!("{}T18:30:00Z", check_date - Duration::days(3)),
+        "uuid": uuid,
+        "payroll_uuid": uuid,
+        "company_uuid": c.gusto_uuid,
+        "off_cycle": false,
+        "off_cycle_reason": null,
+        "auto_pilot": false,
+        "external": false,
+        "final_termination_payroll": false,
+        "withholding_pay_period": "Every other week",
+        "skip_regular_deductions": false,
+        "fixed_withholding_rate": false,
+        "pay_period": {"start_date": start.to_string(), "end_date": end.to_string(), "pay_schedule_uuid": schedule_uuid},
+        "payroll_status_meta": {"cancellable": false, "expected_check_date": check_date.to_string(), "initial_check_date": check_date.to_string(), "expected_debit_time": format!("{}T23:00:00Z", check_date - Duration::days(2)), "payroll_late": false, "initial_debit_cutoff_time": format!("{}T23:00:00Z", check_date - Duration::days(2))},
+        "totals": {
+            "company_debit": dec(net_t + ee_tax_t + er_tax_t + ben_t, 2),
+            "net_pay_debit": dec(net_t, 2),
+            "tax_debit": dec(ee_tax_t + er_tax_t, 2),
+            "reimbursement_debit": "0.00",
+            "child_support_debit": "0.00",
+            "reimbursements": "0.00",
+            "net_pay": dec(net_t, 2),
+            "gross_pay": dec(gross_t, 2),
+            "employee_bonuses": "0.00",
+            "employee_commissions": "0.00",
+            "employee_cash_tips": "0.00",
+            "employee_paycheck_tips": "0.00",
+            "additional_earnings": "0.00",
+            "owners_draw": "0.00",
+            "check_amount": dec(net_t, 2),
+            "employer_taxes": dec(er_tax_t, 2),
+            "employee_taxes": dec(ee_tax_t, 2),
+            "benefits": dec(ben_t, 2),
+            "employee_benefits_deductions": dec(ben_t, 2),
+            "imputed_pay": "0.00",
+            "deferred_payroll_taxes": "0.00",
+            "other_deductions": "0.00",
+        },
+        "employee_compensations": comps,
+        "payment_speed_changed": null,
+        "created_at": format!("{}T17:00:00Z", check_date - Duration::days(4)),
+    })
+}
+
+/// Builds Gusto's initial state.
+pub(crate) fn build(c: &Company) -> GustoData {
+    let today = c.today;
+    let employees: Vec<Value> = c.people.iter().map(|p| employee_json(c, p)).collect();
+    let departments = c
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let members: Vec<Value> = c
+                .people
+                .iter()
+                .filter(|p| p.department == i)
+                .map(|p| json!({"uuid": p.gusto_uuid}))
+                .collect();
+            json!({"uuid": d.gusto_uuid, "version": version_of(&d.gusto_uuid), "company_uuid": c.gusto_uuid, "title": d.title, "employees": members, "contractors": []})
+        })
+        .collect();
+    // Biweekly periods ending on Saturdays; the latest one whose check date has passed.
+    let mut end = today - Duration::days(7);
+    while end.weekday() != Weekday::Sat {
+        end -= Duration::days(1);
+    }
+    let schedule_uuid = version_of(&format!("paysched:{}", c.seed));
+    let schedule_uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &schedule_uuid[..8],
+        &schedule_uuid[8..12],
+        &schedule_uuid[12..16],
+        &schedule_uuid[16..20],
+        &schedule_uuid[20..32]
+    );
+    let pay_schedules = vec![json!({
+        "uuid": schedule_uuid,
+        "version": version_of(&schedule_uuid),
+        "frequency": "Every other week",
+        "anchor_pay_date": (end + Duration::days(6)).to_string(),
+        "anchor_end_of_pay_period": end.to_string(),
+        "day_1": null,
+        "day_2": null,
+        "name": "Every other week",
+        "custom_name": "Biweekly (all staff)",
+        "auto_pilot": false,
+        "auto_payroll": false,
+        "active": true,
+        "auto_payroll_enablement_blockers": [],
+    })];
+    let payrolls = (0..3u64)
+        .rev()
+        .map(|n| {
+            let e = end - Duration::days(14 * n as i64);
+            payroll_json(c, &schedule_uuid, e - Duration::days(13), e, n)
+        })
+        .collect();
+    let policy = |name: &str, kind: &str, rate: &str, tag: u64| {
+        let uuid = version_of(&format!("pto:{}:{tag}", c.seed));
+        json!({
+            "uuid": uuid,
+            "company_uuid": c.gusto_uuid,
+            "name": name,
+            "policy_type": kind,
+            "accrual_method": "per_hour_worked",
+            "accrual_rate": rate,
+            "accrual_rate_unit": "1.0",
+            "paid_out_on_termination": kind == "vacation",
+            "accrual_waiting_period_days": 0,
+            "carryover_limit_hours": "40.0",
+            "max_accrual_hours_per_year": "80.0",
+            "max_hours": "120.0",
+            "policy_reset_date": null,
+            "complete": true,
+            "version": version_of(&uuid),
+            "is_active": true,
+            "employees": c.people.iter().filter(|p| p.terminated_on.is_none()).map(|p| json!({
+                "uuid": p.gusto_uuid,
+                "balance": dec(Decimal::new((mix(c.seed, 40 + tag, p.index as u64) % 6_000) as i64 + 400, 2), 2),
+            })).collect::<Vec<_>>(),
+        })
+    };
+    let time_off_policies = vec![
+        policy("Vacation", "vacation", "0.0385", 1),
+        policy("Sick Leave", "sick", "0.0333", 2),
+    ];
+    let benefit = |tag: u64, kind: i64, desc: &str, count: usize| {
+        let uuid = version_of(&format!("cb:{}:{tag}", c.seed));
+        json!({
+            "version": version_of(&uuid),
+            "enrollment_count": count,
+            "company_uuid": c.gusto_uuid,
+            "uuid": uuid,
+            "benefit_type": kind,
+            "active": true,
+            "description": desc,
+            "source": "external",
+            "partner_name": null,
+            "deletable": false,
+            "supports_percentage_amounts": kind == 105,
+            "responsible_for_employer_taxes": false,
+            "responsible_for_employee_w2": false,
+            "catch_up_type": null,
+        })
+    };
+    let salaried: Vec<&Person> = c.people.iter().filter(|p| !p.pay.is_hourly()).collect();
+    let medical = benefit(1, 1, "Medical (Kaiser Silver 70)", salaried.len());
+    let retirement = benefit(2, 105, "401(k)", salaried.len());
+    let medical_uuid = medical["uuid"].as_str().unwrap_or_default().to_string();
+    let employee_benefits = salaried
+        .iter()
+        .map(|p| {
+            let uuid = version_of(&format!("eb:{}", p.gusto_uuid));
+            json!({
+                "version": version_of(&uuid),
+                "active": true,
+                "employee_deduction": "125.00",
+                "deduct_as_percentage": false,
+                "employee_deduction_annual_maximum": null,
+                "contribution": {"type": "amount", "value": "250.00"},
+                "elective": false,
+                "company_contribution_annual_maximum": null,
+                "limit_option": null,
+                "catch_up": false,
+                "retirement_loan_identifier": null,
+                "coverage_amount": null,
+                "deduction_reduces_taxable_income": "reduces_taxable_income",
+                "coverage_salary_multiplier": "0.00",
+                "company_contribution": "250.00",
+                "contribute_as_percentage": false,
+                "effective_date": p.hire_date.to_string(),
+                "expiration_date": null,
+                "employee_uuid": p.gusto_uuid,
+                "company_benefit_uuid": medical_uuid,
+                "uuid": uuid,
+            })
+        })
+        .collect();
+    let admin = &c.people[0];
+    let company = json!({
+        "ein": c.ein,
+        "entity_type": "LLC",
+        "contractor_only": false,
+        "tier": "plus",
+        "is_suspended": false,
+        "company_status": "Approved",
+        "is_high_risk_business": false,
+        "is_marijuana_business": false,
+        "uuid": c.gusto_uuid,
+        "name": c.legal_name,
+        "slug": c.domain,
+        "trade_name": c.name,
+        "is_partner_managed": false,
+        "pay_schedule_type": "single",
+        "join_date": (today - Duration::days(2200)).to_string(),
+        "funding_type": "ach",
+        "locations": (0..c.locations.len()).map(|i| location_json(c, i)).collect::<Vec<_>>(),
+        "compensations": {
+            "hourly": [{"name": "Regular Hours", "multiple": 1.0}, {"name": "Overtime", "multiple": 1.5}],
+            "fixed": [{"name": "Bonus"}, {"name": "Cash Tips"}, {"name": "Paycheck Tips"}],
+            "paid_time_off": [{"name": "Vacation Hours"}, {"name": "Sick Hours"}, {"name": "Holiday Hours"}],
+        },
+        "primary_signatory": {
+            "uuid": admin.gusto_uuid,
+            "first_name": admin.first_name,
+            "middle_initial": null,
+            "last_name": admin.last_name,
+            "phone": admin.phone,
+            "email": admin.work_email,
+            "home_address": {"street_1": "88 Valencia St", "street_2": null, "city": "San Francisco", "state": "CA", "zip": "94103", "country": "USA"},
+        },
+        "primary_payroll_admin": {"first_name": admin.first_name, "last_name": admin.last_name, "phone": admin.phone, "email": admin.work_email},
+    });
+    GustoData {
+        company,
+        locations: (0..c.locations.len())
+            .map(|i| location_json(c, i))
+            .collect(),
+        departments,
+        employees,
+        pay_schedules,
+        payrolls,
+        time_off_policies,
+        company_benefits: vec![medical, retirement],
+        employee_benefits,
+        version_counter: 0,
+        today,
+    }
+}

@@ -1,0 +1,648 @@
+//! Local emulators of the Gusto, BambooHR and Harvest APIs for Integration Maestro's demo mode,
+//! tests and benchmarks.
+//!
+//! [`Sandbox::start`] serves each provider on its own `127.0.0.1` ephemeral port with the real
+//! paths (Gusto `/v1`, `/oauth`; BambooHR `/api/v1`; Harvest `/v2` plus its identity server's
+//! `/oauth2/authorize` and `/api/v2/oauth2/token`), seeded deterministically with one small
+//! business whose people exist in all three systems. Tests read and mutate the ground truth
+//! through [`Sandbox`] methods, script faults with [`FaultPlan`], and count requests.
+//! Every server also exposes `/_sandbox/{faults,revoke,reset,stats}` for the CLI.
+
+mod bamboohr;
+pub mod config;
+mod control;
+pub mod error;
+pub mod faults;
+mod gusto;
+mod harvest;
+mod oauth;
+mod rate_limit;
+pub mod seed;
+mod server;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use config::{PerProvider, Provider, RateLimit, SandboxConfig};
+pub use error::SandboxError;
+pub use faults::{FaultPlan, MalformedKind};
+pub use gusto::API_VERSION as GUSTO_API_VERSION;
+pub use server::RequestRecord;
+pub use webhooks::{WebhookDelivery, WebhookEvent, hmac_hex};
+
+use bamboohr::BambooState;
+use control::Control;
+use gusto::GustoState;
+use harvest::HarvestState;
+use seed::Company;
+use server::{Ctx, ServerHandle, lock};
+
+/// Gusto demo credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GustoCredentials {
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// Pre-issued company access token (valid 2 h from start).
+    pub access_token: String,
+    /// Pre-issued refresh token.
+    pub refresh_token: String,
+    /// The company's uuid.
+    pub company_uuid: String,
+    /// Webhook subscription uuid.
+    pub webhook_subscription_uuid: String,
+    /// Webhook subscription `verification_token` (HMAC key of `X-Gusto-Signature`).
+    pub webhook_verification_token: String,
+    /// API version implemented (`X-Gusto-API-Version`).
+    pub api_version: String,
+}
+
+/// BambooHR demo credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BambooHrCredentials {
+    /// API key (40 hex chars): the Basic-auth username; any password.
+    pub api_key: String,
+    /// Company domain (`{companyDomain}.bamboohr.com`).
+    pub company_domain: String,
+    /// Webhook `privateKey` (HMAC key of `X-BambooHR-Signature`).
+    pub webhook_private_key: String,
+}
+
+/// Harvest demo credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarvestCredentials {
+    /// Personal access token (`Authorization: Bearer`).
+    pub personal_access_token: String,
+    /// Account id (`Harvest-Account-Id`).
+    pub account_id: String,
+    /// OAuth client id.
+    pub oauth_client_id: String,
+    /// OAuth client secret.
+    pub oauth_client_secret: String,
+}
+
+/// All demo credentials, derived from the seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoCredentials {
+    /// Gusto.
+    pub gusto: GustoCredentials,
+    /// BambooHR.
+    pub bamboohr: BambooHrCredentials,
+    /// Harvest.
+    pub harvest: HarvestCredentials,
+}
+
+/// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
+pub struct Sandbox {
+    config: SandboxConfig,
+    company: Arc<Company>,
+    gusto: Arc<GustoState>,
+    bamboo: Arc<BambooState>,
+    harvest: Arc<HarvestState>,
+    servers: Vec<ServerHandle>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("gusto", &self.gusto.ctx.base_url)
+            .field("bamboohr", &self.bamboo.ctx.base_url)
+            .field("harvest", &self.harvest.ctx.base_url)
+            .finish()
+    }
+}
+
+fn app(provider_router: Router, ctl: Arc<dyn Control>, ctx: Arc<Ctx>) -> Router {
+    provider_router
+        .merge(control::router(ctl))
+        .layer(middleware::from_fn_with_state(ctx, server::api_layer))
+}
+
+impl Sandbox {
+    /// Starts the three servers on `127.0.0.1` ephemeral ports. Must run inside a Tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let company = Arc::new(seed::generate(&config));
+        let (gl, gurl) = server::bind().await?;
+        let (bl, burl) = server::bind().await?;
+        let (hl, hurl) = server::bind().await?;
+        let ctx = |p: Provider, url: String| {
+            Arc::new(Ctx::new(
+                p,
+                url,
+                config.faults.get(p).clone(),
+                *config.rate_limits.get(p),
+            ))
+        };
+        let gusto = Arc::new(GustoState::new(ctx(Provider::Gusto, gurl), company.clone()));
+        let bamboo = Arc::new(BambooState::new(
+            ctx(Provider::BambooHr, burl),
+            company.clone(),
+        ));
+        let harvest = Arc::new(HarvestState::new(
+            ctx(Provider::Harvest, hurl),
+            company.clone(),
+            config.time_entries,
+        ));
+        let servers = vec![
+            server::serve(
+                gl,
+                app(
+                    gusto::routes::router(gusto.clone()),
+                    gusto.clone(),
+                    gusto.ctx.clone(),
+                ),
+            ),
+            server::serve(
+                bl,
+                app(
+                    bamboohr::routes::router(bamboo.clone()),
+                    bamboo.clone(),
+                    bamboo.ctx.clone(),
+                ),
+            ),
+            server::serve(
+                hl,
+                app(
+                    harvest::routes::router(harvest.clone()),
+                    harvest.clone(),
+                    harvest.ctx.clone(),
+                ),
+            ),
+        ];
+        Ok(Sandbox {
+            config,
+            company,
+            gusto,
+            bamboo,
+            harvest,
+            servers,
+        })
+    }
+
+    /// Stops the servers and waits (up to 5 s) for them to finish.
+    pub async fn shutdown(mut self) {
+        let servers = std::mem::take(&mut self.servers);
+        for mut s in servers {
+            if let Some(tx) = s.shutdown.take() {
+                let _ = tx.send(());
+            }
+            if tokio::time::timeout(Duration::from_secs(5), &mut s.task)
+                .await
+                .is_err()
+            {
+                s.task.abort();
+            }
+        }
+    }
+
+    fn control(&self, p: Provider) -> &dyn Control {
+        match p {
+            Provider::Gusto => self.gusto.as_ref(),
+            Provider::BambooHr => self.bamboo.as_ref(),
+            Provider::Harvest => self.harvest.as_ref(),
+        }
+    }
+
+    /// Base URL of a provider's server, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self, p: Provider) -> String {
+        self.control(p).ctx().base_url.clone()
+    }
+
+    /// The configuration the sandbox was started with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// The seeded company (people, locations, departments, ids in every provider, secrets).
+    pub fn company(&self) -> &Company {
+        &self.company
+    }
+
+    /// Demo credentials for all providers.
+    pub fn credentials(&self) -> DemoCredentials {
+        let s = &self.company.secrets;
+        DemoCredentials {
+            gusto: GustoCredentials {
+                client_id: s.gusto_client_id.clone(),
+                client_secret: s.gusto_client_secret.clone(),
+                access_token: s.gusto_access_token.clone(),
+                refresh_token: s.gusto_refresh_token.clone(),
+                company_uuid: self.company.gusto_uuid.clone(),
+                webhook_subscription_uuid: s.gusto_webhook_subscription_uuid.clone(),
+                webhook_verification_token: s.gusto_verification_token.clone(),
+                api_version: gusto::API_VERSION.to_string(),
+            },
+            bamboohr: BambooHrCredentials {
+                api_key: s.bamboo_api_key.clone(),
+                company_domain: self.company.domain.clone(),
+                webhook_private_key: s.bamboo_webhook_private_key.clone(),
+            },
+            harvest: HarvestCredentials {
+                personal_access_token: s.harvest_pat.clone(),
+                account_id: s.harvest_account_id.to_string(),
+                oauth_client_id: s.harvest_client_id.clone(),
+                oauth_client_secret: s.harvest_client_secret.clone(),
+            },
+        }
+    }
+
+    // ---- faults, auth, stats ----
+
+    /// Replaces the provider's fault plan (same as `POST /_sandbox/faults`).
+    pub fn set_faults(&self, p: Provider, plan: FaultPlan) {
+        control::apply_faults(self.control(p), plan);
+    }
+
+    /// The provider's remaining fault plan.
+    pub fn faults(&self, p: Provider) -> FaultPlan {
+        lock(&self.control(p).ctx().faults).clone()
+    }
+
+    /// Revokes every token/key of the provider: API calls get 401, refreshes `invalid_grant`.
+    pub fn revoke(&self, p: Provider) {
+        self.control(p).revoke();
+    }
+
+    /// Re-seeds the provider's data and credentials; clears faults and request counts.
+    pub fn reset(&self, p: Provider) {
+        self.control(p).reset();
+    }
+
+    /// Expires all OAuth access tokens of Gusto or Harvest (to exercise refresh).
+    pub fn expire_access_tokens(&self, p: Provider) {
+        match p {
+            Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
+            Provider::Harvest => lock(&self.harvest.oauth).expire_all(),
+            Provider::BambooHr => {}
+        }
+    }
+
+    /// API requests received (everything except `/_sandbox/*`), faulted ones included.
+    pub fn request_count(&self, p: Provider) -> u64 {
+        self.control(p).ctx().count.load(Ordering::SeqCst)
+    }
+
+    /// The API requests received, in order.
+    pub fn requests(&self, p: Provider) -> Vec<RequestRecord> {
+        lock(&self.control(p).ctx().log).clone()
+    }
+
+    /// Clears the request count and log.
+    pub fn reset_requests(&self, p: Provider) {
+        self.control(p).ctx().reset_stats();
+    }
+
+    // ---- ground truth: reads ----
+
+    /// Gusto employees exactly as `GET /v1/employees/{id}` returns them.
+    pub fn gusto_employees(&self) -> Vec<Value> {
+        lock(&self.gusto.data).employees.clone()
+    }
+
+    /// Gusto payrolls (with `employee_compensations`).
+    pub fn gusto_payrolls(&self) -> Vec<Value> {
+        lock(&self.gusto.data).payrolls.clone()
+    }
+
+    /// BambooHR employees as field maps (every field name → value), including inactive ones.
+    pub fn bamboohr_employees(&self) -> Vec<Value> {
+        lock(&self.bamboo.data)
+            .employees
+            .values()
+            .map(|m| Value::Object(m.clone()))
+            .collect()
+    }
+
+    /// Rows of a BambooHR table (`jobInfo`, `compensation`, `employmentStatus`).
+    pub fn bamboohr_table(&self, table: &str) -> Vec<Value> {
+        lock(&self.bamboo.data)
+            .tables
+            .get(table)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// BambooHR time-off requests.
+    pub fn bamboohr_time_off_requests(&self) -> Vec<Value> {
+        lock(&self.bamboo.data).time_off.clone()
+    }
+
+    /// Harvest users as `GET /v2/users` returns them.
+    pub fn harvest_users(&self) -> Vec<Value> {
+        lock(&self.harvest.data).users.clone()
+    }
+
+    /// Number of Harvest time entries.
+    pub fn harvest_time_entry_count(&self) -> usize {
+        lock(&self.harvest.data).entries.len()
+    }
+
+    /// Harvest time entries in API order (newest `spent_date` first), rendered as the API does.
+    pub fn harvest_time_entries(&self, offset: usize, limit: usize) -> Vec<Value> {
+        let d = lock(&self.harvest.data);
+        d.entries
+            .iter()
+            .rev()
+            .skip(offset)
+            .take(limit)
+            .map(|e| d.render(e))
+            .collect()
+    }
+
+    /// Sum of all Harvest hours (exact).
+    pub fn harvest_total_hours(&self) -> Decimal {
+        let d = lock(&self.harvest.data);
+        Decimal::new(d.entries.iter().map(|e| i64::from(e.centi_hours)).sum(), 2)
+    }
+
+    // ---- ground truth: mutations ----
+
+    /// Sets one field of an employee/user, bumping `version` (Gusto), logging an `Updated`
+    /// change (BambooHR) or `updated_at` (Harvest). `id` is the provider's own id (Gusto uuid,
+    /// BambooHR numeric id, Harvest user id).
+    pub fn set_employee_field(
+        &self,
+        p: Provider,
+        id: &str,
+        field: &str,
+        value: Value,
+    ) -> Result<(), SandboxError> {
+        match p {
+            Provider::Gusto => {
+                let mut d = lock(&self.gusto.data);
+                let e = d
+                    .employee_mut(id)
+                    .ok_or_else(|| SandboxError::NotFound(format!("gusto employee {id}")))?;
+                e.insert(field.to_string(), value);
+                d.touch_employee(id);
+                Ok(())
+            }
+            Provider::BambooHr => {
+                let eid = id
+                    .parse::<u32>()
+                    .map_err(|_| SandboxError::Invalid(id.into()))?;
+                let mut d = lock(&self.bamboo.data);
+                let m = d
+                    .employees
+                    .get_mut(&eid)
+                    .ok_or_else(|| SandboxError::NotFound(format!("bamboohr employee {id}")))?;
+                m.insert(field.to_string(), value);
+                d.log_change(eid, bamboohr::data::Action::Updated);
+                Ok(())
+            }
+            Provider::Harvest => {
+                let uid = id
+                    .parse::<u64>()
+                    .map_err(|_| SandboxError::Invalid(id.into()))?;
+                let mut d = lock(&self.harvest.data);
+                let u = d
+                    .users
+                    .iter_mut()
+                    .find(|u| u["id"].as_u64() == Some(uid))
+                    .and_then(Value::as_object_mut)
+                    .ok_or_else(|| SandboxError::NotFound(format!("harvest user {id}")))?;
+                u.insert(field.to_string(), value);
+                u.insert(
+                    "updated_at".into(),
+                    Value::String(harvest::data::ts_of(chrono::Utc::now().timestamp())),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Terminates an employee effective `date` (Gusto: termination + `terminated`; BambooHR:
+    /// status Inactive + employmentStatus row; Harvest: `is_active: false`).
+    pub fn terminate_employee(
+        &self,
+        p: Provider,
+        id: &str,
+        date: NaiveDate,
+    ) -> Result<(), SandboxError> {
+        match p {
+            Provider::Gusto => {
+                let mut d = lock(&self.gusto.data);
+                let term_uuid = seed::new_uuid();
+                let v = d.next_version(&term_uuid);
+                let e = d
+                    .employee_mut(id)
+                    .ok_or_else(|| SandboxError::NotFound(format!("gusto employee {id}")))?;
+                let t = serde_json::json!({"uuid": term_uuid, "version": v, "employee_uuid": id, "active": true, "cancelable": true, "effective_date": date.to_string(), "run_termination_payroll": false});
+                if let Some(a) = e.get_mut("terminations").and_then(Value::as_array_mut) {
+                    a.push(t);
+                }
+                e.insert(
+                    "terminated".into(),
+                    Value::Bool(date <= chrono::Utc::now().date_naive()),
+                );
+                d.touch_employee(id);
+                Ok(())
+            }
+            Provider::BambooHr => {
+                let eid = id
+                    .parse::<u32>()
+                    .map_err(|_| SandboxError::Invalid(id.into()))?;
+                let mut d = lock(&self.bamboo.data);
+                let m = d
+                    .employees
+                    .get_mut(&eid)
+                    .ok_or_else(|| SandboxError::NotFound(format!("bamboohr employee {id}")))?;
+                m.insert("status".into(), Value::String("Inactive".into()));
+                m.insert(
+                    "employmentHistoryStatus".into(),
+                    Value::String("Terminated".into()),
+                );
+                m.insert("terminationDate".into(), Value::String(date.to_string()));
+                d.add_row(
+                    "employmentStatus",
+                    eid,
+                    serde_json::json!({"date": date.to_string(), "employmentStatus": "Terminated", "terminationReasonId": null, "terminationTypeId": null, "terminationRehireId": null, "terminationRegrettableId": null, "comment": null}),
+                    chrono::Utc::now(),
+                );
+                d.log_change(eid, bamboohr::data::Action::Updated);
+                Ok(())
+            }
+            Provider::Harvest => self.set_employee_field(p, id, "is_active", Value::Bool(false)),
+        }
+    }
+
+    /// Deletes an employee record (BambooHR reports it as `Deleted` in `/employees/changed`).
+    pub fn delete_employee(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
+        match p {
+            Provider::Gusto => {
+                let mut d = lock(&self.gusto.data);
+                let before = d.employees.len();
+                d.employees.retain(|e| e["uuid"].as_str() != Some(id));
+                if d.employees.len() == before {
+                    return Err(SandboxError::NotFound(format!("gusto employee {id}")));
+                }
+                Ok(())
+            }
+            Provider::BambooHr => {
+                let eid = id
+                    .parse::<u32>()
+                    .map_err(|_| SandboxError::Invalid(id.into()))?;
+                let mut d = lock(&self.bamboo.data);
+                d.employees
+                    .remove(&eid)
+                    .ok_or_else(|| SandboxError::NotFound(format!("bamboohr employee {id}")))?;
+                d.log_change(eid, bamboohr::data::Action::Deleted);
+                Ok(())
+            }
+            Provider::Harvest => {
+                let uid = id
+                    .parse::<u64>()
+                    .map_err(|_| SandboxError::Invalid(id.into()))?;
+                let mut d = lock(&self.harvest.data);
+                let before = d.users.len();
+                d.users.retain(|u| u["id"].as_u64() != Some(uid));
+                if d.users.len() == before {
+                    return Err(SandboxError::NotFound(format!("harvest user {id}")));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds `count` Harvest time entries for `user_id` on `spent_date` (first project/task the
+    /// user's department uses); returns their ids. `updated_at` = now.
+    pub fn add_time_entries(
+        &self,
+        user_id: u64,
+        spent_date: NaiveDate,
+        hours: Decimal,
+        count: usize,
+    ) -> Result<Vec<u64>, SandboxError> {
+        let centi = (hours * Decimal::from(100))
+            .round()
+            .to_string()
+            .parse::<u32>()
+            .map_err(|_| SandboxError::Invalid(format!("hours {hours}")))?;
+        let mut d = lock(&self.harvest.data);
+        if !d.users.iter().any(|u| u["id"].as_u64() == Some(user_id)) {
+            return Err(SandboxError::NotFound(format!("harvest user {user_id}")));
+        }
+        let now = chrono::Utc::now().timestamp();
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = d.next_entry_id;
+            d.next_entry_id += 1;
+            d.insert(harvest::data::Entry {
+                id,
+                user_id,
+                project: 0,
+                task: 0,
+                spent_date,
+                centi_hours: centi,
+                notes: None,
+                is_running: false,
+                created_at: now,
+                updated_at: now,
+            });
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Changes a Harvest time entry's hours (bumps `updated_at`).
+    pub fn set_time_entry_hours(&self, id: u64, hours: Decimal) -> Result<(), SandboxError> {
+        let centi = (hours * Decimal::from(100))
+            .round()
+            .to_string()
+            .parse::<u32>()
+            .map_err(|_| SandboxError::Invalid(format!("hours {hours}")))?;
+        let mut d = lock(&self.harvest.data);
+        let e = d
+            .entries
+            .iter_mut()
+            .find(|e| e.id == id)
+            .ok_or_else(|| SandboxError::NotFound(format!("time entry {id}")))?;
+        e.centi_hours = centi;
+        e.updated_at = chrono::Utc::now().timestamp();
+        Ok(())
+    }
+
+    // ---- webhooks ----
+
+    /// POSTs a provider-shaped, signed webhook event to `target_url` (Gusto and BambooHR; Harvest
+    /// has none). Keys: `credentials().gusto.webhook_verification_token` /
+    /// `credentials().bamboohr.webhook_private_key`.
+    pub async fn send_webhook(
+        &self,
+        p: Provider,
+        target_url: &str,
+        event: WebhookEvent,
+    ) -> Result<WebhookDelivery, SandboxError> {
+        let s = &self.company.secrets;
+        match p {
+            Provider::Gusto => {
+                let body = webhooks::gusto_payload(&self.company.gusto_uuid, &event);
+                let sig = hmac_hex(s.gusto_verification_token.as_bytes(), &[&body]);
+                Ok(webhooks::post(
+                    target_url,
+                    body,
+                    vec![("x-gusto-signature", sig.clone())],
+                    sig,
+                    None,
+                )
+                .await?)
+            }
+            Provider::BambooHr => {
+                let fields = {
+                    let d = lock(&self.bamboo.data);
+                    let mut out = Map::new();
+                    if let Some(m) = event
+                        .entity_id
+                        .parse::<u32>()
+                        .ok()
+                        .and_then(|id| d.employees.get(&id))
+                    {
+                        for f in &event.changed_fields {
+                            out.insert(f.clone(), m.get(f).cloned().unwrap_or(Value::Null));
+                        }
+                    }
+                    out
+                };
+                let body = webhooks::bamboohr_payload(&event, fields);
+                let ts = chrono::Utc::now().timestamp().to_string();
+                let sig = hmac_hex(
+                    s.bamboo_webhook_private_key.as_bytes(),
+                    &[&body, ts.as_bytes()],
+                );
+                Ok(webhooks::post(
+                    target_url,
+                    body,
+                    vec![
+                        ("x-bamboohr-timestamp", ts.clone()),
+                        ("x-bamboohr-signature", sig.clone()),
+                    ],
+                    sig,
+                    Some(ts),
+                )
+                .await?)
+            }
+            Provider::Harvest => Err(SandboxError::Unsupported("Harvest has no webhooks".into())),
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        for s in &mut self.servers {
+            if let Some(tx) = s.shutdown.take() {
+                let _ = tx.send(());
+            }
+            s.task.abort();
+        }
+    }
+}
