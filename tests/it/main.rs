@@ -1,3 +1,5 @@
 //! Cross-crate tests.
+mod connect_sync;
 mod crash;
+mod oauth_sandbox;
 mod redaction;

@@ -22,6 +22,10 @@ pub enum ErrorCode {
     DiskFull,
     /// Try again shortly.
     Busy,
+    /// A provider no longer accepts the saved sign-in: reconnect it.
+    NeedsReconnect,
+    /// A provider is unreachable, failing or rate-limiting; try later.
+    ProviderUnavailable,
     /// A backup cannot be used.
     BadBackup,
     /// The audit log is not intact.
@@ -38,6 +42,8 @@ pub struct AppError {
     pub code: ErrorCode,
     /// Plain-language explanation and what to do.
     pub message: String,
+    /// The form field at fault, when there is one.
+    pub field: Option<String>,
     /// The store error behind it (its text is already in `message`).
     source: Option<StoreError>,
 }
@@ -48,8 +54,15 @@ impl AppError {
         Self {
             code,
             message: message.into(),
+            field: None,
             source: None,
         }
+    }
+
+    /// Names the form field at fault.
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
     }
 
     /// The shared retry/UX classification.
@@ -96,6 +109,7 @@ impl From<StoreError> for AppError {
         Self {
             code,
             message,
+            field: None,
             source: Some(err),
         }
     }
@@ -115,3 +129,16 @@ impl From<std::io::Error> for AppError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<maestro_http::HttpError> for AppError {
+    fn from(err: maestro_http::HttpError) -> Self {
+        let code = if err.needs_reconnect() {
+            ErrorCode::NeedsReconnect
+        } else if err.is_retryable() {
+            ErrorCode::ProviderUnavailable
+        } else {
+            ErrorCode::Validation
+        };
+        Self::new(code, err.to_string())
+    }
+}

@@ -3,11 +3,13 @@
 //! connectors and the sync engine). It owns policy: where data lives, how the store is
 //! unlocked, what gets audited, and errors phrased for a small-business owner.
 
+pub mod connect;
 mod error;
 pub mod export;
 pub mod keys;
 pub mod paths;
 pub mod progress;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use maestro_store::companies::{self, Company};
 use maestro_store::{NewKey, Passphrase, Store};
 use serde::Serialize;
 
+pub use connect::{ConnectInput, FieldProblem, validate_fields};
 pub use error::{AppError, ErrorCode, Result};
 pub use export::{ExportFormat, ExportRequest, ExportSummary};
 pub use progress::{NoProgress, Progress};
@@ -31,6 +34,8 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     actor: String,
+    retry_policy: Option<maestro_http::RetryPolicy>,
+    sync: maestro_sync::SyncEngine,
 }
 
 /// A company and what the store holds for it.
@@ -62,6 +67,16 @@ pub struct Status {
 }
 
 impl App {
+    fn assemble(store: Store, clock: Arc<dyn Clock>) -> App {
+        App {
+            sync: maestro_sync::SyncEngine::new(store.clone(), clock.clone()),
+            store,
+            clock,
+            actor: "owner".into(),
+            retry_policy: None,
+        }
+    }
+
     /// Creates a new encrypted store in `dir` with its first company.
     pub async fn init(
         dir: &Path,
@@ -76,11 +91,7 @@ impl App {
             ));
         }
         let store = Store::create(dir, key).await?;
-        let app = App {
-            store,
-            clock,
-            actor: "owner".into(),
-        };
+        let app = App::assemble(store, clock);
         let now = app.now();
         let mut tx = app.store.write().await?;
         let company = companies::insert(tx.conn(), company_name, now).await?;
@@ -106,16 +117,18 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App> {
         let store = Store::open(dir, &keys::unlock_with(passphrase)).await?;
-        Ok(App {
-            store,
-            clock,
-            actor: "owner".into(),
-        })
+        Ok(App::assemble(store, clock))
     }
 
     /// Names who acts in audit entries written through this handle ("cli", "app", …).
     pub fn with_actor(mut self, actor: &str) -> Self {
         self.actor = actor.into();
+        self
+    }
+
+    /// Uses `policy` for provider calls (tests use fast retries).
+    pub fn with_retry_policy(mut self, policy: maestro_http::RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
         self
     }
 
@@ -324,14 +337,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<(App, BackupSummary)> {
         let (store, summary) = Store::restore(backup, passphrase, dir, key, clock.now()).await?;
-        Ok((
-            App {
-                store,
-                clock,
-                actor: "owner".into(),
-            },
-            summary,
-        ))
+        Ok((App::assemble(store, clock), summary))
     }
 
     /// Re-encrypts the database under a new key (a new keychain key or a new passphrase).
@@ -341,7 +347,11 @@ impl App {
             NewKey::Passphrase(_) => "passphrase",
         };
         let store = self.store.rekey(key).await?;
-        let app = App { store, ..self };
+        let app = App {
+            sync: maestro_sync::SyncEngine::new(store.clone(), self.clock.clone()),
+            store,
+            ..self
+        };
         app.audit(
             AuditEvent::new(&app.actor, "store.rekey", "database")
                 .detail(serde_json::json!({ "key_source": source })),
@@ -365,4 +375,15 @@ fn names(companies: &[Company]) -> String {
         .map(|c| c.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl App {
+    /// The company's alerts that still need attention, newest first.
+    pub async fn open_alerts(
+        &self,
+        company_id: maestro_core::ids::CompanyId,
+    ) -> Result<Vec<maestro_store::alerts::Alert>> {
+        let mut conn = self.conn().await?;
+        Ok(maestro_store::alerts::open(&mut conn, company_id).await?)
+    }
 }

@@ -28,6 +28,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             passphrase,
         } => init(&dir, &company, passphrase).await,
         Command::Restore { file, passphrase } => restore(&dir, &file, passphrase).await,
+        Command::Sandbox { seed, employees } => crate::sandbox_cmd::run(seed, employees).await,
         other => {
             let app = open(&dir).await?.with_actor("cli");
             let code = run_open(&app, other).await;
@@ -89,20 +90,7 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             include_raw,
         } => {
             let company = app.company(company.as_deref()).await?;
-            let kind = kind
-                .map(|k| {
-                    k.parse::<EntityKind>().map_err(|_| {
-                        anyhow::anyhow!(
-                            "unknown kind '{k}'; kinds are: {}",
-                            EntityKind::ALL
-                                .iter()
-                                .map(|k| k.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })
-                })
-                .transpose()?;
+            let kind = kind.as_deref().map(parse_kind).transpose()?;
             let request = ExportRequest {
                 kind,
                 format: match format {
@@ -173,7 +161,49 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             app.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init { .. } | Command::Restore { .. } => bail!("internal: handled earlier"),
+        Command::Connectors { json } => crate::connect_cmd::list(app, json),
+        Command::Connect {
+            provider,
+            set,
+            base_url,
+            auth_url,
+            client_id,
+            browser,
+            name,
+            company,
+        } => {
+            crate::connect_cmd::connect(
+                app,
+                &provider,
+                &set,
+                base_url.as_deref(),
+                auth_url.as_deref(),
+                client_id,
+                browser,
+                name,
+                company.as_deref(),
+            )
+            .await
+        }
+        Command::Sync {
+            connection,
+            entity,
+            full,
+            company,
+        } => {
+            crate::sync_cmd::run(
+                app,
+                connection.as_deref(),
+                entity.as_deref(),
+                full,
+                company.as_deref(),
+            )
+            .await
+        }
+        Command::Alerts { company } => crate::connect_cmd::alerts(app, company.as_deref()).await,
+        Command::Init { .. } | Command::Restore { .. } | Command::Sandbox { .. } => {
+            bail!("internal: handled earlier")
+        }
     }
 }
 
@@ -320,4 +350,18 @@ async fn status(app: &App, json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Parses an entity kind, listing the valid ones on error.
+pub fn parse_kind(k: &str) -> Result<EntityKind> {
+    k.parse::<EntityKind>().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown kind '{k}'; kinds are: {}",
+            EntityKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }

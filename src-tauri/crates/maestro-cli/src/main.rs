@@ -1,8 +1,11 @@
 //! `maestro`: the command-line twin of the Integration Maestro desktop app.
 
 mod commands;
+mod connect_cmd;
 mod progress_bar;
+mod sandbox_cmd;
 mod secrets;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +84,70 @@ pub enum Command {
         #[arg(long)]
         passphrase: bool,
     },
+    /// List the connectors this build includes, with what each can read and write.
+    Connectors {
+        /// Print JSON (the manifests) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect a provider: asks for what it needs (or take --set key=value), signs in, tests
+    /// the connection and saves it only if the test passes.
+    Connect {
+        /// Connector id (see `maestro connectors`), e.g. bamboohr, gusto, harvest.
+        provider: String,
+        /// A form value, e.g. --set subdomain=acme (secrets are better typed at the prompt).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// API address instead of the provider's production one (its sandbox, a region, or
+        /// the local `maestro sandbox`).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// OAuth sign-in address instead of the provider's.
+        #[arg(long, value_name = "URL")]
+        auth_url: Option<String>,
+        /// OAuth client id (providers that sign in with OAuth).
+        #[arg(long, env = "MAESTRO_OAUTH_CLIENT_ID")]
+        client_id: Option<String>,
+        /// How to show the sign-in page.
+        #[arg(long, value_enum, default_value_t = BrowserMode::System)]
+        browser: BrowserMode,
+        /// The name to show for this connection.
+        #[arg(long)]
+        name: Option<String>,
+        /// The company (id or name); needed when there are several.
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Sync now: read from the provider(s) into the encrypted store.
+    Sync {
+        /// The connection (id, provider id or name); all connections when left out.
+        connection: Option<String>,
+        /// Only this kind of record (e.g. employee, time_entry).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Re-read everything (and detect deletions) instead of only what changed.
+        #[arg(long)]
+        full: bool,
+        /// The company (id or name); needed when there are several.
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Show what needs attention, with the fix for each.
+    Alerts {
+        /// The company (id or name); needed when there are several.
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Start the local provider sandbox (demo company, no accounts) and print its addresses and
+    /// demo credentials; runs until Ctrl-C.
+    Sandbox {
+        /// Seed for the generated company data.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// People in the demo company.
+        #[arg(long, default_value_t = 25)]
+        employees: usize,
+    },
     /// Re-encrypt the database under a new key (rotation), or switch keychain ⇄ passphrase.
     Rekey {
         /// Protect with a new passphrase (MAESTRO_NEW_PASSPHRASE or a prompt).
@@ -90,6 +157,18 @@ pub enum Command {
         #[arg(long)]
         to_keychain: bool,
     },
+}
+
+/// How `connect` shows the provider's sign-in page.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BrowserMode {
+    /// Open the system browser (default).
+    System,
+    /// Print the address to open by hand (e.g. over SSH).
+    Print,
+    /// Follow the sign-in page from this process: only for the local sandbox, which approves
+    /// without a person.
+    Fetch,
 }
 
 /// Company subcommands.
@@ -131,7 +210,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MAESTRO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .with_writer(std::io::stderr)
         .init();

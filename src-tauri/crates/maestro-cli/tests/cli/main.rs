@@ -316,3 +316,140 @@ fn init_uses_the_system_keychain_when_there_is_one() {
     run(&["rekey"]).success();
     run(&["status"]).success();
 }
+
+/// `maestro sandbox` in the background, as a new user would start it.
+struct SandboxProcess {
+    child: std::process::Child,
+    connect_lines: Vec<String>,
+}
+
+impl SandboxProcess {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maestro"))
+            .arg("sandbox")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut connect_lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if line.contains("maestro connect") {
+                connect_lines.push(line.trim().to_owned());
+            }
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        Self {
+            child,
+            connect_lines,
+        }
+    }
+
+    /// The printed `maestro connect <provider> …` line, as arguments (and its env prefix).
+    fn connect_args(&self, provider: &str) -> (Vec<(String, String)>, Vec<String>) {
+        let line = self
+            .connect_lines
+            .iter()
+            .find(|l| l.contains(&format!("maestro connect {provider} ")))
+            .unwrap();
+        let mut env = Vec::new();
+        let mut args = Vec::new();
+        let mut seen_maestro = false;
+        for word in line.split_whitespace() {
+            if !seen_maestro {
+                if word == "maestro" {
+                    seen_maestro = true;
+                } else if let Some((k, v)) = word.split_once('=') {
+                    env.push((k.to_owned(), v.to_owned()));
+                }
+                continue;
+            }
+            args.push(word.to_owned());
+        }
+        (env, args)
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sandbox_then_connect_and_sync_as_a_new_user_would() {
+    let sandbox = SandboxProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    for provider in ["bamboohr", "harvest", "gusto"] {
+        let (env, mut args) = sandbox.connect_args(provider);
+        if provider == "gusto" {
+            args.extend(["--browser".into(), "fetch".into()]);
+        }
+        let mut cmd = maestro(&data);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Connected"))
+            .stdout(predicate::str::contains("Bluebird Bakery"));
+    }
+    maestro(&data)
+        .args(["sync", "bamboohr", "--full", "--entity", "employee"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("employee"))
+        .stdout(predicate::str::contains("25 new"));
+    maestro(&data)
+        .args(["status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("25  employee"));
+
+    // A wrong key and an unreachable host get clear messages, and nothing is saved.
+    let (_, args) = sandbox.connect_args("bamboohr");
+    let wrong: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("api_key=") {
+                format!("api_key={}", "0".repeat(40))
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    maestro(&data)
+        .args(&wrong)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("did not accept these credentials"));
+    let unreachable: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("http://127.0.0.1:") {
+                "http://127.0.0.1:9".to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    maestro(&data)
+        .args(&unreachable)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "could not reach BambooHR (127.0.0.1:9",
+        ));
+    maestro(&data)
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("BambooHR [bamboohr]").count(1));
+}

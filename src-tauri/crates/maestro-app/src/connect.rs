@@ -1,0 +1,722 @@
+//! Connecting providers: validate the wizard's fields, authorise (API key, or OAuth in the
+//! system browser), test the connection, and only then save it; build connectors for saved
+//! connections; turn "needs reconnect" failures into alerts, and clear them when fixed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use maestro_connectors::{
+    AuthKind, CheckReport, Connector, ConnectorContext, ConnectorError, FieldKind, KeyScheme,
+    Manifest, Registry,
+};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::sensitive::Sensitive;
+use maestro_http::oauth::{
+    BrowserOpener, OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
+};
+use maestro_http::{Auth, ClientOptions};
+use maestro_store::alerts::{self, NewAlert, Severity};
+use maestro_store::audit::AuditEvent;
+use maestro_store::companies::Company;
+use maestro_store::connections::{self, Connection};
+use maestro_store::{Store, audit};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::App;
+use crate::error::{AppError, ErrorCode, Result};
+
+/// A problem with one field of the connection form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// The field key.
+    pub field: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// Checks the wizard's values against the manifest (required fields, known shapes).
+pub fn validate_fields(
+    manifest: &Manifest,
+    values: &BTreeMap<String, String>,
+) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    for field in manifest.config {
+        let value = values.get(field.key).map(|v| v.trim()).unwrap_or("");
+        if value.is_empty() {
+            if field.required {
+                problems.push(FieldProblem {
+                    field: field.key.into(),
+                    message: format!("{} is required. {}", field.label, field.help),
+                });
+            }
+            continue;
+        }
+        if let Some(pattern) = field.pattern
+            && let Ok(re) = regex::Regex::new(pattern)
+            && !re.is_match(value)
+        {
+            problems.push(FieldProblem {
+                field: field.key.into(),
+                message: format!(
+                    "{} does not look right{}. {}",
+                    field.label,
+                    field
+                        .example
+                        .map(|e| format!(" (expected something like {e})"))
+                        .unwrap_or_default(),
+                    field.help
+                ),
+            });
+        }
+    }
+    problems
+}
+
+/// What the wizard (or `maestro connect`) collected.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectInput {
+    /// Connector id.
+    pub provider: String,
+    /// Name shown to the owner (defaults to the provider's name).
+    pub display_name: Option<String>,
+    /// Field values, secrets included (they are stored only in the encrypted database).
+    pub values: BTreeMap<String, String>,
+    /// Use this API base URL instead of production (provider sandbox, region, local emulator).
+    pub base_url: Option<Url>,
+    /// Use this OAuth host instead of production.
+    pub auth_base_url: Option<Url>,
+    /// OAuth client registration (id, secret) when the provider uses OAuth.
+    pub oauth_client: Option<(String, Option<String>)>,
+}
+
+/// Stored credentials of a connection (inside the encrypted database only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum StoredCredential {
+    /// Secret form fields.
+    Fields {
+        fields: BTreeMap<String, Sensitive<String>>,
+    },
+    /// OAuth client and tokens.
+    OAuth2 {
+        client_id: String,
+        client_secret: Option<Sensitive<String>>,
+        tokens: TokenSet,
+    },
+}
+
+fn resolve_base_url(
+    manifest: &Manifest,
+    config: &Value,
+    values: &BTreeMap<String, String>,
+) -> Result<Url> {
+    if let Some(url) = config.get("base_url").and_then(Value::as_str) {
+        return parse_url(url);
+    }
+    let mut url = manifest.production_base_url.to_owned();
+    for (k, v) in values {
+        url = url.replace(&format!("{{{k}}}"), v.trim());
+    }
+    parse_url(&url)
+}
+
+fn parse_url(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|e| {
+        AppError::new(
+            ErrorCode::Validation,
+            format!("`{text}` is not a valid address: {e}"),
+        )
+    })
+}
+
+fn auth_base(manifest: &Manifest, config: &Value, api_base: &Url) -> Result<Url> {
+    if let Some(url) = config.get("auth_base_url").and_then(Value::as_str) {
+        return parse_url(url);
+    }
+    if config.get("base_url").is_some() {
+        return Ok(api_base.clone());
+    }
+    manifest
+        .auth_base_url
+        .map(parse_url)
+        .unwrap_or_else(|| Ok(api_base.clone()))
+}
+
+fn oauth_config(
+    manifest: &Manifest,
+    auth_base: &Url,
+    client_id: &str,
+    secret: Option<&Sensitive<String>>,
+) -> Result<OAuthClientConfig> {
+    let AuthKind::OAuth2 {
+        authorize_path,
+        token_path,
+        scopes,
+        ..
+    } = &manifest.auth
+    else {
+        return Err(AppError::new(
+            ErrorCode::Internal,
+            format!("{} does not use OAuth", manifest.name),
+        ));
+    };
+    let join = |p: &str| {
+        parse_url(&format!(
+            "{}{}",
+            auth_base.as_str().trim_end_matches('/'),
+            p
+        ))
+    };
+    let mut cfg = OAuthClientConfig::new(
+        manifest.name,
+        client_id,
+        join(authorize_path)?,
+        join(token_path)?,
+    )
+    .with_scopes(scopes.iter().copied());
+    if let Some(s) = secret {
+        cfg = cfg.with_secret(s.expose().clone());
+    }
+    Ok(cfg)
+}
+
+/// Saves rotated OAuth tokens into the encrypted store before they are used.
+struct StoreTokens {
+    store: Store,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    client_id: String,
+    client_secret: Option<Sensitive<String>>,
+    clock: Arc<dyn maestro_core::clock::Clock>,
+}
+
+#[async_trait]
+impl TokenPersistence for StoreTokens {
+    async fn save(&self, tokens: &TokenSet) -> std::result::Result<(), OAuthError> {
+        let cred = StoredCredential::OAuth2 {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            tokens: tokens.clone(),
+        };
+        let persist = |e: String| OAuthError::Persist(e);
+        let value = serde_json::to_value(&cred).map_err(|e| persist(e.to_string()))?;
+        let now = self.clock.now();
+        let mut tx = self
+            .store
+            .write()
+            .await
+            .map_err(|e| persist(e.to_string()))?;
+        connections::save_credential(
+            tx.conn(),
+            self.company_id,
+            self.connection_id,
+            "oauth2",
+            &Sensitive::new(value),
+            tokens.expires_at,
+            now,
+        )
+        .await
+        .map_err(|e| persist(e.to_string()))?;
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(
+                "oauth",
+                "credential.rotate",
+                &self.connection_id.to_string(),
+            )
+            .company(self.company_id),
+            now,
+        )
+        .await
+        .map_err(|e| persist(e.to_string()))?;
+        tx.commit().await.map_err(|e| persist(e.to_string()))
+    }
+}
+
+impl App {
+    /// Every connector compiled in.
+    pub fn connectors(&self) -> Vec<&'static Manifest> {
+        Registry::builtin()
+            .all()
+            .iter()
+            .map(|d| d.manifest)
+            .collect()
+    }
+
+    fn manifest(&self, provider: &str) -> Result<&'static Manifest> {
+        Registry::builtin()
+            .get(provider)
+            .map(|d| d.manifest)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "there is no connector called '{provider}'; available: {}",
+                        self.connectors()
+                            .iter()
+                            .map(|m| m.id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// Validates, authorises, tests and saves a new connection. Nothing is saved unless the
+    /// test passes.
+    pub async fn connect(
+        &self,
+        company: &Company,
+        input: ConnectInput,
+        browser: &dyn BrowserOpener,
+    ) -> Result<(Connection, CheckReport)> {
+        let manifest = self.manifest(&input.provider)?;
+        let problems = validate_fields(manifest, &input.values);
+        if let Some(first) = problems.first() {
+            return Err(AppError::new(ErrorCode::Validation, first.message.clone())
+                .with_field(&first.field));
+        }
+        let mut config = serde_json::Map::new();
+        let mut secrets = BTreeMap::new();
+        for field in manifest.config {
+            if let Some(v) = input
+                .values
+                .get(field.key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+            {
+                if field.kind == FieldKind::Secret {
+                    secrets.insert(field.key.to_owned(), Sensitive::new(v));
+                } else {
+                    config.insert(field.key.to_owned(), Value::String(v));
+                }
+            }
+        }
+        if let Some(u) = &input.base_url {
+            config.insert("base_url".into(), json!(u.as_str()));
+        }
+        if let Some(u) = &input.auth_base_url {
+            config.insert("auth_base_url".into(), json!(u.as_str()));
+        }
+        let config = Value::Object(config);
+        let plain: BTreeMap<String, String> = input.values.clone();
+        let base_url = resolve_base_url(manifest, &config, &plain)?;
+        let credential = match &manifest.auth {
+            AuthKind::ApiKey { .. } => StoredCredential::Fields { fields: secrets },
+            AuthKind::OAuth2 { .. } => {
+                let (client_id, client_secret) = input.oauth_client.clone().ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Validation,
+                        format!("{} needs an OAuth client id to sign in", manifest.name),
+                    )
+                })?;
+                let client_secret = client_secret.map(Sensitive::new);
+                let cfg = oauth_config(
+                    manifest,
+                    &auth_base(manifest, &config, &base_url)?,
+                    &client_id,
+                    client_secret.as_ref(),
+                )?;
+                let http = maestro_http::oauth::token_http_client().map_err(oauth_error)?;
+                let tokens = maestro_http::oauth::authorize_with_pkce(
+                    &cfg,
+                    browser,
+                    &http,
+                    std::time::Duration::from_secs(300),
+                )
+                .await
+                .map_err(oauth_error)?;
+                StoredCredential::OAuth2 {
+                    client_id,
+                    client_secret,
+                    tokens,
+                }
+            }
+        };
+        let now = self.now();
+        let display = input
+            .display_name
+            .clone()
+            .unwrap_or_else(|| manifest.name.to_owned());
+        // Save in one transaction, test, and roll back (delete) if the test fails.
+        let mut tx = self.store().write().await?;
+        let connection =
+            connections::insert(tx.conn(), company.id, manifest.id, &display, &config, now).await?;
+        let cred_value = serde_json::to_value(&credential)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        connections::save_credential(
+            tx.conn(),
+            company.id,
+            connection.id,
+            credential_kind(&credential),
+            &Sensitive::new(cred_value),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        // Test before keeping it; a failure here is the form's problem, not an alert.
+        let checked = match self.connector(company.id, connection.id).await {
+            Ok(connector) => connector.check().await.map_err(|e| {
+                if e.needs_reconnect() {
+                    AppError::new(
+                        ErrorCode::Validation,
+                        format!(
+                            "{} did not accept these credentials ({}). Check them and try again.",
+                            manifest.name,
+                            auth_reason(&e)
+                        ),
+                    )
+                } else {
+                    self.connector_error(&e)
+                }
+            }),
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(report) => {
+                self.audit(
+                    AuditEvent::new(&self.actor, "connection.create", manifest.id)
+                        .company(company.id)
+                        .detail(json!({"connection_id": connection.id, "account": report.account})),
+                )
+                .await?;
+                Ok((connection, report))
+            }
+            Err(e) => {
+                let mut tx = self.store().write().await?;
+                connections::delete(tx.conn(), company.id, connection.id).await?;
+                tx.commit().await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Builds the connector of a saved connection.
+    pub async fn connector(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+    ) -> Result<Arc<dyn Connector>> {
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(maestro_store::StoreError::from)?;
+        let connection = connections::get(&mut conn, company_id, connection_id).await?;
+        let (_, secret) = connections::load_credential(&mut conn, company_id, connection_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "{} has no saved credentials; reconnect it",
+                        connection.display_name
+                    ),
+                )
+            })?;
+        drop(conn);
+        let def = Registry::builtin()
+            .get(&connection.provider)
+            .copied()
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("this build has no '{}' connector", connection.provider),
+                )
+            })?;
+        let manifest = def.manifest;
+        let values: BTreeMap<String, String> = connection
+            .config
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let base_url = resolve_base_url(manifest, &connection.config, &values)?;
+        let auth_base_url = auth_base(manifest, &connection.config, &base_url)?;
+        let stored: StoredCredential =
+            serde_json::from_value(secret.expose().clone()).map_err(|_| {
+                AppError::new(
+                    ErrorCode::Internal,
+                    "the saved credentials could not be read; reconnect the provider",
+                )
+            })?;
+        let auth = match (&manifest.auth, stored) {
+            (AuthKind::ApiKey { scheme }, StoredCredential::Fields { fields }) => {
+                key_auth(manifest, *scheme, &fields)?
+            }
+            (
+                AuthKind::OAuth2 { .. },
+                StoredCredential::OAuth2 {
+                    client_id,
+                    client_secret,
+                    tokens,
+                },
+            ) => {
+                let cfg =
+                    oauth_config(manifest, &auth_base_url, &client_id, client_secret.as_ref())?;
+                let persistence = Arc::new(StoreTokens {
+                    store: self.store().clone(),
+                    company_id,
+                    connection_id,
+                    client_id,
+                    client_secret,
+                    clock: self.clock.clone(),
+                });
+                let http = maestro_http::oauth::token_http_client().map_err(oauth_error)?;
+                Auth::OAuth(Arc::new(TokenManager::new(
+                    cfg,
+                    http,
+                    tokens,
+                    persistence,
+                    self.clock.clone(),
+                )))
+            }
+            _ => {
+                return Err(AppError::new(
+                    ErrorCode::Validation,
+                    format!(
+                        "the saved credentials of {} do not fit its sign-in method; reconnect it",
+                        connection.display_name
+                    ),
+                ));
+            }
+        };
+        let loopback = base_url
+            .host_str()
+            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        let http = maestro_http::build_client(&ClientOptions {
+            tls13_only: !loopback,
+            ..Default::default()
+        })?;
+        let ctx = ConnectorContext {
+            company_id,
+            connection_id,
+            config: values,
+            base_url,
+            auth_base_url: Some(auth_base_url),
+            auth,
+            http,
+            clock: self.clock.clone(),
+            retry: self.retry_policy.clone().unwrap_or_default(),
+        };
+        (def.build)(ctx).map_err(|e| self.connector_error(&e))
+    }
+
+    /// "Test connection" for a saved connection. A credential failure marks the connection
+    /// "needs reconnect" and raises an alert; success clears both.
+    pub async fn check_connection(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+    ) -> Result<CheckReport> {
+        let connector = self.connector(company_id, connection_id).await?;
+        match connector.check().await {
+            Ok(report) => {
+                self.connection_healthy(company_id, connection_id).await?;
+                Ok(report)
+            }
+            Err(e) => {
+                self.record_connector_failure(company_id, connection_id, &e)
+                    .await?;
+                Err(self.connector_error(&e))
+            }
+        }
+    }
+
+    /// Records a connector failure: credential problems raise a "reconnect" alert and mark
+    /// the connection; other failures are only logged here (the sync engine counts them).
+    pub async fn record_connector_failure(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+        err: &ConnectorError,
+    ) -> Result<()> {
+        tracing::warn!(%connection_id, error = %err, "connector call failed");
+        if !err.needs_reconnect() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        let connection = connections::get(tx.conn(), company_id, connection_id).await?;
+        connections::set_status(tx.conn(), company_id, connection_id, "needs_reconnect", now)
+            .await?;
+        alerts::raise(
+            tx.conn(),
+            &NewAlert {
+                company_id,
+                connection_id: Some(connection_id),
+                kind: "auth_revoked".into(),
+                severity: Severity::Critical,
+                dedupe_key: format!("auth:{connection_id}"),
+                title: format!("{} needs to be reconnected", connection.display_name),
+                detail: format!(
+                    "{} no longer accepts the saved sign-in (it said: {}). Syncing with it is paused until you reconnect it.",
+                    connection.display_name,
+                    auth_reason(err)
+                ),
+                action: Some("reconnect".into()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn connection_healthy(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        let connection = connections::get(tx.conn(), company_id, connection_id).await?;
+        if connection.status == "needs_reconnect" {
+            connections::set_status(tx.conn(), company_id, connection_id, "active", now).await?;
+        }
+        alerts::resolve(tx.conn(), company_id, &format!("auth:{connection_id}"), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the credentials of an existing connection (the alert's "reconnect" fix), then
+    /// tests it.
+    pub async fn reconnect(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+        values: BTreeMap<String, String>,
+    ) -> Result<CheckReport> {
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(maestro_store::StoreError::from)?;
+        let connection = connections::get(&mut conn, company_id, connection_id).await?;
+        drop(conn);
+        let manifest = self.manifest(&connection.provider)?;
+        let secrets: BTreeMap<String, Sensitive<String>> = manifest
+            .config
+            .iter()
+            .filter(|f| f.kind == FieldKind::Secret)
+            .filter_map(|f| {
+                values
+                    .get(f.key)
+                    .map(|v| (f.key.to_owned(), Sensitive::new(v.trim().to_owned())))
+            })
+            .collect();
+        let value = serde_json::to_value(StoredCredential::Fields { fields: secrets })
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        connections::save_credential(
+            tx.conn(),
+            company_id,
+            connection_id,
+            "fields",
+            &Sensitive::new(value),
+            None,
+            now,
+        )
+        .await?;
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(
+                &self.actor,
+                "credential.replace",
+                &connection_id.to_string(),
+            )
+            .company(company_id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.check_connection(company_id, connection_id).await
+    }
+
+    /// Turns a connector error into an app error with a plain message.
+    pub fn connector_error(&self, err: &ConnectorError) -> AppError {
+        let code = if err.needs_reconnect() {
+            ErrorCode::NeedsReconnect
+        } else {
+            match err.kind() {
+                maestro_core::error::ErrorKind::Validation => ErrorCode::Validation,
+                maestro_core::error::ErrorKind::NotFound => ErrorCode::NotFound,
+                maestro_core::error::ErrorKind::Transient
+                | maestro_core::error::ErrorKind::Throttled => ErrorCode::ProviderUnavailable,
+                _ => ErrorCode::Internal,
+            }
+        };
+        AppError::new(code, err.to_string())
+    }
+}
+
+/// The provider's own words for an auth failure, without our advice around them.
+fn auth_reason(e: &ConnectorError) -> String {
+    match e {
+        ConnectorError::Http(maestro_http::HttpError::Auth { message, .. }) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn credential_kind(c: &StoredCredential) -> &'static str {
+    match c {
+        StoredCredential::Fields { .. } => "fields",
+        StoredCredential::OAuth2 { .. } => "oauth2",
+    }
+}
+
+fn key_auth(
+    manifest: &Manifest,
+    scheme: KeyScheme,
+    fields: &BTreeMap<String, Sensitive<String>>,
+) -> Result<Auth> {
+    let get = |k: &str| {
+        fields.get(k).cloned().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NeedsReconnect,
+                format!(
+                    "the saved {} credentials lack `{k}`; reconnect it",
+                    manifest.name
+                ),
+            )
+        })
+    };
+    Ok(match scheme {
+        KeyScheme::Basic {
+            username_field,
+            password,
+        } => Auth::Basic {
+            username: get(username_field)?,
+            password: Sensitive::new(password.to_owned()),
+        },
+        KeyScheme::Bearer { token_field } => Auth::Bearer(get(token_field)?),
+        KeyScheme::Header { name, field } => Auth::Header {
+            name: http_header(name)?,
+            value: get(field)?,
+        },
+    })
+}
+
+fn http_header(name: &'static str) -> Result<reqwest::header::HeaderName> {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| AppError::new(ErrorCode::Internal, format!("bad header name {name}")))
+}
+
+fn oauth_error(e: OAuthError) -> AppError {
+    let code = if e.needs_reconnect() {
+        ErrorCode::NeedsReconnect
+    } else {
+        ErrorCode::Validation
+    };
+    AppError::new(code, e.to_string())
+}

@@ -1,0 +1,97 @@
+//! Running syncs of saved connections through the sync engine, and turning failures that need
+//! the owner into alerts.
+
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::EntityKind;
+use maestro_sync::{Mode, RunRequest, RunSummary, SyncError, SyncEvent};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::App;
+use crate::error::{AppError, ErrorCode, Result};
+
+/// The outcome of syncing one entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityOutcome {
+    /// The entity.
+    pub entity: EntityKind,
+    /// Totals, when it ran to the end.
+    pub summary: Option<RunSummary>,
+    /// Why it stopped, when it failed.
+    pub error: Option<String>,
+}
+
+impl App {
+    /// Sync activity as it happens.
+    pub fn sync_events(&self) -> broadcast::Receiver<SyncEvent> {
+        self.sync.subscribe()
+    }
+
+    /// Syncs one connection: the given entity, or every readable one. A failing entity does
+    /// not stop the others; a credential failure stops all (they would fail the same way) and
+    /// raises a "reconnect" alert.
+    pub async fn sync_connection(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+        entity: Option<EntityKind>,
+        mode: Mode,
+    ) -> Result<Vec<EntityOutcome>> {
+        let connector = self.connector(company_id, connection_id).await?;
+        let manifest = connector.manifest();
+        let entities: Vec<EntityKind> = match entity {
+            Some(e) => {
+                if !manifest.entity(e).is_some_and(|s| s.read) {
+                    return Err(AppError::new(
+                        ErrorCode::Validation,
+                        format!("{} cannot read {e}", manifest.name),
+                    ));
+                }
+                vec![e]
+            }
+            None => manifest
+                .entities
+                .iter()
+                .filter(|e| e.read)
+                .map(|e| e.kind)
+                .collect(),
+        };
+        let mut out = Vec::new();
+        for entity in entities {
+            let result = self
+                .sync
+                .run(
+                    connector.as_ref(),
+                    RunRequest {
+                        company_id,
+                        connection_id,
+                        entity,
+                        mode,
+                    },
+                )
+                .await;
+            match result {
+                Ok(summary) => out.push(EntityOutcome {
+                    entity,
+                    summary: Some(summary),
+                    error: None,
+                }),
+                Err(SyncError::Connector(e)) => {
+                    self.record_connector_failure(company_id, connection_id, &e)
+                        .await?;
+                    let stop = e.needs_reconnect();
+                    out.push(EntityOutcome {
+                        entity,
+                        summary: None,
+                        error: Some(self.connector_error(&e).message),
+                    });
+                    if stop {
+                        break;
+                    }
+                }
+                Err(SyncError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Ok(out)
+    }
+}

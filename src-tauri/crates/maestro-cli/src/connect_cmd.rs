@@ -1,0 +1,213 @@
+//! `maestro connectors`, `maestro connect` and `maestro alerts`.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use maestro_app::{App, ConnectInput, validate_fields};
+use maestro_connectors::{AuthKind, FieldKind};
+use maestro_http::oauth::{BrowserOpener, OAuthError, SystemBrowser};
+use url::Url;
+
+use crate::BrowserMode;
+
+/// Prints the connectors table (or JSON manifests).
+pub fn list(app: &App, json: bool) -> Result<ExitCode> {
+    let manifests = app.connectors();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&manifests)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for m in manifests {
+        let auth = match m.auth {
+            AuthKind::OAuth2 { .. } => "sign in (OAuth)",
+            AuthKind::ApiKey { .. } => "API key",
+        };
+        println!(
+            "{:<10} {} — {:?}, {auth}, limit {}",
+            m.id, m.name, m.category, m.rate_limit_text
+        );
+        for e in m.entities {
+            let mut caps = vec![];
+            if e.read {
+                caps.push(if e.incremental {
+                    "read (incremental)"
+                } else {
+                    "read"
+                });
+            }
+            if e.write {
+                caps.push("write");
+            }
+            if e.webhook {
+                caps.push("webhooks");
+            }
+            println!("    {:<20} {}", e.kind.as_str(), caps.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the sign-in address instead of opening a browser.
+struct PrintUrl;
+
+impl BrowserOpener for PrintUrl {
+    fn open(&self, url: &Url) -> Result<(), OAuthError> {
+        eprintln!("Open this address in a browser to sign in:\n  {url}");
+        Ok(())
+    }
+}
+
+/// Follows the sign-in page from this process (the sandbox approves without a person).
+struct Fetch;
+
+impl BrowserOpener for Fetch {
+    fn open(&self, url: &Url) -> Result<(), OAuthError> {
+        let url = url.clone();
+        // The loopback listener runs on this runtime; fetch from a separate thread.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    if let Ok(client) = reqwest::Client::builder().build() {
+                        let _ = client.get(url).send().await;
+                    }
+                });
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Asks for the connector's fields not given with --set, then connects.
+#[allow(clippy::too_many_arguments)]
+pub async fn connect(
+    app: &App,
+    provider: &str,
+    set: &[String],
+    base_url: Option<&str>,
+    auth_url: Option<&str>,
+    client_id: Option<String>,
+    browser: BrowserMode,
+    name: Option<String>,
+    company: Option<&str>,
+) -> Result<ExitCode> {
+    let company = app.company(company).await?;
+    let Some(manifest) = app.connectors().into_iter().find(|m| m.id == provider) else {
+        bail!(
+            "there is no connector called '{provider}'; available: {}",
+            app.connectors()
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let mut values = BTreeMap::new();
+    for pair in set {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--set takes KEY=VALUE, got '{pair}'");
+        };
+        values.insert(k.trim().to_owned(), v.to_owned());
+    }
+    let interactive = std::io::stdin().is_terminal();
+    for field in manifest.config {
+        if values.contains_key(field.key) || !interactive {
+            continue;
+        }
+        eprintln!("{} — {}", field.label, field.help);
+        let value = if field.kind == FieldKind::Secret {
+            rpassword::prompt_password(format!("{}: ", field.label))?
+        } else {
+            eprint!("{}: ", field.label);
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim().to_owned()
+        };
+        if !value.is_empty() {
+            values.insert(field.key.to_owned(), value);
+        }
+    }
+    let problems = validate_fields(manifest, &values);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("  - {}", p.message);
+        }
+        bail!(
+            "{} cannot be connected until the values above are fixed",
+            manifest.name
+        );
+    }
+    let parse = |u: Option<&str>| -> Result<Option<Url>> {
+        u.map(|u| Url::parse(u).map_err(|e| anyhow::anyhow!("`{u}` is not a valid address: {e}")))
+            .transpose()
+    };
+    let oauth_client = match manifest.auth {
+        AuthKind::OAuth2 { .. } => {
+            let id = client_id.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} signs in with OAuth: pass --client-id (and MAESTRO_OAUTH_CLIENT_SECRET)",
+                    manifest.name
+                )
+            })?;
+            Some((
+                id,
+                std::env::var("MAESTRO_OAUTH_CLIENT_SECRET")
+                    .ok()
+                    .filter(|s| !s.is_empty()),
+            ))
+        }
+        AuthKind::ApiKey { .. } => None,
+    };
+    let opener: Box<dyn BrowserOpener> = match browser {
+        BrowserMode::System => Box::new(SystemBrowser),
+        BrowserMode::Print => Box::new(PrintUrl),
+        BrowserMode::Fetch => Box::new(Fetch),
+    };
+    if oauth_client.is_some() {
+        eprintln!("Signing in to {} in your browser…", manifest.name);
+    }
+    eprintln!("Testing the connection to {}…", manifest.name);
+    let (connection, report) = app
+        .connect(
+            &company,
+            ConnectInput {
+                provider: provider.to_owned(),
+                display_name: name,
+                values,
+                base_url: parse(base_url)?,
+                auth_base_url: parse(auth_url)?,
+                oauth_client,
+            },
+            opener.as_ref(),
+        )
+        .await?;
+    println!(
+        "Connected {} ({}) for {}: {}",
+        connection.display_name, connection.id, company.name, report.account
+    );
+    for d in &report.details {
+        println!("  - {d}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lists open alerts with their suggested fixes.
+pub async fn alerts(app: &App, company: Option<&str>) -> Result<ExitCode> {
+    let company = app.company(company).await?;
+    let alerts = app.open_alerts(company.id).await?;
+    if alerts.is_empty() {
+        println!("Nothing needs attention for {}.", company.name);
+    }
+    for a in alerts {
+        println!("[{}] {}", a.severity, a.title);
+        println!("    {}", a.detail);
+        if let Some(action) = a.action {
+            println!("    Fix: {action}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

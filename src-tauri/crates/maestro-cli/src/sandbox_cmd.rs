@@ -1,0 +1,46 @@
+//! `maestro sandbox`: the local provider emulators, for trying everything without accounts.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+
+/// Starts the sandbox, prints how to connect to it, and runs until Ctrl-C.
+pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed,
+        employees,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let c = sandbox.credentials();
+    let bamboo = sandbox.base_url(Provider::BambooHr);
+    let gusto = sandbox.base_url(Provider::Gusto);
+    let harvest = sandbox.base_url(Provider::Harvest);
+    println!(
+        "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
+        sandbox.config().company_name
+    );
+    println!("These are demo credentials for the local emulators, not real accounts.\n");
+    println!("  BambooHR  {bamboo}");
+    println!("  Gusto     {gusto}");
+    println!("  Harvest   {harvest}\n");
+    println!("Connect them from another terminal:");
+    println!(
+        "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
+        c.bamboohr.company_domain, c.bamboohr.api_key
+    );
+    println!(
+        "  maestro connect harvest --base-url {harvest} --set account_id={} --set access_token={}",
+        c.harvest.account_id, c.harvest.personal_access_token
+    );
+    println!(
+        "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",
+        c.gusto.client_secret, c.gusto.client_id, c.gusto.company_uuid
+    );
+    println!("\nPress Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    println!("Sandbox stopped.");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,250 @@
+//! The app end to end against the sandbox: connect BambooHR, Harvest and Gusto as the wizard
+//! does, full sync equal to the sandbox's ground truth, incremental sync picking up only a
+//! change, a deletion detected, and a revoked key raising a "reconnect" alert whose fix works.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use maestro_app::{App, ConnectInput};
+use maestro_core::clock::SystemClock;
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::EntityKind;
+use maestro_http::RetryPolicy;
+use maestro_http::oauth::{BrowserOpener, OAuthError};
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sync::Mode;
+use url::Url;
+
+/// The sandbox approves sign-ins without a person: follow the page from here.
+struct Follow;
+
+impl BrowserOpener for Follow {
+    fn open(&self, url: &Url) -> Result<(), OAuthError> {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let _ = reqwest::Client::new().get(url).send().await;
+        });
+        Ok(())
+    }
+}
+
+fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+async fn setup() -> (tempfile::TempDir, Sandbox, App, CompanyId) {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        time_entries: Some(3_000),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(RetryPolicy::fast());
+    let company = app.company(None).await.unwrap().id;
+    (dir, sandbox, app, company)
+}
+
+async fn connect(app: &App, sandbox: &Sandbox, provider: &str) -> ConnectionId {
+    let c = sandbox.credentials();
+    let company = app.company(None).await.unwrap();
+    let (p, vals, oauth) = match provider {
+        "bamboohr" => (
+            Provider::BambooHr,
+            values(&[
+                ("subdomain", &c.bamboohr.company_domain),
+                ("api_key", &c.bamboohr.api_key),
+            ]),
+            None,
+        ),
+        "harvest" => (
+            Provider::Harvest,
+            values(&[
+                ("account_id", &c.harvest.account_id),
+                ("access_token", &c.harvest.personal_access_token),
+            ]),
+            None,
+        ),
+        _ => (
+            Provider::Gusto,
+            values(&[("company_uuid", &c.gusto.company_uuid)]),
+            Some((
+                c.gusto.client_id.clone(),
+                Some(c.gusto.client_secret.clone()),
+            )),
+        ),
+    };
+    let (connection, report) = app
+        .connect(
+            &company,
+            ConnectInput {
+                provider: provider.into(),
+                values: vals,
+                base_url: Some(Url::parse(&sandbox.base_url(p)).unwrap()),
+                oauth_client: oauth,
+                ..ConnectInput::default()
+            },
+            &Follow,
+        )
+        .await
+        .unwrap();
+    assert!(report.account.contains("Bluebird"), "{report:?}");
+    connection.id
+}
+
+async fn count(app: &App, company: CompanyId, connection: ConnectionId, kind: EntityKind) -> usize {
+    let mut conn = app.store().pool().acquire().await.unwrap();
+    maestro_store::records::current_page(&mut conn, company, Some(kind), None, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.connection_id == connection)
+        .count()
+}
+
+#[tokio::test]
+async fn connect_full_sync_incremental_and_deletion_against_the_sandbox() {
+    let (_dir, sandbox, app, company) = setup().await;
+    let bamboo = connect(&app, &sandbox, "bamboohr").await;
+    let harvest = connect(&app, &sandbox, "harvest").await;
+    let gusto = connect(&app, &sandbox, "gusto").await;
+
+    for connection in [bamboo, harvest, gusto] {
+        let outcomes = app
+            .sync_connection(company, connection, None, Mode::Full)
+            .await
+            .unwrap();
+        for o in &outcomes {
+            assert!(o.error.is_none(), "{o:?}");
+        }
+    }
+    assert_eq!(
+        count(&app, company, bamboo, EntityKind::Employee).await,
+        sandbox.bamboohr_employees().len()
+    );
+    assert_eq!(
+        count(&app, company, gusto, EntityKind::Employee).await,
+        sandbox.gusto_employees().len()
+    );
+    assert_eq!(
+        count(&app, company, harvest, EntityKind::TimeEntry).await,
+        sandbox.harvest_time_entry_count()
+    );
+
+    // Running again changes nothing.
+    let again = app
+        .sync_connection(company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    let s = again[0].summary.unwrap();
+    assert_eq!((s.created, s.updated, s.deleted), (0, 0, 0));
+
+    // One change at the provider: an incremental run stores exactly that.
+    let first = sandbox.bamboohr_employees()[0]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| sandbox.bamboohr_employees()[0]["id"].to_string());
+    sandbox
+        .set_employee_field(
+            Provider::BambooHr,
+            &first,
+            "jobTitle",
+            serde_json::json!("Head Baker"),
+        )
+        .unwrap();
+    let inc = app
+        .sync_connection(
+            company,
+            bamboo,
+            Some(EntityKind::Employee),
+            Mode::Incremental,
+        )
+        .await
+        .unwrap();
+    let s = inc[0].summary.unwrap();
+    assert_eq!((s.created, s.updated, s.deleted), (0, 1, 0), "{s:?}");
+    assert!(
+        s.seen < sandbox.bamboohr_employees().len() as u64,
+        "incremental read only the change: {s:?}"
+    );
+
+    // A person deleted at the provider is detected.
+    let second = sandbox.bamboohr_employees()[1]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| sandbox.bamboohr_employees()[1]["id"].to_string());
+    sandbox
+        .delete_employee(Provider::BambooHr, &second)
+        .unwrap();
+    let inc = app
+        .sync_connection(
+            company,
+            bamboo,
+            Some(EntityKind::Employee),
+            Mode::Incremental,
+        )
+        .await
+        .unwrap();
+    assert_eq!(inc[0].summary.unwrap().deleted, 1);
+    assert_eq!(
+        count(&app, company, bamboo, EntityKind::Employee).await,
+        sandbox.bamboohr_employees().len()
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_revoked_key_raises_a_reconnect_alert_and_reconnecting_clears_it() {
+    let (_dir, sandbox, app, company) = setup().await;
+    let bamboo = connect(&app, &sandbox, "bamboohr").await;
+    sandbox.revoke(Provider::BambooHr);
+
+    let outcomes = app
+        .sync_connection(company, bamboo, None, Mode::Full)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes.len(),
+        1,
+        "a credential failure stops the other entities"
+    );
+    assert!(
+        outcomes[0].error.as_deref().unwrap().contains("refused"),
+        "{outcomes:?}"
+    );
+    let alerts = app.open_alerts(company).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].action.as_deref(), Some("reconnect"));
+    assert!(alerts[0].title.contains("BambooHR needs to be reconnected"));
+    let status = app.status().await.unwrap();
+    assert_eq!(status.companies[0].connections[0].status, "needs_reconnect");
+
+    // The owner issues a new key at BambooHR (the sandbox's reset) and reconnects.
+    sandbox.reset(Provider::BambooHr);
+    let key = sandbox.credentials().bamboohr.api_key;
+    app.reconnect(company, bamboo, values(&[("api_key", &key)]))
+        .await
+        .unwrap();
+    assert!(app.open_alerts(company).await.unwrap().is_empty());
+    let status = app.status().await.unwrap();
+    assert_eq!(status.companies[0].connections[0].status, "active");
+    let outcomes = app
+        .sync_connection(company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    assert!(outcomes[0].error.is_none());
+    sandbox.shutdown().await;
+}
