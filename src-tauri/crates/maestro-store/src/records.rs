@@ -109,7 +109,7 @@ impl StoredRecord {
     }
 }
 
-fn content_hash(data: &Value, raw: &Value, deleted: bool) -> String {
+pub(crate) fn content_hash(data: &Value, raw: &Value, deleted: bool) -> String {
     sha256_hex(&[
         &canonical_json(data),
         &canonical_json(raw),

@@ -4,6 +4,7 @@
 
 mod audit_chain;
 mod backups;
+mod batch;
 mod encryption;
 mod os_keychain;
 mod record_history;
