@@ -11,6 +11,8 @@ use maestro_core::clock::Clock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{EntityKind, Provenance};
 use maestro_http::PageCursor;
+use maestro_store::audit::{self, AuditEvent};
+use maestro_store::batch;
 use maestro_store::records::{self, Change};
 use maestro_store::sync_runs::{self, Counts, NewRun};
 use maestro_store::{Store, StoreError, checkpoints};
@@ -60,6 +62,8 @@ pub struct RunSummary {
     pub deleted: u64,
     /// Pages stored in this process (a resumed run counts only its own).
     pub pages: u64,
+    /// The run read everything (not only changes), so deletions were detected.
+    pub full: bool,
 }
 
 /// Errors of a run.
@@ -193,7 +197,10 @@ impl SyncEngine {
             entity: req.entity,
             resumed,
         });
-        let mut summary = RunSummary::default();
+        let mut summary = RunSummary {
+            full: progress.full,
+            ..RunSummary::default()
+        };
         let outcome = self
             .pages(
                 connector,
@@ -219,6 +226,8 @@ impl SyncEngine {
                 let mut tx = self.store.write().await?;
                 self.save_checkpoint(tx.conn(), &req, &checkpoint).await?;
                 sync_runs::finish(tx.conn(), &progress.run_id, None, now).await?;
+                let event = read_event(&req, &progress.run_id, &summary, None);
+                audit::append(tx.conn(), &event, now).await?;
                 tx.commit().await?;
                 self.emit(SyncEvent::RunFinished {
                     run_id: progress.run_id.clone(),
@@ -243,6 +252,8 @@ impl SyncEngine {
                         now,
                     )
                     .await;
+                    let event = read_event(&req, &progress.run_id, &summary, Some(&message));
+                    let _ = audit::append(tx.conn(), &event, now).await;
                     let _ = tx.commit().await;
                 }
                 self.emit(SyncEvent::RunFinished {
@@ -300,9 +311,9 @@ impl SyncEngine {
             };
             let mut changes = Vec::new();
             let mut tx = self.store.write().await?;
-            for record in &page.records {
-                let out =
-                    records::put_canonical(tx.conn(), record, Some(&progress.run_id), now).await?;
+            let stored =
+                batch::put_many(tx.conn(), &page.records, Some(&progress.run_id), now).await?;
+            for out in stored {
                 match out.change {
                     Change::Created => counts.created += 1,
                     Change::Updated => counts.updated += 1,
@@ -441,6 +452,26 @@ impl SyncEngine {
             deleted: summary.deleted,
         });
     }
+}
+
+/// The audit entry of a run: who read what from which connection, and how much.
+fn read_event(
+    req: &RunRequest,
+    run_id: &str,
+    summary: &RunSummary,
+    error: Option<&str>,
+) -> AuditEvent {
+    AuditEvent::new("sync", "sync.read", &req.connection_id.to_string())
+        .company(req.company_id)
+        .records(i64::try_from(summary.seen).unwrap_or(i64::MAX))
+        .detail(serde_json::json!({
+            "entity": req.entity,
+            "run_id": run_id,
+            "created": summary.created,
+            "updated": summary.updated,
+            "deleted": summary.deleted,
+            "error": error,
+        }))
 }
 
 fn add(summary: &mut RunSummary, c: Counts) {
