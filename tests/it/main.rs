@@ -1,5 +1,12 @@
 //! Cross-crate tests.
+mod conflicts;
 mod connect_sync;
 mod crash;
+mod fault_matrix;
+mod health;
+mod identity;
 mod oauth_sandbox;
 mod redaction;
+mod routes;
+mod scheduler_app;
+mod sync_crash;

@@ -420,6 +420,12 @@ impl App {
                 )
             })?;
         drop(conn);
+        self.audit(
+            AuditEvent::new(&self.actor, "credential.use", &connection_id.to_string())
+                .company(company_id)
+                .detail(json!({"provider": connection.provider})),
+        )
+        .await?;
         let def = Registry::builtin()
             .get(&connection.provider)
             .copied()

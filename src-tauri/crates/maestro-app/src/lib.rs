@@ -4,11 +4,18 @@
 //! unlocked, what gets audited, and errors phrased for a small-business owner.
 
 pub mod connect;
+pub mod demo;
+pub mod desktop;
 mod error;
 pub mod export;
+mod health;
 pub mod keys;
 pub mod paths;
+pub mod people;
 pub mod progress;
+pub mod review;
+pub mod routes;
+pub mod schedule;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 
 use crate::App;
 use crate::error::{AppError, ErrorCode, Result};
+use crate::health::RunEnd;
 
 /// The outcome of syncing one entity.
 #[derive(Debug, Clone, Serialize)]
@@ -71,13 +72,28 @@ impl App {
                 )
                 .await;
             match result {
-                Ok(summary) => out.push(EntityOutcome {
-                    entity,
-                    summary: Some(summary),
-                    error: None,
-                }),
+                Ok(summary) => {
+                    let full = summary.full;
+                    self.after_run(
+                        company_id,
+                        connection_id,
+                        entity,
+                        RunEnd::Done {
+                            summary: &summary,
+                            full,
+                        },
+                    )
+                    .await?;
+                    out.push(EntityOutcome {
+                        entity,
+                        summary: Some(summary),
+                        error: None,
+                    });
+                }
                 Err(SyncError::Connector(e)) => {
                     self.record_connector_failure(company_id, connection_id, &e)
+                        .await?;
+                    self.after_run(company_id, connection_id, entity, RunEnd::Failed(&e))
                         .await?;
                     let stop = e.needs_reconnect();
                     out.push(EntityOutcome {
@@ -92,6 +108,42 @@ impl App {
                 Err(SyncError::Store(e)) => return Err(e.into()),
             }
         }
+        let people_changed = out.iter().any(|o| {
+            PEOPLE.contains(&o.entity)
+                && o.summary
+                    .is_some_and(|s| s.created + s.updated + s.deleted > 0)
+        });
+        if people_changed {
+            self.reconcile(company_id).await?;
+        }
         Ok(out)
     }
+
+    /// After people data changed: links each person across providers, then compares the
+    /// linked records (conflicts to review, discrepancy alerts).
+    pub async fn reconcile(&self, company_id: CompanyId) -> Result<Reconciled> {
+        let identities = self.resolve_identities(company_id).await?;
+        let conflicts = self.detect_conflicts(company_id).await?;
+        Ok(Reconciled {
+            identities,
+            conflicts,
+        })
+    }
+}
+
+/// Entities whose changes call for identity resolution and conflict detection.
+const PEOPLE: &[EntityKind] = &[
+    EntityKind::Employee,
+    EntityKind::Contractor,
+    EntityKind::Employment,
+    EntityKind::Compensation,
+];
+
+/// What [`App::reconcile`] found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciled {
+    /// Identity resolution.
+    pub identities: crate::people::ResolveSummary,
+    /// Conflict detection.
+    pub conflicts: crate::review::DetectionSummary,
 }

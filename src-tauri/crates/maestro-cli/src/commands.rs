@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => init(&dir, &company, passphrase).await,
         Command::Restore { file, passphrase } => restore(&dir, &file, passphrase).await,
         Command::Sandbox { seed, employees } => crate::sandbox_cmd::run(seed, employees).await,
+        Command::Demo => crate::demo_cmd::run(cli.data_dir.as_deref()).await,
         other => {
             let app = open(&dir).await?.with_actor("cli");
             let code = run_open(&app, other).await;
@@ -200,8 +201,15 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             )
             .await
         }
+        Command::Routes(cmd) => crate::routes_cmd::run(app, cmd).await,
         Command::Alerts { company } => crate::connect_cmd::alerts(app, company.as_deref()).await,
-        Command::Init { .. } | Command::Restore { .. } | Command::Sandbox { .. } => {
+        Command::Schedule(cmd) => crate::schedule_cmd::run(app, cmd).await,
+        Command::People(cmd) => crate::people_cmd::run(app, cmd).await,
+        Command::Conflicts(cmd) => crate::conflicts_cmd::run(app, cmd).await,
+        Command::Init { .. }
+        | Command::Restore { .. }
+        | Command::Sandbox { .. }
+        | Command::Demo => {
             bail!("internal: handled earlier")
         }
     }

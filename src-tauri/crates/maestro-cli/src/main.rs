@@ -1,9 +1,14 @@
 //! `maestro`: the command-line twin of the Integration Maestro desktop app.
 
 mod commands;
+mod conflicts_cmd;
 mod connect_cmd;
+mod demo_cmd;
+mod people_cmd;
 mod progress_bar;
+mod routes_cmd;
 mod sandbox_cmd;
+mod schedule_cmd;
 mod secrets;
 mod sync_cmd;
 
@@ -132,12 +137,30 @@ pub enum Command {
         #[arg(long)]
         company: Option<String>,
     },
+    /// Differences between systems waiting for a decision: list them, compare again, or settle
+    /// one by keeping a system's value (`resolve ID --keep gusto`).
+    Conflicts(conflicts_cmd::ConflictsCommand),
+    /// The unified roster: one row per person across systems, where each value came from, and
+    /// confirm / split / merge of the links between their records.
+    People(people_cmd::PeopleCommand),
+    /// When connections sync on their own: show the schedules, set an interval, pause or
+    /// resume one connection or all (`maestro schedule pause --all`).
+    #[command(subcommand)]
+    Schedule(schedule_cmd::ScheduleCommand),
+    /// Routes (what flows where): plan the writes with their exact diff (--dry-run to only
+    /// look), approve changes to pay, run the outbox, and preview hours per pay period.
+    #[command(subcommand)]
+    Routes(routes_cmd::RoutesCommand),
     /// Show what needs attention, with the fix for each.
     Alerts {
         /// The company (id or name); needed when there are several.
         #[arg(long)]
         company: Option<String>,
     },
+    /// The whole product on the built-in sandbox, no accounts: starts the emulated providers,
+    /// creates an encrypted store (in --data-dir, or a new temporary folder), connects, syncs
+    /// and prints a summary.
+    Demo,
     /// Start the local provider sandbox (demo company, no accounts) and print its addresses and
     /// demo credentials; runs until Ctrl-C.
     Sandbox {

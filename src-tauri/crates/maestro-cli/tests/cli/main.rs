@@ -453,3 +453,31 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
         .success()
         .stdout(predicate::str::contains("BambooHR [bamboohr]").count(1));
 }
+
+#[test]
+fn demo_runs_start_to_finish_without_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    maestro(&data)
+        .arg("demo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("✓ BambooHR"))
+        .stdout(predicate::str::contains("✓ Gusto"))
+        .stdout(predicate::str::contains("✓ Harvest"))
+        .stdout(predicate::str::contains("25 employee"))
+        .stdout(predicate::str::contains("chain intact"))
+        .stdout(predicate::str::contains("0 sync step(s) failed"));
+    // The data stays, encrypted, and every sync read is in the audit log.
+    maestro(&data)
+        .args(["audit", "export"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sync.read"))
+        .stdout(predicate::str::contains("credential.use"));
+    assert!(
+        !std::fs::read(data.join("maestro.db"))
+            .unwrap()
+            .starts_with(b"SQLite format 3")
+    );
+}

@@ -1,0 +1,940 @@
+//! People: one person across providers. [`App::resolve_identities`] links each employee and
+//! contractor record to an identity with the matcher of `maestro_sync::identity` (run it after
+//! syncs; re-running changes nothing), and [`App::people`] is the unified roster: one row per
+//! person, each field with the value every provider holds and which one is shown. The owner
+//! confirms, splits and merges; those decisions are audited and the matcher never undoes them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use maestro_connectors::{Category, Registry};
+use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::model::{
+    CanonicalEntity, Compensation, Contractor, Employee, Employment, EntityKind, TimeEntry,
+};
+use maestro_store::audit::{self, AuditEvent};
+use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
+use maestro_store::records::{self, StoredRecord};
+use maestro_store::sqlx::SqliteConnection;
+use maestro_sync::identity::{
+    self as matcher, Candidate, Confidence, CurrentLink, LinkStatus, Method, PersonKeys, Role,
+    Target,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::App;
+use crate::error::{AppError, ErrorCode, Result};
+
+const PAGE: u32 = 1000;
+
+/// What a matcher run changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResolveSummary {
+    /// Person records considered.
+    pub records: usize,
+    /// Links created or changed (0 when nothing changed).
+    pub changed: usize,
+    /// New identities.
+    pub created: usize,
+    /// Identities removed because no record points to them any more.
+    pub removed: u64,
+    /// Links waiting for the owner to confirm or split.
+    pub suggested: usize,
+}
+
+/// One provider's value of a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcedValue {
+    /// The value as shown (a birth date only as "on file").
+    pub value: String,
+    /// Connector id ("gusto").
+    pub provider: String,
+    /// The connection's name.
+    pub connection: String,
+    /// The record it comes from.
+    pub record_id: RecordId,
+}
+
+/// One field of a person, with where each value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonField {
+    /// Stable field name ("job_title").
+    pub field: &'static str,
+    /// Label for people ("Job title").
+    pub label: &'static str,
+    /// The value shown: from the system trusted for this field (pay from payroll, title from
+    /// the HRIS, hours from time tracking).
+    pub value: String,
+    /// Connector id of the shown value.
+    pub source: String,
+    /// Every provider's value, the shown one first.
+    pub values: Vec<SourcedValue>,
+    /// Whether every provider holds the same value.
+    pub agree: bool,
+}
+
+/// A record linked to a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedRecord {
+    /// Local record id.
+    pub record_id: RecordId,
+    /// Employee or contractor.
+    pub kind: EntityKind,
+    /// Connector id.
+    pub provider: String,
+    /// Connection.
+    pub connection_id: ConnectionId,
+    /// The connection's name.
+    pub connection: String,
+    /// The provider's id for the record.
+    pub remote_id: String,
+    /// Why it is linked.
+    pub method: Method,
+    /// How sure.
+    pub confidence: Confidence,
+    /// Auto, suggested, confirmed or split.
+    pub status: LinkStatus,
+}
+
+/// One row of the unified roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// The identity.
+    pub identity_id: IdentityId,
+    /// Display name.
+    pub name: String,
+    /// Work email, as the trusted system has it.
+    pub work_email: Option<String>,
+    /// True when a link only suggested by weak evidence waits for the owner.
+    pub needs_review: bool,
+    /// Fields with their provenance.
+    pub fields: Vec<PersonField>,
+    /// The records linked, in provider order.
+    pub records: Vec<LinkedRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Field {
+    Name,
+    WorkEmail,
+    PersonalEmail,
+    EmployeeNumber,
+    Phone,
+    Status,
+    HireDate,
+    TerminationDate,
+    BirthDate,
+    JobTitle,
+    PayRate,
+    Hours,
+}
+
+impl Field {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Field::Name => ("name", "Name"),
+            Field::WorkEmail => ("work_email", "Work email"),
+            Field::PersonalEmail => ("personal_email", "Personal email"),
+            Field::EmployeeNumber => ("employee_number", "Employee number"),
+            Field::Phone => ("phone", "Phone"),
+            Field::Status => ("status", "Status"),
+            Field::HireDate => ("hire_date", "Hire date"),
+            Field::TerminationDate => ("termination_date", "Termination date"),
+            Field::BirthDate => ("date_of_birth", "Date of birth"),
+            Field::JobTitle => ("job_title", "Job title"),
+            Field::PayRate => ("pay_rate", "Pay rate"),
+            Field::Hours => ("hours", "Hours tracked"),
+        }
+    }
+
+    /// Which kind of system is trusted for the field, most trusted first.
+    fn trust(self) -> [Role; 4] {
+        match self {
+            Field::PayRate => [Role::Payroll, Role::Hris, Role::TimeTracking, Role::Other],
+            Field::Hours => [Role::TimeTracking, Role::Payroll, Role::Hris, Role::Other],
+            _ => [Role::Hris, Role::Payroll, Role::TimeTracking, Role::Other],
+        }
+    }
+}
+
+struct ConnInfo {
+    name: String,
+    role: Role,
+}
+
+fn role_of(provider: &str) -> Role {
+    match Registry::builtin()
+        .get(provider)
+        .map(|d| d.manifest.category)
+    {
+        Some(Category::Hris) => Role::Hris,
+        Some(Category::Payroll) => Role::Payroll,
+        Some(Category::TimeTracking) => Role::TimeTracking,
+        _ => Role::Other,
+    }
+}
+
+async fn connection_info(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+) -> Result<BTreeMap<ConnectionId, ConnInfo>> {
+    Ok(maestro_store::connections::list(conn, company_id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let role = role_of(&c.provider);
+            (
+                c.id,
+                ConnInfo {
+                    name: c.display_name,
+                    role,
+                },
+            )
+        })
+        .collect())
+}
+
+async fn all_current(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: EntityKind,
+) -> Result<Vec<StoredRecord>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = records::current_page(conn, company_id, Some(kind), after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record_id);
+        let full = page.len() == PAGE as usize;
+        out.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes records of one kind, skipping (and logging) any that no longer decode.
+fn decode<E: CanonicalEntity>(stored: Vec<StoredRecord>) -> Vec<(StoredRecord, E)> {
+    stored
+        .into_iter()
+        .filter_map(|r| match r.entity::<E>() {
+            Ok(e) => Some((r, e)),
+            Err(err) => {
+                tracing::warn!(record = %r.record_id, error = %err, "record skipped in the roster");
+                None
+            }
+        })
+        .collect()
+}
+
+/// An employee or contractor record.
+enum PersonRecord {
+    Employee(StoredRecord, Box<Employee>),
+    Contractor(StoredRecord, Box<Contractor>),
+}
+
+impl PersonRecord {
+    fn stored(&self) -> &StoredRecord {
+        match self {
+            PersonRecord::Employee(r, _) | PersonRecord::Contractor(r, _) => r,
+        }
+    }
+
+    fn keys(&self) -> PersonKeys {
+        match self {
+            PersonRecord::Employee(_, e) => PersonKeys {
+                work_email: e.work_email.as_deref().and_then(matcher::normalize_email),
+                employee_number: e
+                    .employee_number
+                    .as_deref()
+                    .and_then(matcher::normalize_employee_number),
+                names: matcher::name_keys(
+                    e.first_name.as_deref(),
+                    e.last_name.as_deref(),
+                    e.preferred_name.as_deref(),
+                    e.display_full_name.as_deref(),
+                ),
+                birth_date: e.date_of_birth.as_ref().map(|d| *d.expose()),
+            },
+            PersonRecord::Contractor(_, c) => PersonKeys {
+                work_email: c.email.as_deref().and_then(matcher::normalize_email),
+                employee_number: None,
+                names: matcher::name_keys(
+                    c.first_name.as_deref(),
+                    c.last_name.as_deref(),
+                    None,
+                    c.business_name.as_deref(),
+                ),
+                birth_date: None,
+            },
+        }
+    }
+
+    fn name(&self) -> Option<String> {
+        let join = |first: Option<&str>, last: Option<&str>| {
+            let full = [first, last]
+                .into_iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (!full.is_empty()).then_some(full)
+        };
+        match self {
+            PersonRecord::Employee(_, e) => join(
+                e.preferred_name.as_deref().or(e.first_name.as_deref()),
+                e.last_name.as_deref(),
+            )
+            .or_else(|| e.display_full_name.clone()),
+            PersonRecord::Contractor(_, c) => join(c.first_name.as_deref(), c.last_name.as_deref())
+                .or_else(|| c.business_name.clone()),
+        }
+    }
+
+    fn birth_date(&self) -> Option<NaiveDate> {
+        match self {
+            PersonRecord::Employee(_, e) => e.date_of_birth.as_ref().map(|d| *d.expose()),
+            PersonRecord::Contractor(..) => None,
+        }
+    }
+}
+
+async fn person_records(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+) -> Result<Vec<PersonRecord>> {
+    let employees = all_current(conn, company_id, EntityKind::Employee).await?;
+    let contractors = all_current(conn, company_id, EntityKind::Contractor).await?;
+    let mut out: Vec<PersonRecord> = decode::<Employee>(employees)
+        .into_iter()
+        .map(|(r, e)| PersonRecord::Employee(r, Box::new(e)))
+        .chain(
+            decode::<Contractor>(contractors)
+                .into_iter()
+                .map(|(r, c)| PersonRecord::Contractor(r, Box::new(c))),
+        )
+        .collect();
+    out.sort_by_key(|p| p.stored().record_id);
+    Ok(out)
+}
+
+fn parse_link(link: &Link) -> Result<(Method, Confidence, LinkStatus)> {
+    let corrupt = |what: &str| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!(
+                "the saved link of record {} has an unreadable {what}; run the matcher again",
+                link.record_id
+            ),
+        )
+    };
+    Ok((
+        link.method.parse().map_err(|_| corrupt("method"))?,
+        link.confidence.parse().map_err(|_| corrupt("confidence"))?,
+        link.status.parse().map_err(|_| corrupt("status"))?,
+    ))
+}
+
+fn not_linked(record_id: RecordId) -> AppError {
+    AppError::new(
+        ErrorCode::NotFound,
+        format!("record {record_id} is not a person linked in this company; sync and try again"),
+    )
+}
+
+impl App {
+    /// Links every employee and contractor record of the company to a person. Run after
+    /// syncs; idempotent (a second run changes nothing), and never undoes what the owner
+    /// confirmed or split. Changes are audited.
+    pub async fn resolve_identities(&self, company_id: CompanyId) -> Result<ResolveSummary> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let conns = connection_info(tx.conn(), company_id).await?;
+        let people = person_records(tx.conn(), company_id).await?;
+        let current: BTreeMap<RecordId, Link> = identities::links(tx.conn(), company_id, PERSON)
+            .await?
+            .into_iter()
+            .map(|l| (l.record_id, l))
+            .collect();
+        let mut candidates = Vec::with_capacity(people.len());
+        for p in &people {
+            let r = p.stored();
+            let link = match current.get(&r.record_id) {
+                Some(l) => Some(CurrentLink {
+                    identity: l.identity_id,
+                    status: parse_link(l)?.2,
+                }),
+                None => None,
+            };
+            candidates.push(Candidate {
+                record_id: r.record_id,
+                connection_id: r.connection_id,
+                role: conns.get(&r.connection_id).map_or(Role::Other, |c| c.role),
+                keys: p.keys(),
+                current: link,
+            });
+        }
+        let plan = matcher::plan(&candidates);
+
+        let mut summary = ResolveSummary {
+            records: people.len(),
+            ..ResolveSummary::default()
+        };
+        let mut fresh: BTreeMap<usize, IdentityId> = BTreeMap::new();
+        for a in &plan {
+            if a.status == LinkStatus::Suggested {
+                summary.suggested += 1;
+            }
+            let confidence = a.confidence.to_string();
+            let unchanged = current.get(&a.record_id).is_some_and(|l| {
+                Target::Existing(l.identity_id) == a.target
+                    && l.method == a.method.as_str()
+                    && l.confidence == confidence
+                    && l.status == a.status.as_str()
+            });
+            if unchanged {
+                continue;
+            }
+            let identity_id = match &a.target {
+                Target::Existing(id) => *id,
+                Target::New(n) => match fresh.get(n) {
+                    Some(id) => *id,
+                    None => {
+                        let id = identities::create(tx.conn(), company_id, PERSON, now).await?;
+                        fresh.insert(*n, id);
+                        id
+                    }
+                },
+            };
+            identities::set_link(
+                tx.conn(),
+                company_id,
+                &LinkWrite {
+                    identity_id,
+                    record_id: a.record_id,
+                    method: a.method.as_str(),
+                    confidence: &confidence,
+                    status: a.status.as_str(),
+                },
+                now,
+            )
+            .await?;
+            summary.changed += 1;
+        }
+        summary.created = fresh.len();
+        summary.removed = identities::delete_unlinked(tx.conn(), company_id).await?;
+        if summary.changed > 0 || summary.removed > 0 {
+            audit::append(
+                tx.conn(),
+                &AuditEvent::new(&self.actor, "identities.resolve", "people")
+                    .company(company_id)
+                    .records(i64::try_from(summary.changed).unwrap_or(i64::MAX))
+                    .detail(json!({
+                        "created": summary.created,
+                        "removed": summary.removed,
+                        "suggested": summary.suggested,
+                    })),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// The unified roster: one row per person with every field's provenance and the records
+    /// linked, sorted by name. Records not linked yet are resolved first.
+    pub async fn people(&self, company_id: CompanyId) -> Result<Vec<Person>> {
+        let mut conn = self.conn().await?;
+        let people = person_records(&mut conn, company_id).await?;
+        let links = identities::links(&mut conn, company_id, PERSON).await?;
+        let linked: BTreeSet<RecordId> = links.iter().map(|l| l.record_id).collect();
+        if people
+            .iter()
+            .any(|p| !linked.contains(&p.stored().record_id))
+        {
+            drop(conn);
+            self.resolve_identities(company_id).await?;
+            conn = self.conn().await?;
+            return roster(&mut conn, company_id).await;
+        }
+        roster(&mut conn, company_id).await
+    }
+
+    /// The owner confirms the person `record_id` belongs to: every record linked to that
+    /// person now is confirmed and the matcher will not move them. Audited.
+    pub async fn confirm_link(&self, company_id: CompanyId, record_id: RecordId) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let link = identities::link_of(tx.conn(), company_id, record_id)
+            .await?
+            .ok_or_else(|| not_linked(record_id))?;
+        let mut confirmed = Vec::new();
+        for l in identities::links_of(tx.conn(), company_id, link.identity_id).await? {
+            if l.status == LinkStatus::Auto.as_str() || l.status == LinkStatus::Suggested.as_str() {
+                identities::set_link(
+                    tx.conn(),
+                    company_id,
+                    &LinkWrite {
+                        identity_id: l.identity_id,
+                        record_id: l.record_id,
+                        method: &l.method,
+                        confidence: &l.confidence,
+                        status: LinkStatus::Confirmed.as_str(),
+                    },
+                    now,
+                )
+                .await?;
+                confirmed.push(l.record_id.to_string());
+            }
+        }
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(
+                &self.actor,
+                "identities.confirm",
+                &link.identity_id.to_string(),
+            )
+            .company(company_id)
+            .records(i64::try_from(confirmed.len()).unwrap_or(i64::MAX))
+            .detail(json!({ "record": record_id.to_string(), "confirmed": confirmed })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The owner says `record_id` is not the same person as the records linked with it: it
+    /// becomes a person of its own and stays so (the matcher never links it again; only a
+    /// [`App::merge`] does). Returns its identity. Audited.
+    pub async fn split(&self, company_id: CompanyId, record_id: RecordId) -> Result<IdentityId> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let link = identities::link_of(tx.conn(), company_id, record_id)
+            .await?
+            .ok_or_else(|| not_linked(record_id))?;
+        if link.status == LinkStatus::Split.as_str() {
+            return Ok(link.identity_id);
+        }
+        let alone = identities::links_of(tx.conn(), company_id, link.identity_id)
+            .await?
+            .len()
+            == 1;
+        let identity_id = if alone {
+            link.identity_id
+        } else {
+            identities::create(tx.conn(), company_id, PERSON, now).await?
+        };
+        identities::set_link(
+            tx.conn(),
+            company_id,
+            &LinkWrite {
+                identity_id,
+                record_id,
+                method: Method::Owner.as_str(),
+                confidence: &Confidence::CERTAIN.to_string(),
+                status: LinkStatus::Split.as_str(),
+            },
+            now,
+        )
+        .await?;
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(&self.actor, "identities.split", &record_id.to_string())
+                .company(company_id)
+                .records(1)
+                .detail(json!({
+                    "from": link.identity_id.to_string(),
+                    "to": identity_id.to_string(),
+                })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(identity_id)
+    }
+
+    /// The owner says two people are one: every record of `other` joins `keep`, and all of
+    /// `keep`'s records are confirmed. The owner may merge records of the same connection
+    /// (the matcher never would). Audited.
+    pub async fn merge(
+        &self,
+        company_id: CompanyId,
+        keep: IdentityId,
+        other: IdentityId,
+    ) -> Result<()> {
+        if keep == other {
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                "choose two different people to merge",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        for id in [keep, other] {
+            if !identities::exists(tx.conn(), company_id, id).await? {
+                return Err(AppError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "there is no person {id} in this company; list them with `maestro people`"
+                    ),
+                ));
+            }
+        }
+        let certain = Confidence::CERTAIN.to_string();
+        let kept = identities::links_of(tx.conn(), company_id, keep).await?;
+        let moved = identities::links_of(tx.conn(), company_id, other).await?;
+        for l in &kept {
+            let owner_split = l.status == LinkStatus::Split.as_str();
+            identities::set_link(
+                tx.conn(),
+                company_id,
+                &LinkWrite {
+                    identity_id: keep,
+                    record_id: l.record_id,
+                    method: if owner_split {
+                        Method::Owner.as_str()
+                    } else {
+                        &l.method
+                    },
+                    confidence: if owner_split { &certain } else { &l.confidence },
+                    status: LinkStatus::Confirmed.as_str(),
+                },
+                now,
+            )
+            .await?;
+        }
+        for l in &moved {
+            identities::set_link(
+                tx.conn(),
+                company_id,
+                &LinkWrite {
+                    identity_id: keep,
+                    record_id: l.record_id,
+                    method: Method::Owner.as_str(),
+                    confidence: &certain,
+                    status: LinkStatus::Confirmed.as_str(),
+                },
+                now,
+            )
+            .await?;
+        }
+        identities::delete_unlinked(tx.conn(), company_id).await?;
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(&self.actor, "identities.merge", &keep.to_string())
+                .company(company_id)
+                .records(i64::try_from(kept.len() + moved.len()).unwrap_or(i64::MAX))
+                .detail(json!({
+                    "merged": other.to_string(),
+                    "moved": moved.iter().map(|l| l.record_id.to_string()).collect::<Vec<_>>(),
+                })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Facts per (connection, employee remote id) from related records.
+#[derive(Default)]
+struct Related {
+    title: BTreeMap<(ConnectionId, String), (Option<NaiveDate>, RecordId, String)>,
+    pay: BTreeMap<(ConnectionId, String), (Option<NaiveDate>, RecordId, String)>,
+    hours: BTreeMap<(ConnectionId, String), Hours>,
+}
+
+struct Hours {
+    total: String,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+fn keep_latest(
+    map: &mut BTreeMap<(ConnectionId, String), (Option<NaiveDate>, RecordId, String)>,
+    key: (ConnectionId, String),
+    candidate: (Option<NaiveDate>, RecordId, String),
+) {
+    match map.get(&key) {
+        Some(existing) if (existing.0, existing.1) >= (candidate.0, candidate.1) => {}
+        _ => {
+            map.insert(key, candidate);
+        }
+    }
+}
+
+async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
+    let mut out = Related::default();
+    let employments =
+        decode::<Employment>(all_current(conn, company_id, EntityKind::Employment).await?);
+    for (r, e) in employments {
+        let key = (r.connection_id, e.employee_remote_id.clone());
+        if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
+            keep_latest(
+                &mut out.title,
+                key.clone(),
+                (e.effective_date, r.record_id, title.trim().to_owned()),
+            );
+        }
+        if let Some(rate) = &e.pay_rate {
+            let period = e
+                .pay_period
+                .and_then(|p| serde_json::to_value(p).ok())
+                .and_then(|v| v.as_str().map(|s| format!(" per {}", s.replace('_', " "))))
+                .unwrap_or_default();
+            keep_latest(
+                &mut out.pay,
+                key,
+                (e.effective_date, r.record_id, format!("{rate}{period}")),
+            );
+        }
+    }
+    // Compensation history fills in a pay rate where no job carries one.
+    let compensations =
+        decode::<Compensation>(all_current(conn, company_id, EntityKind::Compensation).await?);
+    let mut from_history = BTreeMap::new();
+    for (r, c) in compensations {
+        let period = serde_json::to_value(c.period)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default();
+        keep_latest(
+            &mut from_history,
+            (r.connection_id, c.employee_remote_id.clone()),
+            (
+                Some(c.effective_date),
+                r.record_id,
+                format!("{} per {period}", c.rate),
+            ),
+        );
+    }
+    for (key, value) in from_history {
+        out.pay.entry(key).or_insert(value);
+    }
+    let entries = decode::<TimeEntry>(all_current(conn, company_id, EntityKind::TimeEntry).await?);
+    let mut sums = BTreeMap::new();
+    for (r, t) in entries {
+        let key = (r.connection_id, t.employee_remote_id.clone());
+        match sums.get_mut(&key) {
+            None => {
+                sums.insert(key, (t.hours, t.work_date, t.work_date));
+            }
+            Some((total, first, last)) => {
+                // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
+                *total = total.checked_add(t.hours).unwrap_or(*total);
+                *first = (*first).min(t.work_date);
+                *last = (*last).max(t.work_date);
+            }
+        }
+    }
+    out.hours = sums
+        .into_iter()
+        .map(|(k, (total, first, last))| {
+            (
+                k,
+                Hours {
+                    total: total.normalize().to_string(),
+                    first,
+                    last,
+                },
+            )
+        })
+        .collect();
+    Ok(out)
+}
+
+/// One value from one record: shown text, comparison key.
+struct Said {
+    field: Field,
+    shown: String,
+    compare: String,
+}
+
+fn said_by(p: &PersonRecord, rel: &Related) -> Vec<Said> {
+    let mut out = Vec::new();
+    let mut push = |field: Field, value: Option<String>| {
+        if let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            let compare = match field {
+                Field::Name => matcher::normalize_name(&v),
+                Field::WorkEmail | Field::PersonalEmail => v.to_lowercase(),
+                _ => v.clone(),
+            };
+            out.push(Said {
+                field,
+                shown: v,
+                compare,
+            });
+        }
+    };
+    let r = p.stored();
+    let key = (r.connection_id, r.remote_id.clone());
+    push(Field::Name, p.name());
+    match p {
+        PersonRecord::Employee(_, e) => {
+            push(Field::WorkEmail, e.work_email.clone());
+            push(Field::PersonalEmail, e.personal_email.clone());
+            push(Field::EmployeeNumber, e.employee_number.clone());
+            push(
+                Field::Phone,
+                e.phone_numbers.first().map(|n| n.number.clone()),
+            );
+            push(Field::Status, status_text(&e.employment_status));
+            push(Field::HireDate, e.hire_date.map(|d| d.to_string()));
+            push(
+                Field::TerminationDate,
+                e.termination_date.map(|d| d.to_string()),
+            );
+        }
+        PersonRecord::Contractor(_, c) => {
+            push(Field::WorkEmail, c.email.clone());
+            push(Field::Phone, c.phone.clone());
+            push(
+                Field::Status,
+                status_text(&c.status).map(|s| format!("{s} (contractor)")),
+            );
+        }
+    }
+    push(Field::JobTitle, rel.title.get(&key).map(|t| t.2.clone()));
+    push(Field::PayRate, rel.pay.get(&key).map(|t| t.2.clone()));
+    push(
+        Field::Hours,
+        rel.hours
+            .get(&key)
+            .map(|h| format!("{} h, {} to {}", h.total, h.first, h.last)),
+    );
+    if let Some(d) = p.birth_date() {
+        // Compared, never shown.
+        out.push(Said {
+            field: Field::BirthDate,
+            shown: "on file".into(),
+            compare: d.to_string(),
+        });
+    }
+    out
+}
+
+fn status_text<T: Serialize>(status: &T) -> Option<String> {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+}
+
+async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Vec<Person>> {
+    let conns = connection_info(conn, company_id).await?;
+    let records = person_records(conn, company_id).await?;
+    let rel = related(conn, company_id).await?;
+    let links: BTreeMap<RecordId, Link> = identities::links(conn, company_id, PERSON)
+        .await?
+        .into_iter()
+        .map(|l| (l.record_id, l))
+        .collect();
+    let mut by_identity: BTreeMap<IdentityId, Vec<&PersonRecord>> = BTreeMap::new();
+    for p in &records {
+        if let Some(l) = links.get(&p.stored().record_id) {
+            by_identity.entry(l.identity_id).or_default().push(p);
+        }
+    }
+    let role = |c: &ConnectionId| conns.get(c).map_or(Role::Other, |i| i.role);
+    let conn_name = |r: &StoredRecord| {
+        conns
+            .get(&r.connection_id)
+            .map_or_else(|| r.provider.clone(), |i| i.name.clone())
+    };
+    let mut out = Vec::new();
+    for (identity_id, members) in by_identity {
+        let mut linked = Vec::new();
+        let mut said: BTreeMap<Field, Vec<(Role, RecordId, SourcedValue, String)>> =
+            BTreeMap::new();
+        for p in &members {
+            let r = p.stored();
+            let Some(link) = links.get(&r.record_id) else {
+                continue;
+            };
+            let (method, confidence, status) = parse_link(link)?;
+            linked.push(LinkedRecord {
+                record_id: r.record_id,
+                kind: r.kind,
+                provider: r.provider.clone(),
+                connection_id: r.connection_id,
+                connection: conn_name(r),
+                remote_id: r.remote_id.clone(),
+                method,
+                confidence,
+                status,
+            });
+            for s in said_by(p, &rel) {
+                said.entry(s.field).or_default().push((
+                    role(&r.connection_id),
+                    r.record_id,
+                    SourcedValue {
+                        value: s.shown,
+                        provider: r.provider.clone(),
+                        connection: conn_name(r),
+                        record_id: r.record_id,
+                    },
+                    s.compare,
+                ));
+            }
+        }
+        let mut fields = Vec::new();
+        for (field, mut values) in said {
+            let trust = field.trust();
+            let rank = |r: Role| trust.iter().position(|t| *t == r).unwrap_or(trust.len());
+            values.sort_by_key(|(r, id, _, _)| (rank(*r), *id));
+            let agree = values.windows(2).all(|w| w[0].3 == w[1].3);
+            let (field_name, label) = field.names();
+            let Some(first) = values.first() else {
+                continue;
+            };
+            fields.push(PersonField {
+                field: field_name,
+                label,
+                value: first.2.value.clone(),
+                source: first.2.provider.clone(),
+                agree,
+                values: values.into_iter().map(|v| v.2).collect(),
+            });
+        }
+        let value_of = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f.field == name)
+                .map(|f| f.value.clone())
+        };
+        linked.sort_by_key(|l| {
+            (
+                rank_role(role(&l.connection_id)),
+                l.provider.clone(),
+                l.record_id,
+            )
+        });
+        out.push(Person {
+            identity_id,
+            name: value_of("name").unwrap_or_else(|| "(no name)".into()),
+            work_email: value_of("work_email"),
+            needs_review: linked.iter().any(|l| l.status == LinkStatus::Suggested),
+            fields,
+            records: linked,
+        });
+    }
+    out.sort_by(|a, b| {
+        matcher::normalize_name(&a.name)
+            .cmp(&matcher::normalize_name(&b.name))
+            .then(a.identity_id.cmp(&b.identity_id))
+    });
+    Ok(out)
+}
+
+fn rank_role(role: Role) -> u8 {
+    match role {
+        Role::Hris => 0,
+        Role::Payroll => 1,
+        Role::TimeTracking => 2,
+        Role::Other => 3,
+    }
+}

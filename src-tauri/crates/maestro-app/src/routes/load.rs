@@ -1,0 +1,190 @@
+//! Reads the synced records the routes plan from: the current version of each record of one
+//! connection.
+
+use std::collections::BTreeMap;
+
+use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::model::{
+    CanonicalEntity, Contractor, Department, Employee, Employment, PayrollRun, TimeEntry,
+};
+use maestro_store::records::{self, StoredRecord};
+use maestro_store::sqlx::SqliteConnection;
+use maestro_sync::routes::hours::TimeUser;
+use maestro_sync::routes::hris::SourceEmployee;
+
+use crate::Result;
+
+const PAGE: u32 = 2_000;
+
+/// Current records of `E` from one connection, with their stored form.
+async fn current<E: CanonicalEntity>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<(StoredRecord, E)>> {
+    let mut out = Vec::new();
+    let mut after: Option<RecordId> = None;
+    loop {
+        let page = records::current_page(conn, company_id, Some(E::KIND), after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record_id);
+        let full = page.len() == PAGE as usize;
+        for r in page {
+            if r.connection_id == connection_id {
+                let e = r.entity::<E>()?;
+                out.push((r, e));
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The connection's employees.
+pub async fn employees(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<Employee>> {
+    Ok(current::<Employee>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// The connection's department names.
+pub async fn department_names(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<String>> {
+    Ok(current::<Department>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(_, d)| d.name)
+        .collect())
+}
+
+/// The HRIS's people with their current job title (latest job record) and department name.
+pub async fn source_employees(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<SourceEmployee>> {
+    let departments: BTreeMap<String, String> =
+        current::<Department>(conn, company_id, connection_id)
+            .await?
+            .into_iter()
+            .map(|(_, d)| (d.provenance.remote_id, d.name))
+            .collect();
+    let mut jobs: BTreeMap<String, Employment> = BTreeMap::new();
+    for (_, job) in current::<Employment>(conn, company_id, connection_id).await? {
+        let newer = jobs
+            .get(&job.employee_remote_id)
+            .is_none_or(|j| job.effective_date >= j.effective_date);
+        if newer {
+            jobs.insert(job.employee_remote_id.clone(), job);
+        }
+    }
+    Ok(current::<Employee>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(stored, e)| {
+            let job_title = jobs
+                .get(&e.provenance.remote_id)
+                .and_then(|j| j.job_title.clone())
+                .or_else(|| {
+                    e.raw
+                        .get("jobTitle")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                });
+            let department = e
+                .department_remote_id
+                .as_ref()
+                .and_then(|id| departments.get(id).cloned())
+                .or_else(|| {
+                    e.raw
+                        .get("department")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                });
+            SourceEmployee {
+                record_id: stored.record_id,
+                version: stored.version,
+                employee: e,
+                job_title,
+                department,
+            }
+        })
+        .collect())
+}
+
+/// The time tracker's people (employees and contractors).
+pub async fn time_users(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<TimeUser>> {
+    let mut users: Vec<TimeUser> = employees(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|e| TimeUser {
+            name: [e.first_name.as_deref(), e.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            remote_id: e.provenance.remote_id,
+            email: e.work_email,
+            contractor: false,
+        })
+        .collect();
+    for (_, c) in current::<Contractor>(conn, company_id, connection_id).await? {
+        let name = [c.first_name.as_deref(), c.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        users.push(TimeUser {
+            name: if name.is_empty() {
+                c.business_name.clone().unwrap_or_default()
+            } else {
+                name
+            },
+            remote_id: c.provenance.remote_id,
+            email: c.email,
+            contractor: true,
+        });
+    }
+    Ok(users)
+}
+
+/// The time tracker's entries.
+pub async fn time_entries(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<TimeEntry>> {
+    Ok(current::<TimeEntry>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// Payroll's runs.
+pub async fn payroll_runs(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<PayrollRun>> {
+    Ok(current::<PayrollRun>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
