@@ -35,6 +35,9 @@ pub struct FieldProblem {
     pub field: String,
     /// What is wrong, in plain words.
     pub message: String,
+    /// Where to find the right value (the field's help text), for screens that do not
+    /// already show it.
+    pub help: String,
 }
 
 /// Checks the wizard's values against the manifest (required fields, known shapes).
@@ -49,7 +52,8 @@ pub fn validate_fields(
             if field.required {
                 problems.push(FieldProblem {
                     field: field.key.into(),
-                    message: format!("{} is required. {}", field.label, field.help),
+                    message: format!("{} is required.", field.label),
+                    help: field.help.to_owned(),
                 });
             }
             continue;
@@ -61,14 +65,14 @@ pub fn validate_fields(
             problems.push(FieldProblem {
                 field: field.key.into(),
                 message: format!(
-                    "{} does not look right{}. {}",
+                    "{} does not look right{}.",
                     field.label,
                     field
                         .example
                         .map(|e| format!(" (expected something like {e})"))
                         .unwrap_or_default(),
-                    field.help
                 ),
+                help: field.help.to_owned(),
             });
         }
     }
@@ -276,8 +280,11 @@ impl App {
         let manifest = self.manifest(&input.provider)?;
         let problems = validate_fields(manifest, &input.values);
         if let Some(first) = problems.first() {
-            return Err(AppError::new(ErrorCode::Validation, first.message.clone())
-                .with_field(&first.field));
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                format!("{} {}", first.message, first.help),
+            )
+            .with_field(&first.field));
         }
         let mut config = serde_json::Map::new();
         let mut secrets = BTreeMap::new();

@@ -134,7 +134,7 @@ pub async fn connect(
     let problems = validate_fields(manifest, &values);
     if !problems.is_empty() {
         for p in &problems {
-            eprintln!("  - {}", p.message);
+            eprintln!("  - {} {}", p.message, p.help);
         }
         bail!(
             "{} cannot be connected until the values above are fixed",
