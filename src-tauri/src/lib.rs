@@ -1,29 +1,54 @@
 //! Integration Maestro desktop shell.
 //!
-//! [`build_app`] wires commands into any [`tauri::Builder`], so tests can build the same app on
-//! the mock runtime (`tauri::test::mock_builder()`); [`run`] builds it on the real runtime and
-//! enters the event loop.
+//! [`build_app`] wires state, commands and events into any [`tauri::Builder`], so tests can
+//! build the same app on the mock runtime (`tauri::test::mock_builder()`); [`run`] builds it
+//! on the real runtime and enters the event loop.
 
+pub mod bindings;
 pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod events;
+pub mod state;
 
 use tauri::{App, Builder, Runtime};
 
-/// Builds the application on `builder`: registers every IPC command and loads the generated
-/// context (`tauri.conf.json`, capabilities and the embedded `ui/dist`).
+use crate::state::DesktopState;
+
+/// Builds the application on `builder` with `state`: registers every IPC command and event
+/// and loads the generated context (`tauri.conf.json`, capabilities and the embedded `ui/dist`).
 ///
 /// # Errors
 /// Returns the Tauri error if the app cannot be set up, e.g. the main window fails to open.
-pub fn build_app<R: Runtime>(builder: Builder<R>) -> tauri::Result<App<R>> {
+pub fn build_app<R: Runtime>(builder: Builder<R>, state: DesktopState) -> tauri::Result<App<R>> {
+    let specta = bindings::specta_builder::<R>();
+    let context = tauri::generate_context!();
+    let info = commands::AppInfo::from_package(context.package_info());
     builder
-        .invoke_handler(tauri::generate_handler![commands::app_info])
-        .build(tauri::generate_context!())
+        .invoke_handler(specta.invoke_handler())
+        .manage(state)
+        .manage(info)
+        .setup(move |app| {
+            specta.mount_events(app);
+            events::forward_sync_events(app.handle().clone());
+            Ok(())
+        })
+        .build(context)
 }
 
-/// Starts the desktop app and runs its event loop until the last window closes.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,maestro=debug"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// Starts the desktop app over `MAESTRO_DATA_DIR` (else the platform's app-data folder) and
+/// runs its event loop until the last window closes.
 ///
 /// If the app cannot start, prints the reason to stderr and exits with status 1.
 pub fn run() {
-    match build_app(Builder::default()) {
+    init_logging();
+    match build_app(Builder::default(), DesktopState::from_env()) {
         Ok(app) => app.run(|_handle, _event| {}),
         Err(err) => {
             eprintln!("Integration Maestro could not start: {err}");
@@ -34,8 +59,12 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::*;
     use crate::commands::AppInfo;
+    use crate::dto::{AppStateDto, ConnectorDto, FieldProblemDto};
+    use crate::error::{IpcError, IpcErrorCode};
     use tauri::ipc::{CallbackFn, InvokeBody};
     use tauri::test::MockRuntime;
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
@@ -44,13 +73,16 @@ mod tests {
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-    fn invoke_request(cmd: &str) -> Result<InvokeRequest, Box<dyn std::error::Error>> {
+    fn invoke_request(
+        cmd: &str,
+        body: serde_json::Value,
+    ) -> Result<InvokeRequest, Box<dyn std::error::Error>> {
         Ok(InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse()?,
-            body: InvokeBody::default(),
+            body: InvokeBody::Json(body),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         })
@@ -62,15 +94,19 @@ mod tests {
         WebviewWindowBuilder::new(app, "main", WebviewUrl::default()).build()
     }
 
+    fn app_in(dir: &std::path::Path) -> tauri::Result<App<MockRuntime>> {
+        build_app(mock_builder(), DesktopState::new(dir.join("data")))
+    }
+
     #[test]
     fn app_info_returns_name_and_package_version() -> TestResult {
-        let app = build_app(mock_builder())?;
+        let dir = tempfile::tempdir()?;
+        let app = app_in(dir.path())?;
         let window = main_window(&app)?;
-
-        let response = get_ipc_response(&window, invoke_request("app_info")?)
-            .map_err(|err| format!("app_info failed: {err:?}"))?;
+        let response =
+            get_ipc_response(&window, invoke_request("app_info", serde_json::json!({}))?)
+                .map_err(|err| format!("app_info failed: {err:?}"))?;
         let info: AppInfo = response.deserialize()?;
-
         assert_eq!(
             info,
             AppInfo {
@@ -82,16 +118,88 @@ mod tests {
     }
 
     #[test]
-    fn unknown_commands_are_rejected() -> TestResult {
-        let app = build_app(mock_builder())?;
+    fn first_run_creates_a_passphrase_store_and_unlocks_it() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let app = app_in(dir.path())?;
         let window = main_window(&app)?;
-        let Err(error) = get_ipc_response(&window, invoke_request("no_such_command")?) else {
-            return Err("an unknown command must not succeed".into());
-        };
+
+        let before: AppStateDto =
+            get_ipc_response(&window, invoke_request("app_state", serde_json::json!({}))?)
+                .map_err(|e| format!("{e:?}"))?
+                .deserialize()?;
+        assert!(!before.store_exists && !before.unlocked, "{before:?}");
+
+        // Too short a passphrase is refused and names the field.
+        let weak = get_ipc_response(
+            &window,
+            invoke_request(
+                "create_store",
+                serde_json::json!({"company": "Bluebird Bakery", "passphrase": "short"}),
+            )?,
+        )
+        .expect_err("a short passphrase must be refused");
+        let weak: IpcError = serde_json::from_value(weak)?;
+        assert_eq!(weak.code, IpcErrorCode::Validation);
+        assert_eq!(weak.field.as_deref(), Some("passphrase"));
+
+        let created: AppStateDto = get_ipc_response(
+            &window,
+            invoke_request(
+                "create_store",
+                serde_json::json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),
+            )?,
+        )
+        .map_err(|e| format!("{e:?}"))?
+        .deserialize()?;
+        assert!(created.store_exists && created.unlocked, "{created:?}");
+        assert_eq!(created.company.as_deref(), Some("Bluebird Bakery"));
+        assert_eq!(created.key_source, Some(crate::dto::KeySource::Passphrase));
+        Ok(())
+    }
+
+    #[test]
+    fn wizard_lists_connectors_and_validates_fields_inline() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let app = app_in(dir.path())?;
+        let window = main_window(&app)?;
+        let list: Vec<ConnectorDto> = get_ipc_response(
+            &window,
+            invoke_request("connectors", serde_json::json!({}))?,
+        )
+        .map_err(|e| format!("{e:?}"))?
+        .deserialize()?;
+        let bamboo = list.iter().find(|c| c.id == "bamboohr").expect("bamboohr");
+        assert!(bamboo.fields.iter().any(|f| f.key == "api_key"));
+
+        let problems: Vec<FieldProblemDto> = get_ipc_response(
+            &window,
+            invoke_request(
+                "validate_connection_fields",
+                serde_json::json!({"provider": "bamboohr", "values": {"subdomain": "bluebird"}}),
+            )?,
+        )
+        .map_err(|e| format!("{e:?}"))?
+        .deserialize()?;
         assert!(
-            error.to_string().contains("no_such_command"),
-            "unexpected error: {error}"
+            problems.iter().any(|p| p.field == "api_key"),
+            "{problems:?}"
         );
+        assert!(
+            !problems.iter().any(|p| p.field == "subdomain"),
+            "{problems:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn commands_that_need_the_store_say_it_is_locked() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let app = app_in(dir.path())?;
+        let window = main_window(&app)?;
+        let err = get_ipc_response(&window, invoke_request("status", serde_json::json!({}))?)
+            .expect_err("status needs an unlocked store");
+        let err: IpcError = serde_json::from_value(err)?;
+        assert_eq!(err.code, IpcErrorCode::PassphraseRequired);
         Ok(())
     }
 }

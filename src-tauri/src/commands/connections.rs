@@ -1,0 +1,131 @@
+//! The connection wizard and its one-click fix: connectors, inline validation, connect,
+//! reconnect.
+
+use std::collections::BTreeMap;
+
+use maestro_app::{ConnectInput, validate_fields};
+use maestro_connectors::{Manifest, Registry};
+use maestro_http::oauth::SystemBrowser;
+use tauri::State;
+use url::Url;
+
+use super::parse_id;
+use crate::dto::{ConnectRequest, ConnectResult, ConnectorDto, FieldProblemDto, ReconnectRequest};
+use crate::error::{IpcError, IpcErrorCode};
+use crate::state::DesktopState;
+
+fn manifest(provider: &str) -> Result<&'static Manifest, IpcError> {
+    Registry::builtin()
+        .get(provider)
+        .map(|d| d.manifest)
+        .ok_or_else(|| {
+            IpcError::new(
+                IpcErrorCode::NotFound,
+                format!("There is no connector called “{provider}”."),
+            )
+        })
+}
+
+/// Every connector this build knows, for the wizard.
+#[tauri::command]
+#[specta::specta]
+pub fn connectors() -> Vec<ConnectorDto> {
+    Registry::builtin()
+        .all()
+        .iter()
+        .map(|d| ConnectorDto::from(d.manifest))
+        .collect()
+}
+
+/// Checks the wizard's fields as the owner types (required fields, known shapes).
+#[tauri::command]
+#[specta::specta]
+pub fn validate_connection_fields(
+    provider: String,
+    values: BTreeMap<String, String>,
+) -> Result<Vec<FieldProblemDto>, IpcError> {
+    Ok(validate_fields(manifest(&provider)?, &values)
+        .into_iter()
+        .map(|p| FieldProblemDto {
+            field: p.field,
+            message: p.message,
+        })
+        .collect())
+}
+
+fn optional_url(text: Option<&str>, field: &str) -> Result<Option<Url>, IpcError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => Url::parse(t).map(Some).map_err(|_| {
+            IpcError::new(
+                IpcErrorCode::Validation,
+                format!("“{t}” is not a web address (it should start with https://)."),
+            )
+            .with_field(field)
+        }),
+    }
+}
+
+/// Tests the connection and saves it only if the provider accepts it. OAuth providers open
+/// the system browser to sign in.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect(
+    state: State<'_, DesktopState>,
+    request: ConnectRequest,
+) -> Result<ConnectResult, IpcError> {
+    let app = state.app().await?;
+    let company = app.company(None).await?;
+    let oauth_client = request
+        .oauth_client_id
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| {
+            (
+                id.trim().to_owned(),
+                request.oauth_client_secret.filter(|s| !s.is_empty()),
+            )
+        });
+    let input = ConnectInput {
+        provider: request.provider,
+        display_name: request.display_name.filter(|n| !n.trim().is_empty()),
+        values: request.values,
+        base_url: optional_url(request.base_url.as_deref(), "baseUrl")?,
+        auth_base_url: None,
+        oauth_client,
+    };
+    let (connection, report) = app.connect(&company, input, &SystemBrowser).await?;
+    Ok(ConnectResult {
+        connection_id: connection.id.to_string(),
+        display_name: connection.display_name,
+        account: report.account,
+        details: report.details,
+    })
+}
+
+/// Replaces the saved key of a connection that needs reconnecting, and tests it.
+#[tauri::command]
+#[specta::specta]
+pub async fn reconnect(
+    state: State<'_, DesktopState>,
+    request: ReconnectRequest,
+) -> Result<ConnectResult, IpcError> {
+    let app = state.app().await?;
+    let company = app.company(None).await?;
+    let connection_id = parse_id(&request.connection_id, "connectionId")?;
+    let report = app
+        .reconnect(company.id, connection_id, request.values)
+        .await?;
+    let display_name = app
+        .connection_overviews(company.id)
+        .await?
+        .into_iter()
+        .find(|o| o.connection.id == connection_id)
+        .map(|o| o.connection.display_name)
+        .unwrap_or_default();
+    Ok(ConnectResult {
+        connection_id: request.connection_id,
+        display_name,
+        account: report.account,
+        details: report.details,
+    })
+}

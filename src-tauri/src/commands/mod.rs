@@ -1,0 +1,51 @@
+//! IPC commands exposed to the web UI. Each is a thin wrapper over [`maestro_app::App`]: the
+//! work belongs there.
+
+pub mod connections;
+pub mod demo;
+pub mod store;
+pub mod sync;
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::State;
+
+use crate::error::{IpcError, IpcErrorCode};
+
+/// Name and version of the running application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Product name from `tauri.conf.json` (`productName`).
+    pub name: String,
+    /// Semantic version of the app (the workspace package version).
+    pub version: String,
+}
+
+impl AppInfo {
+    /// From the package info Tauri read from `tauri.conf.json`.
+    pub fn from_package(package: &tauri::PackageInfo) -> Self {
+        Self {
+            name: package.name.clone(),
+            version: package.version.to_string(),
+        }
+    }
+}
+
+/// Returns the product name and version of the running app.
+#[tauri::command]
+#[specta::specta]
+pub fn app_info(info: State<'_, AppInfo>) -> AppInfo {
+    info.inner().clone()
+}
+
+/// Parses an id sent by the UI.
+fn parse_id<T: std::str::FromStr>(text: &str, field: &str) -> Result<T, IpcError> {
+    text.parse().map_err(|_| {
+        IpcError::new(
+            IpcErrorCode::NotFound,
+            format!("'{text}' is not a known connection; refresh and try again"),
+        )
+        .with_field(field)
+    })
+}

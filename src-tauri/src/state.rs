@@ -1,0 +1,78 @@
+//! What the shell keeps between commands: the data folder, the unlocked [`App`] (none until
+//! the owner unlocks), and the demo sandbox while it runs.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use maestro_app::App;
+use maestro_core::clock::{Clock, SystemClock};
+use maestro_sandbox::Sandbox;
+use tokio::sync::{Mutex, RwLock, watch};
+
+use crate::error::IpcError;
+
+/// Shared state of the desktop app, managed by Tauri.
+pub struct DesktopState {
+    /// Where the encrypted store lives.
+    pub data_dir: PathBuf,
+    /// The application once unlocked.
+    pub app: RwLock<Option<App>>,
+    /// The in-process provider sandbox behind "explore with demo data".
+    pub demo: Mutex<Option<Sandbox>>,
+    /// The clock handed to the app.
+    pub clock: Arc<dyn Clock>,
+    keychain: OnceLock<bool>,
+    unlocked: watch::Sender<bool>,
+}
+
+impl DesktopState {
+    /// State over `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            app: RwLock::new(None),
+            demo: Mutex::new(None),
+            clock: Arc::new(SystemClock),
+            keychain: OnceLock::new(),
+            unlocked: watch::Sender::new(false),
+        }
+    }
+
+    /// State over `MAESTRO_DATA_DIR`, else the platform's app-data folder.
+    pub fn from_env() -> Self {
+        let dir = std::env::var_os(maestro_app::paths::DATA_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(maestro_app::paths::default_data_dir);
+        Self::new(dir)
+    }
+
+    /// A handle on the unlocked app (cheap clone), or a "locked" error.
+    pub async fn app(&self) -> Result<App, IpcError> {
+        self.app.read().await.clone().ok_or_else(IpcError::locked)
+    }
+
+    /// Tells waiters (the sync-event forwarder) that the app is now unlocked.
+    pub fn announce_unlocked(&self) {
+        self.unlocked.send_replace(true);
+    }
+
+    /// The app, as soon as the owner has unlocked it.
+    pub async fn unlocked_app(&self) -> Option<App> {
+        let mut rx = self.unlocked.subscribe();
+        rx.wait_for(|unlocked| *unlocked).await.ok()?;
+        self.app.read().await.clone()
+    }
+
+    /// Whether a system keychain works here (probed once, off the async threads).
+    pub async fn keychain_available(&self) -> bool {
+        if let Some(known) = self.keychain.get() {
+            return *known;
+        }
+        let probed =
+            tokio::task::spawn_blocking(|| maestro_app::keys::system_keychain().is_available())
+                .await
+                .unwrap_or(false);
+        *self.keychain.get_or_init(|| probed)
+    }
+}

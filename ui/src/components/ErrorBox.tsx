@@ -1,0 +1,26 @@
+import { describeIpcError } from '../lib/ipc/errors.ts';
+
+/** A calm, readable error with an optional retry. */
+export function ErrorBox({
+  title,
+  error,
+  onRetry,
+  retryLabel,
+}: {
+  title: string;
+  error: unknown;
+  onRetry?: () => void;
+  retryLabel?: string;
+}) {
+  return (
+    <div role="alert" className="error">
+      <p className="error-title">{title}</p>
+      <p className="error-detail">{describeIpcError(error)}</p>
+      {onRetry ? (
+        <button type="button" className="button" onClick={onRetry}>
+          {retryLabel}
+        </button>
+      ) : null}
+    </div>
+  );
+}

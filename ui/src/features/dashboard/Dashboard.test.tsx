@@ -1,0 +1,98 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import {
+  connectorList,
+  emptyStatus,
+  ipcError,
+  mockCommands,
+  populatedStatus,
+  reconnectAlert,
+  renderApp,
+  unlocked,
+} from '../../test/fixtures.tsx';
+
+describe('dashboard', () => {
+  it('shows a loading state while the status loads', async () => {
+    mockCommands({ app_state: () => unlocked, status: () => new Promise(() => {}) });
+    renderApp();
+    expect(await screen.findByText('Loading your dashboard…')).toBeInTheDocument();
+  });
+
+  it('shows a readable error and retries', async () => {
+    let fail = true;
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => (fail ? ipcError('busy', 'The store is busy; try again shortly.') : populatedStatus),
+      alerts: () => [],
+    });
+    renderApp();
+    expect(await screen.findByRole('alert')).toHaveTextContent('The store is busy; try again shortly.');
+    fail = false;
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Bluebird Bakery' })).toBeInTheDocument();
+  });
+
+  it('shows cards with status, counts and last sync, the chart, and an empty alerts feed', async () => {
+    mockCommands({ app_state: () => unlocked, status: () => populatedStatus, alerts: () => [] });
+    renderApp();
+    const bamboo = await screen.findByRole('listitem', { name: 'BambooHR' });
+    expect(within(bamboo).getByText('Needs attention')).toBeInTheDocument();
+    expect(within(bamboo).getByText('25 records')).toBeInTheDocument();
+    expect(within(bamboo).getByText(/Last sync: Mar 1, .* · failed/)).toBeInTheDocument();
+    const harvest = screen.getByRole('listitem', { name: 'Harvest' });
+    expect(within(harvest).getByText('In step')).toBeInTheDocument();
+    expect(within(harvest).getByText(/^Last sync: Mar 1, [^·]*$/)).toBeInTheDocument();
+    expect(within(harvest).getByText('1,234 records')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: /Records per kind: Time entries 1,234, Employees 25/ })).toBeInTheDocument();
+    expect(await screen.findByText('All clear. Nothing needs your attention.')).toBeInTheDocument();
+  });
+
+  it('formats numbers and labels for Spanish', async () => {
+    mockCommands({ app_state: () => unlocked, status: () => populatedStatus, alerts: () => [] });
+    renderApp('es');
+    const harvest = await screen.findByRole('listitem', { name: 'Harvest' });
+    expect(within(harvest).getByText('1234 registros')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: /Registros por tipo: Registros de horas/ })).toBeInTheDocument();
+  });
+
+  it('shows the empty state with no connections once past the start choice', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => ({ ...emptyStatus, connections: [] }),
+      alerts: () => [],
+    });
+    renderApp();
+    // With nothing connected, the start choice stands in for the empty dashboard.
+    expect(await screen.findByRole('heading', { name: 'How would you like to start?' })).toBeInTheDocument();
+  });
+
+  it('fixes a revoked key in one click: Reconnect re-asks the key and calls reconnect', async () => {
+    let fixed = false;
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => populatedStatus,
+      alerts: () => (fixed ? [] : [reconnectAlert]),
+      connectors: () => connectorList,
+      reconnect: () => {
+        fixed = true;
+        return { connectionId: 'c-bamboo', displayName: 'BambooHR', account: 'Bluebird Bakery & Café', details: [] };
+      },
+    });
+    renderApp();
+    const user = userEvent.setup();
+    expect(await screen.findByText('BambooHR needs to be reconnected')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Reconnect' }));
+    const form = await screen.findByRole('form', { name: 'Reconnect BambooHR' });
+    const save = within(form).getByRole('button', { name: 'Save and test' });
+    expect(save).toBeDisabled();
+    await user.type(within(form).getByLabelText(/API key/), 'new-key');
+    await user.click(save);
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === 'reconnect')?.args).toEqual({
+        request: { connectionId: 'c-bamboo', values: { api_key: 'new-key' } },
+      }),
+    );
+    expect(await screen.findByText('All clear. Nothing needs your attention.')).toBeInTheDocument();
+  });
+});

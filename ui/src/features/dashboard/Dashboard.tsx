@@ -1,0 +1,216 @@
+import { type FormEvent, useState } from 'react';
+import { ErrorBox } from '../../components/ErrorBox.tsx';
+import { Field } from '../../components/Field.tsx';
+import { SyncProgressList } from '../../components/SyncProgressList.tsx';
+import type { AlertDto, ConnectionCard as Card } from '../../lib/ipc/bindings.ts';
+import { describeIpcError } from '../../lib/ipc/errors.ts';
+import {
+  useAlerts,
+  useConnectors,
+  useReconnect,
+  useStatus,
+  useSyncNow,
+  useSyncProgress,
+} from '../../lib/ipc/queries.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { RecordsChart } from './RecordsChart.tsx';
+
+function ConnectionCard({ card }: { card: Card }) {
+  const { t, dateTime, number } = useI18n();
+  const total = card.records.reduce((n, r) => n + r.count, 0);
+  const last = card.lastSync;
+  return (
+    <li className={`conn${card.needsAttention ? ' conn-attention' : ''}`} aria-label={card.displayName}>
+      <div className="conn-head">
+        <h3>{card.displayName}</h3>
+        {card.needsAttention ? (
+          <span className="badge badge-warn">{t('dash.needsAttention')}</span>
+        ) : (
+          <span className="badge badge-ok">{t('dash.ok')}</span>
+        )}
+      </div>
+      <p className="conn-records">{t('dash.records', { count: number(total) })}</p>
+      <p className="muted small">
+        {last
+          ? `${t('dash.lastSync')}: ${dateTime(last.finishedAt ?? last.startedAt)}${
+              last.status === 'succeeded'
+                ? ''
+                : ` · ${t(last.status === 'failed' ? 'status.failed' : 'status.running')}`
+            }`
+          : t('dash.never')}
+      </p>
+    </li>
+  );
+}
+
+function ReconnectForm({ alert, onClose }: { alert: AlertDto; onClose: () => void }) {
+  const { t } = useI18n();
+  const connectors = useConnectors();
+  const reconnect = useReconnect();
+  const connector = connectors.data?.find((c) => c.id === alert.provider);
+  const secretFields = connector?.fields.filter((f) => f.kind === 'secret') ?? [];
+  const [values, setValues] = useState<Record<string, string>>({});
+  const name = connector?.name ?? alert.provider ?? '';
+  const complete = secretFields.every((f) => (values[f.key] ?? '').trim() !== '');
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!alert.connectionId || !complete) return;
+    reconnect.mutate({ connectionId: alert.connectionId, values });
+  };
+
+  if (reconnect.isSuccess) {
+    return (
+      <div role="status" className="success">
+        <p className="success-title">{t('dash.reconnected', { account: reconnect.data.account })}</p>
+      </div>
+    );
+  }
+  return (
+    <form className="form reconnect" onSubmit={submit} aria-label={t('dash.reconnectTitle', { name })}>
+      {secretFields.map((f, i) => (
+        <Field
+          key={f.key}
+          label={f.label}
+          help={f.help}
+          type="password"
+          required
+          autoFocus={i === 0}
+          value={values[f.key] ?? ''}
+          onChange={(v) => setValues((prev) => ({ ...prev, [f.key]: v }))}
+        />
+      ))}
+      {reconnect.isError ? (
+        <div role="alert" className="error">
+          <p className="error-detail">{describeIpcError(reconnect.error)}</p>
+        </div>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onClose}>
+          {t('wizard.cancel')}
+        </button>
+        <button type="submit" className="button primary" disabled={!complete || reconnect.isPending}>
+          {t('dash.reconnectSave')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AlertsFeed() {
+  const { t, dateTime } = useI18n();
+  const alerts = useAlerts();
+  const [fixing, setFixing] = useState<string | null>(null);
+  if (alerts.isPending) return <p className="muted">{t('dash.loading')}</p>;
+  if (alerts.isError) return <ErrorBox title={t('dash.alerts')} error={alerts.error} />;
+  if (alerts.data.length === 0) return <p className="muted">{t('dash.noAlerts')}</p>;
+  return (
+    <ul className="alerts">
+      {alerts.data.map((a) => (
+        <li key={a.id} className={`alert alert-${a.severity}`}>
+          <div className="alert-head">
+            <strong>{a.title}</strong>
+            <span className="muted small">{dateTime(a.raisedAt)}</span>
+          </div>
+          <p>{a.detail}</p>
+          {a.action === 'reconnect' && a.connectionId ? (
+            fixing === a.id ? (
+              <ReconnectForm alert={a} onClose={() => setFixing(null)} />
+            ) : (
+              <button type="button" className="button primary" onClick={() => setFixing(a.id)}>
+                {t('dash.reconnect')}
+              </button>
+            )
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The dashboard: connections, records, alerts. */
+export function Dashboard({ onAddConnection }: { onAddConnection: () => void }) {
+  const { t, number } = useI18n();
+  const status = useStatus();
+  const alerts = useAlerts();
+  const sync = useSyncNow();
+  const runs = useSyncProgress(sync.isPending);
+
+  if (status.isPending) {
+    return (
+      <p role="status" className="muted">
+        {t('dash.loading')}
+      </p>
+    );
+  }
+  if (status.isError) {
+    return (
+      <ErrorBox
+        title={t('dash.error')}
+        error={status.error}
+        onRetry={() => void status.refetch()}
+        retryLabel={t('app.retry')}
+      />
+    );
+  }
+  const s = status.data;
+  // Problems go first; when all is clear the feed sits beside the chart.
+  const urgent = (alerts.data?.length ?? 0) > 0;
+  const alertsCard = (
+    <section className="card" aria-labelledby="alerts-title">
+      <h2 id="alerts-title">{t('dash.alerts')}</h2>
+      <AlertsFeed />
+    </section>
+  );
+  return (
+    <div className="dashboard">
+      <header className="dash-head">
+        <h1>{t('dash.title', { company: s.company })}</h1>
+        <div className="actions">
+          <button type="button" className="button" onClick={onAddConnection}>
+            {t('dash.addConnection')}
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={sync.isPending || s.connections.length === 0}
+            onClick={() => sync.mutate(null)}
+          >
+            {sync.isPending ? t('dash.syncing') : t('dash.syncAll')}
+          </button>
+        </div>
+      </header>
+      <SyncProgressList runs={runs} />
+      {sync.isError ? <ErrorBox title={t('dash.syncAll')} error={sync.error} /> : null}
+
+      {urgent ? alertsCard : null}
+      <section aria-labelledby="conn-title">
+        <h2 id="conn-title">{t('dash.connections')}</h2>
+        {s.connections.length === 0 ? (
+          <p className="muted">{t('dash.noConnections')}</p>
+        ) : (
+          <ul className="conns">
+            {s.connections.map((c) => (
+              <ConnectionCard key={c.id} card={c} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <div className={urgent ? 'dash-grid dash-grid-single' : 'dash-grid'}>
+        {urgent ? null : alertsCard}
+        <section className="card" aria-labelledby="chart-heading">
+          <h2 id="chart-heading">{t('dash.chartTitle')}</h2>
+          <RecordsChart records={s.records} />
+        </section>
+      </div>
+      <p className="muted small footer-note">
+        {t('dash.key', {
+          cipher: `SQLCipher ${s.cipherVersion}`,
+          source: s.keySource === 'keychain' ? t('dash.keychain') : t('dash.passphraseKey'),
+          entries: number(s.auditEntries),
+        })}
+      </p>
+    </div>
+  );
+}

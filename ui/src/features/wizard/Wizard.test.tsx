@@ -1,0 +1,131 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import {
+  connectorList,
+  emptyStatus,
+  ipcError,
+  mockCommands,
+  renderApp,
+  unlocked,
+} from '../../test/fixtures.tsx';
+
+/** Validates like the backend's `validate_fields`: required fields and a subdomain shape. */
+function validate(args: Record<string, unknown>) {
+  const values = args.values as Record<string, string>;
+  const problems = [];
+  if (!values.subdomain) problems.push({ field: 'subdomain', message: 'Company domain is required.' });
+  else if (!/^[a-z0-9-]+$/.test(values.subdomain))
+    problems.push({ field: 'subdomain', message: 'Company domain does not look right (expected something like bluebird).' });
+  if (!values.api_key) problems.push({ field: 'api_key', message: 'API key is required.' });
+  return problems;
+}
+
+async function openBambooForm() {
+  const user = userEvent.setup();
+  renderApp();
+  await user.click(await screen.findByRole('button', { name: /Connect your first tool/ }));
+  await user.click(await screen.findByRole('button', { name: 'HR system' }));
+  await user.click(screen.getByRole('button', { name: /BambooHR/ }));
+  return user;
+}
+
+describe('connection wizard', () => {
+  it('renders fields from the manifest and validates them inline as you type', async () => {
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: validate,
+    });
+    const user = await openBambooForm();
+    expect(screen.getByText('Step 3 of 4')).toBeInTheDocument();
+    const domain = screen.getByLabelText(/Company domain/);
+    expect(domain).toHaveAccessibleDescription(/The part before \.bamboohr\.com\./);
+    await user.type(domain, 'Blue Bird');
+    expect(await screen.findByText(/does not look right/)).toBeInTheDocument();
+    expect(domain).toBeInvalid();
+    expect(screen.getByRole('button', { name: 'Test connection' })).toBeDisabled();
+
+    await user.clear(domain);
+    await user.type(domain, 'bluebird');
+    await waitFor(() => expect(screen.queryByText(/does not look right/)).not.toBeInTheDocument());
+    await user.type(screen.getByLabelText(/API key/), 'abc123');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Test connection' })).toBeEnabled());
+    expect(calls.filter((c) => c.cmd === 'validate_connection_fields').at(-1)?.args).toEqual({
+      provider: 'bamboohr',
+      values: { subdomain: 'bluebird', api_key: 'abc123' },
+    });
+  });
+
+  it('tests the connection, shows a plain result, and runs the first sync', async () => {
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: validate,
+      connect: () => ({
+        connectionId: 'c1',
+        displayName: 'BambooHR',
+        account: 'Bluebird Bakery & Café',
+        details: ['Can read 25 employees'],
+      }),
+      sync_now: () => [
+        {
+          connectionId: 'c1',
+          displayName: 'BambooHR',
+          entities: [{ entity: 'employee', seen: 25, created: 25, updated: 0, deleted: 0, error: null }],
+        },
+      ],
+    });
+    const user = await openBambooForm();
+    await user.type(screen.getByLabelText(/Company domain/), 'bluebird');
+    await user.type(screen.getByLabelText(/API key/), 'abc123');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Test connection' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('Connected to Bluebird Bakery & Café.')).toBeInTheDocument();
+    expect(screen.getByText('Can read 25 employees')).toBeInTheDocument();
+    expect(calls.find((c) => c.cmd === 'connect')?.args).toMatchObject({
+      request: { provider: 'bamboohr', values: { subdomain: 'bluebird', api_key: 'abc123' }, oauthClientId: null },
+    });
+    await user.click(screen.getByRole('button', { name: 'Run the first sync' }));
+    expect(await screen.findByText('First sync done: 25 records.')).toBeInTheDocument();
+    expect(calls.find((c) => c.cmd === 'sync_now')?.args).toEqual({ connection: 'c1' });
+  });
+
+  it('shows why a connection test failed, in the provider’s words', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: () => [],
+      connect: () =>
+        ipcError('validation', 'BambooHR did not accept these credentials (invalid key). Check them and try again.'),
+    });
+    const user = await openBambooForm();
+    await user.type(screen.getByLabelText(/Company domain/), 'bluebird');
+    await user.type(screen.getByLabelText(/API key/), 'wrong');
+    await user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'That did not work: BambooHR did not accept these credentials (invalid key).',
+    );
+  });
+
+  it('asks OAuth providers for a client id and explains the browser sign-in', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: () => [],
+    });
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('button', { name: /Connect your first tool/ }));
+    await user.click(await screen.findByRole('button', { name: 'Payroll' }));
+    await user.click(screen.getByRole('button', { name: /Gusto/ }));
+    expect(screen.getByText(/signs you in through your web browser/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Test connection' })).toBeDisabled();
+    await user.type(screen.getByLabelText(/OAuth client id/), 'client-1');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Test connection' })).toBeEnabled());
+  });
+});

@@ -1,0 +1,259 @@
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { ErrorBox } from '../../components/ErrorBox.tsx';
+import { Field } from '../../components/Field.tsx';
+import { SyncProgressList } from '../../components/SyncProgressList.tsx';
+import {
+  type ConnectResult,
+  type ConnectorDto,
+  type FieldProblemDto,
+  commands,
+} from '../../lib/ipc/bindings.ts';
+import { describeIpcError, errorField, unwrap } from '../../lib/ipc/errors.ts';
+import { useConnect, useConnectors, useSyncNow, useSyncProgress } from '../../lib/ipc/queries.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+
+type Values = Record<string, string>;
+
+/** Asks the backend to check the fields as the owner types (debounced). */
+function useFieldProblems(provider: string, values: Values): FieldProblemDto[] {
+  const [problems, setProblems] = useState<FieldProblemDto[]>([]);
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      unwrap(commands.validateConnectionFields(provider, values)).then(
+        (p) => {
+          if (current) setProblems(p);
+        },
+        () => {
+          if (current) setProblems([]);
+        },
+      );
+    }, 150);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [provider, values]);
+  return problems;
+}
+
+function Details({
+  connector,
+  onConnected,
+  onBack,
+}: {
+  connector: ConnectorDto;
+  onConnected: (r: ConnectResult) => void;
+  onBack: () => void;
+}) {
+  const { t } = useI18n();
+  const connect = useConnect();
+  const [values, setValues] = useState<Values>({});
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const [clientId, setClientId] = useState('');
+  const [clientSecret, setClientSecret] = useState('');
+  const [baseUrl, setBaseUrl] = useState('');
+  const problems = useFieldProblems(connector.id, values);
+  const oauth = connector.auth === 'oauth2';
+  const problemFor = (key: string) =>
+    touched[key] ? (problems.find((p) => p.field === key)?.message ?? null) : null;
+  const serverField = errorField(connect.error);
+  const ready = problems.length === 0 && (!oauth || clientId.trim() !== '');
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(Object.fromEntries(connector.fields.map((f) => [f.key, true])));
+    if (!ready) return;
+    connect.mutate(
+      {
+        provider: connector.id,
+        displayName: null,
+        values,
+        baseUrl: baseUrl.trim() === '' ? null : baseUrl.trim(),
+        oauthClientId: oauth ? clientId.trim() : null,
+        oauthClientSecret: oauth && clientSecret !== '' ? clientSecret : null,
+      },
+      { onSuccess: onConnected },
+    );
+  };
+
+  return (
+    <form className="form" onSubmit={submit} aria-labelledby="details-title" noValidate>
+      <h3 id="details-title">{t('wizard.details', { name: connector.name })}</h3>
+      {connector.fields.map((f, i) => (
+        <Field
+          key={f.key}
+          name={f.key}
+          label={f.label}
+          help={f.help}
+          required={f.required}
+          type={f.kind === 'secret' ? 'password' : f.kind === 'url' ? 'url' : 'text'}
+          placeholder={f.example ?? undefined}
+          value={values[f.key] ?? ''}
+          autoFocus={i === 0}
+          onChange={(v) => {
+            setValues((prev) => ({ ...prev, [f.key]: v }));
+            setTouched((prev) => ({ ...prev, [f.key]: true }));
+          }}
+          onBlur={() => setTouched((prev) => ({ ...prev, [f.key]: true }))}
+          error={problemFor(f.key) ?? (serverField === f.key ? describeIpcError(connect.error) : null)}
+        />
+      ))}
+      {oauth ? (
+        <>
+          <p className="note">{t('wizard.oauthHint', { name: connector.name })}</p>
+          <Field
+            label={t('wizard.oauthClientId')}
+            help={t('wizard.oauthClientIdHelp', { name: connector.name })}
+            value={clientId}
+            onChange={setClientId}
+            required
+          />
+          <Field
+            label={t('wizard.oauthClientSecret')}
+            help={t('wizard.oauthClientSecretHelp')}
+            type="password"
+            value={clientSecret}
+            onChange={setClientSecret}
+          />
+        </>
+      ) : null}
+      <details className="advanced">
+        <summary>{t('wizard.baseUrl')}</summary>
+        <Field
+          label={t('wizard.baseUrl')}
+          help={t('wizard.baseUrlHelp')}
+          type="url"
+          value={baseUrl}
+          onChange={setBaseUrl}
+          error={serverField === 'baseUrl' ? describeIpcError(connect.error) : null}
+        />
+      </details>
+      {connect.isPending ? (
+        <p role="status" className="muted">
+          {t('wizard.testing')}
+        </p>
+      ) : null}
+      {connect.isError && serverField === null ? (
+        <div role="alert" className="error">
+          <p className="error-title">{t('wizard.failure', { message: describeIpcError(connect.error) })}</p>
+        </div>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onBack}>
+          {t('wizard.back')}
+        </button>
+        <button type="submit" className="button primary" disabled={connect.isPending || !ready}>
+          {t('wizard.test')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => void }) {
+  const { t, number } = useI18n();
+  const sync = useSyncNow();
+  const runs = useSyncProgress(sync.isPending);
+  const total =
+    sync.data?.flatMap((o) => o.entities).reduce((n, e) => n + e.created + e.updated, 0) ?? 0;
+  return (
+    <div className="form">
+      <div role="status" className="success">
+        <p className="success-title">{t('wizard.success', { account: result.account })}</p>
+        {result.details.length > 0 ? (
+          <ul>
+            {result.details.map((d) => (
+              <li key={d}>{d}</li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      {sync.isSuccess ? (
+        <p role="status">{t('wizard.synced', { count: number(total) })}</p>
+      ) : null}
+      <SyncProgressList runs={runs} />
+      {sync.isError ? <ErrorBox title={t('wizard.sync')} error={sync.error} /> : null}
+      <div className="actions">
+        {sync.isSuccess ? null : (
+          <button
+            type="button"
+            className="button primary"
+            disabled={sync.isPending}
+            onClick={() => sync.mutate(result.connectionId)}
+            autoFocus
+          >
+            {sync.isPending ? t('wizard.syncing') : t('wizard.sync')}
+          </button>
+        )}
+        <button type="button" className={sync.isSuccess ? 'button primary' : 'button'} onClick={onDone}>
+          {t('wizard.done')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** The connection wizard: category → provider → sign-in details and test → first sync. */
+export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
+  const { t, category: categoryName } = useI18n();
+  const connectors = useConnectors();
+  const [category, setCategory] = useState<string | null>(null);
+  const [provider, setProvider] = useState<ConnectorDto | null>(null);
+  const [connected, setConnected] = useState<ConnectResult | null>(null);
+  const categories = useMemo(
+    () => [...new Set((connectors.data ?? []).map((c) => c.category))],
+    [connectors.data],
+  );
+  const step = connected ? 4 : provider ? 3 : category ? 2 : 1;
+
+  return (
+    <section className="card wizard" aria-labelledby="wizard-title">
+      <header className="wizard-head">
+        <h2 id="wizard-title">{t('wizard.title')}</h2>
+        <span className="muted">{t('wizard.step', { n: step, total: 4 })}</span>
+      </header>
+      {connectors.isPending ? <p role="status" className="muted">{t('app.loading')}</p> : null}
+      {connectors.isError ? <ErrorBox title={t('wizard.title')} error={connectors.error} /> : null}
+      {step === 1 && connectors.data ? (
+        <fieldset className="tiles">
+          <legend>{t('wizard.category')}</legend>
+          {categories.map((c) => (
+            <button key={c} type="button" className="tile" onClick={() => setCategory(c)}>
+              {categoryName(c)}
+            </button>
+          ))}
+        </fieldset>
+      ) : null}
+      {step === 2 && connectors.data ? (
+        <fieldset className="tiles">
+          <legend>{t('wizard.provider')}</legend>
+          {connectors.data
+            .filter((c) => c.category === category)
+            .map((c) => (
+              <button key={c.id} type="button" className="tile" onClick={() => setProvider(c)}>
+                <span className="tile-title">{c.name}</span>
+                <span className="tile-help">{c.summary}</span>
+              </button>
+            ))}
+        </fieldset>
+      ) : null}
+      {step === 3 && provider ? (
+        <Details connector={provider} onConnected={setConnected} onBack={() => setProvider(null)} />
+      ) : null}
+      {step === 4 && connected ? <FirstSync result={connected} onDone={onDone} /> : null}
+      {step < 3 ? (
+        <div className="actions">
+          {step === 2 ? (
+            <button type="button" className="button" onClick={() => setCategory(null)}>
+              {t('wizard.back')}
+            </button>
+          ) : null}
+          <button type="button" className="button" onClick={onCancel}>
+            {t('wizard.cancel')}
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
