@@ -176,8 +176,16 @@ impl App {
     ) -> Result<()> {
         let company_id = connection.company_id;
         let key = format!("empty:{}:{}", connection.id, entity.as_str());
-        let live = self.live_records(connection, entity).await?;
-        if full && summary.seen == 0 && !live.is_empty() {
+        let live_count = {
+            let mut conn = self
+                .store()
+                .pool()
+                .acquire()
+                .await
+                .map_err(maestro_store::StoreError::from)?;
+            records::count_live(&mut conn, connection.company_id, connection.id, entity).await?
+        };
+        if full && summary.seen == 0 && live_count > 0 {
             return self
                 .raise(NewAlert {
                     company_id,
@@ -188,7 +196,7 @@ impl App {
                     title: format!("{} returned no {} records", connection.display_name, entity.as_str().replace('_', " ")),
                     detail: format!(
                         "{} {} records were there before. Nothing was deleted here; check the account's permissions at {} or try again later.",
-                        live.len(),
+                        live_count,
                         entity.as_str().replace('_', " "),
                         connection.display_name
                     ),
@@ -199,7 +207,9 @@ impl App {
         if summary.seen > 0 {
             self.resolve(company_id, &key).await?;
         }
-        if full && WATCHED.contains(&entity) && live.len() >= 5 {
+        // Only people data is loaded for the field check (small); bulk kinds never are.
+        if full && WATCHED.contains(&entity) && live_count >= 5 {
+            let live = self.live_records(connection, entity).await?;
             self.check_field_fill(connection, entity, &live).await?;
         }
         Ok(())

@@ -455,20 +455,45 @@ pub async fn current_page(
     after: Option<RecordId>,
     limit: u32,
 ) -> Result<Vec<StoredRecord>> {
+    // Two shapes so each walks its index in order (an `?2 IS NULL OR …` would defeat it).
+    let kind_filter = if kind.is_some() {
+        "AND r.kind = ?2"
+    } else {
+        "AND ?2 IS NULL"
+    };
     let sql = format!(
         "{SELECT_VERSION}
-         WHERE r.company_id = ?1 AND r.deleted = 0 AND v.version = r.current_version
-           AND (?2 IS NULL OR r.kind = ?2) AND (?3 IS NULL OR r.record_id > ?3)
+         WHERE r.company_id = ?1 {kind_filter} AND r.record_id > ?3
+           AND r.deleted = 0 AND v.version = r.current_version
          ORDER BY r.record_id LIMIT ?4"
     );
     let rows = sqlx::query(&sql)
         .bind(company_id.to_string())
         .bind(kind.map(|k| k.as_str()))
-        .bind(after.map(|a| a.to_string()))
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .bind(i64::from(limit))
         .fetch_all(conn)
         .await?;
     rows.iter().map(decode_row).collect()
+}
+
+/// Number of live (not deleted) records of one connection and kind.
+pub async fn count_live(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "SELECT count(*) FROM records
+         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0",
+    )
+    .bind(company_id.to_string())
+    .bind(connection_id.to_string())
+    .bind(kind.as_str())
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
 }
 
 /// The records of a company as they were at `at`: for each record, the version current then

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks: builds the runner and the sandbox in release mode and prints the results table
+# (see tests/bench.md). Usage: tests/bench.sh [SIZES]   e.g. tests/bench.sh 1000,10000,100000
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+sizes="${1:-1000,10000,100000}"
+cargo build --release -q -p maestro-tests --bin bench -p maestro-sandbox --bin maestro-sandbox
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+target="${CARGO_TARGET_DIR:-target}"
+"$target/release/bench" --sizes "$sizes" --sandbox-bin "$target/release/maestro-sandbox"

@@ -1,0 +1,330 @@
+//! The benchmark runner: full and incremental sync throughput against the sandbox on loopback,
+//! compared with the raw fetch limit of the same sandbox, plus store figures. Prints a table.
+//!
+//! `bench [--sizes 1000,10000,100000] [--sandbox-bin PATH]`. Each size runs in a fresh child
+//! process (so its peak memory is its own); the sandbox runs in yet another process.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use maestro_app::{App, ConnectInput};
+use maestro_core::clock::SystemClock;
+use maestro_core::model::EntityKind;
+use maestro_http::{ClientOptions, build_client};
+use maestro_sandbox::{Sandbox, SandboxConfig};
+use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sync::{Mode, SyncEvent};
+use serde::{Deserialize, Serialize};
+
+/// One size's figures.
+#[derive(Debug, Serialize, Deserialize)]
+struct Figures {
+    n: usize,
+    requests: u64,
+    raw_secs: f64,
+    sync_secs: f64,
+    cpu_secs: f64,
+    peak_rss_mb: f64,
+    incremental_ms: f64,
+    store_insert_per_sec: f64,
+    as_of_ms: f64,
+}
+
+/// CPU seconds (user + system) of this process, from /proc.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the ") ".
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident memory of this process in MiB (VmHWM).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+struct SandboxProcess {
+    child: Child,
+    harvest: String,
+    token: String,
+    account: String,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
+    let mut child = Command::new(bin)
+        .args(["--time-entries", &n.to_string(), "--seed", "11"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let out = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no sandbox stdout"))?;
+    let mut harvest = None;
+    let mut json = String::new();
+    let mut in_json = false;
+    for line in BufReader::new(out).lines() {
+        let line = line?;
+        if line.starts_with("control:") || line.starts_with("press Ctrl-C") {
+            break;
+        }
+        if in_json {
+            json.push_str(&line);
+        } else if line == "credentials:" {
+            in_json = true;
+        } else if line.to_ascii_lowercase().starts_with("harvest") {
+            harvest = line.split_whitespace().last().map(str::to_owned);
+        }
+    }
+    let creds: serde_json::Value = serde_json::from_str(&json).context("sandbox credentials")?;
+    Ok(SandboxProcess {
+        child,
+        harvest: harvest.ok_or_else(|| anyhow!("no Harvest URL printed"))?,
+        token: creds["harvest"]["personal_access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        account: creds["harvest"]["account_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+/// Fetches every page the way the connector does, discarding bodies: the ceiling for sync.
+async fn raw_fetch(sb: &SandboxProcess) -> Result<(Duration, u64)> {
+    let client = build_client(&ClientOptions {
+        tls13_only: false,
+        ..ClientOptions::default()
+    })?;
+    let mut url = format!("{}/v2/time_entries?per_page=2000", sb.harvest);
+    let started = Instant::now();
+    let mut requests = 0;
+    loop {
+        let body: serde_json::Value = client
+            .get(&url)
+            .bearer_auth(&sb.token)
+            .header("Harvest-Account-Id", &sb.account)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        requests += 1;
+        match body.pointer("/links/next").and_then(|v| v.as_str()) {
+            Some(next) => url = next.to_owned(),
+            None => return Ok((started.elapsed(), requests)),
+        }
+    }
+}
+
+async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
+    let sb = start_sandbox(&sandbox_bin, n)?;
+    let (raw, requests) = raw_fetch(&sb).await?;
+
+    let dir = tempfile::tempdir()?;
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bench",
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let company = app.company(None).await?;
+    let values = [
+        ("account_id", sb.account.as_str()),
+        ("access_token", sb.token.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let (conn, _) = app
+        .connect(
+            &company,
+            ConnectInput {
+                provider: "harvest".into(),
+                values,
+                base_url: Some(sb.harvest.parse()?),
+                ..ConnectInput::default()
+            },
+            &maestro_app::demo::SandboxSignIn,
+        )
+        .await?;
+    let cpu0 = cpu_secs();
+    let started = Instant::now();
+    let out = app
+        .sync_connection(company.id, conn.id, Some(EntityKind::TimeEntry), Mode::Full)
+        .await?;
+    let sync = started.elapsed();
+    let cpu = cpu_secs() - cpu0;
+    let stored = out[0].summary.map(|s| s.created).unwrap_or(0);
+    if stored != n as u64 {
+        bail!("stored {stored} of {n} entries: {:?}", out[0].error);
+    }
+    let peak = peak_rss_mb();
+
+    // Point-in-time read of everything, as of now.
+    let t = Instant::now();
+    let mut c = app.store().pool().acquire().await?;
+    let rows = maestro_store::records::as_of(
+        &mut c,
+        company.id,
+        Some(EntityKind::TimeEntry),
+        chrono::Utc::now(),
+    )
+    .await?;
+    let as_of = t.elapsed();
+    drop(c);
+    if rows.len() != n {
+        bail!("point-in-time read returned {} of {n}", rows.len());
+    }
+    app.close().await;
+    Ok(Figures {
+        n,
+        requests,
+        raw_secs: raw.as_secs_f64(),
+        sync_secs: sync.as_secs_f64(),
+        cpu_secs: cpu,
+        peak_rss_mb: peak,
+        incremental_ms: incremental_latency(n.min(10_000)).await?,
+        store_insert_per_sec: stored as f64 / sync.as_secs_f64(),
+        as_of_ms: as_of.as_secs_f64() * 1000.0,
+    })
+}
+
+/// Time from the start of an incremental run until one changed entry is stored and announced.
+async fn incremental_latency(n: usize) -> Result<f64> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        time_entries: Some(n),
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bench",
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let company = app.company(None).await?;
+    let conns = app.connect_sandbox(&company, &sandbox).await?;
+    let harvest = conns
+        .iter()
+        .find(|c| c.provider == "harvest")
+        .ok_or_else(|| anyhow!("no harvest"))?
+        .id;
+    app.sync_connection(company.id, harvest, Some(EntityKind::TimeEntry), Mode::Full)
+        .await?;
+    let first = sandbox.harvest_time_entries(0, 1);
+    let id = first
+        .first()
+        .and_then(|e| e["id"].as_u64())
+        .ok_or_else(|| anyhow!("no entry"))?;
+    sandbox.set_time_entry_hours(id, rust_decimal::Decimal::new(1234, 2))?;
+    let mut events = app.sync_events();
+    let started = Instant::now();
+    let waiter = tokio::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            if matches!(e, SyncEvent::RecordChanged { ref change, .. } if change == "updated") {
+                return Some(Instant::now());
+            }
+        }
+        None
+    });
+    app.sync_connection(
+        company.id,
+        harvest,
+        Some(EntityKind::TimeEntry),
+        Mode::Incremental,
+    )
+    .await?;
+    let announced = waiter.await?.ok_or_else(|| anyhow!("no change event"))?;
+    sandbox.shutdown().await;
+    Ok((announced - started).as_secs_f64() * 1000.0)
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let get = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sandbox_bin = get("--sandbox-bin").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("maestro-sandbox")))
+            .unwrap_or_default()
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if let Some(n) = get("--child") {
+        let figures = rt.block_on(child(n.parse()?, sandbox_bin))?;
+        println!("{}", serde_json::to_string(&figures)?);
+        return Ok(());
+    }
+    let sizes: Vec<usize> = get("--sizes")
+        .unwrap_or_else(|| "1000,10000,100000".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let exe = std::env::current_exe()?;
+    println!(
+        "| time entries | requests | raw fetch (s) | full sync (s) | records/s | share of raw limit | CPU (s) | peak RSS (MiB) | incremental, 1 change (ms) | point-in-time read (ms) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let out = Command::new(&exe)
+            .args(["--child", &n.to_string(), "--sandbox-bin"])
+            .arg(&sandbox_bin)
+            .output()?;
+        if !out.status.success() {
+            bail!("size {n} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let line = String::from_utf8_lossy(&out.stdout);
+        let f: Figures = serde_json::from_str(line.lines().last().unwrap_or(""))?;
+        let raw_rate = f.n as f64 / f.raw_secs;
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.0}% | {:.2} | {:.1} | {:.1} | {:.1} |",
+            f.n,
+            f.requests,
+            f.raw_secs,
+            f.sync_secs,
+            f.store_insert_per_sec,
+            100.0 * f.store_insert_per_sec / raw_rate,
+            f.cpu_secs,
+            f.peak_rss_mb,
+            f.incremental_ms,
+            f.as_of_ms
+        );
+    }
+    Ok(())
+}
