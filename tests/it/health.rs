@@ -207,3 +207,41 @@ async fn a_field_suddenly_empty_for_everyone_is_flagged_and_clears() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_acknowledged_alert_stays_until_its_cause_is_gone() {
+    let (_dir, sandbox, app, company, bamboo) = setup().await;
+    sandbox.revoke(Provider::BambooHr);
+    app.sync_connection(company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    let alert = app.open_alerts(company).await.unwrap().remove(0);
+    assert_eq!(alert.state, "open");
+    let tail = &alert.id[alert.id.len() - 8..];
+    app.acknowledge_alert(company, tail).await.unwrap();
+    assert!(app.acknowledge_alert(company, "nope").await.is_err());
+
+    // Failing again refreshes it but keeps it acknowledged.
+    app.sync_connection(company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    let again = app.open_alerts(company).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].id.as_str(), again[0].state.as_str()),
+        (alert.id.as_str(), "acknowledged")
+    );
+
+    // Fixed: gone.
+    sandbox.reset(Provider::BambooHr);
+    let key = sandbox.credentials().bamboohr.api_key;
+    app.reconnect(
+        company,
+        bamboo,
+        [("api_key".to_owned(), key)].into_iter().collect(),
+    )
+    .await
+    .unwrap();
+    assert!(app.open_alerts(company).await.unwrap().is_empty());
+    sandbox.shutdown().await;
+}

@@ -385,6 +385,30 @@ fn names(companies: &[Company]) -> String {
 }
 
 impl App {
+    /// Marks an alert as seen (it stays listed until its cause is gone); audited.
+    pub async fn acknowledge_alert(
+        &self,
+        company_id: maestro_core::ids::CompanyId,
+        id: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        if !maestro_store::alerts::acknowledge(tx.conn(), company_id, id, now).await? {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("no open alert with id '{id}' (see `maestro alerts`)"),
+            ));
+        }
+        audit::append(
+            tx.conn(),
+            &AuditEvent::new(&self.actor, "alert.acknowledge", id).company(company_id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The company's alerts that still need attention, newest first.
     pub async fn open_alerts(
         &self,

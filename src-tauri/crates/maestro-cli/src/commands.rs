@@ -202,7 +202,9 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             .await
         }
         Command::Routes(cmd) => crate::routes_cmd::run(app, cmd).await,
-        Command::Alerts { company } => crate::connect_cmd::alerts(app, company.as_deref()).await,
+        Command::Alerts { company, ack } => {
+            crate::connect_cmd::alerts(app, company.as_deref(), ack.as_deref()).await
+        }
         Command::Schedule(cmd) => crate::schedule_cmd::run(app, cmd).await,
         Command::People(cmd) => crate::people_cmd::run(app, cmd).await,
         Command::Conflicts(cmd) => crate::conflicts_cmd::run(app, cmd).await,

@@ -195,15 +195,30 @@ pub async fn connect(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Lists open alerts with their suggested fixes.
-pub async fn alerts(app: &App, company: Option<&str>) -> Result<ExitCode> {
+/// Lists open alerts with their suggested fixes, or acknowledges one.
+pub async fn alerts(app: &App, company: Option<&str>, ack: Option<&str>) -> Result<ExitCode> {
     let company = app.company(company).await?;
+    if let Some(id) = ack {
+        app.acknowledge_alert(company.id, id).await?;
+        println!("Acknowledged; it stays listed until its cause is gone.");
+        return Ok(ExitCode::SUCCESS);
+    }
     let alerts = app.open_alerts(company.id).await?;
     if alerts.is_empty() {
         println!("Nothing needs attention for {}.", company.name);
     }
     for a in alerts {
-        println!("[{}] {}", a.severity, a.title);
+        let seen = if a.state == "acknowledged" {
+            ", acknowledged"
+        } else {
+            ""
+        };
+        println!(
+            "[{}{seen}] {}  ({})",
+            a.severity,
+            a.title,
+            &a.id[a.id.len().saturating_sub(8)..]
+        );
         println!("    {}", a.detail);
         if let Some(action) = a.action {
             println!("    Fix: {action}");

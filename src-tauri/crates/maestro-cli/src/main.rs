@@ -156,6 +156,9 @@ pub enum Command {
         /// The company (id or name); needed when there are several.
         #[arg(long)]
         company: Option<String>,
+        /// Mark this alert (id or the start of it) as seen; it stays until its cause is gone.
+        #[arg(long, value_name = "ID")]
+        ack: Option<String>,
     },
     /// The whole product on the built-in sandbox, no accounts: starts the emulated providers,
     /// creates an encrypted store (in --data-dir, or a new temporary folder), connects, syncs

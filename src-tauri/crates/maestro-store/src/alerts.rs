@@ -149,6 +149,34 @@ pub async fn resolve(
     Ok(done.rows_affected() > 0)
 }
 
+/// Marks an alert of `company_id` as seen by the owner (`id`, or a unique start or end of it). It
+/// stays listed, acknowledged, until its cause is gone; raising it again keeps it acknowledged.
+/// Returns false when no open alert matches.
+pub async fn acknowledge(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM alerts WHERE company_id = ?1 AND state = 'open'
+           AND (id LIKE ?2 || '%' OR id LIKE '%' || ?2) AND length(?2) >= 4",
+    )
+    .bind(company_id.to_string())
+    .bind(id.trim())
+    .fetch_all(&mut *conn)
+    .await?;
+    let [only] = ids.as_slice() else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE alerts SET state = 'acknowledged', updated_at = ?1 WHERE id = ?2")
+        .bind(fmt_ts(at))
+        .bind(only)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
 /// The company's alerts that are not resolved, newest first.
 pub async fn open(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Vec<Alert>> {
     let rows = sqlx::query(
