@@ -3,76 +3,25 @@
 //! still active in Gusto.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use maestro_app::review::Choice;
-use maestro_app::{App, ConnectInput, ErrorCode};
+use maestro_app::{App, ErrorCode};
 use maestro_core::clock::SystemClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_http::RetryPolicy;
-use maestro_http::oauth::{BrowserOpener, OAuthError};
 use maestro_sandbox::seed::Person;
 use maestro_sandbox::{PerProvider, Provider, Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 use maestro_sync::conflicts::FieldValue;
-use url::Url;
-
-struct Follow;
-
-impl BrowserOpener for Follow {
-    fn open(&self, url: &Url) -> Result<(), OAuthError> {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let _ = reqwest::Client::new().get(url).send().await;
-        });
-        Ok(())
-    }
-}
 
 async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) -> ConnectionId {
-    let c = sandbox.credentials();
     let company = app.company(None).await.unwrap();
-    let values = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    };
-    let (id, vals, oauth) = match provider {
-        Provider::BambooHr => (
-            "bamboohr",
-            values(&[
-                ("subdomain", &c.bamboohr.company_domain),
-                ("api_key", &c.bamboohr.api_key),
-            ]),
-            None,
-        ),
-        _ => (
-            "gusto",
-            values(&[("company_uuid", &c.gusto.company_uuid)]),
-            Some((
-                c.gusto.client_id.clone(),
-                Some(c.gusto.client_secret.clone()),
-            )),
-        ),
-    };
-    let (connection, _) = app
-        .connect(
-            &company,
-            ConnectInput {
-                provider: id.into(),
-                values: vals,
-                base_url: Some(Url::parse(&sandbox.base_url(provider)).unwrap()),
-                oauth_client: oauth,
-                ..ConnectInput::default()
-            },
-            &Follow,
-        )
+    app.connect_sandbox_provider(&company, sandbox, provider)
         .await
-        .unwrap();
-    connection.id
+        .unwrap()
+        .id
 }
 
 async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {

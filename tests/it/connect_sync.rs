@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use maestro_app::{App, ConnectInput};
+use maestro_app::App;
 use maestro_core::clock::SystemClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::EntityKind;
@@ -59,48 +59,14 @@ async fn setup() -> (tempfile::TempDir, Sandbox, App, CompanyId) {
 }
 
 async fn connect(app: &App, sandbox: &Sandbox, provider: &str) -> ConnectionId {
-    let c = sandbox.credentials();
     let company = app.company(None).await.unwrap();
-    let (p, vals, oauth) = match provider {
-        "bamboohr" => (
-            Provider::BambooHr,
-            values(&[
-                ("subdomain", &c.bamboohr.company_domain),
-                ("api_key", &c.bamboohr.api_key),
-            ]),
-            None,
-        ),
-        "harvest" => (
-            Provider::Harvest,
-            values(&[
-                ("account_id", &c.harvest.account_id),
-                ("access_token", &c.harvest.personal_access_token),
-            ]),
-            None,
-        ),
-        _ => (
-            Provider::Gusto,
-            values(&[("company_uuid", &c.gusto.company_uuid)]),
-            Some((
-                c.gusto.client_id.clone(),
-                Some(c.gusto.client_secret.clone()),
-            )),
-        ),
+    let provider = match provider {
+        "bamboohr" => maestro_sandbox::Provider::BambooHr,
+        "harvest" => maestro_sandbox::Provider::Harvest,
+        _ => maestro_sandbox::Provider::Gusto,
     };
-    let (connection, report) = app
-        .connect(
-            &company,
-            ConnectInput {
-                provider: provider.into(),
-                values: vals,
-                base_url: Some(Url::parse(&sandbox.base_url(p)).unwrap()),
-                oauth_client: oauth,
-                ..ConnectInput::default()
-            },
-            &Follow,
-        )
-        .await
-        .unwrap();
+    let input = maestro_app::demo::sandbox_input(sandbox, provider).unwrap();
+    let (connection, report) = app.connect(&company, input, &Follow).await.unwrap();
     assert!(report.account.contains("Bluebird"), "{report:?}");
     connection.id
 }

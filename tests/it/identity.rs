@@ -4,39 +4,17 @@
 //! and birth date alone is only suggested.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use maestro_app::App;
 use maestro_app::people::Person;
-use maestro_app::{App, ConnectInput};
 use maestro_core::clock::SystemClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_http::RetryPolicy;
-use maestro_http::oauth::{BrowserOpener, OAuthError};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 use maestro_sync::identity::{Confidence, LinkStatus, Method};
-use url::Url;
-
-struct Follow;
-
-impl BrowserOpener for Follow {
-    fn open(&self, url: &Url) -> Result<(), OAuthError> {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let _ = reqwest::Client::new().get(url).send().await;
-        });
-        Ok(())
-    }
-}
-
-fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -47,49 +25,16 @@ struct Setup {
 }
 
 async fn connect(app: &App, sandbox: &Sandbox, provider: &str) -> ConnectionId {
-    let c = sandbox.credentials();
     let company = app.company(None).await.unwrap();
-    let (p, vals, oauth) = match provider {
-        "bamboohr" => (
-            Provider::BambooHr,
-            values(&[
-                ("subdomain", &c.bamboohr.company_domain),
-                ("api_key", &c.bamboohr.api_key),
-            ]),
-            None,
-        ),
-        "harvest" => (
-            Provider::Harvest,
-            values(&[
-                ("account_id", &c.harvest.account_id),
-                ("access_token", &c.harvest.personal_access_token),
-            ]),
-            None,
-        ),
-        _ => (
-            Provider::Gusto,
-            values(&[("company_uuid", &c.gusto.company_uuid)]),
-            Some((
-                c.gusto.client_id.clone(),
-                Some(c.gusto.client_secret.clone()),
-            )),
-        ),
+    let provider = match provider {
+        "bamboohr" => maestro_sandbox::Provider::BambooHr,
+        "harvest" => maestro_sandbox::Provider::Harvest,
+        _ => maestro_sandbox::Provider::Gusto,
     };
-    let (connection, _) = app
-        .connect(
-            &company,
-            ConnectInput {
-                provider: provider.into(),
-                values: vals,
-                base_url: Some(Url::parse(&sandbox.base_url(p)).unwrap()),
-                oauth_client: oauth,
-                ..ConnectInput::default()
-            },
-            &Follow,
-        )
+    app.connect_sandbox_provider(&company, sandbox, provider)
         .await
-        .unwrap();
-    connection.id
+        .unwrap()
+        .id
 }
 
 async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {

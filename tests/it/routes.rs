@@ -10,12 +10,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
+use maestro_app::App;
 use maestro_app::routes::{PlanState, WriteResult};
-use maestro_app::{App, ConnectInput};
 use maestro_connectors::{NewEmployee, WriteOp, WriteRequest};
 use maestro_core::clock::ManualClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
-use maestro_http::oauth::{BrowserOpener, OAuthError};
 use maestro_http::{IdempotencyKey, RetryPolicy};
 use maestro_sandbox::{FaultPlan, Provider, Sandbox, SandboxConfig};
 use maestro_store::outbox::OutboxStatus;
@@ -23,20 +22,6 @@ use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use url::Url;
-
-/// The sandbox approves sign-ins without a person: follow the page from here.
-struct Follow;
-
-impl BrowserOpener for Follow {
-    fn open(&self, url: &Url) -> Result<(), OAuthError> {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let _ = reqwest::Client::new().get(url).send().await;
-        });
-        Ok(())
-    }
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -75,56 +60,17 @@ async fn world(time_entries: Option<usize>) -> World {
 }
 
 async fn connect(w: &World, provider: &str) -> ConnectionId {
-    let c = w.sandbox.credentials();
     let company = w.app.company(None).await.unwrap();
-    let v = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+    let provider = match provider {
+        "bamboohr" => Provider::BambooHr,
+        "harvest" => Provider::Harvest,
+        _ => Provider::Gusto,
     };
-    let (p, values, oauth) = match provider {
-        "bamboohr" => (
-            Provider::BambooHr,
-            v(&[
-                ("subdomain", &c.bamboohr.company_domain),
-                ("api_key", &c.bamboohr.api_key),
-            ]),
-            None,
-        ),
-        "harvest" => (
-            Provider::Harvest,
-            v(&[
-                ("account_id", &c.harvest.account_id),
-                ("access_token", &c.harvest.personal_access_token),
-            ]),
-            None,
-        ),
-        _ => (
-            Provider::Gusto,
-            v(&[("company_uuid", &c.gusto.company_uuid)]),
-            Some((
-                c.gusto.client_id.clone(),
-                Some(c.gusto.client_secret.clone()),
-            )),
-        ),
-    };
-    let (connection, _) = w
-        .app
-        .connect(
-            &company,
-            ConnectInput {
-                provider: provider.into(),
-                values,
-                base_url: Some(Url::parse(&w.sandbox.base_url(p)).unwrap()),
-                oauth_client: oauth,
-                ..ConnectInput::default()
-            },
-            &Follow,
-        )
+    w.app
+        .connect_sandbox_provider(&company, &w.sandbox, provider)
         .await
-        .unwrap();
-    connection.id
+        .unwrap()
+        .id
 }
 
 async fn sync(w: &World, connection: ConnectionId) {

@@ -4,64 +4,29 @@
 //! that connection (only) until it is reconnected.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use maestro_app::App;
 use maestro_app::schedule::{
     ScheduleState, ScheduleTarget, SchedulerConfig, SchedulerEvent, SchedulerHandle,
 };
-use maestro_app::{App, ConnectInput};
 use maestro_core::clock::{Clock, SystemClock};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::EntityKind;
 use maestro_http::RetryPolicy;
-use maestro_http::oauth::{BrowserOpener, OAuthError};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::scheduler::ManualTime;
 use tokio::sync::broadcast;
-use url::Url;
-
-struct NoBrowser;
-
-impl BrowserOpener for NoBrowser {
-    fn open(&self, _url: &Url) -> Result<(), OAuthError> {
-        Ok(())
-    }
-}
 
 async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) -> ConnectionId {
-    let c = sandbox.credentials();
-    let values: BTreeMap<String, String> = match provider {
-        Provider::BambooHr => [
-            ("subdomain", c.bamboohr.company_domain.clone()),
-            ("api_key", c.bamboohr.api_key.clone()),
-        ],
-        _ => [
-            ("account_id", c.harvest.account_id.clone()),
-            ("access_token", c.harvest.personal_access_token.clone()),
-        ],
-    }
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
     let company = app.company(None).await.unwrap();
-    let (connection, _) = app
-        .connect(
-            &company,
-            ConnectInput {
-                provider: provider.name().into(),
-                values,
-                base_url: Some(Url::parse(&sandbox.base_url(provider)).unwrap()),
-                ..ConnectInput::default()
-            },
-            &NoBrowser,
-        )
+    app.connect_sandbox_provider(&company, sandbox, provider)
         .await
-        .unwrap();
-    connection.id
+        .unwrap()
+        .id
 }
 
 async fn count(app: &App, company: CompanyId, connection: ConnectionId, kind: EntityKind) -> usize {

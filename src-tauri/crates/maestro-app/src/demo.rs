@@ -51,49 +51,68 @@ fn url(text: &str) -> Result<Url> {
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("sandbox address: {e}")))
 }
 
+/// The connection form for one of the sandbox's providers, with its demo credentials.
+pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInput> {
+    let c = sandbox.credentials();
+    let base_url = Some(url(&sandbox.base_url(provider))?);
+    Ok(match provider {
+        Provider::BambooHr => ConnectInput {
+            provider: "bamboohr".into(),
+            values: values(&[
+                ("subdomain", &c.bamboohr.company_domain),
+                ("api_key", &c.bamboohr.api_key),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
+        Provider::Gusto => ConnectInput {
+            provider: "gusto".into(),
+            values: values(&[("company_uuid", &c.gusto.company_uuid)]),
+            base_url,
+            oauth_client: Some((
+                c.gusto.client_id.clone(),
+                Some(c.gusto.client_secret.clone()),
+            )),
+            ..ConnectInput::default()
+        },
+        Provider::Harvest => ConnectInput {
+            provider: "harvest".into(),
+            values: values(&[
+                ("account_id", &c.harvest.account_id),
+                ("access_token", &c.harvest.personal_access_token),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
+    })
+}
+
 impl App {
-    /// Connects the sandbox's BambooHR, Harvest and Gusto to `company`, each tested like a
-    /// real connection.
+    /// Connects one of the sandbox's providers to `company`, tested like a real connection.
+    pub async fn connect_sandbox_provider(
+        &self,
+        company: &Company,
+        sandbox: &Sandbox,
+        provider: Provider,
+    ) -> Result<Connection> {
+        let (connection, _) = self
+            .connect(company, sandbox_input(sandbox, provider)?, &SandboxSignIn)
+            .await?;
+        Ok(connection)
+    }
+
+    /// Connects the sandbox's BambooHR, Gusto and Harvest to `company`.
     pub async fn connect_sandbox(
         &self,
         company: &Company,
         sandbox: &Sandbox,
     ) -> Result<Vec<Connection>> {
-        let c = sandbox.credentials();
-        let inputs = [
-            ConnectInput {
-                provider: "bamboohr".into(),
-                values: values(&[
-                    ("subdomain", &c.bamboohr.company_domain),
-                    ("api_key", &c.bamboohr.api_key),
-                ]),
-                base_url: Some(url(&sandbox.base_url(Provider::BambooHr))?),
-                ..ConnectInput::default()
-            },
-            ConnectInput {
-                provider: "gusto".into(),
-                values: values(&[("company_uuid", &c.gusto.company_uuid)]),
-                base_url: Some(url(&sandbox.base_url(Provider::Gusto))?),
-                oauth_client: Some((
-                    c.gusto.client_id.clone(),
-                    Some(c.gusto.client_secret.clone()),
-                )),
-                ..ConnectInput::default()
-            },
-            ConnectInput {
-                provider: "harvest".into(),
-                values: values(&[
-                    ("account_id", &c.harvest.account_id),
-                    ("access_token", &c.harvest.personal_access_token),
-                ]),
-                base_url: Some(url(&sandbox.base_url(Provider::Harvest))?),
-                ..ConnectInput::default()
-            },
-        ];
         let mut out = Vec::new();
-        for input in inputs {
-            let (connection, _) = self.connect(company, input, &SandboxSignIn).await?;
-            out.push(connection);
+        for provider in [Provider::BambooHr, Provider::Gusto, Provider::Harvest] {
+            out.push(
+                self.connect_sandbox_provider(company, sandbox, provider)
+                    .await?,
+            );
         }
         Ok(out)
     }
