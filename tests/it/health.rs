@@ -245,3 +245,79 @@ async fn an_acknowledged_alert_stays_until_its_cause_is_gone() {
     assert!(app.open_alerts(company).await.unwrap().is_empty());
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn tracked_hours_that_differ_from_paid_hours_are_flagged_and_clear_when_they_agree() {
+    // Realistic data: payroll pays what Harvest tracked, except one seeded person (+2 h).
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(RetryPolicy::fast());
+    let company = app.company(None).await.unwrap();
+    let connections = app.connect_sandbox(&company, &sandbox).await.unwrap();
+    for c in &connections {
+        app.sync_connection(company.id, c.id, None, Mode::Full)
+            .await
+            .unwrap();
+    }
+    let hours: Vec<_> = app
+        .open_alerts(company.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == "discrepancy_hours")
+        .collect();
+    assert_eq!(hours.len(), 1, "{hours:#?}");
+    let alert = &hours[0];
+    let person = sandbox
+        .company()
+        .people
+        .iter()
+        .find(|p| {
+            alert
+                .title
+                .starts_with(&format!("{} {}'s", p.first_name, p.last_name))
+        })
+        .unwrap()
+        .clone();
+    assert!(
+        alert.detail.contains("but payroll paid"),
+        "{}",
+        alert.detail
+    );
+    // "For 2026-11-01 to 2026-11-14, …": the period's first day.
+    let start: chrono::NaiveDate = alert.detail[4..14].parse().unwrap();
+
+    // The missing two hours are tracked after all: the next sync clears the alert.
+    sandbox
+        .add_time_entries(person.harvest_id, start, rust_decimal::Decimal::from(2), 1)
+        .unwrap();
+    let harvest = connections
+        .iter()
+        .find(|c| c.provider == "harvest")
+        .unwrap();
+    app.sync_connection(
+        company.id,
+        harvest.id,
+        Some(EntityKind::TimeEntry),
+        Mode::Incremental,
+    )
+    .await
+    .unwrap();
+    let left: Vec<_> = app
+        .open_alerts(company.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == "discrepancy_hours")
+        .collect();
+    assert!(left.is_empty(), "{left:#?}");
+    sandbox.shutdown().await;
+}

@@ -10,6 +10,7 @@ mod error;
 pub mod export;
 mod health;
 pub mod keys;
+pub mod paid_hours;
 pub mod paths;
 pub mod people;
 pub mod progress;

@@ -116,6 +116,14 @@ impl App {
         if people_changed {
             self.reconcile(company_id).await?;
         }
+        let hours_changed = out.iter().any(|o| {
+            matches!(o.entity, EntityKind::TimeEntry | EntityKind::PayStatement)
+                && o.summary
+                    .is_some_and(|s| s.created + s.updated + s.deleted > 0)
+        });
+        if hours_changed {
+            self.check_paid_hours(company_id).await?;
+        }
         Ok(out)
     }
 

@@ -143,15 +143,20 @@ impl Sandbox {
                 *config.rate_limits.get(p),
             ))
         };
-        let gusto = Arc::new(GustoState::new(ctx(Provider::Gusto, gurl), company.clone()));
-        let bamboo = Arc::new(BambooState::new(
-            ctx(Provider::BambooHr, burl),
-            company.clone(),
-        ));
         let harvest = Arc::new(HarvestState::new(
             ctx(Provider::Harvest, hurl),
             company.clone(),
             config.time_entries,
+        ));
+        let tracked = harvest.tracked_hours();
+        let gusto = Arc::new(GustoState::new(
+            ctx(Provider::Gusto, gurl),
+            company.clone(),
+            tracked,
+        ));
+        let bamboo = Arc::new(BambooState::new(
+            ctx(Provider::BambooHr, burl),
+            company.clone(),
         ));
         let servers = vec![
             server::serve(

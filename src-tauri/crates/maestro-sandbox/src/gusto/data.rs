@@ -7,6 +7,52 @@ use serde_json::{Map, Value, json};
 
 use crate::seed::{Company, Pay, Person, mix, version_of};
 
+/// Hours tracked in Harvest, per Harvest user: (day, hours × 100) of every finished entry.
+/// Payroll pays hourly staff what they tracked (the realistic case), except one person when the
+/// demo's discrepancies are on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TrackedHours {
+    /// Entries per Harvest user id.
+    pub by_user: std::collections::HashMap<u64, Vec<(NaiveDate, u32)>>,
+    /// First day any entry covers (earlier periods are not tracked).
+    pub first_day: Option<NaiveDate>,
+}
+
+impl TrackedHours {
+    /// Hours of `user` from `start` to `end`, when the period is covered by tracking.
+    fn hours(&self, user: u64, start: NaiveDate, end: NaiveDate) -> Option<Decimal> {
+        if self.first_day.is_none_or(|f| start < f) {
+            return None;
+        }
+        let centi: u64 = self
+            .by_user
+            .get(&user)
+            .map(|v| {
+                v.iter()
+                    .filter(|(d, _)| *d >= start && *d <= end)
+                    .map(|(_, c)| u64::from(*c))
+                    .sum()
+            })
+            .unwrap_or(0);
+        Some(Decimal::new(i64::try_from(centi).unwrap_or(i64::MAX), 2))
+    }
+}
+
+/// The person whose paid hours deliberately differ from tracked hours (demo discrepancy):
+/// the first hourly person not already part of another discrepancy.
+fn hours_mismatch(c: &Company) -> Option<usize> {
+    c.rate_mismatch?;
+    c.people
+        .iter()
+        .find(|p| {
+            p.pay.is_hourly()
+                && Some(p.index) != c.rate_mismatch
+                && Some(p.index) != c.stale_termination
+                && Some(p.index) != c.terminated
+        })
+        .map(|p| p.index)
+}
+
 /// Decimal → JSON number (shortest round-trip; exact for 2-3 decimal money/hours values).
 pub(crate) fn num(d: Decimal) -> Value {
     d.to_string()
@@ -201,11 +247,13 @@ fn employed_during(p: &Person, start: NaiveDate, end: NaiveDate) -> bool {
 
 fn payroll_json(
     c: &Company,
+    tracked: &TrackedHours,
     schedule_uuid: &str,
     start: NaiveDate,
     end: NaiveDate,
     n: u64,
 ) -> Value {
+    let mismatch = hours_mismatch(c);
     let check_date = end + Duration::days(6);
     let uuid = version_of(&format!("payroll:{}:{n}", c.seed));
     let uuid = format!(
@@ -227,8 +275,16 @@ fn payroll_json(
     for p in c.people.iter().filter(|p| employed_during(p, start, end)) {
         let (hours, gross) = match p.gusto_pay {
             Pay::Hourly(r) => {
-                let quarter_hours = 120 + (mix(c.seed, 11 + n, p.index as u64) % 200) as i64;
-                let hours = Decimal::new(quarter_hours * 25, 2);
+                let hours = match tracked.hours(p.harvest_id, start, end) {
+                    // Two hours more than tracked: the demo's "paid ≠ tracked" case.
+                    Some(h) if Some(p.index) == mismatch => h + Decimal::from(2),
+                    Some(h) => h,
+                    None => {
+                        let quarter_hours =
+                            120 + (mix(c.seed, 11 + n, p.index as u64) % 200) as i64;
+                        Decimal::new(quarter_hours * 25, 2)
+                    }
+                };
                 (hours, (r * hours).round_dp(2))
             }
             Pay::Salary(s) => (Decimal::from(80), (s / Decimal::from(26)).round_dp(2)),
@@ -323,7 +379,7 @@ fn payroll_json(
 }
 
 /// Builds Gusto's initial state.
-pub(crate) fn build(c: &Company) -> GustoData {
+pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
     let today = c.today;
     let employees: Vec<Value> = c.people.iter().map(|p| employee_json(c, p)).collect();
     let departments = c
@@ -373,7 +429,7 @@ pub(crate) fn build(c: &Company) -> GustoData {
         .rev()
         .map(|n| {
             let e = end - Duration::days(14 * n as i64);
-            payroll_json(c, &schedule_uuid, e - Duration::days(13), e, n)
+            payroll_json(c, tracked, &schedule_uuid, e - Duration::days(13), e, n)
         })
         .collect();
     let policy = |name: &str, kind: &str, rate: &str, tag: u64| {

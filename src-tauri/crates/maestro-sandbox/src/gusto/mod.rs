@@ -20,6 +20,8 @@ pub(crate) struct GustoState {
     pub company: Arc<Company>,
     pub data: Mutex<data::GustoData>,
     pub oauth: Mutex<OAuthStore>,
+    /// What Harvest tracked, so payrolls pay it.
+    pub tracked: data::TrackedHours,
 }
 
 fn oauth_for(c: &Company) -> OAuthStore {
@@ -34,10 +36,11 @@ fn oauth_for(c: &Company) -> OAuthStore {
 }
 
 impl GustoState {
-    pub(crate) fn new(ctx: Arc<Ctx>, company: Arc<Company>) -> Self {
+    pub(crate) fn new(ctx: Arc<Ctx>, company: Arc<Company>, tracked: data::TrackedHours) -> Self {
         GustoState {
-            data: Mutex::new(data::build(&company)),
+            data: Mutex::new(data::build(&company, &tracked)),
             oauth: Mutex::new(oauth_for(&company)),
+            tracked,
             ctx,
             company,
         }
@@ -49,7 +52,7 @@ impl Control for GustoState {
         &self.ctx
     }
     fn reset(&self) {
-        *lock(&self.data) = data::build(&self.company);
+        *lock(&self.data) = data::build(&self.company, &self.tracked);
         *lock(&self.oauth) = oauth_for(&self.company);
         *lock(&self.ctx.faults) = Default::default();
         self.ctx.reset_stats();
