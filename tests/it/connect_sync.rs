@@ -214,3 +214,49 @@ async fn a_revoked_key_raises_a_reconnect_alert_and_reconnecting_clears_it() {
     assert!(outcomes[0].error.is_none());
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn incremental_schedules_still_read_everything_on_the_full_read_cadence() {
+    let (_dir, sandbox, app, company) = setup().await;
+    let harvest = connect(&app, &sandbox, "harvest").await;
+    app.sync_connection(company, harvest, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    // A person removed at Harvest: its updated_since feed cannot say so.
+    let gone = sandbox
+        .harvest_users()
+        .into_iter()
+        .find(|u| u["is_contractor"] == false)
+        .unwrap()["id"]
+        .to_string();
+    sandbox.delete_employee(Provider::Harvest, &gone).unwrap();
+
+    let out = app
+        .sync_connection(
+            company,
+            harvest,
+            Some(EntityKind::Employee),
+            Mode::Incremental,
+        )
+        .await
+        .unwrap();
+    let s = out[0].summary.unwrap();
+    assert!(!s.full, "within the cadence the run is incremental");
+    assert_eq!(s.deleted, 0);
+
+    app.set_full_sync_cadence(company, 0).await.unwrap();
+    let out = app
+        .sync_connection(
+            company,
+            harvest,
+            Some(EntityKind::Employee),
+            Mode::Incremental,
+        )
+        .await
+        .unwrap();
+    let s = out[0].summary.unwrap();
+    assert!(s.full, "due for a full read");
+    assert_eq!(s.deleted, 1, "the full read finds the deletion");
+    assert!(app.set_full_sync_cadence(company, -1).await.is_err());
+    sandbox.shutdown().await;
+}

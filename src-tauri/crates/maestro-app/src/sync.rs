@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 use crate::App;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::health::RunEnd;
+use maestro_store::settings::{self, Scope};
 
 /// The outcome of syncing one entity.
 #[derive(Debug, Clone, Serialize)]
@@ -58,7 +59,11 @@ impl App {
                 .collect(),
         };
         let mut out = Vec::new();
+        let cadence = self.full_sync_cadence(company_id).await?;
         for entity in entities {
+            let mode = self
+                .mode_for(company_id, connection_id, entity, mode, cadence)
+                .await?;
             let result = self
                 .sync
                 .run(
@@ -127,6 +132,87 @@ impl App {
         Ok(out)
     }
 
+    /// How often an incremental schedule also reads everything, so deletions the provider
+    /// does not report are found (setting `sync.full_every_hours`, default 24 h).
+    pub async fn full_sync_cadence(&self, company_id: CompanyId) -> Result<chrono::Duration> {
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(maestro_store::StoreError::from)?;
+        let hours: Option<i64> =
+            settings::get(&mut conn, Scope::Company(company_id), FULL_EVERY_KEY).await?;
+        Ok(chrono::Duration::hours(
+            hours.unwrap_or(DEFAULT_FULL_EVERY_HOURS).max(0),
+        ))
+    }
+
+    /// Sets [`App::full_sync_cadence`] (0 = every run reads everything); audited.
+    pub async fn set_full_sync_cadence(&self, company_id: CompanyId, hours: i64) -> Result<()> {
+        if !(0..=24 * 90).contains(&hours) {
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                "choose between 0 and 2160 hours (90 days) between full reads",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        settings::set(
+            tx.conn(),
+            Scope::Company(company_id),
+            FULL_EVERY_KEY,
+            &hours,
+            now,
+        )
+        .await?;
+        maestro_store::audit::append(
+            tx.conn(),
+            &maestro_store::audit::AuditEvent::new(
+                &self.actor,
+                "settings.full_sync_cadence",
+                &hours.to_string(),
+            )
+            .company(company_id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Incremental, unless the entity has not been read in full within the cadence.
+    async fn mode_for(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+        entity: EntityKind,
+        asked: Mode,
+        cadence: chrono::Duration,
+    ) -> Result<Mode> {
+        if asked == Mode::Full {
+            return Ok(Mode::Full);
+        }
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(maestro_store::StoreError::from)?;
+        let last = maestro_store::sync_runs::last_full_success(
+            &mut conn,
+            company_id,
+            connection_id,
+            entity.as_str(),
+        )
+        .await?;
+        Ok(match last {
+            Some(at) if self.now() - at < cadence => Mode::Incremental,
+            // Never read in full yet (the engine reads everything anyway), or due again.
+            _ => Mode::Full,
+        })
+    }
+
     /// After people data changed: links each person across providers, then compares the
     /// linked records (conflicts to review, discrepancy alerts).
     pub async fn reconcile(&self, company_id: CompanyId) -> Result<Reconciled> {
@@ -138,6 +224,11 @@ impl App {
         })
     }
 }
+
+/// Settings key of the full-read cadence.
+const FULL_EVERY_KEY: &str = "sync.full_every_hours";
+/// Default hours between full reads of incrementally synced entities.
+pub const DEFAULT_FULL_EVERY_HOURS: i64 = 24;
 
 /// Entities whose changes call for identity resolution and conflict detection.
 const PEOPLE: &[EntityKind] = &[

@@ -47,6 +47,15 @@ pub enum ScheduleCommand {
         #[arg(long)]
         company: Option<String>,
     },
+    /// How many hours may pass before a scheduled (incremental) sync also reads everything,
+    /// which finds deletions a provider does not report (0 = every run; default 24).
+    FullEvery {
+        /// Hours between full reads.
+        hours: i64,
+        /// The company (id or name); needed when there are several.
+        #[arg(long)]
+        company: Option<String>,
+    },
     /// Resume scheduled syncs; anything that fell due while paused runs once, at once.
     Resume {
         /// The connection (id, provider id or name).
@@ -64,6 +73,14 @@ pub enum ScheduleCommand {
 /// Runs one `maestro schedule` subcommand.
 pub async fn run(app: &App, command: ScheduleCommand) -> Result<ExitCode> {
     match command {
+        ScheduleCommand::FullEvery { hours, company } => {
+            let company = app.company(company.as_deref()).await?;
+            app.set_full_sync_cadence(company.id, hours).await?;
+            println!(
+                "Scheduled syncs of {} now read everything at least every {hours} hour(s).",
+                company.name
+            );
+        }
         ScheduleCommand::Show { company, json } => {
             let company = app.company(company.as_deref()).await?;
             let schedules = app.schedules(company.id).await?;

@@ -187,3 +187,23 @@ fn decode(r: &sqlx::sqlite::SqliteRow) -> Result<SyncRun> {
         error_message: r.try_get("error_message")?,
     })
 }
+
+/// When the last successful full run of `entity` on a connection started, if any.
+pub async fn last_full_success(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    entity: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let started: Option<String> = sqlx::query_scalar(
+        "SELECT max(started_at) FROM sync_runs
+         WHERE company_id = ?1 AND connection_id = ?2 AND entity = ?3
+           AND mode = 'full' AND status = 'succeeded'",
+    )
+    .bind(company_id.to_string())
+    .bind(connection_id.to_string())
+    .bind(entity)
+    .fetch_one(conn)
+    .await?;
+    started.as_deref().map(parse_ts).transpose()
+}
