@@ -276,6 +276,28 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
     let third = app.detect_conflicts(company).await.unwrap();
     assert_eq!((third.opened, third.decided), (0, 0), "{third:?}");
     assert_eq!(app.conflicts(company, true).await.unwrap().len(), 1);
+
+    // The proposed write went to the outbox once, and running it updates BambooHR.
+    let queued = app.outbox(company, None).await.unwrap();
+    let from_review: Vec<_> = queued
+        .iter()
+        .filter(|i| i.route == "review_queue")
+        .collect();
+    assert_eq!(from_review.len(), 1, "{queued:#?}");
+    let run = app.process_outbox(company).await.unwrap();
+    assert_eq!(run.written(), 1, "{run:?}");
+    let bamboo_title = sandbox
+        .bamboohr_employees()
+        .into_iter()
+        .find(|e| e["id"].to_string().trim_matches('"') == p.bamboo_id.to_string())
+        .unwrap()["jobTitle"]
+        .clone();
+    assert_eq!(bamboo_title, "Head of Pastry");
+    assert_eq!(
+        app.process_outbox(company).await.unwrap().written(),
+        0,
+        "written once"
+    );
     app.close().await;
     sandbox.shutdown().await;
 }

@@ -369,6 +369,60 @@ fn proposed_write(
 }
 
 /// The writes that bring every source whose value differs from `value` in line.
+/// Queues the proposed writes the connectors can carry out (today: employee field updates)
+/// in the outbox, where they are retried, audited and shown like every other write. Pay-rate
+/// writes stay proposals to enter by hand: no payroll connector writes rates yet.
+async fn enqueue_proposed(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    conflict_id: &str,
+    person: &str,
+    writes: &[ProposedWrite],
+    owner_decided: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize> {
+    let mut queued = 0;
+    for w in writes {
+        let Some(op) = &w.op else { continue };
+        let writable = maestro_connectors::Registry::builtin()
+            .get(&w.provider)
+            .and_then(|d| d.manifest.entity(maestro_core::model::EntityKind::Employee))
+            .is_some_and(|e| e.write);
+        if !writable || !matches!(op, WriteOp::UpdateEmployee { .. }) {
+            continue;
+        }
+        let payload = serde_json::to_value(op)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let changes = json!([{ "field": w.field, "after": w.value }]);
+        let summary = format!(
+            "Set {}'s {} in {} (decided in the review queue)",
+            person,
+            w.field.label(),
+            provider_name(&w.provider)
+        );
+        let key = format!("conflict:{conflict_id}:{}", w.connection_id);
+        let enqueued = maestro_store::outbox::enqueue(
+            conn,
+            &maestro_store::outbox::NewOutboxItem {
+                company_id,
+                connection_id: w.connection_id,
+                route: "review_queue",
+                subject: &key,
+                operation: "update_employee",
+                payload: &payload,
+                changes: &changes,
+                summary: &summary,
+                idempotency_key: &key,
+                requires_approval: op.affects_pay() && !owner_decided,
+            },
+            now,
+        )
+        .await?;
+        queued += usize::from(enqueued.created);
+    }
+    Ok(queued)
+}
+
 fn writes_for(
     sources: &[ConflictSource],
     field: Field,
@@ -563,12 +617,13 @@ impl App {
                                 format!("rule: only {} changed it", win.provider)
                             }
                         };
+                        let writes = writes_for(&sources, field, &value, today);
                         let resolution = json!({
                             "outcome": "applied",
                             "kept": win.provider,
                             "kept_connection": win.connection_id,
                             "value": value,
-                            "proposed_writes": writes_for(&sources, field, &value, today),
+                            "proposed_writes": writes,
                         });
                         let id = match &open {
                             Some(c) => {
@@ -602,6 +657,8 @@ impl App {
                             now,
                         )
                         .await?;
+                        enqueue_proposed(conn, company_id, &id, &left.name, &writes, false, now)
+                            .await?;
                         summary.decided += 1;
                     }
                     Decision::Review { .. } => {
@@ -783,6 +840,16 @@ impl App {
                     "value": value,
                     "proposed_writes": writes,
                 })),
+            now,
+        )
+        .await?;
+        enqueue_proposed(
+            conn,
+            company_id,
+            &conflict.id,
+            &conflict.person,
+            &writes,
+            true,
             now,
         )
         .await?;
