@@ -260,3 +260,55 @@ async fn incremental_schedules_still_read_everything_on_the_full_read_cadence() 
     assert!(app.set_full_sync_cadence(company, -1).await.is_err());
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn birth_dates_and_ssns_are_synced_only_after_the_owner_opts_in() {
+    let (_dir, sandbox, app, company) = setup().await;
+    let bamboo = connect(&app, &sandbox, "bamboohr").await;
+    let gusto = connect(&app, &sandbox, "gusto").await;
+    let stored = |app: &App| {
+        let app = app.clone();
+        async move {
+            let mut conn = app.store().pool().acquire().await.unwrap();
+            maestro_store::records::current_page(
+                &mut conn,
+                company,
+                Some(EntityKind::Employee),
+                None,
+                10_000,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    for c in [bamboo, gusto] {
+        app.sync_connection(company, c, Some(EntityKind::Employee), Mode::Full)
+            .await
+            .unwrap();
+    }
+    let records = stored(&app).await;
+    assert!(!records.is_empty());
+    let birth = sandbox.company().people[0].birth_date.to_string();
+    for r in &records {
+        assert!(r.data["date_of_birth"].is_null(), "{}", r.data);
+        let text = format!("{}{}", r.data, r.raw);
+        assert!(
+            !text.contains("birthDate") && !text.contains(&birth),
+            "{text}"
+        );
+    }
+
+    // The owner opts in for BambooHR: the next full read brings birth dates, for it only.
+    app.set_sync_sensitive(company, bamboo, true).await.unwrap();
+    app.sync_connection(company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await
+        .unwrap();
+    let records = stored(&app).await;
+    let with_birth: Vec<_> = records
+        .iter()
+        .filter(|r| !r.data["date_of_birth"].is_null())
+        .collect();
+    assert!(!with_birth.is_empty());
+    assert!(with_birth.iter().all(|r| r.connection_id == bamboo));
+    sandbox.shutdown().await;
+}

@@ -24,6 +24,7 @@ struct Setup {
     gusto: ConnectionId,
 }
 
+/// Connects a provider with sensitive values opted in: these tests match on birth dates.
 async fn connect(app: &App, sandbox: &Sandbox, provider: &str) -> ConnectionId {
     let company = app.company(None).await.unwrap();
     let provider = match provider {
@@ -31,10 +32,13 @@ async fn connect(app: &App, sandbox: &Sandbox, provider: &str) -> ConnectionId {
         "harvest" => maestro_sandbox::Provider::Harvest,
         _ => maestro_sandbox::Provider::Gusto,
     };
-    app.connect_sandbox_provider(&company, sandbox, provider)
+    let id = app
+        .connect_sandbox_provider(&company, sandbox, provider)
         .await
         .unwrap()
-        .id
+        .id;
+    app.set_sync_sensitive(company.id, id, true).await.unwrap();
+    id
 }
 
 async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {

@@ -92,6 +92,8 @@ pub async fn connect(
         base_url: optional_url(request.base_url.as_deref(), "baseUrl")?,
         auth_base_url: None,
         oauth_client,
+        // The wizard has no opt-in yet: sensitive values stay out.
+        sync_sensitive: false,
     };
     let (connection, report) = app.connect(&company, input, &SystemBrowser).await?;
     Ok(ConnectResult {

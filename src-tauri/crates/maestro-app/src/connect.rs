@@ -94,6 +94,8 @@ pub struct ConnectInput {
     pub auth_base_url: Option<Url>,
     /// OAuth client registration (id, secret) when the provider uses OAuth.
     pub oauth_client: Option<(String, Option<String>)>,
+    /// Sync SSNs, birth dates and bank numbers from this provider (off unless the owner opts in).
+    pub sync_sensitive: bool,
 }
 
 /// Stored credentials of a connection (inside the encrypted database only).
@@ -308,6 +310,9 @@ impl App {
         if let Some(u) = &input.auth_base_url {
             config.insert("auth_base_url".into(), json!(u.as_str()));
         }
+        if input.sync_sensitive {
+            config.insert(crate::sensitive::SYNC_SENSITIVE_KEY.into(), json!(true));
+        }
         let config = Value::Object(config);
         let plain: BTreeMap<String, String> = input.values.clone();
         let base_url = resolve_base_url(manifest, &config, &plain)?;
@@ -520,7 +525,12 @@ impl App {
             clock: self.clock.clone(),
             retry: self.retry_policy.clone().unwrap_or_default(),
         };
-        (def.build)(ctx).map_err(|e| self.connector_error(&e))
+        let connector = (def.build)(ctx).map_err(|e| self.connector_error(&e))?;
+        if crate::sensitive::opted_in(&connection.config) {
+            Ok(connector)
+        } else {
+            Ok(Arc::new(crate::sensitive::WithoutSensitive(connector)))
+        }
     }
 
     /// "Test connection" for a saved connection. A credential failure marks the connection

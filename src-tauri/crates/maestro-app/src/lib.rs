@@ -17,6 +17,7 @@ pub mod progress;
 pub mod review;
 pub mod routes;
 pub mod schedule;
+pub mod sensitive;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

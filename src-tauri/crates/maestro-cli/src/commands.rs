@@ -172,6 +172,7 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             browser,
             name,
             company,
+            sync_sensitive,
         } => {
             crate::connect_cmd::connect(
                 app,
@@ -183,6 +184,7 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
                 browser,
                 name,
                 company.as_deref(),
+                sync_sensitive,
             )
             .await
         }

@@ -94,6 +94,7 @@ pub async fn connect(
     browser: BrowserMode,
     name: Option<String>,
     company: Option<&str>,
+    sync_sensitive: bool,
 ) -> Result<ExitCode> {
     let company = app.company(company).await?;
     let Some(manifest) = app.connectors().into_iter().find(|m| m.id == provider) else {
@@ -181,6 +182,7 @@ pub async fn connect(
                 base_url: parse(base_url)?,
                 auth_base_url: parse(auth_url)?,
                 oauth_client,
+                sync_sensitive,
             },
             opener.as_ref(),
         )

@@ -119,6 +119,9 @@ pub enum Command {
         /// The name to show for this connection.
         #[arg(long)]
         name: Option<String>,
+        /// Also sync SSNs, birth dates and bank numbers from this provider (off by default).
+        #[arg(long)]
+        sync_sensitive: bool,
         /// The company (id or name); needed when there are several.
         #[arg(long)]
         company: Option<String>,

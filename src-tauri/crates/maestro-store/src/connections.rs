@@ -198,3 +198,26 @@ pub async fn delete(
         .await?;
     Ok(())
 }
+
+/// Replaces the non-secret settings of a connection of `company_id`.
+pub async fn set_config(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    config: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE connections SET config = ?1, updated_at = ?2 WHERE id = ?3 AND company_id = ?4",
+    )
+    .bind(config.to_string())
+    .bind(fmt_ts(at))
+    .bind(connection_id.to_string())
+    .bind(company_id.to_string())
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("connection {connection_id}")));
+    }
+    Ok(())
+}

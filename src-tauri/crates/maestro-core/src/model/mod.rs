@@ -364,3 +364,60 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "account_number",
     "tax_id",
 ];
+
+/// Provider payload keys that carry the same sensitive values under the providers' own names
+/// (BambooHR `birthDate`, Gusto `date_of_birth` and `ssn`, bank numbers…).
+pub const SENSITIVE_RAW_KEYS: &[&str] = &[
+    "ssn",
+    "social_security_number",
+    "socialSecurityNumber",
+    "date_of_birth",
+    "dateOfBirth",
+    "birthDate",
+    "birth_date",
+    "dob",
+    "routing_number",
+    "routingNumber",
+    "account_number",
+    "accountNumber",
+    "tax_id",
+    "taxId",
+];
+
+/// Removes every sensitive key ([`SENSITIVE_FIELDS`], [`SENSITIVE_RAW_KEYS`]) from a JSON
+/// value, at any depth.
+pub fn strip_sensitive(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| {
+                !SENSITIVE_FIELDS.contains(&k.as_str()) && !SENSITIVE_RAW_KEYS.contains(&k.as_str())
+            });
+            map.values_mut().for_each(strip_sensitive);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_sensitive),
+        _ => {}
+    }
+}
+
+impl CanonicalRecord {
+    /// The same record without sensitive values: canonical sensitive fields emptied and the
+    /// provider payload stripped of the providers' names for them. Used when the owner has not
+    /// opted in to syncing SSNs, birth dates and bank numbers for a connection.
+    pub fn without_sensitive(&self) -> Result<CanonicalRecord, serde_json::Error> {
+        let mut data = self.to_json()?;
+        strip_sensitive(&mut data);
+        CanonicalRecord::from_json(self.kind(), data)
+    }
+
+    /// True for kinds that can carry sensitive values.
+    pub fn may_hold_sensitive(&self) -> bool {
+        matches!(
+            self.kind(),
+            EntityKind::Employee
+                | EntityKind::Dependent
+                | EntityKind::BankAccount
+                | EntityKind::Contractor
+                | EntityKind::BenefitEnrollment
+        )
+    }
+}

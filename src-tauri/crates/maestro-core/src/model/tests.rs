@@ -586,3 +586,28 @@ fn enum_wire_names() {
         json!("terminated")
     );
 }
+
+#[test]
+fn without_sensitive_drops_values_and_provider_names_for_them() {
+    let mut e = employee(CompanyId::new());
+    e.raw = serde_json::json!({"birthDate": "1990-01-02", "ssn": "123-45-6789", "workEmail": "a@b.example",
+        "nested": [{"accountNumber": "000123"}]});
+    let record = CanonicalRecord::Employee(e);
+    assert!(record.may_hold_sensitive());
+    let clean = record.without_sensitive().unwrap();
+    let CanonicalRecord::Employee(c) = &clean else {
+        panic!()
+    };
+    assert!(c.ssn.is_none() && c.date_of_birth.is_none());
+    let text = clean.to_json().unwrap().to_string();
+    for secret in [
+        "1990-01-02",
+        "123-45-6789",
+        "000123",
+        "987-65-4321",
+        "1985-12-10",
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(text.contains("a@b.example"), "other fields stay");
+}
