@@ -233,10 +233,10 @@ async fn logs_never_show_sensitive_fields() {
 
     let log = capture.text();
     assert!(!log.trim().is_empty(), "the log capture caught nothing");
-    assert!(
-        log.contains("created encrypted store"),
-        "the store's own events were not captured:\n{log}"
-    );
+    // The store's own events are usually captured too, but tracing caches each call site's
+    // interest process-wide, so with other tests logging in parallel a scoped subscriber can
+    // miss them. maestro-store's `tests/logs` checks every thread's events in a process of
+    // its own; here the test's own events (which print the sensitive values' holders) suffice.
     assert!(log.contains("synced"), "{log}");
     assert!(log.contains(REDACTED), "nothing was redacted in:\n{log}");
     assert!(
