@@ -93,6 +93,9 @@ struct InProgress {
     since: Option<DateTime<Utc>>,
     next: Option<PageCursor>,
     started_at: DateTime<Utc>,
+    /// Every page is stored; only the run's end (deletions, final checkpoint) is left.
+    #[serde(default)]
+    read_done: bool,
 }
 
 /// Runs syncs against the store and publishes [`SyncEvent`]s.
@@ -169,6 +172,7 @@ impl SyncEngine {
                     since,
                     next: None,
                     started_at: self.clock.now(),
+                    read_done: false,
                 };
                 checkpoint.in_progress = Some(p.clone());
                 let mut tx = self.store.write().await?;
@@ -201,15 +205,19 @@ impl SyncEngine {
             full: progress.full,
             ..RunSummary::default()
         };
-        let outcome = self
-            .pages(
+        // A run killed after its last page was stored only has its end left to do.
+        let outcome = if progress.read_done {
+            Ok(())
+        } else {
+            self.pages(
                 connector,
                 &req,
                 &mut checkpoint,
                 &mut progress,
                 &mut summary,
             )
-            .await;
+            .await
+        };
         let outcome = match outcome {
             Ok(()) if progress.full => {
                 self.delete_unseen(connector, &req, &progress, &mut summary)
@@ -339,6 +347,7 @@ impl SyncEngine {
                 }
             }
             progress.next = page.next.clone();
+            progress.read_done = page.next.is_none();
             checkpoint.in_progress = Some(progress.clone());
             self.save_checkpoint(tx.conn(), req, checkpoint).await?;
             sync_runs::add_counts(tx.conn(), &progress.run_id, counts).await?;
