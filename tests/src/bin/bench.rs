@@ -62,6 +62,8 @@ fn peak_rss_mb() -> f64 {
 
 struct SandboxProcess {
     child: Child,
+    /// Kept open: a closed pipe would make the sandbox's next print fail.
+    _stdout: BufReader<std::process::ChildStdout>,
     harvest: String,
     token: String,
     account: String,
@@ -87,10 +89,18 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
     let mut harvest = None;
     let mut json = String::new();
     let mut in_json = false;
-    for line in BufReader::new(out).lines() {
-        let line = line?;
-        if line.starts_with("control:") || line.starts_with("press Ctrl-C") {
+    let mut reader = BufReader::new(out);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            bail!("the sandbox exited before it was ready");
+        }
+        let line = line.trim_end().to_owned();
+        if line.starts_with("press Ctrl-C") {
             break;
+        }
+        if line.starts_with("control:") {
+            continue;
         }
         if in_json {
             json.push_str(&line);
@@ -103,6 +113,7 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
     let creds: serde_json::Value = serde_json::from_str(&json).context("sandbox credentials")?;
     Ok(SandboxProcess {
         child,
+        _stdout: reader,
         harvest: harvest.ok_or_else(|| anyhow!("no Harvest URL printed"))?,
         token: creds["harvest"]["personal_access_token"]
             .as_str()
