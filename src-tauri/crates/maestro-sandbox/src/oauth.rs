@@ -86,6 +86,27 @@ fn random_token() -> String {
 }
 
 impl OAuthStore {
+    /// The authorization endpoint as both providers answer it: approve at once and redirect
+    /// (302) to the client's redirect URI, or 400 with the OAuth error body.
+    pub(crate) fn authorize_response(
+        &mut self,
+        q: &HashMap<String, String>,
+    ) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
+        use axum::response::IntoResponse;
+        match self.authorize(q) {
+            Ok(location) => match HeaderValue::from_str(&location) {
+                Ok(v) => {
+                    let mut r = StatusCode::FOUND.into_response();
+                    r.headers_mut().insert(header::LOCATION, v);
+                    r
+                }
+                Err(_) => StatusCode::BAD_REQUEST.into_response(),
+            },
+            Err(e) => (StatusCode::BAD_REQUEST, axum::Json(e.body())).into_response(),
+        }
+    }
+
     pub(crate) fn new(client_id: String, client_secret: String, lifetime: Duration) -> Self {
         OAuthStore {
             client_id,

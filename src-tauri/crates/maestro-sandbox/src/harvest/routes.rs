@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -636,17 +636,7 @@ async fn update_time_entry(
 // ---- identity server (id.getharvest.com) ----
 
 async fn oauth_authorize(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    match lock(&s.oauth).authorize(&q) {
-        Ok(location) => match HeaderValue::from_str(&location) {
-            Ok(v) => {
-                let mut r = StatusCode::FOUND.into_response();
-                r.headers_mut().insert(header::LOCATION, v);
-                r
-            }
-            Err(_) => StatusCode::BAD_REQUEST.into_response(),
-        },
-        Err(e) => (StatusCode::BAD_REQUEST, axum::Json(e.body())).into_response(),
-    }
+    lock(&s.oauth).authorize_response(&q)
 }
 
 async fn oauth_token(State(s): S, headers: HeaderMap, body: Bytes) -> Response {
