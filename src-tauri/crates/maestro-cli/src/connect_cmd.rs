@@ -59,29 +59,6 @@ impl BrowserOpener for PrintUrl {
     }
 }
 
-/// Follows the sign-in page from this process (the sandbox approves without a person).
-struct Fetch;
-
-impl BrowserOpener for Fetch {
-    fn open(&self, url: &Url) -> Result<(), OAuthError> {
-        let url = url.clone();
-        // The loopback listener runs on this runtime; fetch from a separate thread.
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = rt {
-                rt.block_on(async move {
-                    if let Ok(client) = reqwest::Client::builder().build() {
-                        let _ = client.get(url).send().await;
-                    }
-                });
-            }
-        });
-        Ok(())
-    }
-}
-
 /// Asks for the connector's fields not given with --set, then connects.
 #[allow(clippy::too_many_arguments)]
 pub async fn connect(
@@ -166,7 +143,7 @@ pub async fn connect(
     let opener: Box<dyn BrowserOpener> = match browser {
         BrowserMode::System => Box::new(SystemBrowser),
         BrowserMode::Print => Box::new(PrintUrl),
-        BrowserMode::Fetch => Box::new(Fetch),
+        BrowserMode::Fetch => Box::new(maestro_app::demo::SandboxSignIn),
     };
     if oauth_client.is_some() {
         eprintln!("Signing in to {} in your browser…", manifest.name);
