@@ -6,6 +6,7 @@ mod fault_matrix;
 mod health;
 mod identity;
 mod oauth_sandbox;
+mod reauthorize;
 mod redaction;
 mod routes;
 mod scheduler_app;

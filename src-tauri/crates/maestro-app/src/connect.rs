@@ -101,7 +101,7 @@ pub struct ConnectInput {
 /// Stored credentials of a connection (inside the encrypted database only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum StoredCredential {
+pub(crate) enum StoredCredential {
     /// Secret form fields.
     Fields {
         fields: BTreeMap<String, Sensitive<String>>,
@@ -114,7 +114,7 @@ enum StoredCredential {
     },
 }
 
-fn resolve_base_url(
+pub(crate) fn resolve_base_url(
     manifest: &Manifest,
     config: &Value,
     values: &BTreeMap<String, String>,
@@ -138,7 +138,7 @@ fn parse_url(text: &str) -> Result<Url> {
     })
 }
 
-fn auth_base(manifest: &Manifest, config: &Value, api_base: &Url) -> Result<Url> {
+pub(crate) fn auth_base(manifest: &Manifest, config: &Value, api_base: &Url) -> Result<Url> {
     if let Some(url) = config.get("auth_base_url").and_then(Value::as_str) {
         return parse_url(url);
     }
@@ -151,7 +151,7 @@ fn auth_base(manifest: &Manifest, config: &Value, api_base: &Url) -> Result<Url>
         .unwrap_or_else(|| Ok(api_base.clone()))
 }
 
-fn oauth_config(
+pub(crate) fn oauth_config(
     manifest: &Manifest,
     auth_base: &Url,
     client_id: &str,
@@ -252,7 +252,7 @@ impl App {
             .collect()
     }
 
-    fn manifest(&self, provider: &str) -> Result<&'static Manifest> {
+    pub(crate) fn manifest(&self, provider: &str) -> Result<&'static Manifest> {
         Registry::builtin()
             .get(provider)
             .map(|d| d.manifest)
@@ -691,7 +691,7 @@ fn auth_reason(e: &ConnectorError) -> String {
     }
 }
 
-fn credential_kind(c: &StoredCredential) -> &'static str {
+pub(crate) fn credential_kind(c: &StoredCredential) -> &'static str {
     match c {
         StoredCredential::Fields { .. } => "fields",
         StoredCredential::OAuth2 { .. } => "oauth2",
@@ -735,7 +735,7 @@ fn http_header(name: &'static str) -> Result<reqwest::header::HeaderName> {
         .map_err(|_| AppError::new(ErrorCode::Internal, format!("bad header name {name}")))
 }
 
-fn oauth_error(e: OAuthError) -> AppError {
+pub(crate) fn oauth_error(e: OAuthError) -> AppError {
     let code = if e.needs_reconnect() {
         ErrorCode::NeedsReconnect
     } else {

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod paid_hours;
 pub mod paths;
 pub mod people;
+pub mod reauthorize;
 pub mod progress;
 pub mod review;
 pub mod routes;

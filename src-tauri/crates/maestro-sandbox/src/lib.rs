@@ -131,10 +131,19 @@ fn app(provider_router: Router, ctl: Arc<dyn Control>, ctx: Arc<Ctx>) -> Router 
 impl Sandbox {
     /// Starts the three servers on `127.0.0.1` ephemeral ports. Must run inside a Tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        Self::start_at(config, PerProvider::default()).await
+    }
+
+    /// Starts the three servers on `127.0.0.1` at the given ports (0 picks a free one), so a
+    /// saved connection finds its emulator again after a restart. Fails if a port is taken.
+    pub async fn start_at(
+        config: SandboxConfig,
+        ports: PerProvider<u16>,
+    ) -> Result<Sandbox, SandboxError> {
         let company = Arc::new(seed::generate(&config));
-        let (gl, gurl) = server::bind().await?;
-        let (bl, burl) = server::bind().await?;
-        let (hl, hurl) = server::bind().await?;
+        let (gl, gurl) = server::bind(ports.gusto).await?;
+        let (bl, burl) = server::bind(ports.bamboohr).await?;
+        let (hl, hurl) = server::bind(ports.harvest).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,

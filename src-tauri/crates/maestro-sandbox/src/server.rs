@@ -184,8 +184,8 @@ pub(crate) struct ServerHandle {
 }
 
 /// Binds 127.0.0.1:0 (loopback only, always).
-pub(crate) async fn bind() -> io::Result<(TcpListener, String)> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+pub(crate) async fn bind(port: u16) -> io::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     Ok((listener, format!("http://{addr}")))
 }
