@@ -4,14 +4,17 @@
 //! build the same app on the mock runtime (`tauri::test::mock_builder()`); [`run`] builds it
 //! on the real runtime and enters the event loop.
 
+pub mod attention;
+pub mod background;
 pub mod bindings;
 pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
 pub mod state;
+pub mod tray;
 
-use tauri::{App, Builder, Runtime};
+use tauri::{App, Builder, Manager, Runtime, WindowEvent};
 
 use crate::state::DesktopState;
 
@@ -42,19 +45,57 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
+/// The flag start-at-login passes: open hidden in the tray.
+pub const HIDDEN_FLAG: &str = "--hidden";
+
 /// Starts the desktop app over `MAESTRO_DATA_DIR` (else the platform's app-data folder) and
-/// runs its event loop until the last window closes.
+/// runs its event loop: a single instance (a second launch shows the first one's window),
+/// with a tray icon that keeps syncing in the background when the window is closed.
 ///
 /// If the app cannot start, prints the reason to stderr and exits with status 1.
 pub fn run() {
     init_logging();
-    match build_app(Builder::default(), DesktopState::from_env()) {
-        Ok(app) => app.run(|_handle, _event| {}),
+    let builder = Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app);
+        }))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
+        .on_window_event(|window, event| {
+            // Closing the window hides it; the tray's Quit ends the app.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.app_handle().tray_by_id(tray::TRAY_ID).is_some()
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        });
+    let app = match build_app(builder, DesktopState::from_env()) {
+        Ok(app) => app,
         Err(err) => {
             eprintln!("Integration Maestro could not start: {err}");
             std::process::exit(1);
         }
+    };
+    let handle = app.handle().clone();
+    let menu = match tray::install(&handle) {
+        Ok(menu) => Some(menu),
+        Err(err) => {
+            tracing::warn!(error = %err, "no tray icon on this desktop; closing the window quits");
+            None
+        }
+    };
+    if std::env::args().any(|a| a == HIDDEN_FLAG)
+        && menu.is_some()
+        && let Some(window) = handle.get_webview_window("main")
+    {
+        let _ = window.hide();
     }
+    background::supervise(handle, menu);
+    app.run(|_handle, _event| {});
 }
 
 #[cfg(test)]

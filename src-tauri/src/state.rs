@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use maestro_app::App;
+use maestro_app::schedule::SchedulerHandle;
 use maestro_core::clock::{Clock, SystemClock};
 use maestro_sandbox::Sandbox;
 use tokio::sync::{Mutex, RwLock, watch};
@@ -21,6 +22,8 @@ pub struct DesktopState {
     pub demo: Mutex<Option<Sandbox>>,
     /// The clock handed to the app.
     pub clock: Arc<dyn Clock>,
+    /// The background scheduler while the app is unlocked.
+    pub scheduler: Mutex<Option<SchedulerHandle>>,
     keychain: OnceLock<bool>,
     unlocked: watch::Sender<bool>,
 }
@@ -33,6 +36,7 @@ impl DesktopState {
             app: RwLock::new(None),
             demo: Mutex::new(None),
             clock: Arc::new(SystemClock),
+            scheduler: Mutex::new(None),
             keychain: OnceLock::new(),
             unlocked: watch::Sender::new(false),
         }
@@ -55,6 +59,25 @@ impl DesktopState {
     /// Tells waiters (the sync-event forwarder) that the app is now unlocked.
     pub fn announce_unlocked(&self) {
         self.unlocked.send_replace(true);
+    }
+
+    /// Locks the app: stops the background scheduler (letting running syncs finish), drops
+    /// the unlocked [`App`] and closes its store. The window goes back to the unlock screen.
+    pub async fn lock(&self) {
+        let app = self.app.write().await.take();
+        self.unlocked.send_replace(false);
+        if let Some(scheduler) = self.scheduler.lock().await.take() {
+            scheduler.shutdown().await;
+        }
+        if let Some(app) = app {
+            app.close().await;
+        }
+    }
+
+    /// Waits until the app is locked again (returns at once if it is locked now).
+    pub async fn locked(&self) {
+        let mut rx = self.unlocked.subscribe();
+        let _ = rx.wait_for(|unlocked| !*unlocked).await;
     }
 
     /// The app, as soon as the owner has unlocked it.

@@ -104,7 +104,8 @@ pub async fn connect(
     })
 }
 
-/// Replaces the saved key of a connection that needs reconnecting, and tests it.
+/// Reconnects a connection that needs it, and tests it: replaces the saved key, or for an
+/// OAuth provider signs in again in the browser (then `values` is not used).
 #[tauri::command]
 #[specta::specta]
 pub async fn reconnect(
@@ -114,9 +115,19 @@ pub async fn reconnect(
     let app = state.app().await?;
     let company = app.company(None).await?;
     let connection_id = parse_id(&request.connection_id, "connectionId")?;
-    let report = app
-        .reconnect(company.id, connection_id, request.values)
-        .await?;
+    let report = if app.uses_oauth(company.id, connection_id).await? {
+        // OAuth: sign in again in the browser (the demo's emulator approves by itself).
+        if super::demo::is_demo_connection(&state, &app, company.id, connection_id).await? {
+            app.reauthorize(company.id, connection_id, &maestro_app::demo::SandboxSignIn)
+                .await?
+        } else {
+            app.reauthorize(company.id, connection_id, &SystemBrowser)
+                .await?
+        }
+    } else {
+        app.reconnect(company.id, connection_id, request.values)
+            .await?
+    };
     let display_name = app
         .connection_overviews(company.id)
         .await?

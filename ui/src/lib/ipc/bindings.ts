@@ -29,7 +29,10 @@ export const commands = {
 	 *  the system browser to sign in.
 	 */
 	connect: (request: ConnectRequest) => typedError<ConnectResult, IpcError>(__TAURI_INVOKE("connect", { request })),
-	/**  Replaces the saved key of a connection that needs reconnecting, and tests it. */
+	/**
+	 *  Reconnects a connection that needs it, and tests it: replaces the saved key, or for an
+	 *  OAuth provider signs in again in the browser (then `values` is not used).
+	 */
 	reconnect: (request: ReconnectRequest) => typedError<ConnectResult, IpcError>(__TAURI_INVOKE("reconnect", { request })),
 	/**
 	 *  Syncs one connection, or all of them, picking up only what changed since the last run
@@ -41,7 +44,7 @@ export const commands = {
 	/**
 	 *  Starts the local emulators of BambooHR, Harvest and Gusto (a seeded 25-person company),
 	 *  connects all three as the wizard would, and runs a first full sync. The emulators keep
-	 *  running while the app is open.
+	 *  running while the app is open and start again with it.
 	 */
 	startDemo: () => typedError<SyncOutcome[], IpcError>(__TAURI_INVOKE("start_demo")),
 };
