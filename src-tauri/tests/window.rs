@@ -1,0 +1,203 @@
+//! End-to-end test of the real app window through WebDriver: `tauri-driver` in front of
+//! WebKitWebDriver drives the built desktop binary (with the embedded UI) under Xvfb.
+//!
+//! Needs a display, `tauri-driver` on the PATH and `MAESTRO_E2E_APP` pointing at a
+//! `maestro-desktop` built with `--features custom-protocol` — `tests/run` provides all three,
+//! so the test is `#[ignore]`d for plain `cargo test` and runs there with `--include-ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+/// Where the demo's BambooHR emulator listens (see `commands::demo::DEMO_PORTS`).
+const DEMO_BAMBOOHR: &str = "http://127.0.0.1:47812";
+/// How long a step may take before the test fails (first syncs run in a debug build).
+const STEP: Duration = Duration::from_secs(60);
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `tauri-driver`, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver, which then
+/// holds the test's output open).
+struct TauriDriver {
+    child: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    fn start(data_dir: &std::path::Path) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("MAESTRO_DATA_DIR", data_dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver is not installed: run .ci/setup (cargo install tauri-driver)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn app_binary() -> PathBuf {
+    let path = std::env::var_os("MAESTRO_E2E_APP")
+        .map(PathBuf::from)
+        .expect(
+            "set MAESTRO_E2E_APP to a maestro-desktop built with `--features custom-protocol` \
+         (tests/run does this)",
+        );
+    assert!(path.is_file(), "{} does not exist", path.display());
+    path
+}
+
+/// The element with `data-testid="{id}"`, waiting for it to appear.
+async fn testid(driver: &WebDriver, id: &str) -> WebDriverResult<WebElement> {
+    css(driver, &format!("[data-testid='{id}']")).await
+}
+
+/// The first element matching `selector`, waiting for it to appear.
+async fn css(driver: &WebDriver, selector: &str) -> WebDriverResult<WebElement> {
+    driver
+        .query(By::Css(selector))
+        .wait(STEP, Duration::from_millis(200))
+        .first()
+        .await
+}
+
+/// Waits until no element matches `selector`.
+async fn gone(driver: &WebDriver, selector: &str) -> WebDriverResult<()> {
+    let deadline = Instant::now() + STEP;
+    while !driver.find_all(By::Css(selector)).await?.is_empty() {
+        if Instant::now() > deadline {
+            return Err(WebDriverError::FatalError(format!(
+                "“{selector}” is still in the window"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+/// Waits until the page's text contains `text`.
+async fn shows(driver: &WebDriver, text: &str) -> WebDriverResult<()> {
+    let deadline = Instant::now() + STEP;
+    loop {
+        let body = driver.find(By::Tag("body")).await?.text().await?;
+        if body.contains(text) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(WebDriverError::FatalError(format!(
+                "the window never showed “{text}”; it shows:\n{body}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sandbox(action: &str) {
+    let status = reqwest::Client::new()
+        .post(format!("{DEMO_BAMBOOHR}/_sandbox/{action}"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "sandbox {action}: {status}");
+}
+
+/// Types into an input after clearing it.
+async fn fill(el: &WebElement, text: &str) -> WebDriverResult<()> {
+    el.clear().await?;
+    el.send_keys(text).await
+}
+
+async fn owner_journey(driver: &WebDriver) -> TestResult {
+    // First run: protect the new store with a passphrase.
+    fill(
+        &css(driver, "input[name='company']").await?,
+        "Bluebird Bakery",
+    )
+    .await?;
+    if let Some(choice) = driver
+        .query(By::Css("input[name='key']"))
+        .nowait()
+        .all_from_selector()
+        .await?
+        .into_iter()
+        .nth(1)
+    {
+        choice.click().await?;
+    }
+    fill(
+        &css(driver, "input[name='passphrase']").await?,
+        "correct horse battery staple",
+    )
+    .await?;
+    css(driver, "button[type='submit']").await?.click().await?;
+
+    // Explore with demo data: three tools connected and synced.
+    css(driver, ".choice-card").await?.click().await?;
+    shows(driver, "BambooHR").await?;
+    shows(driver, "Harvest").await?;
+    shows(driver, "Gusto").await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and MAESTRO_E2E_APP: run by tests/run"]
+async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> TestResult {
+    let app = app_binary();
+    let data = tempfile::tempdir()?;
+    let tauri_driver = TauriDriver::start(&data.path().join("data"));
+    let mut caps = thirtyfour::Capabilities::new();
+    caps.set("browserName", "wry")?;
+    caps.set(
+        "tauri:options",
+        serde_json::json!({ "application": app.display().to_string() }),
+    )?;
+    let driver = WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps).await?;
+    let outcome = owner_journey(&driver).await;
+    if outcome.is_err() {
+        let shot = std::env::temp_dir().join("maestro-e2e-failure.png");
+        if driver.screenshot(&shot).await.is_ok() {
+            eprintln!("screenshot of the failing window: {}", shot.display());
+        }
+    }
+    driver.quit().await?;
+    drop(tauri_driver);
+    outcome
+}
