@@ -1,0 +1,286 @@
+//! A person's timeline: every version of the records linked to them (their employee or
+//! contractor records and the jobs and pay rates that hang off those), newest first, each with
+//! the fields that changed. Sensitive values (SSN, birth date, bank numbers) are never shown,
+//! only that they changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::model::{EntityKind, SENSITIVE_FIELDS, SENSITIVE_RAW_KEYS};
+use maestro_store::identities::{self, IdentityId};
+use maestro_store::records::{self, StoredRecord};
+use maestro_store::sqlx::SqliteConnection;
+use maestro_store::{StoreError, connections};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::App;
+use crate::error::{AppError, ErrorCode, Result};
+
+/// Kinds whose records hang off an employee by `employee_remote_id`.
+const DEPENDENT_KINDS: [EntityKind; 2] = [EntityKind::Employment, EntityKind::Compensation];
+/// Keys that describe where a record came from rather than what it says.
+const BOOKKEEPING: [&str; 2] = ["provenance", "id"];
+
+/// What a version did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryChange {
+    /// The record first arrived.
+    Created,
+    /// Some fields changed.
+    Updated,
+    /// The provider no longer has it.
+    Deleted,
+}
+
+/// One field that changed in a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldDiff {
+    /// Canonical field name ("job_title").
+    pub field: String,
+    /// The value before (None when unset, or sensitive).
+    pub before: Option<String>,
+    /// The value after (None when unset, or sensitive).
+    pub after: Option<String>,
+    /// The value is sensitive, so only the fact that it changed is shown.
+    pub sensitive: bool,
+}
+
+/// One version of one record linked to the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    /// When this version became current here.
+    pub at: DateTime<Utc>,
+    /// Connector id ("gusto").
+    pub provider: String,
+    /// The connection's name.
+    pub connection: String,
+    /// The record's kind.
+    pub kind: EntityKind,
+    /// The record.
+    pub record_id: RecordId,
+    /// Version number, from 1.
+    pub version: i64,
+    /// Created, updated or deleted.
+    pub change: HistoryChange,
+    /// The fields that changed (every field for a created record).
+    pub changes: Vec<FieldDiff>,
+}
+
+fn is_sensitive(key: &str) -> bool {
+    SENSITIVE_FIELDS.contains(&key) || SENSITIVE_RAW_KEYS.contains(&key)
+}
+
+/// A JSON value as one line for people: money as "25.50 USD", lists and objects compact.
+fn show(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Object(map) => match (map.get("amount"), map.get("currency")) {
+            (Some(Value::String(a)), Some(Value::String(c))) if map.len() == 2 => {
+                Some(format!("{a} {c}"))
+            }
+            _ => Some(value.to_string()),
+        },
+        Value::Array(items) if items.is_empty() => None,
+        Value::Array(_) => Some(value.to_string()),
+    }
+}
+
+fn fields(data: &Value) -> BTreeMap<String, Value> {
+    data.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !BOOKKEEPING.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The fields that differ between two versions of a record (`before` None: all of `after`).
+pub fn diff(before: Option<&Value>, after: &Value) -> Vec<FieldDiff> {
+    let old = before.map(fields).unwrap_or_default();
+    let new = fields(after);
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (b, a) = (old.get(k).and_then(show), new.get(k).and_then(show));
+            if b == a {
+                return None;
+            }
+            let sensitive = is_sensitive(k);
+            Some(FieldDiff {
+                field: k.clone(),
+                before: if sensitive { None } else { b },
+                after: if sensitive { None } else { a },
+                sensitive,
+            })
+        })
+        .collect()
+}
+
+fn entries(versions: &[StoredRecord], connection: &str) -> Vec<HistoryEntry> {
+    let mut out = Vec::with_capacity(versions.len());
+    let mut previous: Option<&StoredRecord> = None;
+    for v in versions {
+        let change = if v.deleted {
+            HistoryChange::Deleted
+        } else if previous.is_none_or(|p| p.deleted) {
+            HistoryChange::Created
+        } else {
+            HistoryChange::Updated
+        };
+        let changes = if v.deleted {
+            Vec::new()
+        } else {
+            diff(previous.filter(|p| !p.deleted).map(|p| &p.data), &v.data)
+        };
+        out.push(HistoryEntry {
+            at: v.valid_from,
+            provider: v.provider.clone(),
+            connection: connection.to_owned(),
+            kind: v.kind,
+            record_id: v.record_id,
+            version: v.version,
+            change,
+            changes,
+        });
+        if !v.deleted {
+            previous = Some(v);
+        }
+    }
+    out
+}
+
+/// Current records of `kind` in `connection_id` that belong to the employee `remote_id`.
+async fn dependents(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: EntityKind,
+    owners: &BTreeSet<(ConnectionId, String)>,
+) -> Result<Vec<RecordId>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = records::current_page(conn, company_id, Some(kind), after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record_id);
+        for r in &page {
+            let owner = r
+                .data
+                .get("employee_remote_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if owner.is_some_and(|o| owners.contains(&(r.connection_id, o))) {
+                out.push(r.record_id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl App {
+    /// The timeline of one person (`identity_id` from [`App::people`]): every version of
+    /// their linked records and of their jobs and pay rates, newest first.
+    pub async fn person_history(
+        &self,
+        company_id: CompanyId,
+        identity_id: IdentityId,
+    ) -> Result<Vec<HistoryEntry>> {
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
+        let links = identities::links_of(&mut conn, company_id, identity_id).await?;
+        if links.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "this person is no longer in the roster; refresh the list",
+            ));
+        }
+        let names: BTreeMap<ConnectionId, String> = connections::list(&mut conn, company_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.display_name))
+            .collect();
+        let mut record_ids: Vec<RecordId> = links.iter().map(|l| l.record_id).collect();
+        let mut owners = BTreeSet::new();
+        for l in &links {
+            if let Some(current) = records::history(&mut conn, company_id, l.record_id)
+                .await?
+                .last()
+            {
+                owners.insert((current.connection_id, current.remote_id.clone()));
+            }
+        }
+        for kind in DEPENDENT_KINDS {
+            record_ids.extend(dependents(&mut conn, company_id, kind, &owners).await?);
+        }
+        let mut out = Vec::new();
+        for id in record_ids {
+            let versions = records::history(&mut conn, company_id, id).await?;
+            let Some(first) = versions.first() else {
+                continue;
+            };
+            let name = names
+                .get(&first.connection_id)
+                .cloned()
+                .unwrap_or_else(|| first.provider.clone());
+            out.extend(entries(&versions, &name));
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at).then(b.version.cmp(&a.version)));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_changed_fields_and_hides_sensitive_values() {
+        let before = json!({"id": "1", "job_title": "Baker", "ssn": "123-45-6789",
+            "pay_rate": {"amount": "20.00", "currency": "USD"}, "provenance": {"x": 1}});
+        let after = json!({"id": "1", "job_title": "Head Baker", "ssn": "987-65-4321",
+            "pay_rate": {"amount": "22.50", "currency": "USD"}, "provenance": {"x": 2}});
+        let d = diff(Some(&before), &after);
+        assert_eq!(
+            d,
+            vec![
+                FieldDiff {
+                    field: "job_title".into(),
+                    before: Some("Baker".into()),
+                    after: Some("Head Baker".into()),
+                    sensitive: false
+                },
+                FieldDiff {
+                    field: "pay_rate".into(),
+                    before: Some("20.00 USD".into()),
+                    after: Some("22.50 USD".into()),
+                    sensitive: false
+                },
+                FieldDiff {
+                    field: "ssn".into(),
+                    before: None,
+                    after: None,
+                    sensitive: true
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_first_version_shows_every_set_field() {
+        let d = diff(None, &json!({"job_title": "Baker", "manager": null}));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].after.as_deref(), Some("Baker"));
+    }
+}
