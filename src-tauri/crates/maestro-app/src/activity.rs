@@ -3,7 +3,7 @@
 //! action and date and saved as CSV or JSON.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use maestro_core::ids::CompanyId;
@@ -47,7 +47,58 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
+/// A calendar day typed by the owner ("2026-03-01"), naming `field` when it is not one.
+fn parse_day(text: &str, field: &str) -> Result<NaiveDate> {
+    text.trim().parse().map_err(|_| {
+        AppError::new(
+            ErrorCode::Validation,
+            format!("'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-01"),
+        )
+        .with_field(field)
+    })
+}
+
 impl AuditFilter {
+    /// The entries of `action` from the start of day `from` to the end of day `to` (both
+    /// "YYYY-MM-DD", UTC, either may be empty).
+    pub fn for_days(
+        action: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<AuditFilter> {
+        let day = |t: Option<&str>, field: &str| -> Result<Option<NaiveDate>> {
+            t.map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| parse_day(t, field))
+                .transpose()
+        };
+        let (from, to) = (day(from, "from")?, day(to, "to")?);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                "the end date is before the start date",
+            )
+            .with_field("to"));
+        }
+        Ok(AuditFilter {
+            action: action
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+            from: from
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc()),
+            to: to
+                .and_then(|d| d.succ_opt())
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc()),
+            limit,
+        })
+    }
+
     /// Whether `entry` passes the filter.
     pub fn matches(&self, entry: &AuditEntry) -> bool {
         let action = self
@@ -109,6 +160,30 @@ pub fn write_audit(
         }
     }
     Ok(())
+}
+
+/// Where a saved audit log goes when the owner names no file: the downloads folder (else the
+/// home folder), named after the time, e.g. `maestro-audit-20260301T101500Z.csv`.
+pub fn default_audit_path(format: ExportFormat, now: DateTime<Utc>) -> Result<PathBuf> {
+    let dirs = directories::UserDirs::new().ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Validation,
+            "this computer has no home folder; type where to save the file",
+        )
+        .with_field("path")
+    })?;
+    let folder = dirs
+        .download_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dirs.home_dir().to_path_buf());
+    let ext = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Json => "json",
+    };
+    Ok(folder.join(format!(
+        "maestro-audit-{}.{ext}",
+        now.format("%Y%m%dT%H%M%SZ")
+    )))
 }
 
 impl App {
@@ -288,6 +363,20 @@ mod tests {
         assert!(!f.matches(&entry(2, "2026-03-02T00:00:00Z", "conflict.resolve")));
         assert!(!f.matches(&entry(3, "2026-03-01T10:00:00Z", "store.init")));
         assert!(AuditFilter::default().matches(&entry(4, "2020-01-01T00:00:00Z", "x")));
+    }
+
+    #[test]
+    fn days_cover_whole_days_and_refuse_bad_input() {
+        let f = AuditFilter::for_days(Some(" sync "), Some("2026-03-01"), Some("2026-03-01"), None)
+            .unwrap();
+        assert_eq!(f.action.as_deref(), Some("sync"));
+        assert!(f.matches(&entry(1, "2026-03-01T23:59:59Z", "sync.run")));
+        assert!(!f.matches(&entry(2, "2026-03-02T00:00:00Z", "sync.run")));
+        let bad = AuditFilter::for_days(None, Some("March 1"), None, None).unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("from"));
+        let reversed =
+            AuditFilter::for_days(None, Some("2026-03-02"), Some("2026-03-01"), None).unwrap_err();
+        assert_eq!(reversed.field.as_deref(), Some("to"));
     }
 
     #[test]
