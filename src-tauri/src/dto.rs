@@ -376,8 +376,12 @@ pub struct AlertDto {
     pub title: String,
     /// Details.
     pub detail: String,
-    /// Suggested one-click fix, e.g. "reconnect".
+    /// What kind of alert ("pay_rate_mismatch", "sync_failing"…).
+    pub kind: String,
+    /// Suggested one-click fix: "reconnect", "retry" or "review".
     pub action: Option<String>,
+    /// For a discrepancy: a record of the person concerned (to open them in People).
+    pub record_id: Option<String>,
     /// Last raised.
     pub raised_at: String,
 }
@@ -392,7 +396,10 @@ impl AlertDto {
             severity: a.severity.clone(),
             title: a.title.clone(),
             detail: a.detail.clone(),
+            kind: a.kind.clone(),
             action: a.action.clone(),
+            record_id: maestro_app::person_history::discrepancy_record(&a.dedupe_key)
+                .map(|r| r.to_string()),
             raised_at: a.updated_at.to_rfc3339(),
         }
     }

@@ -119,9 +119,9 @@ async fn new_key(
 pub async fn change_passphrase(
     state: State<'_, DesktopState>,
     current: Option<String>,
-    new: Option<String>,
+    new_passphrase: Option<String>,
 ) -> Result<(), IpcError> {
-    let key = new_key(&state, passphrase(new)).await?;
+    let key = new_key(&state, passphrase(new_passphrase)).await?;
     let mut slot = state.app.write().await;
     let app = slot.clone().ok_or_else(IpcError::locked)?;
     let current = passphrase(current);

@@ -184,6 +184,17 @@ async fn dependents(
     Ok(out)
 }
 
+/// The record a discrepancy alert is about (the HRIS side of the pair it compares), so the
+/// owner can open that person; `None` for other alerts. Discrepancy alerts are keyed
+/// `discrepancy:<what>:<hris record>:<payroll record>`.
+pub fn discrepancy_record(dedupe_key: &str) -> Option<RecordId> {
+    let mut parts = dedupe_key.split(':');
+    if parts.next() != Some("discrepancy") {
+        return None;
+    }
+    parts.nth(1)?.parse().ok()
+}
+
 impl App {
     /// The timeline of one person (`identity_id` from [`App::people`]): every version of
     /// their linked records and of their jobs and pay rates, newest first.
@@ -275,6 +286,17 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn discrepancy_alerts_name_their_record() {
+        let id = RecordId::new();
+        let other = RecordId::new();
+        assert_eq!(
+            discrepancy_record(&format!("discrepancy:pay_rate:{id}:{other}")),
+            Some(id)
+        );
+        assert_eq!(discrepancy_record("conflicts:waiting"), None);
     }
 
     #[test]

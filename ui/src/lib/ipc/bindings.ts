@@ -103,7 +103,7 @@ export const commands = {
 	 *  Re-encrypts the store under a new passphrase (or a new keychain key when none is given),
 	 *  after checking the current passphrase.
 	 */
-	changePassphrase: (current: string | null, new: string | null) => typedError<null, IpcError>(__TAURI_INVOKE("change_passphrase", { current, new })),
+	changePassphrase: (current: string | null, newPassphrase: string | null) => typedError<null, IpcError>(__TAURI_INVOKE("change_passphrase", { current, newPassphrase })),
 	/**  Writes an encrypted backup of everything to `path`, protected by `passphrase`. */
 	backup: (path: string, passphrase: string) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("backup", { path, passphrase })),
 	/**
@@ -134,8 +134,12 @@ export type AlertDto = {
 	title: string,
 	/**  Details. */
 	detail: string,
-	/**  Suggested one-click fix, e.g. "reconnect". */
+	/**  What kind of alert ("pay_rate_mismatch", "sync_failing"…). */
+	kind: string,
+	/**  Suggested one-click fix: "reconnect", "retry" or "review". */
 	action: string | null,
+	/**  For a discrepancy: a record of the person concerned (to open them in People). */
+	recordId: string | null,
 	/**  Last raised. */
 	raisedAt: string,
 };
