@@ -387,8 +387,13 @@ pub struct AlertDto {
 }
 
 impl AlertDto {
-    /// From a stored alert and the provider of its connection.
-    pub fn new(a: &Alert, provider: Option<String>) -> Self {
+    /// From a stored alert, the provider of its connection and the record of the person it
+    /// is about.
+    pub fn new(
+        a: &Alert,
+        provider: Option<String>,
+        record: Option<maestro_core::ids::RecordId>,
+    ) -> Self {
         Self {
             id: a.id.clone(),
             connection_id: a.connection_id.map(|c| c.to_string()),
@@ -398,8 +403,7 @@ impl AlertDto {
             detail: a.detail.clone(),
             kind: a.kind.clone(),
             action: a.action.clone(),
-            record_id: maestro_app::person_history::discrepancy_record(&a.dedupe_key)
-                .map(|r| r.to_string()),
+            record_id: record.map(|r| r.to_string()),
             raised_at: a.updated_at.to_rfc3339(),
         }
     }

@@ -21,7 +21,12 @@ use crate::error::{AppError, ErrorCode, Result};
 /// Kinds whose records hang off an employee by `employee_remote_id`.
 const DEPENDENT_KINDS: [EntityKind; 2] = [EntityKind::Employment, EntityKind::Compensation];
 /// Keys that describe where a record came from rather than what it says.
-const BOOKKEEPING: [&str; 2] = ["provenance", "id"];
+const BOOKKEEPING: [&str; 4] = ["provenance", "id", "company_id", "custom_fields"];
+
+/// Whether `key` is bookkeeping: provenance, ids and links to other records by remote id.
+fn is_bookkeeping(key: &str) -> bool {
+    BOOKKEEPING.contains(&key) || key.ends_with("_remote_id")
+}
 
 /// What a version did to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -65,7 +70,7 @@ pub struct HistoryEntry {
     pub version: i64,
     /// Created, updated or deleted.
     pub change: HistoryChange,
-    /// The fields that changed (every field for a created record).
+    /// The fields that changed (empty for a created or deleted record).
     pub changes: Vec<FieldDiff>,
 }
 
@@ -95,7 +100,7 @@ fn fields(data: &Value) -> BTreeMap<String, Value> {
     data.as_object()
         .map(|m| {
             m.iter()
-                .filter(|(k, _)| !BOOKKEEPING.contains(&k.as_str()))
+                .filter(|(k, _)| !is_bookkeeping(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
@@ -135,10 +140,9 @@ fn entries(versions: &[StoredRecord], connection: &str) -> Vec<HistoryEntry> {
         } else {
             HistoryChange::Updated
         };
-        let changes = if v.deleted {
-            Vec::new()
-        } else {
-            diff(previous.filter(|p| !p.deleted).map(|p| &p.data), &v.data)
+        let changes = match (change, previous) {
+            (HistoryChange::Updated, Some(p)) => diff(Some(&p.data), &v.data),
+            _ => Vec::new(),
         };
         out.push(HistoryEntry {
             at: v.valid_from,
@@ -150,9 +154,7 @@ fn entries(versions: &[StoredRecord], connection: &str) -> Vec<HistoryEntry> {
             change,
             changes,
         });
-        if !v.deleted {
-            previous = Some(v);
-        }
+        previous = Some(v);
     }
     out
 }
@@ -184,18 +186,72 @@ async fn dependents(
     Ok(out)
 }
 
-/// The record a discrepancy alert is about (the HRIS side of the pair it compares), so the
-/// owner can open that person; `None` for other alerts. Discrepancy alerts are keyed
-/// `discrepancy:<what>:<hris record>:<payroll record>`.
+/// The record a discrepancy alert compares, when its key names one by local id: pay rate and
+/// termination alerts are keyed `discrepancy:<what>:<hris record>:<payroll record>`.
 pub fn discrepancy_record(dedupe_key: &str) -> Option<RecordId> {
     let mut parts = dedupe_key.split(':');
     if parts.next() != Some("discrepancy") {
         return None;
     }
-    parts.nth(1)?.parse().ok()
+    match parts.next()? {
+        "pay_rate" | "terminated" => parts.next()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The payroll remote id an hours alert names (`discrepancy:hours:<payroll remote id>:<day>`).
+fn hours_remote_id(dedupe_key: &str) -> Option<&str> {
+    let rest = dedupe_key.strip_prefix("discrepancy:hours:")?;
+    rest.rsplit_once(':').map(|(id, _)| id)
 }
 
 impl App {
+    /// For each alert about one person (pay rate, termination, hours), a record of that
+    /// person, so the owner can open them: alert id → record id.
+    pub async fn alert_people(
+        &self,
+        company_id: CompanyId,
+        alerts: &[maestro_store::alerts::Alert],
+    ) -> Result<BTreeMap<String, RecordId>> {
+        let mut out = BTreeMap::new();
+        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for a in alerts {
+            if let Some(r) = discrepancy_record(&a.dedupe_key) {
+                out.insert(a.id.clone(), r);
+            } else if let Some(remote) = hours_remote_id(&a.dedupe_key) {
+                wanted
+                    .entry(remote.to_owned())
+                    .or_default()
+                    .push(a.id.clone());
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        let mut conn = self.conn().await?;
+        let mut after = None;
+        loop {
+            let page = records::current_page(
+                &mut conn,
+                company_id,
+                Some(EntityKind::Employee),
+                after,
+                1000,
+            )
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.record_id);
+            for r in &page {
+                if let Some(ids) = wanted.get(&r.remote_id) {
+                    for id in ids {
+                        out.entry(id.clone()).or_insert(r.record_id);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The timeline of one person (`identity_id` from [`App::people`]): every version of
     /// their linked records and of their jobs and pay rates, newest first.
     pub async fn person_history(
@@ -258,9 +314,9 @@ mod tests {
 
     #[test]
     fn diff_lists_changed_fields_and_hides_sensitive_values() {
-        let before = json!({"id": "1", "job_title": "Baker", "ssn": "123-45-6789",
+        let before = json!({"id": "1", "job_title": "Baker", "ssn": "123-45-6789", "manager_remote_id": "7",
             "pay_rate": {"amount": "20.00", "currency": "USD"}, "provenance": {"x": 1}});
-        let after = json!({"id": "1", "job_title": "Head Baker", "ssn": "987-65-4321",
+        let after = json!({"id": "1", "job_title": "Head Baker", "ssn": "987-65-4321", "manager_remote_id": "8",
             "pay_rate": {"amount": "22.50", "currency": "USD"}, "provenance": {"x": 2}});
         let d = diff(Some(&before), &after);
         assert_eq!(
@@ -297,6 +353,62 @@ mod tests {
             Some(id)
         );
         assert_eq!(discrepancy_record("conflicts:waiting"), None);
+        assert_eq!(
+            discrepancy_record(&format!("discrepancy:hours:{id}:2026-03-01")),
+            None
+        );
+        assert_eq!(
+            hours_remote_id("discrepancy:hours:g-7:2026-03-01"),
+            Some("g-7")
+        );
+    }
+
+    fn version(n: i64, deleted: bool, data: Value) -> StoredRecord {
+        StoredRecord {
+            record_id: RecordId::new(),
+            company_id: CompanyId::new(),
+            kind: EntityKind::Employment,
+            connection_id: ConnectionId::new(),
+            provider: "bamboohr".into(),
+            remote_id: "40".into(),
+            version: n,
+            deleted,
+            remote_modified_at: None,
+            valid_from: format!("2026-03-0{n}T10:00:00Z")
+                .parse()
+                .unwrap_or_default(),
+            valid_to: None,
+            data,
+            raw: Value::Null,
+        }
+    }
+
+    #[test]
+    fn versions_become_added_changed_and_removed_with_only_real_changes() {
+        let v = [
+            version(1, false, json!({"job_title": "Baker", "company_id": "c1"})),
+            version(
+                2,
+                false,
+                json!({"job_title": "Head Baker", "company_id": "c2"}),
+            ),
+            version(3, true, json!({})),
+            version(4, false, json!({"job_title": "Head Baker"})),
+        ];
+        let e = entries(&v, "BambooHR");
+        let changes: Vec<_> = e.iter().map(|h| h.change).collect();
+        assert_eq!(
+            changes,
+            [
+                HistoryChange::Created,
+                HistoryChange::Updated,
+                HistoryChange::Deleted,
+                HistoryChange::Created
+            ]
+        );
+        assert!(e[0].changes.is_empty() && e[2].changes.is_empty() && e[3].changes.is_empty());
+        assert_eq!(e[1].changes.len(), 1, "{:?}", e[1].changes);
+        assert_eq!(e[1].changes[0].after.as_deref(), Some("Head Baker"));
     }
 
     #[test]

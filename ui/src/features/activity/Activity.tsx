@@ -33,7 +33,7 @@ function Runs() {
       {shown.length === 0 ? (
         <p className="muted">{t('activity.noFailed')}</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap runs-wrap">
           <table className="table runs">
             <thead>
               <tr>

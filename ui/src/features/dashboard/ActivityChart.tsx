@@ -1,9 +1,9 @@
 import type { DayActivityDto } from '../../lib/ipc/bindings.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 
-const WIDTH = 520;
+const WIDTH = 860;
 const LEFT = 8;
-const RECORDS_H = 96;
+const RECORDS_H = 120;
 const GAP = 10;
 const ERRORS_H = 28;
 const AXIS = 18;
@@ -71,7 +71,7 @@ export function ActivityChart({ days }: { days: DayActivityDto[] }) {
               {eh > 0 ? (
                 <rect x={x} y={errorsBase - eh} width={bar} height={eh} rx={2} className="chart-bar-error" />
               ) : null}
-              {i % labelEvery === 0 || i === days.length - 1 ? (
+              {(i % labelEvery === 0 && days.length - 1 - i >= labelEvery) || i === days.length - 1 ? (
                 <text x={x + bar / 2} y={height - 4} className="chart-label" textAnchor="middle">
                   {day(d.day)}
                 </text>

@@ -75,7 +75,7 @@ describe('people', () => {
     expect(within(title).getByRole('listitem')).toHaveTextContent('Gusto Baker');
 
     const timeline = await screen.findByTestId('person-history');
-    expect(within(timeline).getByText('Employments changed in BambooHR')).toBeInTheDocument();
+    expect(within(timeline).getByText('Job changed in BambooHR')).toBeInTheDocument();
     expect(within(timeline).getByText('changed (hidden: sensitive)')).toBeInTheDocument();
     expect(within(timeline).queryByText(/\d{3}-\d{2}-\d{4}/)).toBeNull();
 

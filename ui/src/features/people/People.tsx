@@ -17,6 +17,18 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   split: 'people.status.split',
 };
 
+/** Fields each tool numbers or words its own way: a difference there is expected, not news. */
+const OWN_WAY = new Set(['employee_number']);
+/** Fields whose disagreement the roster flags: who someone is, whether and how they are paid. */
+const FLAGGED = new Set(['name', 'work_email', 'status', 'hire_date', 'termination_date', 'job_title', 'pay_rate']);
+
+/** A record kind in the singular ("Job", "Pay rate"). */
+function kindLabel(t: ReturnType<typeof useI18n>['t'], entity: (k: string) => string, kind: string) {
+  const key = `kind.${kind}` as MessageKey;
+  const text = t(key);
+  return text === key ? entity(kind) : text;
+}
+
 function matches(p: PersonDto, query: string) {
   const q = query.trim().toLowerCase();
   return q === '' || p.name.toLowerCase().includes(q) || (p.workEmail ?? '').toLowerCase().includes(q);
@@ -37,11 +49,17 @@ function Provenance({ person }: { person: PersonDto }) {
       </thead>
       <tbody>
         {person.fields.map((f) => (
-          <tr key={f.field} className={f.agree ? undefined : 'row-differs'} data-testid={`person-field-${f.field}`}>
+          <tr
+            key={f.field}
+            className={f.agree || OWN_WAY.has(f.field) ? undefined : 'row-differs'}
+            data-testid={`person-field-${f.field}`}
+          >
             <th scope="row">{field(f.field, f.label)}</th>
             <td>
               {f.value || t('common.none')}
-              {f.agree ? null : <span className="badge badge-warn">{t('people.differs')}</span>}
+              {f.agree || OWN_WAY.has(f.field) ? null : (
+                <span className="badge badge-warn">{t('people.differs')}</span>
+              )}
             </td>
             <td>
               <span className={`source source-${f.source}`}>{provider(f.source)}</span>
@@ -68,7 +86,7 @@ function Provenance({ person }: { person: PersonDto }) {
 }
 
 function Links({ person }: { person: PersonDto }) {
-  const { t, provider, entity, percent } = useI18n();
+  const { t, provider, percent } = useI18n();
   const confirm = useConfirmLink();
   const split = useSplitLink();
   const error = confirm.error ?? split.error;
@@ -79,7 +97,12 @@ function Links({ person }: { person: PersonDto }) {
         {person.records.map((r) => (
           <li key={r.recordId} className={`link link-${r.status}`} data-testid={`link-${r.recordId}`}>
             <div>
-              <strong>{provider(r.provider)}</strong> · {r.connection} · {entity(r.kind)} {r.remoteId}
+              <span className={`source source-${r.provider}`}>{provider(r.provider)}</span>{' '}
+              {r.connection === provider(r.provider) ? null : <>{r.connection} · </>}
+              <span className="muted small">
+                {t('people.recordId', { id: r.remoteId })}
+                {r.kind === 'contractor' ? ` · ${t('people.contractor')}` : ''}
+              </span>
               <p className="muted small">
                 {t(STATUS_KEYS[r.status] ?? 'people.status.auto')} ·{' '}
                 {t('people.how', { method: r.method.replace(/_/g, ' '), percent: percent(r.confidence) })}
@@ -87,18 +110,20 @@ function Links({ person }: { person: PersonDto }) {
             </div>
             {several && (r.status === 'auto' || r.status === 'suggested') ? (
               <div className="actions">
+                {r.status === 'suggested' ? (
+                  <button
+                    type="button"
+                    className="button primary small-button"
+                    data-testid={`link-confirm-${r.recordId}`}
+                    disabled={confirm.isPending}
+                    onClick={() => confirm.mutate(r.recordId)}
+                  >
+                    {t('people.confirm')}
+                  </button>
+                ) : null}
                 <button
                   type="button"
-                  className="button"
-                  data-testid={`link-confirm-${r.recordId}`}
-                  disabled={confirm.isPending}
-                  onClick={() => confirm.mutate(r.recordId)}
-                >
-                  {t('people.confirm')}
-                </button>
-                <button
-                  type="button"
-                  className="button"
+                  className="button small-button"
                   data-testid={`link-split-${r.recordId}`}
                   disabled={split.isPending}
                   onClick={() => split.mutate(r.recordId)}
@@ -129,7 +154,7 @@ function HistoryItem({ h }: { h: HistoryEntryDto }) {
         {dateTime(h.at)}
       </time>
       <p>
-        <strong>{t(key, { kind: entity(h.kind), connection: h.connection })}</strong>
+        <strong>{t(key, { kind: kindLabel(t, entity, h.kind), connection: h.connection })}</strong>
       </p>
       {h.changes.length > 0 ? (
         <ul className="plain diff">
@@ -246,10 +271,13 @@ export function People({
               </button>
             </div>
           ) : (
-            <label className="field search">
+            <>
+              {personRecord ? <p className="note">{t('people.notFound')}</p> : null}
+              <label className="field search">
               <span>{t('people.search')}</span>
               <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-            </label>
+              </label>
+            </>
           )}
           <p className="muted small" aria-live="polite">
             {t('people.count', { count: number(list.length) })}
@@ -268,7 +296,7 @@ export function People({
                   <span className="roster-name">{p.name}</span>
                   <span className="roster-meta muted small">{p.workEmail ?? ''}</span>
                   {p.needsReview ? <span className="badge badge-warn">{t('people.needsReview')}</span> : null}
-                  {p.fields.some((f) => !f.agree) ? (
+                  {p.fields.some((f) => !f.agree && FLAGGED.has(f.field)) ? (
                     <span className="badge badge-info">{t('people.differs')}</span>
                   ) : null}
                 </button>

@@ -79,7 +79,8 @@ describe('review', () => {
 
     const write = screen.getByTestId('write-row-w1');
     expect(within(write).getByText('Terminate Bo Chen in Gusto')).toBeInTheDocument();
-    expect(within(write).getByText('terminated')).toBeInTheDocument();
+    expect(within(write).getByText('Terminated')).toBeInTheDocument();
+    expect(within(write).getByText('Mar 15, 2025')).toBeInTheDocument();
     await user.click(within(write).getByTestId('write-reject-w1'));
     expect(calls.find((c) => c.cmd === 'reject_write')?.args).toEqual({ id: 'w1' });
     await user.click(within(write).getByTestId('write-approve-w1'));

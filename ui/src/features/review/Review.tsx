@@ -2,14 +2,17 @@ import { ErrorBox } from '../../components/ErrorBox.tsx';
 import type { ConflictDto, PendingWriteDto, ValueDto } from '../../lib/ipc/bindings.ts';
 import { describeIpcError } from '../../lib/ipc/errors.ts';
 import { useCheckAgain, useDecideWrite, useResolveConflict, useReview } from '../../lib/ipc/queries.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 
 /** A compared value, money formatted exactly in the current locale. */
 function Value({ value }: { value: ValueDto | null }) {
-  const { t, money } = useI18n();
+  const { t, money, date } = useI18n();
   if (!value || value.text === '') return <span className="muted">{t('common.none')}</span>;
   if (value.money) return <>{money(value.money.amount, value.money.currency, value.money.period)}</>;
-  return <>{value.text}</>;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value.text)) return <time dateTime={value.text}>{date(value.text)}</time>;
+  const key = `value.${value.text}` as MessageKey;
+  const word = t(key);
+  return <>{word === key ? value.text : word}</>;
 }
 
 function ConflictRow({ c }: { c: ConflictDto }) {
@@ -102,9 +105,7 @@ function WriteRow({ w }: { w: PendingWriteDto }) {
         <thead>
           <tr>
             <th scope="col">{t('people.field')}</th>
-            <th scope="col">
-              {t('review.now')} <span className="muted small">({t('review.target', { target: w.target })})</span>
-            </th>
+            <th scope="col">{t('review.nowIn', { target: w.target })}</th>
             <th scope="col">{t('review.after')}</th>
           </tr>
         </thead>
