@@ -917,6 +917,8 @@ pub struct AuditEntryDto {
     pub action: String,
     /// Which data.
     pub target: String,
+    /// The target's name, when it is a connection ("Harvest").
+    pub target_name: Option<String>,
     /// How many records.
     pub record_count: u32,
     /// Extra detail, as compact JSON.
@@ -931,6 +933,7 @@ impl From<&maestro_store::audit::AuditEntry> for AuditEntryDto {
             actor: e.actor.clone(),
             action: e.action.clone(),
             target: e.target.clone(),
+            target_name: None,
             record_count: u32::try_from(e.record_count).unwrap_or(u32::MAX),
             detail: e.detail.to_string(),
         }

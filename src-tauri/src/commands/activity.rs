@@ -83,11 +83,21 @@ pub async fn audit_log(
     query: AuditQuery,
 ) -> Result<Vec<AuditEntryDto>, IpcError> {
     let app = state.app().await?;
+    let company = app.company(None).await?;
+    let names: BTreeMap<String, String> = app
+        .connection_overviews(company.id)
+        .await?
+        .into_iter()
+        .map(|o| (o.connection.id.to_string(), o.connection.display_name))
+        .collect();
     Ok(app
         .audit_entries(&filter(&query, Some(DEFAULT_ENTRIES))?)
         .await?
         .iter()
-        .map(AuditEntryDto::from)
+        .map(|e| AuditEntryDto {
+            target_name: names.get(&e.target).cloned(),
+            ..AuditEntryDto::from(e)
+        })
         .collect())
 }
 

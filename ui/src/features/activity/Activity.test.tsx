@@ -35,6 +35,7 @@ const entry: AuditEntryDto = {
   actor: 'app',
   action: 'conflict.resolve',
   target: 'k1',
+  targetName: null,
   recordCount: 1,
   detail: '{}',
 };

@@ -186,7 +186,7 @@ function Audit() {
           {log.data.length >= SHOWN ? (
             <p className="muted small">{t('activity.shown', { count: number(SHOWN) })}</p>
           ) : null}
-          <div className="table-wrap">
+          <div className="table-wrap audit-wrap">
             <table className="table audit">
               <thead>
                 <tr>
@@ -210,7 +210,7 @@ function Audit() {
                       <code>{e.action}</code>
                     </td>
                     <td className="wrap" title={e.detail}>
-                      {e.target}
+                      {e.targetName ?? e.target}
                     </td>
                     <td>{number(e.recordCount)}</td>
                   </tr>

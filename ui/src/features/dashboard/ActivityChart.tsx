@@ -69,7 +69,12 @@ export function ActivityChart({ days }: { days: DayActivityDto[] }) {
                 </text>
               ) : null}
               {eh > 0 ? (
-                <rect x={x} y={errorsBase - eh} width={bar} height={eh} rx={2} className="chart-bar-error" />
+                <>
+                  <rect x={x} y={errorsBase - eh} width={bar} height={eh} rx={2} className="chart-bar-error" />
+                  <text x={x - 4} y={errorsBase - eh / 2} className="chart-value" textAnchor="end" dominantBaseline="middle">
+                    {number(d.errors)}
+                  </text>
+                </>
               ) : null}
               {(i % labelEvery === 0 && days.length - 1 - i >= labelEvery) || i === days.length - 1 ? (
                 <text x={x + bar / 2} y={height - 4} className="chart-label" textAnchor="middle">

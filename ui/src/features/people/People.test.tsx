@@ -64,7 +64,7 @@ describe('people', () => {
     const user = await openPeople();
     expect(await screen.findByText('2 people')).toBeInTheDocument();
     await user.type(screen.getByRole('searchbox', { name: 'Search by name or email' }), 'bo@');
-    expect(screen.getByText('1 people')).toBeInTheDocument();
+    expect(screen.getByText('1 person')).toBeInTheDocument();
     await user.clear(screen.getByRole('searchbox'));
     await user.click(screen.getByTestId('person-id-ana'));
 

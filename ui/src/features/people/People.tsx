@@ -37,6 +37,7 @@ function matches(p: PersonDto, query: string) {
 function Provenance({ person }: { person: PersonDto }) {
   const { t, field, provider } = useI18n();
   return (
+    <div className="table-wrap">
     <table className="table provenance">
       <caption className="sr-only">{person.name}</caption>
       <thead>
@@ -82,6 +83,7 @@ function Provenance({ person }: { person: PersonDto }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -280,7 +282,7 @@ export function People({
             </>
           )}
           <p className="muted small" aria-live="polite">
-            {t('people.count', { count: number(list.length) })}
+            {list.length === 1 ? t('people.countOne') : t('people.count', { count: number(list.length) })}
           </p>
           {list.length === 0 ? <p className="muted">{t('people.noMatch', { query })}</p> : null}
           <ul className="roster-list">

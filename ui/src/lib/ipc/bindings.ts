@@ -182,6 +182,8 @@ export type AuditEntryDto = {
 	action: string,
 	/**  Which data. */
 	target: string,
+	/**  The target's name, when it is a connection ("Harvest"). */
+	targetName: string | null,
 	/**  How many records. */
 	recordCount: number,
 	/**  Extra detail, as compact JSON. */
