@@ -256,4 +256,55 @@ mod tests {
         .await;
         assert!(reopened.is_ok());
     }
+
+    #[tokio::test]
+    async fn restoring_replaces_the_data_and_keeps_the_old_folder_aside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let app = app(&dir).await;
+        let backup = tmp.path().join("bluebird.backup");
+        let pass = Passphrase::new("backup passphrase long enough");
+        app.backup(&backup, &pass).await.unwrap();
+        app.add_company("Added after the backup").await.unwrap();
+
+        // A wrong backup passphrase changes nothing and leaves the store open.
+        let err = app
+            .clone()
+            .restore_replacing(
+                &backup,
+                &Passphrase::new("not the backup passphrase"),
+                NewKey::Passphrase(Passphrase::new("restored store passphrase")),
+                Some(Passphrase::new("restored store passphrase")),
+            )
+            .await
+            .err()
+            .expect("a wrong backup passphrase is refused");
+        assert_eq!(err.field.as_deref(), Some("backup"));
+        assert_eq!(app.companies().await.unwrap().len(), 2);
+
+        let (restored, summary, aside) = app
+            .restore_replacing(
+                &backup,
+                &pass,
+                NewKey::Passphrase(Passphrase::new("restored store passphrase")),
+                Some(Passphrase::new("restored store passphrase")),
+            )
+            .await
+            .unwrap();
+        assert!(summary.audit_entries > 0);
+        let names: Vec<String> = restored
+            .companies()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Bluebird Bakery"]);
+        assert!(
+            aside.exists(),
+            "the old data folder is kept at {}",
+            aside.display()
+        );
+        assert!(maestro_store::Layout::new(&aside).exists());
+    }
 }

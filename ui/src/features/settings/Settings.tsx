@@ -16,7 +16,7 @@ import {
   useSetSchedule,
   useSetSyncPaused,
 } from '../../lib/ipc/queries.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 
 function fieldError(error: unknown, field: string) {
   return errorField(error) === field ? describeIpcError(error) : null;
@@ -67,6 +67,9 @@ function ScheduleRow({ s }: { s: ScheduleDto }) {
         {t('settings.default', { minutes: s.defaultIntervalMinutes })}
         {s.nextRunAt ? ` ${t('settings.nextRun', { when: dateTime(s.nextRunAt) })}` : ''}
       </p>
+      {['needs_reconnect', 'backing_off', 'paused', 'paused_globally'].includes(s.state) ? (
+        <p className="help warn-text">{t(`settings.state.${s.state}` as MessageKey)}</p>
+      ) : null}
       {s.lastError ? <p className="error-detail small">{s.lastError}</p> : null}
       {set.isError ? (
         <p role="alert" className="error-detail">
