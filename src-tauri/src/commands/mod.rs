@@ -11,6 +11,9 @@ pub mod store;
 pub mod sync;
 pub mod wizard;
 
+#[cfg(test)]
+mod screens_tests;
+
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
