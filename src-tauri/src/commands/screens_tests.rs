@@ -15,7 +15,7 @@ use crate::state::DesktopState;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 struct Harness {
-    _app: tauri::App<MockRuntime>,
+    app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
 }
 
@@ -23,7 +23,7 @@ impl Harness {
     fn new(dir: &std::path::Path) -> Result<Self, Box<dyn std::error::Error>> {
         let app = crate::build_app(mock_builder(), DesktopState::new(dir.join("data")))?;
         let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default()).build()?;
-        Ok(Self { _app: app, window })
+        Ok(Self { app, window })
     }
 
     fn call(&self, cmd: &str, body: Value) -> Result<Value, IpcError> {
@@ -150,5 +150,106 @@ fn the_demo_fill_is_empty_without_the_demo_and_names_unknown_providers() -> Test
         .call("sandbox_credentials", json!({"provider": "workday"}))
         .expect_err("unknown provider");
     assert_eq!(err.code, IpcErrorCode::NotFound);
+    Ok(())
+}
+
+#[test]
+fn demo_data_fills_people_review_and_history_and_a_pay_write_can_be_rejected() -> TestResult {
+    use tauri::Manager;
+
+    let dir = tempfile::tempdir()?;
+    let h = Harness::new(dir.path())?;
+    let _: Value = h.ok(
+        "create_store",
+        json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),
+    );
+    // The emulators on ephemeral ports, connected as the wizard would (not `start_demo`, so
+    // this test does not depend on the demo's own ports).
+    let state = h.app.state::<DesktopState>();
+    let sandbox = tauri::async_runtime::block_on(async {
+        let app = state.app().await.expect("unlocked");
+        let company = app.company(None).await.expect("company");
+        let sandbox = maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
+            .await
+            .expect("sandbox");
+        app.connect_sandbox(&company, &sandbox)
+            .await
+            .expect("connect");
+        sandbox
+    });
+    let _: Value = h.ok("sync_now", json!({"connection": null}));
+
+    let people: Vec<crate::dto::PersonDto> = h.ok("people", json!({}));
+    assert!(people.len() >= 25, "{}", people.len());
+    let diego = people
+        .iter()
+        .find(|p| p.fields.iter().any(|f| f.field == "pay_rate" && !f.agree))
+        .expect("someone whose pay differs between systems");
+    let pay = diego
+        .fields
+        .iter()
+        .find(|f| f.field == "pay_rate")
+        .expect("pay");
+    assert!(pay.values.len() >= 2, "{pay:?}");
+    let history: Vec<crate::dto::HistoryEntryDto> =
+        h.ok("person_history", json!({"identityId": diego.identity_id}));
+    assert!(
+        history.iter().any(|e| e.kind == "compensation"),
+        "{history:?}"
+    );
+    assert!(history.iter().all(|e| e.change == "created"));
+
+    let alerts: Vec<crate::dto::AlertDto> = h.ok("alerts", json!({}));
+    let pay_alert = alerts
+        .iter()
+        .find(|a| a.kind == "pay_rate_mismatch")
+        .expect("a pay discrepancy alert");
+    let record = pay_alert
+        .record_id
+        .as_deref()
+        .expect("the alert names a record");
+    assert!(
+        people
+            .iter()
+            .any(|p| p.records.iter().any(|r| r.record_id == record)),
+        "the alert's record belongs to someone in the roster"
+    );
+
+    let review: ReviewDto = h.ok("review_queue", json!({}));
+    let conflict = review.conflicts.first().expect("a difference to review");
+    assert!(
+        conflict.sources.iter().all(|s| s.value.money.is_some()),
+        "{conflict:?}"
+    );
+
+    let check: crate::dto::CheckSummaryDto = h.ok("check_again", json!({}));
+    assert!(check.awaiting_approval >= 1, "{check:?}");
+    let review: ReviewDto = h.ok("review_queue", json!({}));
+    let write = review
+        .pending_writes
+        .first()
+        .expect("a write awaiting approval");
+    let rejected: crate::dto::PendingWriteDto = h.ok("reject_write", json!({"id": write.id}));
+    assert_eq!(rejected.status, "failed");
+    let review: ReviewDto = h.ok("review_queue", json!({}));
+    assert!(review.pending_writes.iter().all(|w| w.id != write.id));
+    // Planning again does not bring a rejected write back.
+    let _: crate::dto::CheckSummaryDto = h.ok("check_again", json!({}));
+    let review: ReviewDto = h.ok("review_queue", json!({}));
+    assert!(review.pending_writes.iter().all(|w| w.id != write.id));
+
+    let kept = conflict
+        .sources
+        .iter()
+        .find(|s| s.category == "payroll")
+        .expect("payroll side");
+    let resolved: crate::dto::ConflictDto = h.ok(
+        "resolve_conflict",
+        json!({"id": conflict.id, "keep": kept.connection_id}),
+    );
+    assert_eq!(resolved.status, "resolved");
+    let runs: Vec<crate::dto::SyncRunDto> = h.ok("sync_runs", json!({"limit": 5}));
+    assert_eq!(runs.len(), 5);
+    drop(sandbox);
     Ok(())
 }
