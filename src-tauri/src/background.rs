@@ -6,43 +6,24 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use maestro_app::App;
-use maestro_store::settings::{self, Scope};
+use maestro_app::desktop_settings::{AUTOSTART_KEY, NOTIFICATIONS_KEY};
 use maestro_sync::SyncEvent;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
-use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::attention::{Notifier, TrayStatus, needs_owner};
 use crate::state::DesktopState;
 use crate::tray::{self, TrayMenu};
 
-/// Setting (installation-wide) that turns desktop notifications off: `"off"`; anything else
-/// (or unset) means on.
-pub const NOTIFICATIONS_SETTING: &str = "desktop.notifications";
-/// Setting (installation-wide) that starts the app at login, hidden in the tray: `"on"`.
-pub const AUTOSTART_SETTING: &str = "desktop.autostart";
-
 /// How often the tray re-reads the alerts when nothing else happens (alerts can also change
 /// from the CLI or another company's runs).
 const QUIET_REFRESH: Duration = Duration::from_secs(60);
-
-/// Wakes the supervisor to re-read alerts and pause state now.
-#[derive(Default)]
-pub struct RefreshSignal(Notify);
-
-/// Asks the supervisor to refresh the tray soon (after the owner changed something).
-pub fn refresh_soon<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(signal) = app.try_state::<RefreshSignal>() {
-        signal.0.notify_one();
-    }
-}
 
 /// Starts the supervisor: every time the owner unlocks, it starts the scheduler, resumes the
 /// demo sandbox if the demo was in use, applies start-at-login, and keeps the tray and
 /// notifications current until the app is locked again.
 pub fn supervise<R: Runtime>(handle: AppHandle<R>, menu: Option<TrayMenu<R>>) {
-    handle.manage(RefreshSignal::default());
     tauri::async_runtime::spawn(async move {
         loop {
             let state = handle.state::<DesktopState>();
@@ -70,7 +51,7 @@ async fn watch<R: Runtime>(handle: &AppHandle<R>, app: &App, menu: Option<&TrayM
     let mut events = app.sync_events();
     let mut running: HashSet<String> = HashSet::new();
     let mut notifier = Notifier::default();
-    let signal = handle.state::<RefreshSignal>();
+    let state = handle.state::<DesktopState>();
     let mut tick = tokio::time::interval(QUIET_REFRESH);
     loop {
         tokio::select! {
@@ -86,7 +67,7 @@ async fn watch<R: Runtime>(handle: &AppHandle<R>, app: &App, menu: Option<&TrayM
                 Err(RecvError::Closed) => return,
             },
             _ = tick.tick() => {}
-            () = signal.0.notified() => {}
+            () = state.refresh.notified() => apply_autostart(handle, app).await,
         }
         refresh(handle, app, menu, running.len(), &mut notifier).await;
     }
@@ -123,7 +104,7 @@ async fn refresh<R: Runtime>(
         );
     }
     let notices = notifier.notices(&alerts);
-    if notices.is_empty() || !setting_is(app, NOTIFICATIONS_SETTING, "on", true).await {
+    if notices.is_empty() || !flag(app, NOTIFICATIONS_KEY, true).await {
         return;
     }
     for notice in notices {
@@ -139,16 +120,9 @@ async fn refresh<R: Runtime>(
     }
 }
 
-/// Whether an installation-wide "on"/"off" setting equals `on_value`; `default` when unset
-/// or unreadable.
-async fn setting_is(app: &App, key: &str, on_value: &str, default: bool) -> bool {
-    let Ok(mut conn) = app.store().pool().acquire().await else {
-        return default;
-    };
-    match settings::get::<String>(&mut conn, Scope::Global, key).await {
-        Ok(Some(value)) => value == on_value,
-        _ => default,
-    }
+/// A desktop preference; `default` when it cannot be read.
+async fn flag(app: &App, key: &str, default: bool) -> bool {
+    app.desktop_flag(key).await.unwrap_or(default)
 }
 
 /// Registers or removes the app with the desktop's autostart, following the saved setting.
@@ -160,7 +134,7 @@ pub async fn apply_autostart<R: Runtime>(handle: &AppHandle<R>, app: &App) {
     {
         return;
     }
-    let wanted = setting_is(app, AUTOSTART_SETTING, "on", false).await;
+    let wanted = flag(app, AUTOSTART_KEY, false).await;
     let autolaunch = handle.autolaunch();
     let result = match (wanted, autolaunch.is_enabled().unwrap_or(false)) {
         (true, false) => autolaunch.enable(),

@@ -4,7 +4,9 @@
 use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{self, connections, demo, store, sync};
+use crate::commands::{
+    self, activity, connections, demo, people, review, settings, store, sync, wizard,
+};
 use crate::events::SyncProgress;
 
 /// Where the generated TypeScript goes, relative to this crate.
@@ -26,6 +28,29 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sync::sync_now,
             sync::alerts,
             demo::start_demo,
+            wizard::sandbox_credentials,
+            people::people,
+            people::person_history,
+            people::confirm_link,
+            people::split_link,
+            review::review_queue,
+            review::check_again,
+            review::resolve_conflict,
+            review::approve_write,
+            review::reject_write,
+            activity::sync_runs,
+            activity::daily_activity,
+            activity::audit_log,
+            activity::save_audit_log,
+            settings::schedules,
+            settings::set_schedule,
+            settings::set_sync_paused,
+            settings::desktop_prefs,
+            settings::set_desktop_pref,
+            settings::lock,
+            settings::change_passphrase,
+            settings::backup,
+            settings::restore,
         ])
         .events(collect_events![SyncProgress])
         .disable_serde_phases()

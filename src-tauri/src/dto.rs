@@ -282,6 +282,9 @@ pub struct ConnectRequest {
     pub oauth_client_id: Option<String>,
     /// OAuth client secret, when the provider issues one.
     pub oauth_client_secret: Option<String>,
+    /// Also sync SSNs, birth dates and bank numbers (off unless the owner opts in).
+    #[serde(default)]
+    pub sync_sensitive: bool,
 }
 
 /// A successful connection test.
@@ -373,15 +376,24 @@ pub struct AlertDto {
     pub title: String,
     /// Details.
     pub detail: String,
-    /// Suggested one-click fix, e.g. "reconnect".
+    /// What kind of alert ("pay_rate_mismatch", "sync_failing"…).
+    pub kind: String,
+    /// Suggested one-click fix: "reconnect", "retry" or "review".
     pub action: Option<String>,
+    /// For a discrepancy: a record of the person concerned (to open them in People).
+    pub record_id: Option<String>,
     /// Last raised.
     pub raised_at: String,
 }
 
 impl AlertDto {
-    /// From a stored alert and the provider of its connection.
-    pub fn new(a: &Alert, provider: Option<String>) -> Self {
+    /// From a stored alert, the provider of its connection and the record of the person it
+    /// is about.
+    pub fn new(
+        a: &Alert,
+        provider: Option<String>,
+        record: Option<maestro_core::ids::RecordId>,
+    ) -> Self {
         Self {
             id: a.id.clone(),
             connection_id: a.connection_id.map(|c| c.to_string()),
@@ -389,8 +401,674 @@ impl AlertDto {
             severity: a.severity.clone(),
             title: a.title.clone(),
             detail: a.detail.clone(),
+            kind: a.kind.clone(),
             action: a.action.clone(),
+            record_id: record.map(|r| r.to_string()),
             raised_at: a.updated_at.to_rfc3339(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// People, Review, Activity and Settings screens.
+
+/// One provider's value of a person's field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcedValueDto {
+    /// The value as shown.
+    pub value: String,
+    /// Connector id ("gusto").
+    pub provider: String,
+    /// The connection's name.
+    pub connection: String,
+}
+
+/// One field of a person with where its values came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonFieldDto {
+    /// Stable field name ("job_title").
+    pub field: String,
+    /// English label ("Job title").
+    pub label: String,
+    /// The value shown (from the system trusted for this field).
+    pub value: String,
+    /// Connector id of the shown value.
+    pub source: String,
+    /// Every provider's value, the shown one first.
+    pub values: Vec<SourcedValueDto>,
+    /// Every provider holds the same value.
+    pub agree: bool,
+}
+
+/// A record linked to a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedRecordDto {
+    /// Local record id (for confirm and split).
+    pub record_id: String,
+    /// "employee" or "contractor".
+    pub kind: String,
+    /// Connector id.
+    pub provider: String,
+    /// The connection's name.
+    pub connection: String,
+    /// The provider's id of the record.
+    pub remote_id: String,
+    /// Why it is linked ("work_email", "owner"…).
+    pub method: String,
+    /// How sure, as exact text ("0.99").
+    pub confidence: String,
+    /// "auto", "suggested", "confirmed" or "split".
+    pub status: String,
+}
+
+/// One row of the unified roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonDto {
+    /// The person's identity id.
+    pub identity_id: String,
+    /// Display name.
+    pub name: String,
+    /// Work email.
+    pub work_email: Option<String>,
+    /// A weakly matched link waits for the owner to confirm or split.
+    pub needs_review: bool,
+    /// Fields with provenance.
+    pub fields: Vec<PersonFieldDto>,
+    /// Linked records.
+    pub records: Vec<LinkedRecordDto>,
+}
+
+impl From<&maestro_app::people::Person> for PersonDto {
+    fn from(p: &maestro_app::people::Person) -> Self {
+        Self {
+            identity_id: p.identity_id.to_string(),
+            name: p.name.clone(),
+            work_email: p.work_email.clone(),
+            needs_review: p.needs_review,
+            fields: p
+                .fields
+                .iter()
+                .map(|f| PersonFieldDto {
+                    field: f.field.into(),
+                    label: f.label.into(),
+                    value: f.value.clone(),
+                    source: f.source.clone(),
+                    values: f
+                        .values
+                        .iter()
+                        .map(|v| SourcedValueDto {
+                            value: v.value.clone(),
+                            provider: v.provider.clone(),
+                            connection: v.connection.clone(),
+                        })
+                        .collect(),
+                    agree: f.agree,
+                })
+                .collect(),
+            records: p
+                .records
+                .iter()
+                .map(|r| LinkedRecordDto {
+                    record_id: r.record_id.to_string(),
+                    kind: r.kind.as_str().into(),
+                    provider: r.provider.clone(),
+                    connection: r.connection.clone(),
+                    remote_id: r.remote_id.clone(),
+                    method: r.method.as_str().into(),
+                    confidence: r.confidence.to_string(),
+                    status: r.status.as_str().into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One field changed in a version of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDiffDto {
+    /// Field name.
+    pub field: String,
+    /// Before (None when unset or sensitive).
+    pub before: Option<String>,
+    /// After (None when unset or sensitive).
+    pub after: Option<String>,
+    /// Sensitive: only the fact that it changed is shown.
+    pub sensitive: bool,
+}
+
+/// One version in a person's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntryDto {
+    /// When this version became current here.
+    pub at: String,
+    /// Connector id.
+    pub provider: String,
+    /// Connection name.
+    pub connection: String,
+    /// Record kind ("employee", "compensation"…).
+    pub kind: String,
+    /// Record id.
+    pub record_id: String,
+    /// Version number.
+    pub version: u32,
+    /// "created", "updated" or "deleted".
+    pub change: String,
+    /// Fields changed.
+    pub changes: Vec<FieldDiffDto>,
+}
+
+impl From<&maestro_app::person_history::HistoryEntry> for HistoryEntryDto {
+    fn from(h: &maestro_app::person_history::HistoryEntry) -> Self {
+        use maestro_app::person_history::HistoryChange;
+        Self {
+            at: h.at.to_rfc3339(),
+            provider: h.provider.clone(),
+            connection: h.connection.clone(),
+            kind: h.kind.as_str().into(),
+            record_id: h.record_id.to_string(),
+            version: u32::try_from(h.version).unwrap_or(u32::MAX),
+            change: match h.change {
+                HistoryChange::Created => "created",
+                HistoryChange::Updated => "updated",
+                HistoryChange::Deleted => "deleted",
+            }
+            .into(),
+            changes: h
+                .changes
+                .iter()
+                .map(|d| FieldDiffDto {
+                    field: d.field.clone(),
+                    before: d.before.clone(),
+                    after: d.after.clone(),
+                    sensitive: d.sensitive,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An exact amount of money with its currency, for `Intl` formatting in the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MoneyDto {
+    /// Decimal amount as text ("31.50"), never a float.
+    pub amount: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The pay period ("hour", "year"…), for pay rates.
+    pub period: Option<String>,
+}
+
+/// A compared value: plain text, plus the exact money when it is a pay rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ValueDto {
+    /// The value as text ("Head Baker", "31.50 USD per hour").
+    pub text: String,
+    /// The amount, for money.
+    pub money: Option<MoneyDto>,
+}
+
+impl ValueDto {
+    /// From a stored JSON value: a conflict's field value, or any other JSON.
+    pub fn from_json(v: &serde_json::Value) -> Self {
+        use maestro_sync::conflicts::FieldValue;
+        match serde_json::from_value::<FieldValue>(v.clone()) {
+            Ok(fv) => {
+                let money = match &fv {
+                    FieldValue::Pay { rate, period } => Some(MoneyDto {
+                        amount: rate.amount.to_string(),
+                        currency: rate.currency.code().to_owned(),
+                        period: serde_json::to_value(period)
+                            .ok()
+                            .and_then(|p| p.as_str().map(str::to_owned)),
+                    }),
+                    _ => None,
+                };
+                Self {
+                    text: fv.to_string(),
+                    money,
+                }
+            }
+            Err(_) => Self {
+                text: match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                },
+                money: None,
+            },
+        }
+    }
+}
+
+/// One system's side of a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictSideDto {
+    /// The connection (what "keep" sends back).
+    pub connection_id: String,
+    /// Connector id.
+    pub provider: String,
+    /// "payroll", "hris"…
+    pub category: String,
+    /// The value it holds.
+    pub value: ValueDto,
+}
+
+/// A difference between two systems waiting for the owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictDto {
+    /// Conflict id.
+    pub id: String,
+    /// The person's name.
+    pub person: String,
+    /// Field name ("pay_rate").
+    pub field: String,
+    /// The last value both systems agreed on.
+    pub base_value: Option<ValueDto>,
+    /// Each system's side.
+    pub sources: Vec<ConflictSideDto>,
+    /// The connection the rules suggest keeping.
+    pub suggested: Option<String>,
+    /// "open" or "resolved".
+    pub status: String,
+    /// First noticed.
+    pub created_at: String,
+}
+
+impl From<&maestro_store::conflicts::Conflict> for ConflictDto {
+    fn from(c: &maestro_store::conflicts::Conflict) -> Self {
+        Self {
+            id: c.id.clone(),
+            person: c.person.clone(),
+            field: c.field.clone(),
+            base_value: c.base_value.as_ref().map(ValueDto::from_json),
+            sources: c
+                .sources
+                .iter()
+                .map(|s| ConflictSideDto {
+                    connection_id: s.connection_id.to_string(),
+                    provider: s.provider.clone(),
+                    category: s.category.clone(),
+                    value: ValueDto::from_json(&s.value),
+                })
+                .collect(),
+            suggested: c.suggested.map(|s| s.to_string()),
+            status: c.status.clone(),
+            created_at: c.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// One field of a queued write: before → after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteChangeDto {
+    /// Field name.
+    pub field: String,
+    /// Current value in the target system.
+    pub before: Option<ValueDto>,
+    /// Value to be written.
+    pub after: Option<ValueDto>,
+}
+
+/// A write to another system that waits for the owner's approval (it changes pay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingWriteDto {
+    /// Outbox id.
+    pub id: String,
+    /// One line for people.
+    pub summary: String,
+    /// The connection written to.
+    pub connection_id: String,
+    /// Its name.
+    pub target: String,
+    /// Operation ("terminate_employee").
+    pub operation: String,
+    /// "awaiting_approval", "pending", "done" or "failed".
+    pub status: String,
+    /// Field by field.
+    pub changes: Vec<WriteChangeDto>,
+    /// Queued at.
+    pub created_at: String,
+}
+
+impl PendingWriteDto {
+    /// From an outbox item and the name of its connection.
+    pub fn new(item: &maestro_store::outbox::OutboxItem, target: String) -> Self {
+        let side =
+            |v: Option<&serde_json::Value>| v.filter(|v| !v.is_null()).map(ValueDto::from_json);
+        let changes = item
+            .changes
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| WriteChangeDto {
+                        field: r
+                            .get("field")
+                            .and_then(|f| f.as_str())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        before: side(r.get("before")),
+                        after: side(r.get("after")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            id: item.id.clone(),
+            summary: item.summary.clone(),
+            connection_id: item.connection_id.to_string(),
+            target,
+            operation: item.operation.clone(),
+            status: item.status.as_str().into(),
+            changes,
+            created_at: item.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// The review queue: differences to settle and writes to approve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewDto {
+    /// Open conflicts.
+    pub conflicts: Vec<ConflictDto>,
+    /// Writes awaiting approval.
+    pub pending_writes: Vec<PendingWriteDto>,
+}
+
+/// What "check again" found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckSummaryDto {
+    /// People compared.
+    pub people: u32,
+    /// New differences to review.
+    pub opened: u32,
+    /// Differences the rules settled.
+    pub decided: u32,
+    /// Writes newly queued.
+    pub queued: u32,
+    /// Of those, writes waiting for approval.
+    pub awaiting_approval: u32,
+}
+
+/// One sync run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRunDto {
+    /// Run id.
+    pub id: String,
+    /// Connection id.
+    pub connection_id: String,
+    /// Connection name.
+    pub connection: String,
+    /// Entity kind.
+    pub entity: String,
+    /// "full" or "incremental".
+    pub mode: String,
+    /// "running", "succeeded" or "failed".
+    pub status: String,
+    /// Why it ran ("manual", "schedule"…).
+    pub trigger: String,
+    /// Start.
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// Records read.
+    pub seen: u32,
+    /// New.
+    pub created: u32,
+    /// Changed.
+    pub updated: u32,
+    /// Deleted.
+    pub deleted: u32,
+    /// Error class.
+    pub error_kind: Option<String>,
+    /// Error, in words.
+    pub error: Option<String>,
+}
+
+impl SyncRunDto {
+    /// From a stored run and its connection's name.
+    pub fn new(r: &maestro_store::sync_runs::SyncRun, connection: String) -> Self {
+        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        Self {
+            id: r.id.clone(),
+            connection_id: r.connection_id.to_string(),
+            connection,
+            entity: r.entity.clone(),
+            mode: r.mode.clone(),
+            status: r.status.clone(),
+            trigger: r.trigger.clone(),
+            started_at: r.started_at.to_rfc3339(),
+            finished_at: r.finished_at.map(|t| t.to_rfc3339()),
+            seen: n(r.counts.seen),
+            created: n(r.counts.created),
+            updated: n(r.counts.updated),
+            deleted: n(r.counts.deleted),
+            error_kind: r.error_kind.clone(),
+            error: r.error_message.clone(),
+        }
+    }
+}
+
+/// Sync activity of one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DayActivityDto {
+    /// The day, "YYYY-MM-DD".
+    pub day: String,
+    /// Runs.
+    pub runs: u32,
+    /// Records created, changed or deleted.
+    pub records: u32,
+    /// Failed runs.
+    pub errors: u32,
+}
+
+impl From<&maestro_app::activity::DayActivity> for DayActivityDto {
+    fn from(d: &maestro_app::activity::DayActivity) -> Self {
+        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        Self {
+            day: d.day.to_string(),
+            runs: n(d.runs),
+            records: n(d.records),
+            errors: n(d.errors),
+        }
+    }
+}
+
+/// Which audit entries to show or save.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    /// Action, or its start ("conflict").
+    pub action: Option<String>,
+    /// First day, "YYYY-MM-DD".
+    pub from: Option<String>,
+    /// Last day, "YYYY-MM-DD".
+    pub to: Option<String>,
+    /// At most this many, newest first.
+    pub limit: Option<u32>,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryDto {
+    /// Position in the log.
+    pub seq: u32,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What ("conflict.resolve").
+    pub action: String,
+    /// Which data.
+    pub target: String,
+    /// The target's name, when it is a connection ("Harvest").
+    pub target_name: Option<String>,
+    /// How many records.
+    pub record_count: u32,
+    /// Extra detail, as compact JSON.
+    pub detail: String,
+}
+
+impl From<&maestro_store::audit::AuditEntry> for AuditEntryDto {
+    fn from(e: &maestro_store::audit::AuditEntry) -> Self {
+        Self {
+            seq: u32::try_from(e.seq).unwrap_or(u32::MAX),
+            at: e.at.to_rfc3339(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            target_name: None,
+            record_count: u32::try_from(e.record_count).unwrap_or(u32::MAX),
+            detail: e.detail.to_string(),
+        }
+    }
+}
+
+/// File format for saving the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// Comma-separated values.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// A file written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedFileDto {
+    /// Where.
+    pub path: String,
+    /// Entries or records in it.
+    pub entries: u32,
+    /// Its size in bytes (backups).
+    pub bytes: Option<f64>,
+}
+
+/// One connection's sync schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleDto {
+    /// Connection id.
+    pub connection_id: String,
+    /// Its name.
+    pub display_name: String,
+    /// Connector id.
+    pub provider: String,
+    /// Minutes between syncs.
+    pub interval_minutes: u32,
+    /// The provider's default.
+    pub default_interval_minutes: u32,
+    /// The owner chose the interval.
+    pub custom_interval: bool,
+    /// Paused for this connection.
+    pub paused: bool,
+    /// "waiting", "due", "backing_off", "paused", "paused_globally", "needs_reconnect"…
+    pub state: String,
+    /// Next run.
+    pub next_run_at: Option<String>,
+    /// Last success.
+    pub last_success_at: Option<String>,
+    /// Last error.
+    pub last_error: Option<String>,
+}
+
+/// Schedules of every connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SchedulesDto {
+    /// All syncing is paused.
+    pub paused_globally: bool,
+    /// Per connection.
+    pub connections: Vec<ScheduleDto>,
+}
+
+impl From<&maestro_app::schedule::Schedules> for SchedulesDto {
+    fn from(s: &maestro_app::schedule::Schedules) -> Self {
+        let minutes = |secs: i64| u32::try_from(secs / 60).unwrap_or(u32::MAX);
+        Self {
+            paused_globally: s.paused_globally,
+            connections: s
+                .connections
+                .iter()
+                .map(|c| ScheduleDto {
+                    connection_id: c.connection_id.to_string(),
+                    display_name: c.display_name.clone(),
+                    provider: c.provider.clone(),
+                    interval_minutes: minutes(c.interval_seconds),
+                    default_interval_minutes: minutes(c.default_interval_seconds),
+                    custom_interval: c.custom_interval,
+                    paused: c.paused,
+                    state: serde_json::to_value(c.state)
+                        .ok()
+                        .and_then(|v| v.get("state").and_then(|s| s.as_str()).map(str::to_owned))
+                        .unwrap_or_default(),
+                    next_run_at: c.next_run_at.map(|t| t.to_rfc3339()),
+                    last_success_at: c.last_success_at.map(|t| t.to_rfc3339()),
+                    last_error: c.last_error.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A desktop on/off preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DesktopPref {
+    /// Native notifications (`desktop.notifications`).
+    Notifications,
+    /// Start at login (`desktop.autostart`).
+    Autostart,
+}
+
+impl DesktopPref {
+    /// The settings key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Notifications => maestro_app::desktop_settings::NOTIFICATIONS_KEY,
+            Self::Autostart => maestro_app::desktop_settings::AUTOSTART_KEY,
+        }
+    }
+}
+
+/// The desktop preferences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DesktopPrefsDto {
+    /// Native notifications on.
+    pub notifications: bool,
+    /// Start at login.
+    pub autostart: bool,
+}
+
+/// Demo credentials for the wizard, from the running sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxFillDto {
+    /// The sandbox's API address for this provider.
+    pub base_url: String,
+    /// Field values by key.
+    pub values: BTreeMap<String, String>,
+    /// OAuth client id (OAuth providers).
+    pub oauth_client_id: Option<String>,
+    /// OAuth client secret.
+    pub oauth_client_secret: Option<String>,
 }

@@ -8,7 +8,7 @@ use maestro_app::App;
 use maestro_app::schedule::SchedulerHandle;
 use maestro_core::clock::{Clock, SystemClock};
 use maestro_sandbox::Sandbox;
-use tokio::sync::{Mutex, RwLock, watch};
+use tokio::sync::{Mutex, Notify, RwLock, watch};
 
 use crate::error::IpcError;
 
@@ -24,6 +24,8 @@ pub struct DesktopState {
     pub clock: Arc<dyn Clock>,
     /// The background scheduler while the app is unlocked.
     pub scheduler: Mutex<Option<SchedulerHandle>>,
+    /// Wakes the background supervisor to re-read alerts, pause state and preferences now.
+    pub refresh: Notify,
     keychain: OnceLock<bool>,
     unlocked: watch::Sender<bool>,
 }
@@ -37,6 +39,7 @@ impl DesktopState {
             demo: Mutex::new(None),
             clock: Arc::new(SystemClock),
             scheduler: Mutex::new(None),
+            refresh: Notify::new(),
             keychain: OnceLock::new(),
             unlocked: watch::Sender::new(false),
         }
@@ -59,6 +62,25 @@ impl DesktopState {
     /// Tells waiters (the sync-event forwarder) that the app is now unlocked.
     pub fn announce_unlocked(&self) {
         self.unlocked.send_replace(true);
+    }
+
+    /// Stops the background work of the unlocked app (scheduler, tray watcher) before the
+    /// store is swapped (new key, restored backup); [`DesktopState::announce_unlocked`] starts
+    /// it again over the new store.
+    pub async fn suspend_background(&self) {
+        self.unlocked.send_replace(false);
+        if let Some(scheduler) = self.scheduler.lock().await.take() {
+            scheduler.shutdown().await;
+        }
+    }
+
+    /// Asks the background supervisor to refresh the tray (and preferences) now, and the
+    /// scheduler to look at the saved schedules again.
+    pub async fn changed(&self) {
+        self.refresh.notify_one();
+        if let Some(scheduler) = self.scheduler.lock().await.as_ref() {
+            scheduler.wake();
+        }
     }
 
     /// Locks the app: stops the background scheduler (letting running syncs finish), drops

@@ -180,10 +180,7 @@ fn spawn_toggle_pause<R: Runtime>(app: AppHandle<R>) {
         if let Err(err) = result {
             tracing::warn!(error = %err.message, "pause/resume from the tray failed");
         }
-        if let Some(scheduler) = state.scheduler.lock().await.as_ref() {
-            scheduler.wake();
-        }
-        crate::background::refresh_soon(&app);
+        state.changed().await;
     });
 }
 

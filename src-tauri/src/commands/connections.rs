@@ -92,8 +92,8 @@ pub async fn connect(
         base_url: optional_url(request.base_url.as_deref(), "baseUrl")?,
         auth_base_url: None,
         oauth_client,
-        // The wizard has no opt-in yet: sensitive values stay out.
-        sync_sensitive: false,
+        // Off unless the owner ticked the wizard's opt-in.
+        sync_sensitive: request.sync_sensitive,
     };
     let (connection, report) = app.connect(&company, input, &SystemBrowser).await?;
     Ok(ConnectResult {

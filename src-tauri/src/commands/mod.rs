@@ -1,10 +1,18 @@
 //! IPC commands exposed to the web UI. Each is a thin wrapper over [`maestro_app::App`]: the
 //! work belongs there.
 
+pub mod activity;
 pub mod connections;
 pub mod demo;
+pub mod people;
+pub mod review;
+pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod wizard;
+
+#[cfg(test)]
+mod screens_tests;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -44,7 +52,7 @@ fn parse_id<T: std::str::FromStr>(text: &str, field: &str) -> Result<T, IpcError
     text.parse().map_err(|_| {
         IpcError::new(
             IpcErrorCode::NotFound,
-            format!("'{text}' is not a known connection; refresh and try again"),
+            format!("'{text}' is not known here (it may have changed); refresh and try again"),
         )
         .with_field(field)
     })

@@ -106,10 +106,10 @@ pub async fn alerts(state: State<'_, DesktopState>) -> Result<Vec<AlertDto>, Ipc
                 .map(|o| o.connection.provider.clone())
         })
     };
-    Ok(app
-        .open_alerts(company.id)
-        .await?
+    let alerts = app.open_alerts(company.id).await?;
+    let people = app.alert_people(company.id, &alerts).await?;
+    Ok(alerts
         .iter()
-        .map(|a| AlertDto::new(a, provider_of(a.connection_id)))
+        .map(|a| AlertDto::new(a, provider_of(a.connection_id), people.get(&a.id).copied()))
         .collect())
 }

@@ -1,11 +1,17 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorBox } from '../components/ErrorBox.tsx';
+import { Activity } from '../features/activity/Activity.tsx';
 import { Dashboard } from '../features/dashboard/Dashboard.tsx';
 import { FirstRun, StartChoice } from '../features/firstrun/FirstRun.tsx';
+import { People } from '../features/people/People.tsx';
+import { Review } from '../features/review/Review.tsx';
+import { Settings } from '../features/settings/Settings.tsx';
 import { Wizard } from '../features/wizard/Wizard.tsx';
-import { type Locale, I18nProvider, LOCALES, useI18n } from '../lib/i18n.tsx';
-import { useAppState, useStatus } from '../lib/ipc/queries.ts';
+import { LanguagePicker } from '../components/LanguagePicker.tsx';
+import { type Locale, I18nProvider, type MessageKey, useI18n } from '../lib/i18n.tsx';
+import { useAppState, useReview, useStatus } from '../lib/ipc/queries.ts';
+import { type Navigate, type Screen, SCREENS } from './navigation.ts';
 
 function Logo() {
   return (
@@ -23,36 +29,82 @@ function Logo() {
   );
 }
 
-function LanguagePicker() {
-  const { t, locale, setLocale } = useI18n();
+const NAV_LABELS: Record<Screen, MessageKey> = {
+  dashboard: 'nav.dashboard',
+  people: 'nav.people',
+  review: 'nav.review',
+  activity: 'nav.activity',
+  settings: 'nav.settings',
+};
+
+/** The main navigation: one button per screen, the current one marked for assistive tech. */
+function Nav({ current, onGo }: { current: Screen | 'wizard'; onGo: Navigate }) {
+  const { t, number } = useI18n();
+  const review = useReview();
+  const waiting = review.data ? review.data.conflicts.length + review.data.pendingWrites.length : 0;
   return (
-    <label className="lang">
-      <span>{t('lang.label')}</span>
-      <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-        {LOCALES.map((l) => (
-          <option key={l.id} value={l.id}>
-            {l.name}
-          </option>
+    <nav className="nav" aria-label={t('nav.label')}>
+      <ul>
+        {SCREENS.map((screen) => (
+          <li key={screen}>
+            <button
+              type="button"
+              className="nav-item"
+              data-testid={`nav-${screen}`}
+              aria-current={current === screen ? 'page' : undefined}
+              onClick={() => onGo(screen)}
+            >
+              {t(NAV_LABELS[screen])}
+              {screen === 'review' && waiting > 0 ? (
+                <span className="nav-count" aria-label={t('nav.waiting', { count: number(waiting) })}>
+                  {number(waiting)}
+                </span>
+              ) : null}
+            </button>
+          </li>
         ))}
-      </select>
-    </label>
+      </ul>
+    </nav>
   );
 }
 
-type View = 'home' | 'wizard';
-
-/** Unlocked: the start choice while nothing is connected, else the dashboard; or the wizard. */
+/** Unlocked: the start choice while nothing is connected, else the screens; or the wizard. */
 function Unlocked() {
   const status = useStatus();
-  const [view, setView] = useState<View>('home');
+  const [view, setView] = useState<Screen | 'wizard'>('dashboard');
+  const [personRecord, setPersonRecord] = useState<string | null>(null);
+  const go: Navigate = (screen, options) => {
+    setPersonRecord(options?.personRecord ?? null);
+    setView(screen);
+    // Move focus to the new screen's heading for keyboard and screen-reader users.
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+  };
   if (view === 'wizard') {
-    return <Wizard onDone={() => setView('home')} onCancel={() => setView('home')} />;
+    return <Wizard onDone={() => setView('dashboard')} onCancel={() => setView('dashboard')} />;
   }
-  if (status.isSuccess && status.data.connections.length === 0) {
-    return <StartChoice onConnect={() => setView('wizard')} onDemoDone={() => setView('home')} />;
+  if (status.isSuccess && status.data.connections.length === 0 && view === 'dashboard') {
+    return (
+      <>
+        <Nav current={view} onGo={go} />
+        <StartChoice onConnect={() => setView('wizard')} onDemoDone={() => setView('dashboard')} />
+      </>
+    );
   }
-  // Loading and errors of the status are the dashboard's to show.
-  return <Dashboard onAddConnection={() => setView('wizard')} />;
+  return (
+    <>
+      <Nav current={view} onGo={go} />
+      {view === 'dashboard' ? (
+        // Loading and errors of the status are the dashboard's to show.
+        <Dashboard onAddConnection={() => setView('wizard')} onNavigate={go} />
+      ) : null}
+      {view === 'people' ? (
+        <People personRecord={personRecord} onClearFilter={() => setPersonRecord(null)} />
+      ) : null}
+      {view === 'review' ? <Review /> : null}
+      {view === 'activity' ? <Activity /> : null}
+      {view === 'settings' ? <Settings /> : null}
+    </>
+  );
 }
 
 function Screens() {
@@ -99,7 +151,7 @@ function Shell() {
   return (
     <div className="shell">
       <a className="skip" href="#main">
-        Skip to content
+        {t('app.skip')}
       </a>
       <header className="brand">
         <Logo />

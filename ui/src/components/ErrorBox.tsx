@@ -6,14 +6,16 @@ export function ErrorBox({
   error,
   onRetry,
   retryLabel,
+  testId,
 }: {
   title: string;
   error: unknown;
   onRetry?: () => void;
   retryLabel?: string;
+  testId?: string;
 }) {
   return (
-    <div role="alert" className="error">
+    <div role="alert" className="error" data-testid={testId}>
       <p className="error-title">{title}</p>
       <p className="error-detail">{describeIpcError(error)}</p>
       {onRetry ? (

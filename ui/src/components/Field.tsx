@@ -15,6 +15,8 @@ export function Field(props: {
   placeholder?: string | undefined;
   autoComplete?: string;
   name?: string;
+  testId?: string;
+  inputType?: 'date';
 }) {
   const id = useId();
   const helpId = `${id}-help`;
@@ -31,7 +33,8 @@ export function Field(props: {
       <input
         id={id}
         name={props.name}
-        type={props.type ?? 'text'}
+        type={props.inputType ?? props.type ?? 'text'}
+        data-testid={props.testId}
         value={props.value}
         required={props.required}
         aria-invalid={props.error ? true : undefined}

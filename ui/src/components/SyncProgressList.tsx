@@ -6,7 +6,7 @@ export function SyncProgressList({ runs }: { runs: SyncProgress[] }) {
   const { t, entity, number } = useI18n();
   if (runs.length === 0) return null;
   return (
-    <section className="progress" aria-label={t('progress.title')}>
+    <section className="progress" aria-label={t('progress.title')} data-testid="sync-progress">
       <ul aria-live="polite">
         {runs.map((r) => (
           <li key={r.runId} className={`progress-row phase-${r.phase}`}>

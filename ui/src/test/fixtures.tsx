@@ -5,8 +5,12 @@ import { App } from '../app/App.tsx';
 import type {
   AlertDto,
   AppStateDto,
+  ConflictDto,
   ConnectorDto,
+  HistoryEntryDto,
   IpcError,
+  PendingWriteDto,
+  PersonDto,
   StatusDto,
 } from '../lib/ipc/bindings.ts';
 import type { Locale } from '../lib/i18n.tsx';
@@ -84,7 +88,9 @@ export const reconnectAlert: AlertDto = {
   severity: 'critical',
   title: 'BambooHR needs to be reconnected',
   detail: 'BambooHR no longer accepts the saved sign-in.',
+  kind: 'needs_reconnect',
   action: 'reconnect',
+  recordId: null,
   raisedAt: '2025-03-01T09:00:05Z',
 };
 
@@ -130,6 +136,12 @@ export const connectorList: ConnectorDto[] = [
 
 export type Handler = (args: Record<string, unknown>) => unknown;
 
+/** Reads every unlocked screen makes, answered "nothing yet" unless a test says otherwise. */
+const quietDefaults: Record<string, Handler> = {
+  daily_activity: () => [],
+  review_queue: () => ({ conflicts: [], pendingWrites: [] }),
+};
+
 /** The IPC error shape commands reject with. */
 export function ipcError(code: IpcError['code'], message: string, field: string | null = null) {
   return Promise.reject({ code, message, field } satisfies IpcError);
@@ -142,7 +154,7 @@ export function mockCommands(handlers: Record<string, Handler>) {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
     if (cmd.startsWith('plugin:event|')) return 0;
-    const handler = handlers[cmd];
+    const handler = handlers[cmd] ?? quietDefaults[cmd];
     if (!handler) return Promise.reject(new Error(`unexpected command ${cmd}`));
     return handler(args);
   });
@@ -155,3 +167,130 @@ export function renderApp(locale: Locale = 'en') {
   });
   return render(<App client={client} locale={locale} />);
 }
+
+export const person: PersonDto = {
+  identityId: 'id-ana',
+  name: 'Ana Ortiz',
+  workEmail: 'ana@bluebird.test',
+  needsReview: true,
+  fields: [
+    {
+      field: 'job_title',
+      label: 'Job title',
+      value: 'Head Baker',
+      source: 'bamboohr',
+      values: [
+        { value: 'Head Baker', provider: 'bamboohr', connection: 'BambooHR' },
+        { value: 'Baker', provider: 'gusto', connection: 'Gusto' },
+      ],
+      agree: false,
+    },
+    {
+      field: 'work_email',
+      label: 'Work email',
+      value: 'ana@bluebird.test',
+      source: 'bamboohr',
+      values: [
+        { value: 'ana@bluebird.test', provider: 'bamboohr', connection: 'BambooHR' },
+        { value: 'ana@bluebird.test', provider: 'gusto', connection: 'Gusto' },
+      ],
+      agree: true,
+    },
+  ],
+  records: [
+    {
+      recordId: 'r-ana-bamboo',
+      kind: 'employee',
+      provider: 'bamboohr',
+      connection: 'BambooHR',
+      remoteId: '40',
+      method: 'work_email',
+      confidence: '0.99',
+      status: 'auto',
+    },
+    {
+      recordId: 'r-ana-gusto',
+      kind: 'employee',
+      provider: 'gusto',
+      connection: 'Gusto',
+      remoteId: 'g-7',
+      method: 'name_and_birth_date',
+      confidence: '0.7',
+      status: 'suggested',
+    },
+  ],
+};
+
+export const otherPerson: PersonDto = {
+  ...person,
+  identityId: 'id-bo',
+  name: 'Bo Chen',
+  workEmail: 'bo@bluebird.test',
+  needsReview: false,
+  fields: [],
+  records: [{ ...person.records[0]!, recordId: 'r-bo', remoteId: '41', status: 'confirmed' }],
+};
+
+export const history: HistoryEntryDto[] = [
+  {
+    at: '2025-03-02T10:00:00Z',
+    provider: 'bamboohr',
+    connection: 'BambooHR',
+    kind: 'employment',
+    recordId: 'r-job',
+    version: 2,
+    change: 'updated',
+    changes: [
+      { field: 'job_title', before: 'Baker', after: 'Head Baker', sensitive: false },
+      { field: 'ssn', before: null, after: null, sensitive: true },
+    ],
+  },
+  {
+    at: '2025-03-01T09:00:00Z',
+    provider: 'bamboohr',
+    connection: 'BambooHR',
+    kind: 'employee',
+    recordId: 'r-ana-bamboo',
+    version: 1,
+    change: 'created',
+    changes: [{ field: 'work_email', before: null, after: 'ana@bluebird.test', sensitive: false }],
+  },
+];
+
+export const payConflict: ConflictDto = {
+  id: 'k1',
+  person: 'Ana Ortiz',
+  field: 'pay_rate',
+  baseValue: { text: '20.00 USD per hour', money: { amount: '20.00', currency: 'USD', period: 'hour' } },
+  sources: [
+    {
+      connectionId: 'c-bamboo',
+      provider: 'bamboohr',
+      category: 'hris',
+      value: { text: '22.50 USD per hour', money: { amount: '22.50', currency: 'USD', period: 'hour' } },
+    },
+    {
+      connectionId: 'c-gusto',
+      provider: 'gusto',
+      category: 'payroll',
+      value: { text: '21.00 USD per hour', money: { amount: '21.00', currency: 'USD', period: 'hour' } },
+    },
+  ],
+  suggested: 'c-gusto',
+  status: 'open',
+  createdAt: '2025-03-01T09:00:00Z',
+};
+
+export const termination: PendingWriteDto = {
+  id: 'w1',
+  summary: 'Terminate Bo Chen in Gusto',
+  connectionId: 'c-gusto',
+  target: 'Gusto',
+  operation: 'terminate_employee',
+  status: 'awaiting_approval',
+  changes: [
+    { field: 'status', before: { text: 'active', money: null }, after: { text: 'terminated', money: null } },
+    { field: 'termination_date', before: null, after: { text: '2025-03-15', money: null } },
+  ],
+  createdAt: '2025-03-01T09:00:00Z',
+};

@@ -3,9 +3,11 @@
 //! connectors and the sync engine). It owns policy: where data lives, how the store is
 //! unlocked, what gets audited, and errors phrased for a small-business owner.
 
+pub mod activity;
 pub mod connect;
 pub mod demo;
 pub mod desktop;
+pub mod desktop_settings;
 mod error;
 pub mod export;
 mod health;
@@ -13,8 +15,9 @@ pub mod keys;
 pub mod paid_hours;
 pub mod paths;
 pub mod people;
-pub mod reauthorize;
+pub mod person_history;
 pub mod progress;
+pub mod reauthorize;
 pub mod review;
 pub mod routes;
 pub mod schedule;

@@ -1,8 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import type { AlertDto } from '../../lib/ipc/bindings.ts';
 import {
   connectorList,
+  otherPerson,
+  person,
   emptyStatus,
   ipcError,
   mockCommands,
@@ -94,5 +97,65 @@ describe('dashboard', () => {
       }),
     );
     expect(await screen.findByText('All clear. Nothing needs your attention.')).toBeInTheDocument();
+  });
+
+  it('charts records and failed runs per day', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => populatedStatus,
+      alerts: () => [],
+      daily_activity: () => [
+        { day: '2025-02-28', runs: 0, records: 0, errors: 0 },
+        { day: '2025-03-01', runs: 6, records: 1259, errors: 2 },
+      ],
+    });
+    renderApp();
+    const chart = await screen.findByRole('img', { name: /Mar 1: 1,259 records changed, 2 failed runs/ });
+    expect(chart).toBeInTheDocument();
+    expect(screen.getByText('Sync activity, last 14 days')).toBeInTheDocument();
+  });
+
+  it('offers retry, review and open-the-person fixes', async () => {
+    const retry: AlertDto = {
+      ...reconnectAlert,
+      id: 'a2',
+      kind: 'sync_failing',
+      title: 'Harvest keeps failing',
+      connectionId: 'c-harvest',
+      provider: 'harvest',
+      action: 'retry',
+    };
+    const discrepancy: AlertDto = {
+      ...reconnectAlert,
+      id: 'a3',
+      kind: 'pay_rate_mismatch',
+      title: 'Ana Ortiz’s pay rate differs between systems',
+      action: 'review',
+      recordId: 'r-ana-bamboo',
+    };
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => populatedStatus,
+      alerts: () => [retry, discrepancy],
+      sync_now: () => [],
+      people: () => [person, otherPerson],
+      person_history: () => [],
+    });
+    renderApp();
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('alert-fix-retry'));
+    expect(calls.find((c) => c.cmd === 'sync_now')?.args).toEqual({ connection: 'c-harvest' });
+    expect(await screen.findByText(/Sync finished/)).toBeInTheDocument();
+
+    await user.click(screen.getByTestId('alert-fix-open'));
+    expect(await screen.findByText('Showing the person from the alert.')).toBeInTheDocument();
+    expect(screen.getByTestId('person-id-ana')).toHaveAttribute('aria-current', 'true');
+    expect(screen.queryByTestId('person-id-bo')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Show everyone' }));
+    expect(screen.getByTestId('person-id-bo')).toBeInTheDocument();
+
+    await user.click(screen.getByTestId('nav-dashboard'));
+    await user.click(await screen.findByTestId('alert-fix-review'));
+    expect(await screen.findByTestId('screen-review')).toBeInTheDocument();
   });
 });

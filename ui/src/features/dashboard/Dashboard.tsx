@@ -7,13 +7,19 @@ import { describeIpcError } from '../../lib/ipc/errors.ts';
 import {
   useAlerts,
   useConnectors,
+  useDailyActivity,
   useReconnect,
   useStatus,
   useSyncNow,
   useSyncProgress,
 } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
+import type { Navigate } from '../../app/navigation.ts';
+import { ActivityChart } from './ActivityChart.tsx';
 import { RecordsChart } from './RecordsChart.tsx';
+
+/** Days shown in the activity chart. */
+const ACTIVITY_DAYS = 14;
 
 function ConnectionCard({ card }: { card: Card }) {
   const { t, dateTime, number } = useI18n();
@@ -97,7 +103,36 @@ function ReconnectForm({ alert, onClose }: { alert: AlertDto; onClose: () => voi
   );
 }
 
-function AlertsFeed() {
+/** Retry: syncs the alert's connection now and says how it went. */
+function RetryButton({ alert }: { alert: AlertDto }) {
+  const { t } = useI18n();
+  const sync = useSyncNow();
+  return (
+    <>
+      <button
+        type="button"
+        className="button primary"
+        data-testid="alert-fix-retry"
+        disabled={sync.isPending || !alert.connectionId}
+        onClick={() => sync.mutate(alert.connectionId)}
+      >
+        {sync.isPending ? t('dash.syncing') : t('dash.retry')}
+      </button>
+      {sync.isSuccess ? (
+        <p role="status" className="muted small">
+          {t('dash.retried')}
+        </p>
+      ) : null}
+      {sync.isError ? (
+        <p role="alert" className="error-detail">
+          {describeIpcError(sync.error)}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function AlertsFeed({ onNavigate }: { onNavigate: Navigate }) {
   const { t, dateTime } = useI18n();
   const alerts = useAlerts();
   const [fixing, setFixing] = useState<string | null>(null);
@@ -117,10 +152,38 @@ function AlertsFeed() {
             fixing === a.id ? (
               <ReconnectForm alert={a} onClose={() => setFixing(null)} />
             ) : (
-              <button type="button" className="button primary" onClick={() => setFixing(a.id)}>
+              <button
+                type="button"
+                className="button primary"
+                data-testid="alert-fix-reconnect"
+                onClick={() => setFixing(a.id)}
+              >
                 {t('dash.reconnect')}
               </button>
             )
+          ) : null}
+          {a.action === 'retry' && a.connectionId ? <RetryButton alert={a} /> : null}
+          {a.action === 'review' ? (
+            <div className="actions actions-start">
+              {a.recordId ? (
+                <button
+                  type="button"
+                  className="button primary"
+                  data-testid="alert-fix-open"
+                  onClick={() => onNavigate('people', { personRecord: a.recordId ?? undefined })}
+                >
+                  {t('dash.openPerson')}
+                </button>
+              ) : null}
+              <button
+                type="button"
+                className={a.recordId ? 'button' : 'button primary'}
+                data-testid="alert-fix-review"
+                onClick={() => onNavigate('review')}
+              >
+                {t('dash.review')}
+              </button>
+            </div>
           ) : null}
         </li>
       ))}
@@ -129,16 +192,23 @@ function AlertsFeed() {
 }
 
 /** The dashboard: connections, records, alerts. */
-export function Dashboard({ onAddConnection }: { onAddConnection: () => void }) {
+export function Dashboard({
+  onAddConnection,
+  onNavigate,
+}: {
+  onAddConnection: () => void;
+  onNavigate: Navigate;
+}) {
   const { t, number } = useI18n();
   const status = useStatus();
   const alerts = useAlerts();
+  const activity = useDailyActivity(ACTIVITY_DAYS);
   const sync = useSyncNow();
   const runs = useSyncProgress(sync.isPending);
 
   if (status.isPending) {
     return (
-      <p role="status" className="muted">
+      <p role="status" className="muted" data-testid="screen-dashboard">
         {t('dash.loading')}
       </p>
     );
@@ -146,6 +216,7 @@ export function Dashboard({ onAddConnection }: { onAddConnection: () => void }) 
   if (status.isError) {
     return (
       <ErrorBox
+        testId="screen-dashboard"
         title={t('dash.error')}
         error={status.error}
         onRetry={() => void status.refetch()}
@@ -159,13 +230,13 @@ export function Dashboard({ onAddConnection }: { onAddConnection: () => void }) 
   const alertsCard = (
     <section className="card" aria-labelledby="alerts-title">
       <h2 id="alerts-title">{t('dash.alerts')}</h2>
-      <AlertsFeed />
+      <AlertsFeed onNavigate={onNavigate} />
     </section>
   );
   return (
-    <div className="dashboard">
+    <div className="dashboard" data-testid="screen-dashboard">
       <header className="dash-head">
-        <h1>{t('dash.title', { company: s.company })}</h1>
+        <h1 tabIndex={-1}>{t('dash.title', { company: s.company })}</h1>
         <div className="actions">
           <button type="button" className="button" onClick={onAddConnection}>
             {t('dash.addConnection')}
@@ -199,11 +270,17 @@ export function Dashboard({ onAddConnection }: { onAddConnection: () => void }) 
 
       <div className={urgent ? 'dash-grid dash-grid-single' : 'dash-grid'}>
         {urgent ? null : alertsCard}
-        <section className="card" aria-labelledby="chart-heading">
-          <h2 id="chart-heading">{t('dash.chartTitle')}</h2>
-          <RecordsChart records={s.records} />
+        <section className="card" aria-labelledby="activity-heading">
+          <h2 id="activity-heading">{t('dash.activityTitle', { days: ACTIVITY_DAYS })}</h2>
+          {activity.isPending ? <p className="muted">{t('common.loading')}</p> : null}
+          {activity.isError ? <ErrorBox title={t('dash.activityTitle', { days: ACTIVITY_DAYS })} error={activity.error} /> : null}
+          {activity.isSuccess ? <ActivityChart days={activity.data} /> : null}
         </section>
       </div>
+      <section className="card" aria-labelledby="chart-heading">
+        <h2 id="chart-heading">{t('dash.chartTitle')}</h2>
+        <RecordsChart records={s.records} />
+      </section>
       <p className="muted small footer-note">
         {t('dash.key', {
           cipher: `SQLCipher ${s.cipherVersion}`,

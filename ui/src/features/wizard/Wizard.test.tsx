@@ -128,4 +128,66 @@ describe('connection wizard', () => {
     await user.type(screen.getByLabelText(/OAuth client id/), 'client-1');
     await waitFor(() => expect(screen.getByRole('button', { name: 'Test connection' })).toBeEnabled());
   });
+
+  it('keeps sensitive data out unless the owner ticks the opt-in', async () => {
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: validate,
+      connect: () => ({ connectionId: 'c1', displayName: 'BambooHR', account: 'Bluebird', details: [] }),
+    });
+    const user = await openBambooForm();
+    const optIn = screen.getByRole('checkbox', { name: 'Sync sensitive data (SSN, birth date, bank numbers)' });
+    expect(optIn).not.toBeChecked();
+    expect(optIn).toHaveAccessibleDescription(/never copied to this computer/);
+    await user.type(screen.getByTestId('field-subdomain'), 'bluebird');
+    await user.type(screen.getByTestId('field-api_key'), 'abc123');
+    await waitFor(() => expect(screen.getByTestId('wizard-test')).toBeEnabled());
+    await user.click(optIn);
+    await user.click(screen.getByTestId('wizard-test'));
+    await screen.findByText('Connected to Bluebird.');
+    expect(calls.find((c) => c.cmd === 'connect')?.args).toMatchObject({ request: { syncSensitive: true } });
+  });
+
+  it('sends the opt-in as off by default', async () => {
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: validate,
+      connect: () => ({ connectionId: 'c1', displayName: 'BambooHR', account: 'Bluebird', details: [] }),
+    });
+    const user = await openBambooForm();
+    expect(screen.queryByTestId('wizard-use-sandbox')).toBeNull();
+    await user.type(screen.getByTestId('field-subdomain'), 'bluebird');
+    await user.type(screen.getByTestId('field-api_key'), 'abc123');
+    await waitFor(() => expect(screen.getByTestId('wizard-test')).toBeEnabled());
+    await user.click(screen.getByTestId('wizard-test'));
+    await screen.findByText('Connected to Bluebird.');
+    expect(calls.find((c) => c.cmd === 'connect')?.args).toMatchObject({ request: { syncSensitive: false } });
+  });
+
+  it('fills an API-key form from the running demo sandbox; the owner still tests', async () => {
+    const calls = mockCommands({
+      app_state: () => ({ ...unlocked, demoRunning: true }),
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: validate,
+      sandbox_credentials: () => ({
+        baseUrl: 'http://127.0.0.1:41001/',
+        values: { subdomain: 'bluebird', api_key: 'demo-key' },
+        oauthClientId: null,
+        oauthClientSecret: null,
+      }),
+    });
+    const user = await openBambooForm();
+    await user.click(await screen.findByTestId('wizard-use-sandbox'));
+    expect(await screen.findByText('Filled in from the demo sandbox. Now test the connection.')).toBeInTheDocument();
+    expect(screen.getByTestId('field-subdomain')).toHaveValue('bluebird');
+    expect(screen.getByTestId('field-api_key')).toHaveValue('demo-key');
+    expect(screen.getByTestId('field-base_url')).toHaveValue('http://127.0.0.1:41001/');
+    expect(calls.some((c) => c.cmd === 'connect')).toBe(false);
+    expect(calls.find((c) => c.cmd === 'sandbox_credentials')?.args).toEqual({ provider: 'bamboohr' });
+  });
 });

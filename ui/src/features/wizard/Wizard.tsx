@@ -9,7 +9,13 @@ import {
   commands,
 } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField, unwrap } from '../../lib/ipc/errors.ts';
-import { useConnect, useConnectors, useSyncNow, useSyncProgress } from '../../lib/ipc/queries.ts';
+import {
+  useAppState,
+  useConnect,
+  useConnectors,
+  useSyncNow,
+  useSyncProgress,
+} from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 
 type Values = Record<string, string>;
@@ -53,12 +59,34 @@ function Details({
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [syncSensitive, setSyncSensitive] = useState(false);
+  const [sandboxNote, setSandboxNote] = useState<string | null>(null);
+  const appState = useAppState();
+  const demoRunning = appState.data?.demoRunning ?? false;
   const problems = useFieldProblems(connector.id, values);
   const oauth = connector.auth === 'oauth2';
   const problemFor = (key: string) =>
     touched[key] ? (problems.find((p) => p.field === key)?.message ?? null) : null;
   const serverField = errorField(connect.error);
   const ready = problems.length === 0 && (!oauth || clientId.trim() !== '');
+
+  const useSandbox = () => {
+    unwrap(commands.sandboxCredentials(connector.id)).then(
+      (fill) => {
+        if (!fill) {
+          setSandboxNote(t('wizard.sandboxOff'));
+          return;
+        }
+        setValues((prev) => ({ ...prev, ...fill.values }));
+        setTouched(Object.fromEntries(connector.fields.map((f) => [f.key, true])));
+        setBaseUrl(fill.baseUrl);
+        setAdvancedOpen(true);
+        setSandboxNote(t('wizard.sandboxFilled'));
+      },
+      (err: unknown) => setSandboxNote(describeIpcError(err)),
+    );
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -72,6 +100,7 @@ function Details({
         baseUrl: baseUrl.trim() === '' ? null : baseUrl.trim(),
         oauthClientId: oauth ? clientId.trim() : null,
         oauthClientSecret: oauth && clientSecret !== '' ? clientSecret : null,
+        syncSensitive,
       },
       { onSuccess: onConnected },
     );
@@ -80,10 +109,23 @@ function Details({
   return (
     <form className="form" onSubmit={submit} aria-labelledby="details-title" noValidate>
       <h3 id="details-title">{t('wizard.details', { name: connector.name })}</h3>
+      {demoRunning && !oauth ? (
+        <div className="sandbox-fill">
+          <button type="button" className="button" data-testid="wizard-use-sandbox" onClick={useSandbox}>
+            {t('wizard.useSandbox')}
+          </button>
+          {sandboxNote ? (
+            <p role="status" className="muted small">
+              {sandboxNote}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
       {connector.fields.map((f, i) => (
         <Field
           key={f.key}
           name={f.key}
+          testId={`field-${f.key}`}
           label={f.label}
           help={f.help}
           required={f.required}
@@ -107,6 +149,7 @@ function Details({
             help={t('wizard.oauthClientIdHelp', { name: connector.name })}
             value={clientId}
             onChange={setClientId}
+            testId="field-oauth_client_id"
             required
           />
           <Field
@@ -115,15 +158,35 @@ function Details({
             type="password"
             value={clientSecret}
             onChange={setClientSecret}
+            testId="field-oauth_client_secret"
           />
         </>
       ) : null}
-      <details className="advanced">
+      <div className="check">
+        <input
+          id="sync-sensitive"
+          type="checkbox"
+          data-testid="field-sync_sensitive"
+          checked={syncSensitive}
+          aria-describedby="sync-sensitive-help"
+          onChange={(e) => setSyncSensitive(e.target.checked)}
+        />
+        <label htmlFor="sync-sensitive">{t('wizard.sensitive')}</label>
+        <p id="sync-sensitive-help" className="help">
+          {t('wizard.sensitiveHelp')}
+        </p>
+      </div>
+      <details
+        className="advanced"
+        open={advancedOpen}
+        onToggle={(e) => setAdvancedOpen((e.target as HTMLDetailsElement).open)}
+      >
         <summary>{t('wizard.baseUrl')}</summary>
         <Field
           label={t('wizard.baseUrl')}
           help={t('wizard.baseUrlHelp')}
           type="url"
+          testId="field-base_url"
           value={baseUrl}
           onChange={setBaseUrl}
           error={serverField === 'baseUrl' ? describeIpcError(connect.error) : null}
@@ -143,7 +206,12 @@ function Details({
         <button type="button" className="button" onClick={onBack}>
           {t('wizard.back')}
         </button>
-        <button type="submit" className="button primary" disabled={connect.isPending || !ready}>
+        <button
+          type="submit"
+          className="button primary"
+          data-testid="wizard-test"
+          disabled={connect.isPending || !ready}
+        >
           {t('wizard.test')}
         </button>
       </div>
@@ -179,6 +247,7 @@ function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => vo
           <button
             type="button"
             className="button primary"
+            data-testid="wizard-connect"
             disabled={sync.isPending}
             onClick={() => sync.mutate(result.connectionId)}
             autoFocus

@@ -47,6 +47,74 @@ export const commands = {
 	 *  running while the app is open and start again with it.
 	 */
 	startDemo: () => typedError<SyncOutcome[], IpcError>(__TAURI_INVOKE("start_demo")),
+	/**
+	 *  The demo sandbox's base URL and credentials for `provider`; `None` when the demo is not
+	 *  running.
+	 */
+	sandboxCredentials: (provider: string) => typedError<SandboxFillDto | null, IpcError>(__TAURI_INVOKE("sandbox_credentials", { provider })),
+	/**  Everyone across the connected systems, one row per person, sorted by name. */
+	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
+	/**  A person's timeline: every version of their records, newest first. */
+	personHistory: (identityId: string) => typedError<HistoryEntryDto[], IpcError>(__TAURI_INVOKE("person_history", { identityId })),
+	/**  The owner confirms that the records linked with `record_id` are one person. */
+	confirmLink: (recordId: string) => typedError<null, IpcError>(__TAURI_INVOKE("confirm_link", { recordId })),
+	/**
+	 *  The owner says `record_id` is someone else: it becomes a person of its own. Returns the
+	 *  new person's identity id.
+	 */
+	splitLink: (recordId: string) => typedError<string, IpcError>(__TAURI_INVOKE("split_link", { recordId })),
+	/**  Open differences and writes awaiting approval. */
+	reviewQueue: () => typedError<ReviewDto, IpcError>(__TAURI_INVOKE("review_queue")),
+	/**
+	 *  Compares the systems again (people, differences) and plans the writes the routes call
+	 *  for; writes that change pay wait here for approval.
+	 */
+	checkAgain: () => typedError<CheckSummaryDto, IpcError>(__TAURI_INVOKE("check_again")),
+	/**
+	 *  Settles a difference by keeping the value of the system `keep` (a connection id); the
+	 *  other system gets the write that brings it in line.
+	 */
+	resolveConflict: (id: string, keep: string) => typedError<ConflictDto, IpcError>(__TAURI_INVOKE("resolve_conflict", { id, keep })),
+	/**  Approves a write that changes pay; it is sent with the next run of the outbox. */
+	approveWrite: (id: string) => typedError<PendingWriteDto, IpcError>(__TAURI_INVOKE("approve_write", { id })),
+	/**  Turns down a write that changes pay: it is never sent. */
+	rejectWrite: (id: string) => typedError<PendingWriteDto, IpcError>(__TAURI_INVOKE("reject_write", { id })),
+	/**  The newest sync runs, with their connection's name and any error. */
+	syncRuns: (limit: number | null) => typedError<SyncRunDto[], IpcError>(__TAURI_INVOKE("sync_runs", { limit })),
+	/**  Records changed and failed runs per day over the last `days` days, oldest first. */
+	dailyActivity: (days: number) => typedError<DayActivityDto[], IpcError>(__TAURI_INVOKE("daily_activity", { days })),
+	/**  Audit entries matching `query`, newest first. */
+	auditLog: (query: AuditQuery) => typedError<AuditEntryDto[], IpcError>(__TAURI_INVOKE("audit_log", { query })),
+	/**
+	 *  Saves every audit entry matching `query` to `path` (else a new file in the downloads
+	 *  folder) as CSV or JSON. Never overwrites a file.
+	 */
+	saveAuditLog: (query: AuditQuery, format: FileFormat, path: string | null) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("save_audit_log", { query, format, path })),
+	/**  Every connection's schedule and whether all syncing is paused. */
+	schedules: () => typedError<SchedulesDto, IpcError>(__TAURI_INVOKE("schedules")),
+	/**  Sets how often a connection syncs, in minutes; `None` returns to the provider's default. */
+	setSchedule: (connectionId: string, intervalMinutes: number | null) => typedError<null, IpcError>(__TAURI_INVOKE("set_schedule", { connectionId, intervalMinutes })),
+	/**  Pauses or resumes all scheduled syncing ("sync now" still works while paused). */
+	setSyncPaused: (paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_sync_paused", { paused })),
+	/**  Notifications and start-at-login. */
+	desktopPrefs: () => typedError<DesktopPrefsDto, IpcError>(__TAURI_INVOKE("desktop_prefs")),
+	/**  Turns a desktop preference on or off. */
+	setDesktopPref: (pref: DesktopPref, on: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_desktop_pref", { pref, on })),
+	/**  Locks the app: stops background syncing, closes the store; the unlock screen comes back. */
+	lock: () => typedError<null, IpcError>(__TAURI_INVOKE("lock")),
+	/**
+	 *  Re-encrypts the store under a new passphrase (or a new keychain key when none is given),
+	 *  after checking the current passphrase.
+	 */
+	changePassphrase: (current: string | null, newPassphrase: string | null) => typedError<null, IpcError>(__TAURI_INVOKE("change_passphrase", { current, newPassphrase })),
+	/**  Writes an encrypted backup of everything to `path`, protected by `passphrase`. */
+	backup: (path: string, passphrase: string) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("backup", { path, passphrase })),
+	/**
+	 *  Replaces the current data with the backup at `path` (opened with `passphrase`); the
+	 *  current data folder is kept aside. The restored store is protected by `new_passphrase`,
+	 *  else by the system keychain. Returns where the previous data went.
+	 */
+	restore: (path: string, passphrase: string, newPassphrase: string | null) => typedError<string, IpcError>(__TAURI_INVOKE("restore", { path, passphrase, newPassphrase })),
 };
 
 /** Events */
@@ -69,8 +137,12 @@ export type AlertDto = {
 	title: string,
 	/**  Details. */
 	detail: string,
-	/**  Suggested one-click fix, e.g. "reconnect". */
+	/**  What kind of alert ("pay_rate_mismatch", "sync_failing"…). */
+	kind: string,
+	/**  Suggested one-click fix: "reconnect", "retry" or "review". */
 	action: string | null,
+	/**  For a discrepancy: a record of the person concerned (to open them in People). */
+	recordId: string | null,
 	/**  Last raised. */
 	raisedAt: string,
 };
@@ -101,12 +173,90 @@ export type AppStateDto = {
 	company: string | null,
 };
 
+/**  One audit entry. */
+export type AuditEntryDto = {
+	/**  Position in the log. */
+	seq: number,
+	/**  When. */
+	at: string,
+	/**  Who. */
+	actor: string,
+	/**  What ("conflict.resolve"). */
+	action: string,
+	/**  Which data. */
+	target: string,
+	/**  The target's name, when it is a connection ("Harvest"). */
+	targetName: string | null,
+	/**  How many records. */
+	recordCount: number,
+	/**  Extra detail, as compact JSON. */
+	detail: string,
+};
+
+/**  Which audit entries to show or save. */
+export type AuditQuery = {
+	/**  Action, or its start ("conflict"). */
+	action: string | null,
+	/**  First day, "YYYY-MM-DD". */
+	from: string | null,
+	/**  Last day, "YYYY-MM-DD". */
+	to: string | null,
+	/**  At most this many, newest first. */
+	limit: number | null,
+};
+
 /**  How a provider signs in. */
 export type AuthMethod = 
 /**  A key or token typed into the form. */
 "api_key" | 
 /**  OAuth in the system browser. */
 "oauth2";
+
+/**  What "check again" found. */
+export type CheckSummaryDto = {
+	/**  People compared. */
+	people: number,
+	/**  New differences to review. */
+	opened: number,
+	/**  Differences the rules settled. */
+	decided: number,
+	/**  Writes newly queued. */
+	queued: number,
+	/**  Of those, writes waiting for approval. */
+	awaitingApproval: number,
+};
+
+/**  A difference between two systems waiting for the owner. */
+export type ConflictDto = {
+	/**  Conflict id. */
+	id: string,
+	/**  The person's name. */
+	person: string,
+	/**  Field name ("pay_rate"). */
+	field: string,
+	/**  The last value both systems agreed on. */
+	baseValue: ValueDto | null,
+	/**  Each system's side. */
+	sources: ConflictSideDto[],
+	/**  The connection the rules suggest keeping. */
+	suggested: string | null,
+	/**  "open" or "resolved". */
+	status: string,
+	/**  First noticed. */
+	createdAt: string,
+};
+
+/**  One system's side of a conflict. */
+export type ConflictSideDto = {
+	/**  The connection (what "keep" sends back). */
+	connectionId: string,
+	/**  Connector id. */
+	provider: string,
+	/**  "payroll", "hris"… */
+	category: string,
+	/**  The value it holds. */
+	value: ValueDto,
+};
 
 /**  What the wizard collected. */
 export type ConnectRequest = {
@@ -122,6 +272,8 @@ export type ConnectRequest = {
 	oauthClientId: string | null,
 	/**  OAuth client secret, when the provider issues one. */
 	oauthClientSecret: string | null,
+	/**  Also sync SSNs, birth dates and bank numbers (off unless the owner opts in). */
+	syncSensitive?: boolean,
 };
 
 /**  A successful connection test. */
@@ -174,6 +326,33 @@ export type ConnectorDto = {
 	docsUrl: string,
 };
 
+/**  Sync activity of one day (UTC). */
+export type DayActivityDto = {
+	/**  The day, "YYYY-MM-DD". */
+	day: string,
+	/**  Runs. */
+	runs: number,
+	/**  Records created, changed or deleted. */
+	records: number,
+	/**  Failed runs. */
+	errors: number,
+};
+
+/**  A desktop on/off preference. */
+export type DesktopPref = 
+/**  Native notifications (`desktop.notifications`). */
+"notifications" | 
+/**  Start at login (`desktop.autostart`). */
+"autostart";
+
+/**  The desktop preferences. */
+export type DesktopPrefsDto = {
+	/**  Native notifications on. */
+	notifications: boolean,
+	/**  Start at login. */
+	autostart: boolean,
+};
+
 /**  The outcome of syncing one entity. */
 export type EntitySync = {
 	/**  Entity kind. */
@@ -188,6 +367,18 @@ export type EntitySync = {
 	deleted: number,
 	/**  Why it stopped, when it failed. */
 	error: string | null,
+};
+
+/**  One field changed in a version of a record. */
+export type FieldDiffDto = {
+	/**  Field name. */
+	field: string,
+	/**  Before (None when unset or sensitive). */
+	before: string | null,
+	/**  After (None when unset or sensitive). */
+	after: string | null,
+	/**  Sensitive: only the fact that it changed is shown. */
+	sensitive: boolean,
 };
 
 /**  One field of a connection form. */
@@ -222,6 +413,33 @@ export type FieldType =
 "secret" | 
 /**  A web address. */
 "url";
+
+/**  File format for saving the audit log. */
+export type FileFormat = 
+/**  Comma-separated values. */
+"csv" | 
+/**  JSON. */
+"json";
+
+/**  One version in a person's timeline. */
+export type HistoryEntryDto = {
+	/**  When this version became current here. */
+	at: string,
+	/**  Connector id. */
+	provider: string,
+	/**  Connection name. */
+	connection: string,
+	/**  Record kind ("employee", "compensation"…). */
+	kind: string,
+	/**  Record id. */
+	recordId: string,
+	/**  Version number. */
+	version: number,
+	/**  "created", "updated" or "deleted". */
+	change: string,
+	/**  Fields changed. */
+	changes: FieldDiffDto[],
+};
 
 /**  A failed command, in words the owner understands. */
 export type IpcError = {
@@ -287,12 +505,168 @@ export type LastSync = {
 	error: string | null,
 };
 
+/**  A record linked to a person. */
+export type LinkedRecordDto = {
+	/**  Local record id (for confirm and split). */
+	recordId: string,
+	/**  "employee" or "contractor". */
+	kind: string,
+	/**  Connector id. */
+	provider: string,
+	/**  The connection's name. */
+	connection: string,
+	/**  The provider's id of the record. */
+	remoteId: string,
+	/**  Why it is linked ("work_email", "owner"…). */
+	method: string,
+	/**  How sure, as exact text ("0.99"). */
+	confidence: string,
+	/**  "auto", "suggested", "confirmed" or "split". */
+	status: string,
+};
+
+/**  An exact amount of money with its currency, for `Intl` formatting in the UI. */
+export type MoneyDto = {
+	/**  Decimal amount as text ("31.50"), never a float. */
+	amount: string,
+	/**  ISO 4217 code. */
+	currency: string,
+	/**  The pay period ("hour", "year"…), for pay rates. */
+	period: string | null,
+};
+
+/**  A write to another system that waits for the owner's approval (it changes pay). */
+export type PendingWriteDto = {
+	/**  Outbox id. */
+	id: string,
+	/**  One line for people. */
+	summary: string,
+	/**  The connection written to. */
+	connectionId: string,
+	/**  Its name. */
+	target: string,
+	/**  Operation ("terminate_employee"). */
+	operation: string,
+	/**  "awaiting_approval", "pending", "done" or "failed". */
+	status: string,
+	/**  Field by field. */
+	changes: WriteChangeDto[],
+	/**  Queued at. */
+	createdAt: string,
+};
+
+/**  One row of the unified roster. */
+export type PersonDto = {
+	/**  The person's identity id. */
+	identityId: string,
+	/**  Display name. */
+	name: string,
+	/**  Work email. */
+	workEmail: string | null,
+	/**  A weakly matched link waits for the owner to confirm or split. */
+	needsReview: boolean,
+	/**  Fields with provenance. */
+	fields: PersonFieldDto[],
+	/**  Linked records. */
+	records: LinkedRecordDto[],
+};
+
+/**  One field of a person with where its values came from. */
+export type PersonFieldDto = {
+	/**  Stable field name ("job_title"). */
+	field: string,
+	/**  English label ("Job title"). */
+	label: string,
+	/**  The value shown (from the system trusted for this field). */
+	value: string,
+	/**  Connector id of the shown value. */
+	source: string,
+	/**  Every provider's value, the shown one first. */
+	values: SourcedValueDto[],
+	/**  Every provider holds the same value. */
+	agree: boolean,
+};
+
 /**  New credentials for a connection that needs reconnecting. */
 export type ReconnectRequest = {
 	/**  Connection id. */
 	connectionId: string,
 	/**  Secret field values by key. */
 	values: { [key in string]: string },
+};
+
+/**  The review queue: differences to settle and writes to approve. */
+export type ReviewDto = {
+	/**  Open conflicts. */
+	conflicts: ConflictDto[],
+	/**  Writes awaiting approval. */
+	pendingWrites: PendingWriteDto[],
+};
+
+/**  Demo credentials for the wizard, from the running sandbox. */
+export type SandboxFillDto = {
+	/**  The sandbox's API address for this provider. */
+	baseUrl: string,
+	/**  Field values by key. */
+	values: { [key in string]: string },
+	/**  OAuth client id (OAuth providers). */
+	oauthClientId: string | null,
+	/**  OAuth client secret. */
+	oauthClientSecret: string | null,
+};
+
+/**  A file written. */
+export type SavedFileDto = {
+	/**  Where. */
+	path: string,
+	/**  Entries or records in it. */
+	entries: number,
+	/**  Its size in bytes (backups). */
+	bytes: number | null,
+};
+
+/**  One connection's sync schedule. */
+export type ScheduleDto = {
+	/**  Connection id. */
+	connectionId: string,
+	/**  Its name. */
+	displayName: string,
+	/**  Connector id. */
+	provider: string,
+	/**  Minutes between syncs. */
+	intervalMinutes: number,
+	/**  The provider's default. */
+	defaultIntervalMinutes: number,
+	/**  The owner chose the interval. */
+	customInterval: boolean,
+	/**  Paused for this connection. */
+	paused: boolean,
+	/**  "waiting", "due", "backing_off", "paused", "paused_globally", "needs_reconnect"… */
+	state: string,
+	/**  Next run. */
+	nextRunAt: string | null,
+	/**  Last success. */
+	lastSuccessAt: string | null,
+	/**  Last error. */
+	lastError: string | null,
+};
+
+/**  Schedules of every connection. */
+export type SchedulesDto = {
+	/**  All syncing is paused. */
+	pausedGlobally: boolean,
+	/**  Per connection. */
+	connections: ScheduleDto[],
+};
+
+/**  One provider's value of a person's field. */
+export type SourcedValueDto = {
+	/**  The value as shown. */
+	value: string,
+	/**  Connector id ("gusto"). */
+	provider: string,
+	/**  The connection's name. */
+	connection: string,
 };
 
 /**  The dashboard's summary. */
@@ -354,6 +728,58 @@ export type SyncProgress = {
 	deleted: number,
 	/**  Why it failed. */
 	error: string | null,
+};
+
+/**  One sync run. */
+export type SyncRunDto = {
+	/**  Run id. */
+	id: string,
+	/**  Connection id. */
+	connectionId: string,
+	/**  Connection name. */
+	connection: string,
+	/**  Entity kind. */
+	entity: string,
+	/**  "full" or "incremental". */
+	mode: string,
+	/**  "running", "succeeded" or "failed". */
+	status: string,
+	/**  Why it ran ("manual", "schedule"…). */
+	trigger: string,
+	/**  Start. */
+	startedAt: string,
+	/**  End. */
+	finishedAt: string | null,
+	/**  Records read. */
+	seen: number,
+	/**  New. */
+	created: number,
+	/**  Changed. */
+	updated: number,
+	/**  Deleted. */
+	deleted: number,
+	/**  Error class. */
+	errorKind: string | null,
+	/**  Error, in words. */
+	error: string | null,
+};
+
+/**  A compared value: plain text, plus the exact money when it is a pay rate. */
+export type ValueDto = {
+	/**  The value as text ("Head Baker", "31.50 USD per hour"). */
+	text: string,
+	/**  The amount, for money. */
+	money: MoneyDto | null,
+};
+
+/**  One field of a queued write: before → after. */
+export type WriteChangeDto = {
+	/**  Field name. */
+	field: string,
+	/**  Current value in the target system. */
+	before: ValueDto | null,
+	/**  Value to be written. */
+	after: ValueDto | null,
 };
 
 /* Tauri Specta runtime */

@@ -5,6 +5,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import {
+  type AuditQuery,
+  type DesktopPref,
+  type FileFormat,
   type ConnectRequest,
   type ReconnectRequest,
   type SyncProgress,
@@ -19,6 +22,14 @@ export const keys = {
   status: ['status'] as const,
   alerts: ['alerts'] as const,
   connectors: ['connectors'] as const,
+  people: ['people'] as const,
+  personHistory: (id: string) => ['person_history', id] as const,
+  review: ['review_queue'] as const,
+  syncRuns: ['sync_runs'] as const,
+  dailyActivity: (days: number) => ['daily_activity', days] as const,
+  auditLog: (q: AuditQuery) => ['audit_log', q] as const,
+  schedules: ['schedules'] as const,
+  desktopPrefs: ['desktop_prefs'] as const,
 };
 
 export function useAppState() {
@@ -123,4 +134,151 @@ export function useSyncProgress(active: boolean): SyncProgress[] {
     };
   }, [active]);
   return active ? [...runs.values()] : [];
+}
+
+export function usePeople() {
+  return useQuery({ queryKey: keys.people, queryFn: () => unwrap(commands.people()) });
+}
+
+export function usePersonHistory(identityId: string | null) {
+  return useQuery({
+    queryKey: keys.personHistory(identityId ?? ''),
+    queryFn: () => unwrap(commands.personHistory(identityId ?? '')),
+    enabled: identityId !== null,
+  });
+}
+
+export function useConfirmLink() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (recordId: string) => unwrap(commands.confirmLink(recordId)),
+    onSettled: invalidate,
+  });
+}
+
+export function useSplitLink() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (recordId: string) => unwrap(commands.splitLink(recordId)),
+    onSettled: invalidate,
+  });
+}
+
+export function useReview() {
+  return useQuery({ queryKey: keys.review, queryFn: () => unwrap(commands.reviewQueue()) });
+}
+
+export function useCheckAgain() {
+  const invalidate = useInvalidateAll();
+  return useMutation({ mutationFn: () => unwrap(commands.checkAgain()), onSettled: invalidate });
+}
+
+export function useResolveConflict() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { id: string; keep: string }) => unwrap(commands.resolveConflict(v.id, v.keep)),
+    onSettled: invalidate,
+  });
+}
+
+export function useDecideWrite() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { id: string; approve: boolean }) =>
+      unwrap(v.approve ? commands.approveWrite(v.id) : commands.rejectWrite(v.id)),
+    onSettled: invalidate,
+  });
+}
+
+export function useSyncRuns() {
+  return useQuery({ queryKey: keys.syncRuns, queryFn: () => unwrap(commands.syncRuns(null)) });
+}
+
+export function useDailyActivity(days: number) {
+  return useQuery({
+    queryKey: keys.dailyActivity(days),
+    queryFn: () => unwrap(commands.dailyActivity(days)),
+  });
+}
+
+export function useAuditLog(query: AuditQuery) {
+  return useQuery({ queryKey: keys.auditLog(query), queryFn: () => unwrap(commands.auditLog(query)) });
+}
+
+export function useSaveAuditLog() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { query: AuditQuery; format: FileFormat; path: string | null }) =>
+      unwrap(commands.saveAuditLog(v.query, v.format, v.path)),
+    onSettled: invalidate,
+  });
+}
+
+export function useSchedules() {
+  return useQuery({ queryKey: keys.schedules, queryFn: () => unwrap(commands.schedules()) });
+}
+
+export function useSetSchedule() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { connectionId: string; minutes: number | null }) =>
+      unwrap(commands.setSchedule(v.connectionId, v.minutes)),
+    onSettled: invalidate,
+  });
+}
+
+export function useSetSyncPaused() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (paused: boolean) => unwrap(commands.setSyncPaused(paused)),
+    onSettled: invalidate,
+  });
+}
+
+export function useDesktopPrefs() {
+  return useQuery({ queryKey: keys.desktopPrefs, queryFn: () => unwrap(commands.desktopPrefs()) });
+}
+
+export function useSetDesktopPref() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { pref: DesktopPref; on: boolean }) => unwrap(commands.setDesktopPref(v.pref, v.on)),
+    onSettled: invalidate,
+  });
+}
+
+export function useLock() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(commands.lock()),
+    onSuccess: async () => {
+      // Nothing read while unlocked may stay in memory; the unlock screen comes back.
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.appState[0] });
+      await client.refetchQueries({ queryKey: keys.appState });
+    },
+  });
+}
+
+export function useChangePassphrase() {
+  return useMutation({
+    mutationFn: (v: { current: string | null; next: string | null }) =>
+      unwrap(commands.changePassphrase(v.current, v.next)),
+  });
+}
+
+export function useBackup() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { path: string; passphrase: string }) => unwrap(commands.backup(v.path, v.passphrase)),
+    onSettled: invalidate,
+  });
+}
+
+export function useRestore() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { path: string; passphrase: string; newPassphrase: string | null }) =>
+      unwrap(commands.restore(v.path, v.passphrase, v.newPassphrase)),
+    onSettled: invalidate,
+  });
 }
