@@ -4,7 +4,7 @@
 //! Needs a display, `tauri-driver` on the PATH and `MAESTRO_E2E_APP` pointing at a
 //! `maestro-desktop` built with `--features custom-protocol` — `tests/run` provides all three,
 //! so the test is `#[ignore]`d for plain `cargo test` and runs there with `--include-ignored`.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -145,6 +145,54 @@ async fn fill(el: &WebElement, text: &str) -> WebDriverResult<()> {
     el.send_keys(text).await
 }
 
+/// The button whose text contains `text`, waiting for it to appear.
+async fn button(driver: &WebDriver, text: &str) -> WebDriverResult<WebElement> {
+    driver
+        .query(By::XPath(format!(
+            "//button[contains(normalize-space(.), '{text}')]"
+        )))
+        .wait(STEP, Duration::from_millis(200))
+        .first()
+        .await
+}
+
+/// How many elements match `selector` right now.
+async fn count(driver: &WebDriver, selector: &str) -> WebDriverResult<usize> {
+    Ok(driver.find_all(By::Css(selector)).await?.len())
+}
+
+/// Waits until `selector` matches fewer than `before` elements.
+async fn fewer(driver: &WebDriver, selector: &str, before: usize) -> WebDriverResult<()> {
+    let deadline = Instant::now() + STEP;
+    while count(driver, selector).await? >= before {
+        if Instant::now() > deadline {
+            return Err(WebDriverError::FatalError(format!(
+                "“{selector}” did not go away"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+/// Unlocks an existing store with the passphrase.
+async fn unlock(driver: &WebDriver) -> WebDriverResult<()> {
+    fill(&css(driver, "input[name='passphrase']").await?, PASSPHRASE).await?;
+    css(driver, "button[type='submit']").await?.click().await
+}
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// The demo BambooHR's API key (derived from the sandbox seed, like the in-app demo's).
+async fn demo_bamboohr_key() -> String {
+    let sandbox = maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
+        .await
+        .unwrap();
+    let key = sandbox.credentials().bamboohr.api_key;
+    sandbox.shutdown().await;
+    key
+}
+
 async fn owner_journey(driver: &WebDriver) -> TestResult {
     // First run: protect the new store with a passphrase.
     fill(
@@ -162,19 +210,102 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     {
         choice.click().await?;
     }
-    fill(
-        &css(driver, "input[name='passphrase']").await?,
-        "correct horse battery staple",
-    )
-    .await?;
+    fill(&css(driver, "input[name='passphrase']").await?, PASSPHRASE).await?;
     css(driver, "button[type='submit']").await?.click().await?;
 
     // Explore with demo data: three tools connected and synced.
     css(driver, ".choice-card").await?.click().await?;
-    shows(driver, "BambooHR").await?;
-    shows(driver, "Harvest").await?;
-    shows(driver, "Gusto").await?;
+    testid(driver, "screen-dashboard").await?;
+    shows(driver, "Connections").await?;
+    for tool in ["BambooHR", "Gusto", "Harvest"] {
+        shows(driver, tool).await?;
+    }
+
+    // The wizard connects BambooHR from the sandbox with an API key and runs a first sync.
+    button(driver, "Connect a tool").await?.click().await?;
+    button(driver, "HR system").await?.click().await?;
+    button(driver, "BambooHR").await?.click().await?;
+    testid(driver, "wizard-use-sandbox").await?.click().await?;
+    testid(driver, "wizard-test").await?.click().await?;
+    testid(driver, "wizard-connect").await?.click().await?;
+    testid(driver, "sync-progress").await?;
+    shows(driver, "First sync done").await?;
+    button(driver, "Go to the dashboard").await?.click().await?;
+    testid(driver, "screen-dashboard").await?;
+
+    // The key is revoked in BambooHR: the next sync raises a "reconnect" alert; with a new key
+    // issued, the alert's fix reconnects and the alert goes away.
+    sandbox("revoke").await;
+    button(driver, "Sync all now").await?.click().await?;
+    testid(driver, "alert-fix-reconnect").await?;
+    sandbox("reset").await;
+    let key = demo_bamboohr_key().await;
+    let fixes = "[data-testid='alert-fix-reconnect']";
+    while count(driver, fixes).await? > 0 {
+        let before = count(driver, fixes).await?;
+        testid(driver, "alert-fix-reconnect").await?.click().await?;
+        fill(&css(driver, "form.reconnect input").await?, &key).await?;
+        css(driver, "form.reconnect button[type='submit']")
+            .await?
+            .click()
+            .await?;
+        fewer(driver, fixes, before).await?;
+    }
+
+    // A conflict between BambooHR and Gusto is resolved on the Review screen.
+    testid(driver, "nav-review").await?.click().await?;
+    testid(driver, "screen-review").await?;
+    let approve = "[data-testid^='conflict-approve-']";
+    css(driver, approve).await?;
+    let before = count(driver, approve).await?;
+    css(driver, approve).await?.click().await?;
+    fewer(driver, approve, before).await?;
     Ok(())
+}
+
+/// After a relaunch: unlock, and the demo connections work again (their emulators restart on
+/// the same ports). Returns the time from the window's first screen to the dashboard.
+async fn relaunch_journey(driver: &WebDriver) -> Result<Duration, Box<dyn std::error::Error>> {
+    css(driver, "input[name='passphrase']").await?;
+    let started = Instant::now();
+    unlock(driver).await?;
+    testid(driver, "screen-dashboard").await?;
+    shows(driver, "Connections").await?;
+    let to_dashboard = started.elapsed();
+    button(driver, "Sync all now").await?.click().await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gone(driver, "button[disabled].primary").await?;
+    let body = driver.find(By::Tag("body")).await?.text().await?;
+    assert!(
+        !body.contains("needs to be reconnected") && !body.contains("could not reach"),
+        "the demo connections should work after a relaunch:\n{body}"
+    );
+    Ok(to_dashboard)
+}
+
+async fn session(port: u16, app: &std::path::Path) -> WebDriverResult<WebDriver> {
+    let mut caps = thirtyfour::Capabilities::new();
+    caps.set("browserName", "wry")?;
+    caps.set(
+        "tauri:options",
+        serde_json::json!({ "application": app.display().to_string() }),
+    )?;
+    WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await
+}
+
+async fn run_journey<F, T>(driver: WebDriver, journey: F) -> Result<T, Box<dyn std::error::Error>>
+where
+    F: AsyncFnOnce(&WebDriver) -> Result<T, Box<dyn std::error::Error>>,
+{
+    let outcome = journey(&driver).await;
+    if outcome.is_err() {
+        let shot = std::env::temp_dir().join("maestro-e2e-failure.png");
+        if driver.screenshot(&shot).await.is_ok() {
+            eprintln!("screenshot of the failing window: {}", shot.display());
+        }
+    }
+    driver.quit().await?;
+    outcome
 }
 
 #[tokio::test]
@@ -183,21 +314,16 @@ async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> Test
     let app = app_binary();
     let data = tempfile::tempdir()?;
     let tauri_driver = TauriDriver::start(&data.path().join("data"));
-    let mut caps = thirtyfour::Capabilities::new();
-    caps.set("browserName", "wry")?;
-    caps.set(
-        "tauri:options",
-        serde_json::json!({ "application": app.display().to_string() }),
-    )?;
-    let driver = WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps).await?;
-    let outcome = owner_journey(&driver).await;
-    if outcome.is_err() {
-        let shot = std::env::temp_dir().join("maestro-e2e-failure.png");
-        if driver.screenshot(&shot).await.is_ok() {
-            eprintln!("screenshot of the failing window: {}", shot.display());
-        }
-    }
-    driver.quit().await?;
+    let launched = Instant::now();
+    let driver = session(tauri_driver.port, &app).await?;
+    eprintln!("window up after {:.2?}", launched.elapsed());
+    run_journey(driver, owner_journey).await?;
+
+    let relaunched = Instant::now();
+    let driver = session(tauri_driver.port, &app).await?;
+    let window_up = relaunched.elapsed();
+    let to_dashboard = run_journey(driver, relaunch_journey).await?;
+    eprintln!("relaunch: window up after {window_up:.2?}; unlock to dashboard {to_dashboard:.2?}");
     drop(tauri_driver);
-    outcome
+    Ok(())
 }

@@ -79,8 +79,13 @@ pub async fn unlock(
             .await
             .map_err(|e| IpcError::from(e).with_field("passphrase"))?
             .with_actor("app");
-        *slot = Some(app);
+        *slot = Some(app.clone());
         drop(slot);
+        // The demo's emulators first, so neither the screens nor the scheduler meet a
+        // missing sandbox.
+        if let Err(err) = super::demo::resume_demo(&state, &app).await {
+            tracing::warn!(error = %err.message, "the demo tools could not restart");
+        }
         state.announce_unlocked();
     } else {
         drop(slot);
