@@ -35,9 +35,15 @@ function matches(p: PersonDto, query: string) {
 }
 
 function Provenance({ person }: { person: PersonDto }) {
-  const { t, field, provider, money } = useI18n();
-  const shown = (v: { value: string; money: MoneyDto | null }) =>
-    v.money ? money(v.money.amount, v.money.currency, v.money.period) : v.value || t('common.none');
+  const { t, field, provider, money, date } = useI18n();
+  const shown = (v: { value: string; money: MoneyDto | null }) => {
+    if (v.money) return money(v.money.amount, v.money.currency, v.money.period);
+    if (v.value === '') return t('common.none');
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v.value)) return date(v.value);
+    const key = `value.${v.value}` as MessageKey;
+    const word = t(key);
+    return word === key ? v.value : word;
+  };
   return (
     <div className="table-wrap">
     <table className="table provenance">
