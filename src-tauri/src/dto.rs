@@ -412,12 +412,31 @@ impl AlertDto {
 // ---------------------------------------------------------------------------------------
 // People, Review, Activity and Settings screens.
 
+/// A pay rate as the roster words it ("18.00 USD per hour"), as exact money for `Intl`.
+pub fn pay_rate_money(text: &str) -> Option<MoneyDto> {
+    let mut words = text.split_whitespace();
+    let (amount, currency) = (words.next()?, words.next()?);
+    let money: maestro_core::money::Money = format!("{amount} {currency}").parse().ok()?;
+    let period = match words.next() {
+        Some("per") => Some(words.collect::<Vec<_>>().join("_")).filter(|p| !p.is_empty()),
+        Some(_) => return None,
+        None => None,
+    };
+    Some(MoneyDto {
+        amount: money.amount.to_string(),
+        currency: money.currency.code().to_owned(),
+        period,
+    })
+}
+
 /// One provider's value of a person's field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourcedValueDto {
     /// The value as shown.
     pub value: String,
+    /// The exact amount, when the value is a pay rate.
+    pub money: Option<MoneyDto>,
     /// Connector id ("gusto").
     pub provider: String,
     /// The connection's name.
@@ -434,6 +453,8 @@ pub struct PersonFieldDto {
     pub label: String,
     /// The value shown (from the system trusted for this field).
     pub value: String,
+    /// The exact amount, when the field is a pay rate.
+    pub money: Option<MoneyDto>,
     /// Connector id of the shown value.
     pub source: String,
     /// Every provider's value, the shown one first.
@@ -484,6 +505,11 @@ pub struct PersonDto {
 
 impl From<&maestro_app::people::Person> for PersonDto {
     fn from(p: &maestro_app::people::Person) -> Self {
+        let money = |field: &str, text: &str| {
+            (field == "pay_rate")
+                .then(|| pay_rate_money(text))
+                .flatten()
+        };
         Self {
             identity_id: p.identity_id.to_string(),
             name: p.name.clone(),
@@ -496,12 +522,14 @@ impl From<&maestro_app::people::Person> for PersonDto {
                     field: f.field.into(),
                     label: f.label.into(),
                     value: f.value.clone(),
+                    money: money(f.field, &f.value),
                     source: f.source.clone(),
                     values: f
                         .values
                         .iter()
                         .map(|v| SourcedValueDto {
                             value: v.value.clone(),
+                            money: money(f.field, &v.value),
                             provider: v.provider.clone(),
                             connection: v.connection.clone(),
                         })
@@ -1071,4 +1099,24 @@ pub struct SandboxFillDto {
     pub oauth_client_id: Option<String>,
     /// OAuth client secret.
     pub oauth_client_secret: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roster_pay_rates_become_exact_money() {
+        assert_eq!(
+            pay_rate_money("18.50 USD per two weeks"),
+            Some(MoneyDto {
+                amount: "18.50".into(),
+                currency: "USD".into(),
+                period: Some("two_weeks".into())
+            })
+        );
+        assert_eq!(pay_rate_money("52000 USD").map(|m| m.period), Some(None));
+        assert_eq!(pay_rate_money("about twenty dollars"), None);
+        assert_eq!(pay_rate_money("18.50 USD a week"), None);
+    }
 }

@@ -253,3 +253,32 @@ fn demo_data_fills_people_review_and_history_and_a_pay_write_can_be_rejected() -
     drop(sandbox);
     Ok(())
 }
+
+#[test]
+fn the_demo_fill_gives_the_running_sandboxs_address_and_key() -> TestResult {
+    use tauri::Manager;
+
+    let dir = tempfile::tempdir()?;
+    let h = Harness::new(dir.path())?;
+    let state = h.app.state::<DesktopState>();
+    tauri::async_runtime::block_on(async {
+        let sandbox = maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
+            .await
+            .expect("sandbox");
+        *state.demo.lock().await = Some(sandbox);
+    });
+    let fill: crate::dto::SandboxFillDto =
+        h.ok("sandbox_credentials", json!({"provider": "bamboohr"}));
+    assert!(
+        fill.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        fill.base_url
+    );
+    assert!(fill.values.get("api_key").is_some_and(|k| !k.is_empty()));
+    assert!(fill.values.contains_key("subdomain"));
+    assert_eq!(fill.oauth_client_id, None);
+    let gusto: crate::dto::SandboxFillDto =
+        h.ok("sandbox_credentials", json!({"provider": "gusto"}));
+    assert!(gusto.oauth_client_id.is_some());
+    Ok(())
+}

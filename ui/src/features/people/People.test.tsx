@@ -74,6 +74,10 @@ describe('people', () => {
     expect(within(title).getByText('BambooHR')).toBeInTheDocument();
     expect(within(title).getByRole('listitem')).toHaveTextContent('Gusto Baker');
 
+    const pay = screen.getByTestId('person-field-pay_rate');
+    expect(within(pay).getByText('$22.50 per hour')).toBeInTheDocument();
+    expect(within(pay).getByRole('listitem')).toHaveTextContent('BambooHR $1,234.50 per week');
+
     const timeline = await screen.findByTestId('person-history');
     expect(within(timeline).getByText('Job changed in BambooHR')).toBeInTheDocument();
     expect(within(timeline).getByText('changed (hidden: sensitive)')).toBeInTheDocument();
@@ -94,6 +98,7 @@ describe('people', () => {
     await user.click(await screen.findByTestId('person-id-ana'));
     expect(screen.getByRole('heading', { level: 1, name: 'Personas' })).toBeInTheDocument();
     expect(within(screen.getByTestId('person-field-job_title')).getByText('Puesto')).toBeInTheDocument();
+    expect(within(screen.getByTestId('person-field-pay_rate')).getByText(/^22,50\s(US\$|\$) por hora$/)).toBeInTheDocument();
     expect(await screen.findByText('Aún no hay historial.')).toBeInTheDocument();
   });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
-import type { HistoryEntryDto, PersonDto } from '../../lib/ipc/bindings.ts';
+import type { HistoryEntryDto, MoneyDto, PersonDto } from '../../lib/ipc/bindings.ts';
 import { describeIpcError } from '../../lib/ipc/errors.ts';
 import {
   useConfirmLink,
@@ -35,7 +35,15 @@ function matches(p: PersonDto, query: string) {
 }
 
 function Provenance({ person }: { person: PersonDto }) {
-  const { t, field, provider } = useI18n();
+  const { t, field, provider, money, date } = useI18n();
+  const shown = (v: { value: string; money: MoneyDto | null }) => {
+    if (v.money) return money(v.money.amount, v.money.currency, v.money.period);
+    if (v.value === '') return t('common.none');
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v.value)) return date(v.value);
+    const key = `value.${v.value}` as MessageKey;
+    const word = t(key);
+    return word === key ? v.value : word;
+  };
   return (
     <div className="table-wrap">
     <table className="table provenance">
@@ -57,7 +65,7 @@ function Provenance({ person }: { person: PersonDto }) {
           >
             <th scope="row">{field(f.field, f.label)}</th>
             <td>
-              {f.value || t('common.none')}
+              {shown(f)}
               {f.agree || OWN_WAY.has(f.field) ? null : (
                 <span className="badge badge-warn">{t('people.differs')}</span>
               )}
@@ -73,7 +81,7 @@ function Provenance({ person }: { person: PersonDto }) {
                   {f.values.slice(1).map((v) => (
                     <li key={`${v.provider}-${v.connection}`}>
                       <span className={`source source-${v.provider}`}>{provider(v.provider)}</span>{' '}
-                      {v.value || t('common.none')}
+                      {shown(v)}
                     </li>
                   ))}
                 </ul>

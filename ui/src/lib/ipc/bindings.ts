@@ -579,6 +579,8 @@ export type PersonFieldDto = {
 	label: string,
 	/**  The value shown (from the system trusted for this field). */
 	value: string,
+	/**  The exact amount, when the field is a pay rate. */
+	money: MoneyDto | null,
 	/**  Connector id of the shown value. */
 	source: string,
 	/**  Every provider's value, the shown one first. */
@@ -663,6 +665,8 @@ export type SchedulesDto = {
 export type SourcedValueDto = {
 	/**  The value as shown. */
 	value: string,
+	/**  The exact amount, when the value is a pay rate. */
+	money: MoneyDto | null,
 	/**  Connector id ("gusto"). */
 	provider: string,
 	/**  The connection's name. */
