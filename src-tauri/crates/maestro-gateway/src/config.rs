@@ -29,8 +29,8 @@ pub struct GatewayConfig {
     pub allowlist: Vec<IpNet>,
     /// Deepest GraphQL query accepted.
     pub graphql_max_depth: usize,
-    /// Most complex GraphQL query accepted (one point per field, list fields times their
-    /// page size).
+    /// Most complex GraphQL query accepted (one point per field; `employees(first: n)` counts
+    /// its selection n times and each per-person list ten times).
     pub graphql_max_complexity: usize,
 }
 
@@ -41,7 +41,7 @@ impl Default for GatewayConfig {
             tls: TlsSetting::Off,
             allowlist: Vec::new(),
             graphql_max_depth: 8,
-            graphql_max_complexity: 50_000,
+            graphql_max_complexity: 20_000,
         }
     }
 }

@@ -195,14 +195,9 @@ impl Loader {
                 let mut out = Vec::new();
                 let mut after = None;
                 loop {
-                    let rows = records::current_page(
-                        &mut conn,
-                        company,
-                        Some(kind),
-                        after,
-                        SCAN_BATCH,
-                    )
-                    .await?;
+                    let rows =
+                        records::current_page(&mut conn, company, Some(kind), after, SCAN_BATCH)
+                            .await?;
                     let Some(last) = rows.last() else { break };
                     after = Some(last.record_id);
                     let full = rows.len() == SCAN_BATCH as usize;
@@ -213,13 +208,11 @@ impl Loader {
                 }
                 out
             }
-            ResourceType::Connection => {
-                maestro_store::connections::list(&mut conn, company)
-                    .await?
-                    .iter()
-                    .map(|c| plain_item(rtype, &c.id.to_string(), c))
-                    .collect()
-            }
+            ResourceType::Connection => maestro_store::connections::list(&mut conn, company)
+                .await?
+                .iter()
+                .map(|c| plain_item(rtype, &c.id.to_string(), c))
+                .collect(),
             ResourceType::SyncRun => maestro_store::sync_runs::recent(&mut conn, company, 10_000)
                 .await?
                 .iter()

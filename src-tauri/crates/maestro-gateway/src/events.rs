@@ -46,7 +46,9 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
                 Ok(t) => break t,
                 Err(msg) => {
                     let _ = socket
-                        .send(Message::Text(json!({"type": "error", "detail": msg}).to_string().into()))
+                        .send(Message::Text(
+                            json!({"type": "error", "detail": msg}).to_string().into(),
+                        ))
                         .await;
                 }
             },
@@ -55,7 +57,11 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
         }
     };
     let ack = json!({"type": "subscribed", "topics": topics.iter().collect::<Vec<_>>()});
-    if socket.send(Message::Text(ack.to_string().into())).await.is_err() {
+    if socket
+        .send(Message::Text(ack.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     let mut runs: HashMap<String, ()> = HashMap::new();
@@ -105,7 +111,10 @@ fn parse_subscribe(text: &str) -> Result<HashSet<String>, String> {
     for t in list {
         let t = t.as_str().unwrap_or_default();
         if !TOPICS.contains(&t) {
-            return Err(format!("unknown topic '{t}'; topics: {}", TOPICS.join(", ")));
+            return Err(format!(
+                "unknown topic '{t}'; topics: {}",
+                TOPICS.join(", ")
+            ));
         }
         out.insert(t.to_owned());
     }
@@ -131,7 +140,11 @@ fn relevant(
                 return Vec::new();
             }
             runs.insert(run_id.clone(), ());
-            if topics.contains("sync") { vec![value] } else { Vec::new() }
+            if topics.contains("sync") {
+                vec![value]
+            } else {
+                Vec::new()
+            }
         }
         SyncEvent::RunProgress { run_id, .. } => {
             if runs.contains_key(run_id) && topics.contains("sync") {

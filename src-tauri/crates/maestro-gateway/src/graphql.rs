@@ -22,6 +22,9 @@ use crate::keys::{Access, Principal};
 use crate::resources::ResourceType;
 use crate::state::Shared;
 
+/// Expected entries of a per-person list, for the complexity estimate.
+const LIST_COST: usize = 10;
+
 /// The schema served at `/graphql`.
 pub type ApiSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -194,6 +197,7 @@ impl Employee {
         Json(self.0.attributes.clone())
     }
     /// Jobs held.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn employments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Employment>> {
         Ok(children(ctx, &self.0, EntityKind::Employment)
             .await?
@@ -202,6 +206,7 @@ impl Employee {
             .collect())
     }
     /// Pay rate history.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn compensations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Record>> {
         Ok(children(ctx, &self.0, EntityKind::Compensation)
             .await?
@@ -210,6 +215,7 @@ impl Employee {
             .collect())
     }
     /// Pay statements.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn pay_statements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PayStatement>> {
         Ok(children(ctx, &self.0, EntityKind::PayStatement)
             .await?
@@ -218,6 +224,7 @@ impl Employee {
             .collect())
     }
     /// Tracked time.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn time_entries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Record>> {
         Ok(children(ctx, &self.0, EntityKind::TimeEntry)
             .await?
@@ -250,6 +257,7 @@ impl Employment {
         Json(self.0.attributes.clone())
     }
     /// Pay statements of the same person.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn pay_statements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PayStatement>> {
         let Some(parent) = self.0.parent.clone() else {
             return Ok(Vec::new());
@@ -349,7 +357,11 @@ impl QueryRoot {
         }
         let mut query = Query {
             size,
-            cursor: after.as_deref().map(Cursor::decode).transpose().map_err(gql_err)?,
+            cursor: after
+                .as_deref()
+                .map(Cursor::decode)
+                .transpose()
+                .map_err(gql_err)?,
             ..Query::default()
         };
         let f = filter.unwrap_or_default();

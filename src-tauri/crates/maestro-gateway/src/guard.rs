@@ -34,9 +34,9 @@ impl RateLimits {
                 .limiters
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let entry = map.entry(key_id.to_owned()).or_insert_with(|| {
-                (per_minute, Arc::new(limiter_for(per_minute)))
-            });
+            let entry = map
+                .entry(key_id.to_owned())
+                .or_insert_with(|| (per_minute, Arc::new(limiter_for(per_minute))));
             if entry.0 != per_minute {
                 *entry = (per_minute, Arc::new(limiter_for(per_minute)));
             }
@@ -80,7 +80,11 @@ pub async fn allowlist(
 
 /// The bearer key of a request (`Authorization: Bearer mk_live_…`).
 fn presented_key(request: &Request) -> Option<String> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, key) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -114,9 +118,8 @@ pub async fn authenticate(
 }
 
 async fn principal_for(shared: &Shared, presented: Option<String>) -> Result<Principal, ApiError> {
-    let unauthorized = |detail: &str| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail.to_owned())
-    };
+    let unauthorized =
+        |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail.to_owned());
     let Some(presented) = presented else {
         return Err(unauthorized(
             "send an API key as 'Authorization: Bearer mk_live_…' (create one with \

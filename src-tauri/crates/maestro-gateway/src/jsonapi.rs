@@ -229,7 +229,7 @@ impl Query {
                 Some(Value::Null) | None => "null".into(),
                 Some(other) => other.to_string(),
             };
-            wanted.iter().any(|w| *w == text)
+            wanted.contains(&text)
         })
     }
 

@@ -35,7 +35,9 @@ use tokio::task::JoinHandle;
 
 pub use config::{GatewayConfig, TlsSetting};
 pub use error::{ApiError, GatewayError};
-pub use keys::{Access, Principal, create_key, list_keys, parse_scopes, revoke_key, set_webhook_secret};
+pub use keys::{
+    Access, Principal, create_key, list_keys, parse_scopes, revoke_key, set_webhook_secret,
+};
 
 use state::Shared;
 
@@ -58,7 +60,11 @@ impl RunningGateway {
 
     /// `http://…` or `https://…` of the listening address.
     pub fn base_url(&self) -> String {
-        let scheme = if self.fingerprint.is_some() { "https" } else { "http" };
+        let scheme = if self.fingerprint.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr)
     }
 
@@ -122,10 +128,12 @@ impl Gateway {
                 }
             }),
             Some(identity) => {
-                let listener = tls::TlsListener::new(tcp, tls::acceptor(&identity)?)
-                    .map_err(|source| GatewayError::Bind {
-                        addr: config.bind,
-                        source,
+                let listener =
+                    tls::TlsListener::new(tcp, tls::acceptor(&identity)?).map_err(|source| {
+                        GatewayError::Bind {
+                            addr: config.bind,
+                            source,
+                        }
                     })?;
                 tokio::spawn(async move {
                     if let Err(e) = axum::serve(listener, service)
@@ -168,9 +176,17 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(keyed)
         .route("/webhooks/{connection}", post(webhooks::receive))
-        .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
-        .fallback(|| async { ApiError::not_found("there is nothing at this address; see /openapi.json") })
-        .layer(middleware::from_fn_with_state(shared.clone(), guard::allowlist))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .fallback(|| async {
+            ApiError::not_found("there is nothing at this address; see /openapi.json")
+        })
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            guard::allowlist,
+        ))
         .with_state(shared)
 }
 

@@ -137,7 +137,10 @@ pub(crate) async fn page_of(
     };
     let end = (start + size).min(items.len());
     let next = (end < items.len()).then_some(Cursor::Offset(end));
-    let page = items.get(start..end).map(<[Item]>::to_vec).unwrap_or_default();
+    let page = items
+        .get(start..end)
+        .map(<[Item]>::to_vec)
+        .unwrap_or_default();
     Ok((page, next))
 }
 
@@ -234,8 +237,14 @@ pub async fn show(
         .one(rtype, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no {} '{id}'", rtype.name())))?;
-    let (data, included) =
-        render(&loader, &principal, rtype, std::slice::from_ref(&item), &query).await?;
+    let (data, included) = render(
+        &loader,
+        &principal,
+        rtype,
+        std::slice::from_ref(&item),
+        &query,
+    )
+    .await?;
     let path = format!("{BASE}/{}/{id}", rtype.name());
     let mut doc = json!({
         "jsonapi": { "version": "1.1" },
@@ -265,7 +274,9 @@ pub async fn related(
         .relationships()
         .into_iter()
         .find(|(n, _, _)| *n == rel)
-        .ok_or_else(|| ApiError::not_found(format!("{} has no relationship '{rel}'", rtype.name())))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("{} has no relationship '{rel}'", rtype.name()))
+        })?;
     require(&principal, target.name(), Access::Read)?;
     let query = Query::parse(raw.as_deref())?;
     let loader = Loader::new(shared.app.clone(), principal.company_id());
@@ -288,7 +299,13 @@ pub async fn related(
 }
 
 /// Contact fields of a person that the API may change.
-const EDITABLE: &[&str] = &["first_name", "last_name", "work_email", "job_title", "department"];
+const EDITABLE: &[&str] = &[
+    "first_name",
+    "last_name",
+    "work_email",
+    "job_title",
+    "department",
+];
 
 /// `PATCH /api/v1/employees/{id}`: queues the change for the provider the record came from,
 /// through the outbox (202 Accepted; it is written when the outbox next runs).
@@ -304,10 +321,18 @@ pub async fn update_employee(
     let rtype = ResourceType::Record(EntityKind::Employee);
     require(&principal, rtype.name(), Access::Write)?;
     let doc: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not JSON: {e}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not JSON: {e}"),
+        )
     })?;
     let data = doc.get("data").and_then(Value::as_object).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_document", "the body needs a 'data' object")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_document",
+            "the body needs a 'data' object",
+        )
     })?;
     if data.get("type").and_then(Value::as_str) != Some(rtype.name()) {
         return Err(ApiError::new(
@@ -344,7 +369,10 @@ fn employee_changes(attrs: &Map<String, Value>) -> Result<EmployeeChanges, ApiEr
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "nothing_to_change",
-            format!("send at least one attribute to change: {}", EDITABLE.join(", ")),
+            format!(
+                "send at least one attribute to change: {}",
+                EDITABLE.join(", ")
+            ),
         ));
     }
     for (k, v) in attrs {
@@ -438,7 +466,11 @@ async fn queue_update(
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let digest = hex::encode(Sha256::digest(payload.to_string().as_bytes()));
-    let subject = format!("api:update_employee:{}:v{version}:{}", item.id, &digest[..16]);
+    let subject = format!(
+        "api:update_employee:{}:v{version}:{}",
+        item.id,
+        &digest[..16]
+    );
     let key = format!("api:{}:{}", principal.key.id, &digest[..32]);
     let name = [
         item.attributes.get("first_name").and_then(Value::as_str),
@@ -448,7 +480,10 @@ async fn queue_update(
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
-    let summary = format!("Update {name} in {} (requested through the local API)", manifest.name);
+    let summary = format!(
+        "Update {name} in {} (requested through the local API)",
+        manifest.name
+    );
     let now = app.now();
     let mut tx = app.store().write().await?;
     let queued = outbox::enqueue(
@@ -470,15 +505,19 @@ async fn queue_update(
     .await?;
     audit::append(
         tx.conn(),
-        &AuditEvent::new(&principal.actor(), "api.write", &format!("{BASE}/employees/{}", item.id))
-            .company(company_id)
-            .records(1)
-            .detail(json!({
-                "api_key_id": principal.key.id,
-                "outbox_id": queued.item.id,
-                "queued_now": queued.created,
-                "fields": attrs.keys().collect::<Vec<_>>(),
-            })),
+        &AuditEvent::new(
+            &principal.actor(),
+            "api.write",
+            &format!("{BASE}/employees/{}", item.id),
+        )
+        .company(company_id)
+        .records(1)
+        .detail(json!({
+            "api_key_id": principal.key.id,
+            "outbox_id": queued.item.id,
+            "queued_now": queued.created,
+            "fields": attrs.keys().collect::<Vec<_>>(),
+        })),
         now,
     )
     .await?;

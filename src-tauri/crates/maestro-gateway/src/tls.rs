@@ -30,8 +30,8 @@ pub async fn identity(app: &App) -> Result<TlsIdentity, GatewayError> {
     {
         names.push(host);
     }
-    let generated = rcgen::generate_simple_self_signed(names)
-        .map_err(|e| GatewayError::Tls(e.to_string()))?;
+    let generated =
+        rcgen::generate_simple_self_signed(names).map_err(|e| GatewayError::Tls(e.to_string()))?;
     let identity = TlsIdentity {
         cert_pem: generated.cert.pem(),
         key_pem: Sensitive::new(generated.signing_key.serialize_pem()),
@@ -114,7 +114,6 @@ impl TlsListener {
 impl axum::serve::Listener for TlsListener {
     type Io = TlsStream<TcpStream>;
     type Addr = SocketAddr;
-
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {

@@ -82,7 +82,14 @@ pub async fn receive(
         return gusto_handshake(&shared, company, id, secret, token).await;
     }
     let Some(secret) = secret else {
-        audit(&shared, company, id, "webhook.rejected", json!({"reason": "no secret saved"})).await?;
+        audit(
+            &shared,
+            company,
+            id,
+            "webhook.rejected",
+            json!({"reason": "no secret saved"}),
+        )
+        .await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "no_webhook_secret",
@@ -187,14 +194,26 @@ async fn gusto_handshake(
 ) -> Result<Response, ApiError> {
     match saved {
         Some(s) if s.expose() == &token => {
-            audit(shared, company, id, "webhook.handshake", json!({"result": "matches saved secret"}))
-                .await?;
+            audit(
+                shared,
+                company,
+                id,
+                "webhook.handshake",
+                json!({"result": "matches saved secret"}),
+            )
+            .await?;
             Ok(ok_json(StatusCode::OK, json!({"verified": true})))
         }
         Some(_) => {
             tracing::warn!(connection = %id, "webhook handshake refused: token differs from the saved secret");
-            audit(shared, company, id, "webhook.rejected", json!({"reason": "handshake token differs"}))
-                .await?;
+            audit(
+                shared,
+                company,
+                id,
+                "webhook.rejected",
+                json!({"reason": "handshake token differs"}),
+            )
+            .await?;
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_handshake",

@@ -66,7 +66,10 @@ fn decode(row: &SqliteRow) -> Result<ApiKey> {
     let scopes: String = row.try_get("scopes")?;
     Ok(ApiKey {
         id: row.try_get("id")?,
-        company_id: parse_col(&row.try_get::<String, _>("company_id")?, "api_keys.company_id")?,
+        company_id: parse_col(
+            &row.try_get::<String, _>("company_id")?,
+            "api_keys.company_id",
+        )?,
         name: row.try_get("name")?,
         prefix: row.try_get("prefix")?,
         scopes: serde_json::from_str(&scopes)
@@ -101,8 +104,8 @@ pub async fn create(
     let secret = format!("{KEY_PREFIX}{}", hex::encode(bytes));
     let prefix: String = secret.chars().take(KEY_PREFIX.len() + 6).collect();
     let id = uuid::Uuid::now_v7().to_string();
-    let scopes_json = serde_json::to_string(scopes)
-        .map_err(|e| StoreError::Invalid(format!("scopes: {e}")))?;
+    let scopes_json =
+        serde_json::to_string(scopes).map_err(|e| StoreError::Invalid(format!("scopes: {e}")))?;
     sqlx::query(
         "INSERT INTO api_keys (id, company_id, name, prefix, key_hash, scopes, rate_per_minute,
             created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
