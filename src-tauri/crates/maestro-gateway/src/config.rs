@@ -109,3 +109,49 @@ impl GatewayConfig {
         self.allowlist.iter().any(|net| net.contains(&ip))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn allowlist_matches_networks_and_mapped_addresses() {
+        let config = GatewayConfig {
+            allowlist: GatewayConfig::parse_allowlist(&[
+                "192.168.1.0/24".into(),
+                "10.0.0.7".into(),
+            ])
+            .unwrap(),
+            ..GatewayConfig::default()
+        };
+        assert!(config.allows("192.168.1.44".parse().unwrap()));
+        assert!(config.allows("10.0.0.7".parse().unwrap()));
+        assert!(config.allows("::ffff:192.168.1.9".parse().unwrap()));
+        assert!(!config.allows("10.0.0.8".parse().unwrap()));
+        assert!(!config.allows("127.0.0.1".parse().unwrap()));
+        assert!(GatewayConfig::default().allows("8.8.8.8".parse().unwrap()));
+    }
+
+    #[test]
+    fn only_loopback_may_skip_tls_and_allowlist() {
+        assert!(GatewayConfig::default().validate().is_ok());
+        let v6 = GatewayConfig {
+            bind: "[::1]:0".parse().unwrap(),
+            ..GatewayConfig::default()
+        };
+        assert!(v6.validate().is_ok());
+        let lan = GatewayConfig {
+            bind: "192.168.1.5:7878".parse().unwrap(),
+            ..GatewayConfig::default()
+        };
+        let msg = lan.validate().unwrap_err().to_string();
+        assert!(msg.contains("TLS") && msg.contains("allowlist"), "{msg}");
+        let ok = GatewayConfig {
+            tls: TlsSetting::Generated,
+            allowlist: GatewayConfig::parse_allowlist(&["192.168.1.0/24".into()]).unwrap(),
+            ..lan
+        };
+        assert!(ok.validate().is_ok());
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use maestro_app::App;
 use maestro_core::ids::{CompanyId, RecordId};
-use maestro_core::model::{EntityKind, strip_sensitive};
+use maestro_core::model::{EntityKind, SENSITIVE_FIELDS, strip_sensitive};
 use maestro_store::records::{self, StoredRecord};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
@@ -86,6 +86,23 @@ fn plain_item<T: serde::Serialize>(rtype: ResourceType, id: &str, value: &T) -> 
         meta: None,
         key: None,
         parent: None,
+    }
+}
+
+/// Hides the values of a conflict about a sensitive field (which field differs still shows).
+fn mask_conflict(attributes: &mut Map<String, Value>) {
+    let hidden = json!("(hidden: sensitive)");
+    for key in ["base_value", "resolution"] {
+        if attributes.get(key).is_some_and(|v| !v.is_null()) {
+            attributes.insert(key.into(), hidden.clone());
+        }
+    }
+    if let Some(Value::Array(sources)) = attributes.get_mut("sources") {
+        for s in sources {
+            if let Some(obj) = s.as_object_mut() {
+                obj.insert("value".into(), hidden.clone());
+            }
+        }
     }
 }
 
@@ -226,7 +243,13 @@ impl Loader {
             ResourceType::Conflict => maestro_store::conflicts::list(&mut conn, company, None)
                 .await?
                 .iter()
-                .map(|c| plain_item(rtype, &c.id, c))
+                .map(|c| {
+                    let mut item = plain_item(rtype, &c.id, c);
+                    if SENSITIVE_FIELDS.contains(&c.field.as_str()) {
+                        mask_conflict(&mut item.attributes);
+                    }
+                    item
+                })
                 .collect(),
         })
     }

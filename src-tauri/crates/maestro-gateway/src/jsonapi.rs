@@ -370,3 +370,81 @@ pub fn included_relationships(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn media_types_follow_the_spec() {
+        assert!(check_accept(&headers(&[])).is_ok());
+        assert!(check_accept(&headers(&[("accept", MEDIA_TYPE)])).is_ok());
+        assert!(check_accept(&headers(&[("accept", "*/*")])).is_ok());
+        let ext = "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\"";
+        assert!(check_accept(&headers(&[("accept", ext)])).is_ok());
+        let charset = "application/vnd.api+json; charset=utf-8";
+        assert_eq!(
+            check_accept(&headers(&[("accept", charset)]))
+                .unwrap_err()
+                .status,
+            StatusCode::NOT_ACCEPTABLE
+        );
+        assert_eq!(
+            check_accept(&headers(&[("accept", "text/html")]))
+                .unwrap_err()
+                .status,
+            StatusCode::NOT_ACCEPTABLE
+        );
+        // One acceptable instance among modified ones is enough.
+        let both = format!("{charset}, {MEDIA_TYPE}");
+        assert!(check_accept(&headers(&[("accept", &both)])).is_ok());
+        assert!(check_content_type(&headers(&[("content-type", MEDIA_TYPE)])).is_ok());
+        for bad in ["application/json", charset, ""] {
+            let h = if bad.is_empty() {
+                headers(&[])
+            } else {
+                headers(&[("content-type", bad)])
+            };
+            assert_eq!(
+                check_content_type(&h).unwrap_err().status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            );
+        }
+    }
+
+    #[test]
+    fn query_parameters_parse_and_refuse_unknown_families() {
+        let q = Query::parse(Some(
+            "include=employments&fields%5Bemployees%5D=first_name,last_name&filter%5Bprovider%5D=gusto,bamboohr&sort=-last_name,id&page%5Bsize%5D=20",
+        ))
+        .unwrap();
+        assert_eq!(q.include, vec!["employments"]);
+        assert_eq!(q.fields["employees"].len(), 2);
+        assert_eq!(q.filter["provider"], vec!["gusto", "bamboohr"]);
+        assert_eq!(
+            q.sort[0],
+            SortKey {
+                field: "last_name".into(),
+                descending: true
+            }
+        );
+        assert_eq!(q.size, 20);
+        assert!(Query::parse(Some("page%5Bsize%5D=0")).is_err());
+        assert!(Query::parse(Some("page%5Bsize%5D=1001")).is_err());
+        assert!(Query::parse(Some("bogus=1")).is_err());
+        assert!(Query::parse(Some("camelCase=1")).is_ok());
+        assert!(Query::parse(Some("page%5Bcursor%5D=notbase64!")).is_err());
+        for c in [Cursor::After("01abc".into()), Cursor::Offset(40)] {
+            assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        }
+    }
+}

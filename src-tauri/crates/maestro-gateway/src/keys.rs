@@ -204,3 +204,48 @@ pub async fn set_webhook_secret(
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn principal(scopes: &[&str]) -> Principal {
+        Principal {
+            key: ApiKey {
+                id: "k".into(),
+                company_id: CompanyId::new(),
+                name: "t".into(),
+                prefix: "mk_live_".into(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                rate_per_minute: 1,
+                created_at: chrono::Utc::now(),
+                last_used_at: None,
+                revoked_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn scopes_grant_what_they_name() {
+        let p = principal(&["employees:read", "time_entries:write"]);
+        assert!(p.allows("employees", Access::Read));
+        assert!(!p.allows("employees", Access::Write));
+        assert!(p.allows("time_entries", Access::Read));
+        assert!(p.allows("time_entries", Access::Write));
+        assert!(!p.allows("pay_statements", Access::Read));
+        let all = principal(&["*:read"]);
+        assert!(all.allows("pay_statements", Access::Read));
+        assert!(!all.allows("employees", Access::Write));
+    }
+
+    #[test]
+    fn scope_strings_are_checked() {
+        let ok = parse_scopes(&["employees:read, *:write".into(), "events:read".into()]).unwrap();
+        assert_eq!(ok, vec!["employees:read", "*:write", "events:read"]);
+        assert!(parse_scopes(&["pets:read".into()]).is_err());
+        assert!(parse_scopes(&["employees:delete".into()]).is_err());
+        assert!(parse_scopes(&["employees".into()]).is_err());
+        assert!(parse_scopes(&[]).is_err());
+    }
+}

@@ -28,6 +28,10 @@ use crate::state::Shared;
 
 const ACTOR: &str = "webhook";
 
+/// Deliveries accepted per connection per minute (providers batch far below this; a flood of
+/// forged requests cannot fill the audit log faster).
+const WEBHOOKS_PER_MINUTE: u32 = 600;
+
 async fn find_connection(
     shared: &Shared,
     id: ConnectionId,
@@ -62,6 +66,19 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    if let Err(wait) = shared
+        .limits
+        .check(&format!("webhook:{connection}"), WEBHOOKS_PER_MINUTE)
+    {
+        return Err(ApiError {
+            retry_after: Some(wait.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many webhook deliveries for this connection; try again later",
+            )
+        });
+    }
     let unknown = || ApiError::not_found("no connection receives webhooks at this address");
     let id: ConnectionId = connection.parse().map_err(|_| unknown())?;
     let connection = find_connection(&shared, id).await?.ok_or_else(unknown)?;
