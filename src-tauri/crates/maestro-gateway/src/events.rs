@@ -22,6 +22,10 @@ use crate::guard::{audit_access, require};
 use crate::keys::{Access, EVENTS_SCOPE, Principal};
 use crate::state::Shared;
 
+/// How often alerts are looked for besides at the end of each run (alerts raised outside a run,
+/// or just after one, still arrive within this time).
+const ALERT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Topics a client can subscribe to.
 const TOPICS: &[&str] = &["sync", "records", "alerts"];
 
@@ -69,12 +73,22 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
     if let Ok(open) = shared.app.open_alerts(company).await {
         alerts_sent.extend(open.into_iter().map(|a| a.id));
     }
+    let watch_alerts = topics.contains("alerts");
+    let mut ticker = tokio::time::interval(ALERT_POLL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 _ => {}
             },
+            _ = ticker.tick(), if watch_alerts => {
+                for a in new_alerts(&shared, company, &mut alerts_sent).await {
+                    if socket.send(Message::Text(a.to_string().into())).await.is_err() {
+                        return;
+                    }
+                }
+            }
             event = events.recv() => {
                 let (out, finished) = match event {
                     Ok(e) => {

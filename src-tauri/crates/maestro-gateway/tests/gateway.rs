@@ -681,6 +681,28 @@ async fn websocket_streams_a_syncs_events_in_order() {
         finished["summary"]["created"].as_u64(),
         Some(summary.created)
     );
+
+    // An alert raised by a failing sync reaches a client subscribed to alerts.
+    let mut request = ws_url.as_str().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    let (mut alerts, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    alerts
+        .send(Message::Text(
+            json!({"subscribe": ["alerts"]}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut alerts).await["type"], "subscribed");
+    env.sandbox.revoke(Provider::BambooHr);
+    let _ = env
+        .app
+        .sync_connection(env.company, bamboo, Some(EntityKind::Employee), Mode::Full)
+        .await;
+    let alert = next(&mut alerts).await;
+    assert_eq!(alert["type"], "alert", "{alert}");
+    assert!(alert["alert"]["id"].is_string(), "{alert}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
