@@ -210,6 +210,9 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
         Command::Schedule(cmd) => crate::schedule_cmd::run(app, cmd).await,
         Command::People(cmd) => crate::people_cmd::run(app, cmd).await,
         Command::Conflicts(cmd) => crate::conflicts_cmd::run(app, cmd).await,
+        Command::Serve(args) => crate::serve_cmd::serve(app, args).await,
+        Command::ApiKey(cmd) => crate::api_key_cmd::run(app, cmd).await,
+        Command::WebhookSecret(cmd) => crate::serve_cmd::webhook_secret(app, cmd).await,
         Command::Init { .. }
         | Command::Restore { .. }
         | Command::Sandbox { .. }

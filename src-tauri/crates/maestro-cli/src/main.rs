@@ -1,5 +1,6 @@
 //! `maestro`: the command-line twin of the Integration Maestro desktop app.
 
+mod api_key_cmd;
 mod commands;
 mod conflicts_cmd;
 mod connect_cmd;
@@ -10,6 +11,7 @@ mod routes_cmd;
 mod sandbox_cmd;
 mod schedule_cmd;
 mod secrets;
+mod serve_cmd;
 mod sync_cmd;
 
 use std::path::PathBuf;
@@ -154,6 +156,15 @@ pub enum Command {
     /// look), approve changes to pay, run the outbox, and preview hours per pay period.
     #[command(subcommand)]
     Routes(routes_cmd::RoutesCommand),
+    /// Serve the local API (REST, GraphQL, live events, provider webhooks) on 127.0.0.1, with
+    /// scheduled syncs, until Ctrl-C. Other interfaces need --tls and --allow.
+    Serve(serve_cmd::ServeArgs),
+    /// Keys of the local API: create (shown once), list, revoke.
+    #[command(subcommand)]
+    ApiKey(api_key_cmd::ApiKeyCommand),
+    /// Save the secret a provider signs a connection's webhooks with.
+    #[command(subcommand)]
+    WebhookSecret(serve_cmd::WebhookSecretCommand),
     /// Show what needs attention, with the fix for each.
     Alerts {
         /// The company (id or name); needed when there are several.

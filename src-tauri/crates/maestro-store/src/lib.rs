@@ -7,6 +7,7 @@
 //! [`WriteTx`]; everything is scoped by company.
 
 pub mod alerts;
+pub mod api_keys;
 pub mod audit;
 pub mod backup;
 pub mod batch;

@@ -1,0 +1,289 @@
+//! Load test of the local API on loopback: seeds 1,000 people (the sandbox's BambooHR, synced
+//! through the real engine), then lists all of them over REST (`page[size]=1000`) and over
+//! GraphQL (`employees(first: 1000)`) with a few concurrent clients, bounded in both time and
+//! request count, and prints requests/second and p50/p99 latency for each.
+//!
+//! `REST` serves every attribute; `REST/5f` asks for the same five fields as the GraphQL query
+//! (a sparse fieldset).
+//!
+//! Usage: `gateway-bench [--employees N] [--requests N] [--seconds S] [--concurrency C]`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use maestro_app::App;
+use maestro_core::clock::SystemClock;
+use maestro_core::model::EntityKind;
+use maestro_gateway::{Gateway, GatewayConfig};
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sync::Mode;
+use tokio::sync::Mutex;
+
+struct Args {
+    employees: usize,
+    requests: usize,
+    seconds: u64,
+    concurrency: usize,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        employees: 1000,
+        requests: 200,
+        seconds: 30,
+        concurrency: 4,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let n: usize = value
+            .parse()
+            .map_err(|_| format!("{flag} takes a number, not '{value}'"))?;
+        match flag.as_str() {
+            "--employees" => a.employees = n,
+            "--requests" => a.requests = n,
+            "--seconds" => a.seconds = n as u64,
+            "--concurrency" => a.concurrency = n.max(1),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(a)
+}
+
+struct Figures {
+    requests: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+    records: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Runs `call` from `concurrency` workers until `max` requests or `limit` time.
+async fn load<F, Fut>(
+    concurrency: usize,
+    max: usize,
+    limit: Duration,
+    call: F,
+) -> Result<Figures, String>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<usize, String>> + Send,
+{
+    let call = Arc::new(call);
+    let started = Instant::now();
+    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(max)));
+    let records = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (call, issued, latencies, records) = (
+            call.clone(),
+            issued.clone(),
+            latencies.clone(),
+            records.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            loop {
+                if started.elapsed() >= limit
+                    || issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= max
+                {
+                    return Ok::<(), String>(());
+                }
+                let t = Instant::now();
+                let n = call().await?;
+                latencies.lock().await.push(t.elapsed());
+                records.store(n, std::sync::atomic::Ordering::SeqCst);
+            }
+        }));
+    }
+    for w in workers {
+        w.await.map_err(|e| e.to_string())??;
+    }
+    let elapsed = started.elapsed();
+    let mut l = latencies.lock().await.clone();
+    l.sort();
+    Ok(Figures {
+        requests: l.len(),
+        elapsed,
+        p50: percentile(&l, 50.0),
+        p99: percentile(&l, 99.0),
+        records: records.load(std::sync::atomic::Ordering::SeqCst),
+    })
+}
+
+fn report(name: &str, f: &Figures) {
+    println!(
+        "{name:<8} {:>5} requests in {:>6.2} s  {:>7.1} req/s  p50 {:>7.1} ms  p99 {:>7.1} ms  ({} people per response)",
+        f.requests,
+        f.elapsed.as_secs_f64(),
+        f.requests as f64 / f.elapsed.as_secs_f64().max(1e-9),
+        f.p50.as_secs_f64() * 1000.0,
+        f.p99.as_secs_f64() * 1000.0,
+        f.records,
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("gateway-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let a = args()?;
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let dir = tempfile::tempdir().map_err(|e| err(&e))?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        employees: a.employees,
+        time_entries: Some(10),
+        ..SandboxConfig::default()
+    })
+    .await
+    .map_err(|e| err(&e))?;
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bench Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .map_err(|e| err(&e))?;
+    let company = app.company(None).await.map_err(|e| err(&e))?;
+    let seed = Instant::now();
+    let bamboo = app
+        .connect_sandbox_provider(&company, &sandbox, Provider::BambooHr)
+        .await
+        .map_err(|e| err(&e))?;
+    app.sync_connection(
+        company.id,
+        bamboo.id,
+        Some(EntityKind::Employee),
+        Mode::Full,
+    )
+    .await
+    .map_err(|e| err(&e))?;
+    println!(
+        "seeded {} people through a BambooHR sync in {:.1} s",
+        a.employees,
+        seed.elapsed().as_secs_f64()
+    );
+    let key = maestro_gateway::create_key(
+        &app,
+        company.id,
+        "bench",
+        &["employees:read".to_owned()],
+        Some(1_000_000),
+    )
+    .await
+    .map_err(|e| err(&e))?
+    .secret
+    .expose()
+    .clone();
+    let gateway = Gateway::start(app.clone(), GatewayConfig::loopback_ephemeral())
+        .await
+        .map_err(|e| err(&e))?;
+    let http = reqwest::Client::new();
+    let limit = Duration::from_secs(a.seconds);
+    println!(
+        "listing all {} people; {} clients, at most {} requests or {} s per API",
+        a.employees, a.concurrency, a.requests, a.seconds
+    );
+
+    let rest_url = format!("{}/api/v1/employees?page[size]=1000", gateway.base_url());
+    let sparse_url = format!(
+        "{rest_url}&fields[employees]=first_name,last_name,work_email,employment_status,start_date"
+    );
+    let (h, k) = (http.clone(), key.clone());
+    let rest = load(a.concurrency, a.requests, limit, move || {
+        let (h, k, url) = (h.clone(), k.clone(), rest_url.clone());
+        async move {
+            let resp = h
+                .get(url)
+                .bearer_auth(k)
+                .header("accept", "application/vnd.api+json")
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !resp.status().is_success() {
+                return Err(format!("REST answered {}", resp.status()));
+            }
+            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+            Ok(doc["data"].as_array().map_or(0, Vec::len))
+        }
+    })
+    .await?;
+    report("REST", &rest);
+
+    let (h, k) = (http.clone(), key.clone());
+    let sparse = load(a.concurrency, a.requests, limit, move || {
+        let (h, k, url) = (h.clone(), k.clone(), sparse_url.clone());
+        async move {
+            let resp = h
+                .get(url)
+                .bearer_auth(k)
+                .header("accept", "application/vnd.api+json")
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !resp.status().is_success() {
+                return Err(format!("REST answered {}", resp.status()));
+            }
+            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+            Ok(doc["data"].as_array().map_or(0, Vec::len))
+        }
+    })
+    .await?;
+    report("REST/5f", &sparse);
+
+    let gql_url = format!("{}/graphql", gateway.base_url());
+    let query = serde_json::json!({
+        "query": "{ employees(first: 1000) { nodes { id firstName lastName workEmail employmentStatus startDate } } }"
+    });
+    let (h, k) = (http.clone(), key.clone());
+    let gql = load(a.concurrency, a.requests, limit, move || {
+        let (h, k, url, q) = (h.clone(), k.clone(), gql_url.clone(), query.clone());
+        async move {
+            let resp = h
+                .post(url)
+                .bearer_auth(k)
+                .json(&q)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+            if let Some(e) = doc.get("errors") {
+                return Err(format!("GraphQL answered {e}"));
+            }
+            Ok(doc["data"]["employees"]["nodes"]
+                .as_array()
+                .map_or(0, Vec::len))
+        }
+    })
+    .await?;
+    report("GraphQL", &gql);
+    if rest.records != a.employees.min(1000)
+        || sparse.records != a.employees.min(1000)
+        || gql.records != a.employees.min(1000)
+    {
+        return Err(format!(
+            "expected {} people per response, got REST {} and GraphQL {}",
+            a.employees.min(1000),
+            rest.records,
+            gql.records
+        ));
+    }
+    gateway.shutdown().await;
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The local unified API of Integration Maestro, served by the desktop app (when enabled) and by
+//! `maestro serve`: REST following JSON:API 1.1 under `/api/v1`, GraphQL at `/graphql`, live
+//! events over a WebSocket at `/ws`, the provider webhook receiver at `/webhooks/{connection}`
+//! and an OpenAPI description at `/openapi.json`.
+//!
+//! Safety first: it binds 127.0.0.1 unless TLS 1.3 and a client allowlist are configured;
+//! every data route needs an API key (stored hashed, scoped per entity and read/write,
+//! rate-limited); every data access is audited; sensitive fields are never served.
+
+pub mod config;
+mod data;
+pub mod error;
+mod events;
+mod graphql;
+mod guard;
+pub mod jsonapi;
+pub mod keys;
+mod openapi;
+pub mod resources;
+mod rest;
+mod state;
+mod tls;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use maestro_app::App;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{GatewayConfig, TlsSetting};
+pub use error::{ApiError, GatewayError};
+pub use keys::{
+    Access, Principal, create_key, list_keys, parse_scopes, revoke_key, set_webhook_secret,
+};
+
+use state::Shared;
+
+/// The gateway.
+pub struct Gateway;
+
+/// A running gateway.
+pub struct RunningGateway {
+    addr: SocketAddr,
+    fingerprint: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningGateway {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://…` or `https://…` of the listening address.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.fingerprint.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// SHA-256 fingerprint of the TLS certificate, when TLS is on.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.fingerprint.as_deref()
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Runs until the gateway stops (it stops only through [`RunningGateway::shutdown`] or an
+    /// I/O failure).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Gateway {
+    /// Checks `config`, binds, and serves in the background.
+    pub async fn start(app: App, config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
+        config.validate()?;
+        let identity = match config.tls {
+            TlsSetting::Off => None,
+            TlsSetting::Generated => Some(tls::identity(&app).await?),
+        };
+        let fingerprint = identity.as_ref().map(tls::fingerprint).transpose()?;
+        let shared = Arc::new(Shared {
+            schema: graphql::schema(config.graphql_max_depth, config.graphql_max_complexity),
+            app,
+            config: config.clone(),
+            limits: guard::RateLimits::default(),
+            touched: Mutex::default(),
+            sync_locks: Mutex::default(),
+        });
+        let router = router(shared);
+        let tcp = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| GatewayError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = tcp.local_addr().map_err(|source| GatewayError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let stop = async move {
+            let _ = rx.await;
+        };
+        let service = router.into_make_service_with_connect_info::<tls::Peer>();
+        let task = match identity {
+            None => tokio::spawn(async move {
+                if let Err(e) = axum::serve(tcp, service).with_graceful_shutdown(stop).await {
+                    tracing::error!(error = %e, "local API stopped");
+                }
+            }),
+            Some(identity) => {
+                let listener =
+                    tls::TlsListener::new(tcp, tls::acceptor(&identity)?).map_err(|source| {
+                        GatewayError::Bind {
+                            addr: config.bind,
+                            source,
+                        }
+                    })?;
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, service)
+                        .with_graceful_shutdown(stop)
+                        .await
+                    {
+                        tracing::error!(error = %e, "local API stopped");
+                    }
+                })
+            }
+        };
+        tracing::info!(%addr, tls = fingerprint.is_some(), "local API listening");
+        Ok(RunningGateway {
+            addr,
+            fingerprint,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let keyed = Router::new()
+        .route(&format!("{}/{{type}}", rest::BASE), get(rest::list))
+        .route(
+            &format!("{}/employees/{{id}}", rest::BASE),
+            get(employee_show).patch(rest::update_employee),
+        )
+        .route(&format!("{}/{{type}}/{{id}}", rest::BASE), get(rest::show))
+        .route(
+            &format!("{}/{{type}}/{{id}}/{{rel}}", rest::BASE),
+            get(rest::related),
+        )
+        .route("/graphql", post(graphql::handler))
+        .route("/ws", get(events::handler))
+        .route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            guard::authenticate,
+        ));
+    Router::new()
+        .merge(keyed)
+        .route("/webhooks/{connection}", post(webhooks::receive))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .fallback(|| async {
+            ApiError::not_found("there is nothing at this address; see /openapi.json")
+        })
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            guard::allowlist,
+        ))
+        .with_state(shared)
+}
+
+/// `GET /api/v1/employees/{id}` (the PATCH route shares its path).
+async fn employee_show(
+    state: axum::extract::State<Arc<Shared>>,
+    principal: axum::Extension<Principal>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    query: axum::extract::RawQuery,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    rest::show(
+        state,
+        principal,
+        axum::extract::Path(("employees".to_owned(), id)),
+        query,
+        headers,
+    )
+    .await
+}

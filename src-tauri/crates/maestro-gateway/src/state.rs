@@ -1,0 +1,39 @@
+//! What the handlers share.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use maestro_app::App;
+use maestro_core::ids::ConnectionId;
+
+use crate::config::GatewayConfig;
+use crate::guard::RateLimits;
+
+/// Shared by every request.
+pub struct Shared {
+    /// The application.
+    pub app: App,
+    /// The settings it started with.
+    pub config: GatewayConfig,
+    /// Per-key budgets.
+    pub limits: RateLimits,
+    /// When each key's last use was last written.
+    pub touched: Mutex<HashMap<String, Instant>>,
+    /// One webhook-triggered sync at a time per connection.
+    pub sync_locks: Mutex<HashMap<ConnectionId, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// The GraphQL schema.
+    pub schema: crate::graphql::ApiSchema,
+}
+
+impl Shared {
+    /// The lock serialising webhook-triggered syncs of `connection_id`.
+    pub fn sync_lock(&self, connection_id: ConnectionId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        self.sync_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(connection_id)
+            .or_default()
+            .clone()
+    }
+}

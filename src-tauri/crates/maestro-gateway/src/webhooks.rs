@@ -1,0 +1,275 @@
+//! `POST /webhooks/{connection}`: provider webhooks, verified with the connector's documented
+//! scheme (Gusto: hex HMAC-SHA256 of the body; BambooHR: hex HMAC-SHA256 of body + timestamp
+//! within a tolerance) and turned into incremental syncs of what they name. A bad signature
+//! gets 401, is logged and audited, and is never processed.
+//!
+//! Gusto's subscription handshake (`{"verification_token": …}`, unsigned) is answered here: the
+//! token becomes the connection's signing secret when none is saved yet, and is otherwise
+//! accepted only if it matches the saved one.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::EntityKind;
+use maestro_core::sensitive::Sensitive;
+use maestro_store::api_keys;
+use maestro_store::audit::AuditEvent;
+use maestro_store::connections::Connection;
+use maestro_sync::Mode;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::state::Shared;
+
+const ACTOR: &str = "webhook";
+
+/// Deliveries accepted per connection per minute (providers batch far below this; a flood of
+/// forged requests cannot fill the audit log faster).
+const WEBHOOKS_PER_MINUTE: u32 = 600;
+
+async fn find_connection(
+    shared: &Shared,
+    id: ConnectionId,
+) -> Result<Option<Connection>, ApiError> {
+    let mut conn = shared
+        .app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(maestro_store::StoreError::from(e)))?;
+    for company in maestro_store::companies::list(&mut conn).await? {
+        if let Some(c) = maestro_store::connections::list(&mut conn, company.id)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+        {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
+fn ok_json(status: StatusCode, v: Value) -> Response {
+    (status, axum::Json(v)).into_response()
+}
+
+/// The handler.
+pub async fn receive(
+    State(shared): State<Arc<Shared>>,
+    Path(connection): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if let Err(wait) = shared
+        .limits
+        .check(&format!("webhook:{connection}"), WEBHOOKS_PER_MINUTE)
+    {
+        return Err(ApiError {
+            retry_after: Some(wait.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many webhook deliveries for this connection; try again later",
+            )
+        });
+    }
+    let unknown = || ApiError::not_found("no connection receives webhooks at this address");
+    let id: ConnectionId = connection.parse().map_err(|_| unknown())?;
+    let connection = find_connection(&shared, id).await?.ok_or_else(unknown)?;
+    let company = connection.company_id;
+    let secret = {
+        let mut conn = shared
+            .app
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(maestro_store::StoreError::from(e)))?;
+        api_keys::webhook_secret(&mut conn, company, id).await?
+    };
+    if connection.provider == "gusto"
+        && let Some(token) = handshake_token(&body)
+    {
+        return gusto_handshake(&shared, company, id, secret, token).await;
+    }
+    let Some(secret) = secret else {
+        audit(
+            &shared,
+            company,
+            id,
+            "webhook.rejected",
+            json!({"reason": "no secret saved"}),
+        )
+        .await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no_webhook_secret",
+            "this connection has no webhook secret saved; save it with `maestro webhook-secret set`",
+        ));
+    };
+    let connector = shared.app.connector(company, id).await?;
+    let verified = connector.verify_webhook(&headers, &body, &secret, shared.app.now());
+    let events = match verified {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(
+                connection = %id,
+                provider = %connection.provider,
+                reason = %e,
+                "webhook refused: the signature did not verify"
+            );
+            audit(
+                &shared,
+                company,
+                id,
+                "webhook.rejected",
+                json!({"provider": connection.provider, "reason": e.to_string()}),
+            )
+            .await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_signature",
+                "the webhook signature did not verify; it was not processed",
+            ));
+        }
+    };
+    let readable: BTreeSet<EntityKind> = connector
+        .manifest()
+        .entities
+        .iter()
+        .filter(|e| e.read)
+        .map(|e| e.kind)
+        .collect();
+    let mut entities: BTreeSet<EntityKind> = BTreeSet::new();
+    for e in &events {
+        match e.entity {
+            Some(k) if readable.contains(&k) => {
+                entities.insert(k);
+            }
+            Some(_) => {}
+            None => entities.extend(readable.iter().copied()),
+        }
+    }
+    audit(
+        &shared,
+        company,
+        id,
+        "webhook.received",
+        json!({
+            "provider": connection.provider,
+            "events": events.iter().map(|e| &e.event_type).collect::<Vec<_>>(),
+            "syncing": entities.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    let task_shared = shared.clone();
+    let to_sync: Vec<EntityKind> = entities.iter().copied().collect();
+    tokio::spawn(async move {
+        let lock = task_shared.sync_lock(id);
+        let _guard = lock.lock().await;
+        for entity in to_sync {
+            if let Err(e) = task_shared
+                .app
+                .sync_connection(company, id, Some(entity), Mode::Incremental)
+                .await
+            {
+                tracing::warn!(connection = %id, entity = %entity, error = %e.message,
+                    "webhook-triggered sync failed");
+            }
+        }
+    });
+    Ok(ok_json(
+        StatusCode::ACCEPTED,
+        json!({
+            "received": events.len(),
+            "syncing": entities.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+fn handshake_token(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let obj = v.as_object()?;
+    if obj.contains_key("event_type") {
+        return None;
+    }
+    obj.get("verification_token")?.as_str().map(str::to_owned)
+}
+
+async fn gusto_handshake(
+    shared: &Shared,
+    company: CompanyId,
+    id: ConnectionId,
+    saved: Option<Sensitive<String>>,
+    token: String,
+) -> Result<Response, ApiError> {
+    match saved {
+        Some(s) if s.expose() == &token => {
+            audit(
+                shared,
+                company,
+                id,
+                "webhook.handshake",
+                json!({"result": "matches saved secret"}),
+            )
+            .await?;
+            Ok(ok_json(StatusCode::OK, json!({"verified": true})))
+        }
+        Some(_) => {
+            tracing::warn!(connection = %id, "webhook handshake refused: token differs from the saved secret");
+            audit(
+                shared,
+                company,
+                id,
+                "webhook.rejected",
+                json!({"reason": "handshake token differs"}),
+            )
+            .await?;
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_handshake",
+                "this verification token is not the one saved for the connection",
+            ))
+        }
+        None => {
+            let now = shared.app.now();
+            let mut tx = shared.app.store().write().await?;
+            api_keys::set_webhook_secret(tx.conn(), company, id, &Sensitive::new(token), now)
+                .await?;
+            maestro_store::audit::append(
+                tx.conn(),
+                &AuditEvent::new(ACTOR, "webhook.handshake", &id.to_string())
+                    .company(company)
+                    .detail(json!({"result": "secret saved from Gusto's verification token"})),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(ok_json(StatusCode::OK, json!({"verified": true})))
+        }
+    }
+}
+
+async fn audit(
+    shared: &Shared,
+    company: CompanyId,
+    id: ConnectionId,
+    action: &str,
+    detail: Value,
+) -> Result<(), ApiError> {
+    shared
+        .app
+        .audit(
+            AuditEvent::new(ACTOR, action, &id.to_string())
+                .company(company)
+                .detail(detail),
+        )
+        .await?;
+    Ok(())
+}
