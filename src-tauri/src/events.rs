@@ -126,30 +126,44 @@ impl ProgressMapper {
     }
 }
 
-/// Once the owner unlocks the app, forwards its sync events to the window until the engine
-/// goes away.
+/// Forwards the unlocked app's sync events to the window: from each unlock (or store swap
+/// after a key change or restore) until the app is locked again.
 pub fn forward_sync_events<R: Runtime>(handle: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let state = handle.state::<DesktopState>();
-        let Some(app) = state.unlocked_app().await else {
-            return;
-        };
-        let mut events = app.sync_events();
-        let mut mapper = ProgressMapper::default();
         loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if let Some(update) = mapper.map(event)
-                        && let Err(err) = update.emit(&handle)
-                    {
-                        tracing::warn!(error = %err, "could not send sync progress to the window");
-                    }
-                }
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(missed, "sync progress lagged; newer updates follow");
-                }
-                Err(RecvError::Closed) => break,
+            let state = handle.state::<DesktopState>();
+            let Some(app) = state.unlocked_app().await else {
+                return;
+            };
+            let events = app.sync_events();
+            drop(app);
+            tokio::select! {
+                () = forward(&handle, events) => {}
+                () = state.locked() => {}
             }
         }
     });
+}
+
+/// Sends each progress update of `events` to the window until the stream ends.
+async fn forward<R: Runtime>(
+    handle: &AppHandle<R>,
+    mut events: tokio::sync::broadcast::Receiver<SyncEvent>,
+) {
+    let mut mapper = ProgressMapper::default();
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if let Some(update) = mapper.map(event)
+                    && let Err(err) = update.emit(handle)
+                {
+                    tracing::warn!(error = %err, "could not send sync progress to the window");
+                }
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::debug!(missed, "sync progress lagged; newer updates follow");
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
