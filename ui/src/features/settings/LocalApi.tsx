@@ -78,7 +78,7 @@ function Allowlist({
       ) : (
         <ul className="plain" data-testid="allowlist">
           {entries.map((entry) => (
-            <li key={entry} className="check">
+            <li key={entry} className="actions actions-start">
               <code>{entry}</code>
               <button
                 type="button"
@@ -94,9 +94,10 @@ function Allowlist({
       )}
       <div className="field">
         <label htmlFor={`${id}-new`}>{t('localApi.newNetwork')}</label>
-        <div className="schedule-form">
+        <div className="actions actions-start">
           <input
             id={`${id}-new`}
+            style={{ maxWidth: '18rem' }}
             value={draft}
             placeholder="192.168.1.0/24"
             spellCheck={false}
@@ -171,7 +172,7 @@ function GatewayForm({ status }: { status: GatewayStatusDto }) {
         </div>
       ) : null}
       {status.running && status.tlsFingerprint ? (
-        <div className="field">
+        <div className="field" style={{ marginTop: '0.75rem' }}>
           <p className="small">
             <strong>{t('localApi.fingerprint')}</strong>
           </p>
@@ -303,12 +304,12 @@ function NewKey({ secret, onDone }: { secret: string; onDone: () => void }) {
     }
   };
   return (
-    <div className="success stack" data-testid="new-key-panel">
+    <div className="success stack" style={{ marginTop: '1rem' }} data-testid="new-key-panel">
       <p className="success-title" tabIndex={-1} ref={title}>
         <strong>{t('localApi.newKey')}</strong>
       </p>
       <p className="note">{t('localApi.newKeyOnce')}</p>
-      <div className="schedule-form">
+      <div className="actions actions-start">
         <code className="wrap" data-testid="new-key">
           {secret}
         </code>
