@@ -38,6 +38,7 @@ pub fn supervise<R: Runtime>(handle: AppHandle<R>, menu: Option<TrayMenu<R>>) {
             }
             apply_autostart(&handle, &app).await;
             *state.scheduler.lock().await = Some(app.start_background_scheduler());
+            crate::gateway::restart(&state, &app).await;
             tokio::select! {
                 () = watch(&handle, &app, menu.as_ref()) => {}
                 () = state.locked() => {}

@@ -5,7 +5,7 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, connections, demo, people, review, settings, store, sync, wizard,
+    self, activity, connections, demo, gateway, people, review, settings, store, sync, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -51,6 +51,11 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::change_passphrase,
             settings::backup,
             settings::restore,
+            gateway::gateway_status,
+            gateway::set_gateway,
+            gateway::api_keys,
+            gateway::create_api_key,
+            gateway::revoke_api_key,
         ])
         .events(collect_events![SyncProgress])
         .disable_serde_phases()

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod gateway;
 pub mod state;
 pub mod tray;
 

@@ -26,6 +26,8 @@ pub struct DesktopState {
     pub scheduler: Mutex<Option<SchedulerHandle>>,
     /// Wakes the background supervisor to re-read alerts, pause state and preferences now.
     pub refresh: Notify,
+    /// The local API while it runs (when the owner enabled it) and its last start failure.
+    pub gateway: Mutex<crate::gateway::LocalApi>,
     keychain: OnceLock<bool>,
     unlocked: watch::Sender<bool>,
 }
@@ -40,6 +42,7 @@ impl DesktopState {
             clock: Arc::new(SystemClock),
             scheduler: Mutex::new(None),
             refresh: Notify::new(),
+            gateway: Mutex::default(),
             keychain: OnceLock::new(),
             unlocked: watch::Sender::new(false),
         }
@@ -69,6 +72,7 @@ impl DesktopState {
     /// it again over the new store.
     pub async fn suspend_background(&self) {
         self.unlocked.send_replace(false);
+        crate::gateway::stop(self).await;
         if let Some(scheduler) = self.scheduler.lock().await.take() {
             scheduler.shutdown().await;
         }
@@ -88,6 +92,7 @@ impl DesktopState {
     pub async fn lock(&self) {
         let app = self.app.write().await.take();
         self.unlocked.send_replace(false);
+        crate::gateway::stop(self).await;
         if let Some(scheduler) = self.scheduler.lock().await.take() {
             scheduler.shutdown().await;
         }

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod connections;
 pub mod demo;
+pub mod gateway;
 pub mod people;
 pub mod review;
 pub mod settings;

@@ -4,6 +4,8 @@ import { render } from '@testing-library/react';
 import { App } from '../app/App.tsx';
 import type {
   AlertDto,
+  ApiKeyDto,
+  GatewayStatusDto,
   AppStateDto,
   ConflictDto,
   ConnectorDto,
@@ -134,12 +136,45 @@ export const connectorList: ConnectorDto[] = [
   },
 ];
 
+export const gatewayOff: GatewayStatusDto = {
+  enabled: false,
+  running: false,
+  url: null,
+  tlsFingerprint: null,
+  bind: '127.0.0.1:7878',
+  defaultBind: '127.0.0.1:7878',
+  tls: false,
+  allowlist: [],
+  lastError: null,
+  entities: ['employees', 'time_entries', 'pay_statements'],
+};
+
+export const gatewayOn: GatewayStatusDto = {
+  ...gatewayOff,
+  enabled: true,
+  running: true,
+  url: 'http://127.0.0.1:7878',
+};
+
+export const payrollKey: ApiKeyDto = {
+  id: 'key-1',
+  name: 'Payroll export',
+  prefix: 'mk_live_ab12',
+  scopes: ['employees:read', 'events:read'],
+  ratePerMinute: 600,
+  createdAt: '2025-03-01T09:00:00Z',
+  lastUsedAt: '2025-03-02T10:30:00Z',
+  revokedAt: null,
+};
+
 export type Handler = (args: Record<string, unknown>) => unknown;
 
 /** Reads every unlocked screen makes, answered "nothing yet" unless a test says otherwise. */
 const quietDefaults: Record<string, Handler> = {
   daily_activity: () => [],
   review_queue: () => ({ conflicts: [], pendingWrites: [] }),
+  gateway_status: () => gatewayOff,
+  api_keys: () => [],
 };
 
 /** The IPC error shape commands reject with. */

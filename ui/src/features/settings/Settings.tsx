@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { LanguagePicker } from '../../components/LanguagePicker.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { Field } from '../../components/Field.tsx';
+import { LocalApi } from './LocalApi.tsx';
 import type { ScheduleDto } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField } from '../../lib/ipc/errors.ts';
 import {
@@ -343,6 +344,7 @@ export function Settings() {
         <h2 id="app-title">{t('settings.app')}</h2>
         <Prefs />
       </section>
+      <LocalApi />
       <section className="card" aria-labelledby="security-title">
         <h2 id="security-title">{t('settings.security')}</h2>
         <div className="row">

@@ -115,6 +115,23 @@ export const commands = {
 	 *  else by the system keychain. Returns where the previous data went.
 	 */
 	restore: (path: string, passphrase: string, newPassphrase: string | null) => typedError<string, IpcError>(__TAURI_INVOKE("restore", { path, passphrase, newPassphrase })),
+	/**  Whether the local API is on and runs, where, its TLS fingerprint, allowlist and last error. */
+	gatewayStatus: () => typedError<GatewayStatusDto, IpcError>(__TAURI_INVOKE("gateway_status")),
+	/**
+	 *  Saves the local API settings and restarts it (or stops it when turned off). Settings that
+	 *  would expose the API (another address without TLS and an allowlist) are refused, naming
+	 *  the field at fault; a start that fails is reported in `lastError`.
+	 */
+	setGateway: (settings: GatewaySettingsDto) => typedError<GatewayStatusDto, IpcError>(__TAURI_INVOKE("set_gateway", { settings })),
+	/**  The company's API keys, newest first as stored; revoked ones stay listed. */
+	apiKeys: () => typedError<ApiKeyDto[], IpcError>(__TAURI_INVOKE("api_keys")),
+	/**
+	 *  Creates an API key named `name` with `scopes` (`employees:read`, `*:write`,
+	 *  `events:read` …). The key is in the answer this once; only its hash is kept.
+	 */
+	createApiKey: (name: string, scopes: string[]) => typedError<CreatedApiKeyDto, IpcError>(__TAURI_INVOKE("create_api_key", { name, scopes })),
+	/**  Revokes an API key at once: requests with it are refused from now on. */
+	revokeApiKey: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("revoke_api_key", { id })),
 };
 
 /** Events */
@@ -145,6 +162,26 @@ export type AlertDto = {
 	recordId: string | null,
 	/**  Last raised. */
 	raisedAt: string,
+};
+
+/**  An API key as listed (never the key itself). */
+export type ApiKeyDto = {
+	/**  Id, as written in the audit log. */
+	id: string,
+	/**  The owner's name for it. */
+	name: string,
+	/**  The first characters of the key. */
+	prefix: string,
+	/**  Scopes such as `employees:read`, `*:read`, `events:read`. */
+	scopes: string[],
+	/**  Requests allowed per minute. */
+	ratePerMinute: number,
+	/**  When it was created (UTC ISO 8601). */
+	createdAt: string,
+	/**  When it was last used, recorded about once a minute. */
+	lastUsedAt: string | null,
+	/**  When it was revoked. */
+	revokedAt: string | null,
 };
 
 /**  Name and version of the running application. */
@@ -326,6 +363,14 @@ export type ConnectorDto = {
 	docsUrl: string,
 };
 
+/**  A new API key: the record and the key itself, returned this once. */
+export type CreatedApiKeyDto = {
+	/**  The stored record. */
+	key: ApiKeyDto,
+	/**  The key to copy now; only its hash is kept. */
+	secret: string,
+};
+
 /**  Sync activity of one day (UTC). */
 export type DayActivityDto = {
 	/**  The day, "YYYY-MM-DD". */
@@ -420,6 +465,45 @@ export type FileFormat =
 "csv" | 
 /**  JSON. */
 "json";
+
+/**  New local API settings from the Settings screen. */
+export type GatewaySettingsDto = {
+	/**  Run it while the app is unlocked. */
+	enabled: boolean,
+	/**  Address and port (`127.0.0.1:7878`). */
+	bind: string,
+	/**  TLS 1.3 with this installation's certificate. */
+	tls: boolean,
+	/**  Client networks allowed to connect (CIDR such as 192.168.1.0/24, or one address). */
+	allowlist: string[],
+};
+
+/**  The local API: its settings and whether it runs. */
+export type GatewayStatusDto = {
+	/**  The owner turned it on. */
+	enabled: boolean,
+	/**  It listens now. */
+	running: boolean,
+	/**  Its address while it runs (`http://127.0.0.1:7878`). */
+	url: string | null,
+	/**  SHA-256 fingerprint of its TLS certificate, while it runs with TLS. */
+	tlsFingerprint: string | null,
+	/**  The saved address and port. */
+	bind: string,
+	/**  The address and port used unless the owner chooses another. */
+	defaultBind: string,
+	/**  TLS 1.3 on. */
+	tls: boolean,
+	/**  Client networks allowed to connect. */
+	allowlist: string[],
+	/**  Why the last start failed, in plain words. */
+	lastError: string | null,
+	/**
+	 *  What scopes can name besides `*` and `events`: the API's resource types
+	 *  (`employees`, `time_entries`, …).
+	 */
+	entities: string[],
+};
 
 /**  One version in a person's timeline. */
 export type HistoryEntryDto = {

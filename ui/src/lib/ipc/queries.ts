@@ -8,6 +8,7 @@ import {
   type AuditQuery,
   type DesktopPref,
   type FileFormat,
+  type GatewaySettingsDto,
   type ConnectRequest,
   type ReconnectRequest,
   type SyncProgress,
@@ -30,6 +31,8 @@ export const keys = {
   auditLog: (q: AuditQuery) => ['audit_log', q] as const,
   schedules: ['schedules'] as const,
   desktopPrefs: ['desktop_prefs'] as const,
+  gatewayStatus: ['gateway_status'] as const,
+  apiKeys: ['api_keys'] as const,
 };
 
 export function useAppState() {
@@ -280,5 +283,39 @@ export function useRestore() {
     mutationFn: (v: { path: string; passphrase: string; newPassphrase: string | null }) =>
       unwrap(commands.restore(v.path, v.passphrase, v.newPassphrase)),
     onSettled: invalidate,
+  });
+}
+
+export function useGatewayStatus() {
+  return useQuery({ queryKey: keys.gatewayStatus, queryFn: () => unwrap(commands.gatewayStatus()) });
+}
+
+/** Saves the local API settings; the answer is the new status (running or not, last error). */
+export function useSetGateway() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (settings: GatewaySettingsDto) => unwrap(commands.setGateway(settings)),
+    onSuccess: (status) => client.setQueryData(keys.gatewayStatus, status),
+  });
+}
+
+export function useApiKeys() {
+  return useQuery({ queryKey: keys.apiKeys, queryFn: () => unwrap(commands.apiKeys()) });
+}
+
+/** Creates a key; the secret is only in this mutation's result, never in the query cache. */
+export function useCreateApiKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { name: string; scopes: string[] }) => unwrap(commands.createApiKey(v.name, v.scopes)),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.apiKeys }),
+  });
+}
+
+export function useRevokeApiKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(commands.revokeApiKey(id)),
+    onSettled: () => client.invalidateQueries({ queryKey: keys.apiKeys }),
   });
 }
