@@ -9,12 +9,17 @@ function Becomes({ field }: { field: FieldMappingDto }) {
   if (field.fate === 'unmapped') return <span className="muted">{t('wizard.mappingUnmapped')}</span>;
   return (
     <>
-      {field.canonical.map((c, i) => (
-        <span key={c}>
-          {i > 0 ? ', ' : null}
-          {fieldName(c.split('.').at(-1) ?? c, c)} <code className="small">{c}</code>
-        </span>
-      ))}
+      {field.canonical.map((c, i) => {
+        // A friendly name where the app has one; the canonical name itself always.
+        const friendly = c === 'remote_id' ? t('wizard.mappingId') : fieldName(c, '');
+        return (
+          <span key={c}>
+            {i > 0 ? ', ' : null}
+            {friendly ? `${friendly} ` : null}
+            <code className="small">{c}</code>
+          </span>
+        );
+      })}
     </>
   );
 }

@@ -280,7 +280,7 @@ export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () 
   const step = connected ? { scope: 4, schedule: 5, sync: 6 }[after] : provider ? 3 : category ? 2 : 1;
 
   return (
-    <section className="card wizard" aria-labelledby="wizard-title">
+    <section className={step === 4 ? 'card wizard wizard-wide' : 'card wizard'} aria-labelledby="wizard-title">
       <header className="wizard-head">
         <h2 id="wizard-title">{t('wizard.title')}</h2>
         <span className="muted">{t('wizard.step', { n: step, total: 6 })}</span>

@@ -76,7 +76,7 @@ describe('wizard: what syncs', () => {
     expect(await screen.findByRole('heading', { name: 'What syncs from BambooHR' })).toHaveFocus();
     const departments = screen.getByRole('checkbox', { name: 'Departments' });
     expect(departments).toBeChecked();
-    expect(departments).toHaveAccessibleDescription('read in full every time');
+    expect(departments).toHaveAccessibleDescription('in full every time');
     const route = screen.getByRole('checkbox', { name: 'BambooHR → Gusto: new hires and terminations' });
     expect(route).toBeChecked();
     expect(route).toHaveAccessibleDescription(/Changes to pay wait for your approval in Review/);
