@@ -1101,6 +1101,302 @@ pub struct SandboxFillDto {
     pub oauth_client_secret: Option<String>,
 }
 
+// ---------------------------------------------------------------------------------------
+// The connection wizard: what syncs, the field-mapping preview, and the routes' dry run.
+
+/// An entity a connection can read, and whether it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityScopeDto {
+    /// Entity kind ("employee").
+    pub kind: String,
+    /// Read on every sync.
+    pub read: bool,
+    /// The provider returns only what changed.
+    pub incremental: bool,
+}
+
+/// A route a connection takes part in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteScopeDto {
+    /// Route id ("hris_to_payroll").
+    pub route: String,
+    /// "source" (read from this connection) or "target" (written to it).
+    pub role: String,
+    /// What flows, in English ("new hires and terminations"); the UI words it by `route`.
+    pub what: String,
+    /// The source connection's name; `None` when none is connected (or several, none chosen).
+    pub from: Option<String>,
+    /// The target connection's name, likewise.
+    pub to: Option<String>,
+    /// The category at the other end ("payroll").
+    pub other_category: String,
+    /// The route runs (routes are company-wide).
+    pub enabled: bool,
+    /// The route uses this connection.
+    pub uses_this: bool,
+    /// Other connections of the same kind the route could use instead.
+    pub alternatives: Vec<String>,
+    /// Writes that change pay wait for approval in Review.
+    pub needs_approval: bool,
+}
+
+/// What a connection syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionScopeDto {
+    /// Connection id.
+    pub connection_id: String,
+    /// Its name.
+    pub display_name: String,
+    /// Connector id.
+    pub provider: String,
+    /// Every entity it can read.
+    pub entities: Vec<EntityScopeDto>,
+    /// Routes it takes part in.
+    pub routes: Vec<RouteScopeDto>,
+}
+
+impl From<&maestro_app::connection_scope::ConnectionScope> for ConnectionScopeDto {
+    fn from(s: &maestro_app::connection_scope::ConnectionScope) -> Self {
+        use maestro_app::connection_scope::RouteRole;
+        Self {
+            connection_id: s.connection_id.to_string(),
+            display_name: s.display_name.clone(),
+            provider: s.provider.clone(),
+            entities: s
+                .entities
+                .iter()
+                .map(|e| EntityScopeDto {
+                    kind: e.kind.as_str().to_owned(),
+                    read: e.read,
+                    incremental: e.incremental,
+                })
+                .collect(),
+            routes: s
+                .routes
+                .iter()
+                .map(|r| RouteScopeDto {
+                    route: r.route.as_str().to_owned(),
+                    role: match r.role {
+                        RouteRole::Source => "source".into(),
+                        RouteRole::Target => "target".into(),
+                    },
+                    what: r.what.clone(),
+                    from: r.from.clone(),
+                    to: r.to.clone(),
+                    other_category: category_name(r.other_category),
+                    enabled: r.enabled,
+                    uses_this: r.uses_this,
+                    alternatives: r.alternatives.clone(),
+                    needs_approval: r.needs_approval,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One provider field of a sample record, and the canonical fields it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldMappingDto {
+    /// The provider's field ("address.city" when nested).
+    pub provider_field: String,
+    /// Its value as shown (masked when sensitive).
+    pub value: String,
+    /// Canonical fields it fills, best first; empty when not mapped.
+    pub canonical: Vec<String>,
+    /// "mapped", "custom" (a custom field kept in the raw record) or "unmapped".
+    pub fate: String,
+    /// An SSN, birth date or bank number (masked).
+    pub sensitive: bool,
+}
+
+/// One sample record of a mapping preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleRecordDto {
+    /// The provider's id of the record.
+    pub remote_id: String,
+    /// Field by field (those with a value).
+    pub fields: Vec<FieldMappingDto>,
+    /// Fields the provider sent empty (not listed).
+    pub empty_fields: u32,
+}
+
+/// The field-mapping preview of one entity, from the provider's first page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingPreviewDto {
+    /// Entity kind.
+    pub entity: String,
+    /// Records on the first page.
+    pub records_on_page: u32,
+    /// More pages follow.
+    pub more: bool,
+    /// Up to three records.
+    pub samples: Vec<SampleRecordDto>,
+}
+
+impl From<&maestro_app::mapping_preview::MappingPreview> for MappingPreviewDto {
+    fn from(p: &maestro_app::mapping_preview::MappingPreview) -> Self {
+        use maestro_app::mapping_preview::FieldFate;
+        Self {
+            entity: p.entity.as_str().to_owned(),
+            records_on_page: u32::try_from(p.records_on_page).unwrap_or(u32::MAX),
+            more: p.more,
+            samples: p
+                .samples
+                .iter()
+                .map(|s| SampleRecordDto {
+                    remote_id: s.remote_id.clone(),
+                    empty_fields: u32::try_from(s.empty_fields).unwrap_or(u32::MAX),
+                    fields: s
+                        .fields
+                        .iter()
+                        .map(|f| FieldMappingDto {
+                            provider_field: f.provider_field.clone(),
+                            value: f.value.clone(),
+                            canonical: f.canonical.clone(),
+                            fate: match f.fate {
+                                FieldFate::Mapped => "mapped",
+                                FieldFate::Custom => "custom",
+                                FieldFate::Unmapped => "unmapped",
+                            }
+                            .into(),
+                            sensitive: f.sensitive,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One field of a planned write: before → after, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedChangeDto {
+    /// Canonical field name.
+    pub field: String,
+    /// What the target holds now.
+    pub before: Option<String>,
+    /// What would be written.
+    pub after: Option<String>,
+}
+
+/// A write the routes would make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedWriteDto {
+    /// Route id.
+    pub route: String,
+    /// The connection written to.
+    pub target: String,
+    /// Operation ("create_employee").
+    pub operation: String,
+    /// One line for people.
+    pub summary: String,
+    /// Field by field.
+    pub changes: Vec<PlannedChangeDto>,
+    /// It changes pay, so it waits for approval in Review.
+    pub requires_approval: bool,
+    /// "new", or its outbox status when already queued ("awaiting_approval"…).
+    pub state: String,
+}
+
+/// Something a route leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSkipDto {
+    /// Route id.
+    pub route: String,
+    /// Who.
+    pub who: String,
+    /// Why, with what to do.
+    pub reason: String,
+}
+
+/// The hours the time-tracking route would carry for the next pay period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HoursSummaryDto {
+    /// First day, "YYYY-MM-DD".
+    pub period_start: String,
+    /// Last day.
+    pub period_end: String,
+    /// Payroll employees with hours.
+    pub employees: u32,
+    /// Their hours, exact decimal text.
+    pub total_hours: String,
+    /// People whose hours cannot go to payroll.
+    pub unmatched: u32,
+}
+
+/// What the routes would write, without writing or queuing anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutePreviewDto {
+    /// Writes, new and already queued.
+    pub writes: Vec<PlannedWriteDto>,
+    /// What was left out.
+    pub skipped: Vec<PlanSkipDto>,
+    /// Time tracking → payroll.
+    pub hours: Option<HoursSummaryDto>,
+    /// Routes not run and why, in English.
+    pub notes: Vec<String>,
+}
+
+impl From<&maestro_app::routes::RoutePlan> for RoutePreviewDto {
+    fn from(p: &maestro_app::routes::RoutePlan) -> Self {
+        use maestro_app::routes::PlanState;
+        Self {
+            writes: p
+                .writes
+                .iter()
+                .map(|w| PlannedWriteDto {
+                    route: w.route.as_str().to_owned(),
+                    target: w.target.clone(),
+                    operation: w.operation.clone(),
+                    summary: w.summary.clone(),
+                    changes: w
+                        .changes
+                        .iter()
+                        .map(|c| PlannedChangeDto {
+                            field: c.field.clone(),
+                            before: c.before.clone(),
+                            after: c.after.clone(),
+                        })
+                        .collect(),
+                    requires_approval: w.requires_approval,
+                    state: match w.state {
+                        PlanState::New => "new".into(),
+                        PlanState::Queued(s) => s.as_str().into(),
+                    },
+                })
+                .collect(),
+            skipped: p
+                .skipped
+                .iter()
+                .map(|s| PlanSkipDto {
+                    route: s.route.as_str().to_owned(),
+                    who: s.who.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            hours: p.hours.as_ref().map(|h| HoursSummaryDto {
+                period_start: h.period.start.to_string(),
+                period_end: h.period.end.to_string(),
+                employees: u32::try_from(h.employees.len()).unwrap_or(u32::MAX),
+                total_hours: h.total.to_string(),
+                unmatched: u32::try_from(h.unmatched.len()).unwrap_or(u32::MAX),
+            }),
+            notes: p.notes.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

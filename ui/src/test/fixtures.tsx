@@ -8,11 +8,15 @@ import type {
   GatewayStatusDto,
   AppStateDto,
   ConflictDto,
+  ConnectionScopeDto,
   ConnectorDto,
   HistoryEntryDto,
   IpcError,
+  MappingPreviewDto,
   PendingWriteDto,
   PersonDto,
+  RoutePreviewDto,
+  SchedulesDto,
   StatusDto,
 } from '../lib/ipc/bindings.ts';
 import type { Locale } from '../lib/i18n.tsx';
@@ -352,4 +356,106 @@ export const termination: PendingWriteDto = {
     { field: 'termination_date', before: null, after: { text: '2025-03-15', money: null } },
   ],
   createdAt: '2025-03-01T09:00:00Z',
+};
+
+// The connection wizard's steps after a successful test.
+
+export const bambooConnected = {
+  connectionId: 'c1',
+  displayName: 'BambooHR',
+  account: 'Bluebird Bakery & Café',
+  details: ['Can read 25 employees'],
+};
+
+export const bambooScope: ConnectionScopeDto = {
+  connectionId: 'c1',
+  displayName: 'BambooHR',
+  provider: 'bamboohr',
+  entities: [
+    { kind: 'employee', read: true, incremental: true },
+    { kind: 'department', read: true, incremental: false },
+    { kind: 'time_off_request', read: true, incremental: true },
+  ],
+  routes: [
+    {
+      route: 'hris_to_payroll',
+      role: 'source',
+      what: 'new hires and terminations',
+      from: 'BambooHR',
+      to: 'Gusto',
+      otherCategory: 'payroll',
+      enabled: true,
+      usesThis: true,
+      alternatives: [],
+      needsApproval: true,
+    },
+  ],
+};
+
+export const bambooMapping: MappingPreviewDto = {
+  entity: 'employee',
+  recordsOnPage: 25,
+  more: false,
+  samples: [
+    {
+      remoteId: '101',
+      emptyFields: 4,
+      fields: [
+        { providerField: 'firstName', value: 'Rafael', canonical: ['first_name'], fate: 'mapped', sensitive: false },
+        { providerField: 'birthDate', value: '••••••', canonical: ['date_of_birth'], fate: 'mapped', sensitive: true },
+        { providerField: 'customShirtSize', value: 'M', canonical: [], fate: 'custom', sensitive: false },
+        { providerField: 'division', value: 'Bluebird Bakery & Café', canonical: [], fate: 'unmapped', sensitive: false },
+      ],
+    },
+    {
+      remoteId: '102',
+      emptyFields: 0,
+      fields: [{ providerField: 'firstName', value: 'Ana', canonical: ['first_name'], fate: 'mapped', sensitive: false }],
+    },
+  ],
+};
+
+export const bambooSchedules: SchedulesDto = {
+  pausedGlobally: false,
+  connections: [
+    {
+      connectionId: 'c1',
+      displayName: 'BambooHR',
+      provider: 'bamboohr',
+      intervalMinutes: 60,
+      defaultIntervalMinutes: 60,
+      customInterval: false,
+      paused: false,
+      state: 'due',
+      nextRunAt: null,
+      lastSuccessAt: null,
+      lastError: null,
+    },
+  ],
+};
+
+export const routePreview: RoutePreviewDto = {
+  writes: [
+    {
+      route: 'hris_to_payroll',
+      target: 'Gusto',
+      operation: 'terminate_employee',
+      summary: 'Terminate Bo Chen in Gusto',
+      changes: [{ field: 'termination_date', before: null, after: '2025-03-15' }],
+      requiresApproval: true,
+      state: 'new',
+    },
+    {
+      route: 'hris_to_payroll',
+      target: 'Gusto',
+      operation: 'create_employee',
+      summary: 'Create Ana Ortiz <ana@bluebird.test> in Gusto',
+      changes: [{ field: 'first_name', before: null, after: 'Ana' }],
+      requiresApproval: false,
+      state: 'new',
+    },
+  ],
+  skipped: [{ route: 'hris_to_payroll', who: 'Cy Dee', reason: 'has no work email' }],
+  hours: null,
+  notes: [],
 };

@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod connect;
+pub mod connection_scope;
 pub mod demo;
 pub mod desktop;
 pub mod desktop_settings;
@@ -12,6 +13,7 @@ mod error;
 pub mod export;
 mod health;
 pub mod keys;
+pub mod mapping_preview;
 pub mod paid_hours;
 pub mod paths;
 pub mod people;

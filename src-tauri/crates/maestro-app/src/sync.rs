@@ -51,12 +51,16 @@ impl App {
                 }
                 vec![e]
             }
-            None => manifest
-                .entities
-                .iter()
-                .filter(|e| e.read)
-                .map(|e| e.kind)
-                .collect(),
+            None => {
+                // The owner may have turned some off (the wizard's "What syncs").
+                let skipped = self.skipped_entities(company_id, connection_id).await?;
+                manifest
+                    .entities
+                    .iter()
+                    .filter(|e| e.read && !skipped.contains(&e.kind))
+                    .map(|e| e.kind)
+                    .collect()
+            }
         };
         let mut out = Vec::new();
         let cadence = self.full_sync_cadence(company_id).await?;

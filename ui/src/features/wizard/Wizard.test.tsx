@@ -2,11 +2,15 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import {
+  bambooMapping,
+  bambooSchedules,
+  bambooScope,
   connectorList,
   emptyStatus,
   ipcError,
   mockCommands,
   renderApp,
+  routePreview,
   unlocked,
 } from '../../test/fixtures.tsx';
 
@@ -39,7 +43,7 @@ describe('connection wizard', () => {
       validate_connection_fields: validate,
     });
     const user = await openBambooForm();
-    expect(screen.getByText('Step 3 of 4')).toBeInTheDocument();
+    expect(screen.getByText('Step 3 of 6')).toBeInTheDocument();
     const domain = screen.getByLabelText(/Company domain/);
     expect(domain).toHaveAccessibleDescription(/The part before \.bamboohr\.com\./);
     await user.type(domain, 'Blue Bird');
@@ -60,6 +64,11 @@ describe('connection wizard', () => {
 
   it('tests the connection, shows a plain result, and runs the first sync', async () => {
     const calls = mockCommands({
+      connection_scope: () => bambooScope,
+      mapping_preview: () => bambooMapping,
+      schedules: () => bambooSchedules,
+      set_connection_schedule: () => null,
+      route_preview: () => routePreview,
       app_state: () => unlocked,
       status: () => emptyStatus,
       connectors: () => connectorList,
@@ -88,7 +97,11 @@ describe('connection wizard', () => {
     expect(calls.find((c) => c.cmd === 'connect')?.args).toMatchObject({
       request: { provider: 'bamboohr', values: { subdomain: 'bluebird', api_key: 'abc123' }, oauthClientId: null },
     });
-    await user.click(screen.getByRole('button', { name: 'Run the first sync' }));
+    // What syncs, then the schedule, then the first sync.
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    await screen.findByRole('radio', { name: /Every hour/ });
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    await user.click(await screen.findByRole('button', { name: 'Run the first sync' }));
     expect(await screen.findByText('First sync done: 25 records.')).toBeInTheDocument();
     expect(calls.find((c) => c.cmd === 'sync_now')?.args).toEqual({ connection: 'c1' });
   });

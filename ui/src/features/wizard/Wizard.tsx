@@ -17,6 +17,10 @@ import {
   useSyncProgress,
 } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
+import { RoutePreview } from './RoutePreview.tsx';
+import { ScheduleStep } from './ScheduleStep.tsx';
+import { WhatSyncs } from './WhatSyncs.tsx';
+import './wizard.css';
 
 type Values = Record<string, string>;
 
@@ -227,21 +231,13 @@ function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => vo
     sync.data?.flatMap((o) => o.entities).reduce((n, e) => n + e.created + e.updated, 0) ?? 0;
   return (
     <div className="form">
-      <div role="status" className="success">
-        <p className="success-title">{t('wizard.success', { account: result.account })}</p>
-        {result.details.length > 0 ? (
-          <ul>
-            {result.details.map((d) => (
-              <li key={d}>{d}</li>
-            ))}
-          </ul>
-        ) : null}
-      </div>
+      <h3>{t('wizard.firstSyncTitle', { name: result.displayName })}</h3>
       {sync.isSuccess ? (
         <p role="status">{t('wizard.synced', { count: number(total) })}</p>
       ) : null}
       <SyncProgressList runs={runs} />
       {sync.isError ? <ErrorBox title={t('wizard.sync')} error={sync.error} /> : null}
+      {sync.isSuccess ? <RoutePreview /> : null}
       <div className="actions">
         {sync.isSuccess ? null : (
           <button
@@ -263,24 +259,31 @@ function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => vo
   );
 }
 
-/** The connection wizard: category → provider → sign-in details and test → first sync. */
+/** Steps after the test, in order. */
+type After = 'scope' | 'schedule' | 'sync';
+
+/**
+ * The connection wizard: category → provider → sign-in details and test → what syncs (entities,
+ * routes, field mapping) → schedule → first sync with a preview of what the routes would write.
+ */
 export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
   const { t, category: categoryName } = useI18n();
   const connectors = useConnectors();
   const [category, setCategory] = useState<string | null>(null);
   const [provider, setProvider] = useState<ConnectorDto | null>(null);
   const [connected, setConnected] = useState<ConnectResult | null>(null);
+  const [after, setAfter] = useState<After>('scope');
   const categories = useMemo(
     () => [...new Set((connectors.data ?? []).map((c) => c.category))],
     [connectors.data],
   );
-  const step = connected ? 4 : provider ? 3 : category ? 2 : 1;
+  const step = connected ? { scope: 4, schedule: 5, sync: 6 }[after] : provider ? 3 : category ? 2 : 1;
 
   return (
-    <section className="card wizard" aria-labelledby="wizard-title">
+    <section className={step === 4 ? 'card wizard wizard-wide' : 'card wizard'} aria-labelledby="wizard-title">
       <header className="wizard-head">
         <h2 id="wizard-title">{t('wizard.title')}</h2>
-        <span className="muted">{t('wizard.step', { n: step, total: 4 })}</span>
+        <span className="muted">{t('wizard.step', { n: step, total: 6 })}</span>
       </header>
       {connectors.isPending ? <p role="status" className="muted">{t('app.loading')}</p> : null}
       {connectors.isError ? <ErrorBox title={t('wizard.title')} error={connectors.error} /> : null}
@@ -310,7 +313,11 @@ export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () 
       {step === 3 && provider ? (
         <Details connector={provider} onConnected={setConnected} onBack={() => setProvider(null)} />
       ) : null}
-      {step === 4 && connected ? <FirstSync result={connected} onDone={onDone} /> : null}
+      {step === 4 && connected && provider ? (
+        <WhatSyncs result={connected} category={provider.category} onNext={() => setAfter('schedule')} />
+      ) : null}
+      {step === 5 && connected ? <ScheduleStep result={connected} onNext={() => setAfter('sync')} /> : null}
+      {step === 6 && connected ? <FirstSync result={connected} onDone={onDone} /> : null}
       {step < 3 ? (
         <div className="actions">
           {step === 2 ? (

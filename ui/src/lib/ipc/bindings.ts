@@ -52,6 +52,27 @@ export const commands = {
 	 *  running.
 	 */
 	sandboxCredentials: (provider: string) => typedError<SandboxFillDto | null, IpcError>(__TAURI_INVOKE("sandbox_credentials", { provider })),
+	/**
+	 *  What a connection syncs: the entities it can read (and which are on) and the routes it
+	 *  takes part in, with their direction.
+	 */
+	connectionScope: (connectionId: string) => typedError<ConnectionScopeDto, IpcError>(__TAURI_INVOKE("connection_scope", { connectionId })),
+	/**  Sets which entities a connection reads: every readable one except `skip`. */
+	setEntityReads: (connectionId: string, skip: string[]) => typedError<ConnectionScopeDto, IpcError>(__TAURI_INVOKE("set_entity_reads", { connectionId, skip })),
+	/**  Turns a route on or off and chooses whether it uses this connection. */
+	setConnectionRoute: (connectionId: string, route: string, enabled: boolean, useThis: boolean) => typedError<ConnectionScopeDto, IpcError>(__TAURI_INVOKE("set_connection_route", { connectionId, route, enabled, useThis })),
+	/**
+	 *  Reads the first page of an entity from the provider (nothing is stored) and shows, for up
+	 *  to three records, each provider field next to the canonical field it fills.
+	 */
+	mappingPreview: (connectionId: string, entityKind: string) => typedError<MappingPreviewDto, IpcError>(__TAURI_INVOKE("mapping_preview", { connectionId, entityKind })),
+	/**
+	 *  Sets how often one connection syncs (`None`: the provider's default) and whether its
+	 *  scheduled syncs are paused.
+	 */
+	setConnectionSchedule: (connectionId: string, intervalMinutes: number | null, paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_connection_schedule", { connectionId, intervalMinutes, paused })),
+	/**  What the routes would write to the other systems now: a dry run that queues nothing. */
+	routePreview: () => typedError<RoutePreviewDto, IpcError>(__TAURI_INVOKE("route_preview")),
 	/**  Everyone across the connected systems, one row per person, sorted by name. */
 	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
 	/**  A person's timeline: every version of their records, newest first. */
@@ -343,6 +364,20 @@ export type ConnectionCard = {
 	records: KindCount[],
 };
 
+/**  What a connection syncs. */
+export type ConnectionScopeDto = {
+	/**  Connection id. */
+	connectionId: string,
+	/**  Its name. */
+	displayName: string,
+	/**  Connector id. */
+	provider: string,
+	/**  Every entity it can read. */
+	entities: EntityScopeDto[],
+	/**  Routes it takes part in. */
+	routes: RouteScopeDto[],
+};
+
 /**  A connector as the wizard shows it. */
 export type ConnectorDto = {
 	/**  Connector id. */
@@ -398,6 +433,16 @@ export type DesktopPrefsDto = {
 	autostart: boolean,
 };
 
+/**  An entity a connection can read, and whether it does. */
+export type EntityScopeDto = {
+	/**  Entity kind ("employee"). */
+	kind: string,
+	/**  Read on every sync. */
+	read: boolean,
+	/**  The provider returns only what changed. */
+	incremental: boolean,
+};
+
 /**  The outcome of syncing one entity. */
 export type EntitySync = {
 	/**  Entity kind. */
@@ -440,6 +485,20 @@ export type FieldDto = {
 	required: boolean,
 	/**  An example value. */
 	example: string | null,
+};
+
+/**  One provider field of a sample record, and the canonical fields it fills. */
+export type FieldMappingDto = {
+	/**  The provider's field ("address.city" when nested). */
+	providerField: string,
+	/**  Its value as shown (masked when sensitive). */
+	value: string,
+	/**  Canonical fields it fills, best first; empty when not mapped. */
+	canonical: string[],
+	/**  "mapped", "custom" (a custom field kept in the raw record) or "unmapped". */
+	fate: string,
+	/**  An SSN, birth date or bank number (masked). */
+	sensitive: boolean,
 };
 
 /**  A problem with one field of a form. */
@@ -523,6 +582,20 @@ export type HistoryEntryDto = {
 	change: string,
 	/**  Fields changed. */
 	changes: FieldDiffDto[],
+};
+
+/**  The hours the time-tracking route would carry for the next pay period. */
+export type HoursSummaryDto = {
+	/**  First day, "YYYY-MM-DD". */
+	periodStart: string,
+	/**  Last day. */
+	periodEnd: string,
+	/**  Payroll employees with hours. */
+	employees: number,
+	/**  Their hours, exact decimal text. */
+	totalHours: string,
+	/**  People whose hours cannot go to payroll. */
+	unmatched: number,
 };
 
 /**  A failed command, in words the owner understands. */
@@ -609,6 +682,18 @@ export type LinkedRecordDto = {
 	status: string,
 };
 
+/**  The field-mapping preview of one entity, from the provider's first page. */
+export type MappingPreviewDto = {
+	/**  Entity kind. */
+	entity: string,
+	/**  Records on the first page. */
+	recordsOnPage: number,
+	/**  More pages follow. */
+	more: boolean,
+	/**  Up to three records. */
+	samples: SampleRecordDto[],
+};
+
 /**  An exact amount of money with its currency, for `Intl` formatting in the UI. */
 export type MoneyDto = {
 	/**  Decimal amount as text ("31.50"), never a float. */
@@ -673,6 +758,44 @@ export type PersonFieldDto = {
 	agree: boolean,
 };
 
+/**  Something a route leaves out. */
+export type PlanSkipDto = {
+	/**  Route id. */
+	route: string,
+	/**  Who. */
+	who: string,
+	/**  Why, with what to do. */
+	reason: string,
+};
+
+/**  One field of a planned write: before → after, as text. */
+export type PlannedChangeDto = {
+	/**  Canonical field name. */
+	field: string,
+	/**  What the target holds now. */
+	before: string | null,
+	/**  What would be written. */
+	after: string | null,
+};
+
+/**  A write the routes would make. */
+export type PlannedWriteDto = {
+	/**  Route id. */
+	route: string,
+	/**  The connection written to. */
+	target: string,
+	/**  Operation ("create_employee"). */
+	operation: string,
+	/**  One line for people. */
+	summary: string,
+	/**  Field by field. */
+	changes: PlannedChangeDto[],
+	/**  It changes pay, so it waits for approval in Review. */
+	requiresApproval: boolean,
+	/**  "new", or its outbox status when already queued ("awaiting_approval"…). */
+	state: string,
+};
+
 /**  New credentials for a connection that needs reconnecting. */
 export type ReconnectRequest = {
 	/**  Connection id. */
@@ -687,6 +810,52 @@ export type ReviewDto = {
 	conflicts: ConflictDto[],
 	/**  Writes awaiting approval. */
 	pendingWrites: PendingWriteDto[],
+};
+
+/**  What the routes would write, without writing or queuing anything. */
+export type RoutePreviewDto = {
+	/**  Writes, new and already queued. */
+	writes: PlannedWriteDto[],
+	/**  What was left out. */
+	skipped: PlanSkipDto[],
+	/**  Time tracking → payroll. */
+	hours: HoursSummaryDto | null,
+	/**  Routes not run and why, in English. */
+	notes: string[],
+};
+
+/**  A route a connection takes part in. */
+export type RouteScopeDto = {
+	/**  Route id ("hris_to_payroll"). */
+	route: string,
+	/**  "source" (read from this connection) or "target" (written to it). */
+	role: string,
+	/**  What flows, in English ("new hires and terminations"); the UI words it by `route`. */
+	what: string,
+	/**  The source connection's name; `None` when none is connected (or several, none chosen). */
+	from: string | null,
+	/**  The target connection's name, likewise. */
+	to: string | null,
+	/**  The category at the other end ("payroll"). */
+	otherCategory: string,
+	/**  The route runs (routes are company-wide). */
+	enabled: boolean,
+	/**  The route uses this connection. */
+	usesThis: boolean,
+	/**  Other connections of the same kind the route could use instead. */
+	alternatives: string[],
+	/**  Writes that change pay wait for approval in Review. */
+	needsApproval: boolean,
+};
+
+/**  One sample record of a mapping preview. */
+export type SampleRecordDto = {
+	/**  The provider's id of the record. */
+	remoteId: string,
+	/**  Field by field (those with a value). */
+	fields: FieldMappingDto[],
+	/**  Fields the provider sent empty (not listed). */
+	emptyFields: number,
 };
 
 /**  Demo credentials for the wizard, from the running sandbox. */

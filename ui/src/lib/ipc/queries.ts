@@ -33,6 +33,9 @@ export const keys = {
   desktopPrefs: ['desktop_prefs'] as const,
   gatewayStatus: ['gateway_status'] as const,
   apiKeys: ['api_keys'] as const,
+  connectionScope: (id: string) => ['connection_scope', id] as const,
+  mappingPreview: (id: string, entity: string) => ['mapping_preview', id, entity] as const,
+  routePreview: ['route_preview'] as const,
 };
 
 export function useAppState() {
@@ -317,5 +320,60 @@ export function useRevokeApiKey() {
   return useMutation({
     mutationFn: (id: string) => unwrap(commands.revokeApiKey(id)),
     onSettled: () => client.invalidateQueries({ queryKey: keys.apiKeys }),
+  });
+}
+
+// The connection wizard's steps after a successful test.
+
+/** What a connection syncs: its entities (on/off) and the routes it takes part in. */
+export function useConnectionScope(connectionId: string) {
+  return useQuery({
+    queryKey: keys.connectionScope(connectionId),
+    queryFn: () => unwrap(commands.connectionScope(connectionId)),
+  });
+}
+
+export function useSetEntityReads(connectionId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (skip: string[]) => unwrap(commands.setEntityReads(connectionId, skip)),
+    onSuccess: (scope) => client.setQueryData(keys.connectionScope(connectionId), scope),
+  });
+}
+
+export function useSetConnectionRoute(connectionId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { route: string; enabled: boolean; useThis: boolean }) =>
+      unwrap(commands.setConnectionRoute(connectionId, v.route, v.enabled, v.useThis)),
+    onSuccess: (scope) => client.setQueryData(keys.connectionScope(connectionId), scope),
+  });
+}
+
+/** The first page of an entity, field by field (read from the provider; nothing is stored). */
+export function useMappingPreview(connectionId: string, entity: string | null) {
+  return useQuery({
+    queryKey: keys.mappingPreview(connectionId, entity ?? ''),
+    queryFn: () => unwrap(commands.mappingPreview(connectionId, entity ?? '')),
+    enabled: entity !== null,
+    staleTime: Infinity,
+  });
+}
+
+export function useSetConnectionSchedule() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { connectionId: string; minutes: number | null; paused: boolean }) =>
+      unwrap(commands.setConnectionSchedule(v.connectionId, v.minutes, v.paused)),
+    onSettled: invalidate,
+  });
+}
+
+/** What the routes would write now (a dry run: nothing is queued). */
+export function useRoutePreview(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.routePreview,
+    queryFn: () => unwrap(commands.routePreview()),
+    enabled,
   });
 }
