@@ -51,10 +51,15 @@ fn cpu_secs() -> f64 {
 
 /// Peak resident memory of this process in MiB (VmHWM).
 fn peak_rss_mb() -> f64 {
+    rss_mb("VmHWM:")
+}
+
+/// A memory figure of this process from /proc/self/status, in MiB.
+fn rss_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
@@ -78,7 +83,15 @@ impl Drop for SandboxProcess {
 
 fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
     let mut child = Command::new(bin)
-        .args(["--time-entries", &n.to_string(), "--seed", "11"])
+        // Without the emulated rate limit: the raw fetch and the sync share one token, and
+        // Harvest's 100 requests per 15 s would stall whichever runs second.
+        .args([
+            "--time-entries",
+            &n.to_string(),
+            "--seed",
+            "11",
+            "--no-rate-limits",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
@@ -136,21 +149,34 @@ async fn raw_fetch(sb: &SandboxProcess) -> Result<(Duration, u64)> {
     let started = Instant::now();
     let mut requests = 0;
     loop {
-        let body: serde_json::Value = client
+        let body = client
             .get(&url)
             .bearer_auth(&sb.token)
             .header("Harvest-Account-Id", &sb.account)
             .send()
             .await?
             .error_for_status()?
-            .json()
+            .bytes()
             .await?;
         requests += 1;
-        match body.pointer("/links/next").and_then(|v| v.as_str()) {
-            Some(next) => url = next.to_owned(),
+        // Only the next link is read; the entries are skipped, not built.
+        let page: RawPage = serde_json::from_slice(&body)?;
+        match page.links.next {
+            Some(next) => url = next,
             None => return Ok((started.elapsed(), requests)),
         }
     }
+}
+
+/// The part of a Harvest list page the raw fetch reads.
+#[derive(Deserialize)]
+struct RawPage {
+    links: RawLinks,
+}
+
+#[derive(Deserialize)]
+struct RawLinks {
+    next: Option<String>,
 }
 
 async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
@@ -185,6 +211,9 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
             &maestro_app::demo::SandboxSignIn,
         )
         .await?;
+    let rss_before = rss_mb("VmRSS:");
+    // Peak memory from here on is the sync's own (writing 5 resets VmHWM to the current RSS).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let cpu0 = cpu_secs();
     let started = Instant::now();
     let out = app
@@ -197,6 +226,14 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         bail!("stored {stored} of {n} entries: {:?}", out[0].error);
     }
     let peak = peak_rss_mb();
+    // Profiling the sync alone: `BENCH_SYNC_ONLY=1 perf record … bench --child N`.
+    if std::env::var_os("BENCH_SYNC_ONLY").is_some() {
+        eprintln!(
+            "sync {sync:?}, cpu {cpu:.2} s, peak {peak:.1} MiB, before the sync {rss_before:.1} MiB"
+        );
+        drop(sb);
+        std::process::exit(0);
+    }
 
     // Point-in-time read of everything, as of now.
     let t = Instant::now();

@@ -1,6 +1,7 @@
 //! JSON decoding whose errors name the failing field (`time_entries[3].hours`).
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::HttpError;
 
@@ -8,6 +9,23 @@ use crate::error::HttpError;
 pub fn json<T: DeserializeOwned>(provider: &str, body: &[u8]) -> Result<T, HttpError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        HttpError::Decode {
+            provider: provider.to_owned(),
+            path: if path.is_empty() || path == "." {
+                "(document)".into()
+            } else {
+                path
+            },
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Decodes an already parsed JSON `value` as `T`, naming the failing field path on error (a
+/// list page is parsed once, then each item decoded from it without printing it again).
+pub fn value<T: DeserializeOwned>(provider: &str, value: &Value) -> Result<T, HttpError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         HttpError::Decode {
             provider: provider.to_owned(),
@@ -43,6 +61,11 @@ mod tests {
         let body = br#"{"time_entries":[{"hours":1},{"hours":"abc"}]}"#;
         let err = json::<Page>("Harvest", body).unwrap_err();
         match err {
+            HttpError::Decode { path, .. } => assert_eq!(path, "time_entries[1].hours"),
+            other => panic!("{other:?}"),
+        }
+        let parsed: Value = serde_json::from_slice(body).unwrap();
+        match value::<Page>("Harvest", &parsed).unwrap_err() {
             HttpError::Decode { path, .. } => assert_eq!(path, "time_entries[1].hours"),
             other => panic!("{other:?}"),
         }

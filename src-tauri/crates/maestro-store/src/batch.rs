@@ -6,42 +6,104 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use maestro_core::ids::RecordId;
-use maestro_core::model::CanonicalRecord;
+use maestro_core::ids::{CompanyId, RecordId};
+use maestro_core::model::{CanonicalRecord, EntityKind, Provenance};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use crate::digest::{sha256_hex_bytes, write_canonical};
 use crate::error::{Result, StoreError};
 use crate::records::{self, Change, PutOutcome, RecordWrite};
 use crate::store::parse_col;
 use crate::time::fmt_ts;
 
-/// Rows per multi-row statement (13 binds a row stays far below SQLite's variable limit).
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows per multi-row insert (13 binds a row). Larger statements cost more to compile and cache
+/// than they save in round trips.
+const ROWS_PER_STATEMENT: usize = 250;
 
-struct Prepared<'a> {
-    record: &'a CanonicalRecord,
-    data: Value,
+/// Remote ids per look-up or update statement.
+const IDS_PER_STATEMENT: usize = 1_000;
+
+/// One record ready to store: its canonical and raw JSON texts and its content hash, computed
+/// without touching the database (so a sync can prepare the next page while the store writes
+/// the current one).
+#[derive(Debug)]
+pub struct PreparedRecord {
+    company_id: CompanyId,
+    kind: EntityKind,
+    provenance: Provenance,
     data_text: String,
     raw_text: String,
     hash: String,
 }
 
-fn prepare(record: &CanonicalRecord) -> Result<Prepared<'_>> {
-    let mut data = record
-        .to_json()
-        .map_err(|e| StoreError::Invalid(format!("cannot encode a {}: {e}", record.kind())))?;
-    if let Some(map) = data.as_object_mut() {
-        map.remove("raw");
+impl PreparedRecord {
+    /// The record's provenance (connection, provider, remote id).
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
     }
-    let hash = records::content_hash(&data, record.raw(), false);
-    Ok(Prepared {
-        data_text: data.to_string(),
-        raw_text: record.raw().to_string(),
-        record,
-        data,
-        hash,
-    })
+
+    /// The canonical JSON and the raw payload, decoded again (for the rare one-by-one path).
+    fn values(&self) -> Result<(Value, Value)> {
+        let decode = |text: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| StoreError::Invalid(format!("cannot re-read a {}: {e}", self.kind)))
+        };
+        Ok((decode(&self.data_text)?, decode(&self.raw_text)?))
+    }
+}
+
+/// A page of records prepared by [`prepare_page`].
+#[derive(Debug, Default)]
+pub struct PreparedPage {
+    records: Vec<PreparedRecord>,
+}
+
+impl PreparedPage {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when the page holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// Prepares records for [`put_prepared`], taking them (the raw payloads are moved, not copied).
+/// CPU only: callers may run it on a blocking thread.
+pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
+    let mut scratch = Vec::with_capacity(4096);
+    let records = records
+        .into_iter()
+        .map(|mut record| {
+            let raw = record.take_raw();
+            let mut data = record.to_json().map_err(|e| {
+                StoreError::Invalid(format!("cannot encode a {}: {e}", record.kind()))
+            })?;
+            if let Some(map) = data.as_object_mut() {
+                map.remove("raw");
+            }
+            // The canonical text (keys sorted) is both hashed and stored: one serialisation.
+            scratch.clear();
+            write_canonical(&data, &mut scratch);
+            let data_text = String::from_utf8(std::mem::take(&mut scratch))
+                .map_err(|e| StoreError::Invalid(format!("canonical JSON: {e}")))?;
+            scratch.clear();
+            write_canonical(&raw, &mut scratch);
+            let hash = sha256_hex_bytes(&[data_text.as_bytes(), &scratch, b"live"]);
+            Ok(PreparedRecord {
+                company_id: record.company_id(),
+                kind: record.kind(),
+                data_text,
+                raw_text: raw.to_string(),
+                hash,
+                provenance: record.provenance().clone(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(PreparedPage { records })
 }
 
 /// Stores `records` (one page of one connection and kind) with the same outcome as [`records::put`]
@@ -53,29 +115,42 @@ pub async fn put_many(
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>> {
-    let Some(first) = records.first() else {
+    let page = prepare_page(records.to_vec())?;
+    put_prepared(conn, &page, sync_run_id, at).await
+}
+
+/// Stores a prepared page: one look-up for the page, multi-row inserts for new records, one
+/// update for unchanged ones, and [`records::put`] for changed ones. Same outcome as
+/// [`records::put`] on each record in order.
+pub async fn put_prepared(
+    conn: &mut SqliteConnection,
+    page: &PreparedPage,
+    sync_run_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<PutOutcome>> {
+    let prepared = &page.records;
+    let Some(first) = prepared.first() else {
         return Ok(Vec::new());
     };
-    let key = |r: &CanonicalRecord| (r.company_id(), r.provenance().connection_id, r.kind());
-    let uniform = records.iter().all(|r| key(r) == key(first));
-    let mut ids = HashSet::with_capacity(records.len());
-    let distinct = records
+    let key = |r: &PreparedRecord| (r.company_id, r.provenance.connection_id, r.kind);
+    let uniform = prepared.iter().all(|r| key(r) == key(first));
+    let mut ids = HashSet::with_capacity(prepared.len());
+    let distinct = prepared
         .iter()
-        .all(|r| ids.insert(r.provenance().remote_id.as_str()));
+        .all(|r| ids.insert(r.provenance.remote_id.as_str()));
     if !uniform || !distinct {
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            out.push(records::put_canonical(conn, r, sync_run_id, at).await?);
+        let mut out = Vec::with_capacity(prepared.len());
+        for r in prepared {
+            out.push(put_one(conn, r, sync_run_id, at).await?);
         }
         return Ok(out);
     }
-    let prepared: Vec<Prepared> = records.iter().map(prepare).collect::<Result<_>>()?;
     let (company_id, connection_id, kind) = key(first);
     let at_text = fmt_ts(at);
 
     // One look-up per chunk of remote ids.
     let mut current: HashMap<String, (String, i64, String, bool)> = HashMap::new();
-    for chunk in prepared.chunks(ROWS_PER_STATEMENT * 4) {
+    for chunk in prepared.chunks(IDS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT record_id, remote_id, current_version, content_hash, deleted FROM records WHERE company_id = ",
         );
@@ -87,7 +162,7 @@ pub async fn put_many(
             .push(" AND remote_id IN (");
         let mut sep = q.separated(", ");
         for p in chunk {
-            sep.push_bind(p.record.provenance().remote_id.as_str());
+            sep.push_bind(p.provenance.remote_id.as_str());
         }
         sep.push_unseparated(")");
         for row in q.build().fetch_all(&mut *conn).await? {
@@ -104,10 +179,10 @@ pub async fn put_many(
     }
 
     let mut out = Vec::with_capacity(prepared.len());
-    let mut new_rows: Vec<(RecordId, &Prepared)> = Vec::new();
+    let mut new_rows: Vec<(RecordId, &PreparedRecord)> = Vec::new();
     let mut unchanged: Vec<String> = Vec::new();
-    for p in &prepared {
-        match current.get(&p.record.provenance().remote_id) {
+    for p in prepared {
+        match current.get(&p.provenance.remote_id) {
             None => {
                 let id = RecordId::new();
                 new_rows.push((id, p));
@@ -127,15 +202,7 @@ pub async fn put_many(
             }
             Some(_) => {
                 // Changes are few in steady state: the one-by-one path versions them.
-                let write = RecordWrite {
-                    company_id,
-                    kind,
-                    provenance: p.record.provenance(),
-                    data: &p.data,
-                    raw: p.record.raw(),
-                    sync_run_id,
-                };
-                out.push(records::put(conn, &write, at).await?);
+                out.push(put_one(conn, p, sync_run_id, at).await?);
             }
         }
     }
@@ -146,7 +213,7 @@ pub async fn put_many(
                  current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at, last_seen_run) ",
         );
         q.push_values(chunk, |mut b, (id, p)| {
-            let prov = p.record.provenance();
+            let prov = &p.provenance;
             b.push_bind(id.to_string())
                 .push_bind(company_id.to_string())
                 .push_bind(kind.as_str())
@@ -174,7 +241,7 @@ pub async fn put_many(
                 .push_bind(at_text.as_str())
                 .push_bind(None::<String>)
                 .push_bind(0i64)
-                .push_bind(p.record.provenance().remote_modified_at.map(fmt_ts))
+                .push_bind(p.provenance.remote_modified_at.map(fmt_ts))
                 .push_bind(sync_run_id)
                 .push_bind(p.hash.as_str())
                 .push_bind(p.data_text.as_str())
@@ -184,7 +251,7 @@ pub async fn put_many(
     }
 
     if let Some(run) = sync_run_id {
-        for chunk in unchanged.chunks(ROWS_PER_STATEMENT * 4) {
+        for chunk in unchanged.chunks(IDS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new("UPDATE records SET last_seen_run = ");
             q.push_bind(run).push(" WHERE record_id IN (");
@@ -197,4 +264,23 @@ pub async fn put_many(
         }
     }
     Ok(out)
+}
+
+/// One record through [`records::put`].
+async fn put_one(
+    conn: &mut SqliteConnection,
+    p: &PreparedRecord,
+    sync_run_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<PutOutcome> {
+    let (data, raw) = p.values()?;
+    let write = RecordWrite {
+        company_id: p.company_id,
+        kind: p.kind,
+        provenance: &p.provenance,
+        data: &data,
+        raw: &raw,
+        sync_run_id,
+    };
+    records::put(conn, &write, at).await
 }

@@ -5,49 +5,76 @@ use sha2::{Digest, Sha256};
 
 /// Writes `value` as JSON with object keys sorted at every level.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out);
-    out
+    // Only valid UTF-8 is ever written (JSON text of `str`s and ASCII).
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Appends the canonical JSON of `value` to `out` (no allocation per key or scalar).
+pub fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
+                write_scalar(key.as_str(), out);
+                out.push(b':');
+                write_canonical(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_scalar(other, out),
     }
+}
+
+/// Serialises a string or scalar the way `Value::to_string` does.
+fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing strings, numbers, booleans or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// The content digest of canonical JSON texts: SHA-256 of each part, length-prefixed, as
+/// [`sha256_hex`] over their canonical forms, reusing `scratch` for the texts.
+pub fn canonical_sha256_hex(values: &[&Value], tail: &str, scratch: &mut Vec<u8>) -> String {
+    let mut hasher = Sha256::new();
+    for v in values {
+        scratch.clear();
+        write_canonical(v, scratch);
+        hasher.update((scratch.len() as u64).to_le_bytes());
+        hasher.update(&scratch[..]);
+    }
+    hasher.update((tail.len() as u64).to_le_bytes());
+    hasher.update(tail.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// Lower-case hex SHA-256 of `parts`, each length-prefixed so no two splits collide.
 pub fn sha256_hex(parts: &[&str]) -> String {
+    let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+    sha256_hex_bytes(&bytes)
+}
+
+/// [`sha256_hex`] of byte strings (equal to it for UTF-8 parts).
+pub fn sha256_hex_bytes(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
+        hasher.update(part);
     }
     hex::encode(hasher.finalize())
 }
@@ -63,6 +90,22 @@ mod tests {
         let b = json!({"a": {"x": null, "y": [1, 2]}, "b": 1});
         assert_eq!(canonical_json(&a), canonical_json(&b));
         assert_eq!(canonical_json(&a), r#"{"a":{"x":null,"y":[1,2]},"b":1}"#);
+    }
+
+    #[test]
+    fn canonical_digest_matches_the_text_digest() {
+        let a =
+            json!({"z": "é\"\n", "a": [1.5, -2, {"k": true}], "m": null, "n": 12345678901234u64});
+        let b = json!({"x": 1});
+        let mut scratch = Vec::new();
+        assert_eq!(
+            canonical_sha256_hex(&[&a, &b], "live", &mut scratch),
+            sha256_hex(&[&canonical_json(&a), &canonical_json(&b), "live"])
+        );
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":[1.5,-2,{"k":true}],"m":null,"n":12345678901234,"z":"é\"\n"}"#
+        );
     }
 
     #[test]

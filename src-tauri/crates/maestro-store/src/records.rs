@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use crate::digest::{canonical_json, sha256_hex};
+use crate::digest::canonical_sha256_hex;
 use crate::error::{Result, StoreError};
 use crate::store::parse_col;
 use crate::time::{fmt_ts, parse_ts};
@@ -110,11 +110,22 @@ impl StoredRecord {
 }
 
 pub(crate) fn content_hash(data: &Value, raw: &Value, deleted: bool) -> String {
-    sha256_hex(&[
-        &canonical_json(data),
-        &canonical_json(raw),
+    content_hash_with(data, raw, deleted, &mut Vec::new())
+}
+
+/// [`content_hash`] reusing `scratch` for the canonical texts. Equal to
+/// `sha256_hex([canonical_json(data), canonical_json(raw), "live"|"deleted"])`.
+pub(crate) fn content_hash_with(
+    data: &Value,
+    raw: &Value,
+    deleted: bool,
+    scratch: &mut Vec<u8>,
+) -> String {
+    canonical_sha256_hex(
+        &[data, raw],
         if deleted { "deleted" } else { "live" },
-    ])
+        scratch,
+    )
 }
 
 struct Current {

@@ -355,7 +355,9 @@ pub(crate) fn options(path: &Path, key: &DbKey, create: bool) -> SqliteConnectOp
         .create_if_missing(create)
         .pragma("key", key.pragma_value().to_string())
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
+        // In WAL mode NORMAL never corrupts and loses nothing when the process dies; only a
+        // power cut can undo the last commits. FULL would fsync on every commit.
+        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
 }

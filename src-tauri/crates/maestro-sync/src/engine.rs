@@ -15,7 +15,7 @@ use maestro_store::audit::{self, AuditEvent};
 use maestro_store::batch;
 use maestro_store::records::{self, Change};
 use maestro_store::sync_runs::{self, Counts, NewRun};
-use maestro_store::{Store, StoreError, checkpoints};
+use maestro_store::{Store, StoreError, WriteTx, checkpoints};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -96,6 +96,13 @@ struct InProgress {
     /// Every page is stored; only the run's end (deletions, final checkpoint) is left.
     #[serde(default)]
     read_done: bool,
+}
+
+/// A page read and prepared, waiting to be stored.
+struct FetchedPage {
+    prepared: batch::PreparedPage,
+    deleted: Vec<String>,
+    next: Option<PageCursor>,
 }
 
 /// Runs syncs against the store and publishes [`SyncEvent`]s.
@@ -295,6 +302,27 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Reads one page and prepares its records for storing (the CPU work runs on a blocking
+    /// thread).
+    async fn fetch(
+        connector: &dyn Connector,
+        request: ReadRequest,
+    ) -> Result<FetchedPage, SyncError> {
+        let page = connector.read(&request).await?;
+        let records = page.records;
+        let prepared = tokio::task::spawn_blocking(move || batch::prepare_page(records))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("preparing a page stopped: {e}")))??;
+        Ok(FetchedPage {
+            prepared,
+            deleted: page.deleted,
+            next: page.next,
+        })
+    }
+
+    /// Streams the pages: while page k is stored (on the database's thread), page k + 1 is
+    /// fetched and prepared. At most two pages are in memory; each is stored with its
+    /// checkpoint in one transaction, so the read-ahead changes nothing on a crash.
     async fn pages(
         &self,
         connector: &dyn Connector,
@@ -303,62 +331,88 @@ impl SyncEngine {
         progress: &mut InProgress,
         summary: &mut RunSummary,
     ) -> Result<(), SyncError> {
-        let provider = connector.manifest().id;
+        let since = progress.since;
+        let request = |page: Option<PageCursor>| ReadRequest {
+            entity: req.entity,
+            page,
+            since,
+        };
+        let mut page = Self::fetch(connector, request(progress.next.clone())).await?;
         loop {
-            let page = connector
-                .read(&ReadRequest {
-                    entity: req.entity,
-                    page: progress.next.clone(),
-                    since: progress.since,
-                })
-                .await?;
-            let now = self.clock.now();
-            let mut counts = Counts {
-                seen: page.records.len() as i64,
-                ..Counts::default()
+            // The page's transaction begins before the next page is asked for, so whatever
+            // that request sets off (another writer, a crash) finds this page under way.
+            let tx = self.store.write().await?;
+            let Some(cursor) = page.next.clone() else {
+                self.store_page(tx, connector, req, checkpoint, progress, summary, page)
+                    .await?;
+                return Ok(());
             };
-            let mut changes = Vec::new();
-            let mut tx = self.store.write().await?;
-            let stored =
-                batch::put_many(tx.conn(), &page.records, Some(&progress.run_id), now).await?;
-            for out in stored {
-                match out.change {
-                    Change::Created => counts.created += 1,
-                    Change::Updated => counts.updated += 1,
-                    _ => continue,
-                }
+            let ahead = Self::fetch(connector, request(Some(cursor)));
+            let store = self.store_page(tx, connector, req, checkpoint, progress, summary, page);
+            let (stored, ahead) = tokio::join!(store, ahead);
+            // A failed store keeps nothing of its page; the page read ahead is dropped.
+            stored?;
+            page = ahead?;
+        }
+    }
+
+    /// Stores one page with its checkpoint and counts in one transaction, then announces it.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_page(
+        &self,
+        mut tx: WriteTx<'_>,
+        connector: &dyn Connector,
+        req: &RunRequest,
+        checkpoint: &mut Checkpoint,
+        progress: &mut InProgress,
+        summary: &mut RunSummary,
+        page: FetchedPage,
+    ) -> Result<(), SyncError> {
+        let provider = connector.manifest().id;
+        let now = self.clock.now();
+        let mut counts = Counts {
+            seen: page.prepared.len() as i64,
+            ..Counts::default()
+        };
+        let mut changes = Vec::new();
+        let stored =
+            batch::put_prepared(tx.conn(), &page.prepared, Some(&progress.run_id), now).await?;
+        drop(page.prepared);
+        for out in stored {
+            match out.change {
+                Change::Created => counts.created += 1,
+                Change::Updated => counts.updated += 1,
+                _ => continue,
+            }
+            changes.push(out);
+        }
+        for remote_id in &page.deleted {
+            let p = Provenance::new(req.connection_id, provider, remote_id.clone());
+            if let Some(out) = records::mark_deleted(
+                tx.conn(),
+                req.company_id,
+                &p,
+                req.entity,
+                Some(&progress.run_id),
+                now,
+            )
+            .await?
+                && out.change == Change::Deleted
+            {
+                counts.deleted += 1;
                 changes.push(out);
             }
-            for remote_id in &page.deleted {
-                let p = Provenance::new(req.connection_id, provider, remote_id.clone());
-                if let Some(out) = records::mark_deleted(
-                    tx.conn(),
-                    req.company_id,
-                    &p,
-                    req.entity,
-                    Some(&progress.run_id),
-                    now,
-                )
-                .await?
-                    && out.change == Change::Deleted
-                {
-                    counts.deleted += 1;
-                    changes.push(out);
-                }
-            }
-            progress.next = page.next.clone();
-            progress.read_done = page.next.is_none();
-            checkpoint.in_progress = Some(progress.clone());
-            self.save_checkpoint(tx.conn(), req, checkpoint).await?;
-            sync_runs::add_counts(tx.conn(), &progress.run_id, counts).await?;
-            tx.commit().await?;
-            summary.pages += 1;
-            add(summary, counts);
-            self.announce(req, &changes, &progress.run_id, summary);
-            if page.next.is_none() {
-                return Ok(());
-            }
         }
+        progress.next = page.next.clone();
+        progress.read_done = page.next.is_none();
+        checkpoint.in_progress = Some(progress.clone());
+        self.save_checkpoint(tx.conn(), req, checkpoint).await?;
+        sync_runs::add_counts(tx.conn(), &progress.run_id, counts).await?;
+        tx.commit().await?;
+        summary.pages += 1;
+        add(summary, counts);
+        self.announce(req, &changes, &progress.run_id, summary);
+        Ok(())
     }
 
     /// End of a full run: whatever the provider no longer lists is marked deleted — unless the

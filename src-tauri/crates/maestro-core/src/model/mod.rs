@@ -294,6 +294,13 @@ macro_rules! canonical {
                 }
             }
 
+            /// Moves the provider payload out, leaving `null` (for storing it without a copy).
+            pub fn take_raw(&mut self) -> serde_json::Value {
+                match self {
+                    $(CanonicalRecord::$ty(e) => std::mem::take(&mut e.raw),)*
+                }
+            }
+
             /// The company it belongs to.
             pub fn company_id(&self) -> CompanyId {
                 match self {

@@ -124,3 +124,37 @@ async fn a_batched_page_stores_exactly_what_one_by_one_puts_store() {
     );
     assert!(sa == sb, "batched and one-by-one stores differ");
 }
+
+#[tokio::test]
+async fn batched_and_one_by_one_hashes_agree_so_nothing_is_versioned_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    let page: Vec<_> = (0..20)
+        .map(|i| dept(&fx, &format!("d{i:02}"), "Kitchen"))
+        .collect();
+    // Stored batched, then seen again one by one: unchanged.
+    assert!(
+        store_page(&store, &page, "run-1", t(1), true)
+            .await
+            .iter()
+            .all(|c| *c == Change::Created)
+    );
+    assert!(
+        store_page(&store, &page, "run-2", t(2), false)
+            .await
+            .iter()
+            .all(|c| *c == Change::Unchanged)
+    );
+    // Stored one by one, then seen again batched: unchanged.
+    let more: Vec<_> = (20..40)
+        .map(|i| dept(&fx, &format!("d{i:02}"), "Bar"))
+        .collect();
+    store_page(&store, &more, "run-3", t(3), false).await;
+    assert!(
+        store_page(&store, &more, "run-4", t(4), true)
+            .await
+            .iter()
+            .all(|c| *c == Change::Unchanged)
+    );
+}

@@ -16,7 +16,9 @@ use maestro_core::model::EntityKind;
 use maestro_core::money::Currency;
 use maestro_core::sensitive::Sensitive;
 use maestro_http::paginate::next_url_in_body;
-use maestro_http::{Auth, HttpError, PageCursor, ProviderSession, RateLimit};
+use maestro_http::{
+    ApiRequest, ApiResponse, Auth, HttpError, PageCursor, ProviderSession, RateLimit,
+};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OnceCell;
@@ -190,24 +192,23 @@ impl Harvest {
         Ok(url)
     }
 
-    /// GETs one list page: the items under `key` (raw and typed) and the next page.
-    async fn list_page<T: DeserializeOwned>(
+    /// GETs one list page and turns each item under `key` into `map(typed, raw)`, with the next
+    /// page. The body is parsed once and each item decoded from the parsed tree (its raw JSON
+    /// is moved into the result, not copied), on a blocking thread so a sync can store the
+    /// previous page meanwhile.
+    async fn list_page<T, R, F>(
         &self,
         url: Url,
-        key: &str,
-    ) -> Result<(Vec<(T, Value)>, Option<PageCursor>)> {
-        let (body, _) = self.session.get_json::<Value>(url).await?;
-        let items = body
-            .get(key)
-            .and_then(Value::as_array)
-            .ok_or_else(|| decode_error(key.to_owned(), "missing list".into()))?;
-        let typed = items
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| Ok((decode_item::<T>(key, i, raw)?, raw.clone())))
-            .collect::<Result<Vec<_>>>()?;
-        let next = next_url_in_body(&body, "/links/next").map(PageCursor::Url);
-        Ok((typed, next))
+        key: &'static str,
+        map: F,
+    ) -> Result<(Vec<R>, Option<PageCursor>)>
+    where
+        T: DeserializeOwned,
+        R: Send + 'static,
+        F: Fn(T, Value) -> R + Send + 'static,
+    {
+        let resp = self.session.send(&ApiRequest::get(url)).await?;
+        decode_page(resp, key, map).await
     }
 
     /// The account currency (`/v2/company` `currency`, USD when absent), read once: cost
@@ -229,13 +230,15 @@ impl Harvest {
 
     async fn read_users(&self, request: &ReadRequest) -> Result<Page> {
         let url = self.page_url("/v2/users", request)?;
-        let (users, next) = self.list_page::<api::User>(url, "users").await?;
         let want_contractors = request.entity == EntityKind::Contractor;
-        let records = users
-            .into_iter()
-            .filter(|(u, _)| u.is_contractor.unwrap_or(false) == want_contractors)
-            .map(|(u, raw)| map::user(&self.owner, &u, raw))
-            .collect();
+        let owner = self.owner;
+        let (users, next) = self
+            .list_page(url, "users", move |u: api::User, raw| {
+                (u.is_contractor.unwrap_or(false) == want_contractors)
+                    .then(|| map::user(&owner, &u, raw))
+            })
+            .await?;
+        let records = users.into_iter().flatten().collect();
         Ok(Page {
             records,
             deleted: Vec::new(),
@@ -245,14 +248,13 @@ impl Harvest {
 
     async fn read_time_entries(&self, request: &ReadRequest) -> Result<Page> {
         let url = self.page_url("/v2/time_entries", request)?;
-        let (entries, next) = self
-            .list_page::<api::TimeEntry>(url, "time_entries")
-            .await?;
+        let resp = self.session.send(&ApiRequest::get(url)).await?;
         let currency = self.currency().await?;
-        let records = entries
-            .into_iter()
-            .map(|(e, raw)| map::time_entry(&self.owner, &e, currency, raw))
-            .collect();
+        let owner = self.owner;
+        let (records, next) = decode_page(resp, "time_entries", move |e: api::TimeEntry, raw| {
+            map::time_entry(&owner, &e, currency, raw)
+        })
+        .await?;
         Ok(Page {
             records,
             deleted: Vec::new(),
@@ -293,11 +295,47 @@ fn decode_error(path: String, message: String) -> ConnectorError {
     .into()
 }
 
+/// [`decode_list`] on a blocking thread, so a sync can store the previous page meanwhile.
+async fn decode_page<T, R, F>(
+    resp: ApiResponse,
+    key: &'static str,
+    map: F,
+) -> Result<(Vec<R>, Option<PageCursor>)>
+where
+    T: DeserializeOwned,
+    R: Send + 'static,
+    F: Fn(T, Value) -> R + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || decode_list::<T, R, F>(&resp.body, key, map))
+        .await
+        .map_err(|e| decode_error(key.to_owned(), format!("decoding stopped: {e}")))?
+}
+
+/// Parses a list page once and maps each item under `key`, with the `links.next` cursor.
+fn decode_list<T, R, F>(body: &[u8], key: &str, map: F) -> Result<(Vec<R>, Option<PageCursor>)>
+where
+    T: DeserializeOwned,
+    F: Fn(T, Value) -> R,
+{
+    let mut page: Value = maestro_http::decode::json(NAME, body)?;
+    let items = page
+        .get_mut(key)
+        .and_then(Value::as_array_mut)
+        .map(std::mem::take)
+        .ok_or_else(|| decode_error(key.to_owned(), "missing list".into()))?;
+    let next = next_url_in_body(&page, "/links/next").map(PageCursor::Url);
+    drop(page);
+    let out = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| Ok(map(decode_item::<T>(key, i, &raw)?, raw)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((out, next))
+}
+
 /// Decodes item `index` of the list `key`, naming the failing field as `key[index].field`.
 fn decode_item<T: DeserializeOwned>(key: &str, index: usize, raw: &Value) -> Result<T> {
-    let bytes = serde_json::to_vec(raw)
-        .map_err(|e| decode_error(format!("{key}[{index}]"), e.to_string()))?;
-    maestro_http::decode::json::<T>(NAME, &bytes).map_err(|e| match e {
+    maestro_http::decode::value::<T>(NAME, raw).map_err(|e| match e {
         HttpError::Decode { path, message, .. } => {
             let path = if path == "(document)" {
                 format!("{key}[{index}]")

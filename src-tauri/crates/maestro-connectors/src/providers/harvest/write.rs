@@ -96,11 +96,11 @@ impl Harvest {
         )?;
         loop {
             let (entries, next) = self
-                .list_page::<api::EntryNotes>(url, "time_entries")
+                .list_page(url, "time_entries", |e: api::EntryNotes, _raw| e)
                 .await?;
-            if let Some((found, _)) = entries
+            if let Some(found) = entries
                 .iter()
-                .find(|(e, _)| e.notes.as_deref().is_some_and(|n| n.contains(marker)))
+                .find(|e| e.notes.as_deref().is_some_and(|n| n.contains(marker)))
             {
                 return Ok(Some(found.id));
             }
