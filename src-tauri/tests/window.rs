@@ -227,6 +227,15 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     button(driver, "BambooHR").await?.click().await?;
     testid(driver, "wizard-use-sandbox").await?.click().await?;
     testid(driver, "wizard-test").await?.click().await?;
+    // What syncs (with the field mapping from real sample records), then the schedule.
+    css(
+        driver,
+        "[data-testid='mapping-preview'] [data-testid^='mapping-']",
+    )
+    .await?;
+    testid(driver, "wizard-next").await?.click().await?;
+    testid(driver, "schedule-paused").await?;
+    testid(driver, "wizard-next").await?.click().await?;
     testid(driver, "wizard-connect").await?.click().await?;
     testid(driver, "sync-progress").await?;
     shows(driver, "First sync done").await?;
