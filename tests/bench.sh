@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks: builds the runner and the sandbox in release mode and prints the results table
-# (see tests/bench.md). Usage: tests/bench.sh [SIZES]   e.g. tests/bench.sh 1000,10000,100000
+# (see tests/bench.md). Usage: tests/bench.sh [TIME_ENTRY_SIZES] [EMPLOYEE_SIZES]
+#   e.g. tests/bench.sh 1000,10000,100000 1000
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes="${1:-1000,10000,100000}"
+employee_sizes="${2:-1000}"
 cargo build --release -q -p maestro-tests --bin bench -p maestro-sandbox --bin maestro-sandbox
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 target="${CARGO_TARGET_DIR:-target}"
-"$target/release/bench" --sizes "$sizes" --sandbox-bin "$target/release/maestro-sandbox"
+"$target/release/bench" --sizes "$sizes" --employee-sizes "$employee_sizes" --sandbox-bin "$target/release/maestro-sandbox"

@@ -1,7 +1,7 @@
 //! The benchmark runner: full and incremental sync throughput against the sandbox on loopback,
 //! compared with the raw fetch limit of the same sandbox, plus store figures. Prints a table.
 //!
-//! `bench [--sizes 1000,10000,100000] [--sandbox-bin PATH]`. Each size runs in a fresh child
+//! `bench [--sizes 1000,10000,100000] [--employee-sizes 1000] [--sandbox-bin PATH]`. Each size runs in a fresh child
 //! process (so its peak memory is its own); the sandbox runs in yet another process.
 
 use std::io::{BufRead, BufReader};
@@ -70,6 +70,9 @@ struct SandboxProcess {
     /// Kept open: a closed pipe would make the sandbox's next print fail.
     _stdout: BufReader<std::process::ChildStdout>,
     harvest: String,
+    bamboohr: String,
+    gusto: String,
+    creds: serde_json::Value,
     token: String,
     account: String,
 }
@@ -82,16 +85,16 @@ impl Drop for SandboxProcess {
 }
 
 fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
+    start_sandbox_with(bin, &["--time-entries", &n.to_string()])
+}
+
+/// Starts the sandbox process with `args` (plus a fixed seed and no emulated rate limits:
+/// the raw fetch and the sync share one token, and Harvest's 100 requests per 15 s would
+/// stall whichever runs second).
+fn start_sandbox_with(bin: &PathBuf, args: &[&str]) -> Result<SandboxProcess> {
     let mut child = Command::new(bin)
-        // Without the emulated rate limit: the raw fetch and the sync share one token, and
-        // Harvest's 100 requests per 15 s would stall whichever runs second.
-        .args([
-            "--time-entries",
-            &n.to_string(),
-            "--seed",
-            "11",
-            "--no-rate-limits",
-        ])
+        .args(args)
+        .args(["--seed", "11", "--no-rate-limits"])
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
@@ -100,6 +103,8 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
         .take()
         .ok_or_else(|| anyhow!("no sandbox stdout"))?;
     let mut harvest = None;
+    let mut bamboohr = None;
+    let mut gusto = None;
     let mut json = String::new();
     let mut in_json = false;
     let mut reader = BufReader::new(out);
@@ -119,8 +124,16 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
             json.push_str(&line);
         } else if line == "credentials:" {
             in_json = true;
-        } else if line.to_ascii_lowercase().starts_with("harvest") {
-            harvest = line.split_whitespace().last().map(str::to_owned);
+        } else {
+            let url = line.split_whitespace().last().map(str::to_owned);
+            let name = line.to_ascii_lowercase();
+            if name.starts_with("harvest") {
+                harvest = url;
+            } else if name.starts_with("bamboohr") {
+                bamboohr = url;
+            } else if name.starts_with("gusto") {
+                gusto = url;
+            }
         }
     }
     let creds: serde_json::Value = serde_json::from_str(&json).context("sandbox credentials")?;
@@ -128,6 +141,8 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
         child,
         _stdout: reader,
         harvest: harvest.ok_or_else(|| anyhow!("no Harvest URL printed"))?,
+        bamboohr: bamboohr.ok_or_else(|| anyhow!("no BambooHR URL printed"))?,
+        gusto: gusto.ok_or_else(|| anyhow!("no Gusto URL printed"))?,
         token: creds["harvest"]["personal_access_token"]
             .as_str()
             .unwrap_or_default()
@@ -136,6 +151,7 @@ fn start_sandbox(bin: &PathBuf, n: usize) -> Result<SandboxProcess> {
             .as_str()
             .unwrap_or_default()
             .to_owned(),
+        creds,
     })
 }
 
@@ -264,6 +280,122 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
     })
 }
 
+/// Figures of one employee sync (BambooHR or Gusto).
+#[derive(Debug, Serialize, Deserialize)]
+struct EmployeeFigures {
+    provider: String,
+    n: usize,
+    requests: u64,
+    sync_secs: f64,
+    cpu_secs: f64,
+    peak_rss_mb: f64,
+    roster_ms: f64,
+    people: usize,
+}
+
+/// How many requests the sandbox's `provider` server has answered.
+async fn request_count(base: &str) -> Result<u64> {
+    let stats: serde_json::Value = reqwest::get(format!("{base}/_sandbox/stats"))
+        .await?
+        .json()
+        .await?;
+    Ok(stats["request_count"].as_u64().unwrap_or(0))
+}
+
+/// Full sync of N employees from one provider into a new encrypted store, then the unified
+/// roster query over them.
+async fn employees_child(
+    n: usize,
+    provider: &str,
+    sandbox_bin: PathBuf,
+) -> Result<EmployeeFigures> {
+    let sb = start_sandbox_with(
+        &sandbox_bin,
+        &["--employees", &n.to_string(), "--time-entries", "1"],
+    )?;
+    let dir = tempfile::tempdir()?;
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bench",
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let company = app.company(None).await?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let (input, base) = match provider {
+        "bamboohr" => (
+            ConnectInput {
+                provider: "bamboohr".into(),
+                values: [
+                    (
+                        "subdomain".to_owned(),
+                        text(&sb.creds["bamboohr"]["company_domain"]),
+                    ),
+                    ("api_key".to_owned(), text(&sb.creds["bamboohr"]["api_key"])),
+                ]
+                .into_iter()
+                .collect(),
+                base_url: Some(sb.bamboohr.parse()?),
+                ..ConnectInput::default()
+            },
+            sb.bamboohr.clone(),
+        ),
+        "gusto" => (
+            ConnectInput {
+                provider: "gusto".into(),
+                values: [(
+                    "company_uuid".to_owned(),
+                    text(&sb.creds["gusto"]["company_uuid"]),
+                )]
+                .into_iter()
+                .collect(),
+                base_url: Some(sb.gusto.parse()?),
+                oauth_client: Some((
+                    text(&sb.creds["gusto"]["client_id"]),
+                    Some(text(&sb.creds["gusto"]["client_secret"])),
+                )),
+                ..ConnectInput::default()
+            },
+            sb.gusto.clone(),
+        ),
+        other => bail!("no employee bench for {other}"),
+    };
+    let (conn, _) = app
+        .connect(&company, input, &maestro_app::demo::SandboxSignIn)
+        .await?;
+    let requests0 = request_count(&base).await?;
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let cpu0 = cpu_secs();
+    let started = Instant::now();
+    let out = app
+        .sync_connection(company.id, conn.id, Some(EntityKind::Employee), Mode::Full)
+        .await?;
+    let sync = started.elapsed();
+    let cpu = cpu_secs() - cpu0;
+    let peak = peak_rss_mb();
+    // The stats request itself is not counted.
+    let requests = request_count(&base).await?.saturating_sub(requests0 + 1);
+    let stored = out[0].summary.map(|s| s.created).unwrap_or(0);
+    if stored < n as u64 {
+        bail!("stored {stored} of {n} employees: {:?}", out[0].error);
+    }
+    let t = Instant::now();
+    let people = app.people(company.id).await?.len();
+    let roster = t.elapsed();
+    app.close().await;
+    Ok(EmployeeFigures {
+        provider: provider.to_owned(),
+        n,
+        requests,
+        sync_secs: sync.as_secs_f64(),
+        cpu_secs: cpu,
+        peak_rss_mb: peak,
+        roster_ms: roster.as_secs_f64() * 1000.0,
+        people,
+    })
+}
+
 /// Time from the start of an incremental run until one changed entry is stored and announced.
 async fn incremental_latency(n: usize) -> Result<f64> {
     let sandbox = Sandbox::start(SandboxConfig {
@@ -334,6 +466,11 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let (Some(n), Some(provider)) = (get("--employees-child"), get("--provider")) {
+        let figures = rt.block_on(employees_child(n.parse()?, &provider, sandbox_bin))?;
+        println!("{}", serde_json::to_string(&figures)?);
+        return Ok(());
+    }
     if let Some(n) = get("--child") {
         let figures = rt.block_on(child(n.parse()?, sandbox_bin))?;
         println!("{}", serde_json::to_string(&figures)?);
@@ -373,6 +510,45 @@ fn main() -> Result<()> {
             f.incremental_ms,
             f.as_of_ms
         );
+    }
+    let employee_sizes: Vec<usize> = get("--employee-sizes")
+        .unwrap_or_else(|| "1000".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    println!();
+    println!(
+        "| employees | provider | requests | full sync (s) | records/s | CPU (s) | peak RSS (MiB) | unified roster (ms) |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    for n in employee_sizes {
+        for provider in ["bamboohr", "gusto"] {
+            let out = Command::new(&exe)
+                .args(["--employees-child", &n.to_string(), "--provider", provider])
+                .arg("--sandbox-bin")
+                .arg(&sandbox_bin)
+                .output()?;
+            if !out.status.success() {
+                bail!(
+                    "{provider} employees {n} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let line = String::from_utf8_lossy(&out.stdout);
+            let f: EmployeeFigures = serde_json::from_str(line.lines().last().unwrap_or(""))?;
+            println!(
+                "| {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.1} | {:.1} ({} people) |",
+                f.n,
+                f.provider,
+                f.requests,
+                f.sync_secs,
+                f.n as f64 / f.sync_secs,
+                f.cpu_secs,
+                f.peak_rss_mb,
+                f.roster_ms,
+                f.people
+            );
+        }
     }
     Ok(())
 }
