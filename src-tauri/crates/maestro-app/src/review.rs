@@ -473,7 +473,7 @@ async fn refresh_waiting_alert(
                 ),
                 detail: "The same person has different values in two systems and the rules \
                          cannot safely pick one. Review each and keep the right value \
-                         (`maestro conflicts list`)."
+                         (on the Review screen, or `maestro conflicts list`)."
                     .into(),
                 action: Some("review".into()),
             },
