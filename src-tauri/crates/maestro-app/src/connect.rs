@@ -114,6 +114,18 @@ pub(crate) enum StoredCredential {
     },
 }
 
+/// A connection's saved (non-secret) settings as text values by key.
+pub(crate) fn config_values(config: &Value) -> BTreeMap<String, String> {
+    config
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub(crate) fn resolve_base_url(
     manifest: &Manifest,
     config: &Value,
@@ -448,15 +460,7 @@ impl App {
                 )
             })?;
         let manifest = def.manifest;
-        let values: BTreeMap<String, String> = connection
-            .config
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let values = config_values(&connection.config);
         let base_url = resolve_base_url(manifest, &connection.config, &values)?;
         let auth_base_url = auth_base(manifest, &connection.config, &base_url)?;
         let stored: StoredCredential =
@@ -637,7 +641,26 @@ impl App {
                     .map(|v| (f.key.to_owned(), Sensitive::new(v.trim().to_owned())))
             })
             .collect();
-        let value = serde_json::to_value(StoredCredential::Fields { fields: secrets })
+        self.replace_credential(
+            company_id,
+            connection_id,
+            &StoredCredential::Fields { fields: secrets },
+            json!({"method": "fields"}),
+        )
+        .await?;
+        self.check_connection(company_id, connection_id).await
+    }
+
+    /// Saves a connection's new credentials, audited as `credential.replace` with `detail`,
+    /// in one transaction.
+    pub(crate) async fn replace_credential(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+        credential: &StoredCredential,
+        detail: Value,
+    ) -> Result<()> {
+        let value = serde_json::to_value(credential)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let now = self.now();
         let mut tx = self.store().write().await?;
@@ -645,7 +668,7 @@ impl App {
             tx.conn(),
             company_id,
             connection_id,
-            "fields",
+            credential_kind(credential),
             &Sensitive::new(value),
             None,
             now,
@@ -658,12 +681,13 @@ impl App {
                 "credential.replace",
                 &connection_id.to_string(),
             )
-            .company(company_id),
+            .company(company_id)
+            .detail(detail),
             now,
         )
         .await?;
         tx.commit().await?;
-        self.check_connection(company_id, connection_id).await
+        Ok(())
     }
 
     /// Turns a connector error into an app error with a plain message.

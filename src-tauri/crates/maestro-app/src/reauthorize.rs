@@ -4,16 +4,12 @@
 
 use maestro_connectors::{AuthKind, CheckReport};
 use maestro_core::ids::{CompanyId, ConnectionId};
-use maestro_core::sensitive::Sensitive;
 use maestro_http::oauth::BrowserOpener;
-use maestro_store::audit::{self, AuditEvent};
 use maestro_store::connections;
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 use crate::App;
 use crate::connect::{
-    StoredCredential, auth_base, credential_kind, oauth_config, oauth_error, resolve_base_url,
+    StoredCredential, auth_base, config_values, oauth_config, oauth_error, resolve_base_url,
 };
 use crate::error::{AppError, ErrorCode, Result};
 
@@ -78,15 +74,7 @@ impl App {
                 ));
             }
         };
-        let values: BTreeMap<String, String> = connection
-            .config
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let values = config_values(&connection.config);
         let base_url = resolve_base_url(manifest, &connection.config, &values)?;
         let cfg = oauth_config(
             manifest,
@@ -104,33 +92,13 @@ impl App {
             client_secret,
             tokens,
         };
-        let value: Value = serde_json::to_value(&credential)
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        let now = self.now();
-        let mut tx = self.store().write().await?;
-        connections::save_credential(
-            tx.conn(),
+        self.replace_credential(
             company_id,
             connection_id,
-            credential_kind(&credential),
-            &Sensitive::new(value),
-            None,
-            now,
+            &credential,
+            serde_json::json!({"method": "oauth"}),
         )
         .await?;
-        audit::append(
-            tx.conn(),
-            &AuditEvent::new(
-                &self.actor,
-                "credential.replace",
-                &connection_id.to_string(),
-            )
-            .company(company_id)
-            .detail(serde_json::json!({"method": "oauth"})),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
         self.check_connection(company_id, connection_id).await
     }
 }
