@@ -73,6 +73,40 @@ impl Drop for TauriDriver {
     }
 }
 
+/// Waits until no process runs `app` any more. Closing the WebDriver session closes the
+/// window, which the app answers by hiding in the tray; so after a grace period the test ends
+/// the instance itself (SIGTERM), as a relaunch would otherwise be handed to it (single
+/// instance).
+fn wait_for_exit(app: &std::path::Path) {
+    let running = || {
+        Command::new("pgrep")
+            .args(["-f", &app.display().to_string()])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !running().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in running() {
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !running().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first app instance did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn app_binary() -> PathBuf {
     let path = std::env::var_os("MAESTRO_E2E_APP")
         .map(PathBuf::from)
@@ -326,12 +360,16 @@ async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> Test
     let launched = Instant::now();
     let driver = session(tauri_driver.port, &app).await?;
     eprintln!("window up after {:.2?}", launched.elapsed());
-    run_journey(driver, owner_journey).await?;
+    let first = run_journey(driver, owner_journey).await;
+    wait_for_exit(&app);
+    first?;
 
     let relaunched = Instant::now();
     let driver = session(tauri_driver.port, &app).await?;
     let window_up = relaunched.elapsed();
-    let to_dashboard = run_journey(driver, relaunch_journey).await?;
+    let to_dashboard = run_journey(driver, relaunch_journey).await;
+    wait_for_exit(&app);
+    let to_dashboard = to_dashboard?;
     eprintln!("relaunch: window up after {window_up:.2?}; unlock to dashboard {to_dashboard:.2?}");
     drop(tauri_driver);
     Ok(())
