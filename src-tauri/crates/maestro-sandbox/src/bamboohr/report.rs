@@ -232,3 +232,132 @@ pub(super) async fn custom_report(
         "employees": employees,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::{Value, json};
+
+    use crate::{Provider, Sandbox, SandboxConfig};
+
+    async fn post(
+        sb: &Sandbox,
+        query: &str,
+        content_type: &str,
+        accept: &str,
+        body: &str,
+    ) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/reports/custom{query}",
+                sb.base_url(Provider::BambooHr)
+            ))
+            .basic_auth(sb.credentials().bamboohr.api_key, Some("x"))
+            .header("content-type", content_type)
+            .header("accept", accept)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn report_lists_everyone_with_get_employee_values() {
+        let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let body = json!({"title": "t", "fields": ["firstName", "departmentId", "terminationDate", "noSuchField", "firstName"]});
+        let (status, report) = post(
+            &sb,
+            "?format=JSON&onlyCurrent=true",
+            "application/json",
+            "*/*",
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["title"], "t");
+        let ids: Vec<&str> = report["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["firstName", "departmentId", "terminationDate"]);
+        let truth = sb.bamboohr_employees();
+        let rows = report["employees"].as_array().unwrap();
+        assert_eq!(rows.len(), truth.len(), "active and inactive alike");
+        for (row, t) in rows.iter().zip(&truth) {
+            assert_eq!(row["id"], t["id"]);
+            assert_eq!(row["firstName"], t["firstName"]);
+            assert_eq!(row["terminationDate"], t["terminationDate"]);
+            assert!(row["departmentId"].is_string(), "{row}");
+            assert!(
+                row.get("noSuchField").is_none(),
+                "unknown fields are left out"
+            );
+        }
+        let logged = sb.requests(Provider::BambooHr);
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].method, "POST");
+        sb.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn report_filters_and_refusals() {
+        let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let id: u32 = sb.bamboohr_employees()[1]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body = json!({"fields": ["lastName"], "filters": {"employeeIds": [id]}}).to_string();
+        let (status, report) = post(&sb, "?format=json", "application/json", "", &body).await;
+        assert_eq!(status, 200);
+        assert_eq!(report["employees"].as_array().unwrap().len(), 1);
+        assert_eq!(report["employees"][0]["id"], id.to_string());
+
+        // Format from Accept when `format` is omitted; only exact values count.
+        let ok = post(&sb, "", "application/json", "application/json", &body).await;
+        assert_eq!(ok.0, 200);
+        assert_eq!(post(&sb, "", "application/json", "*/*", &body).await.0, 404);
+        assert_eq!(
+            post(&sb, "?format=bogus", "application/json", "", &body)
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            post(&sb, "?format=csv", "application/json", "", &body)
+                .await
+                .0,
+            406
+        );
+        // Any other content type is read as XML.
+        let charset = "application/json; charset=UTF-8";
+        assert_eq!(post(&sb, "?format=JSON", charset, "", &body).await.0, 400);
+        assert_eq!(
+            post(&sb, "?format=JSON", "application/json", "", "{")
+                .await
+                .0,
+            400
+        );
+        let many: Vec<String> = (0..401).map(|i| format!("custom{i}")).collect();
+        let too_many = json!({ "fields": many }).to_string();
+        let status = post(&sb, "?format=JSON", "application/json", "", &too_many)
+            .await
+            .0;
+        assert_eq!(status, 400);
+
+        sb.revoke(Provider::BambooHr);
+        assert_eq!(
+            post(&sb, "?format=JSON", "application/json", "", &body)
+                .await
+                .0,
+            401
+        );
+        sb.shutdown().await;
+    }
+}
