@@ -307,6 +307,192 @@ async fn employees_read_across_three_cursor_pages_with_custom_fields() {
     );
 }
 
+/// The custom report's answer for the Get Employee fixtures (spec `RequestCustomReportResponse`):
+/// one row per employee with `id` and the requested fields; a field the account lacks is
+/// silently left out of every row.
+fn report_body(all: &[Value], fields: &[Value]) -> Value {
+    let rows: Vec<Value> = all
+        .iter()
+        .map(|d| {
+            let mut row = serde_json::Map::new();
+            row.insert("id".into(), d["id"].clone());
+            for f in fields.iter().filter_map(Value::as_str) {
+                if let Some(v) = d.get(f) {
+                    row.insert(f.into(), v.clone());
+                }
+            }
+            Value::Object(row)
+        })
+        .collect();
+    json!({
+        "title": "Maestro employees",
+        "fields": fields.iter().map(|f| json!({"id": f, "type": "text", "name": f})).collect::<Vec<_>>(),
+        "employees": rows,
+    })
+}
+
+/// Answers the custom report from the request's own `fields`, like BambooHR does.
+struct Report(Vec<Value>);
+
+impl Respond for Report {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        let fields = body["fields"].as_array().unwrap().clone();
+        ResponseTemplate::new(200).set_body_json(report_body(&self.0, &fields))
+    }
+}
+
+/// Get Employee as BambooHR answers it: `id`, then every field asked for, null when unknown.
+struct GetEmployee(Value);
+
+impl Respond for GetEmployee {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let mut out = serde_json::Map::new();
+        out.insert("id".into(), self.0["id"].clone());
+        let fields = r
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "fields")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        for f in fields.split(',').filter(|f| !f.is_empty()) {
+            out.insert(f.into(), self.0.get(f).cloned().unwrap_or(Value::Null));
+        }
+        ResponseTemplate::new(200).set_body_json(Value::Object(out))
+    }
+}
+
+async fn mount_report(server: &MockServer, all: &[Value]) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/reports/custom"))
+        .and(query_param("format", "JSON"))
+        .and(header("content-type", "application/json"))
+        .and(header("authorization", BASIC))
+        .respond_with(Report(all.to_vec()))
+        .mount(server)
+        .await;
+}
+
+fn employee_records(records: Vec<CanonicalRecord>) -> Vec<maestro_core::model::Employee> {
+    records
+        .into_iter()
+        .map(|r| match r {
+            CanonicalRecord::Employee(e) => e,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn full_employee_read_is_one_custom_report_equal_to_get_employee() {
+    let all = employees();
+    // The one-by-one path: the cursor list and Get Employee (no report mounted: 404).
+    let by_one = MockServer::start().await;
+    mount_list(&by_one, &all, 2).await;
+    for d in &all {
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/api/v1/employees/{}",
+                d["id"].as_str().unwrap()
+            )))
+            .respond_with(GetEmployee(d.clone()))
+            .mount(&by_one)
+            .await;
+    }
+    get_json(&by_one, "/api/v1/meta/fields", fixture("meta_fields.json")).await;
+    let first = ctx(&by_one);
+    let (company_id, connection_id) = (first.company_id, first.connection_id);
+    let c = connector("bamboohr", first);
+    let (expected, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+    assert_eq!(
+        requests_to(&by_one, "/api/v1/reports/custom").await.len(),
+        1,
+        "the report is tried first"
+    );
+
+    // The bulk path: the same people in one report.
+    let bulk = MockServer::start().await;
+    mount_report(&bulk, &all).await;
+    get_json(&bulk, "/api/v1/meta/fields", fixture("meta_fields.json")).await;
+    let mut second = ctx(&bulk);
+    // Same connection and company, so provenance compares equal.
+    second.company_id = company_id;
+    second.connection_id = connection_id;
+    let c = connector("bamboohr", second);
+    let page = c.read(&req(EntityKind::Employee)).await.unwrap();
+    assert!(page.next.is_none(), "one page");
+    assert!(page.deleted.is_empty());
+
+    let got = employee_records(page.records);
+    let expected = employee_records(expected);
+    assert_eq!(got.len(), 5);
+    // Identical records, raw payloads included (so identical content hashes).
+    assert_eq!(got, expected);
+    assert_eq!(
+        got[0].custom_fields.get("customShirtSize"),
+        Some(&json!("M"))
+    );
+    assert_eq!(got[0].department_remote_id.as_deref(), Some("18263"));
+    assert_eq!(got[2].employment_status, EmploymentStatus::Terminated);
+
+    let reports = requests_to(&bulk, "/api/v1/reports/custom").await;
+    assert_eq!(reports.len(), 1, "one request for every employee");
+    let body: Value = serde_json::from_slice(&reports[0].body).unwrap();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(fields.contains(&"workEmail") && fields.contains(&"customShirtSize"));
+    assert!(
+        !fields.contains(&"customBadge"),
+        "deprecated fields are not asked for"
+    );
+    let all_requests = bulk.received_requests().await.unwrap();
+    assert_eq!(all_requests.len(), 2, "the report and the field list only");
+}
+
+#[tokio::test]
+async fn refused_report_falls_back_to_get_employee() {
+    let server = MockServer::start().await;
+    let all = employees();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/reports/custom"))
+        .respond_with(ResponseTemplate::new(403).insert_header(
+            "x-bamboohr-error-message",
+            "You do not have access to reports",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_list(&server, &all, 2).await;
+    mount_details(&server, &all).await;
+    let c = connector("bamboohr", ctx(&server));
+    let (records, pages) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+    assert_eq!((records.len(), pages), (5, 3));
+    let people = employee_records(records);
+    assert_eq!(people[0].raw, all[0]);
+    assert_eq!(requests_to(&server, "/api/v1/employees/101").await.len(), 1);
+    assert_eq!(requests_to(&server, "/api/v1/employees").await.len(), 3);
+}
+
+#[tokio::test]
+async fn report_failures_other_than_refusal_are_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/reports/custom"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "title": "x", "fields": [], "employees": [{"id": "7", "hireDate": "someday"}],
+        })))
+        .mount(&server)
+        .await;
+    let c = connector("bamboohr", ctx(&server));
+    let err = c.read(&req(EntityKind::Employee)).await.unwrap_err();
+    assert_eq!(decode_path(err), "employees[0].hireDate");
+    assert!(requests_to(&server, "/api/v1/employees").await.is_empty());
+}
+
 #[tokio::test]
 async fn incremental_read_uses_changed_ids_and_reports_deletions() {
     let server = MockServer::start().await;
@@ -1173,6 +1359,55 @@ mod sandbox {
                     || r.query.contains("page%5Blimit%5D=1"),
                 "{r:?}"
             );
+        }
+        sbx.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn full_read_is_one_report_and_equals_the_get_employee_path() {
+        let (sbx, c) = start().await;
+        let since = Utc::now() - chrono::Duration::seconds(2);
+        sbx.reset_requests(Provider::BambooHr);
+        let page = c.read(&req(EntityKind::Employee)).await.unwrap();
+        assert!(page.next.is_none());
+        let log = sbx.requests(Provider::BambooHr);
+        let reports = log
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/api/v1/reports/custom")
+            .count();
+        assert_eq!(reports, 1, "{log:?}");
+        assert!(
+            log.iter()
+                .all(|r| r.path == "/api/v1/reports/custom" || r.path == "/api/v1/meta/fields"),
+            "only the report (and the field list): {log:?}"
+        );
+        let truth = sbx.bamboohr_employees();
+        assert_eq!(page.records.len(), truth.len());
+
+        // Touch everyone without changing anything, so the incremental read (list + Get
+        // Employee per person) returns them all for comparison.
+        for t in &truth {
+            let id = t["id"].as_str().unwrap();
+            sbx.set_employee_field(Provider::BambooHr, id, "firstName", t["firstName"].clone())
+                .unwrap();
+        }
+        let changed = c
+            .read(&ReadRequest {
+                entity: EntityKind::Employee,
+                page: None,
+                since: Some(since),
+            })
+            .await
+            .unwrap();
+        let mut by_get: Vec<_> = employee_records(changed.records);
+        by_get.sort_by(|a, b| a.provenance.remote_id.cmp(&b.provenance.remote_id));
+        let mut by_report = employee_records(page.records);
+        by_report.sort_by(|a, b| a.provenance.remote_id.cmp(&b.provenance.remote_id));
+        assert_eq!(by_get.len(), by_report.len());
+        for (mut g, r) in by_get.into_iter().zip(by_report) {
+            assert!(g.provenance.remote_modified_at.is_some());
+            g.provenance.remote_modified_at = None;
+            assert_eq!(g, r, "{}", r.provenance.remote_id);
         }
         sbx.shutdown().await;
     }

@@ -1,6 +1,7 @@
 //! BambooHR emulator: `/api/v1/...` (the real host `{companyDomain}.bamboohr.com` is ignored).
 
 pub(crate) mod data;
+pub(crate) mod report;
 pub(crate) mod routes;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,11 +30,11 @@ use crate::server::{error_response, header_str, lock};
 type S = State<Arc<BambooState>>;
 type Q = Query<HashMap<String, String>>;
 
-fn fail(status: StatusCode, message: &str) -> Response {
+pub(super) fn fail(status: StatusCode, message: &str) -> Response {
     error_response(Provider::BambooHr, status, "", message)
 }
 
-fn ok(v: Value) -> Response {
+pub(super) fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
 
@@ -150,6 +150,68 @@ fn s_or_null(m: &Map<String, Value>, k: &str) -> Value {
     }
 }
 
+/// The fields the list (and the custom report) compute from others rather than store: ids of
+/// list values, names of referenced records. None for a field the seeded data holds itself.
+fn derived_field(s: &BambooState, m: &Map<String, Value>, f: &str) -> Option<Value> {
+    let v = match f {
+        "bestEmail" => {
+            let w = s_or_null(m, "workEmail");
+            if w.is_null() {
+                s_or_null(m, "homeEmail")
+            } else {
+                w
+            }
+        }
+        "divisionName" => s_or_null(m, "division"),
+        "divisionId" => Value::String("1".into()),
+        "departmentName" => s_or_null(m, "department"),
+        "departmentId" => s
+            .company
+            .departments
+            .iter()
+            .find(|d| m.get("department").and_then(Value::as_str) == Some(d.title))
+            .map(|d| Value::String(d.bamboo_id.to_string()))
+            .unwrap_or(Value::Null),
+        "locationName" => s_or_null(m, "location"),
+        "locationId" => s
+            .company
+            .locations
+            .iter()
+            .find(|l| m.get("location").and_then(Value::as_str) == Some(l.name))
+            .map(|l| Value::String(l.bamboo_id.to_string()))
+            .unwrap_or(Value::Null),
+        "jobTitleId" => m
+            .get("jobTitle")
+            .and_then(Value::as_str)
+            .map(|t| Value::String(format!("{}", 300 + t.len())))
+            .unwrap_or(Value::Null),
+        "employmentStatusName" => s_or_null(m, "employmentHistoryStatus"),
+        "employmentStatusId" => match m.get("employmentHistoryStatus").and_then(Value::as_str) {
+            Some("Full-Time") => json!("1"),
+            Some("Part-Time") => json!("2"),
+            Some("Terminated") => json!("3"),
+            _ => Value::Null,
+        },
+        "reportsToName" => m
+            .get("supervisor")
+            .and_then(Value::as_str)
+            .and_then(|s| {
+                s.split_once(", ")
+                    .map(|(l, f)| Value::String(format!("{f} {l}")))
+            })
+            .unwrap_or(Value::Null),
+        "reportsToId" => s_or_null(m, "supervisorEId"),
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// One employee field as Get Employee and the custom report answer it: the stored value, else
+/// the computed one; None for a field the account does not have.
+pub(super) fn employee_field(s: &BambooState, m: &Map<String, Value>, f: &str) -> Option<Value> {
+    m.get(f).cloned().or_else(|| derived_field(s, m, f))
+}
+
 fn list_item(s: &BambooState, m: &Map<String, Value>, fields: &[String]) -> Value {
     let mut o = Map::new();
     o.insert("employeeId".into(), s_or_null(m, "id"));
@@ -159,61 +221,8 @@ fn list_item(s: &BambooState, m: &Map<String, Value>, fields: &[String]) -> Valu
     o.insert("jobTitleName".into(), s_or_null(m, "jobTitle"));
     o.insert("status".into(), s_or_null(m, "status"));
     o.insert("_restrictedFields".into(), json!([]));
-    let dept_id = s
-        .company
-        .departments
-        .iter()
-        .find(|d| m.get("department").and_then(Value::as_str) == Some(d.title))
-        .map(|d| Value::String(d.bamboo_id.to_string()))
-        .unwrap_or(Value::Null);
-    let loc_id = s
-        .company
-        .locations
-        .iter()
-        .find(|l| m.get("location").and_then(Value::as_str) == Some(l.name))
-        .map(|l| Value::String(l.bamboo_id.to_string()))
-        .unwrap_or(Value::Null);
     for f in fields {
-        let v = match f.as_str() {
-            "bestEmail" => {
-                let w = s_or_null(m, "workEmail");
-                if w.is_null() {
-                    s_or_null(m, "homeEmail")
-                } else {
-                    w
-                }
-            }
-            "divisionName" => s_or_null(m, "division"),
-            "divisionId" => Value::String("1".into()),
-            "departmentName" => s_or_null(m, "department"),
-            "departmentId" => dept_id.clone(),
-            "locationName" => s_or_null(m, "location"),
-            "locationId" => loc_id.clone(),
-            "jobTitleId" => m
-                .get("jobTitle")
-                .and_then(Value::as_str)
-                .map(|t| Value::String(format!("{}", 300 + t.len())))
-                .unwrap_or(Value::Null),
-            "employmentStatusName" => s_or_null(m, "employmentHistoryStatus"),
-            "employmentStatusId" => {
-                match m.get("employmentHistoryStatus").and_then(Value::as_str) {
-                    Some("Full-Time") => json!("1"),
-                    Some("Part-Time") => json!("2"),
-                    Some("Terminated") => json!("3"),
-                    _ => Value::Null,
-                }
-            }
-            "reportsToName" => m
-                .get("supervisor")
-                .and_then(Value::as_str)
-                .and_then(|s| {
-                    s.split_once(", ")
-                        .map(|(l, f)| Value::String(format!("{f} {l}")))
-                })
-                .unwrap_or(Value::Null),
-            "reportsToId" => s_or_null(m, "supervisorEId"),
-            other => s_or_null(m, other),
-        };
+        let v = derived_field(s, m, f).unwrap_or_else(|| s_or_null(m, f));
         o.insert(f.clone(), v);
     }
     Value::Object(o)
@@ -423,7 +432,8 @@ async fn get_employee(
     o.insert("id".into(), Value::String(id.to_string()));
     for f in fields.split(',').map(str::trim).filter(|f| !f.is_empty()) {
         // Unknown fields come back as null (the real API drops or nulls them).
-        o.insert(f.to_string(), m.get(f).cloned().unwrap_or(Value::Null));
+        let v = employee_field(&s, m, f).unwrap_or(Value::Null);
+        o.insert(f.to_string(), v);
     }
     ok(Value::Object(o))
 }
@@ -912,6 +922,7 @@ pub(crate) fn router(state: Arc<BambooState>) -> Router {
         )
         .route("/api/v1/time_off/requests", get(time_off_requests))
         .route("/api/v1/meta/time_off/types", get(time_off_types))
+        .route("/api/v1/reports/custom", post(super::report::custom_report))
         .fallback(|| async { fail(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state)

@@ -123,6 +123,14 @@ pub struct EmployeeDetail {
     pub employment_history_status: Option<String>,
 }
 
+/// `POST /api/v1/reports/custom?format=JSON`: one object per employee, `id` plus one key per
+/// requested field (the same shape as Get Employee).
+#[derive(Debug, Deserialize)]
+pub struct CustomReport {
+    #[serde(default)]
+    pub employees: Vec<Value>,
+}
+
 /// `GET /api/v1/employees/changed?since=`.
 #[derive(Debug, Deserialize)]
 pub struct ChangedEmployees {

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Days, Utc};
 use futures::{StreamExt, TryStreamExt};
+use http::Method;
 use maestro_core::model::CanonicalRecord;
-use maestro_http::{HttpError, PageCursor};
+use maestro_http::{ApiRequest, HttpError, IdempotencyKey, PageCursor};
 use serde_json::Value;
 
 use super::{
@@ -57,6 +58,22 @@ struct TableRow {
     path: String,
     raw: Value,
     modified: Option<DateTime<Utc>>,
+}
+
+/// A report row as Get Employee answers the same fields: the id, then every requested field in
+/// the order asked, null where the report left it out (the report omits fields it does not
+/// know; Get Employee answers them as null), so raw payloads and content hashes match the
+/// one-by-one path.
+fn detail_shape(row: Value, fields: &[&str]) -> Value {
+    let Value::Object(mut row) = row else {
+        return row;
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("id".into(), row.remove("id").unwrap_or(Value::Null));
+    for f in fields {
+        out.insert((*f).to_owned(), row.remove(*f).unwrap_or(Value::Null));
+    }
+    Value::Object(out)
 }
 
 fn page_of(records: Vec<CanonicalRecord>, next: Option<PageCursor>) -> Page {
@@ -207,7 +224,59 @@ impl BambooHr {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// The full employee read. One custom report (`POST /api/v1/reports/custom`) answers every
+    /// employee with the standard and custom fields in a single request, each row shaped like a
+    /// Get Employee answer and mapped the same way. The report is optional at BambooHR: when it
+    /// is refused (403: the API key's user may not run reports; 404: the account lacks it) this
+    /// falls back to the cursor list plus one Get Employee per employee
+    /// ([`Self::read_employees_one_by_one`]). A resumed run holding a list cursor from that
+    /// path goes on with it.
     pub(super) async fn read_employees(&self, page: Option<&PageCursor>) -> Result<Page> {
+        if page.is_none()
+            && let Some(records) = self.report_employees().await?
+        {
+            return Ok(page_of(records, None));
+        }
+        self.read_employees_one_by_one(page).await
+    }
+
+    /// Every employee through the custom report; None when the report is refused.
+    async fn report_employees(&self) -> Result<Option<Vec<CanonicalRecord>>> {
+        let custom = self.custom_fields().await?;
+        let fields: Vec<&str> = EMPLOYEE_FIELDS
+            .iter()
+            .copied()
+            .chain(custom.iter().map(String::as_str))
+            .collect();
+        let url = self.url("/api/v1/reports/custom", &[("format", "JSON")])?;
+        let body = serde_json::json!({"title": "Maestro employees", "fields": fields});
+        // A report only reads, so a lost answer is safe to ask again: a fresh key marks it so.
+        let request = ApiRequest::json(Method::POST, url, body).idempotent(IdempotencyKey::new());
+        let raw = match self.session.send(&request).await {
+            Ok(resp) => resp.json::<Value>()?,
+            Err(HttpError::Auth { status: 403, .. } | HttpError::NotFound { .. }) => {
+                tracing::info!(
+                    provider = super::NAME,
+                    "custom report refused; reading employees one by one"
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let report: api::CustomReport = typed(&raw, "")?;
+        let today = self.today();
+        let mut records = Vec::with_capacity(report.employees.len());
+        for (i, row) in report.employees.into_iter().enumerate() {
+            let detail = typed(&row, &format!("employees[{i}]"))?;
+            let raw = detail_shape(row, &fields);
+            let e = map::employee(&self.origin, detail, None, raw, custom, today, None);
+            records.push(e.into());
+        }
+        Ok(Some(records))
+    }
+
+    /// One page of the cursor list, then Get Employee for each employee on it.
+    async fn read_employees_one_by_one(&self, page: Option<&PageCursor>) -> Result<Page> {
         let (items, next) = self.list_page(page, &[]).await?;
         let ids = items
             .into_iter()
