@@ -20,6 +20,21 @@ use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::{Mode, SyncEvent};
 use serde::{Deserialize, Serialize};
 
+/// A new encrypted store in a temporary folder (kept alive by the returned guard), with its
+/// first company.
+async fn fresh_app() -> Result<(tempfile::TempDir, App, maestro_store::companies::Company)> {
+    let dir = tempfile::tempdir()?;
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bench",
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let company = app.company(None).await?;
+    Ok((dir, app, company))
+}
+
 /// One size's figures.
 #[derive(Debug, Serialize, Deserialize)]
 struct Figures {
@@ -199,15 +214,7 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
     let sb = start_sandbox(&sandbox_bin, n)?;
     let (raw, requests) = raw_fetch(&sb).await?;
 
-    let dir = tempfile::tempdir()?;
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bench",
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let company = app.company(None).await?;
+    let (_dir, app, company) = fresh_app().await?;
     let values = [
         ("account_id", sb.account.as_str()),
         ("access_token", sb.token.as_str()),
@@ -313,15 +320,7 @@ async fn employees_child(
         &sandbox_bin,
         &["--employees", &n.to_string(), "--time-entries", "1"],
     )?;
-    let dir = tempfile::tempdir()?;
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bench",
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let company = app.company(None).await?;
+    let (_dir, app, company) = fresh_app().await?;
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     let (input, base) = match provider {
         "bamboohr" => (
@@ -403,15 +402,7 @@ async fn incremental_latency(n: usize) -> Result<f64> {
         ..SandboxConfig::default()
     })
     .await?;
-    let dir = tempfile::tempdir()?;
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bench",
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let company = app.company(None).await?;
+    let (_dir, app, company) = fresh_app().await?;
     let conns = app.connect_sandbox(&company, &sandbox).await?;
     let harvest = conns
         .iter()
