@@ -211,50 +211,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use serde_json::{Value, json};
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
-    use tauri::webview::InvokeRequest;
-    use tauri::{WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
     use super::*;
-
-    struct Harness {
-        _app: tauri::App<MockRuntime>,
-        window: WebviewWindow<MockRuntime>,
-    }
-
-    impl Harness {
-        fn new(dir: &std::path::Path) -> Self {
-            let app =
-                crate::build_app(mock_builder(), DesktopState::new(dir.join("data"))).expect("app");
-            let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default())
-                .build()
-                .expect("window");
-            Self { _app: app, window }
-        }
-
-        fn call(&self, cmd: &str, body: Value) -> Result<Value, IpcError> {
-            let request = InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().expect("url"),
-                body: InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            };
-            get_ipc_response(&self.window, request)
-                .map(|r| r.deserialize::<Value>().expect("json"))
-                .map_err(|e| serde_json::from_value(e).expect("an IpcError"))
-        }
-
-        fn ok<T: serde::de::DeserializeOwned>(&self, cmd: &str, body: Value) -> T {
-            let value = self
-                .call(cmd, body)
-                .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"));
-            serde_json::from_value(value).expect("shape")
-        }
-    }
+    use crate::commands::screens_tests::Harness;
 
     fn get(url: &str, key: Option<&str>) -> u16 {
         tauri::async_runtime::block_on(async {
@@ -276,7 +235,7 @@ mod tests {
     #[test]
     fn the_owner_turns_the_api_on_and_its_keys_open_and_close_it() {
         let dir = tempfile::tempdir().expect("dir");
-        let h = Harness::new(dir.path());
+        let h = Harness::new(dir.path()).expect("app");
         let locked = h.call("gateway_status", json!({})).expect_err("locked");
         assert_eq!(locked.code, IpcErrorCode::PassphraseRequired);
         let _: Value = h.ok(
@@ -378,7 +337,7 @@ mod tests {
     #[test]
     fn tls_shows_the_certificate_fingerprint_and_locking_stops_the_api() {
         let dir = tempfile::tempdir().expect("dir");
-        let h = Harness::new(dir.path());
+        let h = Harness::new(dir.path()).expect("app");
         let _: Value = h.ok(
             "create_store",
             json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),

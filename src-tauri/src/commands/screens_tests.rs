@@ -14,19 +14,21 @@ use crate::state::DesktopState;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-struct Harness {
+/// The app on the mock runtime with its main window, for driving commands through IPC
+/// (shared by the command modules' tests).
+pub(super) struct Harness {
     app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
 }
 
 impl Harness {
-    fn new(dir: &std::path::Path) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(super) fn new(dir: &std::path::Path) -> Result<Self, Box<dyn std::error::Error>> {
         let app = crate::build_app(mock_builder(), DesktopState::new(dir.join("data")))?;
         let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default()).build()?;
         Ok(Self { app, window })
     }
 
-    fn call(&self, cmd: &str, body: Value) -> Result<Value, IpcError> {
+    pub(super) fn call(&self, cmd: &str, body: Value) -> Result<Value, IpcError> {
         let request = InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
@@ -41,7 +43,7 @@ impl Harness {
             .map_err(|e| serde_json::from_value(e).expect("an IpcError"))
     }
 
-    fn ok<T: serde::de::DeserializeOwned>(&self, cmd: &str, body: Value) -> T {
+    pub(super) fn ok<T: serde::de::DeserializeOwned>(&self, cmd: &str, body: Value) -> T {
         let value = self
             .call(cmd, body)
             .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"));

@@ -200,6 +200,22 @@ async fn run() -> Result<(), String> {
         a.employees, a.concurrency, a.requests, a.seconds
     );
 
+    /// One JSON:API list request; the number of resources it returned.
+    async fn rest_list(h: reqwest::Client, k: String, url: String) -> Result<usize, String> {
+        let resp = h
+            .get(url)
+            .bearer_auth(k)
+            .header("accept", "application/vnd.api+json")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("REST answered {}", resp.status()));
+        }
+        let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+        Ok(doc["data"].as_array().map_or(0, Vec::len))
+    }
+
     let rest_url = format!("{}/api/v1/employees?page[size]=1000", gateway.base_url());
     let sparse_url = format!(
         "{rest_url}&fields[employees]=first_name,last_name,work_email,employment_status,start_date"
@@ -207,20 +223,7 @@ async fn run() -> Result<(), String> {
     let (h, k) = (http.clone(), key.clone());
     let rest = load(a.concurrency, a.requests, limit, move || {
         let (h, k, url) = (h.clone(), k.clone(), rest_url.clone());
-        async move {
-            let resp = h
-                .get(url)
-                .bearer_auth(k)
-                .header("accept", "application/vnd.api+json")
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if !resp.status().is_success() {
-                return Err(format!("REST answered {}", resp.status()));
-            }
-            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-            Ok(doc["data"].as_array().map_or(0, Vec::len))
-        }
+        rest_list(h, k, url)
     })
     .await?;
     report("REST", &rest);
@@ -228,20 +231,7 @@ async fn run() -> Result<(), String> {
     let (h, k) = (http.clone(), key.clone());
     let sparse = load(a.concurrency, a.requests, limit, move || {
         let (h, k, url) = (h.clone(), k.clone(), sparse_url.clone());
-        async move {
-            let resp = h
-                .get(url)
-                .bearer_auth(k)
-                .header("accept", "application/vnd.api+json")
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if !resp.status().is_success() {
-                return Err(format!("REST answered {}", resp.status()));
-            }
-            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-            Ok(doc["data"].as_array().map_or(0, Vec::len))
-        }
+        rest_list(h, k, url)
     })
     .await?;
     report("REST/5f", &sparse);
