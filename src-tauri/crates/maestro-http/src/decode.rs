@@ -1,12 +1,18 @@
 //! JSON decoding whose errors name the failing field (`time_entries[3].hours`).
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::HttpError;
 
 /// Decodes `body` as `T`, naming the failing field path on error.
-pub fn json<T: DeserializeOwned>(provider: &str, body: &[u8]) -> Result<T, HttpError> {
+pub fn json<'de, T: Deserialize<'de>>(provider: &str, body: &'de [u8]) -> Result<T, HttpError> {
+    // Tracking the path costs on every field; only a failure needs it, so decode plainly
+    // first and decode again with tracking to name the field.
+    if let Ok(decoded) = serde_json::from_slice(body) {
+        return Ok(decoded);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -25,6 +31,9 @@ pub fn json<T: DeserializeOwned>(provider: &str, body: &[u8]) -> Result<T, HttpE
 /// Decodes an already parsed JSON `value` as `T`, naming the failing field path on error (a
 /// list page is parsed once, then each item decoded from it without printing it again).
 pub fn value<T: DeserializeOwned>(provider: &str, value: &Value) -> Result<T, HttpError> {
+    if let Ok(decoded) = T::deserialize(value) {
+        return Ok(decoded);
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         HttpError::Decode {
