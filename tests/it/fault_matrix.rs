@@ -434,12 +434,12 @@ async fn a_token_revoked_mid_run_raises_a_reconnect_alert_and_nothing_is_half_wr
     c.resume_and_complete(2, "after reconnecting").await;
 }
 
-/// Sets `max_page_count` on every connection of the store's pool (SQLite keeps it per
-/// connection): `Some(extra)` allows `extra` pages beyond the current size — a full disk —,
-/// `None` lifts the limit.
+/// Sets `max_page_count` on every connection of the store (SQLite keeps it per connection):
+/// `Some(extra)` allows `extra` pages beyond the current size — a full disk —, `None` lifts
+/// the limit.
 async fn limit_pages(store: &Store, extra: Option<i64>) {
     let pool = store.pool();
-    // The pool holds at most 4 connections; holding 4 at once reaches every one of them.
+    // The read pool holds at most 4 connections; holding 4 at once reaches every one of them.
     let mut conns = Vec::new();
     for _ in 0..4 {
         conns.push(pool.acquire().await.unwrap());
@@ -450,6 +450,8 @@ async fn limit_pages(store: &Store, extra: Option<i64>) {
             .is_err(),
         "the pool has more than 4 connections; the disk-full simulation would miss some"
     );
+    // And the one writer connection.
+    conns.push(store.writer_pool().acquire().await.unwrap());
     for conn in &mut conns {
         let size: i64 = sqlx::query("PRAGMA page_count")
             .fetch_one(&mut **conn)

@@ -74,7 +74,7 @@ fn employee(provenance: Provenance, company_id: maestro_core::ids::CompanyId) ->
         work_location_remote_id: None,
         home_location_remote_id: None,
         custom_fields: BTreeMap::new(),
-        raw: json!({"id": "e-42"}),
+        raw: json!({"id": "e-42"}).into(),
     }
 }
 
@@ -88,7 +88,7 @@ fn bank_account(provenance: Provenance, company_id: maestro_core::ids::CompanyId
         account_number: Some(Sensitive::new(ACCOUNT_NUMBER.to_owned())),
         account_last4: Some("3955".into()),
         account_type: Some(BankAccountType::Checking),
-        raw: json!({"id": "b-42"}),
+        raw: json!({"id": "b-42"}).into(),
     }
 }
 

@@ -179,7 +179,7 @@ async fn the_background_scheduler_keeps_connections_in_step() {
         .find(|r| r.connection_id == bamboo && r.remote_id == first)
         .unwrap();
     assert_eq!(changed.version, 2);
-    assert_eq!(changed.raw["preferredName"], "Rafa the Baker");
+    assert_eq!(changed.raw.to_value()["preferredName"], "Rafa the Baker");
 
     // Paused: BambooHR waits while Harvest keeps going; "sync now" still runs it.
     app.pause_schedule(ScheduleTarget::Connection {

@@ -153,7 +153,8 @@ pub(crate) async fn stored_entries(
     .unwrap();
     let mut out = BTreeMap::new();
     for row in rows {
-        let data: Value = serde_json::from_str(row.get::<&str, _>("data")).unwrap();
+        let text = maestro_store::packed::unpack(row.get("data"), "data").unwrap();
+        let data: Value = serde_json::from_str(&text).unwrap();
         let id: String = row.get("remote_id");
         assert!(
             out.insert(id.clone(), decimal(&data["hours"])).is_none(),

@@ -238,6 +238,7 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
     // Peak memory from here on is the sync's own (writing 5 resets VmHWM to the current RSS).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let cpu0 = cpu_secs();
+    let io0 = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
     let started = Instant::now();
     let out = app
         .sync_connection(company.id, conn.id, Some(EntityKind::TimeEntry), Mode::Full)
@@ -254,6 +255,29 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         eprintln!(
             "sync {sync:?}, cpu {cpu:.2} s, peak {peak:.1} MiB, before the sync {rss_before:.1} MiB"
         );
+        eprintln!(
+            "  io before: {}\n  io after: {}",
+            io0.replace('\n', " "),
+            std::fs::read_to_string("/proc/self/io")
+                .unwrap_or_default()
+                .replace('\n', " ")
+        );
+        let mut c = app.store().pool().acquire().await?;
+        let tables = sqlx::query_as::<_, (String, i64)>(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap_or_default();
+        let sizes = sqlx::query_as::<_, (f64, f64, String)>(
+            "SELECT avg(length(data)), avg(length(raw)), typeof(raw) FROM record_versions",
+        )
+        .fetch_one(&mut *c)
+        .await?;
+        eprintln!("  version columns: {sizes:?}");
+        for (name, bytes) in tables.iter().take(14) {
+            eprintln!("  {name}: {:.1} MB", *bytes as f64 / 1e6);
+        }
         drop(sb);
         std::process::exit(0);
     }

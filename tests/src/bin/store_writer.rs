@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use maestro_core::clock::{Clock, SystemClock};
 use maestro_core::ids::{CompanyId, ConnectionId};
-use maestro_core::model::{EntityKind, Provenance};
+use maestro_core::model::{EntityKind, Provenance, RawPayload};
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::records::{self, RecordWrite};
 use maestro_store::{Layout, NewKey, Passphrase, Store, Unlock, companies, connections};
@@ -84,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
                 "employment_status": "active",
                 "work_email": format!("e{batch}.{i}@example.test"),
             });
-            let raw = json!({"id": remote_id, "batch": batch, "index": i});
+            let raw = RawPayload::from(json!({"id": remote_id, "batch": batch, "index": i}));
             records::put(
                 tx.conn(),
                 &RecordWrite {

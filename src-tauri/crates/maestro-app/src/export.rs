@@ -112,7 +112,7 @@ fn export_value(record: &StoredRecord, req: &ExportRequest) -> Value {
         "data": data,
     });
     if req.include_raw {
-        let mut raw = record.raw.clone();
+        let mut raw = record.raw.to_value();
         if !req.include_sensitive {
             mask_sensitive(&mut raw);
         }

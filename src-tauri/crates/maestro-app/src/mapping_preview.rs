@@ -221,7 +221,8 @@ pub fn map_record(record: &CanonicalRecord) -> Result<SampleRecord> {
         .collect();
 
     let mut raw = Vec::new();
-    leaves("", record.raw(), &mut raw, MAX_FIELDS);
+    let payload = record.raw().to_value();
+    leaves("", &payload, &mut raw, MAX_FIELDS);
     let empty_fields = raw.iter().filter(|(_, v)| comparable(v).is_none()).count();
     let mut fields: Vec<FieldMapping> = raw
         .into_iter()
@@ -428,7 +429,9 @@ mod tests {
             panic!("no employee read");
         };
         e.custom_fields.insert("customShirtSize".into(), json!("M"));
-        e.raw["customShirtSize"] = json!("M");
+        let mut payload = e.raw.to_value();
+        payload["customShirtSize"] = json!("M");
+        e.raw = payload.into();
         let sample = map_record(&CanonicalRecord::Employee(e)).unwrap();
         let shirt = sample
             .fields

@@ -379,7 +379,7 @@ mod tests {
                 .unwrap_or_default(),
             valid_to: None,
             data,
-            raw: Value::Null,
+            raw: Value::Null.into(),
         }
     }
 

@@ -7,12 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, RecordId};
-use maestro_core::model::{CanonicalRecord, EntityKind, Provenance};
+use maestro_core::model::{CanonicalRecord, EntityKind, Provenance, RawPayload};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use crate::digest::{sha256_hex_bytes, write_canonical};
+use crate::digest::write_canonical;
 use crate::error::{Result, StoreError};
+use crate::packed;
 use crate::records::{self, Change, PutOutcome, RecordWrite};
 use crate::store::parse_col;
 use crate::time::fmt_ts;
@@ -24,7 +25,7 @@ const ROWS_PER_STATEMENT: usize = 250;
 /// Remote ids per look-up or update statement.
 const IDS_PER_STATEMENT: usize = 1_000;
 
-/// One record ready to store: its canonical and raw JSON texts and its content hash, computed
+/// One record ready to store: its canonical JSON text, raw payload and content hash, computed
 /// without touching the database (so a sync can prepare the next page while the store writes
 /// the current one).
 #[derive(Debug)]
@@ -32,8 +33,10 @@ pub struct PreparedRecord {
     company_id: CompanyId,
     kind: EntityKind,
     provenance: Provenance,
-    data_text: String,
-    raw_text: String,
+    /// The canonical JSON text, packed for storing ([`packed::pack`]).
+    data: Vec<u8>,
+    /// The payload, packed for storing.
+    raw_packed: Vec<u8>,
     hash: String,
 }
 
@@ -43,13 +46,17 @@ impl PreparedRecord {
         &self.provenance
     }
 
-    /// The canonical JSON and the raw payload, decoded again (for the rare one-by-one path).
-    fn values(&self) -> Result<(Value, Value)> {
-        let decode = |text: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Invalid(format!("cannot re-read a {}: {e}", self.kind)))
+    /// The canonical JSON and the payload, unpacked again (for the rare one-by-one path).
+    fn unpacked(&self) -> Result<(Value, RawPayload)> {
+        let invalid = |e: serde_json::Error| {
+            StoreError::Invalid(format!("cannot re-read a {}: {e}", self.kind))
         };
-        Ok((decode(&self.data_text)?, decode(&self.raw_text)?))
+        let data = packed::unpack(self.data.clone(), "data")?;
+        let raw = packed::unpack(self.raw_packed.clone(), "raw")?;
+        Ok((
+            serde_json::from_str(&data).map_err(invalid)?,
+            RawPayload::from_json_text(raw).map_err(invalid)?,
+        ))
     }
 }
 
@@ -88,16 +95,14 @@ pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
             // The canonical text (keys sorted) is both hashed and stored: one serialisation.
             scratch.clear();
             write_canonical(&data, &mut scratch);
-            let data_text = String::from_utf8(std::mem::take(&mut scratch))
+            let data_text = std::str::from_utf8(&scratch)
                 .map_err(|e| StoreError::Invalid(format!("canonical JSON: {e}")))?;
-            scratch.clear();
-            write_canonical(&raw, &mut scratch);
-            let hash = sha256_hex_bytes(&[data_text.as_bytes(), &scratch, b"live"]);
+            let hash = records::content_hash_of_texts(data_text.as_bytes(), &raw, false);
             Ok(PreparedRecord {
                 company_id: record.company_id(),
                 kind: record.kind(),
-                data_text,
-                raw_text: raw.to_string(),
+                data: packed::pack(data_text),
+                raw_packed: packed::pack(raw.as_str()),
                 hash,
                 provenance: record.provenance().clone(),
             })
@@ -116,7 +121,7 @@ pub async fn put_many(
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>> {
     let page = prepare_page(records.to_vec())?;
-    put_prepared(conn, &page, sync_run_id, at).await
+    put_prepared(conn, page, sync_run_id, at).await
 }
 
 /// Stores a prepared page: one look-up for the page, multi-row inserts for new records, one
@@ -124,11 +129,11 @@ pub async fn put_many(
 /// [`records::put`] on each record in order.
 pub async fn put_prepared(
     conn: &mut SqliteConnection,
-    page: &PreparedPage,
+    mut page: PreparedPage,
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>> {
-    let prepared = &page.records;
+    let prepared = &mut page.records;
     let Some(first) = prepared.first() else {
         return Ok(Vec::new());
     };
@@ -140,7 +145,7 @@ pub async fn put_prepared(
         .all(|r| ids.insert(r.provenance.remote_id.as_str()));
     if !uniform || !distinct {
         let mut out = Vec::with_capacity(prepared.len());
-        for r in prepared {
+        for r in prepared.iter() {
             out.push(put_one(conn, r, sync_run_id, at).await?);
         }
         return Ok(out);
@@ -179,9 +184,9 @@ pub async fn put_prepared(
     }
 
     let mut out = Vec::with_capacity(prepared.len());
-    let mut new_rows: Vec<(RecordId, &PreparedRecord)> = Vec::new();
+    let mut new_rows: Vec<(RecordId, &mut PreparedRecord)> = Vec::new();
     let mut unchanged: Vec<String> = Vec::new();
-    for p in prepared {
+    for p in prepared.iter_mut() {
         match current.get(&p.provenance.remote_id) {
             None => {
                 let id = RecordId::new();
@@ -207,12 +212,12 @@ pub async fn put_prepared(
         }
     }
 
-    for chunk in new_rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in new_rows.chunks_mut(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
                  current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at, last_seen_run) ",
         );
-        q.push_values(chunk, |mut b, (id, p)| {
+        q.push_values(chunk.iter(), |mut b, (id, p)| {
             let prov = &p.provenance;
             b.push_bind(id.to_string())
                 .push_bind(company_id.to_string())
@@ -233,7 +238,8 @@ pub async fn put_prepared(
             "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
                  deleted, remote_modified_at, sync_run_id, content_hash, data, raw) ",
         );
-        q.push_values(chunk, |mut b, (id, p)| {
+        // The texts are moved into the statement, not copied (they are the bulk of a page).
+        q.push_values(chunk.iter_mut(), |mut b, (id, p)| {
             b.push_bind(id.to_string())
                 .push_bind(1i64)
                 .push_bind(company_id.to_string())
@@ -244,8 +250,8 @@ pub async fn put_prepared(
                 .push_bind(p.provenance.remote_modified_at.map(fmt_ts))
                 .push_bind(sync_run_id)
                 .push_bind(p.hash.as_str())
-                .push_bind(p.data_text.as_str())
-                .push_bind(p.raw_text.as_str());
+                .push_bind(std::mem::take(&mut p.data))
+                .push_bind(std::mem::take(&mut p.raw_packed));
         });
         q.build().execute(&mut *conn).await?;
     }
@@ -273,7 +279,7 @@ async fn put_one(
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<PutOutcome> {
-    let (data, raw) = p.values()?;
+    let (data, raw) = p.unpacked()?;
     let write = RecordWrite {
         company_id: p.company_id,
         kind: p.kind,

@@ -279,7 +279,7 @@ mod tests {
                 kind: EntityKind::Employee,
                 provenance: &provenance,
                 data: &json!({}),
-                raw: &json!({}),
+                raw: &maestro_core::model::RawPayload::from(json!({})),
                 sync_run_id: None,
             },
             at,

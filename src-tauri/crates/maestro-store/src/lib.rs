@@ -21,6 +21,7 @@ pub mod identities;
 pub mod key;
 pub mod layout;
 pub mod outbox;
+pub mod packed;
 pub mod records;
 pub mod schedules;
 pub mod settings;

@@ -4,14 +4,15 @@
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
-use maestro_core::model::{CanonicalEntity, CanonicalRecord, EntityKind, Provenance};
+use maestro_core::model::{CanonicalEntity, CanonicalRecord, EntityKind, Provenance, RawPayload};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use crate::digest::canonical_sha256_hex;
+use crate::digest::{sha256_hex_bytes, write_canonical};
 use crate::error::{Result, StoreError};
+use crate::packed;
 use crate::store::parse_col;
 use crate::time::{fmt_ts, parse_ts};
 
@@ -27,7 +28,7 @@ pub struct RecordWrite<'a> {
     /// The canonical record, serialised.
     pub data: &'a Value,
     /// The provider's payload as received.
-    pub raw: &'a Value,
+    pub raw: &'a RawPayload,
     /// The sync run that read it, if any.
     pub sync_run_id: Option<&'a str>,
 }
@@ -85,7 +86,7 @@ pub struct StoredRecord {
     /// Canonical record.
     pub data: Value,
     /// Provider payload.
-    pub raw: Value,
+    pub raw: RawPayload,
 }
 
 impl StoredRecord {
@@ -101,7 +102,7 @@ impl StoredRecord {
         }
         let mut data = self.data.clone();
         if let Some(map) = data.as_object_mut() {
-            map.insert("raw".into(), self.raw.clone());
+            map.insert("raw".into(), self.raw.to_value());
         }
         serde_json::from_value(data).map_err(|e| {
             StoreError::Corrupt(format!("record {} does not decode: {e}", self.record_id))
@@ -109,23 +110,39 @@ impl StoredRecord {
     }
 }
 
-pub(crate) fn content_hash(data: &Value, raw: &Value, deleted: bool) -> String {
-    content_hash_with(data, raw, deleted, &mut Vec::new())
+/// The content hash of a version: `sha256_hex([canonical_json(data), raw text, "live"|"deleted"])`.
+/// The payload is hashed as the provider's text (re-ordering it costs a parse per record);
+/// a payload that differs only in key order or spacing is caught by [`same_content`] before
+/// it becomes a version.
+pub(crate) fn content_hash(data: &Value, raw: &RawPayload, deleted: bool) -> String {
+    let mut canonical = Vec::with_capacity(512);
+    write_canonical(data, &mut canonical);
+    content_hash_of_texts(&canonical, raw, deleted)
 }
 
-/// [`content_hash`] reusing `scratch` for the canonical texts. Equal to
-/// `sha256_hex([canonical_json(data), canonical_json(raw), "live"|"deleted"])`.
-pub(crate) fn content_hash_with(
-    data: &Value,
-    raw: &Value,
-    deleted: bool,
-    scratch: &mut Vec<u8>,
-) -> String {
-    canonical_sha256_hex(
-        &[data, raw],
-        if deleted { "deleted" } else { "live" },
-        scratch,
-    )
+/// [`content_hash`] of an already canonical data text.
+pub(crate) fn content_hash_of_texts(data: &[u8], raw: &RawPayload, deleted: bool) -> String {
+    let tag: &[u8] = if deleted { b"deleted" } else { b"live" };
+    sha256_hex_bytes(&[data, raw.as_str().as_bytes(), tag])
+}
+
+/// True when the current version of `record_id` holds the same data and payload as `write`
+/// (compared as JSON values). Hashes of equal content differ when the provider reorders a
+/// payload's keys, or across a change of the hashing scheme (earlier stores hashed the
+/// payload's canonical form): such a record is unchanged, only its hash is brought up to date.
+async fn same_content(
+    conn: &mut SqliteConnection,
+    cur: &Current,
+    write: &RecordWrite<'_>,
+) -> Result<bool> {
+    let last =
+        sqlx::query("SELECT data, raw FROM record_versions WHERE record_id = ?1 AND version = ?2")
+            .bind(&cur.record_id)
+            .bind(cur.version)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(decode_json(&last, "data")? == *write.data
+        && decode_json(&last, "raw")? == write.raw.to_value())
 }
 
 struct Current {
@@ -227,6 +244,18 @@ async fn put_version(
             version: cur.version,
             change: Change::Unchanged,
         }),
+        Some(cur) if !cur.deleted && same_content(conn, &cur, write).await? => {
+            sqlx::query("UPDATE records SET content_hash = ?1 WHERE record_id = ?2")
+                .bind(&hash)
+                .bind(&cur.record_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(PutOutcome {
+                record_id: parse_col(&cur.record_id, "records.record_id")?,
+                version: cur.version,
+                change: Change::Unchanged,
+            })
+        }
         Some(cur) => {
             let version = cur.version + 1;
             supersede(conn, &cur, version, &hash, false, p.remote_modified_at, at).await?;
@@ -333,7 +362,7 @@ pub async fn mark_deleted(
             .fetch_one(&mut *conn)
             .await?;
     let data: Value = decode_json(&last, "data")?;
-    let raw: Value = decode_json(&last, "raw")?;
+    let raw = decode_raw(&last, "raw")?;
     let hash = content_hash(&data, &raw, true);
     let version = cur.version + 1;
     supersede(
@@ -416,8 +445,8 @@ async fn insert_version(
     .bind(write.provenance.remote_modified_at.map(fmt_ts))
     .bind(write.sync_run_id)
     .bind(hash)
-    .bind(write.data.to_string())
-    .bind(write.raw.to_string())
+    .bind(packed::pack(&write.data.to_string()))
+    .bind(packed::pack(write.raw.as_str()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -428,8 +457,14 @@ const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connec
      FROM record_versions v JOIN records r ON r.record_id = v.record_id";
 
 fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
-    let text: String = row.try_get(column)?;
+    let text = packed::unpack(row.try_get(column)?, column)?;
     serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))
+}
+
+fn decode_raw(row: &SqliteRow, column: &str) -> Result<RawPayload> {
+    let text = packed::unpack(row.try_get(column)?, column)?;
+    RawPayload::from_json_text(text)
         .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))
 }
 
@@ -453,7 +488,7 @@ fn decode_row(row: &SqliteRow) -> Result<StoredRecord> {
         valid_from: parse_ts(&row.try_get::<String, _>("valid_from")?)?,
         valid_to: opt_ts("valid_to")?,
         data: decode_json(row, "data")?,
-        raw: decode_json(row, "raw")?,
+        raw: decode_raw(row, "raw")?,
     })
 }
 

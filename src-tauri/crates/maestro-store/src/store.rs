@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
@@ -59,11 +60,16 @@ pub enum NewKey {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The one connection every [`Store::write`] runs on: its page cache stays warm from one
+    /// write transaction to the next (a pooled connection would start cold whenever another
+    /// connection had written in between).
+    writer: SqlitePool,
     layout: Layout,
     meta: StoreMeta,
     /// One writer at a time inside this process; SQLite's lock (with a busy timeout) orders
     /// writers across processes.
     write_lock: Arc<Mutex<()>>,
+    checkpoint: BackgroundCheckpoint,
 }
 
 impl std::fmt::Debug for Store {
@@ -80,6 +86,36 @@ impl std::fmt::Debug for Store {
 pub struct WriteTx<'s> {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _guard: tokio::sync::MutexGuard<'s, ()>,
+    checkpoint: &'s BackgroundCheckpoint,
+}
+
+/// Copies the write-ahead log back into the database file on a reader connection, so a bulk
+/// writer (a sync storing page after page) does not stop to do it. One at a time; SQLite's own
+/// checkpoint on the writer stays as the backstop when the log grows past
+/// [`WRITER_CHECKPOINT_PAGES`].
+#[derive(Clone, Default)]
+struct BackgroundCheckpoint {
+    running: Arc<AtomicBool>,
+}
+
+impl BackgroundCheckpoint {
+    /// Starts a passive checkpoint on `pool` unless one is under way.
+    fn start(&self, pool: &SqlitePool) {
+        if self.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool = pool.clone();
+        let running = Arc::clone(&self.running);
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "background checkpoint did not run");
+            }
+            running.store(false, Ordering::Release);
+        });
+    }
 }
 
 impl WriteTx<'_> {
@@ -91,6 +127,15 @@ impl WriteTx<'_> {
     /// Commits everything written in this transaction at once.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await.map_err(StoreError::from)
+    }
+
+    /// [`WriteTx::commit`] for one of many large transactions in a row (a sync page): the log
+    /// is then copied into the database in the background instead of by the next commit.
+    pub async fn commit_bulk(self, store: &Store) -> Result<()> {
+        let checkpoint = self.checkpoint;
+        self.commit().await?;
+        checkpoint.start(&store.pool);
+        Ok(())
     }
 }
 
@@ -113,13 +158,16 @@ impl Store {
         };
         let pool = connect(&layout.db_path(), &key, true).await?;
         MIGRATOR.run(&pool).await?;
+        let writer = connect_writer(&layout.db_path(), &key).await?;
         layout.write_meta(&meta)?;
         tracing::info!(dir = %dir.display(), key_source = meta.key.source_name(), "created encrypted store");
         Ok(Store {
             pool,
+            writer,
             layout,
             meta,
             write_lock: Arc::new(Mutex::new(())),
+            checkpoint: BackgroundCheckpoint::default(),
         })
     }
 
@@ -143,11 +191,13 @@ impl Store {
             std::fs::remove_file(&staging).map_err(|e| StoreError::io(&staging, e))?;
         }
         let opened = match resolve_key(&meta.key, unlock) {
-            Ok(key) => connect(&layout.db_path(), &key, false).await,
+            Ok(key) => connect(&layout.db_path(), &key, false)
+                .await
+                .map(|pool| (pool, key)),
             Err(e) => Err(e),
         };
-        let pool = match opened {
-            Ok(pool) => pool,
+        let (pool, key) = match opened {
+            Ok(opened) => opened,
             Err(StoreError::WrongKey { .. } | StoreError::KeyMissing)
                 if meta.pending_key.is_some() =>
             {
@@ -156,7 +206,7 @@ impl Store {
                 let pending_key = resolve_key(&pending, unlock)?;
                 let pool = connect(&layout.db_path(), &pending_key, false).await?;
                 finish_rotation(&layout, &mut meta, unlock, &pending_key)?;
-                pool
+                (pool, pending_key)
             }
             Err(e) => return Err(e),
         };
@@ -165,17 +215,26 @@ impl Store {
             discard_pending(&layout, &mut meta, unlock)?;
         }
         MIGRATOR.run(&pool).await?;
+        let writer = connect_writer(&layout.db_path(), &key).await?;
         Ok(Store {
             pool,
+            writer,
             layout,
             meta,
             write_lock: Arc::new(Mutex::new(())),
+            checkpoint: BackgroundCheckpoint::default(),
         })
     }
 
     /// The connection pool, for reads.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The single connection writes run on. Reads go through [`Store::pool`]; this is for
+    /// per-connection settings that must reach every connection (e.g. a test's page limit).
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// The data folder's paths.
@@ -191,8 +250,12 @@ impl Store {
     /// Starts a write transaction (`BEGIN IMMEDIATE`): readers go on, other writers wait.
     pub async fn write(&self) -> Result<WriteTx<'_>> {
         let guard = self.write_lock.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _guard: guard })
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            checkpoint: &self.checkpoint,
+        })
     }
 
     /// The SQLCipher version linked into this build.
@@ -217,10 +280,12 @@ impl Store {
         {
             tracing::warn!(error = %e, "could not flush the write-ahead log at close");
         }
+        self.writer.close().await;
         self.pool.close().await;
     }
 
     async fn close_pool(&self) {
+        self.writer.close().await;
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await;
@@ -256,12 +321,15 @@ impl Store {
         let unlock = new_key.unlock();
         finish_rotation(&layout, &mut meta, &unlock, &key)?;
         let pool = connect(&layout.db_path(), &key, false).await?;
+        let writer = connect_writer(&layout.db_path(), &key).await?;
         tracing::info!(key_source = meta.key.source_name(), "database re-keyed");
         Ok(Store {
             pool,
+            writer,
             layout,
             meta,
             write_lock: self.write_lock,
+            checkpoint: self.checkpoint,
         })
     }
 }
@@ -405,6 +473,30 @@ pub(crate) async fn connect(path: &Path, key: &DbKey, create: bool) -> Result<Sq
                 e.into()
             }
         })
+}
+
+/// Page cache of the writer connection. Large enough that a sync page's transaction (a few
+/// thousand records and their index entries) never spills dirty pages to the log mid-way
+/// and the indexes' hot pages stay decrypted between pages.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
+/// Log pages after which the writer copies the log back into the database (SQLite's default
+/// is 1,000). Fewer, larger checkpoints copy a page rewritten by several transactions once.
+const WRITER_CHECKPOINT_PAGES: u32 = 4_000;
+
+/// Opens the single-connection pool [`Store::write`] uses (after [`connect`] proved the key).
+async fn connect_writer(path: &Path, key: &DbKey) -> Result<SqlitePool> {
+    let options = options(path, key, false)
+        .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
+    Ok(SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        // Keep the warm connection: no idle timeout, no maximum lifetime.
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await?)
 }
 
 /// Refuses to continue unless SQLCipher is linked (else `PRAGMA key` is silently ignored).

@@ -376,8 +376,7 @@ impl SyncEngine {
         };
         let mut changes = Vec::new();
         let stored =
-            batch::put_prepared(tx.conn(), &page.prepared, Some(&progress.run_id), now).await?;
-        drop(page.prepared);
+            batch::put_prepared(tx.conn(), page.prepared, Some(&progress.run_id), now).await?;
         for out in stored {
             match out.change {
                 Change::Created => counts.created += 1,
@@ -408,7 +407,7 @@ impl SyncEngine {
         checkpoint.in_progress = Some(progress.clone());
         self.save_checkpoint(tx.conn(), req, checkpoint).await?;
         sync_runs::add_counts(tx.conn(), &progress.run_id, counts).await?;
-        tx.commit().await?;
+        tx.commit_bulk(&self.store).await?;
         summary.pages += 1;
         add(summary, counts);
         self.announce(req, &changes, &progress.run_id, summary);

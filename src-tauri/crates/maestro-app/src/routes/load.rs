@@ -99,8 +99,7 @@ pub async fn source_employees(
                 .or_else(|| {
                     e.raw
                         .get("jobTitle")
-                        .and_then(serde_json::Value::as_str)
-                        .map(str::to_owned)
+                        .and_then(|v| v.as_str().map(str::to_owned))
                 });
             let department = e
                 .department_remote_id
@@ -109,8 +108,7 @@ pub async fn source_employees(
                 .or_else(|| {
                     e.raw
                         .get("department")
-                        .and_then(serde_json::Value::as_str)
-                        .map(str::to_owned)
+                        .and_then(|v| v.as_str().map(str::to_owned))
                 });
             SourceEmployee {
                 record_id: stored.record_id,

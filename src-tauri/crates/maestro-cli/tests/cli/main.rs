@@ -63,7 +63,7 @@ fn seed(dir: &Path, n: usize) {
                     kind: EntityKind::Employee,
                     provenance: &p,
                     data: &data,
-                    raw: &json!({"id": i}),
+                    raw: &maestro_core::model::RawPayload::from(json!({"id": i})),
                     sync_run_id: None,
                 },
                 chrono::Utc::now(),

@@ -254,7 +254,7 @@ async fn time_entries_are_read_exactly_across_three_pages() {
         first.started_at, None,
         "\"3:00pm\" has no zone: no instant is invented"
     );
-    assert_eq!(first.raw["started_time"], "3:00pm");
+    assert_eq!(first.raw.to_value()["started_time"], "3:00pm");
 
     // Not billable and no billable rate: the cost rate.
     assert_eq!(time(2).rate.unwrap().amount, Decimal::new(50, 0));
@@ -734,7 +734,7 @@ mod sandbox {
         let changed: u64 = all[1234].provenance().remote_id.parse().unwrap();
         sb.set_time_entry_hours(changed, Decimal::new(725, 2))
             .unwrap();
-        let user: u64 = all[0].raw()["user"]["id"].as_u64().unwrap();
+        let user: u64 = all[0].raw().to_value()["user"]["id"].as_u64().unwrap();
         let added = sb
             .add_time_entries(
                 user,

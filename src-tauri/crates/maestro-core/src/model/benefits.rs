@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
+use super::{Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::money::Money;
 use crate::sensitive::Sensitive;
@@ -51,7 +51,7 @@ pub struct BenefitPlan {
     pub description: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Status of an enrollment.
@@ -91,7 +91,7 @@ pub struct BenefitEnrollment {
     pub coverage_end: Option<NaiveDate>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// A dependent's relationship to the employee.
@@ -131,5 +131,5 @@ pub struct Dependent {
     pub ssn: Option<Sensitive<String>>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }

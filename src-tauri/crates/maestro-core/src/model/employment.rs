@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Address, Provenance};
+use super::{Address, Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::money::Money;
 
@@ -112,7 +112,7 @@ pub struct Employment {
     pub effective_date: Option<NaiveDate>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// One row of compensation history: a rate that applied from a date.
@@ -138,7 +138,7 @@ pub struct Compensation {
     pub reason: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// A department or team.
@@ -154,7 +154,7 @@ pub struct Department {
     pub parent_remote_id: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Whether a location is an office or someone's home.
@@ -187,5 +187,5 @@ pub struct Location {
     pub phone: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }

@@ -29,6 +29,7 @@ mod employment;
 mod other;
 mod payroll;
 mod person;
+mod raw;
 mod time;
 
 pub use benefits::{
@@ -49,6 +50,7 @@ pub use payroll::{
 pub use person::{
     Company, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind, PhoneNumber,
 };
+pub use raw::RawPayload;
 pub use time::{
     TimeEntry, TimeOffBalance, TimeOffKind, TimeOffPolicy, TimeOffRequest, TimeOffStatus, TimeUnit,
     TimesheetEntry,
@@ -230,7 +232,7 @@ pub trait CanonicalEntity: Serialize + DeserializeOwned + Clone + fmt::Debug {
     fn provenance(&self) -> &Provenance;
 
     /// The provider payload it was mapped from.
-    fn raw(&self) -> &serde_json::Value;
+    fn raw(&self) -> &RawPayload;
 
     /// The company it belongs to.
     fn company_id(&self) -> CompanyId;
@@ -251,7 +253,7 @@ macro_rules! canonical {
                     &self.provenance
                 }
 
-                fn raw(&self) -> &serde_json::Value {
+                fn raw(&self) -> &RawPayload {
                     &self.raw
                 }
 
@@ -288,14 +290,14 @@ macro_rules! canonical {
             }
 
             /// The provider payload.
-            pub fn raw(&self) -> &serde_json::Value {
+            pub fn raw(&self) -> &RawPayload {
                 match self {
                     $(CanonicalRecord::$ty(e) => &e.raw,)*
                 }
             }
 
             /// Moves the provider payload out, leaving `null` (for storing it without a copy).
-            pub fn take_raw(&mut self) -> serde_json::Value {
+            pub fn take_raw(&mut self) -> RawPayload {
                 match self {
                     $(CanonicalRecord::$ty(e) => std::mem::take(&mut e.raw),)*
                 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
+use super::{Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::sensitive::Sensitive;
 
@@ -41,7 +41,7 @@ pub struct BankAccount {
     pub account_type: Option<BankAccountType>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Progress of a background check.
@@ -97,7 +97,7 @@ pub struct BackgroundCheck {
     pub report_url: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Status of a signature request as a whole.
@@ -181,5 +181,5 @@ pub struct SignatureRequest {
     pub completed_at: Option<DateTime<Utc>>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
+use super::{Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::money::{Money, MoneyError, decimal_str_option};
 
@@ -83,7 +83,7 @@ pub struct PayrollRun {
     pub totals: PayrollTotals,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// The type of an earning line (Finch `earnings[].type`).
@@ -232,7 +232,7 @@ pub struct PayStatement {
     pub employer_contributions: Vec<Contribution>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 impl PayStatement {

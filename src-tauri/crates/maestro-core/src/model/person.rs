@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Address, Provenance};
+use super::{Address, Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::sensitive::Sensitive;
 
@@ -33,7 +33,7 @@ pub struct Company {
     pub address: Option<Address>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Employment status of a person (Merge `employment_status`).
@@ -124,7 +124,7 @@ pub struct Employee {
     pub custom_fields: BTreeMap<String, serde_json::Value>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Whether a contractor is a person or a business.
@@ -166,5 +166,5 @@ pub struct Contractor {
     pub address: Option<Address>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }

@@ -61,7 +61,7 @@ fn employee(company_id: CompanyId) -> Employee {
         work_location_remote_id: Some("loc-1".into()),
         home_location_remote_id: None,
         custom_fields: BTreeMap::from([("shirt_size".to_owned(), json!("M"))]),
-        raw: json!({"uuid": "emp-1", "ssn": "xxx"}),
+        raw: json!({"uuid": "emp-1", "ssn": "xxx"}).into(),
     }
 }
 
@@ -127,7 +127,7 @@ fn pay_statement(company_id: CompanyId) -> PayStatement {
             name: "401(k) match".into(),
             amount: usd("60.00"),
         }],
-        raw: json!({}),
+        raw: json!({}).into(),
     }
 }
 
@@ -150,7 +150,7 @@ fn samples() -> Vec<CanonicalRecord> {
                 country: Some("US".into()),
                 ..Address::default()
             }),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         employee(c).into(),
@@ -165,7 +165,7 @@ fn samples() -> Vec<CanonicalRecord> {
             flsa_status: Some(FlsaStatus::NonExempt),
             employment_type: Some(EmploymentType::FullTime),
             effective_date: Some(date("2024-02-01")),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         Compensation {
@@ -178,7 +178,7 @@ fn samples() -> Vec<CanonicalRecord> {
             period: PayPeriod::Year,
             flsa_status: Some(FlsaStatus::Exempt),
             reason: Some("Promotion".into()),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         Department {
@@ -186,7 +186,7 @@ fn samples() -> Vec<CanonicalRecord> {
             company_id: c,
             name: "R&D".into(),
             parent_remote_id: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         Location {
@@ -202,7 +202,7 @@ fn samples() -> Vec<CanonicalRecord> {
             },
             time_zone: Some("America/Chicago".into()),
             phone: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         TimeOffPolicy {
@@ -212,7 +212,7 @@ fn samples() -> Vec<CanonicalRecord> {
             kind: Some(TimeOffKind::Vacation),
             unit: Some(TimeUnit::Hours),
             paid: Some(true),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         TimeOffRequest {
@@ -228,7 +228,7 @@ fn samples() -> Vec<CanonicalRecord> {
             amount: Some(dec("2.5")),
             unit: Some(TimeUnit::Days),
             note: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         TimeOffBalance {
@@ -240,7 +240,7 @@ fn samples() -> Vec<CanonicalRecord> {
             used: None,
             unit: TimeUnit::Hours,
             as_of: Some(date("2025-03-01")),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         TimeEntry {
@@ -259,7 +259,7 @@ fn samples() -> Vec<CanonicalRecord> {
             notes: None,
             billable: true,
             rate: Some(usd("120.00")),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         TimesheetEntry {
@@ -270,7 +270,7 @@ fn samples() -> Vec<CanonicalRecord> {
             hours: dec("8.00"),
             earning_kind: EarningKind::Regular,
             notes: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         PayrollRun {
@@ -286,7 +286,7 @@ fn samples() -> Vec<CanonicalRecord> {
                 net_pay: Some(usd("1493.00")),
                 ..PayrollTotals::default()
             },
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         pay_statement(c).into(),
@@ -297,7 +297,7 @@ fn samples() -> Vec<CanonicalRecord> {
             kind: BenefitKind::Medical,
             carrier: Some("Aetna".into()),
             description: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         BenefitEnrollment {
@@ -310,7 +310,7 @@ fn samples() -> Vec<CanonicalRecord> {
             company_contribution: Some(usd("300.00")),
             coverage_start: Some(date("2024-03-01")),
             coverage_end: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         BankAccount {
@@ -322,7 +322,7 @@ fn samples() -> Vec<CanonicalRecord> {
             account_number: Some(Sensitive::new("000123456789".into())),
             account_last4: Some("6789".into()),
             account_type: Some(BankAccountType::Checking),
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         Dependent {
@@ -335,7 +335,7 @@ fn samples() -> Vec<CanonicalRecord> {
             relationship: Some(Relationship::Child),
             date_of_birth: Some(Sensitive::new(date("2015-05-05"))),
             ssn: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         BackgroundCheck {
@@ -348,7 +348,7 @@ fn samples() -> Vec<CanonicalRecord> {
             submitted_at: Some(ts("2025-01-01T09:00:00Z")),
             completed_at: Some(ts("2025-01-03T09:00:00Z")),
             report_url: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         SignatureRequest {
@@ -376,7 +376,7 @@ fn samples() -> Vec<CanonicalRecord> {
             }],
             sent_at: Some(ts("2025-01-01T12:00:00Z")),
             completed_at: None,
-            raw: raw.clone(),
+            raw: raw.clone().into(),
         }
         .into(),
         Contractor {
@@ -392,7 +392,7 @@ fn samples() -> Vec<CanonicalRecord> {
             status: EmploymentStatus::Active,
             start_date: None,
             address: None,
-            raw,
+            raw: raw.into(),
         }
         .into(),
     ]
@@ -454,7 +454,7 @@ fn trait_accessors() {
     let e = employee(c);
     assert_eq!(describe(&e), "employee:gusto:emp-1");
     assert_eq!(e.company_id(), c);
-    assert_eq!(CanonicalEntity::raw(&e)["uuid"], json!("emp-1"));
+    assert_eq!(CanonicalEntity::raw(&e).get("uuid"), Some(json!("emp-1")));
     let record = CanonicalRecord::from(e.clone());
     assert_eq!(record.company_id(), c);
     assert_eq!(record.provenance(), &e.provenance);
@@ -591,7 +591,7 @@ fn enum_wire_names() {
 fn without_sensitive_drops_values_and_provider_names_for_them() {
     let mut e = employee(CompanyId::new());
     e.raw = serde_json::json!({"birthDate": "1990-01-02", "ssn": "123-45-6789", "workEmail": "a@b.example",
-        "nested": [{"accountNumber": "000123"}]});
+        "nested": [{"accountNumber": "000123"}]}).into();
     let record = CanonicalRecord::Employee(e);
     assert!(record.may_hold_sensitive());
     let clean = record.without_sensitive().unwrap();

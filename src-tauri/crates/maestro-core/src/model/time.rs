@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
 use super::payroll::EarningKind;
+use super::{Provenance, RawPayload};
 use crate::ids::CompanyId;
 use crate::money::{Money, decimal_str, decimal_str_option};
 
@@ -60,7 +60,7 @@ pub struct TimeOffPolicy {
     pub paid: Option<bool>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Status of a time-off request.
@@ -109,7 +109,7 @@ pub struct TimeOffRequest {
     pub note: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// An employee's balance in one policy.
@@ -135,7 +135,7 @@ pub struct TimeOffBalance {
     pub as_of: Option<NaiveDate>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Tracked time from a time-tracking tool (Harvest, Toggl, Clockify).
@@ -179,7 +179,7 @@ pub struct TimeEntry {
     pub rate: Option<Money>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }
 
 /// Hours for payroll: one employee, one day, one earning type.
@@ -202,5 +202,5 @@ pub struct TimesheetEntry {
     pub notes: Option<String>,
     /// The provider payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawPayload,
 }

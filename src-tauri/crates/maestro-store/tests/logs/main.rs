@@ -72,7 +72,7 @@ async fn nothing_secret_is_logged_from_any_thread() {
             kind: EntityKind::Employee,
             provenance: &p,
             data: &json!({"ssn": "987-65-4321"}),
-            raw: &json!({"ssn": "987-65-4321"}),
+            raw: &maestro_core::model::RawPayload::from(json!({"ssn": "987-65-4321"})),
             sync_run_id: None,
         },
         chrono::Utc::now(),

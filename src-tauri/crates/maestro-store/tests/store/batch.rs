@@ -1,6 +1,6 @@
 use maestro_core::model::{CanonicalRecord, Department};
-use maestro_store::batch;
 use maestro_store::records::Change;
+use maestro_store::{batch, packed};
 
 use super::*;
 
@@ -10,7 +10,7 @@ fn dept(fx: &Fixture, remote_id: &str, name: &str) -> CanonicalRecord {
         company_id: fx.company,
         name: name.into(),
         parent_remote_id: None,
-        raw: json!({"id": remote_id, "name": name}),
+        raw: json!({"id": remote_id, "name": name}).into(),
     })
 }
 
@@ -62,7 +62,7 @@ async fn snapshot(store: &Store, fx: &Fixture) -> Vec<(String, i64, bool, String
                 {
                     // The two stores' company and connection ids differ: compare the rest.
                     let mut data: serde_json::Value =
-                        serde_json::from_str(&r.get::<String, _>(3)).unwrap();
+                        serde_json::from_str(&packed::unpack(r.get(3), "data").unwrap()).unwrap();
                     let map = data.as_object_mut().unwrap();
                     map.remove("provenance");
                     map.remove("company_id");

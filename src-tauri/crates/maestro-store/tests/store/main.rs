@@ -81,7 +81,7 @@ pub async fn put_employee(
 ) -> PutOutcome {
     let provenance = Provenance::new(fx.connection, "bamboohr", remote_id);
     let data = json!({"remote_id": remote_id, "job_title": title, "ssn": "123-45-6789"});
-    let raw = json!({"id": remote_id, "jobTitle": title});
+    let raw = maestro_core::model::RawPayload::from(json!({"id": remote_id, "jobTitle": title}));
     let mut tx = store.write().await.unwrap();
     let out = records::put(
         tx.conn(),

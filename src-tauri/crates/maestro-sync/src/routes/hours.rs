@@ -229,7 +229,7 @@ pub struct HoursPreview {
 
 /// Whether an entry is a running timer (its hours are not final).
 pub fn is_running(e: &TimeEntry) -> bool {
-    e.raw.get("is_running").and_then(serde_json::Value::as_bool) == Some(true)
+    e.raw.get("is_running").and_then(|v| v.as_bool()) == Some(true)
         || (e.started_at.is_some() && e.ended_at.is_none())
 }
 
@@ -387,7 +387,7 @@ mod tests {
             period_end: d(end),
             check_date: None,
             totals: PayrollTotals::default(),
-            raw: serde_json::Value::Null,
+            raw: serde_json::Value::Null.into(),
         }
     }
 
@@ -446,7 +446,7 @@ mod tests {
             notes: None,
             billable: false,
             rate: None,
-            raw: serde_json::json!({ "is_running": running }),
+            raw: serde_json::json!({ "is_running": running }).into(),
         }
     }
 
@@ -474,7 +474,7 @@ mod tests {
             work_location_remote_id: None,
             home_location_remote_id: None,
             custom_fields: Default::default(),
-            raw: serde_json::Value::Null,
+            raw: serde_json::Value::Null.into(),
         }
     }
 

@@ -352,7 +352,7 @@ mod tests {
             work_location_remote_id: None,
             home_location_remote_id: None,
             custom_fields: Default::default(),
-            raw: serde_json::Value::Null,
+            raw: serde_json::Value::Null.into(),
         }
     }
 

@@ -82,7 +82,7 @@ pub fn company(o: &Origin, remote_id: &str, c: api::CompanyInformation, raw: Val
         email: None,
         phone: text(c.phone),
         address,
-        raw,
+        raw: raw.into(),
     }
 }
 
@@ -146,7 +146,7 @@ pub fn employee(
         work_location_remote_id: e.location_id.or(list_location),
         home_location_remote_id: None,
         custom_fields,
-        raw,
+        raw: raw.into(),
     }
 }
 
@@ -157,7 +157,7 @@ pub fn department(o: &Origin, d: api::ListOption, raw: Value) -> Department {
         company_id: o.company_id,
         name: d.name,
         parent_remote_id: None,
-        raw,
+        raw: raw.into(),
     }
 }
 
@@ -186,7 +186,7 @@ pub fn location(o: &Origin, l: api::LocationItem, raw: Value) -> Location {
         address,
         time_zone,
         phone: None,
-        raw,
+        raw: raw.into(),
     }
 }
 
@@ -233,7 +233,7 @@ pub fn policy(o: &Origin, t: api::TimeOffType, raw: Value) -> Result<TimeOffPoli
         unit: unit(t.units.as_deref(), "time_off_policy", &t.id)?,
         name: t.name,
         paid: None,
-        raw,
+        raw: raw.into(),
     })
 }
 
@@ -277,7 +277,7 @@ pub fn time_off_request(
         amount,
         unit,
         note: r.notes.and_then(|n| text(n.employee)),
-        raw,
+        raw: raw.into(),
     })
 }
 
@@ -300,7 +300,7 @@ pub fn balance(
         used: b.used_year_to_date,
         unit,
         as_of: b.end,
-        raw,
+        raw: raw.into(),
     })
 }
 
@@ -406,7 +406,7 @@ pub fn compensation(
         period,
         flsa_status: flsa(&row),
         reason: text(row.reason.clone()),
-        raw,
+        raw: raw.into(),
     }))
 }
 
@@ -482,7 +482,7 @@ pub fn employments(
                 .and_then(|s| s.employment_status.as_deref())
                 .and_then(employment_type),
             effective_date: job.date,
-            raw,
+            raw: raw.into(),
         });
     }
     Ok(out)

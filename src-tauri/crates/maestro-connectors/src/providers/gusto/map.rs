@@ -117,7 +117,7 @@ pub fn employee(c: &Ctx, e: &api::Employee, raw: &Value) -> Employee {
         work_location_remote_id: job.and_then(|j| non_empty(&j.location_uuid)),
         home_location_remote_id: None,
         custom_fields,
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -170,7 +170,7 @@ pub fn employment(c: &Ctx, e: &api::Employee, j: &api::Job, raw: &Value) -> Empl
         flsa_status: flsa(current.and_then(|comp| comp.flsa_status.as_deref())),
         employment_type: employment_type(e.current_employment_status.as_deref()),
         effective_date: j.hire_date,
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -192,7 +192,7 @@ pub fn compensation(
         period: period(comp.payment_unit.as_deref())?,
         flsa_status: flsa(comp.flsa_status.as_deref()),
         reason: None,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 
@@ -202,7 +202,7 @@ pub fn department(c: &Ctx, d: &api::Department, raw: &Value) -> Department {
         company_id: c.company_id,
         name: d.title.clone().unwrap_or_default(),
         parent_remote_id: None,
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -235,7 +235,7 @@ pub fn location(c: &Ctx, l: &api::Location, raw: &Value) -> Location {
         address: address(l),
         time_zone: None,
         phone: non_empty(&l.phone_number),
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -258,7 +258,7 @@ pub fn company(c: &Ctx, co: &api::Company, raw: &Value) -> Company {
         email: admin.and_then(|a| non_empty(&a.email)),
         phone: admin.and_then(|a| non_empty(&a.phone)),
         address: main.map(address),
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -315,7 +315,7 @@ pub fn payroll_run(c: &Ctx, p: &api::Payroll, raw: &Value) -> Result<PayrollRun>
         period_end,
         check_date: p.check_date,
         totals,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 
@@ -445,7 +445,7 @@ pub fn pay_statement(
                 amount,
             })
             .collect(),
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 
@@ -468,7 +468,7 @@ pub fn time_off_policy(c: &Ctx, t: &api::TimeOffPolicy, raw: &Value) -> TimeOffP
         kind,
         unit: Some(TimeUnit::Hours),
         paid: Some(true),
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -506,7 +506,7 @@ pub fn benefit_plan(c: &Ctx, b: &api::CompanyBenefit, raw: &Value) -> BenefitPla
         kind,
         carrier: None,
         description: label.map(str::to_owned),
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }
 
@@ -547,6 +547,6 @@ pub fn benefit_enrollment(
         company_contribution,
         coverage_start: b.effective_date,
         coverage_end: b.expiration_date,
-        raw: raw.clone(),
+        raw: raw.into(),
     }
 }

@@ -4,10 +4,9 @@ use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     CanonicalRecord, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind,
-    PhoneNumber, Provenance, TimeEntry,
+    PhoneNumber, Provenance, RawPayload, TimeEntry,
 };
 use maestro_core::money::{Currency, Money};
-use serde_json::Value;
 
 use super::api;
 
@@ -48,7 +47,7 @@ fn status(user: &api::User) -> EmploymentStatus {
 }
 
 /// A user: a [`Contractor`] when `is_contractor`, else an [`Employee`].
-pub fn user(owner: &Owner, user: &api::User, raw: Value) -> CanonicalRecord {
+pub fn user(owner: &Owner, user: &api::User, raw: RawPayload) -> CanonicalRecord {
     let provenance = owner.provenance(user.id, user.updated_at);
     if user.is_contractor.unwrap_or(false) {
         return Contractor {
@@ -130,7 +129,7 @@ pub fn time_entry(
     owner: &Owner,
     entry: &api::TimeEntry,
     account: Currency,
-    raw: Value,
+    raw: RawPayload,
 ) -> CanonicalRecord {
     let name = |r: &Option<api::NamedRef>| r.as_ref().and_then(|r| non_empty(&r.name));
     TimeEntry {
@@ -174,7 +173,7 @@ mod tests {
             "telephone": "", "is_contractor": true, "is_active": false,
             "updated_at": "2020-05-01T22:34:52Z"});
         let u: api::User = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::Contractor(c) = user(&owner(), &u, raw.clone()) else {
+        let CanonicalRecord::Contractor(c) = user(&owner(), &u, raw.clone().into()) else {
             panic!("not a contractor")
         };
         assert_eq!(c.status, EmploymentStatus::Inactive);
@@ -190,7 +189,8 @@ mod tests {
             "hours": 2.11, "notes": "", "billable": false, "billable_rate": null, "cost_rate": 50.1,
             "started_time": "8:00am", "updated_at": "2017-06-27T16:47:14Z"});
         let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw) else {
+        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw.into())
+        else {
             panic!("not a time entry")
         };
         assert_eq!(t.hours, Decimal::new(211, 2));
@@ -206,7 +206,8 @@ mod tests {
             "client": {"id": 3, "name": "ABC", "currency": "EUR"}, "hours": 1.0,
             "billable": true, "billable_rate": 90.0, "cost_rate": 40.0});
         let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw) else {
+        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw.into())
+        else {
             panic!("not a time entry")
         };
         let rate = t.rate.unwrap();

@@ -8,11 +8,12 @@ mod api;
 mod map;
 mod write;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::SecondsFormat;
-use maestro_core::model::EntityKind;
+use maestro_core::model::{EntityKind, RawPayload};
 use maestro_core::money::Currency;
 use maestro_core::sensitive::Sensitive;
 use maestro_http::paginate::next_url_in_body;
@@ -21,6 +22,7 @@ use maestro_http::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 use url::Url;
 
@@ -193,9 +195,7 @@ impl Harvest {
     }
 
     /// GETs one list page and turns each item under `key` into `map(typed, raw)`, with the next
-    /// page. The body is parsed once and each item decoded from the parsed tree (its raw JSON
-    /// is moved into the result, not copied), on a blocking thread so a sync can store the
-    /// previous page meanwhile.
+    /// page, decoded on a blocking thread so a sync can store the previous page meanwhile.
     async fn list_page<T, R, F>(
         &self,
         url: Url,
@@ -205,7 +205,7 @@ impl Harvest {
     where
         T: DeserializeOwned,
         R: Send + 'static,
-        F: Fn(T, Value) -> R + Send + 'static,
+        F: Fn(T, RawPayload) -> R + Send + 'static,
     {
         let resp = self.session.send(&ApiRequest::get(url)).await?;
         decode_page(resp, key, map).await
@@ -304,38 +304,51 @@ async fn decode_page<T, R, F>(
 where
     T: DeserializeOwned,
     R: Send + 'static,
-    F: Fn(T, Value) -> R + Send + 'static,
+    F: Fn(T, RawPayload) -> R + Send + 'static,
 {
     tokio::task::spawn_blocking(move || decode_list::<T, R, F>(&resp.body, key, map))
         .await
         .map_err(|e| decode_error(key.to_owned(), format!("decoding stopped: {e}")))?
 }
 
-/// Parses a list page once and maps each item under `key`, with the `links.next` cursor.
+/// Reads a list page and maps each item under `key` (typed, and its JSON text as the raw
+/// payload), with the `links.next` cursor. No tree of the page is built: the items are
+/// borrowed slices of the body, each decoded straight into its type and copied once.
 fn decode_list<T, R, F>(body: &[u8], key: &str, map: F) -> Result<(Vec<R>, Option<PageCursor>)>
 where
     T: DeserializeOwned,
-    F: Fn(T, Value) -> R,
+    F: Fn(T, RawPayload) -> R,
 {
-    let mut page: Value = maestro_http::decode::json(NAME, body)?;
+    let page: HashMap<String, &RawValue> = maestro_http::decode::json(NAME, body)?;
     let items = page
-        .get_mut(key)
-        .and_then(Value::as_array_mut)
-        .map(std::mem::take)
+        .get(key)
         .ok_or_else(|| decode_error(key.to_owned(), "missing list".into()))?;
-    let next = next_url_in_body(&page, "/links/next").map(PageCursor::Url);
-    drop(page);
+    let items: Vec<&RawValue> = serde_json::from_str(items.get())
+        .map_err(|e| decode_error(key.to_owned(), format!("not a list: {e}")))?;
+    let next = match page.get("links") {
+        Some(links) => {
+            let links: Value = serde_json::from_str(links.get())
+                .map_err(|e| decode_error("links".into(), e.to_string()))?;
+            next_url_in_body(&links, "/next").map(PageCursor::Url)
+        }
+        None => None,
+    };
     let out = items
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| Ok(map(decode_item::<T>(key, i, &raw)?, raw)))
+        .map(|(i, raw)| {
+            Ok(map(
+                decode_item::<T>(key, i, raw)?,
+                RawPayload::from_raw(raw),
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((out, next))
 }
 
 /// Decodes item `index` of the list `key`, naming the failing field as `key[index].field`.
-fn decode_item<T: DeserializeOwned>(key: &str, index: usize, raw: &Value) -> Result<T> {
-    maestro_http::decode::value::<T>(NAME, raw).map_err(|e| match e {
+fn decode_item<T: DeserializeOwned>(key: &str, index: usize, raw: &RawValue) -> Result<T> {
+    maestro_http::decode::json::<T>(NAME, raw.get().as_bytes()).map_err(|e| match e {
         HttpError::Decode { path, message, .. } => {
             let path = if path == "(document)" {
                 format!("{key}[{index}]")
