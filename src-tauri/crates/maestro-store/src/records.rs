@@ -100,13 +100,12 @@ impl StoredRecord {
                 E::KIND
             )));
         }
-        let mut data = self.data.clone();
-        if let Some(map) = data.as_object_mut() {
-            map.insert("raw".into(), self.raw.to_value());
-        }
-        serde_json::from_value(data).map_err(|e| {
+        // The payload is kept apart from the data: set it as it is, not parsed and re-printed.
+        let mut entity: E = E::deserialize(&self.data).map_err(|e| {
             StoreError::Corrupt(format!("record {} does not decode: {e}", self.record_id))
-        })
+        })?;
+        entity.set_raw(self.raw.clone());
+        Ok(entity)
     }
 }
 

@@ -464,7 +464,7 @@ pub(crate) async fn connect(path: &Path, key: &DbKey, create: bool) -> Result<Sq
     SqlitePoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options(path, key, true))
+        .connect_with(options(path, key, true).pragma("cache_size", format!("-{READER_CACHE_KIB}")))
         .await
         .map_err(|e| {
             if is_not_a_database(&e) {
@@ -479,6 +479,11 @@ pub(crate) async fn connect(path: &Path, key: &DbKey, create: bool) -> Result<Sq
 /// thousand records and their index entries) never spills dirty pages to the log mid-way
 /// and the indexes' hot pages stay decrypted between pages.
 const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
+/// Page cache of each reader connection (SQLite's default is 2 MiB). Reads right after a
+/// sync (identity resolution, the roster) walk thousands of pages that the writer, not this
+/// connection, wrote; with the default each is read and decrypted again and again.
+const READER_CACHE_KIB: i64 = 8 * 1024;
 
 /// Log pages after which the writer copies the log back into the database (SQLite's default
 /// is 1,000). Fewer, larger checkpoints copy a page rewritten by several transactions once.

@@ -234,6 +234,9 @@ pub trait CanonicalEntity: Serialize + DeserializeOwned + Clone + fmt::Debug {
     /// The provider payload it was mapped from.
     fn raw(&self) -> &RawPayload;
 
+    /// Replaces the provider payload (a stored record's payload is kept apart from its data).
+    fn set_raw(&mut self, raw: RawPayload);
+
     /// The company it belongs to.
     fn company_id(&self) -> CompanyId;
 
@@ -255,6 +258,10 @@ macro_rules! canonical {
 
                 fn raw(&self) -> &RawPayload {
                     &self.raw
+                }
+
+                fn set_raw(&mut self, raw: RawPayload) {
+                    self.raw = raw;
                 }
 
                 fn company_id(&self) -> CompanyId {

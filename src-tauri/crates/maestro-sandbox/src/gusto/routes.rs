@@ -4,6 +4,7 @@
 // Handlers short-circuit with ready-made `Response`s as errors; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -80,8 +81,8 @@ async fn auth(State(s): S, req: Request, next: Next) -> Response {
 
 /// `page`/`per` pagination with `X-Page`, `X-Per-Page`, `X-Total-Count`, `X-Total-Pages`.
 /// Without `page` the whole list is returned (spec `pageParam`).
-fn paginate(
-    items: Vec<Value>,
+fn paginate<T: Borrow<Value>>(
+    items: Vec<T>,
     q: &HashMap<String, String>,
     max_per: Option<usize>,
     default_paged: bool,
@@ -97,12 +98,19 @@ fn paginate(
     if let Some(m) = max_per {
         per = per.min(m);
     }
+    // Only the page served is copied: a large list is filtered and sorted by reference.
     let (page, per, slice) = if paged {
         let page = page_param.unwrap_or(1).max(1);
-        let slice: Vec<Value> = items.into_iter().skip((page - 1) * per).take(per).collect();
+        let slice: Vec<Value> = items
+            .iter()
+            .skip((page - 1) * per)
+            .take(per)
+            .map(|v| v.borrow().clone())
+            .collect();
         (page, per, slice)
     } else {
-        (1, total.max(1), items)
+        let all = items.iter().map(|v| v.borrow().clone()).collect();
+        (1, total.max(1), all)
     };
     let pages = total.div_ceil(per).max(1);
     json_with(
@@ -177,7 +185,8 @@ async fn employees(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response
     if let Err(r) = check_company(&s, &id) {
         return r;
     }
-    let mut list: Vec<Value> = lock(&s.data).employees.clone();
+    let data = lock(&s.data);
+    let mut list: Vec<&Value> = data.employees.iter().collect();
     if let Some(t) = q.get("terminated") {
         let want = truthy(t);
         list.retain(|e| e["terminated"].as_bool() == Some(want));
