@@ -212,7 +212,13 @@ struct RawLinks {
 
 async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
     let sb = start_sandbox(&sandbox_bin, n)?;
-    let (raw, requests) = raw_fetch(&sb).await?;
+    // `BENCH_NO_RAW=1` skips the raw fetch, so the sync's memory is measured in a process
+    // that has done nothing else (profiling only).
+    let (raw, requests) = if std::env::var_os("BENCH_NO_RAW").is_some() {
+        (Duration::ZERO, 0)
+    } else {
+        raw_fetch(&sb).await?
+    };
 
     let (_dir, app, company) = fresh_app().await?;
     let values = [
