@@ -1,11 +1,14 @@
-//! Micro-benchmarks of the CPU side of storing a sync page: the canonical-JSON content hash and
-//! preparing a 2,000-record page of Harvest-shaped time entries (`cargo bench -p maestro-store`).
+//! Micro-benchmarks of the CPU side of storing a sync page: splitting a page body into item
+//! texts, packing a payload, and preparing a 2,000-record page of Harvest-shaped time entries
+//! (`cargo bench -p maestro-store`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use maestro_core::model::{CanonicalRecord, EntityKind};
-use maestro_store::batch;
-use maestro_store::digest::{canonical_json, sha256_hex};
+use std::collections::HashMap;
+
+use maestro_store::{batch, packed};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// A time entry as Harvest sends it (the shape the sandbox serves).
@@ -48,16 +51,24 @@ fn record(i: u64) -> CanonicalRecord {
 }
 
 fn hot_paths(c: &mut Criterion) {
-    let raw = raw_entry(1);
-    c.bench_function(
-        "content hash of one raw entry (canonical JSON + SHA-256)",
-        |b| b.iter(|| sha256_hex(&[&canonical_json(black_box(&raw)), "live"])),
-    );
+    let raw = raw_entry(1).to_string();
+    c.bench_function("pack one raw entry (LZ4)", |b| {
+        b.iter(|| packed::pack(black_box(&raw)))
+    });
     let body = serde_json::to_vec(&json!({
         "time_entries": (0..2_000).map(raw_entry).collect::<Vec<_>>()
     }))
     .unwrap();
-    c.bench_function("parse a 2,000-entry page body into JSON values", |b| {
+    c.bench_function("split a 2,000-entry page body into item texts", |b| {
+        b.iter(|| {
+            let page: HashMap<String, &RawValue> =
+                serde_json::from_slice(black_box(&body)).unwrap();
+            serde_json::from_str::<Vec<&RawValue>>(page["time_entries"].get())
+                .unwrap()
+                .len()
+        })
+    });
+    c.bench_function("parse a 2,000-entry page body into JSON values (before)", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).unwrap())
     });
     let page: Vec<CanonicalRecord> = (0..2_000).map(record).collect();
