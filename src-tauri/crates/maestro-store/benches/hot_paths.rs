@@ -68,9 +68,10 @@ fn hot_paths(c: &mut Criterion) {
                 .len()
         })
     });
-    c.bench_function("parse a 2,000-entry page body into JSON values (before)", |b| {
-        b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).unwrap())
-    });
+    c.bench_function(
+        "parse a 2,000-entry page body into JSON values (before)",
+        |b| b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).unwrap()),
+    );
     let page: Vec<CanonicalRecord> = (0..2_000).map(record).collect();
     let mut group = c.benchmark_group("page");
     group.sample_size(20);

@@ -134,14 +134,22 @@ async fn same_content(
     cur: &Current,
     write: &RecordWrite<'_>,
 ) -> Result<bool> {
+    let (data, raw) = current_content(conn, cur).await?;
+    Ok(data == *write.data && raw == write.raw.to_value())
+}
+
+/// The data and payload of the current version of `cur`.
+async fn current_content(
+    conn: &mut SqliteConnection,
+    cur: &Current,
+) -> Result<(Value, RawPayload)> {
     let last =
         sqlx::query("SELECT data, raw FROM record_versions WHERE record_id = ?1 AND version = ?2")
             .bind(&cur.record_id)
             .bind(cur.version)
             .fetch_one(&mut *conn)
             .await?;
-    Ok(decode_json(&last, "data")? == *write.data
-        && decode_json(&last, "raw")? == write.raw.to_value())
+    Ok((decode_json(&last, "data")?, decode_raw(&last, "raw")?))
 }
 
 struct Current {
@@ -354,14 +362,7 @@ pub async fn mark_deleted(
             change: Change::Unchanged,
         }));
     }
-    let last =
-        sqlx::query("SELECT data, raw FROM record_versions WHERE record_id = ?1 AND version = ?2")
-            .bind(&cur.record_id)
-            .bind(cur.version)
-            .fetch_one(&mut *conn)
-            .await?;
-    let data: Value = decode_json(&last, "data")?;
-    let raw = decode_raw(&last, "raw")?;
+    let (data, raw) = current_content(conn, &cur).await?;
     let hash = content_hash(&data, &raw, true);
     let version = cur.version + 1;
     supersede(

@@ -185,3 +185,51 @@ async fn credentials_stay_inside_the_database_and_are_scoped() {
         assert!(!String::from_utf8_lossy(&bytes).contains("bamboo-secret-0042"));
     }
 }
+
+/// A store written before payloads were hashed as text (and before versions were compressed)
+/// holds other hashes and plain TEXT columns: its records read back, and the next sync of the
+/// same content adds no version, it only brings the hash up to date.
+#[tokio::test]
+async fn older_hashes_and_plain_text_rows_add_no_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    let a = put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+
+    // What an earlier store holds: another hash, the texts uncompressed and keys reordered.
+    let mut tx = store.write().await.unwrap();
+    sqlx::query("UPDATE records SET content_hash = 'from-an-earlier-scheme' WHERE record_id = ?1")
+        .bind(a.record_id.to_string())
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE record_versions SET data = ?1, raw = ?2 WHERE record_id = ?3 AND version = 1",
+    )
+    .bind(r#"{"ssn":"123-45-6789","remote_id":"e-1","job_title":"Baker"}"#)
+    .bind(r#"{"jobTitle":"Baker","id":"e-1"}"#)
+    .bind(a.record_id.to_string())
+    .execute(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let same = put_employee(&store, &fx, "e-1", "Baker", t(2)).await;
+    assert_eq!((same.change, same.version), (Change::Unchanged, 1));
+    // The hash is the current scheme's now: the next identical put takes the fast path.
+    let hash: String = sqlx::query_scalar("SELECT content_hash FROM records WHERE record_id = ?1")
+        .bind(a.record_id.to_string())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_ne!(hash, "from-an-earlier-scheme");
+    let stored = current(&store, fx.company).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].version, 1);
+    assert_eq!(stored[0].data["job_title"], "Baker");
+    assert_eq!(stored[0].raw.get("jobTitle"), Some(json!("Baker")));
+
+    // A real change still versions.
+    let b = put_employee(&store, &fx, "e-1", "Head Baker", t(3)).await;
+    assert_eq!((b.change, b.version), (Change::Updated, 2));
+}
