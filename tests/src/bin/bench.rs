@@ -220,7 +220,7 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         raw_fetch(&sb).await?
     };
 
-    let (_dir, app, company) = fresh_app().await?;
+    let (dir, app, company) = fresh_app().await?;
     let values = [
         ("account_id", sb.account.as_str()),
         ("access_token", sb.token.as_str()),
@@ -267,6 +267,16 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
             std::fs::read_to_string("/proc/self/io")
                 .unwrap_or_default()
                 .replace('\n', " ")
+        );
+        let wal: u64 = std::fs::read_dir(dir.path().join("data"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with("-wal"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        eprintln!(
+            "  write-ahead log after the sync: {:.1} MB",
+            wal as f64 / 1e6
         );
         let mut c = app.store().pool().acquire().await?;
         let tables = sqlx::query_as::<_, (String, i64)>(
