@@ -14,18 +14,7 @@ pub fn json<'de, T: Deserialize<'de>>(provider: &str, body: &'de [u8]) -> Result
         return Ok(decoded);
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        HttpError::Decode {
-            provider: provider.to_owned(),
-            path: if path.is_empty() || path == "." {
-                "(document)".into()
-            } else {
-                path
-            },
-            message: e.into_inner().to_string(),
-        }
-    })
+    serde_path_to_error::deserialize(de).map_err(|e| decode_error(provider, e))
 }
 
 /// Decodes an already parsed JSON `value` as `T`, naming the failing field path on error (a
@@ -34,18 +23,24 @@ pub fn value<T: DeserializeOwned>(provider: &str, value: &Value) -> Result<T, Ht
     if let Ok(decoded) = T::deserialize(value) {
         return Ok(decoded);
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        HttpError::Decode {
-            provider: provider.to_owned(),
-            path: if path.is_empty() || path == "." {
-                "(document)".into()
-            } else {
-                path
-            },
-            message: e.into_inner().to_string(),
-        }
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| decode_error(provider, e))
+}
+
+/// The decode error naming the failing field (`(document)` when it is the whole text).
+fn decode_error<E: std::fmt::Display>(
+    provider: &str,
+    e: serde_path_to_error::Error<E>,
+) -> HttpError {
+    let path = e.path().to_string();
+    HttpError::Decode {
+        provider: provider.to_owned(),
+        path: if path.is_empty() || path == "." {
+            "(document)".into()
+        } else {
+            path
+        },
+        message: e.into_inner().to_string(),
+    }
 }
 
 #[cfg(test)]
