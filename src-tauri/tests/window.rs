@@ -333,7 +333,23 @@ async fn session(port: u16, app: &std::path::Path) -> WebDriverResult<WebDriver>
         "tauri:options",
         serde_json::json!({ "application": app.display().to_string() }),
     )?;
-    WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await
+    // tauri-driver accepts connections before the WebKitWebDriver behind it does: a session
+    // request that cannot reach it fails at the HTTP level, and is tried again for a while.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+            Err(e)
+                if matches!(
+                    e.as_inner(),
+                    thirtyfour::error::WebDriverErrorInner::HttpError(_)
+                ) && Instant::now() < deadline =>
+            {
+                eprintln!("session not ready yet ({e}); trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 async fn run_journey<F, T>(driver: WebDriver, journey: F) -> Result<T, Box<dyn std::error::Error>>
