@@ -48,21 +48,6 @@ fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-/// The content digest of canonical JSON texts: SHA-256 of each part, length-prefixed, as
-/// [`sha256_hex`] over their canonical forms, reusing `scratch` for the texts.
-pub fn canonical_sha256_hex(values: &[&Value], tail: &str, scratch: &mut Vec<u8>) -> String {
-    let mut hasher = Sha256::new();
-    for v in values {
-        scratch.clear();
-        write_canonical(v, scratch);
-        hasher.update((scratch.len() as u64).to_le_bytes());
-        hasher.update(&scratch[..]);
-    }
-    hasher.update((tail.len() as u64).to_le_bytes());
-    hasher.update(tail.as_bytes());
-    hex::encode(hasher.finalize())
-}
-
 /// Lower-case hex SHA-256 of `parts`, each length-prefixed so no two splits collide.
 pub fn sha256_hex(parts: &[&str]) -> String {
     let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
@@ -93,15 +78,9 @@ mod tests {
     }
 
     #[test]
-    fn canonical_digest_matches_the_text_digest() {
+    fn canonical_text_escapes_like_serde_json() {
         let a =
             json!({"z": "é\"\n", "a": [1.5, -2, {"k": true}], "m": null, "n": 12345678901234u64});
-        let b = json!({"x": 1});
-        let mut scratch = Vec::new();
-        assert_eq!(
-            canonical_sha256_hex(&[&a, &b], "live", &mut scratch),
-            sha256_hex(&[&canonical_json(&a), &canonical_json(&b), "live"])
-        );
         assert_eq!(
             canonical_json(&a),
             r#"{"a":[1.5,-2,{"k":true}],"m":null,"n":12345678901234,"z":"é\"\n"}"#

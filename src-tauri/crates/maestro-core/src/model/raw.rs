@@ -5,6 +5,8 @@
 //! with no tree of small allocations built and freed per record. Code that inspects a payload
 //! parses it on demand ([`RawPayload::to_value`], [`RawPayload::get`]).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -53,22 +55,11 @@ impl RawPayload {
         serde_json::from_str(self.as_str()).unwrap_or(Value::Null)
     }
 
-    /// The top-level field `key`, when the payload is an object holding it.
+    /// The top-level field `key`, when the payload is an object holding it. Only that field is
+    /// parsed; the others are skipped as text (routes ask one flag of every time entry).
     pub fn get(&self, key: &str) -> Option<Value> {
-        match self.to_value() {
-            Value::Object(mut map) => map.swap_remove(key),
-            _ => None,
-        }
-    }
-
-    /// True for the empty payload.
-    pub fn is_null(&self) -> bool {
-        self.as_str().trim() == "null"
-    }
-
-    /// Consumes the payload, returning its text.
-    pub fn into_string(self) -> String {
-        self.0.to_string()
+        let fields: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(self.as_str()).ok()?;
+        serde_json::from_str(fields.get(key)?.get()).ok()
     }
 }
 
@@ -132,7 +123,11 @@ mod tests {
         assert_ne!(a, RawPayload::null());
         assert_eq!(a.get("b"), Some(json!(1)));
         assert_eq!(a.get("c"), None);
-        assert!(RawPayload::default().is_null());
+        assert_eq!(RawPayload::default().as_str(), "null");
+        assert_eq!(RawPayload::null().get("b"), None);
+        let nested = RawPayload::from_json_text(r#"{"u":{"id":5},"esc\u0061pe":"x"}"#).unwrap();
+        assert_eq!(nested.get("u"), Some(json!({"id": 5})));
+        assert_eq!(nested.get("escape"), Some(json!("x")));
         assert!(RawPayload::from_json_text("{not json").is_err());
     }
 
