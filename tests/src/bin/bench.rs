@@ -35,6 +35,24 @@ async fn fresh_app() -> Result<(tempfile::TempDir, App, maestro_store::companies
     Ok((dir, app, company))
 }
 
+/// A full sync of `entity`, with its wall time and the process's CPU seconds. Peak memory
+/// from its start on is the sync's own: writing 5 to `clear_refs` resets VmHWM to the current
+/// RSS.
+async fn measured_full_sync(
+    app: &App,
+    company: maestro_core::ids::CompanyId,
+    connection: maestro_core::ids::ConnectionId,
+    entity: EntityKind,
+) -> Result<(Vec<maestro_app::sync::EntityOutcome>, Duration, f64)> {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let cpu0 = cpu_secs();
+    let started = Instant::now();
+    let out = app
+        .sync_connection(company, connection, Some(entity), Mode::Full)
+        .await?;
+    Ok((out, started.elapsed(), cpu_secs() - cpu0))
+}
+
 /// One size's figures.
 #[derive(Debug, Serialize, Deserialize)]
 struct Figures {
@@ -241,16 +259,9 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         )
         .await?;
     let rss_before = rss_mb("VmRSS:");
-    // Peak memory from here on is the sync's own (writing 5 resets VmHWM to the current RSS).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let cpu0 = cpu_secs();
     let io0 = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
-    let started = Instant::now();
-    let out = app
-        .sync_connection(company.id, conn.id, Some(EntityKind::TimeEntry), Mode::Full)
-        .await?;
-    let sync = started.elapsed();
-    let cpu = cpu_secs() - cpu0;
+    let (out, sync, cpu) =
+        measured_full_sync(&app, company.id, conn.id, EntityKind::TimeEntry).await?;
     let stored = out[0].summary.map(|s| s.created).unwrap_or(0);
     if stored != n as u64 {
         bail!("stored {stored} of {n} entries: {:?}", out[0].error);
@@ -404,14 +415,8 @@ async fn employees_child(
         .connect(&company, input, &maestro_app::demo::SandboxSignIn)
         .await?;
     let requests0 = request_count(&base).await?;
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let cpu0 = cpu_secs();
-    let started = Instant::now();
-    let out = app
-        .sync_connection(company.id, conn.id, Some(EntityKind::Employee), Mode::Full)
-        .await?;
-    let sync = started.elapsed();
-    let cpu = cpu_secs() - cpu0;
+    let (out, sync, cpu) =
+        measured_full_sync(&app, company.id, conn.id, EntityKind::Employee).await?;
     let peak = peak_rss_mb();
     // The sandbox does not count its own `/_sandbox/stats` requests.
     let requests = request_count(&base).await?.saturating_sub(requests0);
