@@ -9,15 +9,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::ConnectOptions;
 use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 use crate::audit::{self, AuditEvent};
-use crate::error::{Result, StoreError, is_not_a_database};
+use crate::error::{Result, StoreError};
 use crate::key::{KdfParams, Passphrase};
 use crate::layout::{Layout, StoreMeta, write_durably};
-use crate::store::{NewKey, Store, export_to, integrity_problems, make_key};
+use crate::store::{NewKey, Store, export_to, integrity_problems, make_key, open_one};
 
 const MAGIC: &str = "MAESTRO-BACKUP 1";
 
@@ -140,28 +138,11 @@ async fn restore_staged(
     };
     let (header, bytes) = unpack(backup, staging)?;
     let key = header.kdf.derive(passphrase)?;
-    // create_if_missing lets ATTACH create the new database; the staging file exists already.
-    let opts = SqliteConnectOptions::new()
-        // Statement logs would print `PRAGMA key` with the key in it.
-        .disable_statement_logging()
-        .filename(staging)
-        .create_if_missing(true)
-        .pragma("key", key.pragma_value().to_string());
-    let mut conn = SqliteConnection::connect_with(&opts).await.map_err(|e| {
-        if is_not_a_database(&e) {
-            bad("the backup passphrase is wrong")
-        } else {
-            StoreError::from(e)
-        }
-    })?;
-    match sqlx::query("SELECT count(*) FROM sqlite_master")
-        .fetch_one(&mut conn)
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if is_not_a_database(&e) => return Err(bad("the backup passphrase is wrong")),
-        Err(e) => return Err(e.into()),
-    }
+    // Writable: ATTACH creates the new database. Backups from earlier versions use the older
+    // page HMAC; open_one recognises either.
+    let Some((mut conn, _)) = open_one(staging, &key, true).await? else {
+        return Err(bad("the backup passphrase is wrong"));
+    };
     // Past the checksum, a page that fails to decrypt or authenticate means a forged file.
     let damaged = |detail: String| {
         bad(&format!(

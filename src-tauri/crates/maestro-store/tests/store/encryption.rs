@@ -176,4 +176,102 @@ async fn reopen_at_v1(dir: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(dir.join("maestro.db"))
         .pragma("key", format!("\"x'{}'\"", key.to_hex().as_str()))
+        .pragma("cipher_hmac_algorithm", "HMAC_SHA256")
+}
+
+/// The page HMACs (of SHA-256 and SHA-512) under which `key_hex` opens the database at `db`.
+async fn hmacs_that_open(db: &Path, key_hex: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for hmac in ["HMAC_SHA256", "HMAC_SHA512"] {
+        let opts = SqliteConnectOptions::new()
+            .filename(db)
+            .pragma("key", format!("\"x'{key_hex}'\""))
+            .pragma("cipher_hmac_algorithm", hmac)
+            .pragma("query_only", "true");
+        let Ok(mut conn) = SqliteConnection::connect_with(&opts).await else {
+            continue;
+        };
+        if sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&mut conn)
+            .await
+            .is_ok()
+        {
+            out.push(hmac);
+        }
+        conn.close().await.unwrap();
+    }
+    out
+}
+
+/// The keychain key of the store in `dir`, hex.
+fn keychain_key(dir: &Path, keys: &MemorySecretStore) -> String {
+    let maestro_store::KeyMeta::Keychain { account } = Store::key_meta(dir).unwrap() else {
+        panic!("a keychain store");
+    };
+    use maestro_store::SecretStore;
+    keys.get(&account).unwrap().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn new_stores_authenticate_pages_with_sha256_and_older_sha512_stores_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keychain();
+    let store = Store::create(dir.path(), NewKey::Keychain(keys.clone()))
+        .await
+        .unwrap();
+    let fx = fixture(&store, "Acme").await;
+    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    store.close().await;
+    let db = dir.path().join("maestro.db");
+    let key = keychain_key(dir.path(), &keys);
+    assert_eq!(hmacs_that_open(&db, &key).await, ["HMAC_SHA256"]);
+
+    // Re-encrypt it the way earlier versions wrote databases: SQLCipher 4's HMAC-SHA512.
+    let legacy = dir.path().join("legacy.db");
+    let opts = SqliteConnectOptions::new()
+        .filename(&db)
+        .pragma("key", format!("\"x'{key}'\""))
+        .pragma("cipher_hmac_algorithm", "HMAC_SHA256")
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&opts).await.unwrap();
+    for statement in [
+        format!(
+            "ATTACH DATABASE '{}' AS legacy KEY \"x'{key}'\"",
+            legacy.display()
+        ),
+        "PRAGMA legacy.cipher_hmac_algorithm = HMAC_SHA512".into(),
+        "SELECT sqlcipher_export('legacy')".into(),
+    ] {
+        sqlx::query(&statement).execute(&mut conn).await.unwrap();
+    }
+    let version: i64 = sqlx::query_scalar("PRAGMA main.user_version")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(&format!("PRAGMA legacy.user_version = {version}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DETACH DATABASE legacy")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    std::fs::rename(&legacy, &db).unwrap();
+    assert_eq!(hmacs_that_open(&db, &key).await, ["HMAC_SHA512"]);
+
+    // It opens, reads and takes writes as before.
+    let store = Store::open(dir.path(), &Unlock::keychain(keys.clone()))
+        .await
+        .unwrap();
+    put_employee(&store, &fx, "e-2", "Driver", t(2)).await;
+    assert_eq!(current(&store, fx.company).await.len(), 2);
+    assert!(store.integrity_problems().await.unwrap().is_empty());
+
+    // Re-keying writes the new file with the new page HMAC.
+    let store = store.rekey(NewKey::Keychain(keys.clone())).await.unwrap();
+    assert_eq!(current(&store, fx.company).await.len(), 2);
+    store.close().await;
+    let key = keychain_key(dir.path(), &keys);
+    assert_eq!(hmacs_that_open(&db, &key).await, ["HMAC_SHA256"]);
 }
