@@ -13,7 +13,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::digest::write_canonical;
 use crate::error::{Result, StoreError};
-use crate::packed;
+use crate::packed::{self, Column, Dictionary, Stream};
 use crate::records::{self, Change, PutOutcome, RecordWrite};
 use crate::store::parse_col;
 use crate::time::fmt_ts;
@@ -64,6 +64,8 @@ impl PreparedRecord {
 #[derive(Debug, Default)]
 pub struct PreparedPage {
     records: Vec<PreparedRecord>,
+    /// The compression dictionaries its texts were packed against, saved with the page.
+    dictionaries: Vec<(Stream, Dictionary)>,
 }
 
 impl PreparedPage {
@@ -78,11 +80,19 @@ impl PreparedPage {
     }
 }
 
+/// One record's texts before packing.
+struct Texts {
+    record: CanonicalRecord,
+    data: String,
+    raw: RawPayload,
+}
+
 /// Prepares records for [`put_prepared`], taking them (the raw payloads are moved, not copied).
-/// CPU only: callers may run it on a blocking thread.
+/// Texts are packed against their stream's dictionary ([`packed`]), learned from this page's
+/// first texts if the stream has none yet. CPU only: callers may run it on a blocking thread.
 pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
     let mut scratch = Vec::with_capacity(4096);
-    let records = records
+    let texts = records
         .into_iter()
         .map(|mut record| {
             let raw = record.take_raw();
@@ -95,20 +105,54 @@ pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
             // The canonical text (keys sorted) is both hashed and stored: one serialisation.
             scratch.clear();
             write_canonical(&data, &mut scratch);
-            let data_text = std::str::from_utf8(&scratch)
+            let data = String::from_utf8(scratch.clone())
                 .map_err(|e| StoreError::Invalid(format!("canonical JSON: {e}")))?;
-            let hash = records::content_hash_of_texts(data_text.as_bytes(), &raw, false);
-            Ok(PreparedRecord {
-                company_id: record.company_id(),
-                kind: record.kind(),
-                data: packed::pack(data_text),
-                raw_packed: packed::pack(raw.as_str()),
-                hash,
-                provenance: record.provenance().clone(),
-            })
+            Ok(Texts { record, data, raw })
         })
-        .collect::<Result<_>>()?;
-    Ok(PreparedPage { records })
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut dictionaries: Vec<(Stream, Dictionary)> = Vec::new();
+    let mut dictionary = |t: &Texts, column: Column| -> Option<Dictionary> {
+        let stream = Stream {
+            connection_id: t.record.provenance().connection_id,
+            kind: t.record.kind(),
+            column,
+        };
+        if let Some((_, known)) = dictionaries.iter().find(|(s, _)| *s == stream) {
+            return Some(known.clone());
+        }
+        let same = texts.iter().filter(|o| {
+            o.record.provenance().connection_id == stream.connection_id
+                && o.record.kind() == stream.kind
+        });
+        let learned = match column {
+            Column::Data => packed::dictionary_for(stream, same.map(|o| o.data.as_str())),
+            Column::Raw => packed::dictionary_for(stream, same.map(|o| o.raw.as_str())),
+        }?;
+        dictionaries.push((stream, learned.clone()));
+        Some(learned)
+    };
+    let pack = |text: &str, dictionary: Option<Dictionary>| match dictionary {
+        Some(d) => packed::pack_with(text, &d),
+        None => packed::pack(text),
+    };
+    let mut records = Vec::with_capacity(texts.len());
+    for t in &texts {
+        let data = pack(&t.data, dictionary(t, Column::Data));
+        let raw_packed = pack(t.raw.as_str(), dictionary(t, Column::Raw));
+        records.push(PreparedRecord {
+            company_id: t.record.company_id(),
+            kind: t.record.kind(),
+            hash: records::content_hash_of_texts(t.data.as_bytes(), &t.raw, false),
+            data,
+            raw_packed,
+            provenance: t.record.provenance().clone(),
+        });
+    }
+    Ok(PreparedPage {
+        records,
+        dictionaries,
+    })
 }
 
 /// Stores `records` (one page of one connection and kind) with the same outcome as [`records::put`]
@@ -133,6 +177,9 @@ pub async fn put_prepared(
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>> {
+    for (stream, dictionary) in &page.dictionaries {
+        packed::save(conn, *stream, dictionary).await?;
+    }
     let prepared = &mut page.records;
     let Some(first) = prepared.first() else {
         return Ok(Vec::new());

@@ -149,6 +149,7 @@ async fn current_content(
             .bind(cur.version)
             .fetch_one(&mut *conn)
             .await?;
+    load_dictionaries_for(conn, std::slice::from_ref(&last)).await?;
     Ok((decode_json(&last, "data")?, decode_raw(&last, "raw")?))
 }
 
@@ -456,6 +457,20 @@ const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connec
         r.remote_id, v.version, v.deleted, v.remote_modified_at, v.valid_from, v.valid_to, v.data, v.raw
      FROM record_versions v JOIN records r ON r.record_id = v.record_id";
 
+/// Brings in the compression dictionaries `rows` were packed against that this process has
+/// not loaded (another process, e.g. the CLI, learned them since this one opened the store).
+async fn load_dictionaries_for(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<()> {
+    let missing = rows.iter().any(|row| {
+        ["data", "raw"]
+            .iter()
+            .any(|c| row.try_get::<&[u8], _>(*c).is_ok_and(packed::needs_load))
+    });
+    if missing {
+        packed::load(conn).await?;
+    }
+    Ok(())
+}
+
 fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
     let text = packed::unpack(row.try_get(column)?, column)?;
     serde_json::from_str(&text)
@@ -518,8 +533,9 @@ pub async fn current_page(
         .bind(kind.map(|k| k.as_str()))
         .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .bind(i64::from(limit))
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
+    load_dictionaries_for(conn, &rows).await?;
     rows.iter().map(decode_row).collect()
 }
 
@@ -560,8 +576,9 @@ pub async fn as_of(
         .bind(company_id.to_string())
         .bind(kind.map(|k| k.as_str()))
         .bind(fmt_ts(at))
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
+    load_dictionaries_for(conn, &rows).await?;
     rows.iter().map(decode_row).collect()
 }
 
@@ -576,8 +593,9 @@ pub async fn history(
     let rows = sqlx::query(&sql)
         .bind(company_id.to_string())
         .bind(record_id.to_string())
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
+    load_dictionaries_for(conn, &rows).await?;
     rows.iter().map(decode_row).collect()
 }
 
