@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use maestro_connectors::{Connector, ConnectorError, ReadRequest};
+use maestro_connectors::{Connector, ConnectorError, Page, ReadRequest};
 use maestro_core::clock::Clock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{EntityKind, Provenance};
@@ -18,6 +18,7 @@ use maestro_store::sync_runs::{self, Counts, NewRun};
 use maestro_store::{Store, StoreError, WriteTx, checkpoints};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
 
 use crate::events::SyncEvent;
 
@@ -302,26 +303,30 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// Reads one page and prepares its records for storing (the CPU work runs on a blocking
-    /// thread).
-    async fn fetch(
-        connector: &dyn Connector,
-        request: ReadRequest,
-    ) -> Result<FetchedPage, SyncError> {
-        let page = connector.read(&request).await?;
-        let records = page.records;
-        let prepared = tokio::task::spawn_blocking(move || batch::prepare_page(records))
-            .await
-            .map_err(|e| StoreError::Invalid(format!("preparing a page stopped: {e}")))??;
-        Ok(FetchedPage {
-            prepared,
-            deleted: page.deleted,
-            next: page.next,
+    /// Prepares a page's records for storing on a blocking thread (the CPU work of a page:
+    /// canonical JSON, hashes, compression), so it overlaps the store and the next read.
+    fn prepare(page: Page) -> JoinHandle<Result<FetchedPage, StoreError>> {
+        tokio::task::spawn_blocking(move || {
+            Ok(FetchedPage {
+                prepared: batch::prepare_page(page.records)?,
+                deleted: page.deleted,
+                next: page.next,
+            })
         })
     }
 
-    /// Streams the pages: while page k is stored (on the database's thread), page k + 1 is
-    /// fetched and prepared. At most two pages are in memory; each is stored with its
+    /// The page `preparing` makes, once it is made.
+    async fn prepared(
+        preparing: JoinHandle<Result<FetchedPage, StoreError>>,
+    ) -> Result<FetchedPage, SyncError> {
+        Ok(preparing
+            .await
+            .map_err(|e| StoreError::Invalid(format!("preparing a page stopped: {e}")))??)
+    }
+
+    /// Streams the pages through three stages at once: while page k is stored (on the
+    /// database's thread), page k + 1 is prepared (on a blocking thread) and page k + 2 is read
+    /// from the provider. At most three pages are in memory; each is stored with its
     /// checkpoint in one transaction, so the read-ahead changes nothing on a crash.
     async fn pages(
         &self,
@@ -332,27 +337,44 @@ impl SyncEngine {
         summary: &mut RunSummary,
     ) -> Result<(), SyncError> {
         let since = progress.since;
-        let request = |page: Option<PageCursor>| ReadRequest {
-            entity: req.entity,
-            page,
-            since,
+        let read = |page: Option<PageCursor>| async move {
+            let request = ReadRequest {
+                entity: req.entity,
+                page,
+                since,
+            };
+            connector.read(&request).await.map_err(SyncError::from)
         };
-        let mut page = Self::fetch(connector, request(progress.next.clone())).await?;
+        let first = read(progress.next.clone()).await?;
+        let cursor = first.next.clone();
+        let mut preparing = Self::prepare(first);
+        let mut ahead = match cursor {
+            Some(cursor) => Some(read(Some(cursor)).await?),
+            None => None,
+        };
         loop {
+            let page = Self::prepared(preparing).await?;
             // The page's transaction begins before the next page is asked for, so whatever
             // that request sets off (another writer, a crash) finds this page under way.
             let tx = self.store.write().await?;
-            let Some(cursor) = page.next.clone() else {
+            let Some(next) = ahead.take() else {
                 self.store_page(tx, connector, req, checkpoint, progress, summary, page)
                     .await?;
                 return Ok(());
             };
-            let ahead = Self::fetch(connector, request(Some(cursor)));
+            let cursor = next.next.clone();
+            preparing = Self::prepare(next);
+            let read_more = async {
+                match cursor {
+                    Some(cursor) => read(Some(cursor)).await.map(Some),
+                    None => Ok(None),
+                }
+            };
             let store = self.store_page(tx, connector, req, checkpoint, progress, summary, page);
-            let (stored, ahead) = tokio::join!(store, ahead);
-            // A failed store keeps nothing of its page; the page read ahead is dropped.
+            let (stored, more) = tokio::join!(store, read_more);
+            // A failed store keeps nothing of its page; the pages read ahead are dropped.
             stored?;
-            page = ahead?;
+            ahead = more?;
         }
     }
 
