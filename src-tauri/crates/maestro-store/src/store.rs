@@ -543,10 +543,12 @@ pub(crate) async fn connect(
     Ok((pool, hmac))
 }
 
-/// Page cache of the writer connection. Large enough that a sync page's transaction (a few
-/// thousand records and their index entries) never spills dirty pages to the log mid-way
-/// and the indexes' hot pages stay decrypted between pages.
-const WRITER_CACHE_KIB: i64 = 16 * 1024;
+/// Page cache of the writer connection. Large enough that a sync page's transaction (2,000
+/// time entries and their index entries dirty about 3.5 MB of pages now that versions are
+/// packed against dictionaries) never spills dirty pages to the log mid-way and the indexes'
+/// hot pages stay decrypted between pages; no larger, since it is most of a sync's memory
+/// (the bench measured the same write volume and time at 5 MiB as at 16).
+const WRITER_CACHE_KIB: i64 = 5 * 1024;
 
 /// Page cache of each reader connection (SQLite's default is 2 MiB). Reads right after a
 /// sync (identity resolution, the roster) walk thousands of pages that the writer, not this
