@@ -3,6 +3,7 @@
 //! last stored page with nothing lost and nothing doubled. A full run ends by marking deleted
 //! what the provider no longer lists.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -326,8 +327,11 @@ impl SyncEngine {
 
     /// Streams the pages through three stages at once: while page k is stored (on the
     /// database's thread), page k + 1 is prepared (on a blocking thread) and page k + 2 is read
-    /// from the provider. At most three pages are in memory; each is stored with its
-    /// checkpoint in one transaction, so the read-ahead changes nothing on a crash.
+    /// from the provider. A page is asked for only once the transaction of a page before it
+    /// has begun, so whatever that request sets off (another writer, a crash) finds that page
+    /// under way; a failed read fails the run after the pages before it are stored. At most
+    /// three pages are in memory; each is stored with its checkpoint in one transaction, so the
+    /// read-ahead changes nothing on a crash.
     async fn pages(
         &self,
         connector: &dyn Connector,
@@ -346,36 +350,38 @@ impl SyncEngine {
             connector.read(&request).await.map_err(SyncError::from)
         };
         let first = read(progress.next.clone()).await?;
-        let cursor = first.next.clone();
-        let mut preparing = Self::prepare(first);
-        let mut ahead = match cursor {
-            Some(cursor) => Some(read(Some(cursor)).await?),
-            None => None,
-        };
-        loop {
+        let mut cursor = first.next.clone();
+        // Pages read and being prepared, in order.
+        let mut queue = VecDeque::from([Self::prepare(first)]);
+        let mut failed = None;
+        while let Some(preparing) = queue.pop_front() {
             let page = Self::prepared(preparing).await?;
-            // The page's transaction begins before the next page is asked for, so whatever
-            // that request sets off (another writer, a crash) finds this page under way.
             let tx = self.store.write().await?;
-            let Some(next) = ahead.take() else {
-                self.store_page(tx, connector, req, checkpoint, progress, summary, page)
-                    .await?;
-                return Ok(());
-            };
-            let cursor = next.next.clone();
-            preparing = Self::prepare(next);
-            let read_more = async {
-                match cursor {
-                    Some(cursor) => read(Some(cursor)).await.map(Some),
-                    None => Ok(None),
+            // With this page's transaction begun, read until two pages wait behind it.
+            let waiting = queue.len();
+            let read_ahead = async {
+                let mut read_pages = Vec::new();
+                while waiting + read_pages.len() < 2
+                    && let Some(at) = cursor.take()
+                {
+                    match read(Some(at)).await {
+                        Ok(p) => {
+                            cursor = p.next.clone();
+                            read_pages.push(Self::prepare(p));
+                        }
+                        Err(e) => return (read_pages, Some(e)),
+                    }
                 }
+                (read_pages, None)
             };
             let store = self.store_page(tx, connector, req, checkpoint, progress, summary, page);
-            let (stored, more) = tokio::join!(store, read_more);
+            let (stored, (read_pages, error)) = tokio::join!(store, read_ahead);
             // A failed store keeps nothing of its page; the pages read ahead are dropped.
             stored?;
-            ahead = more?;
+            queue.extend(read_pages);
+            failed = failed.or(error);
         }
+        failed.map_or(Ok(()), Err)
     }
 
     /// Stores one page with its checkpoint and counts in one transaction, then announces it.
