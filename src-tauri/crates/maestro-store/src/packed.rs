@@ -145,8 +145,8 @@ pub fn dictionary_for<'a>(
     stream: Stream,
     samples: impl IntoIterator<Item = &'a str>,
 ) -> Option<Dictionary> {
-    if let Some(known) = registry_read().by_stream.get(&stream) {
-        return Some(known.clone());
+    if let Some(known) = known(stream) {
+        return Some(known);
     }
     let mut bytes = Vec::with_capacity(DICT_TARGET * 2);
     for sample in samples {
@@ -159,6 +159,11 @@ pub fn dictionary_for<'a>(
         return None;
     }
     Some(register(stream, Dictionary::new(bytes)))
+}
+
+/// The dictionary `stream` already has, if any (never learns one).
+pub fn known(stream: Stream) -> Option<Dictionary> {
+    registry_read().by_stream.get(&stream).cloned()
 }
 
 /// Saves `dictionary` as `stream`'s (nothing if it is saved already).

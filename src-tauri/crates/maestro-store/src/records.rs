@@ -12,7 +12,7 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::digest::{sha256_hex_bytes, write_canonical};
 use crate::error::{Result, StoreError};
-use crate::packed;
+use crate::packed::{self, Column, Stream};
 use crate::store::parse_col;
 use crate::time::{fmt_ts, parse_ts};
 
@@ -446,11 +446,33 @@ async fn insert_version(
     .bind(write.provenance.remote_modified_at.map(fmt_ts))
     .bind(write.sync_run_id)
     .bind(hash)
-    .bind(packed::pack(&write.data.to_string()))
-    .bind(packed::pack(write.raw.as_str()))
+    .bind(pack(conn, write, Column::Data, &write.data.to_string()).await?)
+    .bind(pack(conn, write, Column::Raw, write.raw.as_str()).await?)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Packs one text of a version against its stream's dictionary when the stream has one
+/// (saving it with this version, in case the page that learned it was rolled back).
+async fn pack(
+    conn: &mut SqliteConnection,
+    write: &RecordWrite<'_>,
+    column: Column,
+    text: &str,
+) -> Result<Vec<u8>> {
+    let stream = Stream {
+        connection_id: write.provenance.connection_id,
+        kind: write.kind,
+        column,
+    };
+    Ok(match packed::known(stream) {
+        Some(dictionary) => {
+            packed::save(conn, stream, &dictionary).await?;
+            packed::pack_with(text, &dictionary)
+        }
+        None => packed::pack(text),
+    })
 }
 
 const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connection_id, r.provider,

@@ -119,6 +119,28 @@ async fn another_process_reads_and_reuses_a_learned_dictionary() {
         .await
         .unwrap();
     assert_eq!(count, 2, "no second dictionary for the same streams");
+
+    // A changed record (stored one by one, as changes are) is packed against them too.
+    let mut changed = departments(company.id, connection, 0);
+    changed.truncate(1);
+    if let CanonicalRecord::Department(d) = &mut changed[0] {
+        d.name = "Bakery floor team number 0, evening shift".into();
+        d.raw = json!({"id": "d-0", "name": d.name, "archived": false,
+                       "description": "Everyone who works the ovens after the shop closes"})
+        .into();
+    }
+    let mut tx = store.write().await.unwrap();
+    let out = batch::put_many(tx.conn(), &changed, None, at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out[0].version, 2);
+    let packed_raw: Vec<u8> =
+        sqlx::query_scalar("SELECT raw FROM record_versions WHERE version = 2")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(&packed_raw[..2], b"\0D");
     let mut conn = store.pool().acquire().await.unwrap();
     let page = records::current_page(&mut conn, company.id, None, None, 100)
         .await
