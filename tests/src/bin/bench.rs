@@ -306,6 +306,10 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
             eprintln!("  {name}: {:.1} MB", *bytes as f64 / 1e6);
         }
         drop(sb);
+        drop(c);
+        drop(app);
+        // exit() skips destructors: remove the store (hundreds of MB at 100,000) first.
+        drop(dir);
         std::process::exit(0);
     }
 

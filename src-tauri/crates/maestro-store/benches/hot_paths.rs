@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the CPU side of storing a sync page: splitting a page body into item
-//! texts, packing a payload, and preparing a 2,000-record page of Harvest-shaped time entries
+//! texts, packing and unpacking a payload (alone and against a dictionary), and preparing a 2,000-record page of Harvest-shaped time entries
 //! (`cargo bench -p maestro-store`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -55,6 +55,22 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("pack one raw entry (LZ4)", |b| {
         b.iter(|| packed::pack(black_box(&raw)))
     });
+    let samples: Vec<String> = (100..110).map(|i| raw_entry(i).to_string()).collect();
+    let stream = packed::Stream {
+        connection_id: maestro_core::ids::ConnectionId::new(),
+        kind: EntityKind::TimeEntry,
+        column: packed::Column::Raw,
+    };
+    let dictionary = packed::dictionary_for(stream, samples.iter().map(String::as_str)).unwrap();
+    c.bench_function(
+        "pack one raw entry (LZ4 with its stream's dictionary)",
+        |b| b.iter(|| packed::pack_with(black_box(&raw), &dictionary)),
+    );
+    let packed_raw = packed::pack_with(&raw, &dictionary);
+    c.bench_function(
+        "unpack one raw entry (LZ4 with its stream's dictionary)",
+        |b| b.iter(|| packed::unpack(black_box(packed_raw.clone()), "raw").unwrap()),
+    );
     let body = serde_json::to_vec(&json!({
         "time_entries": (0..2_000).map(raw_entry).collect::<Vec<_>>()
     }))
