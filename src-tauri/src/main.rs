@@ -7,5 +7,6 @@
 )]
 
 fn main() {
+    maestro_malloc::tune();
     maestro_desktop::run();
 }

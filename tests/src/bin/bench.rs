@@ -489,6 +489,8 @@ async fn incremental_latency(n: usize) -> Result<f64> {
 }
 
 fn main() -> Result<()> {
+    // The same allocator tuning as the app's binaries, so the figures are theirs.
+    maestro_malloc::tune();
     let args: Vec<String> = std::env::args().collect();
     let get = |flag: &str| {
         args.iter()

@@ -246,6 +246,7 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
+    maestro_malloc::tune();
     // Output piped into `head` and closed early is not an error worth a panic message.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
