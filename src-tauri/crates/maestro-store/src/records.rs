@@ -561,6 +561,26 @@ pub async fn current_page(
     rows.iter().map(decode_row).collect()
 }
 
+/// True when one connection has any live (not deleted) record of `kind`.
+pub async fn any_live(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM records
+         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0)",
+    )
+    .bind(company_id.to_string())
+    .bind(connection_id.to_string())
+    .bind(kind.as_str())
+    .fetch_one(conn)
+    .await?
+    .try_get::<i64, _>(0)?
+        != 0)
+}
+
 /// Number of live (not deleted) records of one connection and kind.
 pub async fn count_live(
     conn: &mut SqliteConnection,

@@ -98,6 +98,16 @@ struct InProgress {
     /// Every page is stored; only the run's end (deletions, final checkpoint) is left.
     #[serde(default)]
     read_done: bool,
+    /// The connection had live records of this kind when the run began. A full run that
+    /// started from none has nothing to delete at its end (every record it holds, it saw),
+    /// so it skips the scan for unseen records. Runs checkpointed by earlier versions scan.
+    #[serde(default = "had_records_unknown")]
+    had_records: bool,
+}
+
+/// What a checkpoint without `had_records` means: assume there were records.
+fn had_records_unknown() -> bool {
+    true
 }
 
 /// A page read and prepared, waiting to be stored.
@@ -175,6 +185,10 @@ impl SyncEngine {
                     Mode::Incremental if incremental_ok => checkpoint.next_since,
                     _ => None,
                 };
+                let mut tx = self.store.write().await?;
+                let had_records =
+                    records::any_live(tx.conn(), req.company_id, req.connection_id, req.entity)
+                        .await?;
                 let p = InProgress {
                     run_id: uuid::Uuid::now_v7().to_string(),
                     full: since.is_none(),
@@ -182,9 +196,9 @@ impl SyncEngine {
                     next: None,
                     started_at: self.clock.now(),
                     read_done: false,
+                    had_records,
                 };
                 checkpoint.in_progress = Some(p.clone());
-                let mut tx = self.store.write().await?;
                 sync_runs::start(
                     tx.conn(),
                     &NewRun {
@@ -228,7 +242,7 @@ impl SyncEngine {
             .await
         };
         let outcome = match outcome {
-            Ok(()) if progress.full => {
+            Ok(()) if progress.full && progress.had_records => {
                 self.delete_unseen(connector, &req, &progress, &mut summary)
                     .await
             }
