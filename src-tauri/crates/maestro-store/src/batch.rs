@@ -91,7 +91,8 @@ struct Texts {
 /// Texts are packed against their stream's dictionary ([`packed`]), learned from this page's
 /// first texts if the stream has none yet. CPU only: callers may run it on a blocking thread.
 pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
-    let mut scratch = Vec::with_capacity(4096);
+    // Each canonical text starts with room for the longest so far.
+    let mut capacity = 512;
     let texts = records
         .into_iter()
         .map(|mut record| {
@@ -103,9 +104,10 @@ pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
                 map.remove("raw");
             }
             // The canonical text (keys sorted) is both hashed and stored: one serialisation.
-            scratch.clear();
-            write_canonical(&data, &mut scratch);
-            let data = String::from_utf8(scratch.clone())
+            let mut text = Vec::with_capacity(capacity);
+            write_canonical(&data, &mut text);
+            capacity = capacity.max(text.len());
+            let data = String::from_utf8(text)
                 .map_err(|e| StoreError::Invalid(format!("canonical JSON: {e}")))?;
             Ok(Texts { record, data, raw })
         })
