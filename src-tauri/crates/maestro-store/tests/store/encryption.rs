@@ -91,12 +91,7 @@ async fn wrong_passphrase_is_a_clear_error_and_changes_nothing() {
 #[tokio::test]
 async fn keychain_key_opens_and_a_missing_entry_is_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = keychain();
-    let store = Store::create(dir.path(), NewKey::Keychain(keys.clone()))
-        .await
-        .unwrap();
-    let fx = fixture(&store, "Acme").await;
-    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    let (keys, store, fx) = keychain_store_with_one_employee(dir.path()).await;
     store.close().await;
 
     let store = Store::open(dir.path(), &Unlock::keychain(keys.clone()))
@@ -215,12 +210,7 @@ fn keychain_key(dir: &Path, keys: &MemorySecretStore) -> String {
 #[tokio::test]
 async fn new_stores_authenticate_pages_with_sha256_and_older_sha512_stores_still_open() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = keychain();
-    let store = Store::create(dir.path(), NewKey::Keychain(keys.clone()))
-        .await
-        .unwrap();
-    let fx = fixture(&store, "Acme").await;
-    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    let (keys, store, fx) = keychain_store_with_one_employee(dir.path()).await;
     store.close().await;
     let db = dir.path().join("maestro.db");
     let key = keychain_key(dir.path(), &keys);

@@ -44,6 +44,19 @@ pub fn keychain() -> Arc<MemorySecretStore> {
     Arc::new(MemorySecretStore::default())
 }
 
+/// A new keychain-protected store in `dir` holding one employee, with its keychain.
+pub async fn keychain_store_with_one_employee(
+    dir: &Path,
+) -> (Arc<MemorySecretStore>, Store, Fixture) {
+    let keys = keychain();
+    let store = Store::create(dir, NewKey::Keychain(keys.clone()))
+        .await
+        .unwrap();
+    let fx = fixture(&store, "Acme").await;
+    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    (keys, store, fx)
+}
+
 /// A company with one connection, ready to take records.
 pub struct Fixture {
     pub company: CompanyId,

@@ -30,12 +30,7 @@ async fn passphrase_change_reencrypts_and_the_old_one_stops_working() {
 #[tokio::test]
 async fn keychain_rotation_replaces_the_key_and_retires_the_old_entry() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = keychain();
-    let store = Store::create(dir.path(), NewKey::Keychain(keys.clone()))
-        .await
-        .unwrap();
-    let fx = fixture(&store, "Acme").await;
-    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    let (keys, store, fx) = keychain_store_with_one_employee(dir.path()).await;
     let maestro_store::KeyMeta::Keychain { account: old } = store.key_meta_current().clone() else {
         panic!()
     };
@@ -58,12 +53,7 @@ async fn a_rotation_interrupted_after_the_swap_still_opens() {
     // Simulate a crash after the new file replaced the old one but before store.json was
     // finalised: the pending key must open it, and opening finishes the rotation.
     let dir = tempfile::tempdir().unwrap();
-    let keys = keychain();
-    let store = Store::create(dir.path(), NewKey::Keychain(keys.clone()))
-        .await
-        .unwrap();
-    let fx = fixture(&store, "Acme").await;
-    put_employee(&store, &fx, "e-1", "Baker", t(1)).await;
+    let (keys, store, fx) = keychain_store_with_one_employee(dir.path()).await;
     let layout = store.layout().clone();
     let meta_before = layout.read_meta().unwrap();
     let store = store.rekey(NewKey::Keychain(keys.clone())).await.unwrap();
