@@ -233,15 +233,16 @@ pub async fn put_prepared(
     }
 
     let mut out = Vec::with_capacity(prepared.len());
-    let mut new_rows: Vec<(RecordId, &mut PreparedRecord)> = Vec::new();
+    // New records: their place in `out`, then the record.
+    let mut created: Vec<(usize, &mut PreparedRecord)> = Vec::new();
     let mut unchanged: Vec<String> = Vec::new();
     for p in prepared.iter_mut() {
         match current.get(&p.provenance.remote_id) {
             None => {
-                let id = RecordId::new();
-                new_rows.push((id, p));
+                created.push((out.len(), p));
+                // The id is given below, once the new records are in insertion order.
                 out.push(PutOutcome {
-                    record_id: id,
+                    record_id: RecordId::new(),
                     version: 1,
                     change: Change::Created,
                 });
@@ -261,6 +262,18 @@ pub async fn put_prepared(
         }
     }
 
+    // Inserted in remote-id order, with record ids (time-ordered) given in that order: every
+    // index then grows at its high end. Providers often list newest first (descending ids),
+    // and B-tree pages filled from their low end split half empty.
+    created.sort_unstable_by(|a, b| a.1.provenance.remote_id.cmp(&b.1.provenance.remote_id));
+    let mut new_rows: Vec<(RecordId, &mut PreparedRecord)> = Vec::with_capacity(created.len());
+    for (at, p) in created {
+        let id = RecordId::new();
+        if let Some(outcome) = out.get_mut(at) {
+            outcome.record_id = id;
+        }
+        new_rows.push((id, p));
+    }
     for chunk in new_rows.chunks_mut(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
