@@ -493,6 +493,12 @@ async fn load_dictionaries_for(conn: &mut SqliteConnection, rows: &[SqliteRow]) 
     Ok(())
 }
 
+/// Version rows as records, after loading any dictionary they need.
+async fn decode_rows(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<Vec<StoredRecord>> {
+    load_dictionaries_for(conn, rows).await?;
+    rows.iter().map(decode_row).collect()
+}
+
 fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
     let text = packed::unpack(row.try_get(column)?, column)?;
     serde_json::from_str(&text)
@@ -557,8 +563,7 @@ pub async fn current_page(
         .bind(i64::from(limit))
         .fetch_all(&mut *conn)
         .await?;
-    load_dictionaries_for(conn, &rows).await?;
-    rows.iter().map(decode_row).collect()
+    decode_rows(conn, &rows).await
 }
 
 /// True when one connection has any live (not deleted) record of `kind`.
@@ -620,8 +625,7 @@ pub async fn as_of(
         .bind(fmt_ts(at))
         .fetch_all(&mut *conn)
         .await?;
-    load_dictionaries_for(conn, &rows).await?;
-    rows.iter().map(decode_row).collect()
+    decode_rows(conn, &rows).await
 }
 
 /// Every version of one record of `company_id`, oldest first.
@@ -637,8 +641,7 @@ pub async fn history(
         .bind(record_id.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    load_dictionaries_for(conn, &rows).await?;
-    rows.iter().map(decode_row).collect()
+    decode_rows(conn, &rows).await
 }
 
 /// Number of current (not deleted) records per kind for a company.
