@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod gateway;
+pub mod previous_instance;
 pub mod state;
 pub mod tray;
 
@@ -46,6 +47,9 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
+/// The app's identifier (`tauri.conf.json`), which names its single-instance D-Bus service.
+pub const IDENTIFIER: &str = "app.integrationmaestro.desktop";
+
 /// The flag start-at-login passes: open hidden in the tray.
 pub const HIDDEN_FLAG: &str = "--hidden";
 
@@ -56,6 +60,7 @@ pub const HIDDEN_FLAG: &str = "--hidden";
 /// If the app cannot start, prints the reason to stderr and exits with status 1.
 pub fn run() {
     init_logging();
+    previous_instance::wait_for_departure(IDENTIFIER, previous_instance::DEPARTURE_WAIT);
     let builder = Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main_window(app);
@@ -138,6 +143,14 @@ mod tests {
 
     fn app_in(dir: &std::path::Path) -> tauri::Result<App<MockRuntime>> {
         build_app(mock_builder(), DesktopState::new(dir.join("data")))
+    }
+
+    #[test]
+    fn identifier_is_the_configured_one() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let app = app_in(dir.path())?;
+        assert_eq!(app.config().identifier, IDENTIFIER);
+        Ok(())
     }
 
     #[test]
