@@ -99,6 +99,21 @@ describe('dashboard', () => {
     expect(await screen.findByText('All clear. Nothing needs your attention.')).toBeInTheDocument();
   });
 
+  it('says so when the reconnect form cannot learn what to ask, and saves nothing', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => populatedStatus,
+      alerts: () => [reconnectAlert],
+      connectors: () => ipcError('internal', 'The list of tools could not be read.'),
+    });
+    renderApp();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Reconnect' }));
+    const form = await screen.findByRole('form', { name: /Reconnect/ });
+    expect(await within(form).findByText('The list of tools could not be read.')).toBeInTheDocument();
+    expect(within(form).getByRole('button', { name: 'Save and test' })).toBeDisabled();
+  });
+
   it('charts records and failed runs per day', async () => {
     mockCommands({
       app_state: () => unlocked,

@@ -57,7 +57,8 @@ function ReconnectForm({ alert, onClose }: { alert: AlertDto; onClose: () => voi
   const secretFields = connector?.fields.filter((f) => f.kind === 'secret') ?? [];
   const [values, setValues] = useState<Record<string, string>>({});
   const name = connector?.name ?? alert.provider ?? '';
-  const complete = secretFields.every((f) => (values[f.key] ?? '').trim() !== '');
+  // Until the connector's fields are known there is nothing to save.
+  const complete = secretFields.length > 0 && secretFields.every((f) => (values[f.key] ?? '').trim() !== '');
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -74,6 +75,8 @@ function ReconnectForm({ alert, onClose }: { alert: AlertDto; onClose: () => voi
   }
   return (
     <form className="form reconnect" onSubmit={submit} aria-label={t('dash.reconnectTitle', { name })}>
+      {connectors.isPending ? <p className="muted">{t('common.loading')}</p> : null}
+      {connectors.isError ? <ErrorBox title={t('dash.reconnectTitle', { name })} error={connectors.error} /> : null}
       {secretFields.map((f, i) => (
         <Field
           key={f.key}
