@@ -132,9 +132,15 @@ fn report(name: &str, f: &Figures) {
     );
 }
 
-#[tokio::main]
-async fn main() {
-    if let Err(e) = run().await {
+fn main() {
+    // The allocator as the desktop app that hosts the API sets it, before any thread starts.
+    maestro_malloc::tune();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .and_then(|runtime| runtime.block_on(run()));
+    if let Err(e) = outcome {
         eprintln!("gateway-bench: {e}");
         std::process::exit(1);
     }
