@@ -312,3 +312,45 @@ async fn birth_dates_and_ssns_are_synced_only_after_the_owner_opts_in() {
     assert!(with_birth.iter().all(|r| r.connection_id == bamboo));
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_same_account_cannot_be_connected_twice_so_nothing_counts_double() {
+    let (_dir, sandbox, app, _company) = setup().await;
+    connect(&app, &sandbox, "bamboohr").await;
+    connect(&app, &sandbox, "harvest").await;
+    let owner = app.company(None).await.unwrap();
+
+    // The same BambooHR account again, its subdomain typed with spaces around it and with
+    // sensitive data this time: refused, pointing at the subdomain, and nothing is added.
+    let mut again = maestro_app::demo::sandbox_input(&sandbox, Provider::BambooHr).unwrap();
+    let subdomain = format!(" {} ", again.values["subdomain"]);
+    again.values.insert("subdomain".into(), subdomain);
+    again.sync_sensitive = true;
+    let err = app.connect(&owner, again, &Follow).await.unwrap_err();
+    assert_eq!(err.code, maestro_app::ErrorCode::Validation);
+    assert_eq!(err.field.as_deref(), Some("subdomain"));
+    assert!(
+        err.message.contains("already connected as “BambooHR”"),
+        "{}",
+        err.message
+    );
+    let harvest_again = maestro_app::demo::sandbox_input(&sandbox, Provider::Harvest).unwrap();
+    let err = app
+        .connect(&owner, harvest_again, &Follow)
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("Harvest account is already connected"));
+    let status = app.status().await.unwrap();
+    assert_eq!(status.companies[0].connections.len(), 2);
+
+    // Another account of the same tool is fine, and named so the two can be told apart.
+    let mut branch = maestro_app::demo::sandbox_input(&sandbox, Provider::BambooHr).unwrap();
+    branch
+        .values
+        .insert("subdomain".into(), "bluebird-annex".into());
+    let (annex, _) = app.connect(&owner, branch, &Follow).await.unwrap();
+    assert_eq!(annex.display_name, "BambooHR (bluebird-annex)");
+    let status = app.status().await.unwrap();
+    assert_eq!(status.companies[0].connections.len(), 3);
+    sandbox.shutdown().await;
+}

@@ -126,6 +126,23 @@ pub(crate) fn config_values(config: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// True when two connections' settings name the same account: equal apart from the choice
+/// to sync sensitive data.
+fn same_account(a: &Value, b: &Value) -> bool {
+    // Subdomains, hosts and account ids do not depend on case.
+    let account = |v: &Value| {
+        let mut map = v.as_object().cloned().unwrap_or_default();
+        map.remove(crate::sensitive::SYNC_SENSITIVE_KEY);
+        for value in map.values_mut() {
+            if let Value::String(text) = value {
+                *text = text.to_lowercase();
+            }
+        }
+        map
+    };
+    account(a) == account(b)
+}
+
 pub(crate) fn resolve_base_url(
     manifest: &Manifest,
     config: &Value,
@@ -328,6 +345,9 @@ impl App {
         let config = Value::Object(config);
         let plain: BTreeMap<String, String> = input.values.clone();
         let base_url = resolve_base_url(manifest, &config, &plain)?;
+        let siblings = self
+            .same_tool_connections(company.id, manifest, &config)
+            .await?;
         let credential = match &manifest.auth {
             AuthKind::ApiKey { .. } => StoredCredential::Fields { fields: secrets },
             AuthKind::OAuth2 { .. } => {
@@ -361,10 +381,18 @@ impl App {
             }
         };
         let now = self.now();
-        let display = input
-            .display_name
-            .clone()
-            .unwrap_or_else(|| manifest.name.to_owned());
+        // A second account of one tool is told apart by what names it (its subdomain…).
+        let account_name = manifest
+            .config
+            .iter()
+            .find(|f| f.kind == FieldKind::Text)
+            .and_then(|f| config.get(f.key))
+            .and_then(Value::as_str);
+        let display = match (&input.display_name, account_name) {
+            (Some(name), _) => name.clone(),
+            (None, Some(account)) if siblings > 0 => format!("{} ({account})", manifest.name),
+            (None, _) => manifest.name.to_owned(),
+        };
         // Save in one transaction, test, and roll back (delete) if the test fails.
         let mut tx = self.store().write().await?;
         let connection =
@@ -416,6 +444,51 @@ impl App {
                 tx.commit().await?;
                 Err(e)
             }
+        }
+    }
+
+    /// How many connections of `manifest`'s tool the company has. Refuses an API-key account
+    /// that is already connected (same tool, same account settings): a second copy would sync
+    /// every record twice, so hours and pay would count double. OAuth accounts are only known
+    /// after signing in, so they are not checked here.
+    async fn same_tool_connections(
+        &self,
+        company_id: CompanyId,
+        manifest: &Manifest,
+        config: &Value,
+    ) -> Result<usize> {
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(maestro_store::StoreError::from)?;
+        let siblings: Vec<Connection> = connections::list(&mut conn, company_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.provider == manifest.id)
+            .collect();
+        let twin = siblings.iter().find(|c| same_account(&c.config, config));
+        match twin {
+            Some(twin) if matches!(manifest.auth, AuthKind::ApiKey { .. }) => {
+                let error = AppError::new(
+                    ErrorCode::Validation,
+                    format!(
+                        "This {} account is already connected as “{}”. If its key changed, use \
+                         Reconnect on the dashboard; connecting it again would count every \
+                         record twice.",
+                        manifest.name, twin.display_name
+                    ),
+                );
+                // Point at the field that names the account (a subdomain, an account id).
+                Err(
+                    match manifest.config.iter().find(|f| f.kind == FieldKind::Text) {
+                        Some(field) => error.with_field(field.key),
+                        None => error,
+                    },
+                )
+            }
+            _ => Ok(siblings.len()),
         }
     }
 

@@ -413,8 +413,31 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
         .success()
         .stdout(predicate::str::contains("25  employee"));
 
-    // A wrong key and an unreachable host get clear messages, and nothing is saved.
-    let (_, args) = sandbox.connect_args("bamboohr");
+    // The same account again is refused (its records would count twice).
+    let (env, args) = sandbox.connect_args("bamboohr");
+    let mut cmd = maestro(&data);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(&args)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "This BambooHR account is already connected as “BambooHR”",
+        ));
+
+    // For another account, a wrong key and an unreachable host get clear messages, and nothing
+    // is saved.
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("subdomain=") {
+                "subdomain=bluebird-annex".to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
     let wrong: Vec<String> = args
         .iter()
         .map(|a| {
