@@ -173,9 +173,12 @@ async fn sandbox(action: &str) {
     assert!(status.is_success(), "sandbox {action}: {status}");
 }
 
-/// Types into an input after clearing it.
+/// Replaces what an input holds with `text`, as a person would: select all, then type.
+/// (WebDriver's "clear" empties the element behind React's back, which then puts its own value
+/// back with the next keystroke.)
 async fn fill(el: &WebElement, text: &str) -> WebDriverResult<()> {
-    el.clear().await?;
+    el.send_keys(Key::Control + "a").await?;
+    el.send_keys(Key::Backspace).await?;
     el.send_keys(text).await
 }
 
@@ -258,6 +261,17 @@ async fn press(el: WebElement) -> WebDriverResult<()> {
     }
 }
 
+/// Saves a screenshot named `name` into `MAESTRO_E2E_SHOTS` when that is set (for looking at
+/// the screens the journey passes through); does nothing otherwise.
+async fn shot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    if let Some(dir) = std::env::var_os("MAESTRO_E2E_SHOTS") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir)?;
+        driver.screenshot(&dir.join(format!("{name}.png"))).await?;
+    }
+    Ok(())
+}
+
 /// Unlocks an existing store with the passphrase.
 async fn unlock(driver: &WebDriver) -> WebDriverResult<()> {
     fill(&css(driver, "input[name='passphrase']").await?, PASSPHRASE).await?;
@@ -303,6 +317,7 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     for tool in ["BambooHR", "Gusto", "Harvest"] {
         shows(driver, tool).await?;
     }
+    shot(driver, "01-demo-dashboard").await?;
 
     // The wizard connects BambooHR from the sandbox with an API key and runs a first sync.
     press(button(driver, "Connect a tool").await?).await?;
@@ -310,6 +325,12 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     press(button(driver, "BambooHR").await?).await?;
     press(testid(driver, "wizard-use-sandbox").await?).await?;
     shows(driver, "Filled in from the demo sandbox").await?;
+    // The demo already holds this BambooHR account: connecting it twice is refused, at the
+    // company domain; another account of the same tool (a second branch) is fine.
+    press(testid(driver, "wizard-test").await?).await?;
+    shows(driver, "already connected").await?;
+    shot(driver, "02-wizard-already-connected").await?;
+    fill(&testid(driver, "field-subdomain").await?, "bluebird-annex").await?;
     press(testid(driver, "wizard-test").await?).await?;
     // What syncs (with the field mapping from real sample records), then the schedule.
     css(
@@ -319,10 +340,12 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     .await?;
     press(testid(driver, "wizard-next").await?).await?;
     testid(driver, "schedule-paused").await?;
+    shot(driver, "03-wizard-schedule").await?;
     press(testid(driver, "wizard-next").await?).await?;
     press(testid(driver, "wizard-connect").await?).await?;
     testid(driver, "sync-progress").await?;
     shows(driver, "First sync done").await?;
+    shot(driver, "04-first-sync-done").await?;
     press(button(driver, "Go to the dashboard").await?).await?;
     testid(driver, "screen-dashboard").await?;
 
@@ -331,9 +354,10 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     sandbox("revoke").await;
     press(button(driver, "Sync all now").await?).await?;
     testid(driver, "alert-fix-reconnect").await?;
-    // Let the run finish before the key works again: a later step of the same run succeeding
-    // with the restored key would resolve the alert (and close its form) on its own.
+    // Let the run finish first: its end takes the progress rows away and refreshes every
+    // list, moving the alerts under a click in flight.
     button(driver, "Sync all now").await?;
+    shot(driver, "05-reconnect-alert").await?;
     sandbox("reset").await;
     let key = demo_bamboohr_key().await;
     let fixes = "[data-testid='alert-fix-reconnect']";
@@ -341,6 +365,7 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         let before = count(driver, fixes).await?;
         let input = open_reconnect_form(driver).await?;
         fill(&input, &key).await?;
+        shot(driver, "06-reconnect-form").await?;
         press(css(driver, "form.reconnect button[type='submit']").await?).await?;
         fewer(driver, fixes, before).await?;
     }
@@ -350,6 +375,7 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     testid(driver, "screen-review").await?;
     let approve = "[data-testid^='conflict-approve-']";
     css(driver, approve).await?;
+    shot(driver, "07-review").await?;
     let before = count(driver, approve).await?;
     press(css(driver, approve).await?).await?;
     fewer(driver, approve, before).await?;
