@@ -193,12 +193,7 @@ impl App {
         company_id: CompanyId,
         limit: u32,
     ) -> Result<Vec<SyncRun>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.conn().await?;
         Ok(sync_runs::recent(&mut conn, company_id, limit).await?)
     }
 
@@ -212,12 +207,7 @@ impl App {
         let days = days.clamp(1, MAX_DAYS);
         let today = self.now().date_naive();
         let first = today - Duration::days(i64::from(days) - 1);
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.conn().await?;
         let rows = sqlx::query(
             "SELECT substr(started_at, 1, 10) AS day, count(*) AS runs,
                     sum(records_created + records_updated + records_deleted) AS records,
@@ -262,12 +252,7 @@ impl App {
 
     /// Audit entries passing `filter`, newest first.
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.conn().await?;
         let mut out = Vec::new();
         let mut after = 0;
         loop {

@@ -457,12 +457,7 @@ impl App {
         manifest: &Manifest,
         config: &Value,
     ) -> Result<usize> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let siblings: Vec<Connection> = connections::list(&mut conn, company_id)
             .await?
             .into_iter()
@@ -498,12 +493,7 @@ impl App {
         company_id: CompanyId,
         connection_id: ConnectionId,
     ) -> Result<Arc<dyn Connector>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let connection = connections::get(&mut conn, company_id, connection_id).await?;
         let (_, secret) = connections::load_credential(&mut conn, company_id, connection_id)
             .await?
@@ -695,12 +685,7 @@ impl App {
         connection_id: ConnectionId,
         values: BTreeMap<String, String>,
     ) -> Result<CheckReport> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let connection = connections::get(&mut conn, company_id, connection_id).await?;
         drop(conn);
         let manifest = self.manifest(&connection.provider)?;

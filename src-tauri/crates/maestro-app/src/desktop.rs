@@ -31,12 +31,7 @@ impl App {
         &self,
         company_id: CompanyId,
     ) -> Result<Vec<ConnectionOverview>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.conn().await?;
         let runs = sync_runs::recent(&mut conn, company_id, RECENT_RUNS).await?;
         let mut out = Vec::new();
         for connection in connections::list(&mut conn, company_id).await? {

@@ -63,12 +63,7 @@ impl App {
         end: RunEnd<'_>,
     ) -> Result<()> {
         let connection = {
-            let mut conn = self
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .map_err(maestro_store::StoreError::from)?;
+            let mut conn = self.conn().await?;
             connections::get(&mut conn, company_id, connection_id).await?
         };
         let name = connection.display_name.clone();
@@ -177,12 +172,7 @@ impl App {
         let company_id = connection.company_id;
         let key = format!("empty:{}:{}", connection.id, entity.as_str());
         let live_count = {
-            let mut conn = self
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .map_err(maestro_store::StoreError::from)?;
+            let mut conn = self.conn().await?;
             records::count_live(&mut conn, connection.company_id, connection.id, entity).await?
         };
         if full && summary.seen == 0 && live_count > 0 {
@@ -220,12 +210,7 @@ impl App {
         connection: &Connection,
         entity: EntityKind,
     ) -> Result<Vec<Value>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let mut out = Vec::new();
         let mut after = None;
         loop {
@@ -263,12 +248,7 @@ impl App {
         let setting = format!("field_fill:{}:{}", connection.id, entity.as_str());
         let scope = Scope::Company(connection.company_id);
         let previous: Option<(usize, BTreeMap<String, usize>)> = {
-            let mut conn = self
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .map_err(maestro_store::StoreError::from)?;
+            let mut conn = self.conn().await?;
             settings::get(&mut conn, scope, &setting).await?
         };
         if let Some((prev_total, prev_fill)) = previous {

@@ -217,7 +217,8 @@ impl App {
         }
     }
 
-    async fn conn(
+    /// A pooled read connection to the store.
+    pub(crate) async fn conn(
         &self,
     ) -> Result<maestro_store::sqlx::pool::PoolConnection<maestro_store::sqlx::Sqlite>> {
         self.store

@@ -82,12 +82,7 @@ impl App {
 
     /// The pay statements of the latest period payroll has paid.
     async fn latest_statements(&self, company_id: CompanyId) -> Result<Vec<PayStatement>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let mut all: Vec<PayStatement> = Vec::new();
         let mut after = None;
         loop {

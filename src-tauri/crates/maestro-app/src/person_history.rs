@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{EntityKind, SENSITIVE_FIELDS, SENSITIVE_RAW_KEYS};
+use maestro_store::connections;
 use maestro_store::identities::{self, IdentityId};
 use maestro_store::records::{self, StoredRecord};
 use maestro_store::sqlx::SqliteConnection;
-use maestro_store::{StoreError, connections};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -259,12 +259,7 @@ impl App {
         company_id: CompanyId,
         identity_id: IdentityId,
     ) -> Result<Vec<HistoryEntry>> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.conn().await?;
         let links = identities::links_of(&mut conn, company_id, identity_id).await?;
         if links.is_empty() {
             return Err(AppError::new(

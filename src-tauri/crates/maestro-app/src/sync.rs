@@ -139,12 +139,7 @@ impl App {
     /// How often an incremental schedule also reads everything, so deletions the provider
     /// does not report are found (setting `sync.full_every_hours`, default 24 h).
     pub async fn full_sync_cadence(&self, company_id: CompanyId) -> Result<chrono::Duration> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let hours: Option<i64> =
             settings::get(&mut conn, Scope::Company(company_id), FULL_EVERY_KEY).await?;
         Ok(chrono::Duration::hours(
@@ -197,12 +192,7 @@ impl App {
         if asked == Mode::Full {
             return Ok(Mode::Full);
         }
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(maestro_store::StoreError::from)?;
+        let mut conn = self.conn().await?;
         let last = maestro_store::sync_runs::last_full_success(
             &mut conn,
             company_id,
