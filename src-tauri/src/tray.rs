@@ -189,6 +189,13 @@ fn spawn_toggle_pause<R: Runtime>(app: AppHandle<R>) {
 fn spawn_quit<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         app.state::<DesktopState>().lock().await;
+        // The store is closed; let its connection threads end before the process does.
+        let _ = tauri::async_runtime::spawn_blocking(|| {
+            maestro_store::shutdown::wait_for_connection_threads(
+                maestro_store::shutdown::THREAD_EXIT_WAIT,
+            )
+        })
+        .await;
         app.exit(0);
     });
 }

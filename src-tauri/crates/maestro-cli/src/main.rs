@@ -280,7 +280,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let outcome = runtime.block_on(commands::run(cli));
+    drop(runtime);
+    // The store is closed; let its connection threads end before the process does.
+    maestro_store::shutdown::wait_for_connection_threads(maestro_store::shutdown::THREAD_EXIT_WAIT);
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", describe(&e));

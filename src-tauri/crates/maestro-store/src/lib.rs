@@ -25,6 +25,7 @@ pub mod packed;
 pub mod records;
 pub mod schedules;
 pub mod settings;
+pub mod shutdown;
 mod store;
 pub mod sync_runs;
 pub mod time;
