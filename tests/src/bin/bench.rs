@@ -488,6 +488,12 @@ async fn incremental_latency(n: usize) -> Result<f64> {
     Ok((announced - started).as_secs_f64() * 1000.0)
 }
 
+/// Ends a child run as the app's binaries end: the store's connection threads finish first.
+fn end_child(rt: tokio::runtime::Runtime) {
+    drop(rt);
+    maestro_store::shutdown::wait_for_connection_threads(maestro_store::shutdown::THREAD_EXIT_WAIT);
+}
+
 fn main() -> Result<()> {
     // The same allocator tuning as the app's binaries, so the figures are theirs.
     maestro_malloc::tune();
@@ -511,11 +517,13 @@ fn main() -> Result<()> {
     if let (Some(n), Some(provider)) = (get("--employees-child"), get("--provider")) {
         let figures = rt.block_on(employees_child(n.parse()?, &provider, sandbox_bin))?;
         println!("{}", serde_json::to_string(&figures)?);
+        end_child(rt);
         return Ok(());
     }
     if let Some(n) = get("--child") {
         let figures = rt.block_on(child(n.parse()?, sandbox_bin))?;
         println!("{}", serde_json::to_string(&figures)?);
+        end_child(rt);
         return Ok(());
     }
     let sizes: Vec<usize> = get("--sizes")
