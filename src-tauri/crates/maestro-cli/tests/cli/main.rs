@@ -380,6 +380,26 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// `maestro` on `data` with extra environment variables (a sandbox's connect line sets some).
+fn maestro_with(data: &Path, env: Vec<(String, String)>) -> Command {
+    let mut cmd = maestro(data);
+    cmd.envs(env);
+    cmd
+}
+
+/// `args` with every argument that starts with `prefix` replaced by `with`.
+fn replacing(args: &[String], prefix: &str, with: &str) -> Vec<String> {
+    args.iter()
+        .map(|a| {
+            if a.starts_with(prefix) {
+                with.to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn sandbox_then_connect_and_sync_as_a_new_user_would() {
     let sandbox = SandboxProcess::start();
@@ -391,11 +411,8 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
         if provider == "gusto" {
             args.extend(["--browser".into(), "fetch".into()]);
         }
-        let mut cmd = maestro(&data);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.args(&args)
+        maestro_with(&data, env)
+            .args(&args)
             .assert()
             .success()
             .stdout(predicate::str::contains("Connected"))
@@ -415,11 +432,8 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
 
     // The same account again is refused (its records would count twice).
     let (env, args) = sandbox.connect_args("bamboohr");
-    let mut cmd = maestro(&data);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.args(&args)
+    maestro_with(&data, env)
+        .args(&args)
         .assert()
         .failure()
         .stderr(predicate::str::contains(
@@ -428,41 +442,14 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
 
     // For another account, a wrong key and an unreachable host get clear messages, and nothing
     // is saved.
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| {
-            if a.starts_with("subdomain=") {
-                "subdomain=bluebird-annex".to_owned()
-            } else {
-                a.clone()
-            }
-        })
-        .collect();
-    let wrong: Vec<String> = args
-        .iter()
-        .map(|a| {
-            if a.starts_with("api_key=") {
-                format!("api_key={}", "0".repeat(40))
-            } else {
-                a.clone()
-            }
-        })
-        .collect();
+    let args = replacing(&args, "subdomain=", "subdomain=bluebird-annex");
+    let wrong = replacing(&args, "api_key=", &format!("api_key={}", "0".repeat(40)));
     maestro(&data)
         .args(&wrong)
         .assert()
         .failure()
         .stderr(predicate::str::contains("did not accept these credentials"));
-    let unreachable: Vec<String> = args
-        .iter()
-        .map(|a| {
-            if a.starts_with("http://127.0.0.1:") {
-                "http://127.0.0.1:9".to_owned()
-            } else {
-                a.clone()
-            }
-        })
-        .collect();
+    let unreachable = replacing(&args, "http://127.0.0.1:", "http://127.0.0.1:9");
     maestro(&data)
         .args(&unreachable)
         .assert()
