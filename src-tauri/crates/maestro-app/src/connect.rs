@@ -126,6 +126,44 @@ pub(crate) fn config_values(config: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The setting that names an account of `manifest`'s tool (a subdomain, an account id): its
+/// first text field.
+fn account_field(manifest: &Manifest) -> Option<&'static str> {
+    manifest
+        .config
+        .iter()
+        .find(|f| f.kind == FieldKind::Text)
+        .map(|f| f.key)
+}
+
+/// Refuses an API-key account that is already among `siblings` (same tool, same account
+/// settings): a second copy would store every record again. OAuth accounts are only known
+/// after signing in, so they are not checked here.
+fn refuse_connected_account(
+    manifest: &Manifest,
+    siblings: &[Connection],
+    config: &Value,
+) -> Result<()> {
+    if !matches!(manifest.auth, AuthKind::ApiKey { .. }) {
+        return Ok(());
+    }
+    let Some(twin) = siblings.iter().find(|c| same_account(&c.config, config)) else {
+        return Ok(());
+    };
+    let error = AppError::new(
+        ErrorCode::Validation,
+        format!(
+            "This {} account is already connected as “{}”. If its key changed, use Reconnect on \
+             the dashboard; connecting it again would count every record twice.",
+            manifest.name, twin.display_name
+        ),
+    );
+    Err(match account_field(manifest) {
+        Some(key) => error.with_field(key),
+        None => error,
+    })
+}
+
 /// True when two connections' settings name the same account: equal apart from the choice
 /// to sync sensitive data.
 fn same_account(a: &Value, b: &Value) -> bool {
@@ -345,9 +383,8 @@ impl App {
         let config = Value::Object(config);
         let plain: BTreeMap<String, String> = input.values.clone();
         let base_url = resolve_base_url(manifest, &config, &plain)?;
-        let siblings = self
-            .same_tool_connections(company.id, manifest, &config)
-            .await?;
+        let siblings = self.same_tool_connections(company.id, manifest).await?;
+        refuse_connected_account(manifest, &siblings, &config)?;
         let credential = match &manifest.auth {
             AuthKind::ApiKey { .. } => StoredCredential::Fields { fields: secrets },
             AuthKind::OAuth2 { .. } => {
@@ -382,15 +419,14 @@ impl App {
         };
         let now = self.now();
         // A second account of one tool is told apart by what names it (its subdomain…).
-        let account_name = manifest
-            .config
-            .iter()
-            .find(|f| f.kind == FieldKind::Text)
-            .and_then(|f| config.get(f.key))
+        let account_name = account_field(manifest)
+            .and_then(|key| config.get(key))
             .and_then(Value::as_str);
         let display = match (&input.display_name, account_name) {
             (Some(name), _) => name.clone(),
-            (None, Some(account)) if siblings > 0 => format!("{} ({account})", manifest.name),
+            (None, Some(account)) if !siblings.is_empty() => {
+                format!("{} ({account})", manifest.name)
+            }
             (None, _) => manifest.name.to_owned(),
         };
         // Save in one transaction, test, and roll back (delete) if the test fails.
@@ -447,44 +483,18 @@ impl App {
         }
     }
 
-    /// How many connections of `manifest`'s tool the company has. Refuses an API-key account
-    /// that is already connected (same tool, same account settings): a second copy would sync
-    /// every record twice, so hours and pay would count double. OAuth accounts are only known
-    /// after signing in, so they are not checked here.
+    /// The company's connections of `manifest`'s tool.
     async fn same_tool_connections(
         &self,
         company_id: CompanyId,
         manifest: &Manifest,
-        config: &Value,
-    ) -> Result<usize> {
+    ) -> Result<Vec<Connection>> {
         let mut conn = self.conn().await?;
-        let siblings: Vec<Connection> = connections::list(&mut conn, company_id)
+        Ok(connections::list(&mut conn, company_id)
             .await?
             .into_iter()
             .filter(|c| c.provider == manifest.id)
-            .collect();
-        let twin = siblings.iter().find(|c| same_account(&c.config, config));
-        match twin {
-            Some(twin) if matches!(manifest.auth, AuthKind::ApiKey { .. }) => {
-                let error = AppError::new(
-                    ErrorCode::Validation,
-                    format!(
-                        "This {} account is already connected as “{}”. If its key changed, use \
-                         Reconnect on the dashboard; connecting it again would count every \
-                         record twice.",
-                        manifest.name, twin.display_name
-                    ),
-                );
-                // Point at the field that names the account (a subdomain, an account id).
-                Err(
-                    match manifest.config.iter().find(|f| f.kind == FieldKind::Text) {
-                        Some(field) => error.with_field(field.key),
-                        None => error,
-                    },
-                )
-            }
-            _ => Ok(siblings.len()),
-        }
+            .collect())
     }
 
     /// Builds the connector of a saved connection.
