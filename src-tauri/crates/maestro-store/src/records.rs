@@ -566,6 +566,10 @@ pub async fn current_page(
     decode_rows(conn, &rows).await
 }
 
+/// The live (not deleted) records of one connection (?2) and kind (?3) of a company (?1).
+const LIVE_OF_KIND: &str =
+    "FROM records WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0";
+
 /// True when one connection has any live (not deleted) record of `kind`.
 pub async fn any_live(
     conn: &mut SqliteConnection,
@@ -573,17 +577,16 @@ pub async fn any_live(
     connection_id: ConnectionId,
     kind: EntityKind,
 ) -> Result<bool> {
-    Ok(sqlx::query(
-        "SELECT EXISTS (SELECT 1 FROM records
-         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0)",
+    Ok(
+        sqlx::query(&format!("SELECT EXISTS (SELECT 1 {LIVE_OF_KIND})"))
+            .bind(company_id.to_string())
+            .bind(connection_id.to_string())
+            .bind(kind.as_str())
+            .fetch_one(conn)
+            .await?
+            .try_get::<i64, _>(0)?
+            != 0,
     )
-    .bind(company_id.to_string())
-    .bind(connection_id.to_string())
-    .bind(kind.as_str())
-    .fetch_one(conn)
-    .await?
-    .try_get::<i64, _>(0)?
-        != 0)
 }
 
 /// Number of live (not deleted) records of one connection and kind.
@@ -593,16 +596,13 @@ pub async fn count_live(
     connection_id: ConnectionId,
     kind: EntityKind,
 ) -> Result<i64> {
-    Ok(sqlx::query(
-        "SELECT count(*) FROM records
-         WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0",
-    )
-    .bind(company_id.to_string())
-    .bind(connection_id.to_string())
-    .bind(kind.as_str())
-    .fetch_one(conn)
-    .await?
-    .try_get(0)?)
+    Ok(sqlx::query(&format!("SELECT count(*) {LIVE_OF_KIND}"))
+        .bind(company_id.to_string())
+        .bind(connection_id.to_string())
+        .bind(kind.as_str())
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?)
 }
 
 /// The records of a company as they were at `at`: for each record, the version current then

@@ -186,8 +186,9 @@ impl SyncEngine {
                     _ => None,
                 };
                 let mut tx = self.store.write().await?;
-                let had_records =
-                    records::any_live(tx.conn(), req.company_id, req.connection_id, req.entity)
+                // Only a full run's end looks at it (incremental runs delete nothing unseen).
+                let had_records = since.is_some()
+                    || records::any_live(tx.conn(), req.company_id, req.connection_id, req.entity)
                         .await?;
                 let p = InProgress {
                     run_id: uuid::Uuid::now_v7().to_string(),
