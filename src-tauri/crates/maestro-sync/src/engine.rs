@@ -3,7 +3,6 @@
 //! last stored page with nothing lost and nothing doubled. A full run ends by marking deleted
 //! what the provider no longer lists.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -18,8 +17,9 @@ use maestro_store::records::{self, Change};
 use maestro_store::sync_runs::{self, Counts, NewRun};
 use maestro_store::{Store, StoreError, WriteTx, checkpoints};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::events::SyncEvent;
 
@@ -115,6 +115,26 @@ struct FetchedPage {
     prepared: batch::PreparedPage,
     deleted: Vec<String>,
     next: Option<PageCursor>,
+}
+
+/// A page being prepared on a blocking thread.
+type Preparing = JoinHandle<Result<FetchedPage, StoreError>>;
+
+/// What storing pages changes of a run, handed to the storing task and back.
+struct Storing {
+    checkpoint: Checkpoint,
+    progress: InProgress,
+    summary: RunSummary,
+}
+
+/// A spawned task that is stopped when its handle is dropped unawaited (the run was
+/// cancelled): nothing keeps writing for a run nobody waits for.
+struct StopOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for StopOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs syncs against the store and publishes [`SyncEvent`]s.
@@ -321,7 +341,7 @@ impl SyncEngine {
 
     /// Prepares a page's records for storing on a blocking thread (the CPU work of a page:
     /// canonical JSON, hashes, compression), so it overlaps the store and the next read.
-    fn prepare(page: Page) -> JoinHandle<Result<FetchedPage, StoreError>> {
+    fn prepare(page: Page) -> Preparing {
         tokio::task::spawn_blocking(move || {
             Ok(FetchedPage {
                 prepared: batch::prepare_page(page.records)?,
@@ -332,21 +352,22 @@ impl SyncEngine {
     }
 
     /// The page `preparing` makes, once it is made.
-    async fn prepared(
-        preparing: JoinHandle<Result<FetchedPage, StoreError>>,
-    ) -> Result<FetchedPage, SyncError> {
+    async fn prepared(preparing: Preparing) -> Result<FetchedPage, SyncError> {
         Ok(preparing
             .await
             .map_err(|e| StoreError::Invalid(format!("preparing a page stopped: {e}")))??)
     }
 
-    /// Streams the pages through three stages at once: while page k is stored (on the
-    /// database's thread), page k + 1 is prepared (on a blocking thread) and page k + 2 is read
-    /// from the provider. A page is asked for only once the transaction of a page before it
-    /// has begun, so whatever that request sets off (another writer, a crash) finds that page
-    /// under way; a failed read fails the run after the pages before it are stored. At most
-    /// three pages are in memory; each is stored with its checkpoint in one transaction, so the
-    /// read-ahead changes nothing on a crash.
+    /// Streams the pages through three stages at once: while page k is stored (on its own task
+    /// and the database's thread), page k + 1 is prepared (on a blocking thread) and page k + 2
+    /// is read from the provider (on this task). The stages wait for each other only through
+    /// the pages they hand on, so a slow page in one stage does not hold up the other two.
+    ///
+    /// A page is asked for only once the transaction of the page two before it has begun, so
+    /// whatever that request sets off (another writer, a crash) finds that page under way; a
+    /// failed read fails the run after the pages before it are stored. At most three pages are
+    /// in memory; each is stored with its checkpoint in one transaction, so the read-ahead
+    /// changes nothing on a crash.
     async fn pages(
         &self,
         connector: &dyn Connector,
@@ -366,52 +387,107 @@ impl SyncEngine {
         };
         let first = read(progress.next.clone()).await?;
         let mut cursor = first.next.clone();
-        // Pages read and being prepared, in order.
-        let mut queue = VecDeque::from([Self::prepare(first)]);
-        let mut failed = None;
-        while let Some(preparing) = queue.pop_front() {
-            let page = Self::prepared(preparing).await?;
-            let tx = self.store.write().await?;
-            // With this page's transaction begun, read until two pages wait behind it.
-            let waiting = queue.len();
-            let read_ahead = async {
-                let mut read_pages = Vec::new();
-                while waiting + read_pages.len() < 2
-                    && let Some(at) = cursor.take()
-                {
-                    match read(Some(at)).await {
-                        Ok(p) => {
-                            cursor = p.next.clone();
-                            read_pages.push(Self::prepare(p));
-                        }
-                        Err(e) => return (read_pages, Some(e)),
-                    }
+        let (pages_tx, pages_rx) = mpsc::unbounded_channel();
+        let (begun_tx, mut begun_rx) = mpsc::unbounded_channel();
+        let state = Storing {
+            checkpoint: checkpoint.clone(),
+            progress: progress.clone(),
+            summary: *summary,
+        };
+        let mut storer = StopOnDrop(tokio::spawn(
+            self.clone()
+                .store_pages(
+                    *req,
+                    connector.manifest().id,
+                    state,
+                    Self::prepare(first),
+                    pages_rx,
+                    begun_tx,
+                )
+                .instrument(tracing::Span::current()),
+        ));
+        // Transactions begun, and pages asked for (the first one included).
+        let (mut begun, mut asked) = (0_usize, 1_usize);
+        'reading: while let Some(at) = cursor.take() {
+            // Page j may be asked for once the transaction of page max(j - 2, 0) has begun.
+            while begun < asked.saturating_sub(1).max(1) {
+                if begun_rx.recv().await.is_none() {
+                    break 'reading;
                 }
-                (read_pages, None)
+                begun += 1;
+            }
+            let page = tokio::select! {
+                page = read(Some(at)) => page,
+                // The storer stopped (a store failed): nothing more will be stored.
+                () = pages_tx.closed() => break,
             };
-            let store = self.store_page(tx, connector, req, checkpoint, progress, summary, page);
-            let (stored, (read_pages, error)) = tokio::join!(store, read_ahead);
-            // A failed store keeps nothing of its page; the pages read ahead are dropped.
-            stored?;
-            queue.extend(read_pages);
-            failed = failed.or(error);
+            let page = page.map(|p| {
+                cursor = p.next.clone();
+                Self::prepare(p)
+            });
+            let failed = page.is_err();
+            if pages_tx.send(page).is_err() || failed {
+                break;
+            }
+            asked += 1;
         }
-        failed.map_or(Ok(()), Err)
+        drop(pages_tx);
+        let (result, state) = (&mut storer.0)
+            .await
+            .map_err(|e| StoreError::Invalid(format!("storing pages stopped: {e}")))?;
+        *checkpoint = state.checkpoint;
+        *progress = state.progress;
+        *summary = state.summary;
+        result
+    }
+
+    /// The storing stage of [`SyncEngine::pages`]: stores `first`, then each page `pages`
+    /// hands on, in order, and says on `begun` when each page's transaction has begun. Ends
+    /// with the first failure, a failed read included, or when `pages` closes.
+    async fn store_pages(
+        self,
+        req: RunRequest,
+        provider: &'static str,
+        mut state: Storing,
+        first: Preparing,
+        mut pages: mpsc::UnboundedReceiver<Result<Preparing, SyncError>>,
+        begun: mpsc::UnboundedSender<()>,
+    ) -> (Result<(), SyncError>, Storing) {
+        let mut preparing = first;
+        let result = loop {
+            let stored = async {
+                let page = Self::prepared(preparing).await?;
+                let tx = self.store.write().await?;
+                // The reader may be gone already (this page's read failed); nothing waits then.
+                let _ = begun.send(());
+                self.store_page(tx, provider, &req, &mut state, page).await
+            };
+            if let Err(e) = stored.await {
+                break Err(e);
+            }
+            match pages.recv().await {
+                Some(Ok(next)) => preparing = next,
+                Some(Err(e)) => break Err(e),
+                None => break Ok(()),
+            }
+        };
+        (result, state)
     }
 
     /// Stores one page with its checkpoint and counts in one transaction, then announces it.
-    #[allow(clippy::too_many_arguments)]
     async fn store_page(
         &self,
         mut tx: WriteTx<'_>,
-        connector: &dyn Connector,
+        provider: &'static str,
         req: &RunRequest,
-        checkpoint: &mut Checkpoint,
-        progress: &mut InProgress,
-        summary: &mut RunSummary,
+        state: &mut Storing,
         page: FetchedPage,
     ) -> Result<(), SyncError> {
-        let provider = connector.manifest().id;
+        let Storing {
+            checkpoint,
+            progress,
+            summary,
+        } = state;
         let now = self.clock.now();
         let mut counts = Counts {
             seen: page.prepared.len() as i64,
