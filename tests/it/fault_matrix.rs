@@ -396,6 +396,56 @@ async fn a_malformed_page_fails_naming_the_field_and_the_next_run_completes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_stops_writing_and_the_next_run_resumes() {
+    // The owner quits mid-sync or the scheduler gives up on it: the run's future is dropped
+    // while a page it read waits to be stored. Nothing may store it afterwards.
+    let c = case().await;
+    // Page 1 answers slowly, so the run has begun (its start is committed) before it arrives.
+    c.sandbox.set_faults(
+        Provider::Harvest,
+        FaultPlan {
+            delays: 1,
+            delay_ms: 2_000,
+            ..FaultPlan::default()
+        },
+    );
+    let page_1_read = Arc::new(tokio::sync::Notify::new());
+    let read = page_1_read.clone();
+    // The account currency is asked for once page 1's answer is in.
+    let armed_read = when_requests(&c.sandbox, 2, move || async move { read.notify_one() });
+    // Boxed, so that dropping it below drops the run itself.
+    let mut run = Box::pin(c.sync());
+    let blocker = tokio::select! {
+        outcome = &mut run => panic!("the run ended before it was cancelled: {outcome:?}"),
+        () = async {
+            while c.runs().await == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        } => c.app.store().write().await.unwrap(),
+    };
+    // With the store held, page 1 is read and prepared, and waits for the store.
+    tokio::select! {
+        outcome = &mut run => panic!("the run ended before it was cancelled: {outcome:?}"),
+        () = async {
+            page_1_read.notified().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        } => {}
+    }
+    fired(armed_read, "the account currency request").await;
+    drop(run);
+    drop(blocker);
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let stored: i64 = sqlx::query("SELECT count(*) FROM records")
+        .fetch_one(c.app.store().pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "a page was stored after its run was cancelled");
+    c.assert_whole_pages(0, "cancelled run").await;
+    c.resume_and_complete(0, "after the cancelled run").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_mid_run_raises_a_reconnect_alert_and_nothing_is_half_written() {
     let c = case().await;
     let armed = fault_after_page_2(
