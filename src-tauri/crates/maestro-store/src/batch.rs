@@ -242,7 +242,7 @@ pub async fn put_prepared(
                 created.push((out.len(), p));
                 // The id is given below, once the new records are in insertion order.
                 out.push(PutOutcome {
-                    record_id: RecordId::new(),
+                    record_id: RecordId::from_uuid(uuid::Uuid::nil()),
                     version: 1,
                     change: Change::Created,
                 });
@@ -266,14 +266,15 @@ pub async fn put_prepared(
     // index then grows at its high end. Providers often list newest first (descending ids),
     // and B-tree pages filled from their low end split half empty.
     created.sort_unstable_by(|a, b| a.1.provenance.remote_id.cmp(&b.1.provenance.remote_id));
-    let mut new_rows: Vec<(RecordId, &mut PreparedRecord)> = Vec::with_capacity(created.len());
+    let mut new_rows: Vec<(String, &mut PreparedRecord)> = Vec::with_capacity(created.len());
     for (at, p) in created {
         let id = RecordId::new();
         if let Some(outcome) = out.get_mut(at) {
             outcome.record_id = id;
         }
-        new_rows.push((id, p));
+        new_rows.push((id.to_string(), p));
     }
+    let (company, connection) = (company_id.to_string(), connection_id.to_string());
     for chunk in new_rows.chunks_mut(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
@@ -281,10 +282,10 @@ pub async fn put_prepared(
         );
         q.push_values(chunk.iter(), |mut b, (id, p)| {
             let prov = &p.provenance;
-            b.push_bind(id.to_string())
-                .push_bind(company_id.to_string())
+            b.push_bind(id.as_str())
+                .push_bind(company.as_str())
                 .push_bind(kind.as_str())
-                .push_bind(connection_id.to_string())
+                .push_bind(connection.as_str())
                 .push_bind(prov.provider.as_str())
                 .push_bind(prov.remote_id.as_str())
                 .push_bind(1i64)
@@ -302,9 +303,9 @@ pub async fn put_prepared(
         );
         // The texts are moved into the statement, not copied (they are the bulk of a page).
         q.push_values(chunk.iter_mut(), |mut b, (id, p)| {
-            b.push_bind(id.to_string())
+            b.push_bind(id.as_str())
                 .push_bind(1i64)
-                .push_bind(company_id.to_string())
+                .push_bind(company.as_str())
                 .push_bind(kind.as_str())
                 .push_bind(at_text.as_str())
                 .push_bind(None::<String>)
