@@ -265,3 +265,25 @@ async fn new_stores_authenticate_pages_with_sha256_and_older_sha512_stores_still
     let key = keychain_key(dir.path(), &keys);
     assert_eq!(hmacs_that_open(&db, &key).await, ["HMAC_SHA256"]);
 }
+
+#[tokio::test]
+async fn sqlcipher_is_built_with_the_repository_options() {
+    // `.cargo/config.toml` passes them to libsqlite3-sys; a build that lost them (another
+    // working directory, a changed variable name) would silently be slower again.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+    assert!(options.iter().any(|o| o == "USE_ALLOCA"), "{options:?}");
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+    assert!(options.iter().any(|o| o == "HAS_CODEC"), "{options:?}");
+}
