@@ -240,7 +240,8 @@ pub async fn put_prepared(
         match current.get(&p.provenance.remote_id) {
             None => {
                 created.push((out.len(), p));
-                // The id is given below, once the new records are in insertion order.
+                // The id is given below, once the new records are in insertion order (the nil
+                // id stands in until then).
                 out.push(PutOutcome {
                     record_id: RecordId::from_uuid(uuid::Uuid::nil()),
                     version: 1,
