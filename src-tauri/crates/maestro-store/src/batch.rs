@@ -235,6 +235,8 @@ pub async fn put_prepared(
     let mut out = Vec::with_capacity(prepared.len());
     // New records: their place in `out`, then the record.
     let mut created: Vec<(usize, &mut PreparedRecord)> = Vec::new();
+    // Records whose stored hash differs (changed, revived, or hashed by an earlier scheme).
+    let mut differing: Vec<Differing> = Vec::new();
     let mut unchanged: Vec<String> = Vec::new();
     for p in prepared.iter_mut() {
         match current.get(&p.provenance.remote_id) {
@@ -256,71 +258,77 @@ pub async fn put_prepared(
                     change: Change::Unchanged,
                 });
             }
-            Some(_) => {
-                // Changes are few in steady state: the one-by-one path versions them.
-                out.push(put_one(conn, p, sync_run_id, at).await?);
+            Some((id, version, _, deleted)) => {
+                // Settled below; "updated" unless only the hash's scheme changed.
+                out.push(PutOutcome {
+                    record_id: parse_col(id, "records.record_id")?,
+                    version: version + 1,
+                    change: Change::Updated,
+                });
+                differing.push(Differing {
+                    at: out.len() - 1,
+                    record: p,
+                    record_id: id.clone(),
+                    version: *version,
+                    deleted: *deleted,
+                });
             }
         }
     }
+    let mut changed = settle_differing(conn, differing, &mut out, &mut unchanged).await?;
 
     // Inserted in remote-id order, with record ids (time-ordered) given in that order: every
     // index then grows at its high end. Providers often list newest first (descending ids),
     // and B-tree pages filled from their low end split half empty.
     created.sort_unstable_by(|a, b| a.1.provenance.remote_id.cmp(&b.1.provenance.remote_id));
-    let mut new_rows: Vec<(String, &mut PreparedRecord)> = Vec::with_capacity(created.len());
+    let mut new_rows: Vec<NewVersion> = Vec::with_capacity(created.len());
     for (at, p) in created {
         let id = RecordId::new();
         if let Some(outcome) = out.get_mut(at) {
             outcome.record_id = id;
         }
-        new_rows.push((id.to_string(), p));
+        new_rows.push(NewVersion {
+            record_id: id.to_string(),
+            version: 1,
+            record: p,
+        });
     }
-    let (company, connection) = (company_id.to_string(), connection_id.to_string());
+    let page = PageKeys {
+        company: company_id.to_string(),
+        connection: connection_id.to_string(),
+        kind,
+        at: at_text,
+        run: sync_run_id,
+    };
     for chunk in new_rows.chunks_mut(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
                  current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at, last_seen_run) ",
         );
-        q.push_values(chunk.iter(), |mut b, (id, p)| {
-            let prov = &p.provenance;
-            b.push_bind(id.as_str())
-                .push_bind(company.as_str())
-                .push_bind(kind.as_str())
-                .push_bind(connection.as_str())
+        q.push_values(chunk.iter(), |mut b, row| {
+            let prov = &row.record.provenance;
+            b.push_bind(row.record_id.as_str())
+                .push_bind(page.company.as_str())
+                .push_bind(page.kind.as_str())
+                .push_bind(page.connection.as_str())
                 .push_bind(prov.provider.as_str())
                 .push_bind(prov.remote_id.as_str())
                 .push_bind(1i64)
-                .push_bind(p.hash.as_str())
+                .push_bind(row.record.hash.as_str())
                 .push_bind(0i64)
                 .push_bind(prov.remote_modified_at.map(fmt_ts))
-                .push_bind(at_text.as_str())
-                .push_bind(at_text.as_str())
-                .push_bind(sync_run_id);
+                .push_bind(page.at.as_str())
+                .push_bind(page.at.as_str())
+                .push_bind(page.run);
         });
         q.build().execute(&mut *conn).await?;
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
-                 deleted, remote_modified_at, sync_run_id, content_hash, data, raw) ",
-        );
-        // The texts are moved into the statement, not copied (they are the bulk of a page).
-        q.push_values(chunk.iter_mut(), |mut b, (id, p)| {
-            b.push_bind(id.as_str())
-                .push_bind(1i64)
-                .push_bind(company.as_str())
-                .push_bind(kind.as_str())
-                .push_bind(at_text.as_str())
-                .push_bind(None::<String>)
-                .push_bind(0i64)
-                .push_bind(p.provenance.remote_modified_at.map(fmt_ts))
-                .push_bind(sync_run_id)
-                .push_bind(p.hash.as_str())
-                .push_bind(std::mem::take(&mut p.data))
-                .push_bind(std::mem::take(&mut p.raw_packed));
-        });
-        q.build().execute(&mut *conn).await?;
+        insert_versions(conn, chunk, &page).await?;
+    }
+    for chunk in changed.chunks_mut(ROWS_PER_STATEMENT) {
+        advance_versions(conn, chunk, &page).await?;
     }
 
-    if let Some(run) = sync_run_id {
+    if let Some(run) = page.run {
         for chunk in unchanged.chunks(IDS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new("UPDATE records SET last_seen_run = ");
@@ -334,6 +342,173 @@ pub async fn put_prepared(
         }
     }
     Ok(out)
+}
+
+/// What every row of a page shares, as bound in its statements.
+struct PageKeys<'a> {
+    company: String,
+    connection: String,
+    kind: EntityKind,
+    /// The page's time, as stored.
+    at: String,
+    run: Option<&'a str>,
+}
+
+/// A version to insert: the record's id, the version's number and its prepared texts.
+struct NewVersion<'p> {
+    record_id: String,
+    version: i64,
+    record: &'p mut PreparedRecord,
+}
+
+/// A page's record whose stored hash differs from its own.
+struct Differing<'p> {
+    /// Its place in the page's outcomes.
+    at: usize,
+    record: &'p mut PreparedRecord,
+    record_id: String,
+    /// The stored current version.
+    version: i64,
+    deleted: bool,
+}
+
+/// Sorts out the records whose stored hash differs. A live record whose stored content equals
+/// the new content was hashed by an earlier scheme: only its hash is brought up to date and it
+/// stays unchanged (as [`records::put`] does). The others, changed or revived, are returned as
+/// the versions to add.
+async fn settle_differing<'p>(
+    conn: &mut SqliteConnection,
+    differing: Vec<Differing<'p>>,
+    out: &mut [PutOutcome],
+    unchanged: &mut Vec<String>,
+) -> Result<Vec<NewVersion<'p>>> {
+    let mut stored: HashMap<String, (Value, RawPayload)> = HashMap::new();
+    let live: Vec<&Differing> = differing.iter().filter(|d| !d.deleted).collect();
+    for chunk in live.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT record_id, data, raw FROM record_versions WHERE (record_id, version) IN (VALUES ",
+        );
+        let mut sep = q.separated(", ");
+        for d in chunk {
+            sep.push("(")
+                .push_bind_unseparated(d.record_id.as_str())
+                .push_unseparated(", ")
+                .push_bind_unseparated(d.version)
+                .push_unseparated(")");
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&mut *conn).await?;
+        records::load_dictionaries_for(conn, &rows).await?;
+        for row in &rows {
+            stored.insert(
+                row.try_get("record_id")?,
+                (
+                    records::decode_json(row, "data")?,
+                    records::decode_raw(row, "raw")?,
+                ),
+            );
+        }
+    }
+    let mut changed = Vec::with_capacity(differing.len());
+    for d in differing {
+        let same = match stored.get(&d.record_id) {
+            Some((data, raw)) => {
+                let (new_data, new_raw) = d.record.unpacked()?;
+                *data == new_data && *raw == new_raw.to_value()
+            }
+            None => false,
+        };
+        if same {
+            sqlx::query("UPDATE records SET content_hash = ?1 WHERE record_id = ?2")
+                .bind(d.record.hash.as_str())
+                .bind(d.record_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            if let Some(outcome) = out.get_mut(d.at) {
+                outcome.version = d.version;
+                outcome.change = Change::Unchanged;
+            }
+            unchanged.push(d.record_id);
+        } else {
+            changed.push(NewVersion {
+                record_id: d.record_id,
+                version: d.version + 1,
+                record: d.record,
+            });
+        }
+    }
+    Ok(changed)
+}
+
+/// Adds the next version of each record in `rows`: closes the current one, moves the record
+/// on (live again if it was deleted), inserts the new one. Same rows as [`records::put`].
+async fn advance_versions(
+    conn: &mut SqliteConnection,
+    rows: &mut [NewVersion<'_>],
+    page: &PageKeys<'_>,
+) -> Result<()> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE record_versions SET valid_to = ");
+    q.push_bind(page.at.as_str())
+        .push(" WHERE (record_id, version) IN (VALUES ");
+    let mut sep = q.separated(", ");
+    for row in rows.iter() {
+        sep.push("(")
+            .push_bind_unseparated(row.record_id.as_str())
+            .push_unseparated(", ")
+            .push_bind_unseparated(row.version - 1)
+            .push_unseparated(")");
+    }
+    q.push(")");
+    q.build().execute(&mut *conn).await?;
+
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE records SET current_version = v.column2, content_hash = v.column3, deleted = 0,
+             remote_modified_at = COALESCE(v.column4, records.remote_modified_at), updated_at = ",
+    );
+    q.push_bind(page.at.as_str())
+        .push(", last_seen_run = COALESCE(")
+        .push_bind(page.run)
+        .push(", records.last_seen_run) FROM (");
+    q.push_values(rows.iter(), |mut b, row| {
+        b.push_bind(row.record_id.as_str())
+            .push_bind(row.version)
+            .push_bind(row.record.hash.as_str())
+            .push_bind(row.record.provenance.remote_modified_at.map(fmt_ts));
+    });
+    q.push(") AS v WHERE records.record_id = v.column1");
+    q.build().execute(&mut *conn).await?;
+
+    insert_versions(conn, rows, page).await
+}
+
+/// Inserts the versions `rows` (live, current from the page's time).
+async fn insert_versions(
+    conn: &mut SqliteConnection,
+    rows: &mut [NewVersion<'_>],
+    page: &PageKeys<'_>,
+) -> Result<()> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
+             deleted, remote_modified_at, sync_run_id, content_hash, data, raw) ",
+    );
+    // The texts are moved into the statement, not copied (they are the bulk of a page).
+    q.push_values(rows.iter_mut(), |mut b, row| {
+        let p = &mut *row.record;
+        b.push_bind(row.record_id.as_str())
+            .push_bind(row.version)
+            .push_bind(page.company.as_str())
+            .push_bind(page.kind.as_str())
+            .push_bind(page.at.as_str())
+            .push_bind(None::<String>)
+            .push_bind(0i64)
+            .push_bind(p.provenance.remote_modified_at.map(fmt_ts))
+            .push_bind(page.run)
+            .push_bind(p.hash.as_str())
+            .push_bind(std::mem::take(&mut p.data))
+            .push_bind(std::mem::take(&mut p.raw_packed));
+    });
+    q.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// One record through [`records::put`].

@@ -481,7 +481,10 @@ const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connec
 
 /// Brings in the compression dictionaries `rows` were packed against that this process has
 /// not loaded (another process, e.g. the CLI, learned them since this one opened the store).
-async fn load_dictionaries_for(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<()> {
+pub(crate) async fn load_dictionaries_for(
+    conn: &mut SqliteConnection,
+    rows: &[SqliteRow],
+) -> Result<()> {
     let missing = rows.iter().any(|row| {
         ["data", "raw"]
             .iter()
@@ -499,13 +502,13 @@ async fn decode_rows(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<
     rows.iter().map(decode_row).collect()
 }
 
-fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
+pub(crate) fn decode_json(row: &SqliteRow, column: &str) -> Result<Value> {
     let text = packed::unpack(row.try_get(column)?, column)?;
     serde_json::from_str(&text)
         .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))
 }
 
-fn decode_raw(row: &SqliteRow, column: &str) -> Result<RawPayload> {
+pub(crate) fn decode_raw(row: &SqliteRow, column: &str) -> Result<RawPayload> {
     let text = packed::unpack(row.try_get(column)?, column)?;
     RawPayload::from_json_text(text)
         .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))

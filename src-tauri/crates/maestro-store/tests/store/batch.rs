@@ -123,6 +123,100 @@ async fn a_batched_page_stores_exactly_what_one_by_one_puts_store() {
         "one version per record, a second for each change"
     );
     assert!(sa == sb, "batched and one-by-one stores differ");
+
+    // Fourth page: ten deleted records come back, ten carry a hash from an earlier scheme
+    // (same content), one changes back, the rest are unchanged.
+    for (store, fx) in [(&a, &fa), (&b, &fb)] {
+        let mut tx = store.write().await.unwrap();
+        for i in 10..20 {
+            let p = Provenance::new(fx.connection, "bamboohr", format!("d{i:04}"));
+            records::mark_deleted(
+                tx.conn(),
+                fx.company,
+                &p,
+                EntityKind::Department,
+                None,
+                t(4),
+            )
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "UPDATE records SET content_hash = 'from-an-earlier-scheme'
+             WHERE remote_id BETWEEN 'd0020' AND 'd0029'",
+        )
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let fourth = |fx: &Fixture| -> Vec<_> {
+        (0..40)
+            .map(|i| dept(fx, &format!("d{i:04}"), "Kitchen"))
+            .collect()
+    };
+    let ca4 = store_page(&a, &fourth(&fa), "run-4", t(5), true).await;
+    let cb4 = store_page(&b, &fourth(&fb), "run-4", t(5), false).await;
+    assert_eq!(ca4, cb4);
+    assert_eq!(ca4.iter().filter(|c| **c == Change::Updated).count(), 11);
+    let (sa, sb) = (snapshot(&a, &fa).await, snapshot(&b, &fb).await);
+    assert!(
+        sa == sb,
+        "batched and one-by-one stores differ after page 4"
+    );
+    let (ra, rb) = (current(&a, &fa).await, current(&b, &fb).await);
+    assert!(
+        ra == rb,
+        "batched and one-by-one records differ after page 4"
+    );
+    assert!(
+        ra.iter().all(|r| r.3 != "from-an-earlier-scheme"),
+        "a hash from an earlier scheme was left"
+    );
+}
+
+/// The records' own rows (current version, deletion, times, last run; the hash as
+/// "recomputed" unless it is the earlier scheme's marker, since the stores' ids differ).
+async fn current(
+    store: &Store,
+    fx: &Fixture,
+) -> Vec<(
+    String,
+    i64,
+    bool,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+)> {
+    use sqlx::Row;
+    sqlx::query(
+        "SELECT remote_id, current_version, deleted, content_hash, remote_modified_at,
+                updated_at, last_seen_run
+         FROM records WHERE company_id = ?1 ORDER BY remote_id",
+    )
+    .bind(fx.company.to_string())
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let hash: String = r.get(3);
+        (
+            r.get(0),
+            r.get(1),
+            r.get::<i64, _>(2) != 0,
+            if hash == "from-an-earlier-scheme" {
+                hash
+            } else {
+                "recomputed".to_owned()
+            },
+            r.get(4),
+            r.get(5),
+            r.get(6),
+        )
+    })
+    .collect()
 }
 
 #[tokio::test]
