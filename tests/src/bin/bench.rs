@@ -63,6 +63,9 @@ struct Figures {
     cpu_secs: f64,
     peak_rss_mb: f64,
     incremental_ms: f64,
+    /// Entries changed at once (min(N, 10,000)) and the seconds a full run took to version them.
+    all_changed: usize,
+    all_changed_secs: f64,
     store_insert_per_sec: f64,
     as_of_ms: f64,
 }
@@ -337,6 +340,8 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         cpu_secs: cpu,
         peak_rss_mb: peak,
         incremental_ms: incremental_latency(n.min(10_000)).await?,
+        all_changed: n.min(10_000),
+        all_changed_secs: version_all(n.min(10_000)).await?,
         store_insert_per_sec: stored as f64 / sync.as_secs_f64(),
         as_of_ms: as_of.as_secs_f64() * 1000.0,
     })
@@ -444,29 +449,76 @@ async fn employees_child(
     })
 }
 
+/// An in-process sandbox with `n` Harvest time entries, synced in full into a new store.
+struct SyncedHarvest {
+    sandbox: Sandbox,
+    _dir: tempfile::TempDir,
+    app: App,
+    company: maestro_core::ids::CompanyId,
+    harvest: maestro_core::ids::ConnectionId,
+}
+
+impl SyncedHarvest {
+    async fn new(n: usize) -> Result<Self> {
+        let sandbox = Sandbox::start(SandboxConfig {
+            time_entries: Some(n),
+            ..SandboxConfig::default()
+        })
+        .await?;
+        let (dir, app, company) = fresh_app().await?;
+        let conns = app.connect_sandbox(&company, &sandbox).await?;
+        let harvest = conns
+            .iter()
+            .find(|c| c.provider == "harvest")
+            .ok_or_else(|| anyhow!("no harvest"))?
+            .id;
+        let synced = Self {
+            sandbox,
+            _dir: dir,
+            app,
+            company: company.id,
+            harvest,
+        };
+        synced.sync(Mode::Full).await?;
+        Ok(synced)
+    }
+
+    /// A run of the time entries; the entries it versioned.
+    async fn sync(&self, mode: Mode) -> Result<u64> {
+        let out = self
+            .app
+            .sync_connection(
+                self.company,
+                self.harvest,
+                Some(EntityKind::TimeEntry),
+                mode,
+            )
+            .await?;
+        Ok(out
+            .first()
+            .and_then(|o| o.summary.as_ref())
+            .map(|s| s.updated)
+            .unwrap_or(0))
+    }
+
+    /// Changes the hours of the first `count` entries at the provider.
+    fn change_entries(&self, count: usize) -> Result<()> {
+        for e in self.sandbox.harvest_time_entries(0, count) {
+            let id = e["id"]
+                .as_u64()
+                .ok_or_else(|| anyhow!("entry without id"))?;
+            self.sandbox
+                .set_time_entry_hours(id, rust_decimal::Decimal::new(1234, 2))?;
+        }
+        Ok(())
+    }
+}
+
 /// Time from the start of an incremental run until one changed entry is stored and announced.
 async fn incremental_latency(n: usize) -> Result<f64> {
-    let sandbox = Sandbox::start(SandboxConfig {
-        time_entries: Some(n),
-        ..SandboxConfig::default()
-    })
-    .await?;
-    let (_dir, app, company) = fresh_app().await?;
-    let conns = app.connect_sandbox(&company, &sandbox).await?;
-    let harvest = conns
-        .iter()
-        .find(|c| c.provider == "harvest")
-        .ok_or_else(|| anyhow!("no harvest"))?
-        .id;
-    app.sync_connection(company.id, harvest, Some(EntityKind::TimeEntry), Mode::Full)
-        .await?;
-    let first = sandbox.harvest_time_entries(0, 1);
-    let id = first
-        .first()
-        .and_then(|e| e["id"].as_u64())
-        .ok_or_else(|| anyhow!("no entry"))?;
-    sandbox.set_time_entry_hours(id, rust_decimal::Decimal::new(1234, 2))?;
-    let mut events = app.sync_events();
+    let h = SyncedHarvest::new(n).await?;
+    h.change_entries(1)?;
+    let mut events = h.app.sync_events();
     let started = Instant::now();
     let waiter = tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
@@ -476,16 +528,25 @@ async fn incremental_latency(n: usize) -> Result<f64> {
         }
         None
     });
-    app.sync_connection(
-        company.id,
-        harvest,
-        Some(EntityKind::TimeEntry),
-        Mode::Incremental,
-    )
-    .await?;
+    h.sync(Mode::Incremental).await?;
     let announced = waiter.await?.ok_or_else(|| anyhow!("no change event"))?;
-    sandbox.shutdown().await;
+    h.sandbox.shutdown().await;
     Ok((announced - started).as_secs_f64() * 1000.0)
+}
+
+/// Seconds for a full run after every one of `n` entries changed at the provider (a mass edit
+/// there, or a mapping changed by an app update): each becomes a new version.
+async fn version_all(n: usize) -> Result<f64> {
+    let h = SyncedHarvest::new(n).await?;
+    h.change_entries(n)?;
+    let started = Instant::now();
+    let updated = h.sync(Mode::Full).await?;
+    let secs = started.elapsed().as_secs_f64();
+    h.sandbox.shutdown().await;
+    if updated != n as u64 {
+        bail!("{updated} of {n} changed entries were versioned");
+    }
+    Ok(secs)
 }
 
 /// Ends a child run as the app's binaries end: the store's connection threads finish first.
@@ -533,9 +594,9 @@ fn main() -> Result<()> {
         .collect::<Result<_, _>>()?;
     let exe = std::env::current_exe()?;
     println!(
-        "| time entries | requests | raw fetch (s) | full sync (s) | records/s | share of raw limit | CPU (s) | peak RSS (MiB) | incremental, 1 change (ms) | point-in-time read (ms) |"
+        "| time entries | requests | raw fetch (s) | full sync (s) | records/s | share of raw limit | CPU (s) | peak RSS (MiB) | incremental, 1 change (ms) | every entry changed, full run (s) | point-in-time read (ms) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let out = Command::new(&exe)
             .args(["--child", &n.to_string(), "--sandbox-bin"])
@@ -548,7 +609,7 @@ fn main() -> Result<()> {
         let f: Figures = serde_json::from_str(line.lines().last().unwrap_or(""))?;
         let raw_rate = f.n as f64 / f.raw_secs;
         println!(
-            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.0}% | {:.2} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.0}% | {:.2} | {:.1} | {:.1} | {:.2} ({} entries) | {:.1} |",
             f.n,
             f.requests,
             f.raw_secs,
@@ -558,6 +619,8 @@ fn main() -> Result<()> {
             f.cpu_secs,
             f.peak_rss_mb,
             f.incremental_ms,
+            f.all_changed_secs,
+            f.all_changed,
             f.as_of_ms
         );
     }
