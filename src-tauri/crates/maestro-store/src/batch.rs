@@ -1,5 +1,6 @@
 //! Storing a whole page of canonical records at once: one look-up for the page, multi-row
-//! inserts for new records, one update for unchanged ones. Same results as calling
+//! inserts for new records, a few multi-row statements for changed ones, one update for
+//! unchanged ones. Same results as calling
 //! [`records::put`](crate::records::put) for each record in order, at a fraction of the
 //! statements (a sync page holds up to a few thousand records).
 
@@ -170,9 +171,10 @@ pub async fn put_many(
     put_prepared(conn, page, sync_run_id, at).await
 }
 
-/// Stores a prepared page: one look-up for the page, multi-row inserts for new records, one
-/// update for unchanged ones, and [`records::put`] for changed ones. Same outcome as
-/// [`records::put`] on each record in order.
+/// Stores a prepared page: one look-up for the page, multi-row inserts for new records,
+/// multi-row statements that version changed ones (`advance_versions`), one update for
+/// unchanged ones. Same outcome as [`records::put`] on each record in order; pages mixing
+/// connections or kinds, or repeating a remote id, go through it one by one.
 pub async fn put_prepared(
     conn: &mut SqliteConnection,
     mut page: PreparedPage,
