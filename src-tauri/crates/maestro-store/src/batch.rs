@@ -387,18 +387,16 @@ async fn settle_differing<'p>(
     let mut stored: HashMap<String, (Value, RawPayload)> = HashMap::new();
     let live: Vec<&Differing> = differing.iter().filter(|d| !d.deleted).collect();
     for chunk in live.chunks(ROWS_PER_STATEMENT) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT record_id, data, raw FROM record_versions WHERE (record_id, version) IN (VALUES ",
+        // Joined with the keys (not `(record_id, version) IN (VALUES …)`, which scans the
+        // whole table), so each key is one primary-key look-up.
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT v.record_id, v.data, v.raw FROM (");
+        q.push_values(chunk.iter(), |mut b, d| {
+            b.push_bind(d.record_id.as_str()).push_bind(d.version);
+        });
+        q.push(
+            ") AS k JOIN record_versions v ON v.record_id = k.column1 AND v.version = k.column2",
         );
-        let mut sep = q.separated(", ");
-        for d in chunk {
-            sep.push("(")
-                .push_bind_unseparated(d.record_id.as_str())
-                .push_unseparated(", ")
-                .push_bind_unseparated(d.version)
-                .push_unseparated(")");
-        }
-        q.push(")");
         let rows = q.build().fetch_all(&mut *conn).await?;
         records::load_dictionaries_for(conn, &rows).await?;
         for row in &rows {
@@ -449,18 +447,16 @@ async fn advance_versions(
     rows: &mut [NewVersion<'_>],
     page: &PageKeys<'_>,
 ) -> Result<()> {
+    // Each statement joins its rows' keys, so every row is a primary-key look-up.
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE record_versions SET valid_to = ");
-    q.push_bind(page.at.as_str())
-        .push(" WHERE (record_id, version) IN (VALUES ");
-    let mut sep = q.separated(", ");
-    for row in rows.iter() {
-        sep.push("(")
-            .push_bind_unseparated(row.record_id.as_str())
-            .push_unseparated(", ")
-            .push_bind_unseparated(row.version - 1)
-            .push_unseparated(")");
-    }
-    q.push(")");
+    q.push_bind(page.at.as_str()).push(" FROM (");
+    q.push_values(rows.iter(), |mut b, row| {
+        b.push_bind(row.record_id.as_str())
+            .push_bind(row.version - 1);
+    });
+    q.push(
+        ") AS k WHERE record_versions.record_id = k.column1 AND record_versions.version = k.column2",
+    );
     q.build().execute(&mut *conn).await?;
 
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
