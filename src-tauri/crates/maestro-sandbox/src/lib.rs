@@ -570,19 +570,33 @@ impl Sandbox {
 
     /// Changes a Harvest time entry's hours (bumps `updated_at`).
     pub fn set_time_entry_hours(&self, id: u64, hours: Decimal) -> Result<(), SandboxError> {
+        self.set_time_entries_hours(&[id], hours)
+    }
+
+    /// Changes the hours of several Harvest time entries at once, as a mass edit at the provider
+    /// would (bumps their `updated_at`). Fails, changing nothing, if one of them is unknown.
+    pub fn set_time_entries_hours(&self, ids: &[u64], hours: Decimal) -> Result<(), SandboxError> {
         let centi = (hours * Decimal::from(100))
             .round()
             .to_string()
             .parse::<u32>()
             .map_err(|_| SandboxError::Invalid(format!("hours {hours}")))?;
+        let wanted: std::collections::HashSet<u64> = ids.iter().copied().collect();
         let mut d = lock(&self.harvest.data);
-        let e = d
+        let known: std::collections::HashSet<u64> = d
             .entries
-            .iter_mut()
-            .find(|e| e.id == id)
-            .ok_or_else(|| SandboxError::NotFound(format!("time entry {id}")))?;
-        e.centi_hours = centi;
-        e.updated_at = chrono::Utc::now().timestamp();
+            .iter()
+            .map(|e| e.id)
+            .filter(|id| wanted.contains(id))
+            .collect();
+        if let Some(missing) = ids.iter().find(|id| !known.contains(id)) {
+            return Err(SandboxError::NotFound(format!("time entry {missing}")));
+        }
+        let now = chrono::Utc::now().timestamp();
+        for e in d.entries.iter_mut().filter(|e| wanted.contains(&e.id)) {
+            e.centi_hours = centi;
+            e.updated_at = now;
+        }
         Ok(())
     }
 
