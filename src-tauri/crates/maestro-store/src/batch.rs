@@ -375,9 +375,9 @@ struct Differing<'p> {
 }
 
 /// Sorts out the records whose stored hash differs. A live record whose stored content equals
-/// the new content was hashed by an earlier scheme: only its hash is brought up to date and it
-/// stays unchanged (as [`records::put`] does). The others, changed or revived, are returned as
-/// the versions to add.
+/// the new content (a reordered payload, a hash from an earlier scheme) stays unchanged and
+/// only its hash is brought up to date, by the same rule as [`records::put`]. The others,
+/// changed or revived, are returned as the versions to add.
 async fn settle_differing<'p>(
     conn: &mut SqliteConnection,
     differing: Vec<Differing<'p>>,
@@ -412,18 +412,14 @@ async fn settle_differing<'p>(
     let mut changed = Vec::with_capacity(differing.len());
     for d in differing {
         let same = match stored.get(&d.record_id) {
-            Some((data, raw)) => {
-                let (new_data, new_raw) = d.record.unpacked()?;
-                *data == new_data && *raw == new_raw.to_value()
+            Some(stored) => {
+                let (data, raw) = d.record.unpacked()?;
+                records::is_same_content(stored, &data, &raw)
             }
             None => false,
         };
         if same {
-            sqlx::query("UPDATE records SET content_hash = ?1 WHERE record_id = ?2")
-                .bind(d.record.hash.as_str())
-                .bind(d.record_id.as_str())
-                .execute(&mut *conn)
-                .await?;
+            records::refresh_hash(conn, &d.record_id, &d.record.hash).await?;
             if let Some(outcome) = out.get_mut(d.at) {
                 outcome.version = d.version;
                 outcome.change = Change::Unchanged;

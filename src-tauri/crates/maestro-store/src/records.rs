@@ -134,8 +134,33 @@ async fn same_content(
     cur: &Current,
     write: &RecordWrite<'_>,
 ) -> Result<bool> {
-    let (data, raw) = current_content(conn, cur).await?;
-    Ok(data == *write.data && raw == write.raw.to_value())
+    let stored = current_content(conn, cur).await?;
+    Ok(is_same_content(&stored, write.data, write.raw))
+}
+
+/// The comparison behind [`same_content`]: stored data and payload against new ones, as JSON
+/// values.
+pub(crate) fn is_same_content(
+    stored: &(Value, RawPayload),
+    data: &Value,
+    raw: &RawPayload,
+) -> bool {
+    stored.0 == *data && stored.1 == raw.to_value()
+}
+
+/// Brings the hash of `record_id` up to date when its content is the same (see
+/// [`same_content`]): no new version.
+pub(crate) async fn refresh_hash(
+    conn: &mut SqliteConnection,
+    record_id: &str,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE records SET content_hash = ?1 WHERE record_id = ?2")
+        .bind(hash)
+        .bind(record_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The data and payload of the current version of `cur`.
@@ -253,11 +278,7 @@ async fn put_version(
             change: Change::Unchanged,
         }),
         Some(cur) if !cur.deleted && same_content(conn, &cur, write).await? => {
-            sqlx::query("UPDATE records SET content_hash = ?1 WHERE record_id = ?2")
-                .bind(&hash)
-                .bind(&cur.record_id)
-                .execute(&mut *conn)
-                .await?;
+            refresh_hash(conn, &cur.record_id, &hash).await?;
             Ok(PutOutcome {
                 record_id: parse_col(&cur.record_id, "records.record_id")?,
                 version: cur.version,
