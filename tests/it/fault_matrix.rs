@@ -415,13 +415,17 @@ async fn a_cancelled_run_stops_writing_and_the_next_run_resumes() {
     let armed_read = when_requests(&c.sandbox, 2, move || async move { read.notify_one() });
     // Boxed, so that dropping it below drops the run itself.
     let mut run = Box::pin(c.sync());
+    // The store is taken while the run is still polled: its start is visible to readers a
+    // moment before its transaction lets go of the store, and a run no longer polled would
+    // never let go (the test then waited for the store for ever).
     let blocker = tokio::select! {
         outcome = &mut run => panic!("the run ended before it was cancelled: {outcome:?}"),
-        () = async {
+        blocker = async {
             while c.runs().await == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-        } => c.app.store().write().await.unwrap(),
+            c.app.store().write().await.unwrap()
+        } => blocker,
     };
     // With the store held, page 1 is read and prepared, and waits for the store.
     tokio::select! {
