@@ -13,7 +13,7 @@ use maestro_store::records;
 use rust_decimal::Decimal;
 
 use crate::App;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 /// Alert kind of an hours difference.
 pub const KIND_HOURS: &str = "discrepancy_hours";
@@ -80,30 +80,27 @@ impl App {
         Ok(differing)
     }
 
-    /// The pay statements of the latest period payroll has paid.
+    /// The pay statements of the latest period payroll has paid (read a page at a time,
+    /// keeping only the latest period's, so years of statements are not held at once).
     async fn latest_statements(&self, company_id: CompanyId) -> Result<Vec<PayStatement>> {
         let mut conn = self.conn().await?;
-        let mut all: Vec<PayStatement> = Vec::new();
-        let mut after = None;
-        loop {
-            let page = records::current_page(
-                &mut conn,
-                company_id,
-                Some(EntityKind::PayStatement),
-                after,
-                1000,
-            )
-            .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record_id);
-            for r in &page {
-                all.push(r.entity()?);
+        let mut latest: Option<NaiveDate> = None;
+        let mut kept: Vec<PayStatement> = Vec::new();
+        records::for_each_current(&mut conn, company_id, EntityKind::PayStatement, |r| {
+            let statement: PayStatement = r.entity()?;
+            let Some(end) = statement.period_end else {
+                return Ok::<_, AppError>(());
+            };
+            if latest.is_none_or(|l| end > l) {
+                latest = Some(end);
+                kept.clear();
             }
-        }
-        let latest: Option<NaiveDate> = all.iter().filter_map(|s| s.period_end).max();
-        Ok(all
-            .into_iter()
-            .filter(|s| s.period_end.is_some() && s.period_end == latest)
-            .collect())
+            if latest == Some(end) {
+                kept.push(statement);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(kept)
     }
 }

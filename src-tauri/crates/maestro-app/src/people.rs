@@ -20,13 +20,12 @@ use maestro_sync::identity::{
     self as matcher, Candidate, Confidence, CurrentLink, LinkStatus, Method, PersonKeys, Role,
     Target,
 };
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::App;
 use crate::error::{AppError, ErrorCode, Result};
-
-const PAGE: u32 = 1000;
 
 /// What a matcher run changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -195,23 +194,18 @@ async fn connection_info(
         .collect())
 }
 
+/// Every current record of `kind` (people-sized kinds only: employees, contractors).
 async fn all_current(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     kind: EntityKind,
 ) -> Result<Vec<StoredRecord>> {
     let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = records::current_page(conn, company_id, Some(kind), after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.record_id);
-        let full = page.len() == PAGE as usize;
-        out.extend(page);
-        if !full {
-            break;
-        }
-    }
+    records::for_each_current(conn, company_id, kind, |r| {
+        out.push(r);
+        Ok::<_, AppError>(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -219,14 +213,19 @@ async fn all_current(
 fn decode<E: CanonicalEntity>(stored: Vec<StoredRecord>) -> Vec<(StoredRecord, E)> {
     stored
         .into_iter()
-        .filter_map(|r| match r.entity::<E>() {
-            Ok(e) => Some((r, e)),
-            Err(err) => {
-                tracing::warn!(record = %r.record_id, error = %err, "record skipped in the roster");
-                None
-            }
-        })
+        .filter_map(|r| decoded(&r).map(|e| (r, e)))
         .collect()
+}
+
+/// The entity of one record, or `None` (logged) when it no longer decodes.
+fn decoded<E: CanonicalEntity>(r: &StoredRecord) -> Option<E> {
+    match r.entity::<E>() {
+        Ok(e) => Some(e),
+        Err(err) => {
+            tracing::warn!(record = %r.record_id, error = %err, "record skipped in the roster");
+            None
+        }
+    }
 }
 
 /// An employee or contractor record.
@@ -668,11 +667,14 @@ fn keep_latest(
     }
 }
 
+/// What the roster shows next to each person, from the records that refer to them: folded a
+/// page at a time, so a company with years of time entries does not hold them all at once.
 async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
     let mut out = Related::default();
-    let employments =
-        decode::<Employment>(all_current(conn, company_id, EntityKind::Employment).await?);
-    for (r, e) in employments {
+    records::for_each_current(conn, company_id, EntityKind::Employment, |r| {
+        let Some(e) = decoded::<Employment>(&r) else {
+            return Ok::<_, AppError>(());
+        };
         let key = (r.connection_id, e.employee_remote_id.clone());
         if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
             keep_latest(
@@ -693,12 +695,15 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
                 (e.effective_date, r.record_id, format!("{rate}{period}")),
             );
         }
-    }
+        Ok(())
+    })
+    .await?;
     // Compensation history fills in a pay rate where no job carries one.
-    let compensations =
-        decode::<Compensation>(all_current(conn, company_id, EntityKind::Compensation).await?);
     let mut from_history = BTreeMap::new();
-    for (r, c) in compensations {
+    records::for_each_current(conn, company_id, EntityKind::Compensation, |r| {
+        let Some(c) = decoded::<Compensation>(&r) else {
+            return Ok::<_, AppError>(());
+        };
         let period = serde_json::to_value(c.period)
             .ok()
             .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
@@ -712,17 +717,24 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
                 format!("{} per {period}", c.rate),
             ),
         );
-    }
+        Ok(())
+    })
+    .await?;
     for (key, value) in from_history {
         out.pay.entry(key).or_insert(value);
     }
-    let entries = decode::<TimeEntry>(all_current(conn, company_id, EntityKind::TimeEntry).await?);
-    let mut sums = BTreeMap::new();
-    for (r, t) in entries {
-        let key = (r.connection_id, t.employee_remote_id.clone());
-        match sums.get_mut(&key) {
+    let mut sums: BTreeMap<(ConnectionId, String), (Decimal, NaiveDate, NaiveDate)> =
+        BTreeMap::new();
+    records::for_each_current(conn, company_id, EntityKind::TimeEntry, |r| {
+        let Some(t) = decoded::<TimeEntry>(&r) else {
+            return Ok::<_, AppError>(());
+        };
+        match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
             None => {
-                sums.insert(key, (t.hours, t.work_date, t.work_date));
+                sums.insert(
+                    (r.connection_id, t.employee_remote_id),
+                    (t.hours, t.work_date, t.work_date),
+                );
             }
             Some((total, first, last)) => {
                 // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
@@ -731,7 +743,9 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
                 *last = (*last).max(t.work_date);
             }
         }
-    }
+        Ok(())
+    })
+    .await?;
     out.hours = sums
         .into_iter()
         .map(|(k, (total, first, last))| {

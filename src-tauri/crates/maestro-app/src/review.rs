@@ -140,19 +140,18 @@ fn provider_category(provider: &str) -> Option<Category> {
         .map(|d| d.manifest.category)
 }
 
+/// Every current record of `kind` (people-sized kinds: employees, jobs, departments, pay).
 async fn all_current(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     kind: EntityKind,
 ) -> Result<Vec<StoredRecord>> {
     let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = records::current_page(conn, company_id, Some(kind), after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.record_id);
-        out.extend(page);
-    }
+    records::for_each_current(conn, company_id, kind, |r| {
+        out.push(r);
+        Ok::<_, AppError>(())
+    })
+    .await?;
     Ok(out)
 }
 

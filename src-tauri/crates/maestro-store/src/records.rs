@@ -590,6 +590,39 @@ pub async fn current_page(
     decode_rows(conn, &rows).await
 }
 
+/// Records [`for_each_current`] reads at a time.
+const FOLD_PAGE: u32 = 1_000;
+
+/// Hands every current (not deleted) record of `kind` in a company to `each`, in record-id
+/// order, reading [`current_page`]s of 1,000, so at most one page is in memory however many
+/// records there are. Stops at the first error, `each`'s included.
+pub async fn for_each_current<E, F>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: EntityKind,
+    mut each: F,
+) -> std::result::Result<(), E>
+where
+    E: From<StoreError>,
+    F: FnMut(StoredRecord) -> std::result::Result<(), E>,
+{
+    let mut after = None;
+    loop {
+        let page = current_page(conn, company_id, Some(kind), after, FOLD_PAGE).await?;
+        let full = page.len() == FOLD_PAGE as usize;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some(last.record_id);
+        for record in page {
+            each(record)?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
 /// The live (not deleted) records of one connection (?2) and kind (?3) of a company (?1).
 const LIVE_OF_KIND: &str =
     "FROM records WHERE company_id = ?1 AND connection_id = ?2 AND kind = ?3 AND deleted = 0";

@@ -40,7 +40,7 @@ impl App {
             None => calendar.next(latest),
         };
         let users = load::time_users(&mut conn, company_id, source.id).await?;
-        let entries = load::time_entries(&mut conn, company_id, source.id).await?;
+        let entries = load::time_entries_in(&mut conn, company_id, source.id, period).await?;
         let payroll_people = load::employees(&mut conn, company_id, payroll.id).await?;
         Ok(hours::aggregate(&HoursInput {
             period,

@@ -3,18 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     CanonicalEntity, Contractor, Department, Employee, Employment, PayrollRun, TimeEntry,
 };
 use maestro_store::records::{self, StoredRecord};
 use maestro_store::sqlx::SqliteConnection;
-use maestro_sync::routes::hours::TimeUser;
+use maestro_sync::routes::hours::{PayPeriod, TimeUser};
 use maestro_sync::routes::hris::SourceEmployee;
 
-use crate::Result;
-
-const PAGE: u32 = 2_000;
+use crate::{AppError, Result};
 
 /// Current records of `E` from one connection, with their stored form.
 async fn current<E: CanonicalEntity>(
@@ -22,23 +20,28 @@ async fn current<E: CanonicalEntity>(
     company_id: CompanyId,
     connection_id: ConnectionId,
 ) -> Result<Vec<(StoredRecord, E)>> {
+    current_where(conn, company_id, connection_id, |_: &E| true).await
+}
+
+/// [`current`], keeping only the records `keep` accepts; read a page at a time, so only the
+/// records kept are held (a pay period's time entries, not years of them).
+async fn current_where<E: CanonicalEntity>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    mut keep: impl FnMut(&E) -> bool,
+) -> Result<Vec<(StoredRecord, E)>> {
     let mut out = Vec::new();
-    let mut after: Option<RecordId> = None;
-    loop {
-        let page = records::current_page(conn, company_id, Some(E::KIND), after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.record_id);
-        let full = page.len() == PAGE as usize;
-        for r in page {
-            if r.connection_id == connection_id {
-                let e = r.entity::<E>()?;
+    records::for_each_current(conn, company_id, E::KIND, |r| {
+        if r.connection_id == connection_id {
+            let e = r.entity::<E>()?;
+            if keep(&e) {
                 out.push((r, e));
             }
         }
-        if !full {
-            break;
-        }
-    }
+        Ok::<_, AppError>(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -161,13 +164,15 @@ pub async fn time_users(
     Ok(users)
 }
 
-/// The time tracker's entries.
-pub async fn time_entries(
+/// The time tracker's entries worked in `period`.
+pub async fn time_entries_in(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     connection_id: ConnectionId,
+    period: PayPeriod,
 ) -> Result<Vec<TimeEntry>> {
-    Ok(current::<TimeEntry>(conn, company_id, connection_id)
+    let in_period = |e: &TimeEntry| period.contains(e.work_date);
+    Ok(current_where(conn, company_id, connection_id, in_period)
         .await?
         .into_iter()
         .map(|(_, e)| e)

@@ -233,3 +233,98 @@ async fn older_hashes_and_plain_text_rows_add_no_versions() {
     let b = put_employee(&store, &fx, "e-1", "Head Baker", t(3)).await;
     assert_eq!((b.change, b.version), (Change::Updated, 2));
 }
+
+#[tokio::test]
+async fn for_each_current_hands_over_every_live_record_once_in_id_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    // Two full pages of live employees (the fold reads 1,000 at a time), one deleted, and a
+    // record of another kind.
+    let mut tx = store.write().await.unwrap();
+    for i in 0..=2_000 {
+        let remote_id = format!("e-{i}");
+        let provenance = Provenance::new(fx.connection, "bamboohr", remote_id.as_str());
+        let data = json!({"remote_id": remote_id, "job_title": "Baker"});
+        let raw = maestro_core::model::RawPayload::from(json!({"id": remote_id}));
+        records::put(
+            tx.conn(),
+            &records::RecordWrite {
+                company_id: fx.company,
+                kind: EntityKind::Employee,
+                provenance: &provenance,
+                data: &data,
+                raw: &raw,
+                sync_run_id: None,
+            },
+            t(1),
+        )
+        .await
+        .unwrap();
+    }
+    let gone = Provenance::new(fx.connection, "bamboohr", "e-7");
+    records::mark_deleted(
+        tx.conn(),
+        fx.company,
+        &gone,
+        EntityKind::Employee,
+        None,
+        t(2),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    put_employee(&store, &fx, "e-1", "Head Baker", t(3)).await;
+    let department = Provenance::new(fx.connection, "bamboohr", "d-1");
+    let mut tx = store.write().await.unwrap();
+    records::put(
+        tx.conn(),
+        &records::RecordWrite {
+            company_id: fx.company,
+            kind: EntityKind::Department,
+            provenance: &department,
+            data: &json!({"name": "Bakery"}),
+            raw: &maestro_core::model::RawPayload::from(json!({"id": "d-1"})),
+            sync_run_id: None,
+        },
+        t(3),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut conn = store.pool().acquire().await.unwrap();
+    let mut seen = Vec::new();
+    records::for_each_current(&mut conn, fx.company, EntityKind::Employee, |r| {
+        seen.push(r);
+        Ok::<_, maestro_store::StoreError>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen.len(), 2_000);
+    assert!(seen.windows(2).all(|w| w[0].record_id < w[1].record_id));
+    assert!(
+        seen.iter()
+            .all(|r| r.kind == EntityKind::Employee && !r.deleted)
+    );
+    assert!(!seen.iter().any(|r| r.remote_id == "e-7"));
+    // A changed record comes as its current version.
+    let e1 = seen.iter().find(|r| r.remote_id == "e-1").unwrap();
+    assert_eq!(
+        (e1.version, &e1.data["job_title"]),
+        (2, &json!("Head Baker"))
+    );
+
+    // An error from the caller stops the walk and is returned as it is.
+    let mut visited = 0;
+    let stopped = records::for_each_current(&mut conn, fx.company, EntityKind::Employee, |_| {
+        visited += 1;
+        if visited == 1_500 {
+            return Err(maestro_store::StoreError::Invalid("enough".into()));
+        }
+        Ok(())
+    })
+    .await;
+    assert!(matches!(stopped, Err(maestro_store::StoreError::Invalid(m)) if m == "enough"));
+    assert_eq!(visited, 1_500);
+}
