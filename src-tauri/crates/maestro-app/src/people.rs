@@ -12,6 +12,7 @@ use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{
     CanonicalEntity, Compensation, Contractor, Employee, Employment, EntityKind, TimeEntry,
 };
+use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
 use maestro_store::records::{self, StoredRecord};
@@ -219,10 +220,15 @@ fn decode<E: CanonicalEntity>(stored: Vec<StoredRecord>) -> Vec<(StoredRecord, E
 
 /// The entity of one record, or `None` (logged) when it no longer decodes.
 fn decoded<E: CanonicalEntity>(r: &StoredRecord) -> Option<E> {
-    match r.entity::<E>() {
+    skip_undecodable(r.record_id, r.entity::<E>())
+}
+
+/// `decoded`, or `None` (logged): a record that no longer decodes is left out of the roster.
+fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
+    match decoded {
         Ok(e) => Some(e),
         Err(err) => {
-            tracing::warn!(record = %r.record_id, error = %err, "record skipped in the roster");
+            tracing::warn!(%record, error = %err, "record skipped in the roster");
             None
         }
     }
@@ -671,8 +677,8 @@ fn keep_latest(
 /// page at a time, so a company with years of time entries does not hold them all at once.
 async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
     let mut out = Related::default();
-    records::for_each_current(conn, company_id, EntityKind::Employment, |r| {
-        let Some(e) = decoded::<Employment>(&r) else {
+    records::for_each_current_entity(conn, company_id, |r, e: StoreResult<Employment>| {
+        let Some(e) = skip_undecodable(r.record_id, e) else {
             return Ok::<_, AppError>(());
         };
         let key = (r.connection_id, e.employee_remote_id.clone());
@@ -700,8 +706,8 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
     .await?;
     // Compensation history fills in a pay rate where no job carries one.
     let mut from_history = BTreeMap::new();
-    records::for_each_current(conn, company_id, EntityKind::Compensation, |r| {
-        let Some(c) = decoded::<Compensation>(&r) else {
+    records::for_each_current_entity(conn, company_id, |r, c: StoreResult<Compensation>| {
+        let Some(c) = skip_undecodable(r.record_id, c) else {
             return Ok::<_, AppError>(());
         };
         let period = serde_json::to_value(c.period)
@@ -725,8 +731,8 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
     }
     let mut sums: BTreeMap<(ConnectionId, String), (Decimal, NaiveDate, NaiveDate)> =
         BTreeMap::new();
-    records::for_each_current(conn, company_id, EntityKind::TimeEntry, |r| {
-        let Some(t) = decoded::<TimeEntry>(&r) else {
+    records::for_each_current_entity(conn, company_id, |r, t: StoreResult<TimeEntry>| {
+        let Some(t) = skip_undecodable(r.record_id, t) else {
             return Ok::<_, AppError>(());
         };
         match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {

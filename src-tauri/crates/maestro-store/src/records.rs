@@ -568,6 +568,18 @@ pub async fn current_page(
     after: Option<RecordId>,
     limit: u32,
 ) -> Result<Vec<StoredRecord>> {
+    let rows = current_rows(conn, company_id, kind, after, limit).await?;
+    decode_rows(conn, &rows).await
+}
+
+/// The rows of a [`current_page`], not decoded yet.
+async fn current_rows(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: Option<EntityKind>,
+    after: Option<RecordId>,
+    limit: u32,
+) -> Result<Vec<SqliteRow>> {
     // Two shapes so each walks its index in order (an `?2 IS NULL OR …` would defeat it).
     let kind_filter = if kind.is_some() {
         "AND r.kind = ?2"
@@ -580,14 +592,13 @@ pub async fn current_page(
            AND r.deleted = 0 AND v.version = r.current_version
          ORDER BY r.record_id LIMIT ?4"
     );
-    let rows = sqlx::query(&sql)
+    Ok(sqlx::query(&sql)
         .bind(company_id.to_string())
         .bind(kind.map(|k| k.as_str()))
         .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .bind(i64::from(limit))
         .fetch_all(&mut *conn)
-        .await?;
-    decode_rows(conn, &rows).await
+        .await?)
 }
 
 /// Records [`for_each_current`] reads at a time.
@@ -621,6 +632,64 @@ where
             return Ok(());
         }
     }
+}
+
+/// Where a record [`for_each_current_entity`] hands over is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredAt {
+    /// Local id of the record.
+    pub record_id: RecordId,
+    /// The connection it came from.
+    pub connection_id: ConnectionId,
+    /// Its current version.
+    pub version: i64,
+}
+
+/// [`for_each_current`] for readers of one entity type: each record's canonical text is
+/// decoded straight into `E` (with its payload), without building a JSON tree first, which is
+/// most of the cost of reading many records. `each` gets the decoding's result, so it decides
+/// whether a record that no longer decodes is skipped or fails the walk.
+pub async fn for_each_current_entity<E, Er, F>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    mut each: F,
+) -> std::result::Result<(), Er>
+where
+    E: CanonicalEntity,
+    Er: From<StoreError>,
+    F: FnMut(StoredAt, Result<E>) -> std::result::Result<(), Er>,
+{
+    let mut after = None;
+    loop {
+        let rows = current_rows(conn, company_id, Some(E::KIND), after, FOLD_PAGE).await?;
+        let full = rows.len() == FOLD_PAGE as usize;
+        load_dictionaries_for(conn, &rows).await?;
+        for row in &rows {
+            let at = stored_at(row)?;
+            after = Some(at.record_id);
+            each(at, decode_entity(row, at.record_id))?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+fn stored_at(row: &SqliteRow) -> Result<StoredAt> {
+    Ok(StoredAt {
+        record_id: parse_col(&row.try_get::<String, _>("record_id")?, "record_id")?,
+        connection_id: parse_col(&row.try_get::<String, _>("connection_id")?, "connection_id")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// The entity of a version row, read from its canonical text.
+fn decode_entity<E: CanonicalEntity>(row: &SqliteRow, record_id: RecordId) -> Result<E> {
+    let text = packed::unpack(row.try_get("data")?, "data")?;
+    let mut entity: E = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("record {record_id} does not decode: {e}")))?;
+    entity.set_raw(decode_raw(row, "raw")?);
+    Ok(entity)
 }
 
 /// The live (not deleted) records of one connection (?2) and kind (?3) of a company (?1).

@@ -7,19 +7,19 @@ use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     CanonicalEntity, Contractor, Department, Employee, Employment, PayrollRun, TimeEntry,
 };
-use maestro_store::records::{self, StoredRecord};
+use maestro_store::records::{self, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::routes::hours::{PayPeriod, TimeUser};
 use maestro_sync::routes::hris::SourceEmployee;
 
 use crate::{AppError, Result};
 
-/// Current records of `E` from one connection, with their stored form.
+/// Current records of `E` from one connection, with where they are stored.
 async fn current<E: CanonicalEntity>(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     connection_id: ConnectionId,
-) -> Result<Vec<(StoredRecord, E)>> {
+) -> Result<Vec<(StoredAt, E)>> {
     current_where(conn, company_id, connection_id, |_: &E| true).await
 }
 
@@ -30,13 +30,13 @@ async fn current_where<E: CanonicalEntity>(
     company_id: CompanyId,
     connection_id: ConnectionId,
     mut keep: impl FnMut(&E) -> bool,
-) -> Result<Vec<(StoredRecord, E)>> {
+) -> Result<Vec<(StoredAt, E)>> {
     let mut out = Vec::new();
-    records::for_each_current(conn, company_id, E::KIND, |r| {
-        if r.connection_id == connection_id {
-            let e = r.entity::<E>()?;
+    records::for_each_current_entity(conn, company_id, |at, e: maestro_store::Result<E>| {
+        if at.connection_id == connection_id {
+            let e = e?;
             if keep(&e) {
-                out.push((r, e));
+                out.push((at, e));
             }
         }
         Ok::<_, AppError>(())

@@ -328,3 +328,67 @@ async fn for_each_current_hands_over_every_live_record_once_in_id_order() {
     assert!(matches!(stopped, Err(maestro_store::StoreError::Invalid(m)) if m == "enough"));
     assert_eq!(visited, 1_500);
 }
+
+#[tokio::test]
+async fn entities_read_straight_from_their_text_equal_those_read_through_json_values() {
+    use maestro_core::model::TimeEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_passphrase_store(dir.path()).await;
+    let fx = fixture(&store, "Acme").await;
+    // A page and a bit, with every kind of field: exact decimals, money, times, empty options.
+    let mut tx = store.write().await.unwrap();
+    for i in 0..1_003_u32 {
+        let mut entry: TimeEntry = serde_json::from_value(json!({
+            "provenance": {
+                "connection_id": fx.connection,
+                "provider": "harvest",
+                "remote_id": format!("te-{i}"),
+            },
+            "company_id": fx.company,
+            "employee_remote_id": format!("u-{}", i % 7),
+            "work_date": "2026-11-02",
+            "started_at": if i % 2 == 0 { json!("2026-11-02T09:00:00Z") } else { json!(null) },
+            "ended_at": null,
+            "time_zone": "America/New_York",
+            "hours": format!("{}.{:02}", i % 13, i % 100),
+            "project_name": if i % 3 == 0 { json!(null) } else { json!("Bakery fit-out") },
+            "notes": "crème brûlée, \"quoted\"",
+            "billable": i % 5 == 0,
+            "rate": {"amount": "127.50", "currency": "EUR"},
+        }))
+        .unwrap();
+        entry.raw = maestro_core::model::RawPayload::from(json!({"id": i, "is_running": false}));
+        records::put_entity(tx.conn(), fx.company, &entry, None, t(1))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut conn = store.pool().acquire().await.unwrap();
+    let mut through_values = Vec::new();
+    records::for_each_current(&mut conn, fx.company, EntityKind::TimeEntry, |r| {
+        let at = records::StoredAt {
+            record_id: r.record_id,
+            connection_id: r.connection_id,
+            version: r.version,
+        };
+        through_values.push((at, r.entity::<TimeEntry>()?));
+        Ok::<_, maestro_store::StoreError>(())
+    })
+    .await
+    .unwrap();
+    let mut straight = Vec::new();
+    records::for_each_current_entity(
+        &mut conn,
+        fx.company,
+        |at, e: maestro_store::Result<TimeEntry>| {
+            straight.push((at, e?));
+            Ok::<_, maestro_store::StoreError>(())
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(straight.len(), 1_003);
+    assert!(straight == through_values, "the two readings differ");
+    assert_eq!(straight[0].1.raw.get("is_running"), Some(json!(false)));
+}
