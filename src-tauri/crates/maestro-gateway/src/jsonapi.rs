@@ -264,6 +264,56 @@ impl Query {
     }
 }
 
+/// The first `keep` items of a stream in a query's sort order. Items are sorted and cut back
+/// to `keep` whenever about twice that many (at least [`FirstInOrder::SLACK`]) are held, so a
+/// sorted page costs memory for the page asked for, not for every item of its type. The sort
+/// is a total order (ties fall back to the id), so cutting early keeps exactly what sorting
+/// everything would.
+pub(crate) struct FirstInOrder<'q> {
+    query: &'q Query,
+    keep: usize,
+    items: Vec<Item>,
+    matching: usize,
+}
+
+impl<'q> FirstInOrder<'q> {
+    /// Items held before the first cut, however small `keep` is.
+    pub(crate) const SLACK: usize = 1_000;
+
+    /// Keeps the first `keep` of the items that match `query`'s filter.
+    pub(crate) fn new(query: &'q Query, keep: usize) -> Self {
+        FirstInOrder {
+            query,
+            keep,
+            items: Vec::new(),
+            matching: 0,
+        }
+    }
+
+    /// Takes the next item (one that does not match the filter is dropped).
+    pub(crate) fn push(&mut self, item: Item) {
+        if !self.query.matches(&item) {
+            return;
+        }
+        self.matching += 1;
+        self.items.push(item);
+        if self.items.len() >= self.keep.saturating_mul(2).max(Self::SLACK) {
+            self.cut();
+        }
+    }
+
+    fn cut(&mut self) {
+        self.query.sort_items(&mut self.items);
+        self.items.truncate(self.keep);
+    }
+
+    /// The first `keep` matching items in order, and how many matched in all.
+    pub(crate) fn finish(mut self) -> (Vec<Item>, usize) {
+        self.cut();
+        (self.items, self.matching)
+    }
+}
+
 fn field_value(item: &Item, field: &str) -> Value {
     if field == "id" {
         return Value::String(item.id.clone());
@@ -382,6 +432,53 @@ mod tests {
             h.append(*k, v.parse().unwrap());
         }
         h
+    }
+
+    fn item(id: usize, name: &str) -> Item {
+        let mut attributes = Map::new();
+        attributes.insert("last_name".into(), Value::String(name.into()));
+        attributes.insert("n".into(), Value::from(id % 7));
+        Item {
+            rtype: ResourceType::Record(maestro_core::model::EntityKind::Employee),
+            id: format!("{id:05}"),
+            attributes,
+            meta: None,
+            key: None,
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn first_in_order_keeps_exactly_what_sorting_everything_would() {
+        let names = ["Baker", "Abel", "Cole", "Baker", "Diaz", "Abel", "Eve"];
+        let all: Vec<Item> = (0..5_003)
+            .map(|i| item(i, names[i % names.len()]))
+            .collect();
+        for (raw, keep) in [
+            ("sort=-last_name,n", 30),
+            ("sort=n", 2_500),
+            ("sort=last_name&filter[last_name]=Baker,Eve", 1_200),
+            ("sort=-id", 1),
+        ] {
+            let query = Query::parse(Some(raw)).unwrap();
+            let mut expected: Vec<Item> =
+                all.iter().filter(|i| query.matches(i)).cloned().collect();
+            let matching = expected.len();
+            query.sort_items(&mut expected);
+            expected.truncate(keep);
+            let mut first = FirstInOrder::new(&query, keep);
+            for i in &all {
+                first.push(i.clone());
+                assert!(
+                    first.items.len() <= (2 * keep).max(FirstInOrder::SLACK),
+                    "{raw}"
+                );
+            }
+            let (got, n) = first.finish();
+            let ids = |v: &[Item]| v.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&got), ids(&expected), "{raw}");
+            assert_eq!(n, matching, "{raw}");
+        }
     }
 
     #[test]

@@ -22,7 +22,8 @@ use crate::data::{Item, Loader};
 use crate::error::ApiError;
 use crate::guard::{audit_access, require};
 use crate::jsonapi::{
-    self, Cursor, MEDIA_TYPE, Query, identifier, included_relationships, resource_object,
+    self, Cursor, FirstInOrder, MEDIA_TYPE, Query, identifier, included_relationships,
+    resource_object,
 };
 use crate::keys::{Access, Principal};
 use crate::resources::ResourceType;
@@ -116,15 +117,6 @@ pub(crate) async fn page_of(
         }
         return Ok((out, None));
     }
-    let all = loader.all(rtype).await?;
-    query.check_fields(all.items.first())?;
-    let mut items: Vec<Item> = all
-        .items
-        .iter()
-        .filter(|i| query.matches(i))
-        .cloned()
-        .collect();
-    query.sort_items(&mut items);
     let start = match &query.cursor {
         None => 0,
         Some(Cursor::Offset(n)) => *n,
@@ -135,12 +127,61 @@ pub(crate) async fn page_of(
             ));
         }
     };
+    if let Some(kind) = rtype.kind() {
+        return sorted_record_page(loader, kind, query, start).await;
+    }
+    let all = loader.all(rtype).await?;
+    query.check_fields(all.items.first())?;
+    let mut items: Vec<Item> = all
+        .items
+        .iter()
+        .filter(|i| query.matches(i))
+        .cloned()
+        .collect();
+    query.sort_items(&mut items);
     let end = (start + size).min(items.len());
     let next = (end < items.len()).then_some(Cursor::Offset(end));
     let page = items
         .get(start..end)
         .map(<[Item]>::to_vec)
         .unwrap_or_default();
+    Ok((page, next))
+}
+
+/// Records of `kind` read for one sorted page: in batches, keeping only the first
+/// `start + size` in sort order, so a sorted page of time entries does not hold them all.
+async fn sorted_record_page(
+    loader: &Loader,
+    kind: EntityKind,
+    query: &Query,
+    start: usize,
+) -> Result<(Vec<Item>, Option<Cursor>), ApiError> {
+    const BATCH: u32 = 500;
+    let size = query.size as usize;
+    let mut first = FirstInOrder::new(query, start.saturating_add(size));
+    let mut after = None;
+    let mut checked = false;
+    loop {
+        let rows = loader.record_page(kind, after, BATCH).await?;
+        if !checked {
+            query.check_fields(rows.first())?;
+            checked = true;
+        }
+        let full = rows.len() == BATCH as usize;
+        if let Some(last) = rows.last() {
+            after = last.id.parse().ok();
+        }
+        for row in rows {
+            first.push(row);
+        }
+        if !full || after.is_none() {
+            break;
+        }
+    }
+    let (items, matching) = first.finish();
+    let page: Vec<Item> = items.into_iter().skip(start).collect();
+    let end = start + page.len();
+    let next = (end < matching).then_some(Cursor::Offset(end));
     Ok((page, next))
 }
 

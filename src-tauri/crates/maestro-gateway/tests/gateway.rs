@@ -205,6 +205,25 @@ async fn keys_scopes_and_jsonapi_documents() {
     seen.dedup();
     assert_eq!(seen.len(), total);
 
+    // Sorted pages (offset cursors) cover every person exactly once, in order.
+    let mut sorted_walk: Vec<(String, String)> = Vec::new();
+    let mut next = Some("/api/v1/employees?sort=-last_name&page[size]=7".to_owned());
+    while let Some(path) = next {
+        let (status, doc) = env.get(&reader, &path).await;
+        assert_eq!(status, StatusCode::OK, "{doc}");
+        sorted_walk.extend(doc["data"].as_array().unwrap().iter().map(|r| {
+            (
+                r["attributes"]["last_name"].as_str().unwrap().to_owned(),
+                r["id"].as_str().unwrap().to_owned(),
+            )
+        }));
+        next = doc["links"]["next"].as_str().map(str::to_owned);
+    }
+    let mut in_order = sorted_walk.clone();
+    in_order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assert_eq!(sorted_walk, in_order);
+    assert_eq!(sorted_walk.len(), total);
+
     // include + sparse fieldsets + sort + filter.
     let (status, doc) = env
         .get(
