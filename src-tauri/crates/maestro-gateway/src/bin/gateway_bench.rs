@@ -6,7 +6,11 @@
 //! `REST` serves every attribute; `REST/5f` asks for the same five fields as the GraphQL query
 //! (a sparse fieldset).
 //!
-//! Usage: `gateway-bench [--employees N] [--requests N] [--seconds S] [--concurrency C]`.
+//! With `--time-entries N`, it then syncs N Harvest time entries and times one sorted page of
+//! 50 of them, with the memory that page added at its peak.
+//!
+//! Usage: `gateway-bench [--employees N] [--requests N] [--seconds S] [--concurrency C]
+//! [--time-entries N]`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +20,7 @@ use maestro_core::clock::SystemClock;
 use maestro_core::model::EntityKind;
 use maestro_gateway::{Gateway, GatewayConfig};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use maestro_store::companies::Company;
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 use tokio::sync::Mutex;
@@ -25,6 +30,8 @@ struct Args {
     requests: usize,
     seconds: u64,
     concurrency: usize,
+    /// Time entries synced for the sorted-page figure (0: not measured).
+    time_entries: usize,
 }
 
 fn args() -> Result<Args, String> {
@@ -33,6 +40,7 @@ fn args() -> Result<Args, String> {
         requests: 200,
         seconds: 30,
         concurrency: 4,
+        time_entries: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +53,7 @@ fn args() -> Result<Args, String> {
             "--requests" => a.requests = n,
             "--seconds" => a.seconds = n as u64,
             "--concurrency" => a.concurrency = n.max(1),
+            "--time-entries" => a.time_entries = n,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -152,7 +161,7 @@ async fn run() -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| err(&e))?;
     let sandbox = Sandbox::start(SandboxConfig {
         employees: a.employees,
-        time_entries: Some(10),
+        time_entries: Some(a.time_entries.max(10)),
         ..SandboxConfig::default()
     })
     .await
@@ -279,7 +288,86 @@ async fn run() -> Result<(), String> {
             gql.records
         ));
     }
+    if a.time_entries > 0 {
+        sorted_page(&app, &company, &sandbox, &gateway, a.time_entries).await?;
+    }
     gateway.shutdown().await;
     sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Resident memory of this process in MiB (`field` of /proc/self/status: VmRSS, VmHWM).
+fn rss_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One sorted page of 50 time entries out of `n` synced from Harvest: its time and the memory
+/// it added at its peak (the whole type is read; only the page's worth is held).
+async fn sorted_page(
+    app: &App,
+    company: &Company,
+    sandbox: &Sandbox,
+    gateway: &maestro_gateway::RunningGateway,
+    n: usize,
+) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let harvest = app
+        .connect_sandbox_provider(company, sandbox, Provider::Harvest)
+        .await
+        .map_err(|e| err(&e))?;
+    app.sync_connection(
+        company.id,
+        harvest.id,
+        Some(EntityKind::TimeEntry),
+        Mode::Full,
+    )
+    .await
+    .map_err(|e| err(&e))?;
+    let key = maestro_gateway::create_key(
+        app,
+        company.id,
+        "bench-entries",
+        &["time_entries:read".to_owned()],
+        Some(1_000_000),
+    )
+    .await
+    .map_err(|e| err(&e))?
+    .secret
+    .expose()
+    .clone();
+    let url = format!(
+        "{}/api/v1/time_entries?sort=-work_date,hours&page[size]=50",
+        gateway.base_url()
+    );
+    // Linux resets the peak (VmHWM) on writing 5 to clear_refs.
+    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| err(&e))?;
+    let before = rss_mib("VmRSS:");
+    let started = Instant::now();
+    let resp = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(key)
+        .header("accept", "application/vnd.api+json")
+        .send()
+        .await
+        .map_err(|e| err(&e))?;
+    if !resp.status().is_success() {
+        return Err(format!("the sorted page answered {}", resp.status()));
+    }
+    let doc: serde_json::Value = resp.json().await.map_err(|e| err(&e))?;
+    let took = started.elapsed();
+    let got = doc["data"].as_array().map_or(0, Vec::len);
+    if got != 50.min(n) {
+        return Err(format!("the sorted page held {got} entries"));
+    }
+    println!(
+        "sorted page of 50 out of {n} time entries: {:.0} ms, {:.1} MiB added at its peak",
+        took.as_secs_f64() * 1000.0,
+        rss_mib("VmHWM:") - before
+    );
     Ok(())
 }
