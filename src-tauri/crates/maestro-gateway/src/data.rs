@@ -1,7 +1,7 @@
 //! Reading what the API serves from the store, scoped to one company, with sensitive fields
 //! removed: resource items, whole-type loads indexed for relationships, and keyset pages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use maestro_app::App;
@@ -151,11 +151,22 @@ impl Indexed {
     }
 }
 
+/// A (connection, remote id) key: what children point at.
+type Key = (String, String);
+
 /// Reads for one request of one company; whole-type loads are cached for the request.
 pub struct Loader {
     app: App,
     company_id: CompanyId,
     cache: Mutex<HashMap<ResourceType, Arc<Indexed>>>,
+    /// Per child type, the children of the parents [`Loader::prefetch_children`] was given.
+    children: Mutex<HashMap<ResourceType, ChildrenOf>>,
+}
+
+/// The children of some parents only.
+struct ChildrenOf {
+    parents: HashSet<Key>,
+    index: Arc<Indexed>,
 }
 
 impl Loader {
@@ -165,6 +176,7 @@ impl Loader {
             app,
             company_id,
             cache: Mutex::new(HashMap::new()),
+            children: Mutex::new(HashMap::new()),
         }
     }
 
@@ -191,6 +203,42 @@ impl Loader {
         let rows =
             records::current_page(&mut conn, self.company_id, Some(kind), after, limit).await?;
         Ok(rows.iter().map(record_item).collect())
+    }
+
+    /// Reads the items of the record type `target` whose parent is one of `parents` (a page's
+    /// employees, for an `include`), a batch at a time, so [`Loader::related`] answers for
+    /// those parents without holding every item of the type (years of time entries).
+    pub async fn prefetch_children(
+        &self,
+        target: ResourceType,
+        parents: HashSet<Key>,
+    ) -> Result<(), ApiError> {
+        let Some(kind) = target.kind() else {
+            return Ok(());
+        };
+        if self.cache.lock().await.contains_key(&target) {
+            return Ok(());
+        }
+        let mut kept = Vec::new();
+        let mut after = None;
+        loop {
+            let rows = self.record_page(kind, after, SCAN_BATCH).await?;
+            let full = rows.len() == SCAN_BATCH as usize;
+            after = rows.last().and_then(|last| last.id.parse().ok());
+            kept.extend(
+                rows.into_iter()
+                    .filter(|i| i.parent.as_ref().is_some_and(|p| parents.contains(p))),
+            );
+            if !full || after.is_none() {
+                break;
+            }
+        }
+        let index = Arc::new(Indexed::new(kept));
+        self.children
+            .lock()
+            .await
+            .insert(target, ChildrenOf { parents, index });
+        Ok(())
     }
 
     /// Every item of `rtype`, indexed (cached for the request).
@@ -282,6 +330,16 @@ impl Loader {
         target: ResourceType,
         to_many: bool,
     ) -> Result<Vec<Item>, ApiError> {
+        if to_many {
+            let Some(k) = &item.key else {
+                return Ok(Vec::new());
+            };
+            if let Some(c) = self.children.lock().await.get(&target)
+                && c.parents.contains(k)
+            {
+                return Ok(c.index.children(k).into_iter().cloned().collect());
+            }
+        }
         let ix = self.all(target).await?;
         Ok(if to_many {
             match &item.key {

@@ -379,6 +379,23 @@ impl QueryRoot {
             .await
             .map_err(gql_err)?;
         d.records.fetch_add(items.len(), Ordering::Relaxed);
+        // Lists asked for under the nodes read only the children of this page's people.
+        let nodes = ctx.look_ahead().field("nodes");
+        for (field, kind) in [
+            ("employments", EntityKind::Employment),
+            ("compensations", EntityKind::Compensation),
+            ("payStatements", EntityKind::PayStatement),
+            ("timeEntries", EntityKind::TimeEntry),
+        ] {
+            let target = ResourceType::Record(kind);
+            if nodes.field(field).exists() && d.principal.allows(target.name(), Access::Read) {
+                let parents = items.iter().filter_map(|i| i.key.clone()).collect();
+                d.loader
+                    .prefetch_children(target, parents)
+                    .await
+                    .map_err(gql_err)?;
+            }
+        }
         Ok(EmployeePage {
             page_info: PageInfo {
                 end_cursor: next.as_ref().map(Cursor::encode),

@@ -197,6 +197,13 @@ async fn render(
     for (_, target, _) in &rels {
         require(principal, target.name(), Access::Read)?;
     }
+    // To-many includes read only the children of this page's items.
+    for (_, target, to_many) in &rels {
+        if *to_many {
+            let parents = items.iter().filter_map(|i| i.key.clone()).collect();
+            loader.prefetch_children(*target, parents).await?;
+        }
+    }
     let mut data = Vec::with_capacity(items.len());
     let mut included = Vec::new();
     let mut seen: HashSet<(&'static str, String)> = HashSet::new();

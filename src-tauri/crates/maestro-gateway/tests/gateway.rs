@@ -285,6 +285,17 @@ async fn keys_scopes_and_jsonapi_documents() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_jsonapi(&validator, &rel);
+    // The include (which reads only the page's children) and the related link agree.
+    let ids = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].clone())
+            .collect()
+    };
+    let linked = ids(&data[0]["relationships"]["employments"]["data"]);
+    assert!(!linked.is_empty());
+    assert_eq!(linked, ids(&rel["data"]));
     let (status, doc) = env.get(&reader, "/api/v1/employees/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_jsonapi(&validator, &doc);

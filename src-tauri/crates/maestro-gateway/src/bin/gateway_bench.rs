@@ -306,8 +306,9 @@ fn rss_mib(field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// One sorted page of 50 time entries out of `n` synced from Harvest: its time and the memory
-/// it added at its peak (the whole type is read; only the page's worth is held).
+/// Two requests over `n` time entries synced from Harvest, each with its time and the memory
+/// it added at its peak: 50 people with their entries included, and a sorted page of 50 (the
+/// whole type is read to sort it).
 async fn sorted_page(
     app: &App,
     company: &Company,
@@ -320,19 +321,16 @@ async fn sorted_page(
         .connect_sandbox_provider(company, sandbox, Provider::Harvest)
         .await
         .map_err(|e| err(&e))?;
-    app.sync_connection(
-        company.id,
-        harvest.id,
-        Some(EntityKind::TimeEntry),
-        Mode::Full,
-    )
-    .await
-    .map_err(|e| err(&e))?;
+    for entity in [EntityKind::Employee, EntityKind::TimeEntry] {
+        app.sync_connection(company.id, harvest.id, Some(entity), Mode::Full)
+            .await
+            .map_err(|e| err(&e))?;
+    }
     let key = maestro_gateway::create_key(
         app,
         company.id,
         "bench-entries",
-        &["time_entries:read".to_owned()],
+        &["time_entries:read".to_owned(), "employees:read".to_owned()],
         Some(1_000_000),
     )
     .await
@@ -340,34 +338,46 @@ async fn sorted_page(
     .secret
     .expose()
     .clone();
-    let url = format!(
-        "{}/api/v1/time_entries?sort=-work_date,hours&page[size]=50",
-        gateway.base_url()
-    );
-    // Linux resets the peak (VmHWM) on writing 5 to clear_refs.
-    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| err(&e))?;
-    let before = rss_mib("VmRSS:");
-    let started = Instant::now();
-    let resp = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(key)
-        .header("accept", "application/vnd.api+json")
-        .send()
-        .await
-        .map_err(|e| err(&e))?;
-    if !resp.status().is_success() {
-        return Err(format!("the sorted page answered {}", resp.status()));
+    let base = gateway.base_url();
+    for (what, path, key_of_count) in [
+        (
+            format!("50 Harvest people with their time entries included, out of {n}"),
+            "/api/v1/employees?filter[provider]=harvest&include=time_entries&page[size]=50",
+            "included",
+        ),
+        (
+            format!("sorted page of 50 out of {n} time entries"),
+            "/api/v1/time_entries?sort=-work_date,hours&page[size]=50",
+            "data",
+        ),
+    ] {
+        // What earlier requests freed goes back to the system first; Linux then resets the
+        // peak (VmHWM) on writing 5 to clear_refs.
+        maestro_malloc::release_free_memory();
+        std::fs::write("/proc/self/clear_refs", "5").map_err(|e| err(&e))?;
+        let before = rss_mib("VmRSS:");
+        let started = Instant::now();
+        let resp = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(&key)
+            .header("accept", "application/vnd.api+json")
+            .send()
+            .await
+            .map_err(|e| err(&e))?;
+        if !resp.status().is_success() {
+            return Err(format!("{what}: answered {}", resp.status()));
+        }
+        let doc: serde_json::Value = resp.json().await.map_err(|e| err(&e))?;
+        let took = started.elapsed();
+        let got = doc[key_of_count].as_array().map_or(0, Vec::len);
+        if got == 0 {
+            return Err(format!("{what}: nothing in {key_of_count}"));
+        }
+        println!(
+            "{what}: {:.0} ms, {:.1} MiB added at its peak ({got} in {key_of_count})",
+            took.as_secs_f64() * 1000.0,
+            rss_mib("VmHWM:") - before
+        );
     }
-    let doc: serde_json::Value = resp.json().await.map_err(|e| err(&e))?;
-    let took = started.elapsed();
-    let got = doc["data"].as_array().map_or(0, Vec::len);
-    if got != 50.min(n) {
-        return Err(format!("the sorted page held {got} entries"));
-    }
-    println!(
-        "sorted page of 50 out of {n} time entries: {:.0} ms, {:.1} MiB added at its peak",
-        took.as_secs_f64() * 1000.0,
-        rss_mib("VmHWM:") - before
-    );
     Ok(())
 }
