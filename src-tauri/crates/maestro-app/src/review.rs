@@ -140,21 +140,6 @@ fn provider_category(provider: &str) -> Option<Category> {
         .map(|d| d.manifest.category)
 }
 
-/// Every current record of `kind` (people-sized kinds: employees, jobs, departments, pay).
-async fn all_current(
-    conn: &mut SqliteConnection,
-    company_id: CompanyId,
-    kind: EntityKind,
-) -> Result<Vec<StoredRecord>> {
-    let mut out = Vec::new();
-    records::for_each_current(conn, company_id, kind, |r| {
-        out.push(r);
-        Ok::<_, AppError>(())
-    })
-    .await?;
-    Ok(out)
-}
-
 fn decode<E: CanonicalEntity>(r: &StoredRecord) -> Result<E> {
     Ok(r.entity::<E>()?)
 }
@@ -261,7 +246,7 @@ async fn snapshot(
     }
     let mut data: HashMap<ConnectionId, ConnectionData> = HashMap::new();
     let wanted = |r: &StoredRecord| categories.contains_key(&r.connection_id);
-    for r in all_current(conn, company_id, EntityKind::Employee).await? {
+    records::for_each_current(conn, company_id, EntityKind::Employee, |r| {
         if wanted(&r) {
             let e: Employee = decode(&r)?;
             data.entry(r.connection_id)
@@ -269,8 +254,10 @@ async fn snapshot(
                 .employees
                 .push((r.record_id, e));
         }
-    }
-    for r in all_current(conn, company_id, EntityKind::Department).await? {
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    records::for_each_current(conn, company_id, EntityKind::Department, |r| {
         if wanted(&r) {
             let d: Department = decode(&r)?;
             data.entry(r.connection_id)
@@ -278,8 +265,10 @@ async fn snapshot(
                 .departments
                 .insert(r.remote_id.clone(), d.name);
         }
-    }
-    for r in all_current(conn, company_id, EntityKind::Employment).await? {
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    records::for_each_current(conn, company_id, EntityKind::Employment, |r| {
         if wanted(&r) {
             let j: Employment = decode(&r)?;
             data.entry(r.connection_id)
@@ -289,8 +278,10 @@ async fn snapshot(
                 .or_default()
                 .push(j);
         }
-    }
-    for r in all_current(conn, company_id, EntityKind::Compensation).await? {
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    records::for_each_current(conn, company_id, EntityKind::Compensation, |r| {
         if wanted(&r) {
             let c: Compensation = decode(&r)?;
             data.entry(r.connection_id)
@@ -300,7 +291,9 @@ async fn snapshot(
                 .or_default()
                 .push(c);
         }
-    }
+        Ok::<_, AppError>(())
+    })
+    .await?;
     let mut sides: HashMap<RecordId, Side> = HashMap::new();
     let mut refs = Vec::new();
     for (connection_id, d) in &data {

@@ -193,18 +193,7 @@ async fn run() -> Result<(), String> {
         a.employees,
         seed.elapsed().as_secs_f64()
     );
-    let key = maestro_gateway::create_key(
-        &app,
-        company.id,
-        "bench",
-        &["employees:read".to_owned()],
-        Some(1_000_000),
-    )
-    .await
-    .map_err(|e| err(&e))?
-    .secret
-    .expose()
-    .clone();
+    let key = bench_key(&app, &company, "bench", &["employees:read"]).await?;
     let gateway = Gateway::start(app.clone(), GatewayConfig::loopback_ephemeral())
         .await
         .map_err(|e| err(&e))?;
@@ -296,6 +285,24 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// A new API key with `scopes` and a rate limit the bench never reaches; its secret.
+async fn bench_key(
+    app: &App,
+    company: &Company,
+    name: &str,
+    scopes: &[&str],
+) -> Result<String, String> {
+    let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+    Ok(
+        maestro_gateway::create_key(app, company.id, name, &scopes, Some(1_000_000))
+            .await
+            .map_err(|e| e.to_string())?
+            .secret
+            .expose()
+            .clone(),
+    )
+}
+
 /// Resident memory of this process in MiB (`field` of /proc/self/status: VmRSS, VmHWM).
 fn rss_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -326,18 +333,13 @@ async fn sorted_page(
             .await
             .map_err(|e| err(&e))?;
     }
-    let key = maestro_gateway::create_key(
+    let key = bench_key(
         app,
-        company.id,
+        company,
         "bench-entries",
-        &["time_entries:read".to_owned(), "employees:read".to_owned()],
-        Some(1_000_000),
+        &["time_entries:read", "employees:read"],
     )
-    .await
-    .map_err(|e| err(&e))?
-    .secret
-    .expose()
-    .clone();
+    .await?;
     let base = gateway.base_url();
     for (what, path, key_of_count) in [
         (

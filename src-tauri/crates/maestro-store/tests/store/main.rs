@@ -92,15 +92,40 @@ pub async fn put_employee(
     title: &str,
     at: DateTime<Utc>,
 ) -> PutOutcome {
-    let provenance = Provenance::new(fx.connection, "bamboohr", remote_id);
     let data = json!({"remote_id": remote_id, "job_title": title, "ssn": "123-45-6789"});
-    let raw = maestro_core::model::RawPayload::from(json!({"id": remote_id, "jobTitle": title}));
+    let raw = json!({"id": remote_id, "jobTitle": title});
     let mut tx = store.write().await.unwrap();
-    let out = records::put(
+    let out = put_in(
         tx.conn(),
+        fx,
+        EntityKind::Employee,
+        remote_id,
+        data,
+        raw,
+        at,
+    )
+    .await;
+    tx.commit().await.unwrap();
+    out
+}
+
+/// Puts one BambooHR record of `kind` inside an open transaction.
+pub async fn put_in(
+    conn: &mut sqlx::SqliteConnection,
+    fx: &Fixture,
+    kind: EntityKind,
+    remote_id: &str,
+    data: serde_json::Value,
+    raw: serde_json::Value,
+    at: DateTime<Utc>,
+) -> PutOutcome {
+    let provenance = Provenance::new(fx.connection, "bamboohr", remote_id);
+    let raw = maestro_core::model::RawPayload::from(raw);
+    records::put(
+        conn,
         &RecordWrite {
             company_id: fx.company,
-            kind: EntityKind::Employee,
+            kind,
             provenance: &provenance,
             data: &data,
             raw: &raw,
@@ -109,9 +134,7 @@ pub async fn put_employee(
         at,
     )
     .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    out
+    .unwrap()
 }
 
 pub async fn current(store: &Store, company: CompanyId) -> Vec<records::StoredRecord> {

@@ -244,23 +244,18 @@ async fn for_each_current_hands_over_every_live_record_once_in_id_order() {
     let mut tx = store.write().await.unwrap();
     for i in 0..=2_000 {
         let remote_id = format!("e-{i}");
-        let provenance = Provenance::new(fx.connection, "bamboohr", remote_id.as_str());
         let data = json!({"remote_id": remote_id, "job_title": "Baker"});
-        let raw = maestro_core::model::RawPayload::from(json!({"id": remote_id}));
-        records::put(
+        let raw = json!({"id": remote_id});
+        put_in(
             tx.conn(),
-            &records::RecordWrite {
-                company_id: fx.company,
-                kind: EntityKind::Employee,
-                provenance: &provenance,
-                data: &data,
-                raw: &raw,
-                sync_run_id: None,
-            },
+            &fx,
+            EntityKind::Employee,
+            &remote_id,
+            data,
+            raw,
             t(1),
         )
-        .await
-        .unwrap();
+        .await;
     }
     let gone = Provenance::new(fx.connection, "bamboohr", "e-7");
     records::mark_deleted(
@@ -275,22 +270,18 @@ async fn for_each_current_hands_over_every_live_record_once_in_id_order() {
     .unwrap();
     tx.commit().await.unwrap();
     put_employee(&store, &fx, "e-1", "Head Baker", t(3)).await;
-    let department = Provenance::new(fx.connection, "bamboohr", "d-1");
     let mut tx = store.write().await.unwrap();
-    records::put(
+    let (data, raw) = (json!({"name": "Bakery"}), json!({"id": "d-1"}));
+    put_in(
         tx.conn(),
-        &records::RecordWrite {
-            company_id: fx.company,
-            kind: EntityKind::Department,
-            provenance: &department,
-            data: &json!({"name": "Bakery"}),
-            raw: &maestro_core::model::RawPayload::from(json!({"id": "d-1"})),
-            sync_run_id: None,
-        },
+        &fx,
+        EntityKind::Department,
+        "d-1",
+        data,
+        raw,
         t(3),
     )
-    .await
-    .unwrap();
+    .await;
     tx.commit().await.unwrap();
 
     let mut conn = store.pool().acquire().await.unwrap();
