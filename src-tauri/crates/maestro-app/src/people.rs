@@ -214,16 +214,11 @@ async fn all_current(
 fn decode<E: CanonicalEntity>(stored: Vec<StoredRecord>) -> Vec<(StoredRecord, E)> {
     stored
         .into_iter()
-        .filter_map(|r| decoded(&r).map(|e| (r, e)))
+        .filter_map(|r| skip_undecodable(r.record_id, r.entity::<E>()).map(|e| (r, e)))
         .collect()
 }
 
-/// The entity of one record, or `None` (logged) when it no longer decodes.
-fn decoded<E: CanonicalEntity>(r: &StoredRecord) -> Option<E> {
-    skip_undecodable(r.record_id, r.entity::<E>())
-}
-
-/// `decoded`, or `None` (logged): a record that no longer decodes is left out of the roster.
+/// The entity, or `None` (logged): a record that no longer decodes is left out of the roster.
 fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
     match decoded {
         Ok(e) => Some(e),

@@ -14,9 +14,6 @@ use tokio::sync::Mutex;
 use crate::error::ApiError;
 use crate::resources::ResourceType;
 
-/// Records read per store query while scanning.
-const SCAN_BATCH: u32 = 500;
-
 /// One resource: type, id and attributes (sensitive values already removed).
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -205,6 +202,17 @@ impl Loader {
         Ok(rows.iter().map(record_item).collect())
     }
 
+    /// Hands every live record of `kind` to `each` as an item, in record-id order, a page at
+    /// a time ([`records::for_each_current`]). Stops at the first error.
+    pub async fn for_each_record(
+        &self,
+        kind: EntityKind,
+        mut each: impl FnMut(Item) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        records::for_each_current(&mut conn, self.company_id, kind, |r| each(record_item(&r))).await
+    }
+
     /// Reads the items of the record type `target` whose parent is one of `parents` (a page's
     /// employees, for an `include`), a batch at a time, so [`Loader::related`] answers for
     /// those parents without holding every item of the type (years of time entries).
@@ -220,19 +228,13 @@ impl Loader {
             return Ok(());
         }
         let mut kept = Vec::new();
-        let mut after = None;
-        loop {
-            let rows = self.record_page(kind, after, SCAN_BATCH).await?;
-            let full = rows.len() == SCAN_BATCH as usize;
-            after = rows.last().and_then(|last| last.id.parse().ok());
-            kept.extend(
-                rows.into_iter()
-                    .filter(|i| i.parent.as_ref().is_some_and(|p| parents.contains(p))),
-            );
-            if !full || after.is_none() {
-                break;
+        self.for_each_record(kind, |item| {
+            if item.parent.as_ref().is_some_and(|p| parents.contains(p)) {
+                kept.push(item);
             }
-        }
+            Ok(())
+        })
+        .await?;
         let index = Arc::new(Indexed::new(kept));
         self.children
             .lock()
@@ -257,20 +259,13 @@ impl Loader {
         let company = self.company_id;
         Ok(match rtype {
             ResourceType::Record(kind) => {
+                drop(conn);
                 let mut out = Vec::new();
-                let mut after = None;
-                loop {
-                    let rows =
-                        records::current_page(&mut conn, company, Some(kind), after, SCAN_BATCH)
-                            .await?;
-                    let Some(last) = rows.last() else { break };
-                    after = Some(last.record_id);
-                    let full = rows.len() == SCAN_BATCH as usize;
-                    out.extend(rows.iter().map(record_item));
-                    if !full {
-                        break;
-                    }
-                }
+                self.for_each_record(kind, |item| {
+                    out.push(item);
+                    Ok(())
+                })
+                .await?;
                 out
             }
             ResourceType::Connection => maestro_store::connections::list(&mut conn, company)

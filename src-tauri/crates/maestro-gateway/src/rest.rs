@@ -148,7 +148,7 @@ pub(crate) async fn page_of(
     Ok((page, next))
 }
 
-/// Records of `kind` read for one sorted page: in batches, keeping only the first
+/// Records of `kind` read for one sorted page: a page at a time, keeping only the first
 /// `start + size` in sort order, so a sorted page of time entries does not hold them all.
 async fn sorted_record_page(
     loader: &Loader,
@@ -156,28 +156,18 @@ async fn sorted_record_page(
     query: &Query,
     start: usize,
 ) -> Result<(Vec<Item>, Option<Cursor>), ApiError> {
-    const BATCH: u32 = 500;
     let size = query.size as usize;
     let mut first = FirstInOrder::new(query, start.saturating_add(size));
-    let mut after = None;
-    let mut checked = false;
-    loop {
-        let rows = loader.record_page(kind, after, BATCH).await?;
-        if !checked {
-            query.check_fields(rows.first())?;
-            checked = true;
-        }
-        let full = rows.len() == BATCH as usize;
-        if let Some(last) = rows.last() {
-            after = last.id.parse().ok();
-        }
-        for row in rows {
-            first.push(row);
-        }
-        if !full || after.is_none() {
-            break;
-        }
-    }
+    let mut unchecked = true;
+    loader
+        .for_each_record(kind, |item| {
+            if std::mem::take(&mut unchecked) {
+                query.check_fields(Some(&item))?;
+            }
+            first.push(item);
+            Ok(())
+        })
+        .await?;
     let (items, matching) = first.finish();
     let page: Vec<Item> = items.into_iter().skip(start).collect();
     let end = start + page.len();

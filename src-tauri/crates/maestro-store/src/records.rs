@@ -605,8 +605,8 @@ async fn current_rows(
 const FOLD_PAGE: u32 = 1_000;
 
 /// Hands every current (not deleted) record of `kind` in a company to `each`, in record-id
-/// order, reading [`current_page`]s of 1,000, so at most one page is in memory however many
-/// records there are. Stops at the first error, `each`'s included.
+/// order, reading pages of 1,000, so at most one page is in memory however many records there
+/// are. Stops at the first error, `each`'s included.
 pub async fn for_each_current<E, F>(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
@@ -617,19 +617,33 @@ where
     E: From<StoreError>,
     F: FnMut(StoredRecord) -> std::result::Result<(), E>,
 {
+    for_each_current_row(conn, company_id, kind, |row| each(decode_row(row)?)).await
+}
+
+/// The walk behind [`for_each_current`] and [`for_each_current_entity`]: each current version
+/// row of `kind`, a page at a time, with the dictionaries it was packed against loaded.
+async fn for_each_current_row<E, F>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    kind: EntityKind,
+    mut each: F,
+) -> std::result::Result<(), E>
+where
+    E: From<StoreError>,
+    F: FnMut(&SqliteRow) -> std::result::Result<(), E>,
+{
     let mut after = None;
     loop {
-        let page = current_page(conn, company_id, Some(kind), after, FOLD_PAGE).await?;
-        let full = page.len() == FOLD_PAGE as usize;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        after = Some(last.record_id);
-        for record in page {
-            each(record)?;
+        let rows = current_rows(conn, company_id, Some(kind), after, FOLD_PAGE).await?;
+        load_dictionaries_for(conn, &rows).await?;
+        for row in &rows {
+            each(row)?;
         }
-        if !full {
-            return Ok(());
+        match rows.last() {
+            Some(last) if rows.len() == FOLD_PAGE as usize => {
+                after = Some(stored_at(last)?.record_id);
+            }
+            _ => return Ok(()),
         }
     }
 }
@@ -659,22 +673,14 @@ where
     Er: From<StoreError>,
     F: FnMut(StoredAt, Result<E>) -> std::result::Result<(), Er>,
 {
-    let mut after = None;
-    loop {
-        let rows = current_rows(conn, company_id, Some(E::KIND), after, FOLD_PAGE).await?;
-        let full = rows.len() == FOLD_PAGE as usize;
-        load_dictionaries_for(conn, &rows).await?;
-        for row in &rows {
-            let at = stored_at(row)?;
-            after = Some(at.record_id);
-            each(at, decode_entity(row, at.record_id))?;
-        }
-        if !full {
-            return Ok(());
-        }
-    }
+    for_each_current_row(conn, company_id, E::KIND, |row| {
+        let at = stored_at(row)?;
+        each(at, decode_entity(row, at.record_id))
+    })
+    .await
 }
 
+/// The local ids and version of a version row.
 fn stored_at(row: &SqliteRow) -> Result<StoredAt> {
     Ok(StoredAt {
         record_id: parse_col(&row.try_get::<String, _>("record_id")?, "record_id")?,
