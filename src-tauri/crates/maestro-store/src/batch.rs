@@ -12,7 +12,6 @@ use maestro_core::model::{CanonicalRecord, EntityKind, Provenance, RawPayload};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use crate::digest::write_canonical;
 use crate::error::{Result, StoreError};
 use crate::packed::{self, Column, Dictionary, Stream};
 use crate::records::{self, Change, PutOutcome, RecordWrite};
@@ -98,15 +97,11 @@ pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
         .into_iter()
         .map(|mut record| {
             let raw = record.take_raw();
-            let mut data = record.to_json().map_err(|e| {
-                StoreError::Invalid(format!("cannot encode a {}: {e}", record.kind()))
-            })?;
-            if let Some(map) = data.as_object_mut() {
-                map.remove("raw");
-            }
             // The canonical text (keys sorted) is both hashed and stored: one serialisation.
             let mut text = Vec::with_capacity(capacity);
-            write_canonical(&data, &mut text);
+            record.write_data_text(&mut text).map_err(|e| {
+                StoreError::Invalid(format!("cannot encode a {}: {e}", record.kind()))
+            })?;
             capacity = capacity.max(text.len());
             let data = String::from_utf8(text)
                 .map_err(|e| StoreError::Invalid(format!("canonical JSON: {e}")))?;

@@ -13,39 +13,7 @@ pub fn canonical_json(value: &Value) -> String {
 
 /// Appends the canonical JSON of `value` to `out` (no allocation per key or scalar).
 pub fn write_canonical(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            out.push(b'{');
-            for (i, (key, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_scalar(key.as_str(), out);
-                out.push(b':');
-                write_canonical(v, out);
-            }
-            out.push(b'}');
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(b']');
-        }
-        other => write_scalar(other, out),
-    }
-}
-
-/// Serialises a string or scalar the way `Value::to_string` does.
-fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
-    // Writing strings, numbers, booleans or null into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, value);
+    maestro_core::canonical_json::write_value(value, out);
 }
 
 /// Lower-case hex SHA-256 of `parts`, each length-prefixed so no two splits collide.

@@ -333,6 +333,17 @@ macro_rules! canonical {
                     $(CanonicalRecord::$ty(e) => serde_json::to_value(e),)*
                 }
             }
+
+            /// Appends the entity's canonical JSON text (keys sorted, no kind tag) without its
+            /// payload: [`CanonicalRecord::to_json`] less `raw`, written as
+            /// [`crate::canonical_json::write_value`] writes it, without building the tree.
+            pub fn write_data_text(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+                match self {
+                    $(CanonicalRecord::$ty(e) => {
+                        crate::canonical_json::write_canonical_of(e, &["raw"], out)
+                    })*
+                }
+            }
         }
 
         $(

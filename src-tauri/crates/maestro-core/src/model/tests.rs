@@ -446,6 +446,26 @@ fn every_record_round_trips_through_json() {
 }
 
 #[test]
+fn every_record_writes_the_canonical_text_of_its_json_tree() {
+    // The stored text and content hash of a record must not depend on whether the tree or
+    // the direct writer made it.
+    for record in samples() {
+        let mut tree = record.to_json().unwrap();
+        tree.as_object_mut().unwrap().remove("raw");
+        let mut expected = Vec::new();
+        crate::canonical_json::write_value(&tree, &mut expected);
+        let mut direct = Vec::new();
+        record.write_data_text(&mut direct).unwrap();
+        assert_eq!(
+            String::from_utf8(direct).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "{}",
+            record.kind()
+        );
+    }
+}
+
+#[test]
 fn trait_accessors() {
     fn describe<E: CanonicalEntity>(e: &E) -> String {
         format!("{}:{}:{}", E::KIND, e.provenance().provider, e.remote_id())
