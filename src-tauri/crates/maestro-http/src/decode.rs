@@ -14,7 +14,15 @@ pub fn json<'de, T: Deserialize<'de>>(provider: &str, body: &'de [u8]) -> Result
         return Ok(decoded);
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| decode_error(provider, e))
+    let decoded =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| decode_error(provider, e))?;
+    // What follows the value (a second document, a cut-off one) is as wrong as a bad field.
+    de.end().map_err(|e| HttpError::Decode {
+        provider: provider.to_owned(),
+        path: "(document)".into(),
+        message: e.to_string(),
+    })?;
+    Ok(decoded)
 }
 
 /// Decodes an already parsed JSON `value` as `T`, naming the failing field path on error (a
@@ -78,5 +86,17 @@ mod tests {
             err.to_string()
                 .contains("Harvest sent data we could not read")
         );
+    }
+
+    #[test]
+    fn text_after_the_document_is_refused() {
+        let err = json::<Page>("Harvest", br#"{"time_entries":[]} {"time_entries":[]}"#);
+        match err.unwrap_err() {
+            HttpError::Decode { path, message, .. } => {
+                assert_eq!(path, "(document)");
+                assert!(message.contains("trailing"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

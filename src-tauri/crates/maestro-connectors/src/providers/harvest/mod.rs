@@ -319,18 +319,14 @@ where
     T: DeserializeOwned,
     F: Fn(T, RawPayload) -> R,
 {
-    let page: HashMap<String, &RawValue> = maestro_http::decode::json(NAME, body)?;
-    let items = page
-        .get(key)
-        .ok_or_else(|| decode_error(key.to_owned(), "missing list".into()))?;
-    let items: Vec<&RawValue> = serde_json::from_str(items.get())
-        .map_err(|e| decode_error(key.to_owned(), format!("not a list: {e}")))?;
-    let next = match page.get("links") {
-        Some(links) => {
-            let links: Value = serde_json::from_str(links.get())
-                .map_err(|e| decode_error("links".into(), e.to_string()))?;
-            next_url_in_body(&links, "/next").map(PageCursor::Url)
-        }
+    let (items, links) = match one_pass(body, key) {
+        Some(page) => page,
+        // A page that does not read in one pass is read again step by step, to say what is
+        // wrong with it.
+        None => step_by_step(body, key)?,
+    };
+    let next = match links {
+        Some(links) => next_url_in_body(&links, "/next").map(PageCursor::Url),
         None => None,
     };
     let out = items
@@ -344,6 +340,80 @@ where
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((out, next))
+}
+
+/// A list page's item texts and its `links`.
+type ListParts<'a> = (Vec<&'a RawValue>, Option<Value>);
+
+/// The item texts under `key` and the `links` of a list page, in one pass over the body
+/// (the page's other members skipped); `None` when the page is not that shape.
+fn one_pass<'a>(body: &'a [u8], key: &str) -> Option<ListParts<'a>> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parts = serde::de::DeserializeSeed::deserialize(ListSeed { key }, &mut de).ok()?;
+    de.end().ok()?;
+    match parts {
+        (Some(items), links) => Some((items, links)),
+        (None, _) => None,
+    }
+}
+
+/// Reads a list page's top level, keeping the list named `key` (as item texts) and `links`.
+struct ListSeed<'k> {
+    key: &'k str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ListSeed<'_> {
+    type Value = (Option<Vec<&'de RawValue>>, Option<Value>);
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ListSeed<'_> {
+    type Value = (Option<Vec<&'de RawValue>>, Option<Value>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a page with a {} list", self.key)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let (mut items, mut links) = (None, None);
+        while let Some(name) = map.next_key::<String>()? {
+            if name == self.key {
+                items = Some(map.next_value()?);
+            } else if name == "links" {
+                links = Some(map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok((items, links))
+    }
+}
+
+/// [`one_pass`], a member at a time, naming what is missing or malformed.
+fn step_by_step<'a>(body: &'a [u8], key: &str) -> Result<ListParts<'a>> {
+    let page: HashMap<String, &RawValue> = maestro_http::decode::json(NAME, body)?;
+    let items = page
+        .get(key)
+        .ok_or_else(|| decode_error(key.to_owned(), "missing list".into()))?;
+    let items: Vec<&RawValue> = serde_json::from_str(items.get())
+        .map_err(|e| decode_error(key.to_owned(), format!("not a list: {e}")))?;
+    let links = match page.get("links") {
+        Some(links) => Some(
+            serde_json::from_str(links.get())
+                .map_err(|e| decode_error("links".into(), e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok((items, links))
 }
 
 /// Decodes item `index` of the list `key`, naming the failing field as `key[index].field`.
@@ -428,5 +498,66 @@ fn op_name(op: &WriteOp) -> &'static str {
         WriteOp::CreateTimeEntry(_) => "time entries",
         WriteOp::CreateTimeOffRequest(_) => "time-off requests",
         WriteOp::UpdatePayRate { .. } => "pay rates",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Item {
+        id: u64,
+    }
+
+    /// Each item's id and text, and the next page.
+    type Decoded = (Vec<(u64, String)>, Option<PageCursor>);
+
+    fn decode(body: &str) -> Result<Decoded> {
+        decode_list::<Item, _, _>(body.as_bytes(), "time_entries", |item, raw| {
+            (item.id, raw.as_str().to_owned())
+        })
+    }
+
+    fn message(body: &str) -> String {
+        decode(body)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_list_page_reads_in_one_pass_as_it_does_step_by_step() {
+        let body = r#"{"time_entries":[{"id":1,"hours":1.5},{"id":2,"notes":"a \"b\""}],
+            "per_page":2000,"links":{"next":"https://api.harvestapp.com/v2/time_entries?page=2",
+            "previous":null},"page":1,"total_entries":2}"#;
+        let (items, links) = one_pass(body.as_bytes(), "time_entries").unwrap();
+        let (items2, links2) = step_by_step(body.as_bytes(), "time_entries").unwrap();
+        let texts: Vec<&str> = items.iter().map(|r| r.get()).collect();
+        let texts2: Vec<&str> = items2.iter().map(|r| r.get()).collect();
+        assert_eq!(texts, texts2);
+        assert_eq!(links, links2);
+        let (decoded, next) = decode(body).unwrap();
+        assert_eq!(decoded[1], (2, r#"{"id":2,"notes":"a \"b\""}"#.to_owned()));
+        assert_eq!(
+            next,
+            Some(PageCursor::Url(
+                "https://api.harvestapp.com/v2/time_entries?page=2".into()
+            ))
+        );
+        let (_, last) = decode(r#"{"time_entries":[],"links":{"next":null}}"#).unwrap();
+        assert_eq!(last, None);
+    }
+
+    #[test]
+    fn a_page_of_another_shape_says_what_is_wrong() {
+        assert!(one_pass(b"{\"users\":[]}", "time_entries").is_none());
+        assert!(message(r#"{"users":[]}"#).contains("missing list"));
+        assert!(message(r#"{"time_entries":{"id":1}}"#).contains("not a list"));
+        let item = message(r#"{"time_entries":[{"id":1},{"id":"x"}]}"#);
+        assert!(item.contains("time_entries[1]"), "{item}");
+        assert!(!message(r#"{"time_entries":[]} trailing"#).is_empty());
+        assert!(!message("<html>").is_empty());
     }
 }
