@@ -15,7 +15,7 @@ use maestro_core::model::{
 use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
-use maestro_store::records::{self, StoredRecord};
+use maestro_store::records::{self, Payload, StoredRecord};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::identity::{
     self as matcher, Candidate, Confidence, CurrentLink, LinkStatus, Method, PersonKeys, Role,
@@ -672,80 +672,95 @@ fn keep_latest(
 /// page at a time, so a company with years of time entries does not hold them all at once.
 async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
     let mut out = Related::default();
-    records::for_each_current_entity(conn, company_id, |r, e: StoreResult<Employment>| {
-        let Some(e) = skip_undecodable(r.record_id, e) else {
-            return Ok::<_, AppError>(());
-        };
-        let key = (r.connection_id, e.employee_remote_id.clone());
-        if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
-            keep_latest(
-                &mut out.title,
-                key.clone(),
-                (e.effective_date, r.record_id, title.trim().to_owned()),
-            );
-        }
-        if let Some(rate) = &e.pay_rate {
-            let period = e
-                .pay_period
-                .and_then(|p| serde_json::to_value(p).ok())
-                .and_then(|v| v.as_str().map(|s| format!(" per {}", s.replace('_', " "))))
-                .unwrap_or_default();
-            keep_latest(
-                &mut out.pay,
-                key,
-                (e.effective_date, r.record_id, format!("{rate}{period}")),
-            );
-        }
-        Ok(())
-    })
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |r, e: StoreResult<Employment>| {
+            let Some(e) = skip_undecodable(r.record_id, e) else {
+                return Ok::<_, AppError>(());
+            };
+            let key = (r.connection_id, e.employee_remote_id.clone());
+            if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
+                keep_latest(
+                    &mut out.title,
+                    key.clone(),
+                    (e.effective_date, r.record_id, title.trim().to_owned()),
+                );
+            }
+            if let Some(rate) = &e.pay_rate {
+                let period = e
+                    .pay_period
+                    .and_then(|p| serde_json::to_value(p).ok())
+                    .and_then(|v| v.as_str().map(|s| format!(" per {}", s.replace('_', " "))))
+                    .unwrap_or_default();
+                keep_latest(
+                    &mut out.pay,
+                    key,
+                    (e.effective_date, r.record_id, format!("{rate}{period}")),
+                );
+            }
+            Ok(())
+        },
+    )
     .await?;
     // Compensation history fills in a pay rate where no job carries one.
     let mut from_history = BTreeMap::new();
-    records::for_each_current_entity(conn, company_id, |r, c: StoreResult<Compensation>| {
-        let Some(c) = skip_undecodable(r.record_id, c) else {
-            return Ok::<_, AppError>(());
-        };
-        let period = serde_json::to_value(c.period)
-            .ok()
-            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-            .unwrap_or_default();
-        keep_latest(
-            &mut from_history,
-            (r.connection_id, c.employee_remote_id.clone()),
-            (
-                Some(c.effective_date),
-                r.record_id,
-                format!("{} per {period}", c.rate),
-            ),
-        );
-        Ok(())
-    })
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |r, c: StoreResult<Compensation>| {
+            let Some(c) = skip_undecodable(r.record_id, c) else {
+                return Ok::<_, AppError>(());
+            };
+            let period = serde_json::to_value(c.period)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                .unwrap_or_default();
+            keep_latest(
+                &mut from_history,
+                (r.connection_id, c.employee_remote_id.clone()),
+                (
+                    Some(c.effective_date),
+                    r.record_id,
+                    format!("{} per {period}", c.rate),
+                ),
+            );
+            Ok(())
+        },
+    )
     .await?;
     for (key, value) in from_history {
         out.pay.entry(key).or_insert(value);
     }
     let mut sums: BTreeMap<(ConnectionId, String), (Decimal, NaiveDate, NaiveDate)> =
         BTreeMap::new();
-    records::for_each_current_entity(conn, company_id, |r, t: StoreResult<TimeEntry>| {
-        let Some(t) = skip_undecodable(r.record_id, t) else {
-            return Ok::<_, AppError>(());
-        };
-        match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
-            None => {
-                sums.insert(
-                    (r.connection_id, t.employee_remote_id),
-                    (t.hours, t.work_date, t.work_date),
-                );
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |r, t: StoreResult<TimeEntry>| {
+            let Some(t) = skip_undecodable(r.record_id, t) else {
+                return Ok::<_, AppError>(());
+            };
+            match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
+                None => {
+                    sums.insert(
+                        (r.connection_id, t.employee_remote_id),
+                        (t.hours, t.work_date, t.work_date),
+                    );
+                }
+                Some((total, first, last)) => {
+                    // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
+                    *total = total.checked_add(t.hours).unwrap_or(*total);
+                    *first = (*first).min(t.work_date);
+                    *last = (*last).max(t.work_date);
+                }
             }
-            Some((total, first, last)) => {
-                // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
-                *total = total.checked_add(t.hours).unwrap_or(*total);
-                *first = (*first).min(t.work_date);
-                *last = (*last).max(t.work_date);
-            }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await?;
     out.hours = sums
         .into_iter()

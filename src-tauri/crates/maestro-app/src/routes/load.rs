@@ -7,7 +7,7 @@ use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     CanonicalEntity, Contractor, Department, Employee, Employment, PayrollRun, TimeEntry,
 };
-use maestro_store::records::{self, StoredAt};
+use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::routes::hours::{PayPeriod, TimeUser};
 use maestro_sync::routes::hris::SourceEmployee;
@@ -32,15 +32,20 @@ async fn current_where<E: CanonicalEntity>(
     mut keep: impl FnMut(&E) -> bool,
 ) -> Result<Vec<(StoredAt, E)>> {
     let mut out = Vec::new();
-    records::for_each_current_entity(conn, company_id, |at, e: maestro_store::Result<E>| {
-        if at.connection_id == connection_id {
-            let e = e?;
-            if keep(&e) {
-                out.push((at, e));
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Read,
+        |at, e: maestro_store::Result<E>| {
+            if at.connection_id == connection_id {
+                let e = e?;
+                if keep(&e) {
+                    out.push((at, e));
+                }
             }
-        }
-        Ok::<_, AppError>(())
-    })
+            Ok::<_, AppError>(())
+        },
+    )
     .await?;
     Ok(out)
 }

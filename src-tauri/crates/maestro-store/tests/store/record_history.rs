@@ -372,6 +372,7 @@ async fn entities_read_straight_from_their_text_equal_those_read_through_json_va
     records::for_each_current_entity(
         &mut conn,
         fx.company,
+        records::Payload::Read,
         |at, e: maestro_store::Result<TimeEntry>| {
             straight.push((at, e?));
             Ok::<_, maestro_store::StoreError>(())
@@ -382,4 +383,29 @@ async fn entities_read_straight_from_their_text_equal_those_read_through_json_va
     assert_eq!(straight.len(), 1_003);
     assert!(straight == through_values, "the two readings differ");
     assert_eq!(straight[0].1.raw.get("is_running"), Some(json!(false)));
+
+    // Without the payload: the same entities, their payload left null.
+    let mut without = Vec::new();
+    records::for_each_current_entity(
+        &mut conn,
+        fx.company,
+        records::Payload::Skip,
+        |at, e: maestro_store::Result<TimeEntry>| {
+            without.push((at, e?));
+            Ok::<_, maestro_store::StoreError>(())
+        },
+    )
+    .await
+    .unwrap();
+    let payloads_left_out: Vec<_> = through_values
+        .into_iter()
+        .map(|(at, mut e)| {
+            e.raw = maestro_core::model::RawPayload::null();
+            (at, e)
+        })
+        .collect();
+    assert!(
+        without == payloads_left_out,
+        "the readings without payload differ"
+    );
 }
