@@ -10,12 +10,12 @@ use chrono::NaiveDate;
 use maestro_connectors::{Category, Registry};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{
-    CanonicalEntity, Compensation, Contractor, Employee, Employment, EntityKind, TimeEntry,
+    Compensation, Contractor, Employee, Employment, EntityKind, Provenance, TimeEntry,
 };
 use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
-use maestro_store::records::{self, Payload, StoredRecord};
+use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::identity::{
     self as matcher, Candidate, Confidence, CurrentLink, LinkStatus, Method, PersonKeys, Role,
@@ -195,29 +195,6 @@ async fn connection_info(
         .collect())
 }
 
-/// Every current record of `kind` (people-sized kinds only: employees, contractors).
-async fn all_current(
-    conn: &mut SqliteConnection,
-    company_id: CompanyId,
-    kind: EntityKind,
-) -> Result<Vec<StoredRecord>> {
-    let mut out = Vec::new();
-    records::for_each_current(conn, company_id, kind, |r| {
-        out.push(r);
-        Ok::<_, AppError>(())
-    })
-    .await?;
-    Ok(out)
-}
-
-/// Decodes records of one kind, skipping (and logging) any that no longer decode.
-fn decode<E: CanonicalEntity>(stored: Vec<StoredRecord>) -> Vec<(StoredRecord, E)> {
-    stored
-        .into_iter()
-        .filter_map(|r| skip_undecodable(r.record_id, r.entity::<E>()).map(|e| (r, e)))
-        .collect()
-}
-
 /// The entity, or `None` (logged): a record that no longer decodes is left out of the roster.
 fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
     match decoded {
@@ -229,14 +206,35 @@ fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
     }
 }
 
+/// Where a person's record is stored and the tool it came from.
+struct Source {
+    record_id: RecordId,
+    kind: EntityKind,
+    connection_id: ConnectionId,
+    provider: String,
+    remote_id: String,
+}
+
+impl Source {
+    fn of(at: StoredAt, kind: EntityKind, provenance: &Provenance) -> Source {
+        Source {
+            record_id: at.record_id,
+            kind,
+            connection_id: at.connection_id,
+            provider: provenance.provider.clone(),
+            remote_id: provenance.remote_id.clone(),
+        }
+    }
+}
+
 /// An employee or contractor record.
 enum PersonRecord {
-    Employee(StoredRecord, Box<Employee>),
-    Contractor(StoredRecord, Box<Contractor>),
+    Employee(Source, Box<Employee>),
+    Contractor(Source, Box<Contractor>),
 }
 
 impl PersonRecord {
-    fn stored(&self) -> &StoredRecord {
+    fn stored(&self) -> &Source {
         match self {
             PersonRecord::Employee(r, _) | PersonRecord::Contractor(r, _) => r,
         }
@@ -306,17 +304,34 @@ async fn person_records(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
 ) -> Result<Vec<PersonRecord>> {
-    let employees = all_current(conn, company_id, EntityKind::Employee).await?;
-    let contractors = all_current(conn, company_id, EntityKind::Contractor).await?;
-    let mut out: Vec<PersonRecord> = decode::<Employee>(employees)
-        .into_iter()
-        .map(|(r, e)| PersonRecord::Employee(r, Box::new(e)))
-        .chain(
-            decode::<Contractor>(contractors)
-                .into_iter()
-                .map(|(r, c)| PersonRecord::Contractor(r, Box::new(c))),
-        )
-        .collect();
+    // Read without payloads: matching and the roster look only at canonical fields.
+    let mut out = Vec::new();
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, e: StoreResult<Employee>| {
+            if let Some(e) = skip_undecodable(at.record_id, e) {
+                let source = Source::of(at, EntityKind::Employee, &e.provenance);
+                out.push(PersonRecord::Employee(source, Box::new(e)));
+            }
+            Ok::<_, AppError>(())
+        },
+    )
+    .await?;
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, c: StoreResult<Contractor>| {
+            if let Some(c) = skip_undecodable(at.record_id, c) {
+                let source = Source::of(at, EntityKind::Contractor, &c.provenance);
+                out.push(PersonRecord::Contractor(source, Box::new(c)));
+            }
+            Ok::<_, AppError>(())
+        },
+    )
+    .await?;
     out.sort_by_key(|p| p.stored().record_id);
     Ok(out)
 }
@@ -870,7 +885,7 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
         }
     }
     let role = |c: &ConnectionId| conns.get(c).map_or(Role::Other, |i| i.role);
-    let conn_name = |r: &StoredRecord| {
+    let conn_name = |r: &Source| {
         conns
             .get(&r.connection_id)
             .map_or_else(|| r.provider.clone(), |i| i.name.clone())
