@@ -16,13 +16,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use maestro_connectors::{Category, EmployeeChanges, Registry, WriteOp};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
-use maestro_core::model::{
-    CanonicalEntity, Compensation, Department, Employee, Employment, EmploymentStatus, EntityKind,
-};
+use maestro_core::model::{Compensation, Department, Employee, Employment, EmploymentStatus};
+use maestro_store::Result as StoreResult;
 use maestro_store::alerts::{self, NewAlert, Severity};
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::conflicts::{self as store, Conflict, ConflictSource, NewConflict};
-use maestro_store::records::{self, StoredRecord};
+use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::conflicts::{
     Decision, EmployeeRef, Field, FieldOwners, FieldValue, LinkedPair, Reason, Which,
@@ -140,10 +139,6 @@ fn provider_category(provider: &str) -> Option<Category> {
         .map(|d| d.manifest.category)
 }
 
-fn decode<E: CanonicalEntity>(r: &StoredRecord) -> Result<E> {
-    Ok(r.entity::<E>()?)
-}
-
 impl ConnectionData {
     fn side(
         &self,
@@ -245,54 +240,74 @@ async fn snapshot(
         }
     }
     let mut data: HashMap<ConnectionId, ConnectionData> = HashMap::new();
-    let wanted = |r: &StoredRecord| categories.contains_key(&r.connection_id);
-    records::for_each_current(conn, company_id, EntityKind::Employee, |r| {
-        if wanted(&r) {
-            let e: Employee = decode(&r)?;
-            data.entry(r.connection_id)
-                .or_default()
-                .employees
-                .push((r.record_id, e));
-        }
-        Ok::<_, AppError>(())
-    })
+    // Entities without payloads: the comparison looks only at canonical fields.
+    let wanted = |at: &StoredAt| categories.contains_key(&at.connection_id);
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, e: StoreResult<Employee>| {
+            if wanted(&at) {
+                data.entry(at.connection_id)
+                    .or_default()
+                    .employees
+                    .push((at.record_id, e?));
+            }
+            Ok::<_, AppError>(())
+        },
+    )
     .await?;
-    records::for_each_current(conn, company_id, EntityKind::Department, |r| {
-        if wanted(&r) {
-            let d: Department = decode(&r)?;
-            data.entry(r.connection_id)
-                .or_default()
-                .departments
-                .insert(r.remote_id.clone(), d.name);
-        }
-        Ok::<_, AppError>(())
-    })
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, d: StoreResult<Department>| {
+            if wanted(&at) {
+                let d = d?;
+                data.entry(at.connection_id)
+                    .or_default()
+                    .departments
+                    .insert(d.provenance.remote_id, d.name);
+            }
+            Ok::<_, AppError>(())
+        },
+    )
     .await?;
-    records::for_each_current(conn, company_id, EntityKind::Employment, |r| {
-        if wanted(&r) {
-            let j: Employment = decode(&r)?;
-            data.entry(r.connection_id)
-                .or_default()
-                .employments
-                .entry(j.employee_remote_id.clone())
-                .or_default()
-                .push(j);
-        }
-        Ok::<_, AppError>(())
-    })
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, j: StoreResult<Employment>| {
+            if wanted(&at) {
+                let j = j?;
+                data.entry(at.connection_id)
+                    .or_default()
+                    .employments
+                    .entry(j.employee_remote_id.clone())
+                    .or_default()
+                    .push(j);
+            }
+            Ok::<_, AppError>(())
+        },
+    )
     .await?;
-    records::for_each_current(conn, company_id, EntityKind::Compensation, |r| {
-        if wanted(&r) {
-            let c: Compensation = decode(&r)?;
-            data.entry(r.connection_id)
-                .or_default()
-                .compensations
-                .entry(c.employee_remote_id.clone())
-                .or_default()
-                .push(c);
-        }
-        Ok::<_, AppError>(())
-    })
+    records::for_each_current_entity(
+        conn,
+        company_id,
+        Payload::Skip,
+        |at, c: StoreResult<Compensation>| {
+            if wanted(&at) {
+                let c = c?;
+                data.entry(at.connection_id)
+                    .or_default()
+                    .compensations
+                    .entry(c.employee_remote_id.clone())
+                    .or_default()
+                    .push(c);
+            }
+            Ok::<_, AppError>(())
+        },
+    )
     .await?;
     let mut sides: HashMap<RecordId, Side> = HashMap::new();
     let mut refs = Vec::new();
