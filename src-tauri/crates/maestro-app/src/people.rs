@@ -206,37 +206,31 @@ fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
     }
 }
 
-/// Where a person's record is stored and the tool it came from.
-struct Source {
-    record_id: RecordId,
-    kind: EntityKind,
-    connection_id: ConnectionId,
-    provider: String,
-    remote_id: String,
-}
-
-impl Source {
-    fn of(at: StoredAt, kind: EntityKind, provenance: &Provenance) -> Source {
-        Source {
-            record_id: at.record_id,
-            kind,
-            connection_id: at.connection_id,
-            provider: provenance.provider.clone(),
-            remote_id: provenance.remote_id.clone(),
-        }
-    }
-}
-
 /// An employee or contractor record.
 enum PersonRecord {
-    Employee(Source, Box<Employee>),
-    Contractor(Source, Box<Contractor>),
+    Employee(StoredAt, Box<Employee>),
+    Contractor(StoredAt, Box<Contractor>),
 }
 
 impl PersonRecord {
-    fn stored(&self) -> &Source {
+    fn stored(&self) -> &StoredAt {
         match self {
             PersonRecord::Employee(r, _) | PersonRecord::Contractor(r, _) => r,
+        }
+    }
+
+    fn kind(&self) -> EntityKind {
+        match self {
+            PersonRecord::Employee(..) => EntityKind::Employee,
+            PersonRecord::Contractor(..) => EntityKind::Contractor,
+        }
+    }
+
+    /// The tool it came from and its id there.
+    fn provenance(&self) -> &Provenance {
+        match self {
+            PersonRecord::Employee(_, e) => &e.provenance,
+            PersonRecord::Contractor(_, c) => &c.provenance,
         }
     }
 
@@ -312,8 +306,7 @@ async fn person_records(
         Payload::Skip,
         |at, e: StoreResult<Employee>| {
             if let Some(e) = skip_undecodable(at.record_id, e) {
-                let source = Source::of(at, EntityKind::Employee, &e.provenance);
-                out.push(PersonRecord::Employee(source, Box::new(e)));
+                out.push(PersonRecord::Employee(at, Box::new(e)));
             }
             Ok::<_, AppError>(())
         },
@@ -325,8 +318,7 @@ async fn person_records(
         Payload::Skip,
         |at, c: StoreResult<Contractor>| {
             if let Some(c) = skip_undecodable(at.record_id, c) {
-                let source = Source::of(at, EntityKind::Contractor, &c.provenance);
-                out.push(PersonRecord::Contractor(source, Box::new(c)));
+                out.push(PersonRecord::Contractor(at, Box::new(c)));
             }
             Ok::<_, AppError>(())
         },
@@ -816,8 +808,7 @@ fn said_by(p: &PersonRecord, rel: &Related) -> Vec<Said> {
             });
         }
     };
-    let r = p.stored();
-    let key = (r.connection_id, r.remote_id.clone());
+    let key = (p.stored().connection_id, p.provenance().remote_id.clone());
     push(Field::Name, p.name());
     match p {
         PersonRecord::Employee(_, e) => {
@@ -885,10 +876,10 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
         }
     }
     let role = |c: &ConnectionId| conns.get(c).map_or(Role::Other, |i| i.role);
-    let conn_name = |r: &Source| {
+    let conn_name = |p: &PersonRecord| {
         conns
-            .get(&r.connection_id)
-            .map_or_else(|| r.provider.clone(), |i| i.name.clone())
+            .get(&p.stored().connection_id)
+            .map_or_else(|| p.provenance().provider.clone(), |i| i.name.clone())
     };
     let mut out = Vec::new();
     for (identity_id, members) in by_identity {
@@ -903,11 +894,11 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
             let (method, confidence, status) = parse_link(link)?;
             linked.push(LinkedRecord {
                 record_id: r.record_id,
-                kind: r.kind,
-                provider: r.provider.clone(),
+                kind: p.kind(),
+                provider: p.provenance().provider.clone(),
                 connection_id: r.connection_id,
-                connection: conn_name(r),
-                remote_id: r.remote_id.clone(),
+                connection: conn_name(p),
+                remote_id: p.provenance().remote_id.clone(),
                 method,
                 confidence,
                 status,
@@ -918,8 +909,8 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
                     r.record_id,
                     SourcedValue {
                         value: s.shown,
-                        provider: r.provider.clone(),
-                        connection: conn_name(r),
+                        provider: p.provenance().provider.clone(),
+                        connection: conn_name(p),
                         record_id: r.record_id,
                     },
                     s.compare,
