@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use maestro_connectors::{Category, Registry};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{
-    Compensation, Contractor, Employee, Employment, EntityKind, Provenance, TimeEntry,
+    CanonicalEntity, Compensation, Contractor, Employee, Employment, EntityKind, Provenance,
+    TimeEntry,
 };
 use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
@@ -206,6 +207,23 @@ fn skip_undecodable<E>(record: RecordId, decoded: StoreResult<E>) -> Option<E> {
     }
 }
 
+/// Hands each current `E` of the company to `each`, read without payloads (the roster and
+/// matching look only at canonical fields); a record that no longer decodes is logged and
+/// left out.
+async fn for_each_decodable<E: CanonicalEntity>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    mut each: impl FnMut(StoredAt, E),
+) -> Result<()> {
+    records::for_each_current_entity(conn, company_id, Payload::Skip, |at, e: StoreResult<E>| {
+        if let Some(e) = skip_undecodable(at.record_id, e) {
+            each(at, e);
+        }
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
 /// An employee or contractor record.
 enum PersonRecord {
     Employee(StoredAt, Box<Employee>),
@@ -298,31 +316,14 @@ async fn person_records(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
 ) -> Result<Vec<PersonRecord>> {
-    // Read without payloads: matching and the roster look only at canonical fields.
     let mut out = Vec::new();
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, e: StoreResult<Employee>| {
-            if let Some(e) = skip_undecodable(at.record_id, e) {
-                out.push(PersonRecord::Employee(at, Box::new(e)));
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_decodable(conn, company_id, |at, e: Employee| {
+        out.push(PersonRecord::Employee(at, Box::new(e)));
+    })
     .await?;
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, c: StoreResult<Contractor>| {
-            if let Some(c) = skip_undecodable(at.record_id, c) {
-                out.push(PersonRecord::Contractor(at, Box::new(c)));
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_decodable(conn, company_id, |at, c: Contractor| {
+        out.push(PersonRecord::Contractor(at, Box::new(c)));
+    })
     .await?;
     out.sort_by_key(|p| p.stored().record_id);
     Ok(out)
@@ -679,95 +680,68 @@ fn keep_latest(
 /// page at a time, so a company with years of time entries does not hold them all at once.
 async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
     let mut out = Related::default();
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |r, e: StoreResult<Employment>| {
-            let Some(e) = skip_undecodable(r.record_id, e) else {
-                return Ok::<_, AppError>(());
-            };
-            let key = (r.connection_id, e.employee_remote_id.clone());
-            if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
-                keep_latest(
-                    &mut out.title,
-                    key.clone(),
-                    (e.effective_date, r.record_id, title.trim().to_owned()),
-                );
-            }
-            if let Some(rate) = &e.pay_rate {
-                let period = e
-                    .pay_period
-                    .and_then(|p| serde_json::to_value(p).ok())
-                    .and_then(|v| v.as_str().map(|s| format!(" per {}", s.replace('_', " "))))
-                    .unwrap_or_default();
-                keep_latest(
-                    &mut out.pay,
-                    key,
-                    (e.effective_date, r.record_id, format!("{rate}{period}")),
-                );
-            }
-            Ok(())
-        },
-    )
+    for_each_decodable(conn, company_id, |r, e: Employment| {
+        let key = (r.connection_id, e.employee_remote_id.clone());
+        if let Some(title) = e.job_title.as_ref().filter(|t| !t.trim().is_empty()) {
+            keep_latest(
+                &mut out.title,
+                key.clone(),
+                (e.effective_date, r.record_id, title.trim().to_owned()),
+            );
+        }
+        if let Some(rate) = &e.pay_rate {
+            let period = e
+                .pay_period
+                .and_then(|p| serde_json::to_value(p).ok())
+                .and_then(|v| v.as_str().map(|s| format!(" per {}", s.replace('_', " "))))
+                .unwrap_or_default();
+            keep_latest(
+                &mut out.pay,
+                key,
+                (e.effective_date, r.record_id, format!("{rate}{period}")),
+            );
+        }
+    })
     .await?;
     // Compensation history fills in a pay rate where no job carries one.
     let mut from_history = BTreeMap::new();
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |r, c: StoreResult<Compensation>| {
-            let Some(c) = skip_undecodable(r.record_id, c) else {
-                return Ok::<_, AppError>(());
-            };
-            let period = serde_json::to_value(c.period)
-                .ok()
-                .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-                .unwrap_or_default();
-            keep_latest(
-                &mut from_history,
-                (r.connection_id, c.employee_remote_id.clone()),
-                (
-                    Some(c.effective_date),
-                    r.record_id,
-                    format!("{} per {period}", c.rate),
-                ),
-            );
-            Ok(())
-        },
-    )
+    for_each_decodable(conn, company_id, |r, c: Compensation| {
+        let period = serde_json::to_value(c.period)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default();
+        keep_latest(
+            &mut from_history,
+            (r.connection_id, c.employee_remote_id.clone()),
+            (
+                Some(c.effective_date),
+                r.record_id,
+                format!("{} per {period}", c.rate),
+            ),
+        );
+    })
     .await?;
     for (key, value) in from_history {
         out.pay.entry(key).or_insert(value);
     }
     let mut sums: BTreeMap<(ConnectionId, String), (Decimal, NaiveDate, NaiveDate)> =
         BTreeMap::new();
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |r, t: StoreResult<TimeEntry>| {
-            let Some(t) = skip_undecodable(r.record_id, t) else {
-                return Ok::<_, AppError>(());
-            };
-            match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
-                None => {
-                    sums.insert(
-                        (r.connection_id, t.employee_remote_id),
-                        (t.hours, t.work_date, t.work_date),
-                    );
-                }
-                Some((total, first, last)) => {
-                    // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
-                    *total = total.checked_add(t.hours).unwrap_or(*total);
-                    *first = (*first).min(t.work_date);
-                    *last = (*last).max(t.work_date);
-                }
+    for_each_decodable(conn, company_id, |r, t: TimeEntry| {
+        match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
+            None => {
+                sums.insert(
+                    (r.connection_id, t.employee_remote_id),
+                    (t.hours, t.work_date, t.work_date),
+                );
             }
-            Ok(())
-        },
-    )
+            Some((total, first, last)) => {
+                // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
+                *total = total.checked_add(t.hours).unwrap_or(*total);
+                *first = (*first).min(t.work_date);
+                *last = (*last).max(t.work_date);
+            }
+        }
+    })
     .await?;
     out.hours = sums
         .into_iter()

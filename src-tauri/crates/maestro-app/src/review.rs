@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use maestro_connectors::{Category, EmployeeChanges, Registry, WriteOp};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
-use maestro_core::model::{Compensation, Department, Employee, Employment, EmploymentStatus};
+use maestro_core::model::{
+    CanonicalEntity, Compensation, Department, Employee, Employment, EmploymentStatus,
+};
 use maestro_store::Result as StoreResult;
 use maestro_store::alerts::{self, NewAlert, Severity};
 use maestro_store::audit::{self, AuditEvent};
@@ -225,6 +227,20 @@ impl ConnectionData {
     }
 }
 
+/// Hands each current `E` of the company to `each`, read without payloads (the comparison looks
+/// only at canonical fields); a record that no longer decodes fails the detection.
+async fn for_each_entity<E: CanonicalEntity>(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    mut each: impl FnMut(StoredAt, E),
+) -> Result<()> {
+    records::for_each_current_entity(conn, company_id, Payload::Skip, |at, e: StoreResult<E>| {
+        each(at, e?);
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
 /// The linked HRIS–payroll pairs of a company, each side with its fields.
 async fn snapshot(
     conn: &mut SqliteConnection,
@@ -240,74 +256,40 @@ async fn snapshot(
         }
     }
     let mut data: HashMap<ConnectionId, ConnectionData> = HashMap::new();
-    // Entities without payloads: the comparison looks only at canonical fields.
     let wanted = |at: &StoredAt| categories.contains_key(&at.connection_id);
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, e: StoreResult<Employee>| {
-            if wanted(&at) {
-                data.entry(at.connection_id)
-                    .or_default()
-                    .employees
-                    .push((at.record_id, e?));
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_entity(conn, company_id, |at, e: Employee| {
+        if wanted(&at) {
+            let d = data.entry(at.connection_id).or_default();
+            d.employees.push((at.record_id, e));
+        }
+    })
     .await?;
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, d: StoreResult<Department>| {
-            if wanted(&at) {
-                let d = d?;
-                data.entry(at.connection_id)
-                    .or_default()
-                    .departments
-                    .insert(d.provenance.remote_id, d.name);
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_entity(conn, company_id, |at, dep: Department| {
+        if wanted(&at) {
+            let d = data.entry(at.connection_id).or_default();
+            d.departments.insert(dep.provenance.remote_id, dep.name);
+        }
+    })
     .await?;
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, j: StoreResult<Employment>| {
-            if wanted(&at) {
-                let j = j?;
-                data.entry(at.connection_id)
-                    .or_default()
-                    .employments
-                    .entry(j.employee_remote_id.clone())
-                    .or_default()
-                    .push(j);
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_entity(conn, company_id, |at, j: Employment| {
+        if wanted(&at) {
+            let d = data.entry(at.connection_id).or_default();
+            d.employments
+                .entry(j.employee_remote_id.clone())
+                .or_default()
+                .push(j);
+        }
+    })
     .await?;
-    records::for_each_current_entity(
-        conn,
-        company_id,
-        Payload::Skip,
-        |at, c: StoreResult<Compensation>| {
-            if wanted(&at) {
-                let c = c?;
-                data.entry(at.connection_id)
-                    .or_default()
-                    .compensations
-                    .entry(c.employee_remote_id.clone())
-                    .or_default()
-                    .push(c);
-            }
-            Ok::<_, AppError>(())
-        },
-    )
+    for_each_entity(conn, company_id, |at, c: Compensation| {
+        if wanted(&at) {
+            let d = data.entry(at.connection_id).or_default();
+            d.compensations
+                .entry(c.employee_remote_id.clone())
+                .or_default()
+                .push(c);
+        }
+    })
     .await?;
     let mut sides: HashMap<RecordId, Side> = HashMap::new();
     let mut refs = Vec::new();

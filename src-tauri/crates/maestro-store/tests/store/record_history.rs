@@ -368,35 +368,13 @@ async fn entities_read_straight_from_their_text_equal_those_read_through_json_va
     })
     .await
     .unwrap();
-    let mut straight = Vec::new();
-    records::for_each_current_entity(
-        &mut conn,
-        fx.company,
-        records::Payload::Read,
-        |at, e: maestro_store::Result<TimeEntry>| {
-            straight.push((at, e?));
-            Ok::<_, maestro_store::StoreError>(())
-        },
-    )
-    .await
-    .unwrap();
+    let straight = time_entries(&mut conn, fx.company, records::Payload::Read).await;
     assert_eq!(straight.len(), 1_003);
     assert!(straight == through_values, "the two readings differ");
     assert_eq!(straight[0].1.raw.get("is_running"), Some(json!(false)));
 
     // Without the payload: the same entities, their payload left null.
-    let mut without = Vec::new();
-    records::for_each_current_entity(
-        &mut conn,
-        fx.company,
-        records::Payload::Skip,
-        |at, e: maestro_store::Result<TimeEntry>| {
-            without.push((at, e?));
-            Ok::<_, maestro_store::StoreError>(())
-        },
-    )
-    .await
-    .unwrap();
+    let without = time_entries(&mut conn, fx.company, records::Payload::Skip).await;
     let payloads_left_out: Vec<_> = through_values
         .into_iter()
         .map(|(at, mut e)| {
@@ -408,4 +386,25 @@ async fn entities_read_straight_from_their_text_equal_those_read_through_json_va
         without == payloads_left_out,
         "the readings without payload differ"
     );
+}
+
+/// Every current time entry of `company`, read straight from its text.
+async fn time_entries(
+    conn: &mut maestro_store::sqlx::SqliteConnection,
+    company: CompanyId,
+    payload: records::Payload,
+) -> Vec<(records::StoredAt, maestro_core::model::TimeEntry)> {
+    let mut out = Vec::new();
+    records::for_each_current_entity(
+        conn,
+        company,
+        payload,
+        |at, e: maestro_store::Result<maestro_core::model::TimeEntry>| {
+            out.push((at, e?));
+            Ok::<_, maestro_store::StoreError>(())
+        },
+    )
+    .await
+    .unwrap();
+    out
 }
