@@ -47,6 +47,8 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             gusto: None,
             bamboohr: None,
             harvest: None,
+            toggl: None,
+            clockify: None,
         },
         ..SandboxConfig::default()
     })
@@ -213,6 +215,8 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             gusto: None,
             bamboohr: None,
             harvest: None,
+            toggl: None,
+            clockify: None,
         },
         ..SandboxConfig::default()
     })

@@ -320,25 +320,26 @@ async fn timeouts_are_retried() {
     let c = case().await;
     let creds = c.sandbox.credentials().harvest;
     let def = Registry::builtin().get("harvest").copied().unwrap();
-    let connector = (def.build)(ConnectorContext {
-        company_id: c.company,
-        connection_id: c.harvest,
-        config: [("account_id".to_owned(), creds.account_id)]
-            .into_iter()
-            .collect(),
-        base_url: Url::parse(&c.sandbox.base_url(Provider::Harvest)).unwrap(),
-        auth_base_url: None,
-        auth: Auth::Bearer(Sensitive::new(creds.personal_access_token)),
-        http: maestro_http::build_client(&ClientOptions {
-            tls13_only: false,
-            request_timeout: Duration::from_secs(3),
-            ..ClientOptions::default()
+    let connector = def
+        .build(ConnectorContext {
+            company_id: c.company,
+            connection_id: c.harvest,
+            config: [("account_id".to_owned(), creds.account_id)]
+                .into_iter()
+                .collect(),
+            base_url: Url::parse(&c.sandbox.base_url(Provider::Harvest)).unwrap(),
+            auth_base_url: None,
+            auth: Auth::Bearer(Sensitive::new(creds.personal_access_token)),
+            http: maestro_http::build_client(&ClientOptions {
+                tls13_only: false,
+                request_timeout: Duration::from_secs(3),
+                ..ClientOptions::default()
+            })
+            .unwrap(),
+            clock: Arc::new(SystemClock),
+            retry: RetryPolicy::fast(),
         })
-        .unwrap(),
-        clock: Arc::new(SystemClock),
-        retry: RetryPolicy::fast(),
-    })
-    .unwrap();
+        .unwrap();
     c.sandbox.set_faults(
         Provider::Harvest,
         FaultPlan {

@@ -95,6 +95,8 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         gusto: port(&first, Provider::Gusto),
         bamboohr: port(&first, Provider::BambooHr),
         harvest: port(&first, Provider::Harvest),
+        toggl: port(&first, Provider::Toggl),
+        clockify: port(&first, Provider::Clockify),
     };
     let app = app(&dir).await;
     let company = app.company(None).await.unwrap();

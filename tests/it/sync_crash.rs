@@ -60,6 +60,8 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             gusto: None,
             bamboohr: None,
             harvest: None,
+            toggl: None,
+            clockify: None,
         },
         ..SandboxConfig::default()
     })
@@ -81,7 +83,8 @@ pub(crate) async fn init_app(dir: &Path) -> (App, CompanyId) {
     (app, company)
 }
 
-/// Connects Harvest or BambooHR (API keys) to the sandbox as the wizard does.
+/// Connects Harvest, BambooHR, Toggl Track or Clockify (API keys) to the sandbox as the wizard
+/// does.
 pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) -> ConnectionId {
     let c = sandbox.credentials();
     let (id, values) = match provider {
@@ -97,6 +100,20 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
             [
                 ("subdomain", c.bamboohr.company_domain),
                 ("api_key", c.bamboohr.api_key),
+            ],
+        ),
+        Provider::Toggl => (
+            "toggl",
+            [
+                ("api_token", c.toggl.api_token),
+                ("workspace_id", c.toggl.workspace_id),
+            ],
+        ),
+        Provider::Clockify => (
+            "clockify",
+            [
+                ("api_key", c.clockify.api_key),
+                ("workspace_id", c.clockify.workspace_id),
             ],
         ),
         Provider::Gusto => panic!("Gusto needs OAuth; not used here"),

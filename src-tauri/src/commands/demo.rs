@@ -17,11 +17,13 @@ use crate::state::DesktopState;
 /// restarts its emulators.
 pub const DEMO_SETTING: &str = "desktop.demo";
 
-/// Where the demo's emulators listen: Gusto, BambooHR, Harvest.
+/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify.
 pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     gusto: 47811,
     bamboohr: 47812,
     harvest: 47813,
+    toggl: 47814,
+    clockify: 47815,
 };
 
 fn cannot_start(e: impl std::fmt::Display) -> IpcError {
@@ -31,8 +33,8 @@ fn cannot_start(e: impl std::fmt::Display) -> IpcError {
     )
 }
 
-/// Starts the local emulators of BambooHR, Harvest and Gusto (a seeded 25-person company),
-/// connects all three as the wizard would, and runs a first full sync. The emulators keep
+/// Starts the local emulators of BambooHR, Gusto, Harvest, Toggl Track and Clockify (a seeded
+/// 25-person company), connects all five as the wizard would, and runs a first full sync. The emulators keep
 /// running while the app is open and start again with it.
 #[tauri::command]
 #[specta::specta]
@@ -57,7 +59,7 @@ pub async fn start_demo(state: State<'_, DesktopState>) -> Result<Vec<SyncOutcom
                 .map_err(cannot_start)?
         }
     };
-    let connections = app.connect_sandbox(&company, &sandbox).await?;
+    let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
     *demo = Some(sandbox);
     drop(demo);
     let mut tx = app.store().write().await?;
@@ -120,14 +122,10 @@ pub async fn is_demo_connection(
     let Some(sandbox) = demo.as_ref() else {
         return Ok(false);
     };
-    let bases: Vec<String> = [
-        maestro_sandbox::Provider::Gusto,
-        maestro_sandbox::Provider::BambooHr,
-        maestro_sandbox::Provider::Harvest,
-    ]
-    .into_iter()
-    .map(|p| sandbox.base_url(p).trim_end_matches('/').to_owned())
-    .collect();
+    let bases: Vec<String> = maestro_sandbox::Provider::ALL
+        .into_iter()
+        .map(|p| sandbox.base_url(p).trim_end_matches('/').to_owned())
+        .collect();
     drop(demo);
     let mut conn = app
         .store()

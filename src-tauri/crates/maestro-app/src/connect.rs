@@ -193,6 +193,12 @@ pub(crate) fn resolve_base_url(
     for (k, v) in values {
         url = url.replace(&format!("{{{k}}}"), v.trim());
     }
+    // Fields left empty take their defaults (Clockify's `{region}` is `api`).
+    for field in manifest.config {
+        if let Some(default) = field.default {
+            url = url.replace(&format!("{{{}}}", field.key), default);
+        }
+    }
     parse_url(&url)
 }
 
@@ -602,7 +608,7 @@ impl App {
             clock: self.clock.clone(),
             retry: self.retry_policy.clone().unwrap_or_default(),
         };
-        let connector = (def.build)(ctx).map_err(|e| self.connector_error(&e))?;
+        let connector = def.build(ctx).map_err(|e| self.connector_error(&e))?;
         if crate::sensitive::opted_in(&connection.config) {
             Ok(connector)
         } else {
@@ -814,7 +820,18 @@ fn key_auth(
             username: get(username_field)?,
             password: Sensitive::new(password.to_owned()),
         },
+        KeyScheme::BasicFields {
+            username_field,
+            password_field,
+        } => Auth::Basic {
+            username: get(username_field)?,
+            password: get(password_field)?,
+        },
         KeyScheme::Bearer { token_field } => Auth::Bearer(get(token_field)?),
+        KeyScheme::Query { name, field } => Auth::Query {
+            name: name.to_owned(),
+            value: get(field)?,
+        },
         KeyScheme::Header { name, field } => Auth::Header {
             name: http_header(name)?,
             value: get(field)?,

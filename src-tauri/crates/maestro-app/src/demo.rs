@@ -1,6 +1,6 @@
 //! Demo mode: the built-in provider sandbox (a seeded 25-person company in local emulators of
-//! BambooHR, Gusto and Harvest) connected exactly as real providers are, so every feature can
-//! be tried without accounts.
+//! BambooHR, Gusto, Harvest, Toggl Track and Clockify) connected exactly as real providers
+//! are, so every feature can be tried without accounts.
 
 use std::collections::BTreeMap;
 
@@ -84,6 +84,24 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        Provider::Toggl => ConnectInput {
+            provider: "toggl".into(),
+            values: values(&[
+                ("api_token", &c.toggl.api_token),
+                ("workspace_id", &c.toggl.workspace_id),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
+        Provider::Clockify => ConnectInput {
+            provider: "clockify".into(),
+            values: values(&[
+                ("api_key", &c.clockify.api_key),
+                ("workspace_id", &c.clockify.workspace_id),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
     })
 }
 
@@ -114,6 +132,27 @@ impl App {
                     .await?,
             );
         }
+        Ok(out)
+    }
+
+    /// Connects every provider of the sandbox (the three above, then Toggl Track and
+    /// Clockify) and, as several time trackers are then connected, chooses Harvest's for the
+    /// hours route (the sandbox's payroll pays Harvest's hours).
+    pub async fn connect_whole_sandbox(
+        &self,
+        company: &Company,
+        sandbox: &Sandbox,
+    ) -> Result<Vec<Connection>> {
+        let mut out = self.connect_sandbox(company, sandbox).await?;
+        for provider in [Provider::Toggl, Provider::Clockify] {
+            out.push(
+                self.connect_sandbox_provider(company, sandbox, provider)
+                    .await?,
+            );
+        }
+        let mut routes = self.route_settings(company.id).await?;
+        routes.time_tracking = out.iter().find(|c| c.provider == "harvest").map(|c| c.id);
+        self.set_route_settings(company.id, &routes).await?;
         Ok(out)
     }
 }

@@ -33,7 +33,9 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
         None => std::env::temp_dir().join(format!("maestro-demo-{}", std::process::id())),
     };
     println!("Integration Maestro demo — no accounts needed.\n");
-    println!("1. Starting the provider sandbox (local emulators of BambooHR, Gusto and Harvest)…");
+    println!(
+        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track and Clockify)…"
+    );
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     println!(
         "   {} with {} people, on this machine only.",
@@ -63,8 +65,8 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     );
     let company = app.company(None).await?;
 
-    println!("3. Connecting the three providers (API keys and OAuth sign-in, each tested)…");
-    let connections = app.connect_sandbox(&company, &sandbox).await?;
+    println!("3. Connecting the five providers (API keys and OAuth sign-in, each tested)…");
+    let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
     for c in &connections {
         println!("   ✓ {}", c.display_name);
     }

@@ -4,6 +4,7 @@
 
 mod connector;
 mod error;
+pub mod kit;
 pub mod manifest;
 pub mod providers;
 mod registry;
@@ -16,4 +17,4 @@ pub use error::{ConnectorError, Result};
 pub use manifest::{
     AuthKind, Category, ConfigField, EntitySupport, FieldKind, KeyScheme, Manifest,
 };
-pub use registry::{ConnectorDef, Registry};
+pub use registry::{Builder, ConnectorDef, Registry};

@@ -59,17 +59,32 @@ pub enum AuthKind {
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KeyScheme {
-    /// HTTP Basic with a field as user name and a fixed password (BambooHR: key + "x").
+    /// HTTP Basic with a field as user name and a fixed password (BambooHR: key + "x"; Toggl:
+    /// token + "api_token").
     Basic {
         /// Config field holding the user name.
         username_field: &'static str,
         /// The fixed password.
         password: &'static str,
     },
+    /// HTTP Basic with both parts from the form.
+    BasicFields {
+        /// Config field holding the user name.
+        username_field: &'static str,
+        /// Config field holding the password.
+        password_field: &'static str,
+    },
     /// `Authorization: Bearer <field>` (personal access tokens).
     Bearer {
         /// Config field holding the token.
         token_field: &'static str,
+    },
+    /// A query parameter (`?api_key=…`).
+    Query {
+        /// Parameter name.
+        name: &'static str,
+        /// Config field holding the value.
+        field: &'static str,
     },
     /// A custom header.
     Header {
@@ -109,6 +124,8 @@ pub struct ConfigField {
     pub pattern: Option<&'static str>,
     /// An example value.
     pub example: Option<&'static str>,
+    /// The value used when the owner leaves the field empty.
+    pub default: Option<&'static str>,
 }
 
 /// What a connector can do with one kind of record.

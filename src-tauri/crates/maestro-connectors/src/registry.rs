@@ -11,8 +11,38 @@ use crate::manifest::Manifest;
 pub struct ConnectorDef {
     /// Its manifest.
     pub manifest: &'static Manifest,
+    /// What builds an instance for one connection.
+    pub builder: Builder,
+}
+
+/// What builds a connector: a hand-written module, or the kit's engine over a provider file.
+#[derive(Clone, Copy)]
+pub enum Builder {
+    /// A hand-written connector.
+    Module(fn(ConnectorContext) -> Result<Arc<dyn Connector>>),
+    /// The kit's engine for this provider.
+    Kit(&'static crate::kit::KitProvider),
+}
+
+impl ConnectorDef {
+    /// A hand-written connector's entry.
+    pub const fn module(
+        manifest: &'static Manifest,
+        build: fn(ConnectorContext) -> Result<Arc<dyn Connector>>,
+    ) -> Self {
+        Self {
+            manifest,
+            builder: Builder::Module(build),
+        }
+    }
+
     /// Builds an instance for one connection.
-    pub build: fn(ConnectorContext) -> Result<Arc<dyn Connector>>,
+    pub fn build(&self, ctx: ConnectorContext) -> Result<Arc<dyn Connector>> {
+        match self.builder {
+            Builder::Module(build) => build(ctx),
+            Builder::Kit(provider) => Ok(Arc::new(crate::kit::FileConnector::new(provider, ctx)?)),
+        }
+    }
 }
 
 impl std::fmt::Debug for ConnectorDef {

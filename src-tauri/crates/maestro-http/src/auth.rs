@@ -82,6 +82,13 @@ pub enum Auth {
         /// Header value.
         value: Sensitive<String>,
     },
+    /// A key in a query parameter (`?api_key=…`).
+    Query {
+        /// Parameter name.
+        name: String,
+        /// The key.
+        value: Sensitive<String>,
+    },
     /// OAuth 2.0 bearer tokens from a refreshing source.
     OAuth(Arc<dyn AccessTokenSource>),
 }
@@ -93,6 +100,7 @@ impl std::fmt::Debug for Auth {
             Auth::Bearer(_) => "Auth::Bearer(<redacted>)",
             Auth::Basic { .. } => "Auth::Basic(<redacted>)",
             Auth::Header { .. } => "Auth::Header(<redacted>)",
+            Auth::Query { .. } => "Auth::Query(<redacted>)",
             Auth::OAuth(_) => "Auth::OAuth(<redacted>)",
         })
     }
@@ -108,6 +116,15 @@ fn sensitive_header(value: &str, provider: &str) -> Result<HeaderValue, HttpErro
 }
 
 impl Auth {
+    /// `url` with the query key added, for [`Auth::Query`]; unchanged otherwise.
+    pub fn with_query_key(&self, url: &url::Url) -> url::Url {
+        let mut url = url.clone();
+        if let Auth::Query { name, value } = self {
+            url.query_pairs_mut().append_pair(name, value.expose());
+        }
+        url
+    }
+
     /// Adds the credential headers to `headers`; returns the OAuth access token used, if any
     /// (so a 401 can name the token it refused).
     pub async fn apply(
@@ -116,7 +133,8 @@ impl Auth {
         provider: &str,
     ) -> Result<Option<Sensitive<String>>, HttpError> {
         match self {
-            Auth::None => {}
+            // Added to the URL by the session (see `with_query_key`).
+            Auth::None | Auth::Query { .. } => {}
             Auth::Bearer(token) => {
                 headers.insert(
                     http::header::AUTHORIZATION,

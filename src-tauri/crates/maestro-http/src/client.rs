@@ -45,6 +45,26 @@ impl Default for ClientOptions {
     }
 }
 
+/// How one provider's errors are read, beyond the common rules: where its message is, which
+/// other statuses mean "slow down" or "reconnect", and which headers say how long to wait.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorRules {
+    /// JSON pointers to the message, tried first.
+    pub message_pointers: Vec<String>,
+    /// The error body is plain text (Toggl): its first line is the message.
+    pub text_body: bool,
+    /// Statuses besides 429 that mean throttled (Toggl: 402 when an hourly quota is spent).
+    pub throttled: Vec<u16>,
+    /// Statuses besides 401 and 403 that mean the credentials are refused.
+    pub reauthorize: Vec<u16>,
+    /// Headers saying how long to wait, in order (`Retry-After` when empty): seconds, or an
+    /// HTTP date.
+    pub retry_after_headers: Vec<String>,
+}
+
+/// The largest response body read into memory (a guard against a runaway or hostile answer).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// Builds the shared reqwest client: rustls, TLS 1.3 by default, timeouts, our User-Agent.
 pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, HttpError> {
     let mut builder = reqwest::Client::builder()
@@ -83,6 +103,8 @@ pub struct ApiRequest {
     pub body: Option<Body>,
     /// For writes: the key that makes retries safe. Writes without one are never retried here.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// A POST that only reads (a search), so retrying it is as safe as a GET.
+    pub read_only: bool,
 }
 
 impl ApiRequest {
@@ -94,6 +116,15 @@ impl ApiRequest {
             headers: HeaderMap::new(),
             body: None,
             idempotency_key: None,
+            read_only: false,
+        }
+    }
+
+    /// A POST that only reads (a search with a JSON body): retried like a GET.
+    pub fn search(url: Url, body: Value) -> Self {
+        Self {
+            read_only: true,
+            ..Self::json(Method::POST, url, body)
         }
     }
 
@@ -105,6 +136,7 @@ impl ApiRequest {
             headers: HeaderMap::new(),
             body: Some(Body::Json(body)),
             idempotency_key: None,
+            read_only: false,
         }
     }
 
@@ -119,6 +151,7 @@ impl ApiRequest {
             self.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         ) || self.idempotency_key.is_some()
+            || self.read_only
     }
 }
 
@@ -159,6 +192,8 @@ pub struct ProviderSession {
     budget: Arc<RetryBudget>,
     policy: RetryPolicy,
     clock: Arc<dyn Clock>,
+    rules: Arc<ErrorRules>,
+    max_body: usize,
 }
 
 impl std::fmt::Debug for ProviderSession {
@@ -191,7 +226,33 @@ impl ProviderSession {
             budget: Arc::new(RetryBudget::default()),
             policy: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
+            rules: Arc::new(ErrorRules::default()),
+            max_body: MAX_BODY_BYTES,
         }
+    }
+
+    /// Reads this provider's errors by `rules`.
+    pub fn with_error_rules(mut self, rules: ErrorRules) -> Self {
+        self.rules = Arc::new(rules);
+        self
+    }
+
+    /// Refuses response bodies over `bytes` (default [`MAX_BODY_BYTES`]).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Adds a header sent with every request, named at run time (provider files).
+    pub fn with_header_named(mut self, name: &str, value: &str) -> Result<Self, HttpError> {
+        let invalid = |what: &str| HttpError::Invalid {
+            provider: self.provider.clone(),
+            message: format!("`{what}` cannot be sent as a header"),
+        };
+        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(name))?;
+        let v = HeaderValue::from_str(value).map_err(|_| invalid(value))?;
+        self.default_headers.insert(n, v);
+        Ok(self)
     }
 
     /// Adds a header sent with every request (API version, account id…).
@@ -331,21 +392,40 @@ impl ProviderSession {
         *used_token = self.auth.apply(&mut headers, &self.provider).await?;
         let mut builder = self
             .client
-            .request(request.method.clone(), request.url.clone())
+            .request(
+                request.method.clone(),
+                self.auth.with_query_key(&request.url),
+            )
             .headers(headers);
         builder = match &request.body {
             Some(Body::Json(v)) => builder.json(v),
             Some(Body::Form(pairs)) => builder.form(pairs),
             None => builder,
         };
-        let resp = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let mut resp = builder.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?
-            .to_vec();
+        let too_big = || HttpError::Decode {
+            provider: self.provider.clone(),
+            path: "(document)".into(),
+            message: format!(
+                "the answer is larger than {} MiB, more than any page should be",
+                self.max_body / (1024 * 1024)
+            ),
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(too_big());
+        }
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
         self.limiter.observe(&headers, self.clock.now().timestamp());
         if (200..300).contains(&status) {
             return Ok(ApiResponse {
@@ -399,11 +479,23 @@ impl ProviderSession {
     /// Maps a non-2xx response to an error kind.
     fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> HttpError {
         let provider = self.provider.clone();
-        let message = provider_message(headers, body).unwrap_or_else(|| format!("HTTP {status}"));
-        let retry_after = headers
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, self.clock.now()));
+        let message = provider_message(&self.rules, headers, body)
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        let retry_after = self.retry_after(headers);
+        if self.rules.throttled.contains(&status) {
+            return HttpError::Throttled {
+                provider,
+                retry_after,
+            };
+        }
+        if self.rules.reauthorize.contains(&status) {
+            return HttpError::Auth {
+                provider,
+                status,
+                message,
+                needs_reconnect: true,
+            };
+        }
         match status {
             401 | 403 => HttpError::Auth {
                 provider,
@@ -432,8 +524,41 @@ impl ProviderSession {
     }
 }
 
-/// The provider's own explanation, from the usual places.
-fn provider_message(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+impl ProviderSession {
+    /// How long the provider asked us to wait, from the first header of the rules (or
+    /// `Retry-After`) that parses.
+    fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        let default = ["retry-after".to_owned()];
+        let names = if self.rules.retry_after_headers.is_empty() {
+            &default[..]
+        } else {
+            &self.rules.retry_after_headers[..]
+        };
+        names.iter().find_map(|name| {
+            headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, self.clock.now()))
+        })
+    }
+}
+
+/// The provider's own explanation: where its rules say, else the usual places.
+fn provider_message(rules: &ErrorRules, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if rules.text_body {
+        let text = String::from_utf8_lossy(body);
+        let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        return Some(line.chars().take(300).collect());
+    }
+    if !rules.message_pointers.is_empty()
+        && let Ok(v) = serde_json::from_slice::<Value>(body)
+        && let Some(m) = rules
+            .message_pointers
+            .iter()
+            .find_map(|p| v.pointer(p).and_then(Value::as_str))
+    {
+        return Some(m.to_owned());
+    }
     for h in ["x-bamboohr-error-message", "x-bamboohr-message"] {
         if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok())
             && !v.is_empty()

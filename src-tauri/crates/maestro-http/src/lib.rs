@@ -17,7 +17,9 @@ pub mod webhook;
 
 pub use auth::{AccessTokenSource, Auth};
 pub use backoff::{RetryBudget, RetryPolicy};
-pub use client::{ApiRequest, ApiResponse, Body, ClientOptions, ProviderSession, build_client};
+pub use client::{
+    ApiRequest, ApiResponse, Body, ClientOptions, ErrorRules, ProviderSession, build_client,
+};
 pub use error::{HttpError, Result};
 pub use idempotency::IdempotencyKey;
 pub use paginate::PageCursor;

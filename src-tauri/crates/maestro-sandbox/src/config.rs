@@ -18,11 +18,21 @@ pub enum Provider {
     BambooHr,
     /// Harvest (time tracking), `https://api.harvestapp.com` + `https://id.getharvest.com`.
     Harvest,
+    /// Toggl Track (time tracking), `https://api.track.toggl.com`: emulated from its provider file.
+    Toggl,
+    /// Clockify (time tracking), `https://api.clockify.me/api`: emulated from its provider file.
+    Clockify,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 3] = [Provider::Gusto, Provider::BambooHr, Provider::Harvest];
+    pub const ALL: [Provider; 5] = [
+        Provider::Gusto,
+        Provider::BambooHr,
+        Provider::Harvest,
+        Provider::Toggl,
+        Provider::Clockify,
+    ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
     pub fn name(self) -> &'static str {
@@ -30,12 +40,15 @@ impl Provider {
             Provider::Gusto => "gusto",
             Provider::BambooHr => "bamboohr",
             Provider::Harvest => "harvest",
+            Provider::Toggl => "toggl",
+            Provider::Clockify => "clockify",
         }
     }
 }
 
 /// A value per provider.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de> + Default"))]
 pub struct PerProvider<T> {
     /// Gusto's value.
     pub gusto: T,
@@ -43,6 +56,12 @@ pub struct PerProvider<T> {
     pub bamboohr: T,
     /// Harvest's value.
     pub harvest: T,
+    /// Toggl Track's value.
+    #[serde(default)]
+    pub toggl: T,
+    /// Clockify's value.
+    #[serde(default)]
+    pub clockify: T,
 }
 
 impl<T> PerProvider<T> {
@@ -52,6 +71,8 @@ impl<T> PerProvider<T> {
             Provider::Gusto => &self.gusto,
             Provider::BambooHr => &self.bamboohr,
             Provider::Harvest => &self.harvest,
+            Provider::Toggl => &self.toggl,
+            Provider::Clockify => &self.clockify,
         }
     }
 }
@@ -81,6 +102,16 @@ impl RateLimit {
     /// assumption chosen to be plausible, not a documented figure.
     pub const BAMBOOHR: RateLimit = RateLimit {
         max_requests: 20,
+        window: Duration::from_secs(1),
+    };
+    /// Toggl Track: about one request a second per token (developers.track.toggl.com).
+    pub const TOGGL: RateLimit = RateLimit {
+        max_requests: 1,
+        window: Duration::from_secs(1),
+    };
+    /// Clockify: 50 requests a second (spec info.description, "Rate limiting").
+    pub const CLOCKIFY: RateLimit = RateLimit {
+        max_requests: 50,
         window: Duration::from_secs(1),
     };
 }
@@ -122,6 +153,8 @@ impl Default for SandboxConfig {
                 gusto: Some(RateLimit::GUSTO),
                 bamboohr: Some(RateLimit::BAMBOOHR),
                 harvest: Some(RateLimit::HARVEST),
+                toggl: Some(RateLimit::TOGGL),
+                clockify: Some(RateLimit::CLOCKIFY),
             },
         }
     }

@@ -20,6 +20,12 @@ pub enum MalformedKind {
         /// Field name to corrupt, e.g. `hours`.
         field: String,
     },
+    /// As `WrongType`, but answers without the field pass unchanged (a stream read after its
+    /// parent: only the child's pages are corrupted).
+    WrongTypeWhereFound {
+        /// Field name to corrupt.
+        field: String,
+    },
 }
 
 /// A script of faults for one provider. All counters count *API* requests.
@@ -44,6 +50,9 @@ pub struct FaultPlan {
     pub rate_limit_burst: u32,
     /// `Retry-After` seconds for forced 429s (0 = 1).
     pub retry_after_secs: u64,
+    /// The next N requests find an hourly quota spent: Toggl answers 402 with
+    /// `X-Toggl-Quota-Resets-In` (`retry_after_secs`); others answer as `rate_limit_burst`.
+    pub quota_exhausted: u32,
     /// When set through `set_faults`, revoke every token/key of the provider immediately.
     pub revoke_tokens: bool,
 }
@@ -55,6 +64,7 @@ pub(crate) enum Action {
     Drop,
     ServerError(u16),
     RateLimited(u64),
+    QuotaExhausted(u64),
 }
 
 /// The faults chosen for one request.
@@ -87,6 +97,9 @@ impl FaultPlan {
         } else if self.rate_limit_burst > 0 {
             self.rate_limit_burst -= 1;
             Action::RateLimited(self.retry_after_secs.max(1))
+        } else if self.quota_exhausted > 0 {
+            self.quota_exhausted -= 1;
+            Action::QuotaExhausted(self.retry_after_secs.max(1))
         } else {
             Action::Proceed
         };
@@ -106,6 +119,15 @@ impl FaultPlan {
 
 /// Corrupts a JSON body.
 pub(crate) fn malform(body: &[u8], kind: &MalformedKind) -> Vec<u8> {
+    if let MalformedKind::WrongTypeWhereFound { field } = kind {
+        let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return body.to_vec();
+        };
+        if !replace_field(&mut v, field) {
+            return body.to_vec();
+        }
+        return serde_json::to_vec(&v).unwrap_or_else(|_| body.to_vec());
+    }
     if let MalformedKind::WrongType { field } = kind
         && let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(body)
         && replace_field(&mut v, field)

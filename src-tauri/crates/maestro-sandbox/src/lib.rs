@@ -15,6 +15,7 @@ pub mod error;
 pub mod faults;
 mod gusto;
 mod harvest;
+mod kit;
 mod oauth;
 mod rate_limit;
 pub mod seed;
@@ -36,6 +37,7 @@ pub use config::{PerProvider, Provider, RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultPlan, MalformedKind};
 pub use gusto::API_VERSION as GUSTO_API_VERSION;
+pub use kit::Adversarial;
 pub use server::RequestRecord;
 pub use webhooks::{WebhookDelivery, WebhookEvent, hmac_hex};
 
@@ -43,6 +45,7 @@ use bamboohr::BambooState;
 use control::Control;
 use gusto::GustoState;
 use harvest::HarvestState;
+use kit::KitState;
 use seed::Company;
 use server::{Ctx, ServerHandle, lock};
 
@@ -91,6 +94,24 @@ pub struct HarvestCredentials {
     pub oauth_client_secret: String,
 }
 
+/// Toggl Track demo credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TogglCredentials {
+    /// API token (Basic auth user name; the password is the literal `api_token`).
+    pub api_token: String,
+    /// Workspace id.
+    pub workspace_id: String,
+}
+
+/// Clockify demo credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockifyCredentials {
+    /// API key (`X-Api-Key`).
+    pub api_key: String,
+    /// Workspace id.
+    pub workspace_id: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -100,6 +121,10 @@ pub struct DemoCredentials {
     pub bamboohr: BambooHrCredentials,
     /// Harvest.
     pub harvest: HarvestCredentials,
+    /// Toggl Track.
+    pub toggl: TogglCredentials,
+    /// Clockify.
+    pub clockify: ClockifyCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -109,6 +134,8 @@ pub struct Sandbox {
     gusto: Arc<GustoState>,
     bamboo: Arc<BambooState>,
     harvest: Arc<HarvestState>,
+    toggl: Arc<KitState>,
+    clockify: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -118,6 +145,8 @@ impl std::fmt::Debug for Sandbox {
             .field("gusto", &self.gusto.ctx.base_url)
             .field("bamboohr", &self.bamboo.ctx.base_url)
             .field("harvest", &self.harvest.ctx.base_url)
+            .field("toggl", &self.toggl.ctx.base_url)
+            .field("clockify", &self.clockify.ctx.base_url)
             .finish()
     }
 }
@@ -129,12 +158,12 @@ fn app(provider_router: Router, ctl: Arc<dyn Control>, ctx: Arc<Ctx>) -> Router 
 }
 
 impl Sandbox {
-    /// Starts the three servers on `127.0.0.1` ephemeral ports. Must run inside a Tokio runtime.
+    /// Starts the servers on `127.0.0.1` ephemeral ports. Must run inside a Tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         Self::start_at(config, PerProvider::default()).await
     }
 
-    /// Starts the three servers on `127.0.0.1` at the given ports (0 picks a free one), so a
+    /// Starts the servers on `127.0.0.1` at the given ports (0 picks a free one), so a
     /// saved connection finds its emulator again after a restart. Fails if a port is taken.
     pub async fn start_at(
         config: SandboxConfig,
@@ -144,6 +173,8 @@ impl Sandbox {
         let (gl, gurl) = server::bind(ports.gusto).await?;
         let (bl, burl) = server::bind(ports.bamboohr).await?;
         let (hl, hurl) = server::bind(ports.harvest).await?;
+        let (tl, turl) = server::bind(ports.toggl).await?;
+        let (cl, curl) = server::bind(ports.clockify).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -167,6 +198,19 @@ impl Sandbox {
             ctx(Provider::BambooHr, burl),
             company.clone(),
         ));
+        let kit_state = |p: Provider, url: String, make| -> Result<Arc<KitState>, SandboxError> {
+            let builtin = maestro_kit::builtin_file(p.name()).ok_or_else(|| {
+                SandboxError::Invalid(format!("this build has no {} provider file", p.name()))
+            })?;
+            Ok(Arc::new(KitState::new(
+                ctx(p, url),
+                builtin,
+                company.clone(),
+                make,
+            )))
+        };
+        let toggl = kit_state(Provider::Toggl, turl, kit::toggl::dataset)?;
+        let clockify = kit_state(Provider::Clockify, curl, kit::clockify::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -192,6 +236,22 @@ impl Sandbox {
                     harvest.ctx.clone(),
                 ),
             ),
+            server::serve(
+                tl,
+                app(
+                    kit::routes::router(toggl.clone()),
+                    toggl.clone(),
+                    toggl.ctx.clone(),
+                ),
+            ),
+            server::serve(
+                cl,
+                app(
+                    kit::routes::router(clockify.clone()),
+                    clockify.clone(),
+                    clockify.ctx.clone(),
+                ),
+            ),
         ];
         Ok(Sandbox {
             config,
@@ -199,6 +259,8 @@ impl Sandbox {
             gusto,
             bamboo,
             harvest,
+            toggl,
+            clockify,
             servers,
         })
     }
@@ -224,7 +286,41 @@ impl Sandbox {
             Provider::Gusto => self.gusto.as_ref(),
             Provider::BambooHr => self.bamboo.as_ref(),
             Provider::Harvest => self.harvest.as_ref(),
+            Provider::Toggl => self.toggl.as_ref(),
+            Provider::Clockify => self.clockify.as_ref(),
         }
+    }
+
+    fn kit(&self, p: Provider) -> Option<&KitState> {
+        match p {
+            Provider::Toggl => Some(&self.toggl),
+            Provider::Clockify => Some(&self.clockify),
+            _ => None,
+        }
+    }
+
+    /// The providers emulated from their provider files (the kit's emulator).
+    pub const KIT: [Provider; 2] = [Provider::Toggl, Provider::Clockify];
+
+    /// Turns adversarial answers on or off for a kit provider (short pages, reordered
+    /// records, unlisted members, nulls where the spec allows them).
+    pub fn set_adversarial(&self, p: Provider, mode: Adversarial) {
+        if let Some(k) = self.kit(p) {
+            *lock(&k.adversarial) = mode;
+        }
+    }
+
+    /// A kit provider's records of `stream` (every partition), as the API renders them.
+    pub fn kit_records(&self, p: Provider, stream: &str) -> Vec<Value> {
+        self.kit(p)
+            .map(|k| lock(&k.data).all(stream))
+            .unwrap_or_default()
+    }
+
+    /// Adds a record to a kit provider's `stream` like its newest, changed now; its id.
+    pub fn kit_add_record(&self, p: Provider, stream: &str) -> Option<String> {
+        self.kit(p)
+            .and_then(|k| lock(&k.data).add_like_last(stream))
     }
 
     /// Base URL of a provider's server, e.g. `http://127.0.0.1:41234` (no trailing slash).
@@ -267,6 +363,14 @@ impl Sandbox {
                 oauth_client_id: s.harvest_client_id.clone(),
                 oauth_client_secret: s.harvest_client_secret.clone(),
             },
+            toggl: TogglCredentials {
+                api_token: self.toggl.key(),
+                workspace_id: self.toggl.account_id(),
+            },
+            clockify: ClockifyCredentials {
+                api_key: self.clockify.key(),
+                workspace_id: self.clockify.account_id(),
+            },
         }
     }
 
@@ -297,7 +401,7 @@ impl Sandbox {
         match p {
             Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
             Provider::Harvest => lock(&self.harvest.oauth).expire_all(),
-            Provider::BambooHr => {}
+            Provider::BambooHr | Provider::Toggl | Provider::Clockify => {}
         }
     }
 
@@ -392,6 +496,10 @@ impl Sandbox {
         value: Value,
     ) -> Result<(), SandboxError> {
         match p {
+            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let e = d
@@ -444,6 +552,10 @@ impl Sandbox {
         date: NaiveDate,
     ) -> Result<(), SandboxError> {
         match p {
+            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let term_uuid = seed::new_uuid();
@@ -493,6 +605,10 @@ impl Sandbox {
     /// Deletes an employee record (BambooHR reports it as `Deleted` in `/employees/changed`).
     pub fn delete_employee(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
         match p {
+            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let before = d.employees.len();
@@ -660,6 +776,10 @@ impl Sandbox {
                 .await?)
             }
             Provider::Harvest => Err(SandboxError::Unsupported("Harvest has no webhooks".into())),
+            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
+                "the {} emulator sends no webhooks yet",
+                p.name()
+            ))),
         }
     }
 }

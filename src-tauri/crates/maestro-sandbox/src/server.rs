@@ -245,6 +245,20 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({"code": status.as_u16(), "message": message})),
         )
             .into_response(),
+        // Toggl: every non-2xx body is a plain string (spec: `schema: {type: string}`).
+        Provider::Toggl => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message.to_owned(),
+        )
+            .into_response(),
+        // Clockify: `{"message", "code"}` as its API answers errors (the spec declares no error
+        // body; shape from Clockify's API docs examples).
+        Provider::Clockify => (
+            status,
+            axum::Json(serde_json::json!({"message": message, "code": status.as_u16()})),
+        )
+            .into_response(),
     }
 }
 
@@ -257,6 +271,29 @@ fn too_many(provider: Provider, retry_after: u64) -> Response {
     );
     if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// An hourly quota spent: Toggl's 402 with the seconds until it resets (support.toggl.com
+/// article 11484112; header name from Nango's provider registry), others a 429.
+fn quota_spent(provider: Provider, resets_in: u64) -> Response {
+    if provider != Provider::Toggl {
+        return too_many(provider, resets_in);
+    }
+    let mut r = error_response(
+        provider,
+        StatusCode::PAYMENT_REQUIRED,
+        "quota",
+        "You have hit your hourly limit for API calls. The quota resets in the time given.",
+    );
+    for (name, value) in [
+        ("x-toggl-quota-remaining", "0".to_owned()),
+        ("x-toggl-quota-resets-in", resets_in.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, v);
+        }
     }
     r
 }
@@ -320,6 +357,7 @@ pub(crate) async fn api_layer(State(ctx): State<Arc<Ctx>>, req: Request, next: N
             );
         }
         Action::RateLimited(secs) => return too_many(ctx.provider, secs),
+        Action::QuotaExhausted(secs) => return quota_spent(ctx.provider, secs),
     }
     let admission = lock(&ctx.limiter).as_mut().map(|l| l.check(Instant::now()));
     if let Some(a) = admission

@@ -6,7 +6,9 @@ pub mod harvest;
 
 use crate::registry::ConnectorDef;
 
-/// Every built-in connector.
+/// Every built-in connector: the hand-written modules, then the kit's providers.
 pub fn all() -> Vec<ConnectorDef> {
-    vec![bamboohr::def(), harvest::def(), gusto::DEF]
+    let mut all = vec![bamboohr::def(), harvest::def(), gusto::DEF];
+    all.extend(crate::kit::builtin().iter().map(|p| p.def()));
+    all
 }

@@ -177,7 +177,7 @@ fn manifest_is_registered() {
         Auth::None,
         &[("subdomain", "bluebird")],
     );
-    let Err(err) = (def.build)(no_key) else {
+    let Err(err) = def.build(no_key) else {
         panic!("built without an API key")
     };
     assert!(matches!(err, ConnectorError::Config { ref field, .. } if field == "api_key"));

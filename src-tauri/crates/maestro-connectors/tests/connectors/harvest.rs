@@ -147,7 +147,7 @@ fn manifest_is_registered() {
         Auth::Bearer(Sensitive::new(TOKEN.into())),
         &[("account_id", "acct-1")],
     );
-    let Err(err) = (def.build)(bad) else {
+    let Err(err) = def.build(bad) else {
         panic!("a non-numeric account id was accepted")
     };
     assert!(matches!(err, ConnectorError::Config { ref field, .. } if field == "account_id"));

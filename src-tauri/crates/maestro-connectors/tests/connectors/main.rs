@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod bamboohr;
+mod conformance;
 mod gusto;
 mod harvest;
 mod support;

@@ -39,7 +39,7 @@ pub fn connector(id: &str, ctx: ConnectorContext) -> Arc<dyn Connector> {
     let def = registry
         .get(id)
         .unwrap_or_else(|| panic!("{id} is not registered"));
-    (def.build)(ctx).unwrap()
+    def.build(ctx).unwrap()
 }
 
 /// Reads every page of `entity`, returning all records and the number of pages.

@@ -30,6 +30,13 @@ impl Entry {
     pub(crate) fn key(&self) -> (NaiveDate, u64) {
         (self.spent_date, self.id)
     }
+
+    /// The local date-time `hour`:00 on the day worked.
+    pub(crate) fn day_at(&self, hour: u32) -> chrono::NaiveDateTime {
+        self.spent_date
+            .and_hms_opt(hour.min(23), 0, 0)
+            .unwrap_or_default()
+    }
 }
 
 /// A project and its client (indices into the tables below).

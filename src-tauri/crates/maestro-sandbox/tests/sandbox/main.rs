@@ -3,6 +3,7 @@
 
 mod auth;
 mod faults;
+mod kit;
 mod oauth;
 mod pagination;
 mod seed;

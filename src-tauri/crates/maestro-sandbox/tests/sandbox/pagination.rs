@@ -204,6 +204,8 @@ async fn rate_limits_answer_429_with_retry_after() {
         gusto: Some(small),
         bamboohr: Some(small),
         harvest: Some(small),
+        toggl: Some(small),
+        clockify: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();

@@ -80,6 +80,7 @@ pub static MANIFEST: Manifest = Manifest {
             required: true,
             pattern: Some("^[a-z0-9-]+$"),
             example: Some("acme"),
+            default: None,
         },
         ConfigField {
             key: "api_key",
@@ -89,6 +90,7 @@ pub static MANIFEST: Manifest = Manifest {
             required: true,
             pattern: Some("^[a-f0-9]{40}$"),
             example: None,
+            default: None,
         },
     ],
     entities: &[
@@ -116,10 +118,7 @@ pub static MANIFEST: Manifest = Manifest {
 
 /// The registry entry.
 pub fn def() -> ConnectorDef {
-    ConnectorDef {
-        manifest: &MANIFEST,
-        build,
-    }
+    ConnectorDef::module(&MANIFEST, build)
 }
 
 /// One BambooHR connection.

@@ -64,6 +64,7 @@ pub static MANIFEST: Manifest = Manifest {
                 "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
             ),
             example: Some("e904cc79-818a-4da8-9d37-0be0a86fdda8"),
+            default: None,
         },
         ConfigField {
             key: "api_version",
@@ -73,6 +74,7 @@ pub static MANIFEST: Manifest = Manifest {
             required: false,
             pattern: Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
             example: Some(DEFAULT_API_VERSION),
+            default: None,
         },
     ],
     entities: &[
@@ -98,10 +100,7 @@ pub static MANIFEST: Manifest = Manifest {
 };
 
 /// How the registry builds Gusto connections.
-pub const DEF: ConnectorDef = ConnectorDef {
-    manifest: &MANIFEST,
-    build,
-};
+pub const DEF: ConnectorDef = ConnectorDef::module(&MANIFEST, build);
 
 /// A Gusto connection.
 struct Gusto {

@@ -61,6 +61,7 @@ pub static MANIFEST: Manifest = Manifest {
             required: true,
             pattern: Some(r"^[0-9]+$"),
             example: Some("123456"),
+            default: None,
         },
         ConfigField {
             key: "access_token",
@@ -70,6 +71,7 @@ pub static MANIFEST: Manifest = Manifest {
             required: true,
             pattern: None,
             example: None,
+            default: None,
         },
     ],
     entities: &[
@@ -94,10 +96,7 @@ pub static MANIFEST: Manifest = Manifest {
 
 /// The registry entry.
 pub fn def() -> ConnectorDef {
-    ConnectorDef {
-        manifest: &MANIFEST,
-        build,
-    }
+    ConnectorDef::module(&MANIFEST, build)
 }
 
 fn build(ctx: ConnectorContext) -> Result<Arc<dyn Connector>> {

@@ -1,0 +1,800 @@
+//! [`FileConnector`]: the one `Connector` every provider file runs on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use maestro_core::clock::Clock;
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::{CanonicalRecord, EntityKind};
+use maestro_http::paginate::next_url_in_link_header;
+use maestro_http::{ApiRequest, ApiResponse, ErrorRules, HttpError, ProviderSession};
+use maestro_kit::file::{IncrementalSpec, PageStop, PaginatorSpec, PartitionSpec, StreamSpec};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::capture::Wanted;
+use super::cursor::{Inner, Part, Position};
+use super::mappers::{MapCtx, MapError};
+use super::{KitProvider, manifest};
+use crate::connector::{CheckReport, Connector, ConnectorContext, Page, ReadRequest};
+use crate::error::{ConnectorError, Result};
+use crate::manifest::Manifest;
+
+/// Pages a read may walk before it is taken for a loop (a provider repeating its last page).
+const MAX_PAGES: u32 = 100_000;
+
+/// One connection of a provider described by a file.
+pub struct FileConnector {
+    provider: &'static KitProvider,
+    session: ProviderSession,
+    config: BTreeMap<String, String>,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for FileConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConnector")
+            .field("provider", &self.provider.file.id)
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+/// What one response gave.
+struct Fetched {
+    records: Vec<CanonicalRecord>,
+    deleted: Vec<String>,
+    next: Option<Inner>,
+}
+
+impl FileConnector {
+    /// A connector for `ctx` (form values in `ctx.config`, credentials in `ctx.auth`).
+    pub fn new(provider: &'static KitProvider, ctx: ConnectorContext) -> Result<Self> {
+        let file = provider.file;
+        let mut config = ctx.config.clone();
+        for f in &file.fields {
+            let present = config.get(&f.key).is_some_and(|v| !v.trim().is_empty());
+            if !present && let Some(d) = &f.default {
+                config.insert(f.key.clone(), d.clone());
+            }
+        }
+        let rules = ErrorRules {
+            message_pointers: file
+                .errors
+                .message
+                .iter()
+                .filter(|m| m.starts_with('/'))
+                .cloned()
+                .collect(),
+            text_body: file.errors.message.iter().any(|m| m == "text"),
+            throttled: file.errors.throttled.clone(),
+            reauthorize: file.errors.reauthorize.clone(),
+            retry_after_headers: file.rate_limit.retry_after.clone(),
+        };
+        let mut session = ProviderSession::new(
+            file.name.clone(),
+            ctx.base_url.clone(),
+            ctx.auth.clone(),
+            provider.manifest.rate_limit,
+            ctx.http.clone(),
+        )
+        .with_retry_policy(ctx.retry.clone())
+        .with_clock(ctx.clock.clone())
+        .with_error_rules(rules);
+        let this_config = config.clone();
+        for (name, value) in &file.headers {
+            let value = fill(value, &this_config, None, &file.name)?;
+            session = session.with_header_named(name, &value)?;
+        }
+        Ok(Self {
+            provider,
+            session,
+            config,
+            company_id: ctx.company_id,
+            connection_id: ctx.connection_id,
+            clock: ctx.clock,
+        })
+    }
+
+    fn name(&self) -> &str {
+        &self.provider.file.name
+    }
+
+    fn invalid(&self, message: impl Into<String>) -> ConnectorError {
+        HttpError::Invalid {
+            provider: self.name().to_owned(),
+            message: message.into(),
+        }
+        .into()
+    }
+
+    fn decode_error(&self, path: String, message: String) -> ConnectorError {
+        HttpError::Decode {
+            provider: self.name().to_owned(),
+            path,
+            message,
+        }
+        .into()
+    }
+
+    /// The stream that reads `kind`.
+    fn stream_for(&self, kind: EntityKind) -> Result<&'static StreamSpec> {
+        self.provider
+            .file
+            .streams
+            .iter()
+            .find(|s| {
+                s.entities
+                    .iter()
+                    .any(|e| manifest::entity_kind(e) == Some(kind))
+            })
+            .ok_or_else(|| ConnectorError::Unsupported {
+                provider: self.name().to_owned(),
+                what: format!("reading {kind}"),
+            })
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    /// The request for one page of `stream`.
+    fn request(
+        &self,
+        stream: &StreamSpec,
+        partition: Option<(&str, &str)>,
+        inner: Option<&Inner>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<ApiRequest> {
+        let name = self.name();
+        let mut query: Vec<(String, String)> = Vec::new();
+        for (k, v) in &stream.query {
+            query.push((k.clone(), fill(v, &self.config, partition, name)?));
+        }
+        let mut body = stream.body_json();
+        if let Some(inc) = &stream.incremental {
+            self.incremental(inc, since, &mut query, &mut body);
+        }
+        let mut next_url = None;
+        match (&stream.paginator, inner) {
+            (PaginatorSpec::None, _) => {}
+            (
+                PaginatorSpec::PageNumber {
+                    param,
+                    size_param,
+                    size,
+                    ..
+                },
+                _,
+            ) => {
+                let page = match inner {
+                    Some(Inner::Page(n)) => *n,
+                    _ => 1,
+                };
+                query.push((param.clone(), page.to_string()));
+                query.push((size_param.clone(), size.to_string()));
+            }
+            (
+                PaginatorSpec::Offset {
+                    param,
+                    size_param,
+                    size,
+                },
+                _,
+            ) => {
+                let offset = match inner {
+                    Some(Inner::Offset(n)) => *n,
+                    _ => 0,
+                };
+                query.push((param.clone(), offset.to_string()));
+                query.push((size_param.clone(), size.to_string()));
+            }
+            (
+                PaginatorSpec::NextUrl { .. } | PaginatorSpec::LinkHeader { .. },
+                Some(Inner::Url(u)),
+            ) => next_url = Some(self.same_origin(u)?),
+            (
+                PaginatorSpec::NextUrl {
+                    size_param: Some(p),
+                    size: Some(n),
+                    ..
+                }
+                | PaginatorSpec::LinkHeader {
+                    size_param: Some(p),
+                    size: Some(n),
+                },
+                None,
+            ) => query.push((p.clone(), n.to_string())),
+            (PaginatorSpec::BodyCursor { param, .. }, Some(Inner::Token(t))) => {
+                query.push((param.clone(), t.clone()))
+            }
+            (
+                PaginatorSpec::HeaderCursor {
+                    size_param, size, ..
+                },
+                _,
+            ) => {
+                body.insert(size_param.clone(), Value::from(*size));
+                if let Some(Inner::Members(m)) = inner {
+                    body.extend(m.clone());
+                }
+            }
+            (_, None) => {}
+            (_, Some(other)) => {
+                return Err(self.invalid(format!("a saved position {other:?} does not fit")));
+            }
+        }
+        let url = match next_url {
+            Some(u) => u,
+            None => {
+                let path = fill(&stream.path, &self.config, partition, name)?;
+                let mut url = self.session.url(&path)?;
+                if !query.is_empty() {
+                    url.query_pairs_mut().extend_pairs(&query);
+                }
+                url
+            }
+        };
+        Ok(if stream.method == "POST" {
+            ApiRequest::search(url, Value::Object(body))
+        } else {
+            ApiRequest::get(url)
+        })
+    }
+
+    /// Adds the incremental start (and end) to the query or the body.
+    fn incremental(
+        &self,
+        inc: &IncrementalSpec,
+        since: Option<DateTime<Utc>>,
+        query: &mut Vec<(String, String)>,
+        body: &mut Map<String, Value>,
+    ) {
+        let lookback = inc
+            .lookback
+            .as_deref()
+            .and_then(maestro_kit::days)
+            .unwrap_or(0);
+        let start = match since {
+            Some(s) => Some(s - Duration::days(i64::from(lookback))),
+            None => inc.full_read_days.map(|d| {
+                let day = self.today() - Duration::days(i64::from(d));
+                day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+            }),
+        };
+        let Some(start) = start else { return };
+        let end = (self.today() + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc();
+        let mut put = |k: &str, at: DateTime<Utc>| {
+            let text = match inc.format.as_str() {
+                "date" => at.date_naive().format("%Y-%m-%d").to_string(),
+                "unix" => at.timestamp().to_string(),
+                _ => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            };
+            if inc.location == "body" {
+                body.insert(k.to_owned(), Value::String(text));
+            } else {
+                query.push((k.to_owned(), text));
+            }
+        };
+        put(&inc.param, start);
+        if let Some(end_param) = &inc.end_param {
+            put(end_param, end);
+        }
+    }
+
+    /// Parses a next link, refusing one that leaves the API's origin (the credentials would
+    /// go with it).
+    fn same_origin(&self, link: &str) -> Result<Url> {
+        let url = self
+            .session
+            .base_url()
+            .join(link)
+            .map_err(|e| self.invalid(format!("bad next link {link}: {e}")))?;
+        if url.origin() != self.session.base_url().origin() {
+            return Err(self.invalid(format!("the next link {link} leaves the API's address")));
+        }
+        Ok(url)
+    }
+
+    /// Where the next page starts, from the answer to page `inner`.
+    fn next(
+        &self,
+        stream: &StreamSpec,
+        inner: Option<&Inner>,
+        resp: &ApiResponse,
+        items: usize,
+        captured: &[Option<String>],
+    ) -> Result<Option<Inner>> {
+        let text = |i: usize| captured.get(i).cloned().flatten().filter(|t| !t.is_empty());
+        Ok(match &stream.paginator {
+            PaginatorSpec::None => None,
+            PaginatorSpec::PageNumber { size, stop, .. } => {
+                let page = match inner {
+                    Some(Inner::Page(n)) => *n,
+                    _ => 1,
+                };
+                if page >= MAX_PAGES {
+                    return Err(self.invalid(format!(
+                        "{} pages of {} and still no last page",
+                        page, stream.name
+                    )));
+                }
+                let last = match stop {
+                    PageStop::ShortPage => items < *size as usize,
+                    PageStop::Header { name, last } => match resp.header(name) {
+                        Some(v) => v.trim().eq_ignore_ascii_case(last),
+                        None => items < *size as usize,
+                    },
+                    PageStop::TotalPages { .. } => match text(1).and_then(|t| t.parse().ok()) {
+                        Some(total) => page >= total,
+                        None => items < *size as usize,
+                    },
+                };
+                (!last && items > 0).then_some(Inner::Page(page + 1))
+            }
+            PaginatorSpec::Offset { size, .. } => {
+                let offset = match inner {
+                    Some(Inner::Offset(n)) => *n,
+                    _ => 0,
+                };
+                (items >= *size as usize && items > 0).then(|| Inner::Offset(offset + items as u64))
+            }
+            PaginatorSpec::NextUrl { .. } => match text(1) {
+                Some(link) => {
+                    let url = self.same_origin(&link)?;
+                    if Some(&Inner::Url(url.to_string())) == inner {
+                        return Err(
+                            self.invalid(format!("the next link {link} is this page again"))
+                        );
+                    }
+                    Some(Inner::Url(url.to_string()))
+                }
+                None => None,
+            },
+            PaginatorSpec::LinkHeader { .. } => match next_url_in_link_header(&resp.headers) {
+                Some(link) => Some(Inner::Url(self.same_origin(&link)?.to_string())),
+                None => None,
+            },
+            PaginatorSpec::BodyCursor { .. } => text(1).map(Inner::Token),
+            PaginatorSpec::HeaderCursor { headers, .. } => {
+                let mut members = Map::new();
+                for (header, member) in headers {
+                    let Some(v) = resp.header(header).map(str::trim).filter(|v| !v.is_empty())
+                    else {
+                        return Ok(None);
+                    };
+                    let value = v.parse::<i64>().map(Value::from).unwrap_or(Value::from(v));
+                    members.insert(member.clone(), value);
+                }
+                if Some(&Inner::Members(members.clone())) == inner {
+                    return Err(
+                        self.invalid(format!("{} sent this page's start again", stream.name))
+                    );
+                }
+                Some(Inner::Members(members))
+            }
+        })
+    }
+
+    /// The JSON pointers a page of `stream` is read at: the records, and the paginator's.
+    fn pointers(stream: &StreamSpec) -> Vec<&str> {
+        let mut p = vec![stream.records.as_str()];
+        match &stream.paginator {
+            PaginatorSpec::NextUrl { pointer, .. } | PaginatorSpec::BodyCursor { pointer, .. } => {
+                p.push(pointer)
+            }
+            PaginatorSpec::PageNumber {
+                stop: PageStop::TotalPages { pointer },
+                ..
+            } => p.push(pointer),
+            _ => {}
+        }
+        p
+    }
+
+    /// Fetches and maps one page of `stream`.
+    async fn fetch(
+        &self,
+        stream: &'static StreamSpec,
+        kind: EntityKind,
+        part: Option<(&str, &Part)>,
+        inner: Option<&Inner>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Fetched> {
+        let request = self.request(
+            stream,
+            part.map(|(n, p)| (n, p.value.as_str())),
+            inner,
+            since,
+        )?;
+        let resp = self.session.send(&request).await?;
+        let mapper = match &stream.map {
+            Some(name) => self
+                .provider
+                .mapper(name)
+                .ok_or_else(|| self.invalid(format!("no mapper `{name}`")))?,
+            None => return Err(self.invalid(format!("{} has no mapper", stream.name))),
+        };
+        let provider = self.provider;
+        let (company_id, connection_id) = (self.company_id, self.connection_id);
+        let kept = part.and_then(|(_, p)| p.kept.clone());
+        let body = resp.body.clone();
+        let decoded = tokio::task::spawn_blocking(move || {
+            let ctx = MapCtx {
+                company_id,
+                connection_id,
+                provider: &provider.file.id,
+                parent: None,
+            };
+            decode_page(provider, stream, &body, kind, mapper, ctx, kept.as_deref())
+        })
+        .await
+        .map_err(|e| self.invalid(format!("decoding stopped: {e}")))?;
+        let (records, deleted, items, captured) =
+            decoded.map_err(|(path, message)| self.decode_error(path, message))?;
+        let next = self.next(stream, inner, &resp, items, &captured)?;
+        Ok(Fetched {
+            records,
+            deleted,
+            next,
+        })
+    }
+
+    /// Reads the parent stream whole and returns each parent's partition value (and kept
+    /// members).
+    async fn partitions(&self, p: &PartitionSpec) -> Result<Vec<Part>> {
+        let parent = self
+            .provider
+            .file
+            .stream(&p.parent)
+            .ok_or_else(|| self.invalid(format!("no parent stream {}", p.parent)))?;
+        let mut out = Vec::new();
+        let mut inner: Option<Inner> = None;
+        loop {
+            let request = self.request(parent, None, inner.as_ref(), None)?;
+            let resp = self.session.send(&request).await?;
+            let pointers = Self::pointers(parent);
+            let captured = Wanted::new(pointers.iter().copied())
+                .capture(&resp.body)
+                .ok_or_else(|| self.body_error(&resp.body))?;
+            let list =
+                captured.first().copied().flatten().ok_or_else(|| {
+                    self.decode_error(parent.records.clone(), "no list here".into())
+                })?;
+            let items: Vec<Value> = serde_json::from_str(list.get())
+                .map_err(|e| self.decode_error(parent.name.clone(), format!("not a list: {e}")))?;
+            for (i, item) in items.iter().enumerate() {
+                let value = match item.pointer(&p.key) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => {
+                        return Err(self.decode_error(
+                            format!("{}[{i}]{}", parent.name, p.key.replace('/', ".")),
+                            "missing".into(),
+                        ));
+                    }
+                };
+                let kept = (!p.keep.is_empty()).then(|| keep_members(item, &p.keep).to_string());
+                out.push(Part { value, kept });
+            }
+            let texts: Vec<Option<String>> = captured
+                .iter()
+                .map(|c| c.map(|r| unquote(r.get())))
+                .collect();
+            inner = self.next(parent, inner.as_ref(), &resp, items.len(), &texts)?;
+            if inner.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn body_error(&self, body: &[u8]) -> ConnectorError {
+        match maestro_http::decode::json::<serde::de::IgnoredAny>(self.name(), body) {
+            Err(e) => e.into(),
+            Ok(_) => self.decode_error("(document)".into(), "not the shape the spec gives".into()),
+        }
+    }
+}
+
+/// A JSON object holding only `pointers`' members of `item`, at the same places.
+fn keep_members(item: &Value, pointers: &[String]) -> Value {
+    let mut out = Value::Object(Map::new());
+    for p in pointers {
+        let Some(v) = item.pointer(p) else { continue };
+        let mut node = &mut out;
+        let parts: Vec<&str> = p.split('/').skip(1).collect();
+        for (i, seg) in parts.iter().enumerate() {
+            let Value::Object(m) = node else { break };
+            if i + 1 == parts.len() {
+                m.insert((*seg).to_owned(), v.clone());
+                break;
+            }
+            node = m
+                .entry((*seg).to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+    }
+    out
+}
+
+/// A captured JSON string's text (or the captured text as is).
+fn unquote(raw: &str) -> String {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Null) => String::new(),
+        _ => raw.to_owned(),
+    }
+}
+
+/// Records, deletions, how many items the page had, and the paginator's captured texts; or
+/// the failing path and what is wrong.
+type Decoded = (
+    Vec<CanonicalRecord>,
+    Vec<String>,
+    usize,
+    Vec<Option<String>>,
+);
+
+fn decode_page(
+    provider: &KitProvider,
+    stream: &StreamSpec,
+    body: &[u8],
+    kind: EntityKind,
+    mapper: super::Mapper,
+    ctx: MapCtx<'_>,
+    kept: Option<&str>,
+) -> std::result::Result<Decoded, (String, String)> {
+    let pointers = FileConnector::pointers(stream);
+    let captured = Wanted::new(pointers.iter().copied())
+        .capture(body)
+        .ok_or_else(|| {
+            let message =
+                maestro_http::decode::json::<serde::de::IgnoredAny>(&provider.file.name, body)
+                    .err()
+                    .map(|e| match e {
+                        HttpError::Decode { message, .. } => message,
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_else(|| "not JSON".into());
+            ("(document)".to_owned(), message)
+        })?;
+    let texts: Vec<Option<String>> = captured
+        .iter()
+        .map(|c| c.map(|r| unquote(r.get())))
+        .collect();
+    let Some(list) = captured.first().copied().flatten() else {
+        let at = if stream.records.is_empty() {
+            "(document)".to_owned()
+        } else {
+            stream.records.trim_start_matches('/').replace('/', ".")
+        };
+        return Err((at, "the list of records is missing".into()));
+    };
+    let items: Vec<&RawValue> = serde_json::from_str(list.get())
+        .map_err(|e| (stream.name.clone(), format!("not a list: {e}")))?;
+    let kept_raw: Option<Box<RawValue>> =
+        kept.and_then(|k| RawValue::from_string(k.to_owned()).ok());
+    let ctx = MapCtx {
+        parent: kept_raw.as_deref(),
+        ..ctx
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let mut deleted = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(flag) = &stream.deleted {
+            let v: Value = serde_json::from_str(item.get())
+                .map_err(|e| (format!("{}[{i}]", stream.name), e.to_string()))?;
+            let is_deleted = !matches!(
+                v.pointer(flag),
+                None | Some(Value::Null) | Some(Value::Bool(false))
+            );
+            if is_deleted {
+                if let Some(id) = v.pointer(&stream.id) {
+                    deleted.push(unquote(&id.to_string()));
+                }
+                continue;
+            }
+        }
+        let mapped = mapper(&ctx, item).map_err(|MapError { path, message }| {
+            let path = if path == "(document)" || path == "(record)" {
+                format!("{}[{i}]", stream.name)
+            } else {
+                format!("{}[{i}].{path}", stream.name)
+            };
+            (path, message)
+        })?;
+        records.extend(mapped.into_iter().filter(|r| r.kind() == kind));
+    }
+    Ok((records, deleted, items.len(), texts))
+}
+
+/// Fills `{config.x}`, `{x}` and `{partition.y}` in `template`. Values that would change the
+/// shape of a URL (`/`, `?`, `#`, `%`, spaces) are refused.
+fn fill(
+    template: &str,
+    config: &BTreeMap<String, String>,
+    partition: Option<(&str, &str)>,
+    provider: &str,
+) -> Result<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return Ok(out);
+        };
+        let name = &rest[open + 1..open + close];
+        let value = match name.split_once('.') {
+            Some(("partition", key)) => partition.filter(|(k, _)| *k == key).map(|(_, v)| v),
+            Some(("config", key)) => config.get(key).map(String::as_str),
+            _ => config.get(name).map(String::as_str),
+        };
+        let key = name.rsplit('.').next().unwrap_or(name);
+        let value = value
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ConnectorError::Config {
+                field: key.to_owned(),
+                message: format!("is required to reach {provider}"),
+            })?;
+        if value
+            .chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '%' | '{' | '}') || c.is_whitespace())
+        {
+            return Err(ConnectorError::Config {
+                field: key.to_owned(),
+                message: format!("`{value}` cannot be part of an address"),
+            });
+        }
+        out.push_str(value);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[async_trait]
+impl Connector for FileConnector {
+    fn manifest(&self) -> &'static Manifest {
+        self.provider.manifest
+    }
+
+    async fn check(&self) -> Result<CheckReport> {
+        let check = &self.provider.file.check;
+        let path = fill(&check.path, &self.config, None, self.name())?;
+        let url = self.session.url(&path)?;
+        let resp = self.session.send(&ApiRequest::get(url)).await?;
+        let body: Value = resp.json()?;
+        let account = match body.pointer(&check.account) {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => {
+                return Err(self.decode_error(
+                    check.account.trim_start_matches('/').replace('/', "."),
+                    "the account's name is missing".into(),
+                ));
+            }
+        };
+        Ok(CheckReport {
+            details: vec![format!(
+                "{} accepted the saved credentials for {account}",
+                self.name()
+            )],
+            account,
+        })
+    }
+
+    async fn read(&self, request: &ReadRequest) -> Result<Page> {
+        let stream = self.stream_for(request.entity)?;
+        let mut pos = match &request.page {
+            None => Position {
+                partitions: Vec::new(),
+                index: 0,
+                inner: None,
+            },
+            Some(c) => Position::from_cursor(c)
+                .ok_or_else(|| self.invalid(format!("a saved position {c:?} does not fit")))?,
+        };
+        let Some(p) = &stream.partition else {
+            let got = self
+                .fetch(
+                    stream,
+                    request.entity,
+                    None,
+                    pos.inner.as_ref(),
+                    request.since,
+                )
+                .await?;
+            return Ok(Page {
+                records: got.records,
+                deleted: got.deleted,
+                next: got.next.map(|inner| {
+                    Position {
+                        partitions: Vec::new(),
+                        index: 0,
+                        inner: Some(inner),
+                    }
+                    .to_cursor()
+                }),
+            });
+        };
+        if request.page.is_none() {
+            pos.partitions = self.partitions(p).await?;
+        }
+        // Empty partitions are passed over within one call, so a page is rarely empty.
+        loop {
+            let Some(part) = pos.partitions.get(pos.index).cloned() else {
+                return Ok(Page::default());
+            };
+            let got = self
+                .fetch(
+                    stream,
+                    request.entity,
+                    Some((&p.name, &part)),
+                    pos.inner.as_ref(),
+                    request.since,
+                )
+                .await?;
+            match got.next {
+                Some(inner) => pos.inner = Some(inner),
+                None => {
+                    pos.index += 1;
+                    pos.inner = None;
+                }
+            }
+            let done = pos.index >= pos.partitions.len();
+            if !got.records.is_empty() || !got.deleted.is_empty() || done {
+                return Ok(Page {
+                    records: got.records,
+                    deleted: got.deleted,
+                    next: (!done).then(|| pos.to_cursor()),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholders_fill_from_config_and_partition() {
+        let mut config = BTreeMap::new();
+        config.insert("workspace_id".to_owned(), "w1".to_owned());
+        let out = fill(
+            "/v1/workspaces/{config.workspace_id}/user/{partition.user_id}/x",
+            &config,
+            Some(("user_id", "u9")),
+            "P",
+        )
+        .unwrap();
+        assert_eq!(out, "/v1/workspaces/w1/user/u9/x");
+        config.insert("workspace_id".to_owned(), "../admin".to_owned());
+        assert!(fill("/w/{workspace_id}", &config, None, "P").is_err());
+        config.remove("workspace_id");
+        let err = fill("/w/{workspace_id}", &config, None, "P").unwrap_err();
+        assert!(err.to_string().contains("workspace_id"), "{err}");
+    }
+
+    #[test]
+    fn kept_members_stay_where_they_were() {
+        let item = json!({"id": "u1", "settings": {"timeZone": "Europe/Madrid", "x": 1}});
+        let kept = keep_members(
+            &item,
+            &["/settings/timeZone".to_owned(), "/missing".to_owned()],
+        );
+        assert_eq!(kept, json!({"settings": {"timeZone": "Europe/Madrid"}}));
+    }
+}

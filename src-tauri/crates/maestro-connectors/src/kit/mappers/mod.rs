@@ -1,0 +1,103 @@
+//! Mappers: one provider record (its JSON text) → canonical records. Typed Rust, one small
+//! function per stream; the engine does everything else.
+
+mod clockify;
+pub(crate) mod hours;
+mod toggl;
+
+use chrono::{DateTime, Utc};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::{CanonicalRecord, Provenance};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+/// What a mapper knows besides the record.
+#[derive(Debug, Clone, Copy)]
+pub struct MapCtx<'a> {
+    /// The company the records belong to.
+    pub company_id: CompanyId,
+    /// The connection reading them.
+    pub connection_id: ConnectionId,
+    /// The provider's id (provenance).
+    pub provider: &'a str,
+    /// The parent record of a partitioned stream (Clockify's user, for its time zone).
+    pub parent: Option<&'a RawValue>,
+}
+
+/// Why a record could not be mapped: the field path inside the record, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapError {
+    /// Path inside the record, e.g. `timeInterval.start`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Maps one record. A record may give several canonical records (a report row with several
+/// entries) or none (a running timer, not yet time worked).
+pub type Mapper = fn(&MapCtx<'_>, &RawValue) -> Result<Vec<CanonicalRecord>, MapError>;
+
+impl MapCtx<'_> {
+    /// Provenance of a record with `remote_id`, last changed at `modified`.
+    pub fn provenance(&self, remote_id: String, modified: Option<DateTime<Utc>>) -> Provenance {
+        Provenance {
+            connection_id: self.connection_id,
+            provider: self.provider.to_owned(),
+            remote_id,
+            remote_modified_at: modified,
+        }
+    }
+}
+
+/// Decodes a record as `T`, naming the failing field on error.
+pub fn decode<T: DeserializeOwned>(raw: &RawValue) -> Result<T, MapError> {
+    maestro_http::decode::json::<T>("provider", raw.get().as_bytes()).map_err(|e| match e {
+        maestro_http::HttpError::Decode { path, message, .. } => MapError { path, message },
+        other => MapError {
+            path: "(record)".into(),
+            message: other.to_string(),
+        },
+    })
+}
+
+/// Text that is present and not blank.
+pub fn non_empty(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Splits a full name at its last space: ("Ana María", "López") — a guess, kept only where the
+/// provider has no separate fields; the full name is kept as given.
+pub fn split_name(full: &str) -> (Option<String>, Option<String>) {
+    let full = full.trim();
+    match full.rsplit_once(' ') {
+        Some((first, last)) => (non_empty(Some(first)), non_empty(Some(last))),
+        None => (non_empty(Some(full)), None),
+    }
+}
+
+/// Every mapper compiled in, by the name provider files use.
+pub fn builtin() -> Vec<(String, Mapper)> {
+    vec![
+        ("clockify.user".into(), clockify::user as Mapper),
+        ("clockify.time_entry".into(), clockify::time_entry as Mapper),
+        ("toggl.user".into(), toggl::user as Mapper),
+        ("toggl.time_entry".into(), toggl::time_entry as Mapper),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_at_the_last_space() {
+        assert_eq!(
+            split_name(" Ana María López "),
+            (Some("Ana María".into()), Some("López".into()))
+        );
+        assert_eq!(split_name("Cher"), (Some("Cher".into()), None));
+        assert_eq!(split_name(""), (None, None));
+    }
+}

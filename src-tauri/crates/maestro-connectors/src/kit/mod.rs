@@ -1,0 +1,89 @@
+//! The connector kit's engine: one [`Connector`](crate::Connector) for every provider
+//! described by a provider file (`maestro-kit`), with a typed mapper per stream. Auth, paging,
+//! partitions, incremental reads, next-link origin checks, body caps, rate limits, retries and
+//! decode errors that name the field are written once here.
+
+mod capture;
+mod cursor;
+mod engine;
+mod manifest;
+pub mod mappers;
+
+use std::sync::OnceLock;
+
+use maestro_kit::ProviderFile;
+
+pub use engine::FileConnector;
+pub use mappers::{MapCtx, Mapper};
+
+use crate::manifest::Manifest;
+use crate::registry::{Builder, ConnectorDef};
+
+/// A provider the engine can run: its file, the manifest made from it, and its mappers.
+#[derive(Debug)]
+pub struct KitProvider {
+    /// The provider file.
+    pub file: &'static ProviderFile,
+    /// The manifest made from it (what the wizard and the registry show).
+    pub manifest: &'static Manifest,
+    /// Mapper name → mapper.
+    pub mappers: Vec<(String, Mapper)>,
+}
+
+impl KitProvider {
+    /// Makes a provider from a file and the mappers its streams name. Fails, naming the
+    /// stream, when a stream's mapper is unknown.
+    pub fn new(
+        file: &'static ProviderFile,
+        mappers: Vec<(String, Mapper)>,
+    ) -> Result<KitProvider, String> {
+        for s in &file.streams {
+            if let Some(name) = &s.map
+                && !mappers.iter().any(|(n, _)| n == name)
+            {
+                return Err(format!(
+                    "stream `{}` names the mapper `{name}`, which this build does not have",
+                    s.name
+                ));
+            }
+        }
+        Ok(KitProvider {
+            manifest: Box::leak(Box::new(manifest::from_file(file)?)),
+            file,
+            mappers,
+        })
+    }
+
+    /// The mapper called `name`.
+    pub fn mapper(&self, name: &str) -> Option<Mapper> {
+        self.mappers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| *m)
+    }
+
+    /// The registry entry.
+    pub fn def(&'static self) -> ConnectorDef {
+        ConnectorDef {
+            manifest: self.manifest,
+            builder: Builder::Kit(self),
+        }
+    }
+}
+
+/// The built-in providers that run on the kit, made once.
+pub fn builtin() -> &'static [KitProvider] {
+    static ALL: OnceLock<Vec<KitProvider>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        maestro_kit::builtin()
+            .iter()
+            .filter_map(|b| {
+                KitProvider::new(&b.file, mappers::builtin())
+                    .map_err(
+                        |e| tracing::error!(provider = %b.file.id, "kit provider refused: {e}"),
+                    )
+                    .ok()
+            })
+            .collect()
+    })
+}

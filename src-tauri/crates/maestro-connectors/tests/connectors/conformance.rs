@@ -1,0 +1,493 @@
+//! The conformance suite: every provider that runs on the kit, through the registry, against
+//! the kit's emulator of it (built from the same provider file, held to the published spec).
+//! A new provider gets all of it by adding its file, its mappers, its emulator dataset and one
+//! line in [`PROVIDERS`].
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use maestro_connectors::{
+    AuthKind, Connector, ConnectorContext, ConnectorError, KeyScheme, Manifest, ReadRequest,
+    Registry,
+};
+use maestro_core::model::{CanonicalRecord, EntityKind};
+use maestro_core::sensitive::Sensitive;
+use maestro_http::{Auth, ClientOptions, HttpError, PageCursor, build_client};
+use maestro_sandbox::{
+    Adversarial, FaultPlan, MalformedKind, PerProvider, Provider, Sandbox, SandboxConfig,
+};
+
+use crate::support::{context, read_all};
+
+/// One provider under the suite.
+struct Case {
+    provider: Provider,
+    /// The provider's stream of time entries (for incremental and paging checks).
+    entries_stream: &'static str,
+    /// A member of a time entry record the mapper reads, to corrupt, and the path the error
+    /// must name.
+    malformed: (&'static str, &'static str),
+    /// A page size that makes several pages of the emulator's data.
+    short: u32,
+}
+
+const PROVIDERS: [Case; 2] = [
+    Case {
+        provider: Provider::Clockify,
+        entries_stream: "time_entries",
+        malformed: ("start", "timeInterval.start"),
+        short: 10,
+    },
+    Case {
+        provider: Provider::Toggl,
+        entries_stream: "time_entries",
+        malformed: ("seconds", "time_entries[0].seconds"),
+        short: 15,
+    },
+];
+
+/// Time entries in the emulator's records of `stream` (report rows hold several).
+fn entry_ids(records: &[serde_json::Value], p: Provider) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for r in records {
+        match p {
+            Provider::Toggl => {
+                for e in r["time_entries"].as_array().into_iter().flatten() {
+                    out.insert(e["id"].to_string());
+                }
+            }
+            _ => {
+                out.insert(r["id"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    out
+}
+
+async fn start() -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        rate_limits: PerProvider::default(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The form as the wizard would fill it for the emulator's account.
+fn form(sb: &Sandbox, p: Provider) -> Vec<(&'static str, String)> {
+    let c = sb.credentials();
+    match p {
+        Provider::Toggl => vec![
+            ("api_token", c.toggl.api_token),
+            ("workspace_id", c.toggl.workspace_id),
+        ],
+        Provider::Clockify => vec![
+            ("api_key", c.clockify.api_key),
+            ("workspace_id", c.clockify.workspace_id),
+        ],
+        other => panic!("{other:?} is not a kit provider"),
+    }
+}
+
+/// Credentials as the app builds them from the manifest's key scheme.
+fn auth(manifest: &Manifest, values: &BTreeMap<String, String>) -> Auth {
+    let get = |k: &str| Sensitive::new(values[k].clone());
+    match &manifest.auth {
+        AuthKind::ApiKey {
+            scheme: KeyScheme::Header { name, field },
+        } => Auth::Header {
+            name: http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value: get(field),
+        },
+        AuthKind::ApiKey {
+            scheme:
+                KeyScheme::Basic {
+                    username_field,
+                    password,
+                },
+        } => Auth::Basic {
+            username: get(username_field),
+            password: Sensitive::new((*password).to_owned()),
+        },
+        other => panic!("the suite does not build {other:?} yet"),
+    }
+}
+
+fn ctx_for(sb: &Sandbox, p: Provider) -> ConnectorContext {
+    let manifest = Registry::builtin().get(p.name()).unwrap().manifest;
+    let values: BTreeMap<String, String> = form(sb, p)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let config: Vec<(&str, &str)> = manifest
+        .config
+        .iter()
+        .filter(|f| f.kind != maestro_connectors::FieldKind::Secret)
+        .filter_map(|f| values.get(f.key).map(|v| (f.key, v.as_str())))
+        .collect();
+    context(&sb.base_url(p), auth(manifest, &values), &config)
+}
+
+fn connector(sb: &Sandbox, p: Provider) -> std::sync::Arc<dyn Connector> {
+    crate::support::connector(p.name(), ctx_for(sb, p))
+}
+
+fn ids(records: &[CanonicalRecord]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| r.provenance().remote_id.clone())
+        .collect()
+}
+
+fn unique(records: &[CanonicalRecord]) -> HashSet<String> {
+    let all = ids(records);
+    let set: HashSet<String> = all.iter().cloned().collect();
+    assert_eq!(set.len(), all.len(), "a record came twice");
+    set
+}
+
+async fn try_read_all(
+    c: &dyn Connector,
+    entity: EntityKind,
+) -> Result<Vec<CanonicalRecord>, ConnectorError> {
+    let mut page: Option<PageCursor> = None;
+    let mut out = Vec::new();
+    loop {
+        let p = c
+            .read(&ReadRequest {
+                entity,
+                page: page.clone(),
+                since: None,
+            })
+            .await?;
+        out.extend(p.records);
+        match p.next {
+            Some(n) => page = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_connection_test_names_the_account() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let report = connector(&sb, case.provider).check().await.unwrap();
+        assert_eq!(report.account, sb.company().name, "{:?}", case.provider);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_read_equals_the_ground_truth_once_each() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        let (people, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+        let people_ids = unique(&people);
+        assert_eq!(
+            people_ids.len(),
+            sb.company().people.len(),
+            "{:?}",
+            case.provider
+        );
+        let emails: HashSet<_> = people
+            .iter()
+            .filter_map(|r| match r {
+                CanonicalRecord::Employee(e) => e.work_email.clone(),
+                _ => None,
+            })
+            .collect();
+        for p in &sb.company().people {
+            assert!(emails.contains(&p.work_email), "{} missing", p.work_email);
+        }
+        let (entries, _) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        let got = unique(&entries);
+        let truth = entry_ids(
+            &sb.kit_records(case.provider, case.entries_stream),
+            case.provider,
+        );
+        assert_eq!(got, truth, "{:?}", case.provider);
+        for r in &entries {
+            let CanonicalRecord::TimeEntry(t) = r else {
+                panic!("not a time entry")
+            };
+            assert!(people_ids.contains(&t.employee_remote_id));
+            assert!(t.hours > rust_decimal::Decimal::ZERO);
+            assert!(t.started_at.is_some() && t.ended_at.is_some());
+        }
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn short_pages_reordered_records_unlisted_members_and_nulls_change_nothing() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        let (plain, plain_pages) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        sb.set_adversarial(
+            case.provider,
+            Adversarial {
+                short_pages: case.short,
+                reordered: true,
+                unknown_fields: true,
+                nulls: true,
+            },
+        );
+        let (hostile, hostile_pages) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        assert!(
+            hostile_pages > plain_pages,
+            "{:?}: pages did not get shorter",
+            case.provider
+        );
+        assert_eq!(unique(&hostile), unique(&plain), "{:?}", case.provider);
+        let (people, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+        assert_eq!(people.len(), sb.company().people.len());
+        sb.set_adversarial(case.provider, Adversarial::default());
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_incremental_read_brings_what_changed_and_less_than_everything() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        let (all, _) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        let added = sb
+            .kit_add_record(case.provider, case.entries_stream)
+            .unwrap();
+        let since = chrono::Utc::now() - chrono::Duration::hours(1);
+        let (changed, _) = read_all(c.as_ref(), EntityKind::TimeEntry, Some(since)).await;
+        let changed_ids = unique(&changed);
+        assert!(
+            changed_ids.contains(&added),
+            "{:?}: {added} not read",
+            case.provider
+        );
+        assert!(
+            changed.len() < all.len(),
+            "{:?}: read everything again",
+            case.provider
+        );
+        sb.reset(case.provider);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoked_credentials_need_a_reconnect() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        sb.revoke(case.provider);
+        let c = connector(&sb, case.provider);
+        let err = c.check().await.unwrap_err();
+        assert!(err.needs_reconnect(), "{:?}: {err}", case.provider);
+        let err = try_read_all(c.as_ref(), EntityKind::TimeEntry)
+            .await
+            .unwrap_err();
+        assert!(err.needs_reconnect(), "{:?}: {err}", case.provider);
+        sb.reset(case.provider);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn throttling_server_errors_and_timeouts_are_retried() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        let (expected, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+        for plan in [
+            FaultPlan {
+                rate_limit_burst: 1,
+                retry_after_secs: 1,
+                ..Default::default()
+            },
+            FaultPlan {
+                quota_exhausted: 1,
+                retry_after_secs: 1,
+                ..Default::default()
+            },
+            FaultPlan {
+                server_errors: 2,
+                ..Default::default()
+            },
+            FaultPlan {
+                delays: 1,
+                delay_ms: 4_000,
+                ..Default::default()
+            },
+            FaultPlan {
+                dropped_connections: 1,
+                ..Default::default()
+            },
+        ] {
+            sb.set_faults(case.provider, plan.clone());
+            let before = sb.request_count(case.provider);
+            let started = std::time::Instant::now();
+            let got = try_read_all(c.as_ref(), EntityKind::Employee)
+                .await
+                .unwrap_or_else(|e| panic!("{:?} {plan:?}: {e}", case.provider));
+            assert_eq!(ids(&got), ids(&expected), "{:?} {plan:?}", case.provider);
+            assert!(
+                sb.request_count(case.provider) > before + 1,
+                "{plan:?} was not retried"
+            );
+            if plan.retry_after_secs > 0 {
+                assert!(
+                    started.elapsed() >= Duration::from_millis(900),
+                    "did not wait"
+                );
+            }
+        }
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn persistent_throttling_is_reported_as_such() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        sb.set_faults(
+            case.provider,
+            FaultPlan {
+                quota_exhausted: 50,
+                retry_after_secs: 1,
+                ..Default::default()
+            },
+        );
+        let err = c.check().await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            maestro_core::error::ErrorKind::Throttled,
+            "{:?}: {err}",
+            case.provider
+        );
+        sb.reset(case.provider);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_malformed_page_names_the_field() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let c = connector(&sb, case.provider);
+        sb.set_faults(
+            case.provider,
+            FaultPlan {
+                malformed: 100,
+                malformed_kind: MalformedKind::WrongTypeWhereFound {
+                    field: case.malformed.0.into(),
+                },
+                ..Default::default()
+            },
+        );
+        let err = try_read_all(c.as_ref(), EntityKind::TimeEntry)
+            .await
+            .unwrap_err();
+        let ConnectorError::Http(HttpError::Decode { path, .. }) = &err else {
+            panic!("{:?}: {err:?}", case.provider)
+        };
+        assert!(
+            path.starts_with(case.entries_stream) && path.ends_with(case.malformed.1),
+            "{:?}: {path}",
+            case.provider
+        );
+        sb.set_faults(
+            case.provider,
+            FaultPlan {
+                malformed: 100,
+                malformed_kind: MalformedKind::Truncated,
+                ..Default::default()
+            },
+        );
+        let err = c.check().await.unwrap_err();
+        assert!(
+            matches!(err, ConnectorError::Http(HttpError::Decode { .. })),
+            "{err:?}"
+        );
+        sb.reset(case.provider);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_read_stopped_midway_resumes_from_its_cursor_with_nothing_doubled() {
+    let sb = start().await;
+    for case in &PROVIDERS {
+        let (all, _) = read_all(
+            connector(&sb, case.provider).as_ref(),
+            EntityKind::TimeEntry,
+            None,
+        )
+        .await;
+        // Small pages, so there is a middle to stop in.
+        sb.set_adversarial(
+            case.provider,
+            Adversarial {
+                short_pages: case.short,
+                ..Default::default()
+            },
+        );
+        let first = connector(&sb, case.provider);
+        let mut got = Vec::new();
+        let mut page = None;
+        for _ in 0..2 {
+            let p = first
+                .read(&ReadRequest {
+                    entity: EntityKind::TimeEntry,
+                    page: page.clone(),
+                    since: None,
+                })
+                .await
+                .unwrap();
+            got.extend(p.records);
+            page = p.next;
+        }
+        // The process dies; the cursor was saved with the page as text.
+        let saved = serde_json::to_string(&page.expect("more pages")).unwrap();
+        drop(first);
+        let second = connector(&sb, case.provider);
+        let mut page: Option<PageCursor> = Some(serde_json::from_str(&saved).unwrap());
+        while let Some(cursor) = page {
+            let p = second
+                .read(&ReadRequest {
+                    entity: EntityKind::TimeEntry,
+                    page: Some(cursor),
+                    since: None,
+                })
+                .await
+                .unwrap();
+            got.extend(p.records);
+            page = p.next;
+        }
+        assert_eq!(unique(&got), unique(&all), "{:?}", case.provider);
+        sb.set_adversarial(case.provider, Adversarial::default());
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_file_provider_is_in_the_registry_with_its_form() {
+    let registry = Registry::builtin();
+    for case in &PROVIDERS {
+        let def = registry.get(case.provider.name()).unwrap();
+        assert!(matches!(def.builder, maestro_connectors::Builder::Kit(_)));
+        let m = def.manifest;
+        assert!(
+            m.config
+                .iter()
+                .any(|f| f.kind == maestro_connectors::FieldKind::Secret)
+        );
+        assert!(
+            m.entity(EntityKind::TimeEntry)
+                .is_some_and(|e| e.read && e.incremental)
+        );
+        assert!(!m.docs_url.is_empty() && !m.rate_limit_text.is_empty());
+    }
+    let _ = build_client(&ClientOptions::default()).unwrap();
+}

@@ -1,0 +1,62 @@
+//! The provider files and specs compiled into this build, parsed once.
+
+use std::sync::OnceLock;
+
+use crate::file::ProviderFile;
+use crate::openapi::Spec;
+
+/// A built-in provider: its file and its spec.
+#[derive(Debug)]
+pub struct BuiltIn {
+    /// The provider file.
+    pub file: ProviderFile,
+    /// The trimmed published spec the file names.
+    pub spec: Spec,
+}
+
+/// (file name, provider file text, spec file name, spec text).
+const SOURCES: [(&str, &str, &str, &str); 2] = [
+    (
+        "clockify.toml",
+        include_str!("../providers/clockify.toml"),
+        "clockify.json",
+        include_str!("../specs/clockify.json"),
+    ),
+    (
+        "toggl.toml",
+        include_str!("../providers/toggl.toml"),
+        "toggl.json",
+        include_str!("../specs/toggl.json"),
+    ),
+];
+
+/// Every built-in provider, parsed on first use. A built-in file that does not parse is a bug
+/// of this build, caught by the tests; it is left out (and logged) rather than taking the app
+/// down.
+pub fn builtin() -> &'static [BuiltIn] {
+    static ALL: OnceLock<Vec<BuiltIn>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|(name, text, spec_name, spec_text)| {
+                let file = ProviderFile::parse(name, text)
+                    .map_err(|e| tracing::error!("built-in provider file refused: {e}"))
+                    .ok()?;
+                let spec = Spec::parse(spec_text)
+                    .map_err(|e| tracing::error!("built-in spec {spec_name} refused: {e}"))
+                    .ok()?;
+                Some(BuiltIn { file, spec })
+            })
+            .collect()
+    })
+}
+
+/// The built-in provider `id`.
+pub fn builtin_file(id: &str) -> Option<&'static BuiltIn> {
+    builtin().iter().find(|b| b.file.id == id)
+}
+
+/// The raw sources, for tests that check every file parses.
+pub fn sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SOURCES.iter().map(|(name, text, _, _)| (*name, *text))
+}

@@ -1,0 +1,459 @@
+//! The provider file: one TOML file describes a provider's API — identity, auth, the wizard's
+//! fields, limits, error rules, the connection test and the streams with their paginators.
+//! Read with `deny_unknown_fields`, so a misspelt key is an error naming its line, not a
+//! silently ignored setting.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A whole provider file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderFile {
+    /// Stable id, e.g. `clockify` (lower case letters, digits, `-` and `_`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What kind of tool it is: `time_tracking`, `hris`, `payroll`, … or `custom`.
+    pub category: String,
+    /// Version of this description.
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// One line for the wizard.
+    pub summary: String,
+    /// The provider's developer documentation.
+    pub docs_url: String,
+    /// The published spec the lint and the emulator read, or none.
+    #[serde(default)]
+    pub spec: Option<SpecRef>,
+    /// Where the API is.
+    pub base_url: BaseUrl,
+    /// How requests prove who they are.
+    pub auth: AuthSpec,
+    /// Headers sent with every request (`User-Agent`, API versions…).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The wizard's form.
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    /// The documented request budget.
+    pub rate_limit: RateLimitSpec,
+    /// How errors are told apart.
+    #[serde(default)]
+    pub errors: ErrorSpec,
+    /// "Test connection".
+    pub check: CheckSpec,
+    /// What can be read.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
+    /// Where the webhook signature is and how it is made, when the provider signs webhooks.
+    #[serde(default)]
+    pub webhook: Option<WebhookSpec>,
+}
+
+fn default_version() -> String {
+    "1.0.0".into()
+}
+
+/// The spec behind a provider file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpecRef {
+    /// File name under the kit's `specs/` folder (built-in providers) or beside the file.
+    pub file: String,
+    /// A prefix the API adds before the spec's paths (Swagger `basePath` that is not part of
+    /// the file's base URL, e.g. `/api/v9`).
+    #[serde(default)]
+    pub base_path: String,
+}
+
+/// Base URLs: production (with `{field}` placeholders from the form) and the provider's own
+/// sandbox, if it has one.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaseUrl {
+    /// Production base URL, e.g. `https://{region}.clockify.me/api`.
+    pub production: String,
+    /// The provider's sandbox or developer host.
+    #[serde(default)]
+    pub sandbox: Option<String>,
+}
+
+/// How requests authenticate.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuthSpec {
+    /// A key from the form in a header or the query.
+    ApiKey {
+        /// `header` or `query`.
+        #[serde(rename = "in")]
+        location: KeyLocation,
+        /// Header or parameter name.
+        name: String,
+        /// The form field holding the key.
+        field: String,
+    },
+    /// HTTP Basic: a user name from the form and a password from the form or fixed.
+    Basic {
+        /// The form field holding the user name.
+        username_field: String,
+        /// The form field holding the password.
+        #[serde(default)]
+        password_field: Option<String>,
+        /// A fixed password (Toggl: the literal `api_token`).
+        #[serde(default)]
+        password: Option<String>,
+    },
+    /// `Authorization: Bearer` with a token from the form.
+    Bearer {
+        /// The form field holding the token.
+        field: String,
+    },
+    /// OAuth 2.0 authorization code (with PKCE when `pkce`) in the system browser.
+    #[serde(rename = "oauth2")]
+    OAuth2 {
+        /// Authorization URL (absolute, or a path on the auth host).
+        authorize_url: String,
+        /// Token URL.
+        token_url: String,
+        /// Whether the provider takes PKCE.
+        #[serde(default = "yes")]
+        pkce: bool,
+        /// Scopes to ask for.
+        #[serde(default)]
+        scopes: Vec<String>,
+        /// The auth host when it differs from the API host.
+        #[serde(default)]
+        auth_base_url: Option<String>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyLocation {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+}
+
+/// One field of the wizard's form.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// Key in the connection's settings (and in `{config.key}` placeholders).
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Where to find the value, in plain words.
+    pub help: String,
+    /// Shown masked and stored only encrypted.
+    #[serde(default)]
+    pub secret: bool,
+    /// The connection cannot work without it.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// A regular expression the value must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// An example value.
+    #[serde(default)]
+    pub example: Option<String>,
+    /// The value used when the owner leaves the field empty.
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+/// The documented request budget and the headers that adapt it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    /// Requests per window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u64,
+    /// The limit in the provider's words, for display and for the record.
+    pub text: String,
+    /// Headers whose value says how long to wait (seconds or an HTTP date), in order of
+    /// preference; `Retry-After` when empty.
+    #[serde(default)]
+    pub retry_after: Vec<String>,
+}
+
+/// How errors are read and classified.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    /// JSON pointers to the provider's message, in order; `text` when the body is plain text.
+    #[serde(default)]
+    pub message: Vec<String>,
+    /// Statuses that mean "slow down" besides 429 (Toggl: 402 when a quota is spent).
+    #[serde(default)]
+    pub throttled: Vec<u16>,
+    /// Statuses that mean "reconnect" besides 401 (Toggl answers 403 to a wrong token).
+    #[serde(default)]
+    pub reauthorize: Vec<u16>,
+}
+
+/// The connection test.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Path (with `{config.*}` placeholders).
+    pub path: String,
+    /// JSON pointer to the account's name in the answer.
+    pub account: String,
+}
+
+/// One readable collection.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    /// Stream name, unique in the file (`users`, `time_entries`).
+    pub name: String,
+    /// Canonical kinds its records map to (`employee`, `contractor`, `time_entry`…). Empty
+    /// for a stream read only as another's parent.
+    #[serde(default)]
+    pub entities: Vec<String>,
+    /// The mapper that turns one record into canonical records.
+    #[serde(default)]
+    pub map: Option<String>,
+    /// `GET` or `POST`.
+    #[serde(default = "get")]
+    pub method: String,
+    /// Path with `{config.*}` and `{partition.*}` placeholders.
+    pub path: String,
+    /// Fixed query parameters (values may hold placeholders).
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// A JSON body (POST searches); values may hold placeholders, and the paginator and the
+    /// incremental read add their members.
+    #[serde(default)]
+    pub body: Option<toml::Table>,
+    /// JSON pointer to the list of records; `""` when the body is the list.
+    #[serde(default)]
+    pub records: String,
+    /// JSON pointer to a record's id.
+    pub id: String,
+    /// JSON pointer to a record's last change, when it has one.
+    #[serde(default)]
+    pub updated: Option<String>,
+    /// JSON pointer to a flag or time that marks a record deleted.
+    #[serde(default)]
+    pub deleted: Option<String>,
+    /// Read once per record of a parent stream.
+    #[serde(default)]
+    pub partition: Option<PartitionSpec>,
+    /// How the next page is found.
+    #[serde(default)]
+    pub paginator: PaginatorSpec,
+    /// How a read asks only for what changed.
+    #[serde(default)]
+    pub incremental: Option<IncrementalSpec>,
+    /// The response schema when the spec does not type the answer (a JSON pointer into the
+    /// spec, e.g. `#/definitions/detailed.GroupedTimeEntry`, for the list's items); say why in
+    /// a comment beside it.
+    #[serde(default)]
+    pub response_items_schema: Option<String>,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+/// A stream read per record of another.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSpec {
+    /// The parent stream.
+    pub parent: String,
+    /// JSON pointer to the value in each parent record.
+    pub key: String,
+    /// The placeholder name: `{partition.<as>}`.
+    #[serde(rename = "as")]
+    pub name: String,
+    /// Members of the parent record its children's mapper may read (JSON pointers), e.g.
+    /// Clockify's `/settings/timeZone` for the day an entry was worked on.
+    #[serde(default)]
+    pub keep: Vec<String>,
+}
+
+/// How pages follow each other.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PaginatorSpec {
+    /// One request returns everything.
+    #[default]
+    None,
+    /// `?page=N&per_page=M`, 1-based.
+    PageNumber {
+        /// Page parameter.
+        param: String,
+        /// Page-size parameter.
+        size_param: String,
+        /// The page size asked for.
+        size: u32,
+        /// When to stop.
+        stop: PageStop,
+    },
+    /// `?offset=N&limit=M`.
+    Offset {
+        /// Offset parameter.
+        param: String,
+        /// Limit parameter.
+        size_param: String,
+        /// The page size asked for.
+        size: u32,
+    },
+    /// The next page's URL in the body (Harvest `links.next`).
+    NextUrl {
+        /// JSON pointer to the URL.
+        pointer: String,
+        /// Parameter carrying the page size on the first request.
+        #[serde(default)]
+        size_param: Option<String>,
+        /// The page size asked for.
+        #[serde(default)]
+        size: Option<u32>,
+    },
+    /// The next page's URL in an RFC 8288 `Link` header.
+    LinkHeader {
+        /// Parameter carrying the page size on the first request.
+        #[serde(default)]
+        size_param: Option<String>,
+        /// The page size asked for.
+        #[serde(default)]
+        size: Option<u32>,
+    },
+    /// A cursor in the body, sent back as a query parameter.
+    BodyCursor {
+        /// JSON pointer to the cursor.
+        pointer: String,
+        /// Parameter to send it in.
+        param: String,
+    },
+    /// Response headers carry the next page's start; each is sent back as a member of the
+    /// JSON body (Toggl Reports: `X-Next-ID` → `first_id`, `X-Next-Row-Number` →
+    /// `first_row_number`). The last page has none of them.
+    HeaderCursor {
+        /// Header name → body member.
+        headers: BTreeMap<String, String>,
+        /// Body member carrying the page size.
+        size_param: String,
+        /// The page size asked for.
+        size: u32,
+    },
+}
+
+/// When page-number paging stops.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PageStop {
+    /// A page shorter than asked for is the last.
+    ShortPage,
+    /// A header says whether this was the last page (Clockify `Last-Page: true`).
+    Header {
+        /// Header name.
+        name: String,
+        /// The value that means "last page".
+        last: String,
+    },
+    /// A body member holds the number of pages.
+    TotalPages {
+        /// JSON pointer.
+        pointer: String,
+    },
+}
+
+/// How an incremental read asks for what changed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncrementalSpec {
+    /// Query parameter or body member.
+    pub param: String,
+    /// `query` (default) or `body`.
+    #[serde(default = "query_location", rename = "in")]
+    pub location: String,
+    /// `rfc3339`, `date` or `unix`.
+    pub format: String,
+    /// How far before the last sync to start again (ISO 8601 days, e.g. `P7D`).
+    #[serde(default)]
+    pub lookback: Option<String>,
+    /// `changed` when the provider filters on last change; `start_time` or `work_date` when
+    /// it filters on when the work happened (then the lookback catches late edits).
+    pub filters_on: String,
+    /// When a full read needs a start too (Toggl's reports): days back from today.
+    #[serde(default)]
+    pub full_read_days: Option<u32>,
+    /// A member that must hold the end of the range (Toggl's `end_date`), with its format.
+    #[serde(default)]
+    pub end_param: Option<String>,
+}
+
+fn query_location() -> String {
+    "query".into()
+}
+
+/// A provider's webhook signature scheme.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSpec {
+    /// Header holding the signature.
+    pub signature_header: String,
+    /// `hmac_sha256_hex`, `hmac_sha256_base64` or `token`.
+    pub scheme: String,
+    /// A prefix before the signature (`sha256=`).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// Header holding the timestamp that is signed with the body.
+    #[serde(default)]
+    pub timestamp_header: Option<String>,
+    /// Accepted clock difference, seconds.
+    #[serde(default)]
+    pub tolerance_secs: Option<u64>,
+}
+
+impl StreamSpec {
+    /// The fixed body as a JSON object (empty when the stream has none).
+    pub fn body_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        fn conv(v: &toml::Value) -> serde_json::Value {
+            use serde_json::Value;
+            match v {
+                toml::Value::String(s) => Value::String(s.clone()),
+                toml::Value::Integer(i) => Value::from(*i),
+                toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
+                toml::Value::Boolean(b) => Value::Bool(*b),
+                toml::Value::Datetime(d) => Value::String(d.to_string()),
+                toml::Value::Array(a) => Value::Array(a.iter().map(conv).collect()),
+                toml::Value::Table(t) => {
+                    Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+                }
+            }
+        }
+        self.body
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), conv(v)))
+            .collect()
+    }
+}
+
+impl ProviderFile {
+    /// The stream called `name`.
+    pub fn stream(&self, name: &str) -> Option<&StreamSpec> {
+        self.streams.iter().find(|s| s.name == name)
+    }
+
+    /// The form field called `key`.
+    pub fn field(&self, key: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+}

@@ -1,0 +1,370 @@
+//! Reading a provider file: TOML into [`ProviderFile`], then the rules TOML cannot state
+//! (names that must exist, placeholders that must resolve, pointers that must be pointers).
+//! Every error names the file, the line and the field.
+
+use std::collections::BTreeSet;
+
+use crate::file::{AuthSpec, PageStop, PaginatorSpec, ProviderFile, StreamSpec};
+
+/// Why a provider file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}, line {line}: {field}: {message}")]
+pub struct FileError {
+    /// The file's name as given.
+    pub file: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// The field (path) at fault, e.g. `streams[1].paginator.size`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The canonical kinds a stream may map to.
+pub const ENTITY_KINDS: [&str; 6] = [
+    "employee",
+    "contractor",
+    "time_entry",
+    "department",
+    "location",
+    "time_off_request",
+];
+
+/// The categories a provider may have.
+pub const CATEGORIES: [&str; 10] = [
+    "payroll",
+    "hris",
+    "benefits",
+    "time_tracking",
+    "background_checks",
+    "accounting",
+    "chat",
+    "e_signature",
+    "compliance",
+    "custom",
+];
+
+impl ProviderFile {
+    /// Parses and checks `text`; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<ProviderFile, FileError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, &e, ""))?;
+        let parsed: ProviderFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            toml_error(file, text, e.inner(), &path)
+        })?;
+        Checker {
+            file,
+            text,
+            parsed: &parsed,
+        }
+        .check()?;
+        Ok(parsed)
+    }
+}
+
+fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> FileError {
+    let line = e.span().map(|s| line_at(text, s.start)).unwrap_or(1);
+    let message = e.message().trim().to_owned();
+    FileError {
+        file: file.to_owned(),
+        line,
+        field: if path.is_empty() || path == "." {
+            field_in(&message).unwrap_or_else(|| "(file)".into())
+        } else {
+            path.to_owned()
+        },
+        message,
+    }
+}
+
+/// The field a serde message names (`unknown field `pagintor``, `missing field `id``).
+fn field_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+/// 1-based line of byte `offset`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    parsed: &'a ProviderFile,
+}
+
+impl Checker<'_> {
+    /// An error at the first line containing `near` (the key or value at fault).
+    fn err(&self, near: &str, field: impl Into<String>, message: impl Into<String>) -> FileError {
+        let line = self
+            .text
+            .find(near)
+            .map(|at| line_at(self.text, at))
+            .unwrap_or(1);
+        FileError {
+            file: self.file.to_owned(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn check(&self) -> Result<(), FileError> {
+        let p = self.parsed;
+        let id_ok = !p.id.is_empty()
+            && p.id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err(self.err(
+                "id",
+                "id",
+                "use lower-case letters, digits, `-` and `_` only",
+            ));
+        }
+        if !CATEGORIES.contains(&p.category.as_str()) {
+            return Err(self.err(
+                "category",
+                "category",
+                format!("`{}` is not one of {}", p.category, CATEGORIES.join(", ")),
+            ));
+        }
+        if p.rate_limit.requests == 0 || p.rate_limit.per_seconds == 0 {
+            return Err(self.err(
+                "[rate_limit]",
+                "rate_limit",
+                "requests and per_seconds must be above zero",
+            ));
+        }
+        let fields: BTreeSet<&str> = p.fields.iter().map(|f| f.key.as_str()).collect();
+        if fields.len() != p.fields.len() {
+            return Err(self.err("[[fields]]", "fields", "two fields share a key"));
+        }
+        for (i, f) in p.fields.iter().enumerate() {
+            if let Some(pattern) = &f.pattern
+                && let Err(e) = regex::Regex::new(pattern)
+            {
+                return Err(self.err(
+                    pattern,
+                    format!("fields[{i}].pattern"),
+                    format!("not a regular expression: {e}"),
+                ));
+            }
+        }
+        self.check_auth(&fields)?;
+        self.placeholders(&p.base_url.production, "base_url.production", &fields, None)?;
+        self.placeholders(&p.check.path, "check.path", &fields, None)?;
+        self.pointer(&p.check.account, "check.account")?;
+        let names: BTreeSet<&str> = p.streams.iter().map(|s| s.name.as_str()).collect();
+        if names.len() != p.streams.len() {
+            return Err(self.err("[[streams]]", "streams", "two streams share a name"));
+        }
+        for (i, s) in p.streams.iter().enumerate() {
+            self.check_stream(i, s, &fields, &names)?;
+        }
+        Ok(())
+    }
+
+    fn check_auth(&self, fields: &BTreeSet<&str>) -> Result<(), FileError> {
+        let need = |key: &str, what: &str| {
+            if fields.contains(key) {
+                Ok(())
+            } else {
+                Err(self.err(
+                    key,
+                    format!("auth.{what}"),
+                    format!("names the field `{key}`, which the file does not define"),
+                ))
+            }
+        };
+        match &self.parsed.auth {
+            AuthSpec::ApiKey { field, .. } => need(field, "field"),
+            AuthSpec::Bearer { field } => need(field, "field"),
+            AuthSpec::Basic {
+                username_field,
+                password_field,
+                password,
+            } => {
+                need(username_field, "username_field")?;
+                match (password_field, password) {
+                    (Some(f), None) => need(f, "password_field"),
+                    (None, Some(_)) => Ok(()),
+                    _ => Err(self.err(
+                        "username_field",
+                        "auth",
+                        "give either password_field or password",
+                    )),
+                }
+            }
+            AuthSpec::OAuth2 { .. } => Ok(()),
+        }
+    }
+
+    fn check_stream(
+        &self,
+        i: usize,
+        s: &StreamSpec,
+        fields: &BTreeSet<&str>,
+        names: &BTreeSet<&str>,
+    ) -> Result<(), FileError> {
+        let at = format!("name = \"{}\"", s.name);
+        let f = |k: &str| format!("streams[{i}].{k}");
+        if s.method != "GET" && s.method != "POST" {
+            return Err(self.err(&at, f("method"), "must be GET or POST"));
+        }
+        for e in &s.entities {
+            if !ENTITY_KINDS.contains(&e.as_str()) {
+                return Err(self.err(
+                    &at,
+                    f("entities"),
+                    format!("`{e}` is not one of {}", ENTITY_KINDS.join(", ")),
+                ));
+            }
+        }
+        if !s.entities.is_empty() && s.map.is_none() {
+            return Err(self.err(
+                &at,
+                f("map"),
+                "a stream with entities needs a mapper (`map`)",
+            ));
+        }
+        let partition = match &s.partition {
+            Some(p) => {
+                if p.parent == s.name || !names.contains(p.parent.as_str()) {
+                    return Err(self.err(
+                        &at,
+                        f("partition.parent"),
+                        format!("`{}` is not another stream of this file", p.parent),
+                    ));
+                }
+                self.pointer(&p.key, &f("partition.key"))?;
+                for k in &p.keep {
+                    self.pointer(k, &f("partition.keep"))?;
+                }
+                Some(p.name.as_str())
+            }
+            None => None,
+        };
+        self.placeholders(&s.path, &f("path"), fields, partition)?;
+        for v in s.query.values() {
+            self.placeholders(v, &f("query"), fields, partition)?;
+        }
+        if !s.records.is_empty() {
+            self.pointer(&s.records, &f("records"))?;
+        }
+        self.pointer(&s.id, &f("id"))?;
+        for (k, p) in [("updated", &s.updated), ("deleted", &s.deleted)] {
+            if let Some(p) = p {
+                self.pointer(p, &f(k))?;
+            }
+        }
+        match &s.paginator {
+            PaginatorSpec::PageNumber { size, stop, .. } => {
+                if *size == 0 {
+                    return Err(self.err(&at, f("paginator.size"), "must be above zero"));
+                }
+                if let PageStop::TotalPages { pointer } = stop {
+                    self.pointer(pointer, &f("paginator.stop.pointer"))?;
+                }
+            }
+            PaginatorSpec::Offset { size, .. } | PaginatorSpec::HeaderCursor { size, .. }
+                if *size == 0 =>
+            {
+                return Err(self.err(&at, f("paginator.size"), "must be above zero"));
+            }
+            PaginatorSpec::NextUrl { pointer, .. } | PaginatorSpec::BodyCursor { pointer, .. } => {
+                self.pointer(pointer, &f("paginator.pointer"))?;
+            }
+            PaginatorSpec::HeaderCursor { .. } if s.method != "POST" => {
+                return Err(self.err(
+                    &at,
+                    f("paginator"),
+                    "header cursors are sent back in a JSON body: the stream must be a POST",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(inc) = &s.incremental {
+            if !["rfc3339", "date", "unix"].contains(&inc.format.as_str()) {
+                return Err(self.err(
+                    &at,
+                    f("incremental.format"),
+                    "must be rfc3339, date or unix",
+                ));
+            }
+            if !["changed", "start_time", "work_date"].contains(&inc.filters_on.as_str()) {
+                return Err(self.err(
+                    &at,
+                    f("incremental.filters_on"),
+                    "must be changed, start_time or work_date",
+                ));
+            }
+            if !["query", "body"].contains(&inc.location.as_str()) {
+                return Err(self.err(&at, f("incremental.in"), "must be query or body"));
+            }
+            if inc.location == "body" && s.method != "POST" {
+                return Err(self.err(&at, f("incremental.in"), "a GET has no body"));
+            }
+            if let Some(l) = &inc.lookback
+                && crate::days(l).is_none()
+            {
+                return Err(self.err(
+                    l,
+                    f("incremental.lookback"),
+                    "write days as an ISO 8601 duration, e.g. P7D",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `{config.x}` and `{partition.y}` placeholders (and bare `{x}` for fields).
+    fn placeholders(
+        &self,
+        text: &str,
+        field: &str,
+        fields: &BTreeSet<&str>,
+        partition: Option<&str>,
+    ) -> Result<(), FileError> {
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                return Err(self.err(text, field, "a `{` is never closed"));
+            };
+            let name = &rest[open + 1..open + close];
+            let ok = match name.split_once('.') {
+                Some(("config", key)) => fields.contains(key),
+                Some(("partition", key)) => partition == Some(key),
+                None => fields.contains(name),
+                _ => false,
+            };
+            if !ok {
+                return Err(self.err(
+                    text,
+                    field,
+                    format!("`{{{name}}}` names no field of the form (or partition) of this file"),
+                ));
+            }
+            rest = &rest[open + close + 1..];
+        }
+        Ok(())
+    }
+
+    fn pointer(&self, pointer: &str, field: &str) -> Result<(), FileError> {
+        if pointer.starts_with('/') {
+            Ok(())
+        } else {
+            Err(self.err(
+                pointer,
+                field,
+                format!("`{pointer}` is not a JSON pointer (it starts with `/`)"),
+            ))
+        }
+    }
+}

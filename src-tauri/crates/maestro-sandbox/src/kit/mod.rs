@@ -1,0 +1,218 @@
+//! The kit's emulator: one server built from a provider file (the same file the connector
+//! reads) and checked against the provider's published spec. Routes, auth checks, paging and
+//! strictness come from the file; the records come from a [`Dataset`] that dresses the seeded
+//! company in the provider's shape, starting from the spec's own examples. Requests are held
+//! to the spec: a query parameter or body member the spec does not declare for that operation
+//! is refused, as a wrong key is.
+
+pub(crate) mod adversarial;
+pub(crate) mod clockify;
+pub(crate) mod routes;
+pub(crate) mod shifts;
+pub(crate) mod toggl;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use maestro_kit::BuiltIn;
+use serde_json::{Map, Value};
+
+use crate::control::Control;
+use crate::seed::Company;
+use crate::server::{Ctx, lock};
+
+pub use adversarial::Adversarial;
+
+/// Filters of one request: the query parameters and body members, as given.
+pub(crate) type Filters = HashMap<String, Value>;
+
+/// A refusal in the provider's terms: a status and a message.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
+        Refusal {
+            status: 400,
+            message: message.into(),
+        }
+    }
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Refusal {
+            status: 404,
+            message: message.into(),
+        }
+    }
+}
+
+/// A provider's data, in its shape.
+pub(crate) trait Dataset: Send {
+    /// The key (API key, or Basic user name) the emulator accepts.
+    fn key(&self) -> &str;
+    /// The account the key reaches: the path parameter that names it and its value.
+    fn account(&self) -> (&'static str, String);
+    /// The connection test's answer.
+    fn check(&self) -> Value;
+    /// The records of `stream`, in the provider's order, for these path parameters and filters.
+    fn list(
+        &self,
+        stream: &str,
+        path: &HashMap<String, String>,
+        filters: &Filters,
+    ) -> Result<Vec<Value>, Refusal>;
+    /// Adds a record to `stream` like its newest one, changed now (for incremental tests);
+    /// returns its id.
+    fn add_like_last(&mut self, stream: &str) -> Option<String>;
+    /// Every record of `stream` (every partition), for tests comparing against ground truth.
+    fn all(&self, stream: &str) -> Vec<Value>;
+}
+
+/// One emulated kit provider.
+pub(crate) struct KitState {
+    pub ctx: Arc<Ctx>,
+    pub builtin: &'static BuiltIn,
+    pub company: Arc<Company>,
+    pub make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
+    pub data: Mutex<Box<dyn Dataset>>,
+    pub revoked: AtomicBool,
+    pub adversarial: Mutex<Adversarial>,
+}
+
+impl KitState {
+    pub(crate) fn new(
+        ctx: Arc<Ctx>,
+        builtin: &'static BuiltIn,
+        company: Arc<Company>,
+        make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
+    ) -> Self {
+        KitState {
+            data: Mutex::new(make(&company, builtin)),
+            ctx,
+            builtin,
+            company,
+            make,
+            revoked: AtomicBool::new(false),
+            adversarial: Mutex::new(Adversarial::default()),
+        }
+    }
+
+    /// The key the emulator accepts.
+    pub(crate) fn key(&self) -> String {
+        lock(&self.data).key().to_owned()
+    }
+
+    /// The account's id.
+    pub(crate) fn account_id(&self) -> String {
+        lock(&self.data).account().1
+    }
+}
+
+impl Control for KitState {
+    fn ctx(&self) -> &Arc<Ctx> {
+        &self.ctx
+    }
+    fn reset(&self) {
+        *lock(&self.data) = (self.make)(&self.company, self.builtin);
+        self.revoked.store(false, Ordering::SeqCst);
+        *lock(&self.adversarial) = Adversarial::default();
+        *lock(&self.ctx.faults) = Default::default();
+        self.ctx.reset_stats();
+    }
+    fn revoke(&self) {
+        self.revoked.store(true, Ordering::SeqCst);
+    }
+}
+
+/// An instance of the spec's schema for the items of `stream`, from the spec's own examples:
+/// the template a dataset fills with the seeded company.
+pub(crate) fn template(builtin: &BuiltIn, stream: &str) -> Map<String, Value> {
+    let Some(s) = builtin.file.stream(stream) else {
+        return Map::new();
+    };
+    let base = builtin
+        .file
+        .spec
+        .as_ref()
+        .map(|s| s.base_path.as_str())
+        .unwrap_or("");
+    let schema = match &s.response_items_schema {
+        Some(p) => builtin.spec.schema_at(p).cloned(),
+        None => builtin
+            .spec
+            .operation(&s.method, &s.path, base)
+            .and_then(|op| op.response_schema())
+            .and_then(|r| builtin.spec.resolve(r).get("items").cloned()),
+    };
+    let Some(schema) = schema else {
+        return Map::new();
+    };
+    let mut example = builtin.spec.example_of(&schema);
+    prune(&builtin.spec, &schema, &mut example);
+    match example {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The connection test's answer as the spec's examples give it (contradicting members left
+/// out), for the dataset to fill.
+pub(crate) fn check_template(builtin: &BuiltIn) -> Map<String, Value> {
+    let base = builtin
+        .file
+        .spec
+        .as_ref()
+        .map(|s| s.base_path.as_str())
+        .unwrap_or("");
+    let Some(schema) = builtin
+        .spec
+        .operation("GET", &builtin.file.check.path, base)
+        .and_then(|op| op.response_schema())
+        .cloned()
+    else {
+        return Map::new();
+    };
+    let mut example = builtin.spec.example_of(&schema);
+    prune(&builtin.spec, &schema, &mut example);
+    match example {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Drops the members of `value` that contradict their own schema. Some published examples do
+/// (Clockify's `AccountStatus` is typed both as an object and as a string enum, so no value
+/// can satisfy it; its `adminOnlyPages` example is a string where the schema wants a list):
+/// the emulator leaves such members out rather than send what the spec forbids.
+pub(crate) fn prune(spec: &maestro_kit::Spec, schema: &Value, value: &mut Value) -> bool {
+    let valid = |schema: &Value, v: &Value| {
+        jsonschema::validator_for(&spec.validator_document(schema))
+            .map(|validator| validator.is_valid(v))
+            .unwrap_or(false)
+    };
+    if valid(schema, value) {
+        return true;
+    }
+    let resolved = spec.resolve(schema);
+    let (Value::Object(map), Some(props)) = (
+        &mut *value,
+        resolved.get("properties").and_then(Value::as_object),
+    ) else {
+        return false;
+    };
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for k in keys {
+        let keep = match (props.get(&k), map.get_mut(&k)) {
+            (Some(p), Some(member)) => prune(spec, p, member),
+            _ => true,
+        };
+        if !keep {
+            tracing::debug!(member = %k, "the spec's example contradicts its schema; left out");
+            map.remove(&k);
+        }
+    }
+    valid(schema, value)
+}

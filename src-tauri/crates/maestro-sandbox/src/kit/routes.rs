@@ -1,0 +1,477 @@
+//! The emulator's routes, made from the provider file: the connection test and every stream,
+//! each checking auth, the account, and every parameter against the spec before answering a
+//! page in the file's paging style.
+
+// Handlers short-circuit with ready-made `Response`s as errors; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use base64::Engine;
+use maestro_kit::file::{AuthSpec, KeyLocation, PageStop, PaginatorSpec, StreamSpec};
+use maestro_kit::openapi::{Operation, ParamIn};
+use serde_json::{Map, Value};
+
+use super::{Filters, KitState, Refusal};
+use crate::server::{error_response, header_str, json_with, lock};
+
+type S = State<Arc<KitState>>;
+
+/// `{config.workspace_id}` → `{workspace_id}` (axum's placeholder syntax).
+fn axum_path(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        out.push('{');
+        out.push_str(name.rsplit('.').next().unwrap_or(name));
+        out.push('}');
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The router of one kit provider.
+pub(crate) fn router(state: Arc<KitState>) -> Router {
+    let file = &state.builtin.file;
+    let mut seen = BTreeSet::new();
+    let mut r = Router::new();
+    let check_path = axum_path(&file.check.path);
+    seen.insert(("GET".to_owned(), check_path.clone()));
+    r = r.route(&check_path, get(check));
+    for s in &file.streams {
+        let path = axum_path(&s.path);
+        if !seen.insert((s.method.clone(), path.clone())) {
+            continue;
+        }
+        let name: &'static str = &s.name;
+        let handler = move |st: S,
+                            Path(params): Path<HashMap<String, String>>,
+                            headers: HeaderMap,
+                            RawQuery(q): RawQuery,
+                            body: Bytes| async move {
+            stream(st, name, params, headers, q, body).await
+        };
+        let route: MethodRouter<Arc<KitState>> = if s.method == "POST" {
+            post(handler)
+        } else {
+            get(handler)
+        };
+        r = r.route(&path, route);
+    }
+    r.with_state(state)
+}
+
+fn refuse(s: &KitState, r: Refusal) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+    error_response(s.ctx.provider, status, "invalid_request", &r.message)
+}
+
+fn operation<'a>(s: &'a KitState, method: &str, path: &str) -> Option<Operation<'a>> {
+    let base = s
+        .builtin
+        .file
+        .spec
+        .as_ref()
+        .map(|x| x.base_path.as_str())
+        .unwrap_or("");
+    s.builtin.spec.operation(method, path, base)
+}
+
+/// Checks the credentials as the provider does; the status is the one the spec declares for
+/// refusals (Toggl declares 403 and never 401), else 401.
+fn authorise(s: &KitState, headers: &HeaderMap, query: &Filters) -> Result<(), Response> {
+    let statuses = s.builtin.spec.declared_statuses();
+    let status = if statuses.contains("401") || !statuses.contains("403") {
+        401
+    } else {
+        403
+    };
+    let key = s.key();
+    let given = match &s.builtin.file.auth {
+        AuthSpec::ApiKey {
+            location: KeyLocation::Header,
+            name,
+            ..
+        } => header_str(headers, name).map(str::to_owned),
+        AuthSpec::ApiKey {
+            location: KeyLocation::Query,
+            name,
+            ..
+        } => query.get(name).and_then(Value::as_str).map(str::to_owned),
+        AuthSpec::Basic { password, .. } => header_str(headers, "authorization")
+            .and_then(|h| h.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|pair| {
+                let (user, pass) = pair.split_once(':')?;
+                (password.as_deref().is_none_or(|p| p == pass)).then(|| user.to_owned())
+            }),
+        AuthSpec::Bearer { .. } | AuthSpec::OAuth2 { .. } => header_str(headers, "authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::to_owned),
+    };
+    let ok = given.as_deref() == Some(key.as_str()) && !s.revoked.load(Ordering::SeqCst);
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            s,
+            Refusal {
+                status,
+                message: if given.is_none() {
+                    "Full authentication is required to access this resource".into()
+                } else {
+                    "Invalid credentials".into()
+                },
+            },
+        ))
+    }
+}
+
+/// Refuses query parameters and body members the spec does not declare for `op`, and
+/// required parameters that are missing; returns them as filters.
+fn strict(
+    s: &KitState,
+    op: &Operation<'_>,
+    raw_query: Option<&str>,
+    body: &Bytes,
+    extra_query: &[&str],
+) -> Result<Filters, Response> {
+    let declared = op.parameters(ParamIn::Query);
+    let mut filters = Filters::new();
+    for (k, v) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if !declared.contains(&k.as_ref()) && !extra_query.contains(&k.as_ref()) {
+            return Err(refuse(
+                s,
+                Refusal::bad(format!(
+                    "Unknown query parameter `{k}` for {}; it takes {}",
+                    op.path,
+                    declared.join(", ")
+                )),
+            ));
+        }
+        filters.insert(k.into_owned(), Value::String(v.into_owned()));
+    }
+    for required in op.required_parameters(ParamIn::Query) {
+        if !filters.contains_key(required) {
+            return Err(refuse(
+                s,
+                Refusal::bad(format!("Required query parameter `{required}` is missing")),
+            ));
+        }
+    }
+    if op.body_schema().is_some() {
+        let members = op.body_members();
+        let parsed: Value = if body.is_empty() {
+            Value::Object(Map::new())
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Err(refuse(
+                        s,
+                        Refusal::bad(format!("The body is not JSON: {e}")),
+                    ));
+                }
+            }
+        };
+        let Value::Object(m) = parsed else {
+            return Err(refuse(s, Refusal::bad("The body must be a JSON object")));
+        };
+        for (k, v) in m {
+            if !members.contains(&k.as_str()) {
+                return Err(refuse(
+                    s,
+                    Refusal::bad(format!("Unknown body member `{k}` for {}", op.path)),
+                ));
+            }
+            filters.insert(k, v);
+        }
+    }
+    Ok(filters)
+}
+
+/// The account in the path must be the key's account.
+fn own_account(s: &KitState, params: &HashMap<String, String>) -> Result<(), Response> {
+    let (name, id) = lock(&s.data).account();
+    match params.get(name) {
+        Some(given) if *given != id => Err(refuse(
+            s,
+            Refusal::not_found(format!("No {name} {given} for this key")),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn check(
+    State(s): S,
+    Path(params): Path<HashMap<String, String>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let file = &s.builtin.file;
+    let Some(op) = operation(&s, "GET", &file.check.path) else {
+        return refuse(&s, Refusal::not_found("Not in the spec"));
+    };
+    let filters = match strict(&s, &op, q.as_deref(), &Bytes::new(), &[]) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if let Err(r) = authorise(&s, &headers, &filters) {
+        return r;
+    }
+    if let Err(r) = own_account(&s, &params) {
+        return r;
+    }
+    json_with(StatusCode::OK, &[], lock(&s.data).check())
+}
+
+fn number(filters: &Filters, name: &str) -> Option<Result<i64, ()>> {
+    filters.get(name).map(|v| match v {
+        Value::Number(n) => n.as_i64().ok_or(()),
+        Value::String(t) => t.trim().parse().map_err(|_| ()),
+        _ => Err(()),
+    })
+}
+
+async fn stream(
+    s: S,
+    name: &'static str,
+    params: HashMap<String, String>,
+    headers: HeaderMap,
+    q: Option<String>,
+    body: Bytes,
+) -> Response {
+    let State(s) = s;
+    let Some(spec) = s.builtin.file.stream(name) else {
+        return refuse(&s, Refusal::not_found("No such stream"));
+    };
+    let Some(op) = operation(&s, &spec.method, &spec.path) else {
+        return refuse(&s, Refusal::not_found("Not in the spec"));
+    };
+    let filters = match strict(&s, &op, q.as_deref(), &body, &[]) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if let Err(r) = authorise(&s, &headers, &filters) {
+        return r;
+    }
+    if let Err(r) = own_account(&s, &params) {
+        return r;
+    }
+    let records = match lock(&s.data).list(name, &params, &filters) {
+        Ok(r) => r,
+        Err(e) => return refuse(&s, e),
+    };
+    let adversarial = lock(&s.adversarial).clone();
+    let (mut page, headers_out) =
+        match paginate(spec, &op, &filters, records, adversarial.short_pages) {
+            Ok(p) => p,
+            Err(e) => return refuse(&s, e),
+        };
+    let item_schema = item_schema(&s, spec, &op);
+    adversarial.apply(&s.builtin.spec, item_schema.as_ref(), &mut page);
+    let body = envelope(&spec.records, page);
+    let headers_out: Vec<(&str, String)> = headers_out
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    json_with(StatusCode::OK, &headers_out, body)
+}
+
+fn item_schema(s: &KitState, spec: &StreamSpec, op: &Operation<'_>) -> Option<Value> {
+    match &spec.response_items_schema {
+        Some(p) => s.builtin.spec.schema_at(p).cloned(),
+        None => op
+            .response_schema()
+            .map(|r| s.builtin.spec.resolve(r))
+            .and_then(|r| r.get("items").cloned()),
+    }
+}
+
+/// The list placed at the file's records pointer (the body itself when it is empty).
+fn envelope(pointer: &str, page: Vec<Value>) -> Value {
+    let mut out = Value::Array(page);
+    for seg in pointer
+        .split('/')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let mut m = Map::new();
+        m.insert(seg.to_owned(), out);
+        out = Value::Object(m);
+    }
+    out
+}
+
+type Paged = (Vec<Value>, Vec<(String, String)>);
+
+/// One page of `records` in the file's paging style, with the headers that go with it.
+fn paginate(
+    spec: &StreamSpec,
+    op: &Operation<'_>,
+    filters: &Filters,
+    records: Vec<Value>,
+    short: u32,
+) -> Result<Paged, Refusal> {
+    let default_size = |param: &str| {
+        op.parameter_default(param)
+            .and_then(|d| d.parse::<i64>().ok())
+            .unwrap_or(50)
+    };
+    match &spec.paginator {
+        PaginatorSpec::None => Ok((records, Vec::new())),
+        PaginatorSpec::PageNumber {
+            param,
+            size_param,
+            stop,
+            ..
+        } => {
+            let page = match number(filters, param) {
+                None => 1,
+                Some(Ok(n)) if n >= 1 => n,
+                _ => {
+                    return Err(Refusal::bad(format!(
+                        "`{param}` must be a whole number from 1"
+                    )));
+                }
+            };
+            let mut size = match number(filters, size_param) {
+                None => default_size(size_param),
+                Some(Ok(n)) if n >= 1 => n,
+                _ => {
+                    return Err(Refusal::bad(format!(
+                        "`{size_param}` must be a whole number from 1"
+                    )));
+                }
+            };
+            if short > 0 && !matches!(stop, PageStop::ShortPage) {
+                size = size.min(i64::from(short));
+            }
+            let (size, page) = (size as usize, page as usize);
+            let start = (page - 1).saturating_mul(size).min(records.len());
+            let end = (start + size).min(records.len());
+            let last = end >= records.len();
+            let slice = records[start..end].to_vec();
+            let mut headers = Vec::new();
+            if let PageStop::Header { .. } = stop {
+                // Clockify's documented header (spec info.description, "Pagination").
+                headers.push(("last-page".to_owned(), last.to_string()));
+            }
+            Ok((slice, headers))
+        }
+        PaginatorSpec::HeaderCursor {
+            headers: next_headers,
+            size_param,
+            ..
+        } => {
+            let mut size = match number(filters, size_param) {
+                None => 50,
+                Some(Ok(n)) if n >= 1 => n as usize,
+                _ => {
+                    return Err(Refusal::bad(format!(
+                        "`{size_param}` must be a positive number"
+                    )));
+                }
+            };
+            if short > 0 {
+                size = size.min(short as usize);
+            }
+            let id_member = next_headers
+                .iter()
+                .find(|(h, _)| h.to_ascii_lowercase().ends_with("-id"))
+                .map(|(_, m)| m.as_str());
+            let row_member = next_headers
+                .iter()
+                .find(|(h, _)| h.to_ascii_lowercase().contains("row"))
+                .map(|(_, m)| m.as_str());
+            let start = match row_member.and_then(|m| number(filters, m)) {
+                None => 0,
+                Some(Ok(n)) if n >= 1 => (n - 1) as usize,
+                _ => return Err(Refusal::bad("the row number must be a positive number")),
+            };
+            let id_of = |r: &Value| r.pointer(&spec.id).map(|v| v.to_string());
+            if let (Some(m), Some(first)) = (id_member, records.get(start))
+                && let Some(given) = filters.get(m)
+                && Some(given.to_string()) != id_of(first)
+            {
+                return Err(Refusal::bad(format!(
+                    "`{m}` does not match the row it starts at"
+                )));
+            }
+            let end = (start + size).min(records.len());
+            let slice = records
+                .get(start..end)
+                .map(<[Value]>::to_vec)
+                .unwrap_or_default();
+            let mut headers = Vec::new();
+            if let Some(next) = records.get(end) {
+                for (h, m) in next_headers {
+                    let value = if Some(m.as_str()) == row_member {
+                        (end + 1).to_string()
+                    } else {
+                        id_of(next).unwrap_or_default()
+                    };
+                    headers.push((h.to_ascii_lowercase(), value));
+                }
+            }
+            Ok((slice, headers))
+        }
+        other => Err(Refusal {
+            status: 501,
+            message: format!("the emulator does not page {other:?} yet"),
+        }),
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST),
+            self.message,
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_axum_parameters() {
+        assert_eq!(
+            axum_path("/v1/workspaces/{config.workspace_id}/user/{partition.user_id}/time-entries"),
+            "/v1/workspaces/{workspace_id}/user/{user_id}/time-entries"
+        );
+    }
+
+    #[test]
+    fn lists_sit_at_their_pointer() {
+        assert_eq!(envelope("", vec![Value::from(1)]), serde_json::json!([1]));
+        assert_eq!(
+            envelope("/data/items", vec![Value::from(1)]),
+            serde_json::json!({"data": {"items": [1]}})
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! The kit's emulator held to the providers' published specs: every answer of every stream
+//! (plain and adversarial) validates against the spec's response schema, and requests the spec
+//! does not allow are refused.
+
+use std::collections::HashMap;
+
+use maestro_kit::BuiltIn;
+use maestro_sandbox::{Adversarial, Provider, Sandbox};
+use reqwest::RequestBuilder;
+use serde_json::{Value, json};
+
+use crate::{client, start};
+
+fn builtin(p: Provider) -> &'static BuiltIn {
+    maestro_kit::builtin_file(p.name()).unwrap()
+}
+
+/// A request with the emulator's credentials, as the provider file says to send them.
+fn authed(sb: &Sandbox, p: Provider, method: &str, path: &str) -> RequestBuilder {
+    let c = client();
+    let url = format!("{}{path}", sb.base_url(p));
+    let r = if method == "POST" {
+        c.post(url)
+    } else {
+        c.get(url)
+    };
+    let creds = sb.credentials();
+    match p {
+        Provider::Toggl => r.basic_auth(creds.toggl.api_token, Some("api_token")),
+        Provider::Clockify => r.header("X-Api-Key", creds.clockify.api_key),
+        _ => unreachable!(),
+    }
+}
+
+fn fill(path: &str, values: &HashMap<&str, String>) -> String {
+    let mut out = path.to_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+fn placeholders(sb: &Sandbox, p: Provider) -> HashMap<&'static str, String> {
+    let c = sb.credentials();
+    let ws = match p {
+        Provider::Toggl => c.toggl.workspace_id,
+        _ => c.clockify.workspace_id,
+    };
+    HashMap::from([("config.workspace_id", ws)])
+}
+
+fn validator(b: &BuiltIn, schema: &Value) -> jsonschema::Validator {
+    jsonschema::validator_for(&b.spec.validator_document(schema)).unwrap()
+}
+
+fn assert_valid(v: &jsonschema::Validator, body: &Value, what: &str) {
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}");
+}
+
+/// Every page of one stream, each validated; returns the records.
+async fn walk(
+    sb: &Sandbox,
+    p: Provider,
+    stream: &str,
+    values: &HashMap<&str, String>,
+) -> Vec<Value> {
+    let b = builtin(p);
+    let s = b.file.stream(stream).unwrap();
+    let base = b
+        .file
+        .spec
+        .as_ref()
+        .map(|x| x.base_path.as_str())
+        .unwrap_or("");
+    let op = b.spec.operation(&s.method, &s.path, base).unwrap();
+    let items = match &s.response_items_schema {
+        Some(ptr) => b.spec.schema_at(ptr).unwrap().clone(),
+        None => b.spec.resolve(op.response_schema().unwrap())["items"].clone(),
+    };
+    let list = validator(b, &json!({"type": "array", "items": items}));
+    let path = fill(&s.path, values);
+    let mut out = Vec::new();
+    match p {
+        Provider::Clockify => {
+            for page in 1.. {
+                let mut query: Vec<(String, String)> = s
+                    .query
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                query.push(("page".into(), page.to_string()));
+                query.push(("page-size".into(), "7".into()));
+                let resp = authed(sb, p, "GET", &path)
+                    .query(&query)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                let last = resp.headers()["last-page"].to_str().unwrap() == "true";
+                let body: Value = resp.json().await.unwrap();
+                assert_valid(&list, &body, &format!("{stream} page {page}"));
+                out.extend(body.as_array().unwrap().iter().cloned());
+                if last {
+                    break;
+                }
+            }
+        }
+        Provider::Toggl if s.method == "POST" => {
+            let mut body = json!({"page_size": 5, "grouped": true, "start_date": "2020-01-01", "end_date": "2100-01-01"});
+            loop {
+                let resp = authed(sb, p, "POST", &path)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                let next_id = resp
+                    .headers()
+                    .get("x-next-id")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let next_row = resp
+                    .headers()
+                    .get("x-next-row-number")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let page: Value = resp.json().await.unwrap();
+                assert_valid(&list, &page, stream);
+                out.extend(page.as_array().unwrap().iter().cloned());
+                match (next_id, next_row) {
+                    (Some(id), Some(row)) => {
+                        body["first_id"] = json!(id.parse::<u64>().unwrap());
+                        body["first_row_number"] = json!(row.parse::<u64>().unwrap());
+                    }
+                    (None, None) => break,
+                    other => panic!("one paging header without the other: {other:?}"),
+                }
+            }
+        }
+        _ => {
+            let resp = authed(sb, p, "GET", &path).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let body: Value = resp.json().await.unwrap();
+            assert_valid(&list, &body, stream);
+            out.extend(body.as_array().unwrap().iter().cloned());
+        }
+    }
+    out
+}
+
+async fn every_answer_validates(sb: &Sandbox) {
+    for p in Sandbox::KIT {
+        let b = builtin(p);
+        let values = placeholders(sb, p);
+        let check = b
+            .spec
+            .operation(
+                "GET",
+                &b.file.check.path,
+                b.file.spec.as_ref().unwrap().base_path.as_str(),
+            )
+            .unwrap();
+        let v = validator(b, check.response_schema().unwrap());
+        let body: Value = authed(sb, p, "GET", &fill(&b.file.check.path, &values))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_valid(&v, &body, "check");
+        let users = walk(sb, p, "users", &values).await;
+        assert_eq!(users.len(), sb.company().people.len());
+        if p == Provider::Clockify {
+            for u in users.iter().take(4) {
+                let mut values = values.clone();
+                values.insert("partition.user_id", u["id"].as_str().unwrap().to_owned());
+                walk(sb, p, "time_entries", &values).await;
+            }
+        } else {
+            let rows = walk(sb, p, "time_entries", &values).await;
+            assert!(!rows.is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_answer_validates_against_the_published_spec() {
+    let sb = start().await;
+    every_answer_validates(&sb).await;
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn adversarial_answers_stay_within_the_spec() {
+    let sb = start().await;
+    for p in Sandbox::KIT {
+        sb.set_adversarial(
+            p,
+            Adversarial {
+                short_pages: 3,
+                reordered: true,
+                unknown_fields: true,
+                nulls: true,
+            },
+        );
+    }
+    every_answer_validates(&sb).await;
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_the_spec_does_not_allow_are_refused() {
+    let sb = start().await;
+    let c = sb.credentials();
+    let ws = c.clockify.workspace_id.clone();
+    // A parameter Clockify does not declare.
+    let r = authed(
+        &sb,
+        Provider::Clockify,
+        "GET",
+        &format!("/v1/workspaces/{ws}/users"),
+    )
+    .query(&[("include-roles", "false"), ("pageSize", "10")])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("pageSize"),
+        "{body}"
+    );
+    // A required parameter left out.
+    let r = authed(
+        &sb,
+        Provider::Clockify,
+        "GET",
+        &format!("/v1/workspaces/{ws}/users"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    // A wrong key, and no key.
+    let r = client()
+        .get(format!(
+            "{}/v1/workspaces/{ws}",
+            sb.base_url(Provider::Clockify)
+        ))
+        .header("X-Api-Key", "not-the-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Another workspace.
+    let r = authed(
+        &sb,
+        Provider::Clockify,
+        "GET",
+        "/v1/workspaces/64a687e29ae1f428e7ebe303",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404);
+    // Toggl: a body member the spec does not declare, and a wrong token (403, plain text).
+    let tws = c.toggl.workspace_id.clone();
+    let path = format!("/reports/api/v3/workspace/{tws}/search/time_entries");
+    let r = authed(&sb, Provider::Toggl, "POST", &path)
+        .json(&json!({"pageSize": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("pageSize"));
+    let r = client()
+        .get(format!(
+            "{}/api/v9/workspaces/{tws}",
+            sb.base_url(Provider::Toggl)
+        ))
+        .basic_auth(&c.toggl.api_token, Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    sb.shutdown().await;
+}
