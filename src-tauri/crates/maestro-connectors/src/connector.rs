@@ -198,6 +198,18 @@ pub enum WriteOp {
 }
 
 impl WriteOp {
+    /// What the write is, in words ("time entries").
+    pub fn describe(&self) -> &'static str {
+        match self {
+            WriteOp::CreateEmployee(_) => "new employees",
+            WriteOp::UpdateEmployee { .. } => "employee changes",
+            WriteOp::TerminateEmployee { .. } => "terminations",
+            WriteOp::CreateTimeEntry(_) => "time entries",
+            WriteOp::CreateTimeOffRequest(_) => "time-off requests",
+            WriteOp::UpdatePayRate { .. } => "pay rates",
+        }
+    }
+
     /// True when the write changes what someone is paid (owner approval by default).
     pub fn affects_pay(&self) -> bool {
         matches!(

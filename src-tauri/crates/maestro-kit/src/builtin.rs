@@ -15,7 +15,13 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 2] = [
+const SOURCES: [(&str, &str, &str, &str); 3] = [
+    (
+        "harvest.toml",
+        include_str!("../providers/harvest.toml"),
+        "harvest.json",
+        include_str!("../specs/harvest.json"),
+    ),
     (
         "clockify.toml",
         include_str!("../providers/clockify.toml"),

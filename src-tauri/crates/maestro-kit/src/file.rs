@@ -50,6 +50,9 @@ pub struct ProviderFile {
     /// Where the webhook signature is and how it is made, when the provider signs webhooks.
     #[serde(default)]
     pub webhook: Option<WebhookSpec>,
+    /// Canonical kinds the provider's hooks write (the file itself only reads).
+    #[serde(default)]
+    pub writes: Vec<String>,
 }
 
 fn default_version() -> String {
@@ -78,6 +81,9 @@ pub struct BaseUrl {
     /// The provider's sandbox or developer host.
     #[serde(default)]
     pub sandbox: Option<String>,
+    /// The identity / OAuth host, when it differs from the API's.
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 /// How requests authenticate.

@@ -88,6 +88,9 @@ fn lint_auth(file: &ProviderFile, spec: &Spec, out: &mut Vec<LintProblem>) {
         AuthSpec::Bearer { .. } => offered(&|s| {
             (text(s, "type") == "http" && text(s, "scheme") == "bearer")
                 || text(s, "type") == "oauth2"
+                || (text(s, "type") == "apikey"
+                    && text(s, "in") == "header"
+                    && text(s, "name") == "authorization")
         }),
         AuthSpec::OAuth2 { .. } => offered(&|s| text(s, "type") == "oauth2"),
     };

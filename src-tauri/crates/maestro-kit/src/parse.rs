@@ -158,6 +158,15 @@ impl Checker<'_> {
             }
         }
         self.check_auth(&fields)?;
+        for w in &p.writes {
+            if !ENTITY_KINDS.contains(&w.as_str()) {
+                return Err(self.err(
+                    "writes",
+                    "writes",
+                    format!("`{w}` is not one of {}", ENTITY_KINDS.join(", ")),
+                ));
+            }
+        }
         self.placeholders(&p.base_url.production, "base_url.production", &fields, None)?;
         self.placeholders(&p.check.path, "check.path", &fields, None)?;
         self.pointer(&p.check.account, "check.account")?;

@@ -8,6 +8,7 @@
 //! through [`Sandbox`] methods, script faults with [`FaultPlan`], and count requests.
 //! Every server also exposes `/_sandbox/{faults,revoke,reset,stats}` for the CLI.
 
+pub mod adversarial;
 mod bamboohr;
 pub mod config;
 mod control;
@@ -33,11 +34,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use adversarial::Adversarial;
 pub use config::{PerProvider, Provider, RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultPlan, MalformedKind};
 pub use gusto::API_VERSION as GUSTO_API_VERSION;
-pub use kit::Adversarial;
 pub use server::RequestRecord;
 pub use webhooks::{WebhookDelivery, WebhookEvent, hmac_hex};
 
@@ -302,25 +303,42 @@ impl Sandbox {
     /// The providers emulated from their provider files (the kit's emulator).
     pub const KIT: [Provider; 2] = [Provider::Toggl, Provider::Clockify];
 
-    /// Turns adversarial answers on or off for a kit provider (short pages, reordered
-    /// records, unlisted members, nulls where the spec allows them).
+    /// Turns adversarial answers on or off for a provider that has a provider file (short
+    /// pages, reordered records, unlisted members, nulls where the spec allows them).
     pub fn set_adversarial(&self, p: Provider, mode: Adversarial) {
+        *lock(&self.control(p).ctx().adversarial) = mode;
+    }
+
+    /// The records of a provider file's `stream` (every partition), as the API renders them.
+    pub fn records(&self, p: Provider, stream: &str) -> Vec<Value> {
         if let Some(k) = self.kit(p) {
-            *lock(&k.adversarial) = mode;
+            return lock(&k.data).all(stream);
+        }
+        match (p, stream) {
+            (Provider::Harvest, "users") => self.harvest_users(),
+            (Provider::Harvest, "time_entries") => {
+                self.harvest_time_entries(0, self.harvest_time_entry_count())
+            }
+            _ => Vec::new(),
         }
     }
 
-    /// A kit provider's records of `stream` (every partition), as the API renders them.
-    pub fn kit_records(&self, p: Provider, stream: &str) -> Vec<Value> {
-        self.kit(p)
-            .map(|k| lock(&k.data).all(stream))
-            .unwrap_or_default()
-    }
-
-    /// Adds a record to a kit provider's `stream` like its newest, changed now; its id.
-    pub fn kit_add_record(&self, p: Provider, stream: &str) -> Option<String> {
-        self.kit(p)
-            .and_then(|k| lock(&k.data).add_like_last(stream))
+    /// Adds a record to a provider file's `stream` like its newest, changed now; its id.
+    pub fn add_record(&self, p: Provider, stream: &str) -> Option<String> {
+        if let Some(k) = self.kit(p) {
+            return lock(&k.data).add_like_last(stream);
+        }
+        match (p, stream) {
+            (Provider::Harvest, "time_entries") => {
+                let user = self.company.people.first()?.harvest_id;
+                let today = chrono::Utc::now().date_naive();
+                self.add_time_entries(user, today, Decimal::new(15, 1), 1)
+                    .ok()?
+                    .first()
+                    .map(u64::to_string)
+            }
+            _ => None,
+        }
     }
 
     /// Base URL of a provider's server, e.g. `http://127.0.0.1:41234` (no trailing slash).

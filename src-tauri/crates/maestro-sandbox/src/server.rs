@@ -24,6 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::adversarial::{self, Adversarial};
 use crate::config::{Provider, RateLimit};
 use crate::faults::{Action, FaultPlan, malform};
 use crate::rate_limit::RateLimiter;
@@ -52,6 +53,10 @@ pub(crate) struct Ctx {
     pub limiter: Mutex<Option<RateLimiter>>,
     pub count: AtomicU64,
     pub log: Mutex<Vec<RequestRecord>>,
+    /// Adversarial answers, for providers with a provider file.
+    pub adversarial: Mutex<Adversarial>,
+    /// The provider's file and spec, when it has one.
+    pub builtin: Option<&'static maestro_kit::BuiltIn>,
 }
 
 impl Ctx {
@@ -68,12 +73,16 @@ impl Ctx {
             limiter: Mutex::new(limit.map(RateLimiter::new)),
             count: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
+            adversarial: Mutex::new(Adversarial::default()),
+            builtin: maestro_kit::builtin_file(provider.name()),
         }
     }
 
+    /// Clears the request count and log, and turns adversarial answers off.
     pub(crate) fn reset_stats(&self) {
         self.count.store(0, Ordering::SeqCst);
         lock(&self.log).clear();
+        *lock(&self.adversarial) = Adversarial::default();
     }
 }
 
@@ -370,7 +379,30 @@ pub(crate) async fn api_layer(State(ctx): State<Arc<Ctx>>, req: Request, next: N
         }
         return r;
     }
+    let mode = lock(&ctx.adversarial).clone();
+    let stream = match ctx.builtin {
+        Some(b) if mode.is_on() => {
+            adversarial::stream_at(b, req.method().as_str(), req.uri().path())
+        }
+        _ => None,
+    };
+    let req = match stream {
+        Some(s) if mode.short_pages > 0 => shorten(req, s, mode.short_pages).await,
+        _ => req,
+    };
     let mut resp = next.run(req).await;
+    if let (Some(b), Some(s)) = (ctx.builtin, stream)
+        && resp.status().is_success()
+    {
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let out = adversarial::transform(b, s, &mode, &bytes).unwrap_or_else(|| bytes.to_vec());
+        let mut parts = parts;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        resp = Response::from_parts(parts, Body::from(out));
+    }
     if ctx.provider == Provider::Gusto
         && let Some(a) = admission
     {
@@ -393,6 +425,22 @@ pub(crate) async fn api_layer(State(ctx): State<Arc<Ctx>>, req: Request, next: N
         }
     }
     resp
+}
+
+/// The request with its page size held to `short` (in the query, or in a JSON body).
+async fn shorten(req: Request, stream: &maestro_kit::file::StreamSpec, short: u32) -> Request {
+    let (mut parts, body) = req.into_parts();
+    if let Some(q) = adversarial::shorter_query(stream, parts.uri.query().unwrap_or(""), short)
+        && let Ok(uri) = format!("{}?{q}", parts.uri.path()).parse()
+    {
+        parts.uri = uri;
+    }
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let body = adversarial::shorter_body(stream, &bytes, short).unwrap_or_else(|| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Request::from_parts(parts, Body::from(body))
 }
 
 // ---------------------------------------------------------------------------------------------

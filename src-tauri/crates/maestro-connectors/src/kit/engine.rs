@@ -19,7 +19,9 @@ use super::capture::Wanted;
 use super::cursor::{Inner, Part, Position};
 use super::mappers::{MapCtx, MapError};
 use super::{KitProvider, manifest};
-use crate::connector::{CheckReport, Connector, ConnectorContext, Page, ReadRequest};
+use crate::connector::{
+    CheckReport, Connector, ConnectorContext, Page, ReadRequest, WriteOutcome, WriteRequest,
+};
 use crate::error::{ConnectorError, Result};
 use crate::manifest::Manifest;
 
@@ -34,6 +36,7 @@ pub struct FileConnector {
     company_id: CompanyId,
     connection_id: ConnectionId,
     clock: Arc<dyn Clock>,
+    retry: maestro_http::RetryPolicy,
 }
 
 impl std::fmt::Debug for FileConnector {
@@ -86,6 +89,9 @@ impl FileConnector {
         .with_retry_policy(ctx.retry.clone())
         .with_clock(ctx.clock.clone())
         .with_error_rules(rules);
+        if let Some(hooks) = provider.hooks {
+            hooks.validate(&config)?;
+        }
         let this_config = config.clone();
         for (name, value) in &file.headers {
             let value = fill(value, &this_config, None, &file.name)?;
@@ -98,7 +104,71 @@ impl FileConnector {
             company_id: ctx.company_id,
             connection_id: ctx.connection_id,
             clock: ctx.clock,
+            retry: ctx.retry,
         })
+    }
+
+    /// The session (auth, limits, retries) for hooks that make their own requests.
+    pub fn session(&self) -> &ProviderSession {
+        &self.session
+    }
+
+    /// The form's values, defaults filled in.
+    pub fn config(&self) -> &BTreeMap<String, String> {
+        &self.config
+    }
+
+    /// The retry policy (for hooks that retry a write themselves).
+    pub fn retry(&self) -> &maestro_http::RetryPolicy {
+        &self.retry
+    }
+
+    /// Every record of `stream` as JSON text, following its paging, with `extra` query
+    /// parameters on the first request (a hook's lookup, e.g. one person's entries on one day).
+    pub async fn list_raw(
+        &self,
+        stream: &str,
+        extra: &[(&str, String)],
+    ) -> Result<Vec<Box<RawValue>>> {
+        let stream = self
+            .provider
+            .file
+            .stream(stream)
+            .ok_or_else(|| self.invalid(format!("no stream {stream}")))?;
+        let mut out = Vec::new();
+        let mut inner: Option<Inner> = None;
+        loop {
+            let mut request = self.request(stream, None, inner.as_ref(), None)?;
+            if inner.is_none() && !extra.is_empty() {
+                request.url.query_pairs_mut().extend_pairs(extra);
+            }
+            let resp = self.session.send(&request).await?;
+            let pointers = Self::pointers(stream);
+            let captured = Wanted::new(pointers.iter().copied())
+                .capture(&resp.body)
+                .ok_or_else(|| self.body_error(&resp.body))?;
+            let list =
+                captured.first().copied().flatten().ok_or_else(|| {
+                    self.decode_error(stream.records.clone(), "no list here".into())
+                })?;
+            let items: Vec<Box<RawValue>> = serde_json::from_str(list.get())
+                .map_err(|e| self.decode_error(stream.name.clone(), format!("not a list: {e}")))?;
+            let count = items.len();
+            out.extend(items);
+            let texts: Vec<Option<String>> = captured
+                .iter()
+                .map(|c| c.map(|r| unquote(r.get())))
+                .collect();
+            inner = self.next(stream, inner.as_ref(), &resp, count, &texts)?;
+            if inner.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Decodes an answer's body as `T`, naming the failing field.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self, resp: &ApiResponse) -> Result<T> {
+        Ok(resp.json()?)
     }
 
     fn name(&self) -> &str {
@@ -669,6 +739,11 @@ impl Connector for FileConnector {
     }
 
     async fn check(&self) -> Result<CheckReport> {
+        if let Some(hooks) = self.provider.hooks
+            && let Some(report) = hooks.check(self).await
+        {
+            return report;
+        }
         let check = &self.provider.file.check;
         let path = fill(&check.path, &self.config, None, self.name())?;
         let url = self.session.url(&path)?;
@@ -690,6 +765,18 @@ impl Connector for FileConnector {
                 self.name()
             )],
             account,
+        })
+    }
+
+    async fn write(&self, request: &WriteRequest) -> Result<WriteOutcome> {
+        if let Some(hooks) = self.provider.hooks
+            && let Some(outcome) = hooks.write(self, request).await
+        {
+            return outcome;
+        }
+        Err(ConnectorError::Unsupported {
+            provider: self.name().to_owned(),
+            what: format!("writing {}", request.op.describe()),
         })
     }
 

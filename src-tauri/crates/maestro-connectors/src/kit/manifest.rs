@@ -142,7 +142,7 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
                 kind,
                 read: true,
                 incremental: s.incremental.is_some(),
-                write: false,
+                write: file.writes.iter().any(|w| w == e),
                 webhook: file.webhook.is_some(),
             });
         }
@@ -161,8 +161,11 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
         .max()
         .unwrap_or(0);
     let auth_base = match &file.auth {
-        AuthSpec::OAuth2 { auth_base_url, .. } => auth_base_url.as_deref().map(leak),
-        _ => None,
+        AuthSpec::OAuth2 {
+            auth_base_url: Some(url),
+            ..
+        } => Some(leak(url)),
+        _ => file.base_url.auth.as_deref().map(leak),
     };
     Ok(Manifest {
         id: leak(&file.id),

@@ -6,6 +6,7 @@
 mod capture;
 mod cursor;
 mod engine;
+mod hooks;
 mod manifest;
 pub mod mappers;
 
@@ -14,6 +15,7 @@ use std::sync::OnceLock;
 use maestro_kit::ProviderFile;
 
 pub use engine::FileConnector;
+pub use hooks::Hooks;
 pub use mappers::{MapCtx, Mapper};
 
 use crate::manifest::Manifest;
@@ -28,6 +30,8 @@ pub struct KitProvider {
     pub manifest: &'static Manifest,
     /// Mapper name → mapper.
     pub mappers: Vec<(String, Mapper)>,
+    /// The provider's hand-written parts, if it has any.
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 impl KitProvider {
@@ -36,6 +40,7 @@ impl KitProvider {
     pub fn new(
         file: &'static ProviderFile,
         mappers: Vec<(String, Mapper)>,
+        hooks: Option<&'static dyn Hooks>,
     ) -> Result<KitProvider, String> {
         for s in &file.streams {
             if let Some(name) = &s.map
@@ -51,6 +56,7 @@ impl KitProvider {
             manifest: Box::leak(Box::new(manifest::from_file(file)?)),
             file,
             mappers,
+            hooks,
         })
     }
 
@@ -78,11 +84,13 @@ pub fn builtin() -> &'static [KitProvider] {
         maestro_kit::builtin()
             .iter()
             .filter_map(|b| {
-                KitProvider::new(&b.file, mappers::builtin())
-                    .map_err(
-                        |e| tracing::error!(provider = %b.file.id, "kit provider refused: {e}"),
-                    )
-                    .ok()
+                KitProvider::new(
+                    &b.file,
+                    mappers::builtin(),
+                    crate::providers::hooks(&b.file.id),
+                )
+                .map_err(|e| tracing::error!(provider = %b.file.id, "kit provider refused: {e}"))
+                .ok()
             })
             .collect()
     })

@@ -8,7 +8,15 @@ use crate::registry::ConnectorDef;
 
 /// Every built-in connector: the hand-written modules, then the kit's providers.
 pub fn all() -> Vec<ConnectorDef> {
-    let mut all = vec![bamboohr::def(), harvest::def(), gusto::DEF];
+    let mut all = vec![bamboohr::def(), gusto::DEF];
     all.extend(crate::kit::builtin().iter().map(|p| p.def()));
     all
+}
+
+/// The hand-written parts of the providers that run on the kit.
+pub fn hooks(id: &str) -> Option<&'static dyn crate::kit::Hooks> {
+    match id {
+        "harvest" => Some(&harvest::HOOKS),
+        _ => None,
+    }
 }

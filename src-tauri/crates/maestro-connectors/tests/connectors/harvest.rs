@@ -213,7 +213,9 @@ async fn users_split_into_employees_and_contractors_across_pages() {
 #[tokio::test]
 async fn time_entries_are_read_exactly_across_three_pages() {
     let server = MockServer::start().await;
-    let entries = items("time_entries.json");
+    let mut entries = items("time_entries.json");
+    // The spec's `TimeEntry.client` has no currency; when Harvest sends one it is the rates'.
+    entries[0]["client"]["currency"] = json!("USD");
     mount_pages(&server, "/v2/time_entries", "time_entries", &entries, 2, 1).await;
     mount_company(&server, fixture("company.json")).await;
     let ctx = ctx(&server);
@@ -256,11 +258,11 @@ async fn time_entries_are_read_exactly_across_three_pages() {
     );
     assert_eq!(first.raw.to_value()["started_time"], "3:00pm");
 
-    // Not billable and no billable rate: the cost rate.
-    assert_eq!(time(2).rate.unwrap().amount, Decimal::new(50, 0));
+    // No currency given: no rate is guessed (it used to be labelled USD).
+    assert_eq!(time(2).rate, None);
     let odd = time(4);
     assert_eq!(odd.hours, Decimal::new(333_333, 6));
-    assert_eq!(odd.rate.unwrap().amount, Decimal::new(1375, 1));
+    assert_eq!(odd.rate, None);
     assert_eq!(odd.ended_at, None);
 
     let first_req = &requests_to(&server, "/v2/time_entries").await[0];
@@ -287,6 +289,7 @@ async fn incremental_reads_send_updated_since() {
         .expect(1)
         .mount(&server)
         .await;
+    // `/v2/company` has no currency in the spec: one sent anyway is not taken for the rates'.
     let mut company = fixture("company.json");
     company["currency"] = json!("EUR");
     mount_company(&server, company).await;
@@ -299,7 +302,11 @@ async fn incremental_reads_send_updated_since() {
     let CanonicalRecord::TimeEntry(t) = &records[0] else {
         panic!()
     };
-    assert_eq!(t.rate.unwrap().currency, Currency::EUR);
+    assert_eq!(t.rate, None);
+    assert!(
+        requests_to(&server, "/v2/company").await.is_empty(),
+        "reading entries needs no company settings"
+    );
 }
 
 #[tokio::test]

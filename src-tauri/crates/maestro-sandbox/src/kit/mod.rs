@@ -5,7 +5,6 @@
 //! to the spec: a query parameter or body member the spec does not declare for that operation
 //! is refused, as a wrong key is.
 
-pub(crate) mod adversarial;
 pub(crate) mod clockify;
 pub(crate) mod routes;
 pub(crate) mod shifts;
@@ -21,8 +20,6 @@ use serde_json::{Map, Value};
 use crate::control::Control;
 use crate::seed::Company;
 use crate::server::{Ctx, lock};
-
-pub use adversarial::Adversarial;
 
 /// Filters of one request: the query parameters and body members, as given.
 pub(crate) type Filters = HashMap<String, Value>;
@@ -79,7 +76,6 @@ pub(crate) struct KitState {
     pub make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
     pub data: Mutex<Box<dyn Dataset>>,
     pub revoked: AtomicBool,
-    pub adversarial: Mutex<Adversarial>,
 }
 
 impl KitState {
@@ -96,7 +92,6 @@ impl KitState {
             company,
             make,
             revoked: AtomicBool::new(false),
-            adversarial: Mutex::new(Adversarial::default()),
         }
     }
 
@@ -118,7 +113,6 @@ impl Control for KitState {
     fn reset(&self) {
         *lock(&self.data) = (self.make)(&self.company, self.builtin);
         self.revoked.store(false, Ordering::SeqCst);
-        *lock(&self.adversarial) = Adversarial::default();
         *lock(&self.ctx.faults) = Default::default();
         self.ctx.reset_stats();
     }

@@ -281,30 +281,16 @@ async fn stream(
         Ok(r) => r,
         Err(e) => return refuse(&s, e),
     };
-    let adversarial = lock(&s.adversarial).clone();
-    let (mut page, headers_out) =
-        match paginate(spec, &op, &filters, records, adversarial.short_pages) {
-            Ok(p) => p,
-            Err(e) => return refuse(&s, e),
-        };
-    let item_schema = item_schema(&s, spec, &op);
-    adversarial.apply(&s.builtin.spec, item_schema.as_ref(), &mut page);
+    let (page, headers_out) = match paginate(spec, &op, &filters, records) {
+        Ok(p) => p,
+        Err(e) => return refuse(&s, e),
+    };
     let body = envelope(&spec.records, page);
     let headers_out: Vec<(&str, String)> = headers_out
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
     json_with(StatusCode::OK, &headers_out, body)
-}
-
-fn item_schema(s: &KitState, spec: &StreamSpec, op: &Operation<'_>) -> Option<Value> {
-    match &spec.response_items_schema {
-        Some(p) => s.builtin.spec.schema_at(p).cloned(),
-        None => op
-            .response_schema()
-            .map(|r| s.builtin.spec.resolve(r))
-            .and_then(|r| r.get("items").cloned()),
-    }
 }
 
 /// The list placed at the file's records pointer (the body itself when it is empty).
@@ -332,7 +318,6 @@ fn paginate(
     op: &Operation<'_>,
     filters: &Filters,
     records: Vec<Value>,
-    short: u32,
 ) -> Result<Paged, Refusal> {
     let default_size = |param: &str| {
         op.parameter_default(param)
@@ -356,7 +341,7 @@ fn paginate(
                     )));
                 }
             };
-            let mut size = match number(filters, size_param) {
+            let size = match number(filters, size_param) {
                 None => default_size(size_param),
                 Some(Ok(n)) if n >= 1 => n,
                 _ => {
@@ -365,9 +350,6 @@ fn paginate(
                     )));
                 }
             };
-            if short > 0 && !matches!(stop, PageStop::ShortPage) {
-                size = size.min(i64::from(short));
-            }
             let (size, page) = (size as usize, page as usize);
             let start = (page - 1).saturating_mul(size).min(records.len());
             let end = (start + size).min(records.len());
@@ -385,7 +367,7 @@ fn paginate(
             size_param,
             ..
         } => {
-            let mut size = match number(filters, size_param) {
+            let size = match number(filters, size_param) {
                 None => 50,
                 Some(Ok(n)) if n >= 1 => n as usize,
                 _ => {
@@ -394,9 +376,6 @@ fn paginate(
                     )));
                 }
             };
-            if short > 0 {
-                size = size.min(short as usize);
-            }
             let id_member = next_headers
                 .iter()
                 .find(|(h, _)| h.to_ascii_lowercase().ends_with("-id"))

@@ -295,3 +295,41 @@ async fn requests_the_spec_does_not_allow_are_refused() {
     );
     sb.shutdown().await;
 }
+
+/// Harvest's hand-written emulator answers within the spec its provider file names.
+#[tokio::test]
+async fn the_harvest_emulator_answers_within_its_spec() {
+    let sb = start().await;
+    let b = builtin(Provider::Harvest);
+    let c = client();
+    let get = |url: String| crate::harvest_at(&sb, &c, &url);
+    for (path, first) in [
+        ("/v2/users", "/v2/users?per_page=7"),
+        ("/v2/time_entries", "/v2/time_entries?per_page=300"),
+    ] {
+        let op = b.spec.operation("GET", path, "/v2").unwrap();
+        let v = validator(b, op.response_schema().unwrap());
+        let mut url = format!("{}{first}", sb.base_url(Provider::Harvest));
+        for page in 0..3 {
+            let body: Value = get(url.clone()).send().await.unwrap().json().await.unwrap();
+            assert_valid(&v, &body, &format!("{path} page {page}"));
+            match body["links"]["next"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => break,
+            }
+        }
+    }
+    for path in ["/v2/company", "/v2/users/me"] {
+        let op = b.spec.operation("GET", path, "/v2").unwrap();
+        let v = validator(b, op.response_schema().unwrap());
+        let body: Value = get(format!("{}{path}", sb.base_url(Provider::Harvest)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_valid(&v, &body, path);
+    }
+    sb.shutdown().await;
+}

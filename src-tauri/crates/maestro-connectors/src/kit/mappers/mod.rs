@@ -84,6 +84,14 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("clockify.time_entry".into(), clockify::time_entry as Mapper),
         ("toggl.user".into(), toggl::user as Mapper),
         ("toggl.time_entry".into(), toggl::time_entry as Mapper),
+        (
+            "harvest.user".into(),
+            crate::providers::harvest::user as Mapper,
+        ),
+        (
+            "harvest.time_entry".into(),
+            crate::providers::harvest::time_entry as Mapper,
+        ),
     ]
 }
 

@@ -33,7 +33,8 @@ pub struct NamedRef {
     pub id: u64,
     /// Display name.
     pub name: Option<String>,
-    /// Currency code (sent on a time entry's `client`; absent from the community spec).
+    /// Currency code: the spec's `TimeEntry.client` has none, but the API's own examples for
+    /// clients carry one; read when present.
     #[serde(default)]
     pub currency: Option<String>,
 }
@@ -70,14 +71,11 @@ pub struct TimeEntry {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// `GET /v2/company` (`Company`). The spec lists no currency; a `currency` code is read when
-/// present, else the connector assumes USD.
+/// `GET /v2/company` (`Company`): the spec lists no currency.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Company {
     /// Account name.
     pub name: Option<String>,
-    /// Account currency code, when sent.
-    pub currency: Option<String>,
     /// True when time is tracked with start/end times (creating by duration is then refused).
     pub wants_timestamp_timers: Option<bool>,
 }

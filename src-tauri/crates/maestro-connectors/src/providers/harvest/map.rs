@@ -1,34 +1,14 @@
-//! Harvest records → canonical records.
+//! Harvest records → canonical records (the mappers the provider file names).
 
-use chrono::{DateTime, Utc};
-use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     CanonicalRecord, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind,
-    PhoneNumber, Provenance, RawPayload, TimeEntry,
+    PhoneNumber, RawPayload, TimeEntry,
 };
 use maestro_core::money::{Currency, Money};
+use serde_json::value::RawValue;
 
 use super::api;
-
-/// Which connection and company the records belong to.
-#[derive(Debug, Clone, Copy)]
-pub struct Owner {
-    /// The company.
-    pub company_id: CompanyId,
-    /// The connection.
-    pub connection_id: ConnectionId,
-}
-
-impl Owner {
-    fn provenance(&self, id: u64, modified: Option<DateTime<Utc>>) -> Provenance {
-        Provenance {
-            connection_id: self.connection_id,
-            provider: super::MANIFEST.id.to_owned(),
-            remote_id: id.to_string(),
-            remote_modified_at: modified,
-        }
-    }
-}
+use crate::kit::mappers::{MapCtx, MapError, decode};
 
 fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_deref()
@@ -47,12 +27,17 @@ fn status(user: &api::User) -> EmploymentStatus {
 }
 
 /// A user: a [`Contractor`] when `is_contractor`, else an [`Employee`].
-pub fn user(owner: &Owner, user: &api::User, raw: RawPayload) -> CanonicalRecord {
-    let provenance = owner.provenance(user.id, user.updated_at);
+pub fn user(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
+    let user: api::User = decode(raw)?;
+    Ok(vec![user_record(ctx, &user, RawPayload::from_raw(raw))])
+}
+
+fn user_record(ctx: &MapCtx<'_>, user: &api::User, raw: RawPayload) -> CanonicalRecord {
+    let provenance = ctx.provenance(user.id.to_string(), user.updated_at);
     if user.is_contractor.unwrap_or(false) {
         return Contractor {
             provenance,
-            company_id: owner.company_id,
+            company_id: ctx.company_id,
             contractor_type: Some(ContractorType::Individual),
             first_name: non_empty(&user.first_name),
             last_name: non_empty(&user.last_name),
@@ -76,7 +61,7 @@ pub fn user(owner: &Owner, user: &api::User, raw: RawPayload) -> CanonicalRecord
         .join(" ");
     Employee {
         provenance,
-        company_id: owner.company_id,
+        company_id: ctx.company_id,
         first_name: first,
         middle_name: None,
         last_name: last,
@@ -108,33 +93,38 @@ pub fn user(owner: &Owner, user: &api::User, raw: RawPayload) -> CanonicalRecord
     .into()
 }
 
-/// The rate of an entry: the billable rate in the client's currency (the account's when the
-/// client names none), else the cost rate in the account currency.
-fn rate(entry: &api::TimeEntry, account: Currency) -> Option<Money> {
-    let client = entry
+/// The rate of an entry, in its client's currency: the billable rate, else the cost rate.
+/// Harvest's spec gives no currency for either (neither `TimeEntry.client` nor `Company` has
+/// one), so an entry whose client names no currency has no rate rather than a guessed one
+/// (every non-USD account was labelled USD before).
+fn rate(entry: &api::TimeEntry) -> Option<Money> {
+    let currency = entry
         .client
         .as_ref()
         .and_then(|c| c.currency.as_deref())
-        .and_then(|code| Currency::from_code_ignore_case(code).ok());
-    match (entry.billable_rate, entry.cost_rate) {
-        (Some(amount), _) => Some(Money::new(amount, client.unwrap_or(account))),
-        (None, Some(amount)) => Some(Money::new(amount, account)),
-        (None, None) => None,
-    }
+        .and_then(|code| Currency::from_code_ignore_case(code).ok())?;
+    entry
+        .billable_rate
+        .or(entry.cost_rate)
+        .map(|amount| Money::new(amount, currency))
 }
 
 /// A time entry. `started_time`/`ended_time` ("8:00am") are zone-less local times and stay in
 /// `raw`; no instant is made up from them.
-pub fn time_entry(
-    owner: &Owner,
-    entry: &api::TimeEntry,
-    account: Currency,
-    raw: RawPayload,
-) -> CanonicalRecord {
+pub fn time_entry(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
+    let entry: api::TimeEntry = decode(raw)?;
+    Ok(vec![time_entry_record(
+        ctx,
+        &entry,
+        RawPayload::from_raw(raw),
+    )])
+}
+
+fn time_entry_record(ctx: &MapCtx<'_>, entry: &api::TimeEntry, raw: RawPayload) -> CanonicalRecord {
     let name = |r: &Option<api::NamedRef>| r.as_ref().and_then(|r| non_empty(&r.name));
     TimeEntry {
-        provenance: owner.provenance(entry.id, entry.updated_at),
-        company_id: owner.company_id,
+        provenance: ctx.provenance(entry.id.to_string(), entry.updated_at),
+        company_id: ctx.company_id,
         employee_remote_id: entry.user.id.to_string(),
         work_date: entry.spent_date,
         started_at: None,
@@ -147,7 +137,7 @@ pub fn time_entry(
         client_name: name(&entry.client),
         notes: non_empty(&entry.notes),
         billable: entry.billable.unwrap_or(false),
-        rate: rate(entry, account),
+        rate: rate(entry),
         raw,
     }
     .into()
@@ -160,10 +150,12 @@ mod tests {
     use rust_decimal::Decimal;
     use serde_json::json;
 
-    fn owner() -> Owner {
-        Owner {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
+    fn ctx() -> MapCtx<'static> {
+        MapCtx {
+            company_id: maestro_core::ids::CompanyId::new(),
+            connection_id: maestro_core::ids::ConnectionId::new(),
+            provider: "harvest",
+            parent: None,
         }
     }
 
@@ -173,7 +165,7 @@ mod tests {
             "telephone": "", "is_contractor": true, "is_active": false,
             "updated_at": "2020-05-01T22:34:52Z"});
         let u: api::User = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::Contractor(c) = user(&owner(), &u, raw.clone().into()) else {
+        let CanonicalRecord::Contractor(c) = user_record(&ctx(), &u, raw.clone().into()) else {
             panic!("not a contractor")
         };
         assert_eq!(c.status, EmploymentStatus::Inactive);
@@ -189,12 +181,11 @@ mod tests {
             "hours": 2.11, "notes": "", "billable": false, "billable_rate": null, "cost_rate": 50.1,
             "started_time": "8:00am", "updated_at": "2017-06-27T16:47:14Z"});
         let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw.into())
-        else {
+        let CanonicalRecord::TimeEntry(t) = time_entry_record(&ctx(), &e, raw.into()) else {
             panic!("not a time entry")
         };
         assert_eq!(t.hours, Decimal::new(211, 2));
-        assert_eq!(t.rate.unwrap().amount, Decimal::new(501, 1));
+        assert_eq!(t.rate, None, "no currency is given, so no rate is guessed");
         assert_eq!(t.started_at, None);
         assert_eq!(t.notes, None);
         assert_eq!(t.project_remote_id.as_deref(), Some("9"));
@@ -206,14 +197,29 @@ mod tests {
             "client": {"id": 3, "name": "ABC", "currency": "EUR"}, "hours": 1.0,
             "billable": true, "billable_rate": 90.0, "cost_rate": 40.0});
         let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
-        let CanonicalRecord::TimeEntry(t) = time_entry(&owner(), &e, Currency::USD, raw.into())
-        else {
+        let CanonicalRecord::TimeEntry(t) = time_entry_record(&ctx(), &e, raw.into()) else {
             panic!("not a time entry")
         };
         let rate = t.rate.unwrap();
         assert_eq!(
             (rate.amount, rate.currency),
             (Decimal::new(90, 0), Currency::EUR)
+        );
+    }
+
+    #[test]
+    fn cost_rates_use_the_client_currency_too() {
+        let raw = json!({"id": 1, "spent_date": "2017-03-02", "user": {"id": 5, "name": "K"},
+            "client": {"id": 3, "name": "ABC", "currency": "GBP"}, "hours": 1.0,
+            "billable": false, "billable_rate": null, "cost_rate": 40.5});
+        let e: api::TimeEntry = serde_json::from_value(raw.clone()).unwrap();
+        let CanonicalRecord::TimeEntry(t) = time_entry_record(&ctx(), &e, raw.into()) else {
+            panic!("not a time entry")
+        };
+        let rate = t.rate.unwrap();
+        assert_eq!(
+            (rate.amount, rate.currency),
+            (Decimal::new(405, 1), Currency::GBP)
         );
     }
 }
