@@ -2,6 +2,7 @@
 mod conflicts;
 mod connect_sync;
 mod crash;
+mod custom_connector;
 mod fault_matrix;
 mod health;
 mod identity;

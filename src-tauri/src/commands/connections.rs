@@ -15,7 +15,7 @@ use crate::error::{IpcError, IpcErrorCode};
 use crate::state::DesktopState;
 
 fn manifest(provider: &str) -> Result<&'static Manifest, IpcError> {
-    Registry::builtin()
+    Registry::current()
         .get(provider)
         .map(|d| d.manifest)
         .ok_or_else(|| {
@@ -30,7 +30,7 @@ fn manifest(provider: &str) -> Result<&'static Manifest, IpcError> {
 #[tauri::command]
 #[specta::specta]
 pub fn connectors() -> Vec<ConnectorDto> {
-    Registry::builtin()
+    Registry::current()
         .all()
         .iter()
         .map(|d| ConnectorDto::from(d.manifest))

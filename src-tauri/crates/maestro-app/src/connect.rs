@@ -318,7 +318,7 @@ impl TokenPersistence for StoreTokens {
 impl App {
     /// Every connector compiled in.
     pub fn connectors(&self) -> Vec<&'static Manifest> {
-        Registry::builtin()
+        Registry::current()
             .all()
             .iter()
             .map(|d| d.manifest)
@@ -326,7 +326,7 @@ impl App {
     }
 
     pub(crate) fn manifest(&self, provider: &str) -> Result<&'static Manifest> {
-        Registry::builtin()
+        Registry::current()
             .get(provider)
             .map(|d| d.manifest)
             .ok_or_else(|| {
@@ -529,7 +529,7 @@ impl App {
                 .detail(json!({"provider": connection.provider})),
         )
         .await?;
-        let def = Registry::builtin()
+        let def = Registry::current()
             .get(&connection.provider)
             .copied()
             .ok_or_else(|| {

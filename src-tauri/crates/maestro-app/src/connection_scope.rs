@@ -136,7 +136,7 @@ fn unchoose(cfg: &mut RouteSettings, category: Category) {
 }
 
 fn category_of(c: &Connection) -> Option<Category> {
-    Registry::builtin()
+    Registry::current()
         .get(&c.provider)
         .map(|d| d.manifest.category)
 }
@@ -183,7 +183,7 @@ impl App {
         let this = all.iter().find(|c| c.id == connection_id).ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "that connection no longer exists")
         })?;
-        let manifest = Registry::builtin()
+        let manifest = Registry::current()
             .get(&this.provider)
             .map(|d| d.manifest)
             .ok_or_else(|| {
@@ -259,7 +259,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().write().await?;
         let connection = connections::get(tx.conn(), company_id, connection_id).await?;
-        let manifest = Registry::builtin()
+        let manifest = Registry::current()
             .get(&connection.provider)
             .map(|d| d.manifest)
             .ok_or_else(|| {

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod connect;
 pub mod connection_scope;
+pub mod custom_connectors;
 pub mod demo;
 pub mod desktop;
 pub mod desktop_settings;
@@ -132,7 +133,9 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App> {
         let store = Store::open(dir, &keys::unlock_with(passphrase)).await?;
-        Ok(App::assemble(store, clock))
+        let app = App::assemble(store, clock);
+        app.load_custom_connectors().await?;
+        Ok(app)
     }
 
     /// Names who acts in audit entries written through this handle ("cli", "app", …).

@@ -165,7 +165,7 @@ struct ConnInfo {
 }
 
 fn role_of(provider: &str) -> Role {
-    match Registry::builtin()
+    match Registry::current()
         .get(provider)
         .map(|d| d.manifest.category)
     {

@@ -136,7 +136,7 @@ fn from_json(v: &Value) -> Option<FieldValue> {
 }
 
 fn provider_category(provider: &str) -> Option<Category> {
-    Registry::builtin()
+    Registry::current()
         .get(provider)
         .map(|d| d.manifest.category)
 }
@@ -373,7 +373,7 @@ async fn enqueue_proposed(
     let mut queued = 0;
     for w in writes {
         let Some(op) = &w.op else { continue };
-        let writable = maestro_connectors::Registry::builtin()
+        let writable = maestro_connectors::Registry::current()
             .get(&w.provider)
             .and_then(|d| d.manifest.entity(maestro_core::model::EntityKind::Employee))
             .is_some_and(|e| e.write);
@@ -875,7 +875,7 @@ impl App {
 /// The cross-system discrepancies of one linked pair (HRIS left, payroll right), as alerts.
 /// The provider's display name ("BambooHR"), for messages.
 fn provider_name(id: &str) -> String {
-    maestro_connectors::Registry::builtin()
+    maestro_connectors::Registry::current()
         .get(id)
         .map(|d| d.manifest.name.to_owned())
         .unwrap_or_else(|| id.to_owned())

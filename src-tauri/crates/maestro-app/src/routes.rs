@@ -197,7 +197,7 @@ impl App {
     ) -> Result<Option<Connection>> {
         let mut conn = self.conn().await?;
         let all = maestro_store::connections::list(&mut conn, company_id).await?;
-        let registry = maestro_connectors::Registry::builtin();
+        let registry = maestro_connectors::Registry::current();
         let mut of_kind: Vec<Connection> = all
             .into_iter()
             .filter(|c| {

@@ -162,7 +162,10 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             app.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Connectors { json } => crate::connect_cmd::list(app, json),
+        Command::Connectors { json, action } => match action {
+            None => crate::connect_cmd::list(app, json),
+            Some(action) => crate::connect_cmd::manage(app, action).await,
+        },
         Command::Connect {
             provider,
             set,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use maestro_app::{App, ConnectInput, validate_fields};
 use maestro_connectors::{AuthKind, FieldKind};
 use maestro_http::oauth::{BrowserOpener, OAuthError, SystemBrowser};
@@ -44,6 +44,34 @@ pub fn list(app: &App, json: bool) -> Result<ExitCode> {
                 caps.push("webhooks");
             }
             println!("    {:<20} {}", e.kind.as_str(), caps.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `maestro connectors add FILE` / `remove ID`.
+pub async fn manage(app: &App, action: crate::ConnectorsAction) -> Result<ExitCode> {
+    match action {
+        crate::ConnectorsAction::Add { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string());
+            let m = app.add_connector_file(&name, &text).await?;
+            let reads: Vec<&str> = m.entities.iter().map(|e| e.kind.as_str()).collect();
+            println!(
+                "Added {} ({}): reads {}. Connect it with `maestro connect {}`.",
+                m.name,
+                m.id,
+                reads.join(", "),
+                m.id
+            );
+        }
+        crate::ConnectorsAction::Remove { id } => {
+            app.remove_connector_file(&id).await?;
+            println!("Removed the connector {id}.");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -91,11 +91,15 @@ pub enum Command {
         #[arg(long)]
         passphrase: bool,
     },
-    /// List the connectors this build includes, with what each can read and write.
+    /// List the connectors (built in, and added from provider files) with what each can read
+    /// and write; `add FILE` adds one from a provider file, `remove ID` takes it away.
     Connectors {
         /// Print JSON (the manifests) instead of a table.
         #[arg(long)]
         json: bool,
+        /// Add or remove a connector defined by a provider file.
+        #[command(subcommand)]
+        action: Option<ConnectorsAction>,
     },
     /// Connect a provider: asks for what it needs (or take --set key=value), signs in, tests
     /// the connection and saves it only if the test passes.
@@ -209,6 +213,22 @@ pub enum BrowserMode {
     /// Follow the sign-in page from this process: only for the local sandbox, which approves
     /// without a person.
     Fetch,
+}
+
+/// `maestro connectors add|remove`.
+#[derive(Debug, Subcommand)]
+pub enum ConnectorsAction {
+    /// Add a connector from a provider file (TOML; see the connector guide). A malformed file
+    /// is refused with the line and field at fault.
+    Add {
+        /// The provider file.
+        file: PathBuf,
+    },
+    /// Remove a connector added from a file (no connection may still use it).
+    Remove {
+        /// The connector's id.
+        id: String,
+    },
 }
 
 /// Company subcommands.

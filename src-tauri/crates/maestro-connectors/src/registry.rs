@@ -65,6 +65,14 @@ impl Registry {
         }
     }
 
+    /// Every connector this process knows: the compiled-in ones, then the user-defined ones
+    /// installed from provider files (see [`crate::kit::custom`]).
+    pub fn current() -> Self {
+        let mut defs = crate::providers::all();
+        defs.extend(crate::kit::custom::installed());
+        Self { defs }
+    }
+
     /// Every connector definition.
     pub fn all(&self) -> &[ConnectorDef] {
         &self.defs

@@ -230,6 +230,10 @@ pub struct StreamSpec {
     /// The mapper that turns one record into canonical records.
     #[serde(default)]
     pub map: Option<String>,
+    /// A declarative mapping instead of a mapper (user-defined files): canonical field →
+    /// where it is in the record (see `declarative.rs` for the fields of each kind).
+    #[serde(default)]
+    pub fields: Option<BTreeMap<String, FieldMap>>,
     /// `GET` or `POST`.
     #[serde(default = "get")]
     pub method: String,
@@ -271,6 +275,32 @@ pub struct StreamSpec {
 
 fn get() -> String {
     "GET".into()
+}
+
+/// Where a canonical field is in a record: a JSON pointer, or a pointer with the values
+/// translated (`{ pointer = "/state", values = { "on" = "active", "off" = "inactive" } }`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum FieldMap {
+    /// A JSON pointer.
+    Pointer(String),
+    /// A pointer with translated values.
+    Translated {
+        /// JSON pointer.
+        pointer: String,
+        /// Provider value (as text) → canonical value.
+        values: BTreeMap<String, String>,
+    },
+}
+
+impl FieldMap {
+    /// The pointer.
+    pub fn pointer(&self) -> &str {
+        match self {
+            FieldMap::Pointer(p) => p,
+            FieldMap::Translated { pointer, .. } => pointer,
+        }
+    }
 }
 
 /// A stream read per record of another.

@@ -5,6 +5,7 @@
 //! them honest. See `providers/README.md` for how to add a provider.
 
 pub mod builtin;
+pub mod declarative;
 pub mod file;
 pub mod lint;
 pub mod openapi;

@@ -236,12 +236,23 @@ impl Checker<'_> {
                 ));
             }
         }
-        if !s.entities.is_empty() && s.map.is_none() {
-            return Err(self.err(
-                &at,
-                f("map"),
-                "a stream with entities needs a mapper (`map`)",
-            ));
+        match (&s.map, &s.fields) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    &at,
+                    f("fields"),
+                    "give either a mapper (`map`) or `fields`, not both",
+                ));
+            }
+            (None, None) if !s.entities.is_empty() => {
+                return Err(self.err(
+                    &at,
+                    f("map"),
+                    "a stream with entities needs a mapper (`map`) or `fields`",
+                ));
+            }
+            (None, Some(fields)) => self.check_fields(i, s, fields)?,
+            _ => {}
         }
         let partition = match &s.partition {
             Some(p) => {
@@ -327,6 +338,69 @@ impl Checker<'_> {
                     l,
                     f("incremental.lookback"),
                     "write days as an ISO 8601 duration, e.g. P7D",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a declarative mapping: one kind, known fields, the fields a record needs, and
+    /// pointers that are pointers.
+    fn check_fields(
+        &self,
+        i: usize,
+        s: &StreamSpec,
+        fields: &std::collections::BTreeMap<String, crate::file::FieldMap>,
+    ) -> Result<(), FileError> {
+        let at = format!("name = \"{}\"", s.name);
+        let [kind] = s.entities.as_slice() else {
+            return Err(self.err(
+                &at,
+                format!("streams[{i}].entities"),
+                "a stream mapped with `fields` reads exactly one kind",
+            ));
+        };
+        let Some((may, must)) = crate::declarative::fields_of(kind) else {
+            return Err(self.err(
+                &at,
+                format!("streams[{i}].entities"),
+                format!(
+                    "`fields` cannot map {kind} yet; it maps employee, contractor and time_entry"
+                ),
+            ));
+        };
+        for (name, map) in fields {
+            let field = format!("streams[{i}].fields.{name}");
+            if !may.contains(&name.as_str()) {
+                return Err(self.err(
+                    name,
+                    field,
+                    format!("{kind} has no field `{name}`; it has {}", may.join(", ")),
+                ));
+            }
+            self.pointer(map.pointer(), &field)?;
+            if let crate::file::FieldMap::Translated { values, .. } = map
+                && name == "status"
+                && let Some(bad) = values
+                    .values()
+                    .find(|v| !crate::declarative::STATUSES.contains(&v.as_str()))
+            {
+                return Err(self.err(
+                    bad,
+                    field,
+                    format!(
+                        "`{bad}` is not one of {}",
+                        crate::declarative::STATUSES.join(", ")
+                    ),
+                ));
+            }
+        }
+        for need in must {
+            if !need.split('|').any(|n| fields.contains_key(n)) {
+                return Err(self.err(
+                    &at,
+                    format!("streams[{i}].fields"),
+                    format!("a {kind} needs {}", need.replace('|', " or ")),
                 ));
             }
         }

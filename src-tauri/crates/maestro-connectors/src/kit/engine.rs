@@ -486,12 +486,14 @@ impl FileConnector {
             since,
         )?;
         let resp = self.session.send(&request).await?;
-        let mapper = match &stream.map {
-            Some(name) => self
-                .provider
-                .mapper(name)
-                .ok_or_else(|| self.invalid(format!("no mapper `{name}`")))?,
-            None => return Err(self.invalid(format!("{} has no mapper", stream.name))),
+        let mapper = match (&stream.map, &stream.fields) {
+            (Some(name), _) => Some(
+                self.provider
+                    .mapper(name)
+                    .ok_or_else(|| self.invalid(format!("no mapper `{name}`")))?,
+            ),
+            (None, Some(_)) => None,
+            (None, None) => return Err(self.invalid(format!("{} has no mapper", stream.name))),
         };
         let provider = self.provider;
         let (company_id, connection_id) = (self.company_id, self.connection_id);
@@ -618,7 +620,7 @@ fn decode_page(
     stream: &StreamSpec,
     body: &[u8],
     kind: EntityKind,
-    mapper: super::Mapper,
+    mapper: Option<super::Mapper>,
     ctx: MapCtx<'_>,
     kept: Option<&str>,
 ) -> std::result::Result<Decoded, (String, String)> {
@@ -673,7 +675,11 @@ fn decode_page(
                 continue;
             }
         }
-        let mapped = mapper(&ctx, item).map_err(|MapError { path, message }| {
+        let mapped = match mapper {
+            Some(m) => m(&ctx, item),
+            None => super::declarative::map(&ctx, stream, item),
+        };
+        let mapped = mapped.map_err(|MapError { path, message }| {
             let path = if path == "(document)" || path == "(record)" {
                 format!("{}[{i}]", stream.name)
             } else {

@@ -5,6 +5,8 @@
 
 mod capture;
 mod cursor;
+pub mod custom;
+mod declarative;
 mod engine;
 mod hooks;
 mod manifest;

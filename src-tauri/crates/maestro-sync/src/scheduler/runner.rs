@@ -104,7 +104,7 @@ fn fallback_interval() -> Duration {
 
 /// The default interval of a provider id (see [`policy::default_interval`]).
 pub fn provider_interval(provider: &str) -> Duration {
-    Registry::builtin()
+    Registry::current()
         .get(provider)
         .map_or_else(fallback_interval, |d| policy::default_interval(d.manifest))
 }
