@@ -22,6 +22,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             store::unlock,
             sync::status,
             connections::connectors,
+            connections::add_connector_file,
             connections::validate_connection_fields,
             connections::connect,
             connections::reconnect,

@@ -349,6 +349,35 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     press(button(driver, "Go to the dashboard").await?).await?;
     testid(driver, "screen-dashboard").await?;
 
+    // Toggl Track and Clockify, which run on provider files, through the same wizard: filled
+    // in from the sandbox, tested, and a first sync of their people and time entries.
+    for (tool, shot_name) in [
+        ("Toggl Track", "04b-toggl-synced"),
+        ("Clockify", "04c-clockify-synced"),
+    ] {
+        press(button(driver, "Connect a tool").await?).await?;
+        press(button(driver, "Time tracking").await?).await?;
+        press(button(driver, tool).await?).await?;
+        press(testid(driver, "wizard-use-sandbox").await?).await?;
+        shows(driver, "Filled in from the demo sandbox").await?;
+        press(testid(driver, "wizard-test").await?).await?;
+        css(
+            driver,
+            "[data-testid='mapping-preview'] [data-testid^='mapping-']",
+        )
+        .await?;
+        press(testid(driver, "wizard-next").await?).await?;
+        testid(driver, "schedule-paused").await?;
+        press(testid(driver, "wizard-next").await?).await?;
+        press(testid(driver, "wizard-connect").await?).await?;
+        testid(driver, "sync-progress").await?;
+        shows(driver, "First sync done").await?;
+        shot(driver, shot_name).await?;
+        press(button(driver, "Go to the dashboard").await?).await?;
+        testid(driver, "screen-dashboard").await?;
+        shows(driver, tool).await?;
+    }
+
     // The key is revoked in BambooHR: the next sync raises a "reconnect" alert; with a new key
     // issued, the alert's fix reconnects and the alert goes away.
     sandbox("revoke").await;

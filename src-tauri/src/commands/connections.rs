@@ -37,6 +37,21 @@ pub fn connectors() -> Vec<ConnectorDto> {
         .collect()
 }
 
+/// Adds a connector from a provider file the owner chose (its name and text); a malformed
+/// file is refused with the line and field at fault. The new connector is returned for the
+/// wizard to open.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_connector_file(
+    state: State<'_, DesktopState>,
+    file_name: String,
+    text: String,
+) -> Result<ConnectorDto, IpcError> {
+    let app = state.app().await?;
+    let manifest = app.add_connector_file(&file_name, &text).await?;
+    Ok(ConnectorDto::from(manifest))
+}
+
 /// Checks the wizard's fields as the owner types (required fields, known shapes).
 #[tauri::command]
 #[specta::specta]

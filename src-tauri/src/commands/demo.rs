@@ -34,7 +34,9 @@ fn cannot_start(e: impl std::fmt::Display) -> IpcError {
 }
 
 /// Starts the local emulators of BambooHR, Gusto, Harvest, Toggl Track and Clockify (a seeded
-/// 25-person company), connects all five as the wizard would, and runs a first full sync. The emulators keep
+/// 25-person company), connects BambooHR, Gusto and Harvest as the wizard would, and runs a
+/// first full sync. Toggl Track and Clockify are left for the wizard ("Use the demo sandbox"
+/// fills them in), as an owner adding a tool would. The emulators keep
 /// running while the app is open and start again with it.
 #[tauri::command]
 #[specta::specta]
@@ -59,7 +61,7 @@ pub async fn start_demo(state: State<'_, DesktopState>) -> Result<Vec<SyncOutcom
                 .map_err(cannot_start)?
         }
     };
-    let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
+    let connections = app.connect_sandbox(&company, &sandbox).await?;
     *demo = Some(sandbox);
     drop(demo);
     let mut tx = app.store().write().await?;

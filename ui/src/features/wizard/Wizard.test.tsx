@@ -35,6 +35,43 @@ async function openBambooForm() {
 }
 
 describe('connection wizard', () => {
+  it('adds a connector from a provider file, refusing a malformed one with its line', async () => {
+    const own = {
+      id: 'corner-shifts',
+      name: 'Corner Shifts',
+      category: 'time_tracking',
+      summary: "The shop's own shift log.",
+      auth: 'api_key',
+      fields: [
+        { key: 'key', label: 'Access key', help: 'Settings → Access keys.', kind: 'secret', required: true, example: null },
+      ],
+      reads: ['employee', 'time_entry'],
+      docsUrl: 'https://shifts.example/docs',
+    };
+    let attempt = 0;
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => connectorList,
+      validate_connection_fields: () => [],
+      add_connector_file: () =>
+        ++attempt === 1
+          ? ipcError('validation', 'corner.toml, line 12: streams[0].paginator: unknown field `sise`', 'streams[0].paginator')
+          : Promise.resolve(own),
+    });
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('button', { name: /Connect your first tool/ }));
+    const input = await screen.findByTestId('wizard-own-file');
+    await user.upload(input, new File(['id = "corner-shifts"'], 'corner.toml', { type: 'text/plain' }));
+    expect(await screen.findByText(/line 12: streams\[0\]\.paginator: unknown field `sise`/)).toBeInTheDocument();
+    await user.upload(input, new File(['id = "corner-shifts"\n'], 'corner.toml', { type: 'text/plain' }));
+    expect(await screen.findByText('Sign-in details for Corner Shifts')).toBeInTheDocument();
+    expect(screen.getByLabelText(/Access key/)).toBeInTheDocument();
+    const added = calls.filter((c) => c.cmd === 'add_connector_file');
+    expect(added.at(-1)?.args).toEqual({ fileName: 'corner.toml', text: 'id = "corner-shifts"\n' });
+  });
+
   it('renders fields from the manifest and validates them inline as you type', async () => {
     const calls = mockCommands({
       app_state: () => unlocked,

@@ -10,6 +10,7 @@ import {
 } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField, unwrap } from '../../lib/ipc/errors.ts';
 import {
+  useAddConnectorFile,
   useAppState,
   useConnect,
   useConnectors,
@@ -259,6 +260,42 @@ function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => vo
   );
 }
 
+/**
+ * "Your own tool": adds a connector from a provider file the owner picks; a malformed file is
+ * refused with the line and field at fault, a good one opens in the wizard like any other.
+ */
+function OwnTool({ onAdded }: { onAdded: (c: ConnectorDto) => void }) {
+  const { t } = useI18n();
+  const add = useAddConnectorFile();
+  const pick = (files: FileList | null) => {
+    const file = files?.[0];
+    if (!file) return;
+    file.text().then((text) => add.mutate({ fileName: file.name, text }, { onSuccess: onAdded }));
+  };
+  return (
+    <section className="own-tool" aria-labelledby="own-tool-title">
+      <h3 id="own-tool-title">{t('wizard.ownTitle')}</h3>
+      <p className="muted">{t('wizard.ownHelp')}</p>
+      <label className="button">
+        {t('wizard.ownPick')}
+        <input
+          type="file"
+          accept=".toml,text/plain"
+          data-testid="wizard-own-file"
+          className="visually-hidden"
+          onChange={(e) => pick(e.currentTarget.files)}
+        />
+      </label>
+      {add.isSuccess ? (
+        <p role="status" className="note">
+          {t('wizard.ownAdded', { name: add.data.name })}
+        </p>
+      ) : null}
+      {add.isError ? <ErrorBox title={t('wizard.ownPick')} error={add.error} /> : null}
+    </section>
+  );
+}
+
 /** Steps after the test, in order. */
 type After = 'scope' | 'schedule' | 'sync';
 
@@ -296,6 +333,14 @@ export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () 
             </button>
           ))}
         </fieldset>
+      ) : null}
+      {step === 1 && connectors.data ? (
+        <OwnTool
+          onAdded={(c) => {
+            setCategory(c.category);
+            setProvider(c);
+          }}
+        />
       ) : null}
       {step === 2 && connectors.data ? (
         <fieldset className="tiles">

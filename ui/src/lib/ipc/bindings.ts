@@ -22,6 +22,12 @@ export const commands = {
 	status: () => typedError<StatusDto, IpcError>(__TAURI_INVOKE("status")),
 	/**  Every connector this build knows, for the wizard. */
 	connectors: () => __TAURI_INVOKE<ConnectorDto[]>("connectors"),
+	/**
+	 *  Adds a connector from a provider file the owner chose (its name and text); a malformed
+	 *  file is refused with the line and field at fault. The new connector is returned for the
+	 *  wizard to open.
+	 */
+	addConnectorFile: (fileName: string, text: string) => typedError<ConnectorDto, IpcError>(__TAURI_INVOKE("add_connector_file", { fileName, text })),
 	/**  Checks the wizard's fields as the owner types (required fields, known shapes). */
 	validateConnectionFields: (provider: string, values: { [key in string]: string }) => typedError<FieldProblemDto[], IpcError>(__TAURI_INVOKE("validate_connection_fields", { provider, values })),
 	/**
@@ -42,8 +48,10 @@ export const commands = {
 	/**  Open alerts, newest first, with the provider of their connection for the fix form. */
 	alerts: () => typedError<AlertDto[], IpcError>(__TAURI_INVOKE("alerts")),
 	/**
-	 *  Starts the local emulators of BambooHR, Harvest and Gusto (a seeded 25-person company),
-	 *  connects all three as the wizard would, and runs a first full sync. The emulators keep
+	 *  Starts the local emulators of BambooHR, Gusto, Harvest, Toggl Track and Clockify (a seeded
+	 *  25-person company), connects BambooHR, Gusto and Harvest as the wizard would, and runs a
+	 *  first full sync. Toggl Track and Clockify are left for the wizard ("Use the demo sandbox"
+	 *  fills them in), as an owner adding a tool would. The emulators keep
 	 *  running while the app is open and start again with it.
 	 */
 	startDemo: () => typedError<SyncOutcome[], IpcError>(__TAURI_INVOKE("start_demo")),

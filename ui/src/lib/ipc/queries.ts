@@ -89,6 +89,16 @@ export function useConnect() {
   });
 }
 
+/** Adds a connector from a provider file; the connector list refreshes. */
+export function useAddConnectorFile() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: ({ fileName, text }: { fileName: string; text: string }) =>
+      unwrap(commands.addConnectorFile(fileName, text)),
+    onSuccess: invalidate,
+  });
+}
+
 export function useReconnect() {
   const invalidate = useInvalidateAll();
   return useMutation({
