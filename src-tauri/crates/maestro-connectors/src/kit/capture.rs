@@ -31,38 +31,42 @@ impl Wanted {
     }
 
     /// The text at each pointer (`None` where the document has nothing there), or `None` when
-    /// the body is not JSON.
+    /// the body is not JSON. One pass over the body unless the whole document is wanted beside
+    /// a member of it.
     pub fn capture<'a>(&self, body: &'a [u8]) -> Option<Vec<Option<&'a RawValue>>> {
         let mut out = vec![None; self.paths.len()];
         let mut de = serde_json::Deserializer::from_slice(body);
-        if self.paths.iter().all(Vec::is_empty) {
-            let whole: &RawValue = serde::Deserialize::deserialize(&mut de).ok()?;
-            de.end().ok()?;
-            return Some(vec![Some(whole); self.paths.len()]);
-        }
         let targets: Vec<(usize, &[String])> = self
             .paths
             .iter()
             .enumerate()
+            .filter(|(_, p)| !p.is_empty())
             .map(|(i, p)| (i, p.as_slice()))
             .collect();
-        let whole: &RawValue = serde::Deserialize::deserialize(&mut de).ok()?;
-        de.end().ok()?;
-        for (i, p) in &targets {
-            if p.is_empty() {
-                out[*i] = Some(whole);
+        if targets.len() < self.paths.len() {
+            // The whole document is wanted: keep it, then look inside it.
+            let whole: &RawValue = serde::Deserialize::deserialize(&mut de).ok()?;
+            de.end().ok()?;
+            for (i, p) in self.paths.iter().enumerate() {
+                if p.is_empty() {
+                    out[i] = Some(whole);
+                }
             }
+            if !targets.is_empty() {
+                let mut inner = serde_json::Deserializer::from_str(whole.get());
+                let _ = inner.deserialize_any(Level {
+                    targets: &targets,
+                    out: &mut out,
+                });
+            }
+            return Some(out);
         }
-        let nested: Vec<(usize, &[String])> =
-            targets.into_iter().filter(|(_, p)| !p.is_empty()).collect();
-        if !nested.is_empty() {
-            let mut de = serde_json::Deserializer::from_str(whole.get());
-            // A document that is not an object has nothing at a nested pointer.
-            let _ = de.deserialize_any(Level {
-                targets: &nested,
-                out: &mut out,
-            });
-        }
+        de.deserialize_any(Level {
+            targets: &targets,
+            out: &mut out,
+        })
+        .ok()?;
+        de.end().ok()?;
         Some(out)
     }
 }

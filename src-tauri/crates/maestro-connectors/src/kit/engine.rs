@@ -155,20 +155,12 @@ impl FileConnector {
                 .map_err(|e| self.decode_error(stream.name.clone(), format!("not a list: {e}")))?;
             let count = items.len();
             out.extend(items);
-            let texts: Vec<Option<String>> = captured
-                .iter()
-                .map(|c| c.map(|r| unquote(r.get())))
-                .collect();
+            let texts = paging_texts(&captured);
             inner = self.next(stream, inner.as_ref(), &resp, count, &texts)?;
             if inner.is_none() {
                 return Ok(out);
             }
         }
-    }
-
-    /// Decodes an answer's body as `T`, naming the failing field.
-    pub fn decode<T: serde::de::DeserializeOwned>(&self, resp: &ApiResponse) -> Result<T> {
-        Ok(resp.json()?)
     }
 
     fn name(&self) -> &str {
@@ -485,7 +477,7 @@ impl FileConnector {
             inner,
             since,
         )?;
-        let resp = self.session.send(&request).await?;
+        let mut resp = self.session.send(&request).await?;
         let mapper = match (&stream.map, &stream.fields) {
             (Some(name), _) => Some(
                 self.provider
@@ -498,7 +490,7 @@ impl FileConnector {
         let provider = self.provider;
         let (company_id, connection_id) = (self.company_id, self.connection_id);
         let kept = part.and_then(|(_, p)| p.kept.clone());
-        let body = resp.body.clone();
+        let body = std::mem::take(&mut resp.body);
         let decoded = tokio::task::spawn_blocking(move || {
             let ctx = MapCtx {
                 company_id,
@@ -557,10 +549,7 @@ impl FileConnector {
                 let kept = (!p.keep.is_empty()).then(|| keep_members(item, &p.keep).to_string());
                 out.push(Part { value, kept });
             }
-            let texts: Vec<Option<String>> = captured
-                .iter()
-                .map(|c| c.map(|r| unquote(r.get())))
-                .collect();
+            let texts = paging_texts(&captured);
             inner = self.next(parent, inner.as_ref(), &resp, items.len(), &texts)?;
             if inner.is_none() {
                 return Ok(out);
@@ -595,6 +584,22 @@ fn keep_members(item: &Value, pointers: &[String]) -> Value {
         }
     }
     out
+}
+
+/// The paginator's captured texts (the record list, first, is left out: it is read item by
+/// item, never as one value).
+fn paging_texts(captured: &[Option<&RawValue>]) -> Vec<Option<String>> {
+    captured
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                None
+            } else {
+                c.map(|r| unquote(r.get()))
+            }
+        })
+        .collect()
 }
 
 /// A captured JSON string's text (or the captured text as is).
@@ -638,10 +643,7 @@ fn decode_page(
                     .unwrap_or_else(|| "not JSON".into());
             ("(document)".to_owned(), message)
         })?;
-    let texts: Vec<Option<String>> = captured
-        .iter()
-        .map(|c| c.map(|r| unquote(r.get())))
-        .collect();
+    let texts = paging_texts(&captured);
     let Some(list) = captured.first().copied().flatten() else {
         let at = if stream.records.is_empty() {
             "(document)".to_owned()
