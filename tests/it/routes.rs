@@ -2,7 +2,8 @@
 //! Gusto employee (dry run writes nothing; planning and running again, a failed first attempt,
 //! a dropped connection and a write whose result was lost all still give one); a termination
 //! waits for approval; Harvest hours per employee per Gusto pay period equal the sandbox's
-//! ground truth exactly.
+//! ground truth exactly, and Toggl Track's and Clockify's (the same shifts, tracked with start
+//! and end times) give payroll the same hours.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -64,6 +65,8 @@ async fn connect(w: &World, provider: &str) -> ConnectionId {
     let provider = match provider {
         "bamboohr" => Provider::BambooHr,
         "harvest" => Provider::Harvest,
+        "toggl" => Provider::Toggl,
+        "clockify" => Provider::Clockify,
         _ => Provider::Gusto,
     };
     w.app
@@ -535,5 +538,54 @@ async fn harvest_hours_per_employee_per_gusto_pay_period_equal_the_ground_truth(
     let plan = w.app.plan_routes(w.company, true).await.unwrap();
     assert_eq!(plan.hours.as_ref(), Some(&next));
     assert!(plan.notes.iter().any(|n| n.contains("ends at the preview")));
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn toggl_and_clockify_give_payroll_the_same_hours_as_harvest() {
+    let w = world(None).await;
+    let gusto = connect(&w, "gusto").await;
+    sync(&w, gusto).await;
+    let mut totals = Vec::new();
+    for tracker in ["harvest", "toggl", "clockify"] {
+        let id = connect(&w, tracker).await;
+        sync(&w, id).await;
+        let mut routes = w.app.route_settings(w.company).await.unwrap();
+        routes.time_tracking = Some(id);
+        w.app.set_route_settings(w.company, &routes).await.unwrap();
+        // The last paid period: every shift in it is finished in every tracker.
+        let paid = w
+            .sandbox
+            .gusto_payrolls()
+            .iter()
+            .filter(|p| p["off_cycle"] != Value::Bool(true))
+            .filter_map(|p| {
+                p["pay_period"]["start_date"]
+                    .as_str()?
+                    .parse::<NaiveDate>()
+                    .ok()
+            })
+            .max()
+            .unwrap();
+        let preview = w
+            .app
+            .hours_preview(w.company, Some(paid + Duration::days(3)))
+            .await
+            .unwrap();
+        let per_person: BTreeMap<String, Decimal> = preview
+            .employees
+            .iter()
+            .map(|e| (e.payroll_remote_id.clone(), e.total))
+            .collect();
+        assert!(!per_person.is_empty(), "{tracker}: no hours");
+        totals.push((tracker, preview.total, per_person));
+        let plan = w.app.plan_routes(w.company, true).await.unwrap();
+        assert!(plan.hours.is_some(), "{tracker}: {:?}", plan.notes);
+    }
+    let (_, harvest_total, harvest) = &totals[0];
+    for (tracker, total, per_person) in &totals[1..] {
+        assert_eq!(per_person, harvest, "{tracker} per person");
+        assert_eq!(total, harvest_total, "{tracker} total");
+    }
     w.sandbox.shutdown().await;
 }

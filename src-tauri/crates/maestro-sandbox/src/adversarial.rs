@@ -153,27 +153,7 @@ pub(crate) fn transform(
     body: &[u8],
 ) -> Option<Vec<u8>> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
-    let base = b
-        .file
-        .spec
-        .as_ref()
-        .map(|s| s.base_path.as_str())
-        .unwrap_or("");
-    let item_schema = match &stream.response_items_schema {
-        Some(p) => b.spec.schema_at(p).cloned(),
-        None => b
-            .spec
-            .operation(&stream.method, &stream.path, base)
-            .and_then(|op| op.response_schema())
-            .map(|r| b.spec.resolve(r))
-            .and_then(|r| {
-                let mut node = r;
-                for seg in stream.records.split('/').skip(1) {
-                    node = b.spec.resolve(node.get("properties")?.get(seg)?);
-                }
-                node.get("items").cloned()
-            }),
-    };
+    let item_schema = b.item_schema(stream);
     let list = if stream.records.is_empty() {
         &mut v
     } else {

@@ -146,18 +146,13 @@ fn malformed_files_are_refused_naming_line_and_field() {
 #[test]
 fn examples_built_from_the_spec_validate_against_it() {
     for b in builtin() {
+        // Harvest's community spec has no examples in its schemas and its emulator is written
+        // by hand (its answers are validated against the spec in the sandbox's tests).
+        if b.file.id == "harvest" {
+            continue;
+        }
         for s in &b.file.streams {
-            let base = b
-                .file
-                .spec
-                .as_ref()
-                .map(|s| s.base_path.as_str())
-                .unwrap_or("");
-            let op = b.spec.operation(&s.method, &s.path, base).unwrap();
-            let item = match &s.response_items_schema {
-                Some(p) => b.spec.schema_at(p).unwrap().clone(),
-                None => op.response_schema().unwrap()["items"].clone(),
-            };
+            let item = b.item_schema(s).unwrap();
             let example = b.spec.example_of(&item);
             let doc = b.spec.validator_document(&item);
             let validator = jsonschema::validator_for(&doc).unwrap();

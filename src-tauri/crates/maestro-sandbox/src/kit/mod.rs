@@ -124,23 +124,10 @@ impl Control for KitState {
 /// An instance of the spec's schema for the items of `stream`, from the spec's own examples:
 /// the template a dataset fills with the seeded company.
 pub(crate) fn template(builtin: &BuiltIn, stream: &str) -> Map<String, Value> {
-    let Some(s) = builtin.file.stream(stream) else {
-        return Map::new();
-    };
-    let base = builtin
+    let schema = builtin
         .file
-        .spec
-        .as_ref()
-        .map(|s| s.base_path.as_str())
-        .unwrap_or("");
-    let schema = match &s.response_items_schema {
-        Some(p) => builtin.spec.schema_at(p).cloned(),
-        None => builtin
-            .spec
-            .operation(&s.method, &s.path, base)
-            .and_then(|op| op.response_schema())
-            .and_then(|r| builtin.spec.resolve(r).get("items").cloned()),
-    };
+        .stream(stream)
+        .and_then(|s| builtin.item_schema(s));
     let Some(schema) = schema else {
         return Map::new();
     };
