@@ -474,9 +474,10 @@ async fn kill_repeatedly(
         runner.wait_for("ready").await;
         // A random moment within roughly the next two pages: opening the connector, waiting on
         // the provider, or in the middle of storing a page. Near the end, kill sooner so a run
-        // is still in progress for the final resume.
+        // is still in progress for the final resume. Pages after the first come faster than
+        // the calibration's (up to three within its two), so "near" is four pages.
         let pages_left = truth.len().div_ceil(PAGE) - stored / PAGE;
-        let span = if pages_left > 2 {
+        let span = if pages_left > 4 {
             page_ms * 2
         } else {
             page_ms / 3

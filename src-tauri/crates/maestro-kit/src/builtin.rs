@@ -58,19 +58,19 @@ pub fn builtin() -> &'static [BuiltIn] {
 }
 
 impl BuiltIn {
+    /// The spec's operation for a method and a path of the file.
+    pub fn operation(&self, method: &str, path: &str) -> Option<crate::openapi::Operation<'_>> {
+        self.spec
+            .operation(method, path, self.file.spec_base_path())
+    }
+
     /// The spec's schema of one record of `stream`: the file's `response_items_schema`, else
     /// the items of the list at the stream's `records` pointer in the success response.
     pub fn item_schema(&self, stream: &crate::file::StreamSpec) -> Option<serde_json::Value> {
         if let Some(p) = &stream.response_items_schema {
             return self.spec.schema_at(p).cloned();
         }
-        let base = self
-            .file
-            .spec
-            .as_ref()
-            .map(|s| s.base_path.as_str())
-            .unwrap_or("");
-        let op = self.spec.operation(&stream.method, &stream.path, base)?;
+        let op = self.operation(&stream.method, &stream.path)?;
         let mut node = self.spec.resolve(op.response_schema()?);
         for seg in stream.records.split('/').skip(1) {
             node = self.spec.resolve(node.get("properties")?.get(seg)?);

@@ -483,6 +483,14 @@ impl StreamSpec {
 }
 
 impl ProviderFile {
+    /// The prefix the API adds before the spec's paths (empty when none).
+    pub fn spec_base_path(&self) -> &str {
+        self.spec
+            .as_ref()
+            .map(|s| s.base_path.as_str())
+            .unwrap_or("")
+    }
+
     /// The stream called `name`.
     pub fn stream(&self, name: &str) -> Option<&StreamSpec> {
         self.streams.iter().find(|s| s.name == name)

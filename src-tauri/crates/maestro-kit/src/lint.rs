@@ -28,11 +28,7 @@ impl fmt::Display for LintProblem {
 /// Checks `file` against `spec`; empty when they agree.
 pub fn lint(file: &ProviderFile, spec: &Spec) -> Vec<LintProblem> {
     let mut out = Vec::new();
-    let base = file
-        .spec
-        .as_ref()
-        .map(|s| s.base_path.as_str())
-        .unwrap_or("");
+    let base = file.spec_base_path();
     lint_auth(file, spec, &mut out);
     match spec.operation("GET", &file.check.path, base) {
         None => out.push(problem(
@@ -263,14 +259,7 @@ fn lint_pointers(
     }
     if let Some(p) = &s.partition
         && let Some(parent) = file.stream(&p.parent)
-        && let Some(parent_op) = spec.operation(
-            &parent.method,
-            &parent.path,
-            file.spec
-                .as_ref()
-                .map(|s| s.base_path.as_str())
-                .unwrap_or(""),
-        )
+        && let Some(parent_op) = spec.operation(&parent.method, &parent.path, file.spec_base_path())
         && let Some(parent_item) = parent_op
             .response_schema()
             .and_then(|r| item_schema(spec, r, &parent.records))

@@ -252,67 +252,50 @@ impl Spec {
 }
 
 impl<'a> Operation<'a> {
-    /// Names of the parameters in `location` (path-level ones included, `$ref`s followed).
-    pub fn parameters(&self, location: ParamIn) -> Vec<&'a str> {
+    /// Every parameter (path-level ones included, `$ref`s followed).
+    fn all_parameters(&self) -> impl Iterator<Item = &'a Value> + use<'a> {
+        let spec = self.spec;
+        [self.path_item.get("parameters"), self.op.get("parameters")]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+            .map(move |p| spec.resolve(p))
+    }
+
+    /// Names of the parameters in `location`; only the required ones when `required`.
+    fn named(&self, location: ParamIn, required: bool) -> Vec<&'a str> {
         let want = match location {
             ParamIn::Query => "query",
             ParamIn::Path => "path",
             ParamIn::Header => "header",
         };
-        let lists = [self.path_item.get("parameters"), self.op.get("parameters")];
-        lists
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-            .map(|p| self.spec.resolve(p))
+        self.all_parameters()
             .filter(|p| p.get("in").and_then(Value::as_str) == Some(want))
+            .filter(|p| !required || p.get("required") == Some(&Value::Bool(true)))
             .filter_map(|p| p.get("name").and_then(Value::as_str))
             .collect()
+    }
+
+    /// Names of the parameters in `location` (path-level ones included, `$ref`s followed).
+    pub fn parameters(&self, location: ParamIn) -> Vec<&'a str> {
+        self.named(location, false)
     }
 
     /// Names of the required parameters in `location`.
     pub fn required_parameters(&self, location: ParamIn) -> Vec<&'a str> {
-        let want = match location {
-            ParamIn::Query => "query",
-            ParamIn::Path => "path",
-            ParamIn::Header => "header",
-        };
-        [self.path_item.get("parameters"), self.op.get("parameters")]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-            .map(|p| self.spec.resolve(p))
-            .filter(|p| p.get("in").and_then(Value::as_str) == Some(want))
-            .filter(|p| p.get("required") == Some(&Value::Bool(true)))
-            .filter_map(|p| p.get("name").and_then(Value::as_str))
-            .collect()
+        self.named(location, true)
     }
 
-    /// The declared default of query parameter `name`, as text.
+    /// The declared default of parameter `name`, as text.
     pub fn parameter_default(&self, name: &str) -> Option<String> {
-        [self.path_item.get("parameters"), self.op.get("parameters")]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-            .map(|p| self.spec.resolve(p))
+        self.all_parameters()
             .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
             .and_then(|p| p.pointer("/schema/default").or_else(|| p.get("default")))
             .map(|d| match d {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             })
-    }
-
-    /// The statuses the operation declares answers for.
-    pub fn statuses(&self) -> Vec<&'a str> {
-        self.op
-            .get("responses")
-            .and_then(Value::as_object)
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default()
     }
 
     /// The JSON body's schema, when the operation takes one.

@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maestro_core::model::{
-    CanonicalRecord, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind,
-    PhoneNumber, RawPayload, TimeEntry,
+    CanonicalRecord, Contractor, ContractorType, EmploymentStatus, PhoneKind, PhoneNumber,
+    RawPayload, TimeEntry,
 };
 use maestro_kit::file::{FieldMap, StreamSpec};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::mappers::{MapCtx, MapError, hours, non_empty};
+use super::mappers::{MapCtx, MapError, hours, known_employee, non_empty};
 
 /// One record read through a stream's `fields`.
 struct Record<'a> {
@@ -171,39 +171,30 @@ pub fn map(
     let record: CanonicalRecord = match kind {
         "employee" => {
             let (first_name, last_name, full) = r.names();
-            Employee {
+            let mut e = known_employee(
+                ctx,
                 provenance,
-                company_id: ctx.company_id,
-                first_name,
-                middle_name: None,
-                last_name,
-                preferred_name: None,
-                display_full_name: full,
-                employee_number: r.text("employee_number"),
-                work_email: r.text("work_email"),
-                personal_email: r.text("personal_email"),
-                phone_numbers: r
-                    .text("phone")
-                    .map(|number| PhoneNumber {
-                        number,
-                        kind: PhoneKind::Work,
-                    })
-                    .into_iter()
-                    .collect(),
-                date_of_birth: None,
-                ssn: None,
-                employment_status: r.status()?,
-                hire_date: r.date("hire_date")?,
-                start_date: r.date("hire_date")?,
-                termination_date: r.date("termination_date")?,
-                manager_remote_id: None,
-                department_remote_id: None,
-                work_location_remote_id: None,
-                home_location_remote_id: None,
-                custom_fields: Default::default(),
-                raw: payload,
-            }
-            .into()
+                full,
+                r.text("work_email"),
+                r.status()?,
+                payload,
+            );
+            e.first_name = first_name;
+            e.last_name = last_name;
+            e.employee_number = r.text("employee_number");
+            e.personal_email = r.text("personal_email");
+            e.phone_numbers = r
+                .text("phone")
+                .map(|number| PhoneNumber {
+                    number,
+                    kind: PhoneKind::Work,
+                })
+                .into_iter()
+                .collect();
+            e.hire_date = r.date("hire_date")?;
+            e.start_date = e.hire_date;
+            e.termination_date = r.date("termination_date")?;
+            e.into()
         }
         "contractor" => {
             let (first_name, last_name, _) = r.names();

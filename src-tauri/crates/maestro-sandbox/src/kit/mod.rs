@@ -142,15 +142,8 @@ pub(crate) fn template(builtin: &BuiltIn, stream: &str) -> Map<String, Value> {
 /// The connection test's answer as the spec's examples give it (contradicting members left
 /// out), for the dataset to fill.
 pub(crate) fn check_template(builtin: &BuiltIn) -> Map<String, Value> {
-    let base = builtin
-        .file
-        .spec
-        .as_ref()
-        .map(|s| s.base_path.as_str())
-        .unwrap_or("");
     let Some(schema) = builtin
-        .spec
-        .operation("GET", &builtin.file.check.path, base)
+        .operation("GET", &builtin.file.check.path)
         .and_then(|op| op.response_schema())
         .cloned()
     else {

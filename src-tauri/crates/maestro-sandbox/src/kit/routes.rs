@@ -81,14 +81,7 @@ fn refuse(s: &KitState, r: Refusal) -> Response {
 }
 
 fn operation<'a>(s: &'a KitState, method: &str, path: &str) -> Option<Operation<'a>> {
-    let base = s
-        .builtin
-        .file
-        .spec
-        .as_ref()
-        .map(|x| x.base_path.as_str())
-        .unwrap_or("");
-    s.builtin.spec.operation(method, path, base)
+    s.builtin.operation(method, path)
 }
 
 /// Checks the credentials as the provider does; the status is the one the spec declares for
@@ -221,24 +214,32 @@ fn own_account(s: &KitState, params: &HashMap<String, String>) -> Result<(), Res
     }
 }
 
+/// What every request goes through before it is answered: the spec's operation, its
+/// parameters (as filters), the credentials, and the account in the path.
+fn admit<'a>(
+    s: &'a KitState,
+    method: &str,
+    path: &str,
+    request: (&HashMap<String, String>, &HeaderMap, Option<&str>, &Bytes),
+) -> Result<(Operation<'a>, Filters), Response> {
+    let (params, headers, query, body) = request;
+    let Some(op) = operation(s, method, path) else {
+        return Err(refuse(s, Refusal::not_found("Not in the spec")));
+    };
+    let filters = strict(s, &op, query, body, &[])?;
+    authorise(s, headers, &filters)?;
+    own_account(s, params)?;
+    Ok((op, filters))
+}
+
 async fn check(
     State(s): S,
     Path(params): Path<HashMap<String, String>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let file = &s.builtin.file;
-    let Some(op) = operation(&s, "GET", &file.check.path) else {
-        return refuse(&s, Refusal::not_found("Not in the spec"));
-    };
-    let filters = match strict(&s, &op, q.as_deref(), &Bytes::new(), &[]) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = authorise(&s, &headers, &filters) {
-        return r;
-    }
-    if let Err(r) = own_account(&s, &params) {
+    let request = (&params, &headers, q.as_deref(), &Bytes::new());
+    if let Err(r) = admit(&s, "GET", &s.builtin.file.check.path, request) {
         return r;
     }
     json_with(StatusCode::OK, &[], lock(&s.data).check())
@@ -264,19 +265,11 @@ async fn stream(
     let Some(spec) = s.builtin.file.stream(name) else {
         return refuse(&s, Refusal::not_found("No such stream"));
     };
-    let Some(op) = operation(&s, &spec.method, &spec.path) else {
-        return refuse(&s, Refusal::not_found("Not in the spec"));
-    };
-    let filters = match strict(&s, &op, q.as_deref(), &body, &[]) {
-        Ok(f) => f,
+    let request = (&params, &headers, q.as_deref(), &body);
+    let (op, filters) = match admit(&s, &spec.method, &spec.path, request) {
+        Ok(admitted) => admitted,
         Err(r) => return r,
     };
-    if let Err(r) = authorise(&s, &headers, &filters) {
-        return r;
-    }
-    if let Err(r) = own_account(&s, &params) {
-        return r;
-    }
     let records = match lock(&s.data).list(name, &params, &filters) {
         Ok(r) => r,
         Err(e) => return refuse(&s, e),

@@ -7,7 +7,7 @@ mod toggl;
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId};
-use maestro_core::model::{CanonicalRecord, Provenance};
+use maestro_core::model::{CanonicalRecord, Employee, EmploymentStatus, Provenance, RawPayload};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
@@ -46,6 +46,44 @@ impl MapCtx<'_> {
             remote_id,
             remote_modified_at: modified,
         }
+    }
+}
+
+/// An employee as a time tracker knows one: a full name (split at its last space, unless
+/// first and last are given), a work email and a status; everything else unknown.
+pub fn known_employee(
+    ctx: &MapCtx<'_>,
+    provenance: Provenance,
+    full_name: Option<String>,
+    work_email: Option<String>,
+    status: EmploymentStatus,
+    raw: RawPayload,
+) -> Employee {
+    let (first_name, last_name) = full_name.as_deref().map(split_name).unwrap_or((None, None));
+    Employee {
+        provenance,
+        company_id: ctx.company_id,
+        first_name,
+        middle_name: None,
+        last_name,
+        preferred_name: None,
+        display_full_name: full_name,
+        employee_number: None,
+        work_email,
+        personal_email: None,
+        phone_numbers: Vec::new(),
+        date_of_birth: None,
+        ssn: None,
+        employment_status: status,
+        hire_date: None,
+        start_date: None,
+        termination_date: None,
+        manager_remote_id: None,
+        department_remote_id: None,
+        work_location_remote_id: None,
+        home_location_remote_id: None,
+        custom_fields: Default::default(),
+        raw,
     }
 }
 

@@ -2,12 +2,12 @@
 //! `detailed.GroupedTimeEntry` rows) → canonical records.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use maestro_core::model::{CanonicalRecord, Employee, EmploymentStatus, RawPayload, TimeEntry};
+use maestro_core::model::{CanonicalRecord, EmploymentStatus, RawPayload, TimeEntry};
 use maestro_core::money::{Currency, Money};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{MapCtx, MapError, decode, hours, non_empty, split_name};
+use super::{MapCtx, MapError, decode, hours, known_employee, non_empty};
 
 #[derive(Debug, Deserialize)]
 struct User {
@@ -21,41 +21,20 @@ struct User {
 /// A workspace user → an employee (inactive when Toggl says so).
 pub fn user(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
     let u: User = decode(raw)?;
-    let full = non_empty(u.fullname.as_deref());
-    let (first_name, last_name) = full.as_deref().map(split_name).unwrap_or((None, None));
     let inactive = u.inactive == Some(true) || u.is_active == Some(false);
-    Ok(vec![
-        Employee {
-            provenance: ctx.provenance(u.id.to_string(), None),
-            company_id: ctx.company_id,
-            first_name,
-            middle_name: None,
-            last_name,
-            preferred_name: None,
-            display_full_name: full,
-            employee_number: None,
-            work_email: non_empty(u.email.as_deref()),
-            personal_email: None,
-            phone_numbers: Vec::new(),
-            date_of_birth: None,
-            ssn: None,
-            employment_status: if inactive {
-                EmploymentStatus::Inactive
-            } else {
-                EmploymentStatus::Active
-            },
-            hire_date: None,
-            start_date: None,
-            termination_date: None,
-            manager_remote_id: None,
-            department_remote_id: None,
-            work_location_remote_id: None,
-            home_location_remote_id: None,
-            custom_fields: Default::default(),
-            raw: RawPayload::from_raw(raw),
-        }
-        .into(),
-    ])
+    let employee = known_employee(
+        ctx,
+        ctx.provenance(u.id.to_string(), None),
+        non_empty(u.fullname.as_deref()),
+        non_empty(u.email.as_deref()),
+        if inactive {
+            EmploymentStatus::Inactive
+        } else {
+            EmploymentStatus::Active
+        },
+        RawPayload::from_raw(raw),
+    );
+    Ok(vec![employee.into()])
 }
 
 #[derive(Debug, Deserialize)]
