@@ -321,6 +321,8 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
 
     // The wizard connects BambooHR from the sandbox with an API key and runs a first sync.
     press(button(driver, "Connect a tool").await?).await?;
+    testid(driver, "wizard-own-file").await?;
+    shot(driver, "02a-wizard-kinds-and-own-tool").await?;
     press(button(driver, "HR system").await?).await?;
     press(button(driver, "BambooHR").await?).await?;
     press(testid(driver, "wizard-use-sandbox").await?).await?;
