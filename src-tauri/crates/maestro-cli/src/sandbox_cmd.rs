@@ -17,6 +17,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let bamboo = sandbox.base_url(Provider::BambooHr);
     let gusto = sandbox.base_url(Provider::Gusto);
     let harvest = sandbox.base_url(Provider::Harvest);
+    let toggl = sandbox.base_url(Provider::Toggl);
+    let clockify = sandbox.base_url(Provider::Clockify);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -24,7 +26,9 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("These are demo credentials for the local emulators, not real accounts.\n");
     println!("  BambooHR  {bamboo}");
     println!("  Gusto     {gusto}");
-    println!("  Harvest   {harvest}\n");
+    println!("  Harvest   {harvest}");
+    println!("  Toggl     {toggl}");
+    println!("  Clockify  {clockify}\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -33,6 +37,14 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  maestro connect harvest --base-url {harvest} --set account_id={} --set access_token={}",
         c.harvest.account_id, c.harvest.personal_access_token
+    );
+    println!(
+        "  maestro connect toggl --base-url {toggl} --set workspace_id={} --set api_token={}",
+        c.toggl.workspace_id, c.toggl.api_token
+    );
+    println!(
+        "  maestro connect clockify --base-url {clockify} --set workspace_id={} --set api_key={}",
+        c.clockify.workspace_id, c.clockify.api_key
     );
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",

@@ -234,7 +234,11 @@ function FirstSync({ result, onDone }: { result: ConnectResult; onDone: () => vo
     <div className="form">
       <h3>{t('wizard.firstSyncTitle', { name: result.displayName })}</h3>
       {sync.isSuccess ? (
-        <p role="status">{t('wizard.synced', { count: number(total) })}</p>
+        <p role="status">
+          {total > 0
+            ? t('wizard.synced', { count: number(total) })
+            : t('wizard.syncedNothing', { name: result.displayName })}
+        </p>
       ) : null}
       <SyncProgressList runs={runs} />
       {sync.isError ? <ErrorBox title={t('wizard.sync')} error={sync.error} /> : null}
