@@ -1,14 +1,14 @@
 //! Harvest records → canonical records (the mappers the provider file names).
 
 use maestro_core::model::{
-    CanonicalRecord, Contractor, ContractorType, Employee, EmploymentStatus, PhoneKind,
-    PhoneNumber, RawPayload, TimeEntry,
+    CanonicalRecord, Contractor, ContractorType, EmploymentStatus, PhoneKind, PhoneNumber,
+    RawPayload, TimeEntry,
 };
 use maestro_core::money::{Currency, Money};
 use serde_json::value::RawValue;
 
 use super::api;
-use crate::kit::mappers::{MapCtx, MapError, decode};
+use crate::kit::mappers::{MapCtx, MapError, decode, known_employee};
 
 fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_deref()
@@ -59,38 +59,25 @@ fn user_record(ctx: &MapCtx<'_>, user: &api::User, raw: RawPayload) -> Canonical
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    Employee {
+    let mut e = known_employee(
+        ctx,
         provenance,
-        company_id: ctx.company_id,
-        first_name: first,
-        middle_name: None,
-        last_name: last,
-        preferred_name: None,
-        display_full_name: (!full.is_empty()).then_some(full),
-        employee_number: None,
-        work_email: non_empty(&user.email),
-        personal_email: None,
-        phone_numbers: non_empty(&user.telephone)
-            .map(|number| PhoneNumber {
-                number,
-                kind: PhoneKind::Work,
-            })
-            .into_iter()
-            .collect(),
-        date_of_birth: None,
-        ssn: None,
-        employment_status: status(user),
-        hire_date: None,
-        start_date: None,
-        termination_date: None,
-        manager_remote_id: None,
-        department_remote_id: None,
-        work_location_remote_id: None,
-        home_location_remote_id: None,
-        custom_fields: Default::default(),
+        (!full.is_empty()).then_some(full),
+        non_empty(&user.email),
+        status(user),
         raw,
-    }
-    .into()
+    );
+    // Harvest gives the name in parts: keep them as given, not split from the whole.
+    e.first_name = first;
+    e.last_name = last;
+    e.phone_numbers = non_empty(&user.telephone)
+        .map(|number| PhoneNumber {
+            number,
+            kind: PhoneKind::Work,
+        })
+        .into_iter()
+        .collect();
+    e.into()
 }
 
 /// The rate of an entry, in its client's currency: the billable rate, else the cost rate.
