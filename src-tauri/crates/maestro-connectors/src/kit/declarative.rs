@@ -40,12 +40,17 @@ impl Record<'_> {
         }
         let v = match map {
             FieldMap::Pointer(_) => v.clone(),
+            // A value the table does not list is kept as sent: a status then fails loudly
+            // (naming the value) instead of being taken for "active".
             FieldMap::Translated { values, .. } => {
                 let key = match v {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                values.get(&key).map(|t| Value::String(t.clone()))?
+                values
+                    .get(&key)
+                    .map(|t| Value::String(t.clone()))
+                    .unwrap_or_else(|| v.clone())
             }
         };
         Some((v, map.pointer()))
@@ -267,4 +272,135 @@ pub fn map(
         other => return Err(err("", format!("`fields` cannot map {other}"))),
     };
     Ok(vec![record])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use maestro_core::ids::{CompanyId, ConnectionId};
+
+    fn stream(text: &str) -> StreamSpec {
+        let file = format!(
+            r#"id = "t"
+name = "T"
+category = "custom"
+summary = "s"
+docs_url = "d"
+[base_url]
+production = "https://t.example"
+[auth]
+type = "bearer"
+field = "k"
+[[fields]]
+key = "k"
+label = "K"
+help = "h"
+secret = true
+[rate_limit]
+requests = 1
+per_seconds = 1
+text = "1/s"
+[check]
+path = "/me"
+account = "/name"
+{text}"#
+        );
+        maestro_kit::ProviderFile::parse("t.toml", &file)
+            .unwrap()
+            .streams
+            .remove(0)
+    }
+
+    fn ctx() -> MapCtx<'static> {
+        MapCtx {
+            company_id: CompanyId::new(),
+            connection_id: ConnectionId::new(),
+            provider: "t",
+            parent: None,
+        }
+    }
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    const PEOPLE: &str = r#"[[streams]]
+name = "people"
+entities = ["employee"]
+path = "/people"
+id = "/id"
+[streams.fields]
+full_name = "/name"
+status = { pointer = "/state", values = { "on" = "active", "off" = "inactive" } }
+"#;
+
+    #[test]
+    fn statuses_translate_and_an_unlisted_one_is_an_error_naming_it() {
+        let s = stream(PEOPLE);
+        let out = map(
+            &ctx(),
+            &s,
+            &raw(r#"{"id": 1, "name": "Ana Díaz", "state": "off"}"#),
+        )
+        .unwrap();
+        let CanonicalRecord::Employee(e) = &out[0] else {
+            panic!()
+        };
+        assert_eq!(e.employment_status, EmploymentStatus::Inactive);
+        assert_eq!(e.last_name.as_deref(), Some("Díaz"));
+        let err = map(
+            &ctx(),
+            &s,
+            &raw(r#"{"id": 2, "name": "Ben", "state": "suspended"}"#),
+        )
+        .unwrap_err();
+        assert_eq!(err.path, "state");
+        assert!(err.message.contains("suspended"), "{err:?}");
+        let err = map(&ctx(), &s, &raw(r#"{"name": "No Id"}"#)).unwrap_err();
+        assert_eq!(err.path, "id");
+    }
+
+    #[test]
+    fn time_entries_take_hours_or_seconds_or_start_and_end() {
+        let s = stream(
+            r#"[[streams]]
+name = "shifts"
+entities = ["time_entry"]
+path = "/shifts"
+id = "/id"
+[streams.fields]
+employee_id = "/who"
+started_at = "/from"
+ended_at = "/to"
+hours = "/h"
+"#,
+        );
+        let one = |text: &str| map(&ctx(), &s, &raw(text));
+        let CanonicalRecord::TimeEntry(t) = &one(r#"{"id": "a", "who": 7, "from": "2026-11-02T14:00:00Z", "to": "2026-11-02T22:30:00Z"}"#).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(t.hours, Decimal::new(85, 1));
+        assert_eq!(t.work_date.to_string(), "2026-11-02");
+        assert_eq!(t.employee_remote_id, "7");
+        let CanonicalRecord::TimeEntry(t) =
+            &one(r#"{"id": "b", "who": 7, "from": "2026-11-02T14:00:00Z", "h": "2.25"}"#).unwrap()
+                [0]
+        else {
+            panic!()
+        };
+        assert_eq!(t.hours, Decimal::new(225, 2));
+        assert!(
+            one(r#"{"id": "c", "who": 7, "from": "2026-11-02T14:00:00Z"}"#)
+                .unwrap()
+                .is_empty(),
+            "a running timer"
+        );
+        assert_eq!(
+            one(r#"{"id": "d", "who": 7, "from": "yesterday", "h": 1}"#)
+                .unwrap_err()
+                .path,
+            "from"
+        );
+    }
 }
