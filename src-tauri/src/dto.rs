@@ -185,6 +185,8 @@ pub struct FieldDto {
     pub required: bool,
     /// An example value.
     pub example: Option<String>,
+    /// The value the form starts with (used when left empty, too).
+    pub default: Option<String>,
 }
 
 impl From<&ConfigField> for FieldDto {
@@ -200,6 +202,7 @@ impl From<&ConfigField> for FieldDto {
             },
             required: f.required,
             example: f.example.map(Into::into),
+            default: f.default.map(Into::into),
         }
     }
 }

@@ -115,6 +115,7 @@ export const connectorList: ConnectorDto[] = [
         kind: 'text',
         required: true,
         example: 'bluebird',
+        default: null,
       },
       {
         key: 'api_key',
@@ -123,6 +124,7 @@ export const connectorList: ConnectorDto[] = [
         kind: 'secret',
         required: true,
         example: null,
+        default: null,
       },
     ],
     reads: ['employee'],

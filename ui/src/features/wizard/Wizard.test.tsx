@@ -43,7 +43,8 @@ describe('connection wizard', () => {
       summary: "The shop's own shift log.",
       auth: 'api_key',
       fields: [
-        { key: 'key', label: 'Access key', help: 'Settings → Access keys.', kind: 'secret', required: true, example: null },
+        { key: 'key', label: 'Access key', help: 'Settings → Access keys.', kind: 'secret', required: true, example: null, default: null },
+        { key: 'region', label: 'Server', help: 'Leave as api.', kind: 'text', required: false, example: 'euc1', default: 'api' },
       ],
       reads: ['employee', 'time_entry'],
       docsUrl: 'https://shifts.example/docs',
@@ -68,6 +69,7 @@ describe('connection wizard', () => {
     await user.upload(input, new File(['id = "corner-shifts"\n'], 'corner.toml', { type: 'text/plain' }));
     expect(await screen.findByText('Sign-in details for Corner Shifts')).toBeInTheDocument();
     expect(screen.getByLabelText(/Access key/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/Server/)).toHaveValue('api');
     const added = calls.filter((c) => c.cmd === 'add_connector_file');
     expect(added.at(-1)?.args).toEqual({ fileName: 'corner.toml', text: 'id = "corner-shifts"\n' });
   });

@@ -59,7 +59,11 @@ function Details({
 }) {
   const { t } = useI18n();
   const connect = useConnect();
-  const [values, setValues] = useState<Values>({});
+  const [values, setValues] = useState<Values>(() =>
+    Object.fromEntries(
+      connector.fields.flatMap((f) => (f.default ? [[f.key, f.default] as const] : [])),
+    ),
+  );
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');

@@ -493,6 +493,8 @@ export type FieldDto = {
 	required: boolean,
 	/**  An example value. */
 	example: string | null,
+	/**  The value the form starts with (used when left empty, too). */
+	default: string | null,
 };
 
 /**  One provider field of a sample record, and the canonical fields it fills. */
