@@ -190,7 +190,7 @@ pub(crate) fn resolve_base_url(
         return parse_url(url);
     }
     let mut url = manifest.production_base_url.to_owned();
-    for (k, v) in values {
+    for (k, v) in values.iter().filter(|(_, v)| !v.trim().is_empty()) {
         url = url.replace(&format!("{{{k}}}"), v.trim());
     }
     // Fields left empty take their defaults (Clockify's `{region}` is `api`).

@@ -71,7 +71,20 @@ pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, HttpErro
         .user_agent(USER_AGENT)
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
-        .redirect(reqwest::redirect::Policy::limited(5));
+        // Redirects stay on the origin that was asked (credentials in headers other than
+        // `Authorization` would follow them elsewhere), and no Referer carries a URL along.
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt
+                .previous()
+                .last()
+                .is_some_and(|prev| prev.origin() == attempt.url().origin());
+            if attempt.previous().len() >= 5 || !same_origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
+        .referer(false);
     if options.tls13_only {
         builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_3);
     }
@@ -237,12 +250,6 @@ impl ProviderSession {
         self
     }
 
-    /// Refuses response bodies over `bytes` (default [`MAX_BODY_BYTES`]).
-    pub fn with_max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
     /// Adds a header sent with every request, named at run time (provider files).
     pub fn with_header_named(mut self, name: &str, value: &str) -> Result<Self, HttpError> {
         let invalid = |what: &str| HttpError::Invalid {
@@ -402,7 +409,7 @@ impl ProviderSession {
             Some(Body::Form(pairs)) => builder.form(pairs),
             None => builder,
         };
-        let mut resp = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let mut resp = builder.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let too_big = || HttpError::Decode {
@@ -420,7 +427,7 @@ impl ProviderSession {
             return Err(too_big());
         }
         let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(e))? {
             if body.len() + chunk.len() > self.max_body {
                 return Err(too_big());
             }
@@ -438,7 +445,18 @@ impl ProviderSession {
         Err(self.classify(status, &headers, &body))
     }
 
-    fn transport_error(&self, e: &reqwest::Error) -> HttpError {
+    fn transport_error(&self, e: reqwest::Error) -> HttpError {
+        // The URL may carry a query key: only its host is ever named.
+        let host = e
+            .url()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
+            .unwrap_or_default();
+        let e = e.without_url();
         if e.is_timeout() {
             HttpError::Timeout {
                 provider: self.provider.clone(),
@@ -451,20 +469,11 @@ impl ProviderSession {
         } else {
             // The innermost cause says what happened ("Connection refused", "dns error…").
             let mut innermost = e.to_string();
-            let mut source = std::error::Error::source(e);
+            let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
                 innermost = s.to_string();
                 source = s.source();
             }
-            let host = e
-                .url()
-                .and_then(|u| {
-                    u.host_str().map(|h| match u.port() {
-                        Some(p) => format!("{h}:{p}"),
-                        None => h.to_owned(),
-                    })
-                })
-                .unwrap_or_default();
             HttpError::Connect {
                 provider: self.provider.clone(),
                 detail: if host.is_empty() {
@@ -545,9 +554,13 @@ impl ProviderSession {
 
 /// The provider's own explanation: where its rules say, else the usual places.
 fn provider_message(rules: &ErrorRules, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    if rules.text_body {
+    if rules.text_body && serde_json::from_slice::<Value>(body).is_err() {
         let text = String::from_utf8_lossy(body);
         let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        // A proxy's HTML error page says nothing the status does not.
+        if line.starts_with('<') {
+            return None;
+        }
         return Some(line.chars().take(300).collect());
     }
     if !rules.message_pointers.is_empty()

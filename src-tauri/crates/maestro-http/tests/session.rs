@@ -297,3 +297,82 @@ async fn an_oauth_401_refreshes_once_and_retries() {
     );
     assert_eq!(requests(&server).await, 2);
 }
+
+#[tokio::test]
+async fn redirects_stay_on_the_origin_asked_and_query_keys_stay_out_of_errors() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/same"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/hop"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/same"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/away"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/steal", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let s = session(
+        &server,
+        Auth::Header {
+            name: http::HeaderName::from_static("x-api-key"),
+            value: Sensitive::new("key-1234".into()),
+        },
+    );
+    // Within the origin a redirect is followed.
+    let same = s
+        .send(&ApiRequest::get(s.url("/hop").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(same.status, 200);
+    // To another origin it is not: the key never reaches it.
+    let err = s
+        .send(&ApiRequest::get(s.url("/away").unwrap()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        requests(&elsewhere).await,
+        0,
+        "the key followed the redirect"
+    );
+    assert!(!err.to_string().contains("key-1234"), "{err}");
+    // A key sent in the query does not appear in a transport error.
+    let q = ProviderSession::new(
+        "Acme HR",
+        "http://127.0.0.1:9".parse().unwrap(),
+        Auth::Query {
+            name: "api_key".into(),
+            value: Sensitive::new("secret-in-query".into()),
+        },
+        RateLimit::per_seconds(1000, 1),
+        build_client(&ClientOptions {
+            tls13_only: false,
+            ..ClientOptions::default()
+        })
+        .unwrap(),
+    )
+    .with_retry_policy(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::fast()
+    });
+    let err = q
+        .send(&ApiRequest::get(q.url("/x").unwrap()))
+        .await
+        .unwrap_err();
+    assert!(
+        !format!("{err} {err:?}").contains("secret-in-query"),
+        "{err:?}"
+    );
+}

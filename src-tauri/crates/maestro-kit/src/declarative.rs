@@ -53,7 +53,7 @@ pub const FIELDS: [(&str, &[&str], &[&str]); 3] = [
         ],
         &[
             "employee_id",
-            "hours|seconds|ended_at",
+            "hours|seconds|started_at",
             "work_date|started_at",
         ],
     ),

@@ -20,6 +20,9 @@ pub struct FileError {
     pub message: String,
 }
 
+/// The longest lookback or full-read span a file may ask for (ten years).
+const MAX_DAYS: u32 = 3660;
+
 /// The canonical kinds a stream may map to.
 pub const ENTITY_KINDS: [&str; 6] = [
     "employee",
@@ -133,6 +136,21 @@ impl Checker<'_> {
                 "category",
                 "category",
                 format!("`{}` is not one of {}", p.category, CATEGORIES.join(", ")),
+            ));
+        }
+        if let Some(bad) = p
+            .errors
+            .throttled
+            .iter()
+            .chain(&p.errors.reauthorize)
+            .find(|s| !(400..500).contains(*s))
+        {
+            return Err(self.err(
+                "[errors]",
+                "errors",
+                format!(
+                    "{bad} is not a client error (4xx); only those mean throttled or reconnect"
+                ),
             ));
         }
         if p.rate_limit.requests == 0 || p.rate_limit.per_seconds == 0 {
@@ -332,12 +350,19 @@ impl Checker<'_> {
                 return Err(self.err(&at, f("incremental.in"), "a GET has no body"));
             }
             if let Some(l) = &inc.lookback
-                && crate::days(l).is_none()
+                && crate::days(l).is_none_or(|d| d > MAX_DAYS)
             {
                 return Err(self.err(
                     l,
                     f("incremental.lookback"),
-                    "write days as an ISO 8601 duration, e.g. P7D",
+                    format!("write days as an ISO 8601 duration up to P{MAX_DAYS}D, e.g. P7D"),
+                ));
+            }
+            if inc.full_read_days.is_some_and(|d| d > MAX_DAYS) {
+                return Err(self.err(
+                    "full_read_days",
+                    f("incremental.full_read_days"),
+                    format!("at most {MAX_DAYS} days"),
                 ));
             }
         }
@@ -394,6 +419,13 @@ impl Checker<'_> {
                     ),
                 ));
             }
+        }
+        if fields.contains_key("ended_at") && !fields.contains_key("started_at") {
+            return Err(self.err(
+                "ended_at",
+                format!("streams[{i}].fields.ended_at"),
+                "an end needs a start (`started_at`) to make hours",
+            ));
         }
         for need in must {
             if !need.split('|').any(|n| fields.contains_key(n)) {

@@ -44,6 +44,9 @@ pub struct Position {
     /// Where in that partition (None = its first page).
     #[serde(default)]
     pub inner: Option<Inner>,
+    /// Pages read so far in this read, so a provider that never says "last page" is caught.
+    #[serde(default)]
+    pub pages: u32,
 }
 
 impl Position {
@@ -84,6 +87,7 @@ mod tests {
             ],
             index: 1,
             inner: Some(Inner::Members(members)),
+            pages: 3,
         };
         let text = serde_json::to_string(&p.to_cursor()).unwrap();
         let back: PageCursor = serde_json::from_str(&text).unwrap();

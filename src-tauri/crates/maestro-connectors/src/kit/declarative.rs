@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use maestro_core::model::{
     CanonicalRecord, Contractor, ContractorType, EmploymentStatus, PhoneKind, PhoneNumber,
     RawPayload, TimeEntry,
@@ -75,13 +75,14 @@ impl Record<'_> {
             .map_err(|_| err(at, format!("`{text}` is not a date (YYYY-MM-DD)")))
     }
 
-    fn instant(&self, name: &str) -> Result<Option<DateTime<Utc>>, MapError> {
+    /// An RFC 3339 instant, keeping its offset (the day worked is read at it).
+    fn instant(&self, name: &str) -> Result<Option<DateTime<FixedOffset>>, MapError> {
         let Some((v, at)) = self.get(name) else {
             return Ok(None);
         };
         let text = v.as_str().unwrap_or_default();
         DateTime::parse_from_rfc3339(text)
-            .map(|t| Some(t.with_timezone(&Utc)))
+            .map(Some)
             .map_err(|_| err(at, format!("`{text}` is not an RFC 3339 instant")))
     }
 
@@ -169,7 +170,7 @@ pub fn map(
         Some(Value::Number(n)) => n.to_string(),
         _ => return Err(err(&stream.id, "the record has no id here")),
     };
-    let updated = r.instant("updated_at")?;
+    let updated = r.instant("updated_at")?.map(|t| t.with_timezone(&Utc));
     let provenance = ctx.provenance(id, updated);
     let payload = RawPayload::from_raw(raw);
     let kind = stream.entities.first().map(String::as_str).unwrap_or("");
@@ -237,15 +238,34 @@ pub fn map(
                         .map_err(|_| err("seconds", "too large"))?;
                     hours::from_seconds(secs)
                 }
-                (None, None, Some(s), Some(e)) => hours::from_seconds((e - s).num_seconds()),
-                // A running timer: no hours worked yet.
-                _ => return Ok(Vec::new()),
+                (None, None, Some(s), Some(e)) if e >= s => {
+                    hours::from_seconds((e - s).num_seconds())
+                }
+                (None, None, Some(_), Some(e)) => {
+                    return Err(err("ended_at", format!("{e} is before the start")));
+                }
+                // A running timer (started, not ended): no hours worked yet.
+                (None, None, Some(_), None) => return Ok(Vec::new()),
+                (None, None, None, _) => {
+                    return Err(err(
+                        "hours",
+                        "the record has no hours, seconds or start and end",
+                    ));
+                }
             };
+            if hours.is_sign_negative() {
+                return Err(err("hours", format!("{hours} is negative")));
+            }
             let work_date = match (r.date("work_date")?, started) {
                 (Some(d), _) => d,
+                // The day at the start's own offset: an evening shift stays on its day.
                 (None, Some(s)) => s.date_naive(),
                 (None, None) => return Err(err("work_date", "the record has no day worked")),
             };
+            let (started, ended) = (
+                started.map(|t| t.with_timezone(&Utc)),
+                ended.map(|t| t.with_timezone(&Utc)),
+            );
             let employee = r
                 .text("employee_id")
                 .ok_or_else(|| err("employee_id", "the record names no person"))?;
@@ -402,5 +422,33 @@ hours = "/h"
                 .path,
             "from"
         );
+    }
+
+    #[test]
+    fn an_evening_shift_stays_on_its_day_and_an_end_before_the_start_is_refused() {
+        let s = stream(
+            r#"[[streams]]
+name = "shifts"
+entities = ["time_entry"]
+path = "/shifts"
+id = "/id"
+[streams.fields]
+employee_id = "/who"
+started_at = "/from"
+ended_at = "/to"
+"#,
+        );
+        let evening = raw(
+            r#"{"id": "e", "who": 7, "from": "2026-11-02T20:00:00-08:00", "to": "2026-11-02T23:00:00-08:00"}"#,
+        );
+        let CanonicalRecord::TimeEntry(t) = &map(&ctx(), &s, &evening).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(t.work_date.to_string(), "2026-11-02");
+        assert_eq!(t.hours, Decimal::new(3, 0));
+        let backwards = raw(
+            r#"{"id": "f", "who": 7, "from": "2026-11-02T20:00:00Z", "to": "2026-11-02T19:00:00Z"}"#,
+        );
+        assert_eq!(map(&ctx(), &s, &backwards).unwrap_err().path, "ended_at");
     }
 }

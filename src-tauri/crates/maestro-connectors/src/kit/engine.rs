@@ -92,9 +92,8 @@ impl FileConnector {
         if let Some(hooks) = provider.hooks {
             hooks.validate(&config)?;
         }
-        let this_config = config.clone();
         for (name, value) in &file.headers {
-            let value = fill(value, &this_config, None, &file.name)?;
+            let value = fill(value, &config, None, &file.name)?;
             session = session.with_header_named(name, &value)?;
         }
         Ok(Self {
@@ -137,9 +136,10 @@ impl FileConnector {
             .ok_or_else(|| self.invalid(format!("no stream {stream}")))?;
         let mut out = Vec::new();
         let mut inner: Option<Inner> = None;
-        loop {
+        for _ in 0..MAX_PAGES {
             let mut request = self.request(stream, None, inner.as_ref(), None)?;
-            if inner.is_none() && !extra.is_empty() {
+            // A next link carries the filters already; every other page needs them again.
+            if !matches!(inner, Some(Inner::Url(_))) && !extra.is_empty() {
                 request.url.query_pairs_mut().extend_pairs(extra);
             }
             let resp = self.session.send(&request).await?;
@@ -161,6 +161,14 @@ impl FileConnector {
                 return Ok(out);
             }
         }
+        Err(self.too_many_pages(stream))
+    }
+
+    fn too_many_pages(&self, stream: &StreamSpec) -> ConnectorError {
+        self.invalid(format!(
+            "{MAX_PAGES} pages of {} and still no last page",
+            stream.name
+        ))
     }
 
     fn name(&self) -> &str {
@@ -235,8 +243,9 @@ impl FileConnector {
                 _,
             ) => {
                 let page = match inner {
+                    None => 1,
                     Some(Inner::Page(n)) => *n,
-                    _ => 1,
+                    Some(other) => return Err(self.misfit(other)),
                 };
                 query.push((param.clone(), page.to_string()));
                 query.push((size_param.clone(), size.to_string()));
@@ -250,8 +259,9 @@ impl FileConnector {
                 _,
             ) => {
                 let offset = match inner {
+                    None => 0,
                     Some(Inner::Offset(n)) => *n,
-                    _ => 0,
+                    Some(other) => return Err(self.misfit(other)),
                 };
                 query.push((param.clone(), offset.to_string()));
                 query.push((size_param.clone(), size.to_string()));
@@ -282,14 +292,14 @@ impl FileConnector {
                 _,
             ) => {
                 body.insert(size_param.clone(), Value::from(*size));
-                if let Some(Inner::Members(m)) = inner {
-                    body.extend(m.clone());
+                match inner {
+                    None => {}
+                    Some(Inner::Members(m)) => body.extend(m.clone()),
+                    Some(other) => return Err(self.misfit(other)),
                 }
             }
             (_, None) => {}
-            (_, Some(other)) => {
-                return Err(self.invalid(format!("a saved position {other:?} does not fit")));
-            }
+            (_, Some(other)) => return Err(self.misfit(other)),
         }
         let url = match next_url {
             Some(u) => u,
@@ -309,6 +319,13 @@ impl FileConnector {
         })
     }
 
+    /// A saved position from another kind of paging (the file changed since it was saved).
+    fn misfit(&self, inner: &Inner) -> ConnectorError {
+        self.invalid(format!(
+            "a saved position {inner:?} does not fit this provider's paging; run a full sync"
+        ))
+    }
+
     /// Adds the incremental start (and end) to the query or the body.
     fn incremental(
         &self,
@@ -323,10 +340,12 @@ impl FileConnector {
             .and_then(maestro_kit::days)
             .unwrap_or(0);
         let start = match since {
-            Some(s) => Some(s - Duration::days(i64::from(lookback))),
-            None => inc.full_read_days.map(|d| {
-                let day = self.today() - Duration::days(i64::from(d));
-                day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+            Some(s) => s.checked_sub_signed(Duration::days(i64::from(lookback))),
+            None => inc.full_read_days.and_then(|d| {
+                let day = self
+                    .today()
+                    .checked_sub_signed(Duration::days(i64::from(d)))?;
+                Some(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
             }),
         };
         let Some(start) = start else { return };
@@ -376,6 +395,10 @@ impl FileConnector {
         captured: &[Option<String>],
     ) -> Result<Option<Inner>> {
         let text = |i: usize| captured.get(i).cloned().flatten().filter(|t| !t.is_empty());
+        // An empty page is the end, whatever a cursor says (no API pages on past nothing).
+        if items == 0 {
+            return Ok(None);
+        }
         Ok(match &stream.paginator {
             PaginatorSpec::None => None,
             PaginatorSpec::PageNumber { size, stop, .. } => {
@@ -522,7 +545,7 @@ impl FileConnector {
             .ok_or_else(|| self.invalid(format!("no parent stream {}", p.parent)))?;
         let mut out = Vec::new();
         let mut inner: Option<Inner> = None;
-        loop {
+        for _ in 0..MAX_PAGES {
             let request = self.request(parent, None, inner.as_ref(), None)?;
             let resp = self.session.send(&request).await?;
             let pointers = Self::pointers(parent);
@@ -555,6 +578,7 @@ impl FileConnector {
                 return Ok(out);
             }
         }
+        Err(self.too_many_pages(parent))
     }
 
     fn body_error(&self, body: &[u8]) -> ConnectorError {
@@ -724,9 +748,11 @@ fn fill(
                 field: key.to_owned(),
                 message: format!("is required to reach {provider}"),
             })?;
-        if value
-            .chars()
-            .any(|c| matches!(c, '/' | '?' | '#' | '%' | '{' | '}') || c.is_whitespace())
+        if value == "."
+            || value == ".."
+            || value
+                .chars()
+                .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%' | '{' | '}') || c.is_whitespace())
         {
             return Err(ConnectorError::Config {
                 field: key.to_owned(),
@@ -795,11 +821,16 @@ impl Connector for FileConnector {
                 partitions: Vec::new(),
                 index: 0,
                 inner: None,
+                pages: 0,
             },
             Some(c) => Position::from_cursor(c)
                 .ok_or_else(|| self.invalid(format!("a saved position {c:?} does not fit")))?,
         };
         let Some(p) = &stream.partition else {
+            pos.pages += 1;
+            if pos.pages > MAX_PAGES {
+                return Err(self.too_many_pages(stream));
+            }
             let got = self
                 .fetch(
                     stream,
@@ -817,6 +848,7 @@ impl Connector for FileConnector {
                         partitions: Vec::new(),
                         index: 0,
                         inner: Some(inner),
+                        pages: pos.pages,
                     }
                     .to_cursor()
                 }),
@@ -830,6 +862,10 @@ impl Connector for FileConnector {
             let Some(part) = pos.partitions.get(pos.index).cloned() else {
                 return Ok(Page::default());
             };
+            pos.pages += 1;
+            if pos.pages > MAX_PAGES {
+                return Err(self.too_many_pages(stream));
+            }
             let got = self
                 .fetch(
                     stream,

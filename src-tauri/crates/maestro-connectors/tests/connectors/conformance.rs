@@ -12,7 +12,7 @@ use maestro_connectors::{
 };
 use maestro_core::model::{CanonicalRecord, EntityKind};
 use maestro_core::sensitive::Sensitive;
-use maestro_http::{Auth, ClientOptions, HttpError, PageCursor, build_client};
+use maestro_http::{Auth, HttpError, PageCursor};
 use maestro_sandbox::{
     Adversarial, FaultPlan, MalformedKind, PerProvider, Provider, Sandbox, SandboxConfig,
 };
@@ -524,5 +524,4 @@ async fn every_file_provider_is_in_the_registry_with_its_form() {
         );
         assert!(!m.docs_url.is_empty() && !m.rate_limit_text.is_empty());
     }
-    let _ = build_client(&ClientOptions::default()).unwrap();
 }

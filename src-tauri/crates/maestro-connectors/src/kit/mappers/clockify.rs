@@ -16,7 +16,6 @@ struct User {
     email: Option<String>,
     #[serde(default)]
     memberships: Vec<Membership>,
-    settings: Option<Settings>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -24,6 +23,12 @@ struct User {
 struct Membership {
     membership_type: Option<String>,
     membership_status: Option<String>,
+}
+
+/// What a time entry's mapper keeps of its member (see `keep` in the provider file).
+#[derive(Debug, Deserialize)]
+struct Parent {
+    settings: Option<Settings>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,10 +110,11 @@ pub fn time_entry(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
             message: format!("ends ({end}) before it starts ({start})"),
         });
     }
+    // The engine keeps only the parent's `settings.timeZone` (the provider file's `keep`).
     let zone = ctx
         .parent
-        .and_then(|p| decode::<User>(p).ok())
-        .and_then(|u| u.settings)
+        .and_then(|p| decode::<Parent>(p).ok())
+        .and_then(|p| p.settings)
         .and_then(|s| s.time_zone)
         .and_then(|z| z.parse::<chrono_tz::Tz>().ok());
     let work_date = match zone {
@@ -173,7 +179,8 @@ mod tests {
 
     #[test]
     fn a_late_shift_belongs_to_the_members_local_day() {
-        let user = raw(r#"{"id":"u1","settings":{"timeZone":"America/Los_Angeles"}}"#);
+        // Exactly what the engine keeps of the member (the file's `keep`).
+        let user = raw(r#"{"settings":{"timeZone":"America/Los_Angeles"}}"#);
         let entry = raw(
             r#"{"id":"e1","userId":"u1","timeInterval":{"start":"2026-03-03T01:00:00Z","end":"2026-03-03T05:30:00Z","duration":"PT4H30M"},"hourlyRate":{"amount":1850,"currency":"USD"},"type":"REGULAR"}"#,
         );
