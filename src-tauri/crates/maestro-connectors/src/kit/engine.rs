@@ -123,7 +123,8 @@ impl FileConnector {
     }
 
     /// Every record of `stream` as JSON text, following its paging, with `extra` query
-    /// parameters on the first request (a hook's lookup, e.g. one person's entries on one day).
+    /// parameters on every request (a hook's lookup, e.g. one person's entries on one day; a
+    /// partitioned stream's parents, with none).
     pub async fn list_raw(
         &self,
         stream: &str,
@@ -538,47 +539,25 @@ impl FileConnector {
     /// Reads the parent stream whole and returns each parent's partition value (and kept
     /// members).
     async fn partitions(&self, p: &PartitionSpec) -> Result<Vec<Part>> {
-        let parent = self
-            .provider
-            .file
-            .stream(&p.parent)
-            .ok_or_else(|| self.invalid(format!("no parent stream {}", p.parent)))?;
+        let parent = &p.parent;
         let mut out = Vec::new();
-        let mut inner: Option<Inner> = None;
-        for _ in 0..MAX_PAGES {
-            let request = self.request(parent, None, inner.as_ref(), None)?;
-            let resp = self.session.send(&request).await?;
-            let pointers = Self::pointers(parent);
-            let captured = Wanted::new(pointers.iter().copied())
-                .capture(&resp.body)
-                .ok_or_else(|| self.body_error(&resp.body))?;
-            let list =
-                captured.first().copied().flatten().ok_or_else(|| {
-                    self.decode_error(parent.records.clone(), "no list here".into())
-                })?;
-            let items: Vec<Value> = serde_json::from_str(list.get())
-                .map_err(|e| self.decode_error(parent.name.clone(), format!("not a list: {e}")))?;
-            for (i, item) in items.iter().enumerate() {
-                let value = match item.pointer(&p.key) {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(Value::Number(n)) => n.to_string(),
-                    _ => {
-                        return Err(self.decode_error(
-                            format!("{}[{i}]{}", parent.name, p.key.replace('/', ".")),
-                            "missing".into(),
-                        ));
-                    }
-                };
-                let kept = (!p.keep.is_empty()).then(|| keep_members(item, &p.keep).to_string());
-                out.push(Part { value, kept });
-            }
-            let texts = paging_texts(&captured);
-            inner = self.next(parent, inner.as_ref(), &resp, items.len(), &texts)?;
-            if inner.is_none() {
-                return Ok(out);
-            }
+        for (i, raw) in self.list_raw(parent, &[]).await?.iter().enumerate() {
+            let item: Value = serde_json::from_str(raw.get())
+                .map_err(|e| self.decode_error(format!("{parent}[{i}]"), e.to_string()))?;
+            let value = match item.pointer(&p.key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => {
+                    return Err(self.decode_error(
+                        format!("{parent}[{i}]{}", p.key.replace('/', ".")),
+                        "missing".into(),
+                    ));
+                }
+            };
+            let kept = (!p.keep.is_empty()).then(|| keep_members(&item, &p.keep).to_string());
+            out.push(Part { value, kept });
         }
-        Err(self.too_many_pages(parent))
+        Ok(out)
     }
 
     fn body_error(&self, body: &[u8]) -> ConnectorError {
