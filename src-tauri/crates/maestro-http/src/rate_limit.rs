@@ -9,6 +9,12 @@ use std::time::Duration;
 use http::HeaderMap;
 use tokio::time::Instant;
 
+/// The longest pause a provider's header can impose on a connection. A longer `Retry-After`
+/// or `X-RateLimit-Reset` is taken as this long: a provider still limiting afterwards says
+/// so again, while a wrong or hostile value cannot stall a connection for years (or overflow
+/// the clock).
+pub const MAX_PAUSE: Duration = Duration::from_secs(60 * 60);
+
 /// A documented request limit: `requests` per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -94,10 +100,13 @@ impl RateLimiter {
         }
     }
 
-    /// Holds every request of this connection back for `duration` (a `Retry-After`).
+    /// Holds every request of this connection back for `duration` (a `Retry-After`), at most
+    /// [`MAX_PAUSE`].
     pub fn pause_for(&self, duration: Duration) {
+        // Computed before locking, and without any arithmetic that can panic.
+        let now = Instant::now();
+        let until = now.checked_add(duration.min(MAX_PAUSE)).unwrap_or(now);
         if let Ok(mut s) = self.state.lock() {
-            let until = Instant::now() + duration;
             if s.paused_until.is_none_or(|p| p < until) {
                 s.paused_until = Some(until);
             }
@@ -129,13 +138,17 @@ impl RateLimiter {
         if num("x-ratelimit-remaining") == Some(0)
             && let Some(reset) = reset
         {
+            // A Unix time far from now (or a clock before 1970) must not overflow: the
+            // difference saturates and the pause is capped at MAX_PAUSE.
             let secs = if reset > 1_000_000_000 {
-                reset - now_unix
+                reset.saturating_sub(now_unix)
             } else {
                 reset
             };
-            if secs > 0 {
-                self.pause_for(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
+            if let Ok(secs) = u64::try_from(secs)
+                && secs > 0
+            {
+                self.pause_for(Duration::from_secs(secs));
             }
         }
     }
@@ -182,6 +195,39 @@ mod tests {
         let start = Instant::now();
         limiter.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(12));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_reset_is_capped_not_a_panic() {
+        // i64::MAX as a Unix time, a reset 31 years away in seconds, and a clock before 1970:
+        // none may overflow (a panic here would poison the lock and end all limiting).
+        for (reset, now) in [
+            (i64::MAX.to_string(), 0),
+            ("999999999".to_owned(), 0),
+            ("1000000001".to_owned(), i64::MIN),
+        ] {
+            let limiter = RateLimiter::new(RateLimit::per_seconds(1, 1));
+            let mut h = HeaderMap::new();
+            h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+            h.insert("x-ratelimit-reset", reset.parse().unwrap());
+            limiter.observe(&h, now);
+            let start = Instant::now();
+            limiter.acquire().await;
+            assert_eq!(start.elapsed(), MAX_PAUSE, "reset {reset}");
+            // The limiter still limits afterwards: its lock is not poisoned.
+            let start = Instant::now();
+            limiter.acquire().await;
+            assert!(start.elapsed() >= Duration::from_secs(1), "reset {reset}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_pause_is_capped() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(100, 1));
+        limiter.pause_for(Duration::MAX);
+        let start = Instant::now();
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), MAX_PAUSE);
     }
 
     #[tokio::test(start_paused = true)]

@@ -376,3 +376,120 @@ async fn redirects_stay_on_the_origin_asked_and_query_keys_stay_out_of_errors() 
         "{err:?}"
     );
 }
+
+/// How a raw test server frames an oversized answer.
+#[derive(Clone, Copy, Debug)]
+enum Framing {
+    /// Announces a `Content-Length` above the cap (and sends nothing more).
+    Announced,
+    /// `Transfer-Encoding: chunked`, no length: only counting what arrives can stop it.
+    Chunked,
+    /// No length at all, the body ends when the connection closes.
+    UntilClose,
+}
+
+/// A one-answer-per-connection server that answers every request with a body just over
+/// [`maestro_http::client::MAX_BODY_BYTES`]; returns its address and a count of connections.
+async fn oversized_server(
+    framing: Framing,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let total = maestro_http::client::MAX_BODY_BYTES + 1;
+                let head = match framing {
+                    Framing::Announced => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n"
+                    ),
+                    Framing::Chunked => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned(),
+                    Framing::UntilClose => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_owned(),
+                };
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                if matches!(framing, Framing::Announced) {
+                    // Keep the connection open a while: only the announced length may stop it.
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    return;
+                }
+                let piece = vec![b' '; 1024 * 1024];
+                let mut sent = 0;
+                while sent < total {
+                    let n = piece.len().min(total - sent);
+                    let ok = match framing {
+                        Framing::Chunked => {
+                            let mut frame = format!("{n:x}\r\n").into_bytes();
+                            frame.extend_from_slice(&piece[..n]);
+                            frame.extend_from_slice(b"\r\n");
+                            stream.write_all(&frame).await
+                        }
+                        _ => stream.write_all(&piece[..n]).await,
+                    };
+                    if ok.is_err() {
+                        return;
+                    }
+                    sent += n;
+                }
+                if matches!(framing, Framing::Chunked) {
+                    let _ = stream.write_all(b"0\r\n\r\n").await;
+                }
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test]
+async fn an_answer_over_the_body_cap_is_refused_however_it_is_framed() {
+    for framing in [Framing::Announced, Framing::Chunked, Framing::UntilClose] {
+        let (base, connections) = oversized_server(framing).await;
+        let client = build_client(&ClientOptions {
+            tls13_only: false,
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(60),
+        })
+        .unwrap();
+        let s = ProviderSession::new(
+            "Acme HR",
+            base.parse().unwrap(),
+            Auth::None,
+            RateLimit::per_seconds(1000, 1),
+            client,
+        )
+        .with_retry_policy(RetryPolicy::fast());
+        let started = Instant::now();
+        let err = s
+            .send(&ApiRequest::get(s.url("/big").unwrap()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, HttpError::Decode { ref path, .. } if path == "(document)"),
+            "{framing:?}: {err:?}"
+        );
+        assert_eq!(
+            err.kind(),
+            maestro_core::error::ErrorKind::Validation,
+            "{framing:?}"
+        );
+        assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+        // Not retried: asking again would only bring the same answer.
+        assert_eq!(
+            connections.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{framing:?}"
+        );
+        if matches!(framing, Framing::Announced) {
+            assert!(started.elapsed() < Duration::from_secs(4), "read anyway");
+        }
+    }
+}
