@@ -375,15 +375,7 @@ impl FileConnector {
     /// Parses a next link, refusing one that leaves the API's origin (the credentials would
     /// go with it).
     fn same_origin(&self, link: &str) -> Result<Url> {
-        let url = self
-            .session
-            .base_url()
-            .join(link)
-            .map_err(|e| self.invalid(format!("bad next link {link}: {e}")))?;
-        if url.origin() != self.session.base_url().origin() {
-            return Err(self.invalid(format!("the next link {link} leaves the API's address")));
-        }
-        Ok(url)
+        same_origin(self.session.base_url(), link).map_err(|m| self.invalid(m))
     }
 
     /// Where the next page starts, from the answer to page `inner`.
@@ -871,6 +863,18 @@ impl Connector for FileConnector {
             }
         }
     }
+}
+
+/// `link` resolved against `base`; refused when it leaves `base`'s origin (scheme, host and
+/// port), since the credentials would go with it. Shared by every next-link check.
+pub(crate) fn same_origin(base: &Url, link: &str) -> std::result::Result<Url, String> {
+    let url = base
+        .join(link)
+        .map_err(|e| format!("bad next link {link}: {e}"))?;
+    if url.origin() != base.origin() {
+        return Err(format!("the next link {link} leaves the API's address"));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use maestro_kit::ProviderFile;
 
 pub use engine::FileConnector;
+pub(crate) use engine::same_origin;
 pub use hooks::Hooks;
 pub use mappers::{MapCtx, Mapper};
 

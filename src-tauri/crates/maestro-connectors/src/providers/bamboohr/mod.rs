@@ -191,27 +191,49 @@ impl BambooHr {
 
     /// A `next` link resolved against our base URL, so credentials never go to another host.
     fn resolve(&self, href: &str) -> Result<Url> {
-        let base = self.session.base_url();
-        let base_text = base.as_str().trim_end_matches('/');
-        if href.starts_with(base_text) {
-            return Url::parse(href).map_err(|e| invalid(format!("bad next link {href}: {e}")));
-        }
-        let path_and_query = match Url::parse(href) {
-            Ok(u) => u[url::Position::BeforePath..].to_owned(),
-            Err(_) => href.to_owned(),
-        };
-        let prefix = base.path().trim_end_matches('/');
-        let rest = match path_and_query.strip_prefix(prefix) {
-            Some(rest) if !prefix.is_empty() && rest.starts_with('/') => rest,
-            _ => path_and_query.as_str(),
-        };
-        Ok(self.session.url(rest)?)
+        resolve_link(self.session.base_url(), href)
     }
 
     /// GETs `url` as JSON.
     async fn get(&self, url: Url) -> Result<Value> {
         Ok(self.session.get_json::<Value>(url).await?.0)
     }
+}
+
+/// A `next` link resolved against `base`. A link at our origin (scheme, host and port, compared
+/// as parsed URLs, not as text) under the base path is kept; any other link, such as the
+/// spec's examples at `api.bamboohr.com`, has its path and query re-aimed at `base`, so the
+/// credentials never go anywhere else.
+fn resolve_link(base: &Url, href: &str) -> Result<Url> {
+    let prefix = base.path().trim_end_matches('/');
+    let under = |path: &str| {
+        prefix.is_empty()
+            || path == prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if let Ok(url) = crate::kit::same_origin(base, href)
+        && under(url.path())
+    {
+        return Ok(url);
+    }
+    let joined = base
+        .join(href)
+        .map_err(|e| invalid(format!("bad next link {href}: {e}")))?;
+    if !matches!(joined.scheme(), "http" | "https") {
+        return Err(invalid(format!("bad next link {href}: not a web address")));
+    }
+    let path = joined.path();
+    let rest = match path.strip_prefix(prefix) {
+        Some(rest) if !prefix.is_empty() && under(path) => rest,
+        _ => path,
+    };
+    let mut url = base.clone();
+    url.set_path(&format!("{prefix}{rest}"));
+    url.set_query(joined.query());
+    url.set_fragment(None);
+    Ok(url)
 }
 
 fn invalid(message: String) -> ConnectorError {
@@ -340,5 +362,68 @@ impl Connector for BambooHr {
         now: DateTime<Utc>,
     ) -> Result<Vec<WebhookEvent>> {
         webhook::verify(headers, body, secret, now)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn link(base: &str, href: &str) -> String {
+        resolve_link(&Url::parse(base).unwrap(), href)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
+    }
+
+    #[test]
+    fn next_links_never_leave_the_base_origin() {
+        let base = "https://acme.bamboohr.com";
+        let next = "/api/v1/employees?page%5Bafter%5D=7";
+        // Our own origin: kept as given.
+        let own = format!("{base}{next}");
+        assert_eq!(link(base, &own), own);
+        assert_eq!(link(base, next), own);
+        // Hosts that merely start with our address, user-info tricks, other ports and
+        // schemes, and other hosts: the path and query are re-aimed at our base.
+        for hostile in [
+            format!("https://acme.bamboohr.com.evil.net{next}"),
+            format!("https://acme.bamboohr.com@evil.net{next}"),
+            format!("https://acme.bamboohr.com:8443{next}"),
+            format!("http://acme.bamboohr.com{next}"),
+            format!("https://api.bamboohr.com{next}"),
+            format!("//evil.net{next}"),
+        ] {
+            let url = Url::parse(&link(base, &hostile)).unwrap();
+            assert_eq!(
+                url.origin(),
+                Url::parse(base).unwrap().origin(),
+                "{hostile}"
+            );
+            assert_eq!(url.path(), "/api/v1/employees", "{hostile}");
+            assert_eq!(url.query(), Some("page%5Bafter%5D=7"), "{hostile}");
+        }
+        // Text glued to our address is a relative path at our host, not another host.
+        let glued = Url::parse(&link(base, &format!(".evil.net{next}"))).unwrap();
+        assert_eq!(glued.host_str(), Some("acme.bamboohr.com"));
+        assert!(link(base, "javascript:alert(1)").starts_with("error"));
+    }
+
+    #[test]
+    fn next_links_keep_the_base_path() {
+        let base = "https://api.bamboohr.com/api/gateway.php/acme";
+        let want = format!("{base}/v1/employees?page%5Bafter%5D=7");
+        assert_eq!(link(base, &want), want);
+        assert_eq!(
+            link(base, "/api/gateway.php/acme/v1/employees?page%5Bafter%5D=7"),
+            want
+        );
+        assert_eq!(link(base, "/v1/employees?page%5Bafter%5D=7"), want);
+        // A sibling path that only starts with the prefix's text is not under it.
+        let sibling = link(
+            base,
+            "https://api.bamboohr.com/api/gateway.php/acmeevil/v1/x",
+        );
+        assert_eq!(sibling, format!("{base}/api/gateway.php/acmeevil/v1/x"));
     }
 }
