@@ -20,13 +20,51 @@ use crate::error::ApiError;
 use crate::keys::{Access, Principal};
 use crate::state::Shared;
 
-/// Per-key request budgets.
-#[derive(Default)]
+/// Most budgets kept at once. Keys and connections are few; the cap only matters if something
+/// ever keys budgets by outside input, and then it bounds memory.
+const MAX_BUDGETS: usize = 4096;
+
+/// A budget untouched this long has refilled completely (every quota is per minute), so
+/// forgetting it changes nothing.
+const IDLE_REFILLED: std::time::Duration = std::time::Duration::from_secs(60);
+
+struct Budget {
+    per_minute: u32,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    last_used: Instant,
+}
+
+/// Per-key request budgets, in a bounded map: idle (refilled) budgets are forgotten when it
+/// fills, then the least recently used.
 pub struct RateLimits {
-    limiters: Mutex<HashMap<String, (u32, Arc<DefaultDirectRateLimiter>)>>,
+    limiters: Mutex<HashMap<String, Budget>>,
+    cap: usize,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits::with_capacity(MAX_BUDGETS)
+    }
 }
 
 impl RateLimits {
+    /// Budgets for at most `cap` keys at once.
+    pub fn with_capacity(cap: usize) -> Self {
+        RateLimits {
+            limiters: Mutex::default(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// How many budgets are kept.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Takes one request from the key's budget; Err(seconds to wait) when it is spent.
     pub fn check(&self, key_id: &str, per_minute: u32) -> Result<(), u64> {
         let limiter = {
@@ -34,18 +72,42 @@ impl RateLimits {
                 .limiters
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let entry = map
-                .entry(key_id.to_owned())
-                .or_insert_with(|| (per_minute, Arc::new(limiter_for(per_minute))));
-            if entry.0 != per_minute {
-                *entry = (per_minute, Arc::new(limiter_for(per_minute)));
+            let now = Instant::now();
+            if !map.contains_key(key_id) && map.len() >= self.cap {
+                evict(&mut map, now);
             }
-            entry.1.clone()
+            let entry = map.entry(key_id.to_owned()).or_insert_with(|| Budget {
+                per_minute,
+                limiter: Arc::new(limiter_for(per_minute)),
+                last_used: now,
+            });
+            if entry.per_minute != per_minute {
+                entry.per_minute = per_minute;
+                entry.limiter = Arc::new(limiter_for(per_minute));
+            }
+            entry.last_used = now;
+            entry.limiter.clone()
         };
         limiter.check().map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
+    }
+}
+
+/// Frees room in a full map: every refilled budget, or else the least recently used one.
+fn evict(map: &mut HashMap<String, Budget>, now: Instant) {
+    let before = map.len();
+    map.retain(|_, b| now.duration_since(b.last_used) < IDLE_REFILLED);
+    if map.len() < before {
+        return;
+    }
+    let oldest = map
+        .iter()
+        .min_by_key(|(_, b)| b.last_used)
+        .map(|(k, _)| k.clone());
+    if let Some(k) = oldest {
+        map.remove(&k);
     }
 }
 
@@ -228,4 +290,25 @@ pub async fn audit_access(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_are_bounded_and_keep_the_busy_ones() {
+        let limits = RateLimits::with_capacity(8);
+        assert!(limits.check("busy", 2).is_ok());
+        for i in 0..100 {
+            assert!(limits.check(&format!("k{i}"), 10).is_ok());
+            assert!(limits.len() <= 8);
+            // The busy key is used between newcomers, so it is never the least recent.
+            let _ = limits.check("busy", 2);
+        }
+        assert!(
+            limits.check("busy", 2).is_err(),
+            "the spent budget was forgotten"
+        );
+    }
 }

@@ -23,7 +23,7 @@ mod tls;
 mod webhooks;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
@@ -97,14 +97,7 @@ impl Gateway {
             TlsSetting::Generated => Some(tls::identity(&app).await?),
         };
         let fingerprint = identity.as_ref().map(tls::fingerprint).transpose()?;
-        let shared = Arc::new(Shared {
-            schema: graphql::schema(config.graphql_max_depth, config.graphql_max_complexity),
-            app,
-            config: config.clone(),
-            limits: guard::RateLimits::default(),
-            touched: Mutex::default(),
-            sync_locks: Mutex::default(),
-        });
+        let shared = Arc::new(Shared::new(app, config.clone()));
         let router = router(shared);
         let tcp = TcpListener::bind(config.bind)
             .await

@@ -27,6 +27,18 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The state of a gateway serving `app` with `config`.
+    pub fn new(app: App, config: GatewayConfig) -> Self {
+        Shared {
+            schema: crate::graphql::schema(config.graphql_max_depth, config.graphql_max_complexity),
+            app,
+            config,
+            limits: RateLimits::default(),
+            touched: Mutex::default(),
+            sync_locks: Mutex::default(),
+        }
+    }
+
     /// The lock serialising webhook-triggered syncs of `connection_id`.
     pub fn sync_lock(&self, connection_id: ConnectionId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
         self.sync_locks

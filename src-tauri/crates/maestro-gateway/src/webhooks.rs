@@ -66,9 +66,13 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let unknown = || ApiError::not_found("no connection receives webhooks at this address");
+    // Look the connection up first: only real connections get a budget, keyed by their id.
+    let id: ConnectionId = connection.parse().map_err(|_| unknown())?;
+    let connection = find_connection(&shared, id).await?.ok_or_else(unknown)?;
     if let Err(wait) = shared
         .limits
-        .check(&format!("webhook:{connection}"), WEBHOOKS_PER_MINUTE)
+        .check(&format!("webhook:{id}"), WEBHOOKS_PER_MINUTE)
     {
         return Err(ApiError {
             retry_after: Some(wait.max(1)),
@@ -79,9 +83,6 @@ pub async fn receive(
             )
         });
     }
-    let unknown = || ApiError::not_found("no connection receives webhooks at this address");
-    let id: ConnectionId = connection.parse().map_err(|_| unknown())?;
-    let connection = find_connection(&shared, id).await?.ok_or_else(unknown)?;
     let company = connection.company_id;
     let secret = {
         let mut conn = shared
@@ -272,4 +273,48 @@ async fn audit(
         )
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::config::GatewayConfig;
+
+    /// A gateway state over a fresh store (the directory lives as long as the state).
+    pub(crate) async fn shared() -> (tempfile::TempDir, Arc<Shared>) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = maestro_app::App::init(
+            &dir.path().join("data"),
+            maestro_store::NewKey::Keychain(Arc::new(maestro_store::MemorySecretStore::default())),
+            "Bluebird Bakery",
+            Arc::new(maestro_core::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        let shared = Arc::new(Shared::new(app, GatewayConfig::loopback_ephemeral()));
+        (dir, shared)
+    }
+
+    #[tokio::test]
+    async fn bogus_connection_paths_do_not_grow_the_rate_limiter() {
+        let (_dir, shared) = shared().await;
+        for i in 0..300 {
+            let path = if i % 2 == 0 {
+                ConnectionId::new().to_string()
+            } else {
+                format!("not-a-connection-{i}")
+            };
+            let err = receive(
+                State(shared.clone()),
+                Path(path),
+                HeaderMap::new(),
+                Bytes::from_static(b"{}"),
+            )
+            .await
+            .expect_err("an unknown connection is refused");
+            assert_eq!(err.status, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(shared.limits.len(), 0, "unknown connections got budgets");
+    }
 }
