@@ -106,10 +106,10 @@ impl RateLimiter {
         // Computed before locking, and without any arithmetic that can panic.
         let now = Instant::now();
         let until = now.checked_add(duration.min(MAX_PAUSE)).unwrap_or(now);
-        if let Ok(mut s) = self.state.lock() {
-            if s.paused_until.is_none_or(|p| p < until) {
-                s.paused_until = Some(until);
-            }
+        if let Ok(mut s) = self.state.lock()
+            && s.paused_until.is_none_or(|p| p < until)
+        {
+            s.paused_until = Some(until);
         }
     }
 

@@ -346,6 +346,8 @@ impl TestServer {
 enum Mode {
     Follow,
     TamperState,
+    /// A forged callback reaches the listener first, then the owner's genuine one.
+    ForgedFirst,
     TamperChallenge,
     Ignore,
 }
@@ -399,8 +401,25 @@ fn replace_param(url: &Url, name: &str, value: &str) -> Url {
 
 impl BrowserOpener for TestBrowser {
     fn open(&self, url: &Url) -> Result<(), OAuthError> {
+        if let Mode::ForgedFirst = self.mode {
+            let forged = replace_param(url, "state", "forged-state");
+            let genuine = url.clone();
+            let task = tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let first = client.get(forged).send().await.unwrap();
+                let body = first.text().await.unwrap();
+                let second = client.get(genuine).send().await.unwrap();
+                Visit {
+                    final_url: second.url().clone(),
+                    status: second.status().as_u16(),
+                    body: format!("{body}\n---\n{}", second.text().await.unwrap()),
+                }
+            });
+            self.tasks.lock().unwrap().push(task);
+            return Ok(());
+        }
         let url = match self.mode {
-            Mode::Ignore => return Ok(()),
+            Mode::Ignore | Mode::ForgedFirst => return Ok(()),
             Mode::Follow => url.clone(),
             Mode::TamperState => replace_param(url, "state", "forged-state"),
             Mode::TamperChallenge => {
@@ -589,25 +608,48 @@ async fn wrong_verifier_is_rejected() {
 }
 
 #[tokio::test]
-async fn tampered_state_is_rejected_and_its_code_never_exchanged() {
+async fn tampered_state_is_ignored_and_its_code_never_exchanged() {
     let server = TestServer::start().await;
     let browser = TestBrowser::new(Mode::TamperState);
     let error = authorize_with_pkce(
         &server.config(),
         &browser,
         &token_http_client().unwrap(),
-        SIGN_IN_TIMEOUT,
+        Duration::from_millis(700),
     )
     .await
     .unwrap_err();
+    // Only the forged answer came before the deadline: the sign-in ends saying so.
     assert_eq!(error, OAuthError::StateMismatch);
     assert!(!error.needs_reconnect());
     // The server issued a code for the forged request, and nobody tried to redeem it.
     assert_eq!(server.db().codes.len(), 1);
     assert_eq!(server.db().token_calls, 0);
     let visits = browser.visits().await;
-    assert!(visits[0].body.contains("try connecting again"));
+    assert_eq!(visits[0].status, 400);
+    assert!(visits[0].body.contains("ignored"), "{}", visits[0].body);
     server.assert_no_secrets(&format!("{error} {error:?}"));
+}
+
+#[tokio::test]
+async fn a_forged_callback_does_not_end_the_sign_in() {
+    let server = TestServer::start().await;
+    let browser = TestBrowser::new(Mode::ForgedFirst);
+    let tokens = authorize_with_pkce(
+        &server.config(),
+        &browser,
+        &token_http_client().unwrap(),
+        SIGN_IN_TIMEOUT,
+    )
+    .await
+    .unwrap();
+    assert!(tokens.refresh_token.is_some());
+    // Two codes were issued; only the genuine one was redeemed.
+    assert_eq!(server.db().codes.len(), 2);
+    assert_eq!(server.db().token_calls, 1);
+    let visits = browser.visits().await;
+    assert!(visits[0].body.contains("ignored"), "{}", visits[0].body);
+    assert!(visits[0].body.contains("You can close this window"));
 }
 
 #[tokio::test]

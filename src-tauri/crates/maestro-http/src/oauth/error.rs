@@ -35,7 +35,8 @@ pub enum OAuthError {
         /// The provider's `error_description`, if any.
         description: Option<String>,
     },
-    /// The browser came back with a `state` that this sign-in did not issue (possible forgery).
+    /// The sign-in timed out and the only answers that came carried a `state` this sign-in
+    /// did not issue (a forgery, or a stale tab); they were ignored.
     #[error("the sign-in answer did not match the request that was sent; try connecting again")]
     StateMismatch,
     /// The owner declined access on the provider's consent page.

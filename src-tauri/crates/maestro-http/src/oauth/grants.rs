@@ -77,9 +77,7 @@ pub async fn authorize_with_pkce(
 
     tracing::info!(provider = %config.provider_name, "opening the browser for sign-in");
     opener.open(&url)?;
-    let code = tokio::time::timeout(timeout, loopback.wait(state.secret().clone()))
-        .await
-        .map_err(|_| OAuthError::Timeout)??;
+    let code = loopback.wait(state.secret().clone(), timeout).await?;
 
     let now = SystemClock.now();
     let send = |request: HttpRequest| send(http.clone(), request);

@@ -2,8 +2,13 @@
 //!
 //! It answers every browser request with a small plain page and hands back the authorization
 //! code of the first callback whose `state` matches. A callback with a different or missing
-//! `state` ends the sign-in with [`OAuthError::StateMismatch`] and its code is dropped unused.
+//! `state` (a forgery, or a stale tab of an earlier sign-in) is answered with an error page,
+//! its code or error dropped unused, and the listener keeps waiting: such a request must not
+//! be able to end the owner's sign-in. A callback with the right `state` that carries an
+//! `error` ends it. When the deadline passes and only mismatched callbacks came, the sign-in
+//! ends with [`OAuthError::StateMismatch`], otherwise with [`OAuthError::Timeout`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,8 +30,9 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const PAGE_DONE: &str = "You can close this window and return to Integration Maestro.";
 const PAGE_DENIED: &str =
     "Access was not granted. You can close this window and return to Integration Maestro.";
-const PAGE_MISMATCH: &str = "This sign-in answer does not belong to the sign-in Integration Maestro started. \
-     Close this window and try connecting again from Integration Maestro.";
+const PAGE_MISMATCH: &str = "This sign-in answer does not belong to the sign-in Integration Maestro started, \
+     so it was ignored. Finish signing in from the window Integration Maestro opened, or start \
+     connecting again from Integration Maestro.";
 const PAGE_ALREADY: &str = "This sign-in was already handled. You can close this window and return to Integration Maestro.";
 
 type Outcome = Result<Sensitive<String>, OAuthError>;
@@ -40,6 +46,8 @@ pub(crate) struct Loopback {
 struct Shared {
     expected_state: String,
     sender: Mutex<Option<oneshot::Sender<Outcome>>>,
+    /// A callback with a wrong or missing `state` came (and was ignored).
+    mismatched: AtomicBool,
 }
 
 impl Shared {
@@ -89,16 +97,26 @@ impl Loopback {
         &self.redirect_uri
     }
 
-    /// Serves browser requests until a decisive callback arrives. Cancel-safe: dropping the
-    /// future closes the listener.
-    pub(crate) async fn wait(self, expected_state: String) -> Outcome {
+    /// Serves browser requests until a decisive callback arrives or `timeout` passes.
+    /// Cancel-safe: dropping the future closes the listener.
+    pub(crate) async fn wait(self, expected_state: String, timeout: Duration) -> Outcome {
         let (tx, mut rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             expected_state,
             sender: Mutex::new(Some(tx)),
+            mismatched: AtomicBool::new(false),
         });
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
         loop {
             tokio::select! {
+                () = &mut deadline => {
+                    return Err(if shared.mismatched.load(Ordering::SeqCst) {
+                        OAuthError::StateMismatch
+                    } else {
+                        OAuthError::Timeout
+                    });
+                }
                 outcome = &mut rx => {
                     return outcome.unwrap_or_else(|_| Err(OAuthError::Listener("the listener stopped".into())));
                 }
@@ -119,6 +137,9 @@ impl Loopback {
 enum Verdict {
     /// Not a callback (favicon, a stray request): answer and keep waiting.
     Ignore(u16, &'static str),
+    /// A callback with a wrong or missing `state`: answer with an error page, drop its code
+    /// or error, and keep waiting for the genuine one.
+    Mismatch,
     /// A decisive callback.
     Decide(Outcome),
 }
@@ -140,20 +161,22 @@ fn judge(target: &str, expected_state: &str) -> Verdict {
             _ => {}
         }
     }
-    match (&state, code, error) {
-        (Some(s), _, _) if !constant_time_eq(s.as_bytes(), expected_state.as_bytes()) => {
-            Verdict::Decide(Err(OAuthError::StateMismatch))
-        }
-        // An error is decisive even when the provider left `state` out: no code is accepted.
-        (_, _, Some(error)) if error == "access_denied" => {
+    let is_callback = code.is_some() || error.is_some();
+    let state_matches = state
+        .as_deref()
+        .is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
+    if is_callback && !state_matches {
+        // RFC 6749 §4.1.2: `state` comes back with a code and with an error alike. Anyone can
+        // reach this port (another page, a stale tab), so only the right `state` decides.
+        return Verdict::Mismatch;
+    }
+    match (code, error) {
+        (_, Some(error)) if error == "access_denied" => {
             Verdict::Decide(Err(OAuthError::AccessDenied { description }))
         }
-        (_, _, Some(error)) => {
-            Verdict::Decide(Err(OAuthError::Authorization { error, description }))
-        }
-        (None, Some(_), None) => Verdict::Decide(Err(OAuthError::StateMismatch)),
-        (Some(_), Some(code), None) => Verdict::Decide(Ok(Sensitive::new(code))),
-        _ => Verdict::Ignore(400, "The sign-in answer is incomplete."),
+        (_, Some(error)) => Verdict::Decide(Err(OAuthError::Authorization { error, description })),
+        (Some(code), None) => Verdict::Decide(Ok(Sensitive::new(code))),
+        (None, None) => Verdict::Ignore(400, "The sign-in answer is incomplete."),
     }
 }
 
@@ -170,6 +193,11 @@ async fn handle_connection(mut stream: TcpStream, shared: Arc<Shared>) {
     } else {
         match judge(target, &shared.expected_state) {
             Verdict::Ignore(status, text) => (status, text),
+            Verdict::Mismatch => {
+                tracing::warn!("ignored a sign-in callback whose state does not match");
+                shared.mismatched.store(true, Ordering::SeqCst);
+                (400, PAGE_MISMATCH)
+            }
             Verdict::Decide(outcome) if shared.is_done() => {
                 drop(outcome);
                 (200, PAGE_ALREADY)
@@ -177,7 +205,6 @@ async fn handle_connection(mut stream: TcpStream, shared: Arc<Shared>) {
             Verdict::Decide(outcome) => {
                 let page = match &outcome {
                     Ok(_) => PAGE_DONE,
-                    Err(OAuthError::StateMismatch) => PAGE_MISMATCH,
                     Err(_) => PAGE_DENIED,
                 };
                 if shared.deliver(outcome) {
@@ -249,20 +276,12 @@ mod tests {
         let ok = judge("/callback?code=abc&state=s1", "s1");
         assert!(matches!(ok, Verdict::Decide(Ok(ref c)) if c.expose() == "abc"));
         assert!(matches!(
-            judge("/callback?code=abc&state=s2", "s1"),
-            Verdict::Decide(Err(OAuthError::StateMismatch))
-        ));
-        assert!(matches!(
-            judge("/callback?code=abc", "s1"),
-            Verdict::Decide(Err(OAuthError::StateMismatch))
-        ));
-        assert!(matches!(
             judge("/callback?error=access_denied&state=s1", "s1"),
             Verdict::Decide(Err(OAuthError::AccessDenied { .. }))
         ));
         assert!(matches!(
-            judge("/callback?error=access_denied&state=zz", "s1"),
-            Verdict::Decide(Err(OAuthError::StateMismatch))
+            judge("/callback?error=server_error&state=s1", "s1"),
+            Verdict::Decide(Err(OAuthError::Authorization { .. }))
         ));
         assert!(matches!(
             judge("/favicon.ico", "s1"),
@@ -272,5 +291,84 @@ mod tests {
             judge("/callback?state=s1", "s1"),
             Verdict::Ignore(400, _)
         ));
+    }
+
+    #[test]
+    fn a_wrong_or_missing_state_is_ignored_whatever_the_callback_carries() {
+        for target in [
+            "/callback?code=abc&state=s2",
+            "/callback?code=abc",
+            "/callback?code=abc&state=",
+            "/callback?code=abc&state=s1x",
+            "/callback?error=access_denied&state=zz",
+            "/callback?error=access_denied",
+            "/callback?error=server_error",
+        ] {
+            assert!(matches!(judge(target, "s1"), Verdict::Mismatch), "{target}");
+        }
+    }
+
+    async fn get(port: u16, target: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let request = format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        let status = answer[9..12].parse().unwrap();
+        (status, answer)
+    }
+
+    fn port(loopback: &Loopback) -> u16 {
+        Url::parse(loopback.redirect_uri()).unwrap().port().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_forged_callback_is_answered_and_the_genuine_one_still_completes() {
+        let loopback = Loopback::bind().await.unwrap();
+        let port = port(&loopback);
+        let waiting = tokio::spawn(loopback.wait("s1".into(), Duration::from_secs(10)));
+        for forged in [
+            "/callback?code=evil&state=forged",
+            "/callback?code=evil",
+            "/callback?error=access_denied",
+        ] {
+            let (status, page) = get(port, forged).await;
+            assert_eq!(status, 400, "{forged}");
+            assert!(page.contains("ignored"), "{page}");
+            assert!(!waiting.is_finished(), "{forged} ended the sign-in");
+        }
+        let (status, page) = get(port, "/callback?code=good&state=s1").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(PAGE_DONE));
+        let code = waiting.await.unwrap().unwrap();
+        assert_eq!(code.expose(), "good");
+    }
+
+    #[tokio::test]
+    async fn an_error_with_the_right_state_ends_the_sign_in() {
+        let loopback = Loopback::bind().await.unwrap();
+        let port = port(&loopback);
+        let waiting = tokio::spawn(loopback.wait("s1".into(), Duration::from_secs(10)));
+        get(port, "/callback?error=access_denied&state=s1").await;
+        assert!(matches!(
+            waiting.await.unwrap(),
+            Err(OAuthError::AccessDenied { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn only_forged_callbacks_until_the_deadline_say_so() {
+        let loopback = Loopback::bind().await.unwrap();
+        let port = port(&loopback);
+        let waiting = tokio::spawn(loopback.wait("s1".into(), Duration::from_millis(500)));
+        get(port, "/callback?code=evil&state=forged").await;
+        assert_eq!(
+            waiting.await.unwrap().unwrap_err(),
+            OAuthError::StateMismatch
+        );
+
+        let loopback = Loopback::bind().await.unwrap();
+        let outcome = loopback.wait("s1".into(), Duration::from_millis(100)).await;
+        assert_eq!(outcome.unwrap_err(), OAuthError::Timeout);
     }
 }
