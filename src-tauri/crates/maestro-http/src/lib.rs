@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod oauth;
 pub mod paginate;
 pub mod rate_limit;
+pub mod url_policy;
 pub mod webhook;
 
 pub use auth::{AccessTokenSource, Auth};
