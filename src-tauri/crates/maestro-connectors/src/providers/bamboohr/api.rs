@@ -403,7 +403,8 @@ pub mod flex {
         opt_date(d)?.ok_or_else(|| D::Error::custom("missing date"))
     }
 
-    /// An exact decimal from a JSON string or number (numbers via their shortest text form).
+    /// An exact decimal from a JSON string or number (numbers via their shortest text form);
+    /// text that a Decimal cannot hold exactly is an error.
     pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
         let text = match Value::deserialize(d)? {
             Value::Null => return Ok(None),
@@ -412,8 +413,12 @@ pub mod flex {
             Value::Number(n) => n.to_string(),
             other => return Err(D::Error::custom(format!("expected a number, got {other}"))),
         };
-        Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&text))
+        // Exact or an error: an amount with more digits than a Decimal holds is never rounded.
+        Decimal::from_str_exact(&text)
+            .or_else(|e| match text.contains(['e', 'E']) {
+                true => Decimal::from_scientific(&text),
+                false => Err(e),
+            })
             .map(Some)
             .map_err(|e| D::Error::custom(format!("`{text}` is not a decimal number: {e}")))
     }
@@ -491,5 +496,31 @@ pub mod flex {
             }
         }
         d.deserialize_any(MapVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn balance(v: Value) -> Result<BalanceEntry, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({"timeOffType": "78", "balance": v}))
+    }
+
+    #[test]
+    fn amounts_parse_exactly_or_not_at_all() {
+        assert_eq!(
+            balance("24.50".into()).unwrap().balance.to_string(),
+            "24.50"
+        );
+        assert_eq!(
+            balance(serde_json::json!(12.25)).unwrap().balance,
+            Decimal::new(1225, 2)
+        );
+        // 29 decimal places cannot be held exactly: an error, not a silently rounded amount.
+        let long = "0.12345678901234567890123456789";
+        assert!(balance(long.into()).is_err(), "{long} was rounded");
+        assert!(balance("12,5".into()).is_err());
     }
 }
