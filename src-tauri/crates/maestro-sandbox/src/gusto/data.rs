@@ -7,6 +7,10 @@ use serde_json::{Map, Value, json};
 
 use crate::seed::{Company, Pay, Person, mix, version_of};
 
+/// Regular biweekly payrolls seeded, newest last: about ten months, so the history reaches past
+/// the payroll list's default six months and past one year-long window.
+pub(crate) const PAYROLL_HISTORY: u64 = 22;
+
 /// Hours tracked in Harvest, per Harvest user: (day, hours × 100) of every finished entry.
 /// Payroll pays hourly staff what they tracked (the realistic case), except one person when the
 /// demo's discrepancies are on.
@@ -112,6 +116,23 @@ impl GustoData {
         if let Some(e) = self.employee_mut(uuid) {
             e.insert("version".into(), Value::String(v));
         }
+    }
+
+    /// A job and the uuid of the employee holding it.
+    pub(crate) fn job_mut(&mut self, uuid: &str) -> Option<(String, &mut Map<String, Value>)> {
+        self.employees
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .find_map(|e| {
+                let owner = e.get("uuid").and_then(Value::as_str)?.to_owned();
+                let job = e
+                    .get_mut("jobs")?
+                    .as_array_mut()?
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .find(|j| j.get("uuid").and_then(Value::as_str) == Some(uuid))?;
+                Some((owner, job))
+            })
     }
 
     /// All jobs of all employees.
@@ -228,7 +249,7 @@ fn employee_json(c: &Company, p: &Person) -> Value {
         "eligible_paid_time_off": [],
         "terminations": terminations,
         "garnishments": [],
-        "custom_fields": [],
+        "custom_fields": custom_fields(c, p),
         "date_of_birth": p.birth_date.to_string(),
         "ssn": "",
         "phone": p.phone,
@@ -237,6 +258,24 @@ fn employee_json(c: &Company, p: &Person) -> Value {
         "hired_at": p.hire_date.to_string(),
         "flsa_status": flsa(p.gusto_pay),
     })
+}
+
+/// Sizes of the seeded "Uniform size" custom field (a `radio` field).
+const UNIFORM_SIZES: [&str; 4] = ["S", "M", "L", "XL"];
+
+/// The employee's custom fields (`Employee-Custom-Field`): everyone has a uniform size.
+fn custom_fields(c: &Company, p: &Person) -> Value {
+    let field = version_of(&format!("ccf:{}:uniform", c.seed));
+    let size = UNIFORM_SIZES[(mix(c.seed, 77, p.index as u64) % 4) as usize];
+    json!([{
+        "id": version_of(&format!("ecf:{}:uniform", p.gusto_uuid)),
+        "company_custom_field_id": field,
+        "name": "Uniform size",
+        "type": "radio",
+        "description": "Size of the work uniform",
+        "value": size,
+        "selection_options": UNIFORM_SIZES,
+    }])
 }
 
 fn employed_during(p: &Person, start: NaiveDate, end: NaiveDate) -> bool {
@@ -373,8 +412,45 @@ fn payroll_json(
             "other_deductions": "0.00",
         },
         "employee_compensations": comps,
-        "payment_speed_changed": null,
         "created_at": format!("{}T17:00:00Z", check_date - Duration::days(4)),
+    })
+}
+
+/// An off-cycle correction for the period `start`..`end`, created but not yet calculated or
+/// submitted (`processed: false`): the draft the payroll list returns only when asked for
+/// unprocessed off-cycle payrolls.
+fn draft_json(c: &Company, schedule_uuid: &str, start: NaiveDate, end: NaiveDate) -> Value {
+    let uuid = version_of(&format!("payroll:{}:draft", c.seed));
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &uuid[..8],
+        &uuid[8..12],
+        &uuid[12..16],
+        &uuid[16..20],
+        &uuid[20..32]
+    );
+    let check_date = c.today + Duration::days(4);
+    json!({
+        "payroll_deadline": format!("{}T23:00:00Z", check_date - Duration::days(2)),
+        "check_date": check_date.to_string(),
+        "processed": false,
+        "processed_date": null,
+        "calculated_at": null,
+        "uuid": uuid,
+        "payroll_uuid": uuid,
+        "company_uuid": c.gusto_uuid,
+        "off_cycle": true,
+        "off_cycle_reason": "Correction",
+        "auto_pilot": false,
+        "external": false,
+        "final_termination_payroll": false,
+        "withholding_pay_period": "Every other week",
+        "skip_regular_deductions": false,
+        "fixed_withholding_rate": false,
+        "pay_period": {"start_date": start.to_string(), "end_date": end.to_string(), "pay_schedule_uuid": schedule_uuid},
+        "payroll_status_meta": {"cancellable": true, "expected_check_date": check_date.to_string(), "initial_check_date": check_date.to_string(), "expected_debit_time": format!("{}T23:00:00Z", check_date - Duration::days(2)), "payroll_late": false, "initial_debit_cutoff_time": format!("{}T23:00:00Z", check_date - Duration::days(2))},
+        "employee_compensations": [],
+        "created_at": format!("{}T17:00:00Z", c.today - Duration::days(1)),
     })
 }
 
@@ -425,13 +501,19 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
         "active": true,
         "auto_payroll_enablement_blockers": [],
     })];
-    let payrolls = (0..3u64)
+    let mut payrolls: Vec<Value> = (0..PAYROLL_HISTORY)
         .rev()
         .map(|n| {
             let e = end - Duration::days(14 * n as i64);
             payroll_json(c, tracked, &schedule_uuid, e - Duration::days(13), e, n)
         })
         .collect();
+    // The company's first invoiceable event is its first payroll being processed.
+    let join_date = payrolls
+        .first()
+        .and_then(|p| p["processed_date"].as_str())
+        .map(str::to_owned);
+    payrolls.push(draft_json(c, &schedule_uuid, end - Duration::days(13), end));
     let policy = |name: &str, kind: &str, rate: &str, tag: u64| {
         let uuid = version_of(&format!("pto:{}:{tag}", c.seed));
         json!({
@@ -529,7 +611,7 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
         "trade_name": c.name,
         "is_partner_managed": false,
         "pay_schedule_type": "single",
-        "join_date": (today - Duration::days(2200)).to_string(),
+        "join_date": join_date,
         "funding_type": "ach",
         "locations": (0..c.locations.len()).map(|i| location_json(c, i)).collect::<Vec<_>>(),
         "compensations": {

@@ -1,6 +1,8 @@
 //! Gusto emulator: `/v1/...` API (v2025-06-15), `/oauth/...` authorization server.
 
 pub(crate) mod data;
+mod payrolls;
+mod people;
 pub(crate) mod routes;
 
 use std::sync::{Arc, Mutex};

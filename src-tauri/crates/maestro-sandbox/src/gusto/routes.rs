@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use super::{API_VERSION, GustoState};
@@ -22,10 +22,10 @@ use crate::config::Provider;
 use crate::oauth::TokenCheck;
 use crate::server::{error_response, header_str, json_with, lock, parse_params};
 
-type S = State<Arc<GustoState>>;
-type Q = Query<HashMap<String, String>>;
+pub(super) type S = State<Arc<GustoState>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
-fn err(status: StatusCode, key: &str, category: &str, message: &str) -> Response {
+pub(super) fn err(status: StatusCode, key: &str, category: &str, message: &str) -> Response {
     (
         status,
         axum::Json(
@@ -35,7 +35,7 @@ fn err(status: StatusCode, key: &str, category: &str, message: &str) -> Response
         .into_response()
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     err(
         StatusCode::NOT_FOUND,
         "base",
@@ -81,11 +81,22 @@ async fn auth(State(s): S, req: Request, next: Next) -> Response {
 
 /// `page`/`per` pagination with `X-Page`, `X-Per-Page`, `X-Total-Count`, `X-Total-Pages`.
 /// Without `page` the whole list is returned (spec `pageParam`).
-fn paginate<T: Borrow<Value>>(
+pub(super) fn paginate<T: Borrow<Value>>(
     items: Vec<T>,
     q: &HashMap<String, String>,
     max_per: Option<usize>,
     default_paged: bool,
+) -> Response {
+    paginate_as(items, q, max_per, default_paged, Value::clone)
+}
+
+/// [`paginate`], each item served as `view` shows it (only the page served is viewed).
+fn paginate_as<T: Borrow<Value>>(
+    items: Vec<T>,
+    q: &HashMap<String, String>,
+    max_per: Option<usize>,
+    default_paged: bool,
+    view: impl Fn(&Value) -> Value,
 ) -> Response {
     let total = items.len();
     let page_param = q.get("page").and_then(|p| p.parse::<usize>().ok());
@@ -105,11 +116,11 @@ fn paginate<T: Borrow<Value>>(
             .iter()
             .skip((page - 1) * per)
             .take(per)
-            .map(|v| v.borrow().clone())
+            .map(|v| view(v.borrow()))
             .collect();
         (page, per, slice)
     } else {
-        let all = items.iter().map(|v| v.borrow().clone()).collect();
+        let all = items.iter().map(|v| view(v.borrow())).collect();
         (1, total.max(1), all)
     };
     let pages = total.div_ceil(per).max(1);
@@ -125,7 +136,7 @@ fn paginate<T: Borrow<Value>>(
     )
 }
 
-fn check_company(s: &GustoState, id: &str) -> Result<(), Response> {
+pub(super) fn check_company(s: &GustoState, id: &str) -> Result<(), Response> {
     if id == s.company.gusto_uuid {
         Ok(())
     } else {
@@ -133,7 +144,7 @@ fn check_company(s: &GustoState, id: &str) -> Result<(), Response> {
     }
 }
 
-fn ok(v: Value) -> Response {
+pub(super) fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
 
@@ -231,18 +242,46 @@ async fn employees(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response
                 .cmp(&(b["last_name"].as_str(), b["first_name"].as_str()))
         });
     }
-    paginate(list, &q, None, false)
+    let with_fields = includes(&q, "custom_fields");
+    paginate_as(list, &q, None, false, |e| employee_view(e, with_fields))
 }
 
-async fn employee(State(s): S, Path(id): Path<String>) -> Response {
+/// The values of a comma-separated list parameter (`explode: false` arrays).
+pub(super) fn listed<'a>(q: &'a HashMap<String, String>, name: &str) -> Vec<&'a str> {
+    q.get(name)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `include` asks for `what`.
+pub(super) fn includes(q: &HashMap<String, String>, what: &str) -> bool {
+    listed(q, "include").contains(&what)
+}
+
+/// An employee as served: `custom_fields` "are only included for the employee if the include
+/// param has the custom_fields value set" (spec, `Employee.custom_fields`).
+fn employee_view(e: &Value, with_custom_fields: bool) -> Value {
+    let mut e = e.clone();
+    if !with_custom_fields && let Some(m) = e.as_object_mut() {
+        m.remove("custom_fields");
+    }
+    e
+}
+
+async fn employee(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response {
+    let with_fields = includes(&q, "custom_fields");
     lock(&s.data)
         .employee(&id)
-        .cloned()
-        .map(ok)
+        .map(|e| ok(employee_view(e, with_fields)))
         .unwrap_or_else(not_found)
 }
 
-fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, Response> {
+pub(super) fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(err(
@@ -316,8 +355,9 @@ async fn create_employee(State(s): S, Path(id): Path<String>, body: Bytes) -> Re
         "phone": null,
         "work_email": get("work_email"),
     });
-    d.employees.push(e.clone());
-    (StatusCode::CREATED, axum::Json(e)).into_response()
+    let view = employee_view(&e, false);
+    d.employees.push(e);
+    (StatusCode::CREATED, axum::Json(view)).into_response()
 }
 
 async fn update_employee(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
@@ -370,7 +410,7 @@ async fn update_employee(State(s): S, Path(id): Path<String>, body: Bytes) -> Re
         e.insert("has_ssn".into(), Value::Bool(true));
     }
     e.insert("version".into(), Value::String(new_version));
-    ok(Value::Object(e.clone()))
+    ok(employee_view(&Value::Object(e.clone()), false))
 }
 
 async fn terminations(State(s): S, Path(id): Path<String>) -> Response {
@@ -405,9 +445,17 @@ async fn create_termination(State(s): S, Path(id): Path<String>, body: Bytes) ->
     let Some(e) = d.employee_mut(&id) else {
         return not_found();
     };
+    // A termination in effect, or one scheduled, stands in the way of another.
+    let standing = |t: &Value| {
+        t["active"].as_bool() == Some(true)
+            || t["effective_date"]
+                .as_str()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| d > today)
+    };
     if e.get("terminations")
         .and_then(Value::as_array)
-        .is_some_and(|t| t.iter().any(|t| t["active"].as_bool() == Some(true)))
+        .is_some_and(|t| t.iter().any(standing))
     {
         return err(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -416,14 +464,21 @@ async fn create_termination(State(s): S, Path(id): Path<String>, body: Bytes) ->
             "Employee already has an active termination",
         );
     }
+    // Spec `Termination`: `active` is "whether the employee's termination has gone into
+    // effect"; `cancelable` "is true if `run_termination_payroll` is false and
+    // `effective_date` is in the future".
+    let run_payroll = b
+        .get("run_termination_payroll")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let t = json!({
         "uuid": term_uuid,
         "version": term_version,
         "employee_uuid": id,
-        "active": true,
-        "cancelable": true,
+        "active": date <= today,
+        "cancelable": !run_payroll && date > today,
         "effective_date": date.to_string(),
-        "run_termination_payroll": b.get("run_termination_payroll").and_then(Value::as_bool).unwrap_or(false),
+        "run_termination_payroll": run_payroll,
     });
     if let Some(arr) = e.get_mut("terminations").and_then(Value::as_array_mut) {
         arr.push(t.clone());
@@ -482,49 +537,6 @@ async fn pay_schedules(State(s): S, Path(id): Path<String>, Query(q): Q) -> Resp
         return r;
     }
     paginate(lock(&s.data).pay_schedules.clone(), &q, None, false)
-}
-
-async fn payrolls(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response {
-    if let Err(r) = check_company(&s, &id) {
-        return r;
-    }
-    let statuses = q
-        .get("processing_statuses")
-        .cloned()
-        .unwrap_or_else(|| "processed".into());
-    let want_processed = statuses.split(',').any(|s| s.trim() == "processed");
-    let start = q.get("start_date").cloned();
-    let end = q.get("end_date").cloned();
-    let filter_by_check = q.get("date_filter_by").map(String::as_str) == Some("check_date");
-    let mut list: Vec<Value> = lock(&s.data)
-        .payrolls
-        .iter()
-        .filter(|p| p["processed"].as_bool() == Some(true) && want_processed)
-        .filter(|p| {
-            let date = if filter_by_check {
-                p["check_date"].as_str().unwrap_or_default().to_string()
-            } else {
-                p["pay_period"]["start_date"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            start.as_ref().is_none_or(|s| date.as_str() >= s.as_str())
-                && end.as_ref().is_none_or(|e| date.as_str() <= e.as_str())
-        })
-        .map(|p| {
-            let mut p = p.clone();
-            if let Some(m) = p.as_object_mut() {
-                m.remove("employee_compensations");
-            }
-            p
-        })
-        .collect();
-    if q.get("sort_order").map(String::as_str) == Some("desc") {
-        list.reverse();
-    }
-    // Payroll endpoints: max 100 per page (changelog v2025-06-15).
-    paginate(list, &q, Some(100), false)
 }
 
 async fn payroll(
@@ -696,6 +708,10 @@ pub(crate) fn router(state: Arc<GustoState>) -> Router {
         .route("/v1/companies/{company_id}/departments", get(departments))
         .route("/v1/departments/{department_uuid}", get(department))
         .route(
+            "/v1/departments/{department_uuid}/add",
+            put(super::people::add_to_department),
+        )
+        .route(
             "/v1/companies/{company_id}/employees",
             get(employees).post(create_employee),
         )
@@ -707,15 +723,21 @@ pub(crate) fn router(state: Arc<GustoState>) -> Router {
             "/v1/employees/{employee_id}/terminations",
             get(terminations).post(create_termination),
         )
-        .route("/v1/employees/{employee_id}/jobs", get(employee_jobs))
-        .route("/v1/jobs/{job_id}", get(job))
+        .route(
+            "/v1/employees/{employee_id}/jobs",
+            get(employee_jobs).post(super::people::create_job),
+        )
+        .route("/v1/jobs/{job_id}", get(job).put(super::people::update_job))
         .route("/v1/jobs/{job_id}/compensations", get(job_compensations))
         .route("/v1/compensations/{compensation_id}", get(compensation))
         .route(
             "/v1/companies/{company_id}/pay_schedules",
             get(pay_schedules),
         )
-        .route("/v1/companies/{company_id}/payrolls", get(payrolls))
+        .route(
+            "/v1/companies/{company_id}/payrolls",
+            get(super::payrolls::list),
+        )
         .route(
             "/v1/companies/{company_id}/payrolls/{payroll_id}",
             get(payroll),

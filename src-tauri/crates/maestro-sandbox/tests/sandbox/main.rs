@@ -3,6 +3,7 @@
 
 mod auth;
 mod faults;
+mod gusto;
 mod kit;
 mod oauth;
 mod pagination;
