@@ -13,6 +13,7 @@ pub mod error;
 mod events;
 mod graphql;
 mod guard;
+mod handshake;
 pub mod jsonapi;
 pub mod keys;
 mod openapi;
@@ -28,13 +29,16 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
-use maestro_app::App;
+use maestro_app::{App, AppError, ErrorCode};
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::sensitive::Sensitive;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{GatewayConfig, TlsSetting};
 pub use error::{ApiError, GatewayError};
+pub use handshake::PendingWebhookToken;
 pub use keys::{
     Access, Principal, create_key, list_keys, parse_scopes, revoke_key, set_webhook_secret,
 };
@@ -50,6 +54,7 @@ pub struct RunningGateway {
     fingerprint: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    shared: Arc<Shared>,
 }
 
 impl RunningGateway {
@@ -71,6 +76,38 @@ impl RunningGateway {
     /// SHA-256 fingerprint of the TLS certificate, when TLS is on.
     pub fn tls_fingerprint(&self) -> Option<&str> {
         self.fingerprint.as_deref()
+    }
+
+    /// Gusto verification tokens that arrived at `connection`'s webhook address and wait for
+    /// the owner (see the handshake rules in the crate's webhook receiver): the owner verifies
+    /// one with Gusto, then confirms it with [`RunningGateway::confirm_webhook_token`].
+    pub fn pending_webhook_tokens(&self, connection: ConnectionId) -> Vec<PendingWebhookToken> {
+        self.shared.pending_tokens.list(connection)
+    }
+
+    /// The owner's confirmation of a pending Gusto verification token: it becomes the
+    /// connection's webhook secret (audited as the owner's), and the other candidates are
+    /// dropped. Refused when `token` did not arrive at the connection's address.
+    pub async fn confirm_webhook_token(
+        &self,
+        company: CompanyId,
+        connection: ConnectionId,
+        token: &Sensitive<String>,
+    ) -> Result<(), AppError> {
+        if !self
+            .shared
+            .pending_tokens
+            .contains(connection, token.expose())
+        {
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                "this verification token did not arrive at the connection's webhook address; \
+                 ask Gusto to send it again (request_verification_token)",
+            ));
+        }
+        keys::set_webhook_secret(&self.shared.app, company, connection, token).await?;
+        self.shared.pending_tokens.clear(connection);
+        Ok(())
     }
 
     /// Stops accepting, lets requests in flight finish, and waits.
@@ -98,6 +135,7 @@ impl Gateway {
         };
         let fingerprint = identity.as_ref().map(tls::fingerprint).transpose()?;
         let shared = Arc::new(Shared::new(app, config.clone()));
+        let handle = shared.clone();
         let router = router(shared);
         let tcp = TcpListener::bind(config.bind)
             .await
@@ -144,6 +182,7 @@ impl Gateway {
             fingerprint,
             shutdown: Some(tx),
             task,
+            shared: handle,
         })
     }
 }

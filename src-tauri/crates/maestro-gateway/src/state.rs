@@ -22,6 +22,8 @@ pub struct Shared {
     pub touched: Mutex<HashMap<String, Instant>>,
     /// One webhook-triggered sync at a time per connection.
     pub sync_locks: Mutex<HashMap<ConnectionId, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// Gusto verification tokens waiting for the owner's confirmation.
+    pub pending_tokens: crate::handshake::PendingTokens,
     /// The GraphQL schema.
     pub schema: crate::graphql::ApiSchema,
 }
@@ -36,6 +38,7 @@ impl Shared {
             limits: RateLimits::default(),
             touched: Mutex::default(),
             sync_locks: Mutex::default(),
+            pending_tokens: crate::handshake::PendingTokens::default(),
         }
     }
 

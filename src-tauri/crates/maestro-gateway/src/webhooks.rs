@@ -3,20 +3,18 @@
 //! within a tolerance) and turned into incremental syncs of what they name. A bad signature
 //! gets 401, is logged and audited, and is never processed.
 //!
-//! Gusto's subscription handshake (`{"verification_token": …}`, unsigned) is answered here: the
-//! token becomes the connection's signing secret when none is saved yet, and is otherwise
-//! accepted only if it matches the saved one.
+//! Gusto's subscription handshake (`{"verification_token": …}`, unsigned) is answered by
+//! [`crate::handshake`]: a token nobody confirmed never becomes the signing secret.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::EntityKind;
-use maestro_core::sensitive::Sensitive;
 use maestro_store::api_keys;
 use maestro_store::audit::AuditEvent;
 use maestro_store::connections::Connection;
@@ -25,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::state::Shared;
+use crate::tls::Peer;
 
 const ACTOR: &str = "webhook";
 
@@ -62,6 +61,7 @@ fn ok_json(status: StatusCode, v: Value) -> Response {
 /// The handler.
 pub async fn receive(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
     Path(connection): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -97,7 +97,7 @@ pub async fn receive(
     if connection.provider == "gusto"
         && let Some(token) = handshake_token(&body)
     {
-        return gusto_handshake(&shared, company, id, secret, token).await;
+        return crate::handshake::answer(&shared, company, id, secret, token, peer.0.ip()).await;
     }
     let Some(secret) = secret else {
         audit(
@@ -203,61 +203,8 @@ fn handshake_token(body: &[u8]) -> Option<String> {
     obj.get("verification_token")?.as_str().map(str::to_owned)
 }
 
-async fn gusto_handshake(
-    shared: &Shared,
-    company: CompanyId,
-    id: ConnectionId,
-    saved: Option<Sensitive<String>>,
-    token: String,
-) -> Result<Response, ApiError> {
-    match saved {
-        Some(s) if s.expose() == &token => {
-            audit(
-                shared,
-                company,
-                id,
-                "webhook.handshake",
-                json!({"result": "matches saved secret"}),
-            )
-            .await?;
-            Ok(ok_json(StatusCode::OK, json!({"verified": true})))
-        }
-        Some(_) => {
-            tracing::warn!(connection = %id, "webhook handshake refused: token differs from the saved secret");
-            audit(
-                shared,
-                company,
-                id,
-                "webhook.rejected",
-                json!({"reason": "handshake token differs"}),
-            )
-            .await?;
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_handshake",
-                "this verification token is not the one saved for the connection",
-            ))
-        }
-        None => {
-            let now = shared.app.now();
-            let mut tx = shared.app.store().write().await?;
-            api_keys::set_webhook_secret(tx.conn(), company, id, &Sensitive::new(token), now)
-                .await?;
-            maestro_store::audit::append(
-                tx.conn(),
-                &AuditEvent::new(ACTOR, "webhook.handshake", &id.to_string())
-                    .company(company)
-                    .detail(json!({"result": "secret saved from Gusto's verification token"})),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(ok_json(StatusCode::OK, json!({"verified": true})))
-        }
-    }
-}
-
-async fn audit(
+/// Writes an audit entry of a webhook of connection `id`.
+pub(crate) async fn audit(
     shared: &Shared,
     company: CompanyId,
     id: ConnectionId,
@@ -307,6 +254,7 @@ pub(crate) mod tests {
             };
             let err = receive(
                 State(shared.clone()),
+                ConnectInfo(Peer(([127, 0, 0, 1], 9).into())),
                 Path(path),
                 HeaderMap::new(),
                 Bytes::from_static(b"{}"),

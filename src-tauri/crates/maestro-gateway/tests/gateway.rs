@@ -753,7 +753,8 @@ async fn webhooks_verify_each_provider_and_trigger_a_sync() {
     .await
     .unwrap();
 
-    // Gusto's handshake saves its verification token as the secret; a different one is refused.
+    // Gusto's handshake token waits for the owner's confirmation, then becomes the secret; a
+    // different one is refused.
     let gusto_url = env.url(&format!("/webhooks/{gusto}"));
     let token = creds.gusto.webhook_verification_token.clone();
     let resp = env
@@ -763,7 +764,11 @@ async fn webhooks_verify_each_provider_and_trigger_a_sync() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    env.gateway
+        .confirm_webhook_token(env.company, gusto, &Sensitive::new(token.clone()))
+        .await
+        .unwrap();
     let resp = env
         .http
         .post(&gusto_url)

