@@ -4,15 +4,20 @@
 //! The client sends `{"subscribe": ["sync", "records", "alerts"]}` (any subset); the server
 //! answers `{"type": "subscribed", "topics": [...]}` and then streams events as JSON text
 //! messages. A client that falls behind is told how many events it missed (`lagged`).
+//!
+//! A client sees only what its key may read: records and sync runs of the entity kinds it has
+//! a read scope for, and alerts only with `alerts:read`. The key is looked up again every
+//! [`KEY_RECHECK`]; once it is revoked (or deleted) the socket is closed with code 1008.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use maestro_core::ids::CompanyId;
+use maestro_core::model::EntityKind;
 use maestro_sync::SyncEvent;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
@@ -20,11 +25,16 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::error::ApiError;
 use crate::guard::{audit_access, require};
 use crate::keys::{Access, EVENTS_SCOPE, Principal};
+use crate::resources::ResourceType;
 use crate::state::Shared;
 
 /// How often alerts are looked for besides at the end of each run (alerts raised outside a run,
 /// or just after one, still arrive within this time).
 const ALERT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often an open socket's key is looked up again (a revoked key loses its socket within
+/// this time).
+const KEY_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Topics a client can subscribe to.
 const TOPICS: &[&str] = &["sync", "records", "alerts"];
@@ -46,7 +56,7 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
     let mut events = shared.app.sync_events();
     let topics = loop {
         match socket.recv().await {
-            Some(Ok(Message::Text(text))) => match parse_subscribe(text.as_str()) {
+            Some(Ok(Message::Text(text))) => match parse_subscribe(text.as_str(), &principal) {
                 Ok(t) => break t,
                 Err(msg) => {
                     let _ = socket
@@ -76,12 +86,26 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
     let watch_alerts = topics.contains("alerts");
     let mut ticker = tokio::time::interval(ALERT_POLL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut recheck = tokio::time::interval(KEY_RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 _ => {}
             },
+            _ = recheck.tick() => {
+                if !key_still_valid(&shared, &principal).await {
+                    tracing::warn!(key_id = %principal.key.id, "local API: revoked key's event socket closed");
+                    let _ = socket
+                        .send(Message::Close(Some(CloseFrame {
+                            code: close_code::POLICY,
+                            reason: "this API key was revoked".into(),
+                        })))
+                        .await;
+                    return;
+                }
+            }
             _ = ticker.tick(), if watch_alerts => {
                 for a in new_alerts(&shared, company, &mut alerts_sent).await {
                     if socket.send(Message::Text(a.to_string().into())).await.is_err() {
@@ -93,7 +117,7 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
                 let (out, finished) = match event {
                     Ok(e) => {
                         let ours_finished = matches!(&e, SyncEvent::RunFinished { run_id, .. } if runs.contains_key(run_id));
-                        (relevant(&e, company, &topics, &mut runs), ours_finished)
+                        (relevant(&e, &principal, &topics, &mut runs), ours_finished)
                     }
                     Err(RecvError::Lagged(n)) => (vec![json!({"type": "lagged", "missed": n})], false),
                     Err(RecvError::Closed) => return,
@@ -115,7 +139,25 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
     }
 }
 
-fn parse_subscribe(text: &str) -> Result<HashSet<String>, String> {
+/// False once the key is revoked or gone; a store that cannot answer right now keeps the
+/// socket (the next check decides).
+async fn key_still_valid(shared: &Shared, principal: &Principal) -> bool {
+    let Ok(mut conn) = shared.app.store().pool().acquire().await else {
+        return true;
+    };
+    match maestro_store::api_keys::get(&mut conn, principal.company_id(), &principal.key.id).await {
+        Ok(key) => key.revoked_at.is_none(),
+        Err(maestro_store::StoreError::NotFound(_)) => false,
+        Err(_) => true,
+    }
+}
+
+/// True when the key may read records of `kind`.
+fn reads(principal: &Principal, kind: EntityKind) -> bool {
+    principal.allows(ResourceType::Record(kind).name(), Access::Read)
+}
+
+fn parse_subscribe(text: &str, principal: &Principal) -> Result<HashSet<String>, String> {
     let v: Value = serde_json::from_str(text).map_err(|_| "send JSON".to_owned())?;
     let list = v
         .get("subscribe")
@@ -135,22 +177,32 @@ fn parse_subscribe(text: &str) -> Result<HashSet<String>, String> {
     if out.is_empty() {
         return Err("subscribe to at least one topic".into());
     }
+    let alerts = ResourceType::Alert.name();
+    if out.contains("alerts") && !principal.allows(alerts, Access::Read) {
+        return Err(format!(
+            "this API key may not read alerts; give it the scope {alerts}:read"
+        ));
+    }
     Ok(out)
 }
 
-/// The events of `event` this client should see.
+/// The events of `event` this client should see: its company's, of kinds its key may read.
 fn relevant(
     event: &SyncEvent,
-    company: CompanyId,
+    principal: &Principal,
     topics: &HashSet<String>,
     runs: &mut HashMap<String, ()>,
 ) -> Vec<Value> {
+    let company = principal.company_id();
     let value = serde_json::to_value(event).unwrap_or(Value::Null);
     match event {
         SyncEvent::RunStarted {
-            run_id, company_id, ..
+            run_id,
+            company_id,
+            entity,
+            ..
         } => {
-            if *company_id != company {
+            if *company_id != company || !reads(principal, *entity) {
                 return Vec::new();
             }
             runs.insert(run_id.clone(), ());
@@ -174,8 +226,10 @@ fn relevant(
                 Vec::new()
             }
         }
-        SyncEvent::RecordChanged { company_id, .. } => {
-            if *company_id == company && topics.contains("records") {
+        SyncEvent::RecordChanged {
+            company_id, entity, ..
+        } => {
+            if *company_id == company && reads(principal, *entity) && topics.contains("records") {
                 vec![value]
             } else {
                 Vec::new()

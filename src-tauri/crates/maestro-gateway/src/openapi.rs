@@ -84,13 +84,14 @@ pub fn document() -> Value {
     );
     paths.insert(
         "/ws".into(),
-        json!({"get": {"summary": "WebSocket of live events; send {\"subscribe\": [\"sync\",\"records\",\"alerts\"]}",
+        json!({"get": {"summary": "WebSocket of live events; send {\"subscribe\": [\"sync\",\"records\",\"alerts\"]}. Needs events:read; records and runs are those of kinds the key may read, alerts need alerts:read; closed (1008) when the key is revoked",
             "security": [{"apiKey": []}], "responses": {"101": {"description": "Switching protocols"}}}}),
     );
     paths.insert(
         "/webhooks/{connection}".into(),
         json!({"post": {"summary": "Provider webhooks, verified by signature",
-            "responses": {"202": {"description": "Verified; an incremental sync follows"},
+            "responses": {"200": {"description": "Gusto handshake: the token matches the saved secret"},
+                          "202": {"description": "Verified; an incremental sync follows (or: a Gusto handshake token held until the owner confirms it)"},
                           "401": {"description": "Bad signature: not processed"}}}}),
     );
     json!({

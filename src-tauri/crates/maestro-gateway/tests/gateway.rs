@@ -651,7 +651,9 @@ async fn websocket_streams_a_syncs_events_in_order() {
         .unwrap();
     assert!(err.to_string().contains("401"), "{err}");
 
-    let key = env.key(&["events:read"], None).await;
+    let key = env
+        .key(&["events:read", "employees:read", "alerts:read"], None)
+        .await;
     let mut request = ws_url.as_str().into_client_request().unwrap();
     request
         .headers_mut()

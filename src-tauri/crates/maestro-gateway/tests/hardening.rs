@@ -5,11 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
 
 use hmac::{Hmac, Mac};
 use maestro_app::App;
 use maestro_core::clock::SystemClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::EntityKind;
 use maestro_core::sensitive::Sensitive;
 use maestro_gateway::{Gateway, GatewayConfig, RunningGateway};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig, WebhookEvent};
@@ -225,4 +229,138 @@ async fn an_unsigned_gusto_handshake_cannot_plant_the_webhook_secret() {
             .unwrap();
         assert_eq!(resp.status(), status, "{token}");
     }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A socket of `key`, subscribed to `topics` and acknowledged.
+async fn subscribed(env: &Env, key: &str, topics: &[&str]) -> Socket {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws", env.gateway.addr())
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+        .send(Message::Text(
+            json!({ "subscribe": topics }).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let ack = next_text(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("no answer to subscribe");
+    assert_eq!(ack["type"], "subscribed", "{ack}");
+    socket
+}
+
+/// The next text message within `wait`; None when the socket closed or stayed silent.
+async fn next_text(socket: &mut Socket, wait: Duration) -> Option<serde_json::Value> {
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??;
+        match msg {
+            Ok(Message::Text(t)) => return serde_json::from_str(t.as_str()).ok(),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Item 7: a revoked key kept its open socket, and its events, for as long as it liked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_key_closes_its_websocket() {
+    use tokio_tungstenite::tungstenite::Message;
+    let env = env().await;
+    let key = env.key(&["events:read", "employees:read"]).await;
+    let mut socket = subscribed(&env, &key, &["sync", "records"]).await;
+    let id = maestro_gateway::list_keys(&env.app, env.company)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+        .id;
+    maestro_gateway::revoke_key(&env.app, env.company, &id)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let closed = loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) => break false,
+            Ok(None | Some(Err(_))) => break true,
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                let frame = frame.expect("a close frame says why");
+                assert_eq!(u16::from(frame.code), 1008, "{frame:?}");
+                break true;
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    };
+    assert!(closed, "the revoked key's socket stayed open");
+}
+
+/// Item 7: the `events` scope alone used to stream record ids and change types of every kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stay_within_the_keys_entity_scopes() {
+    let env = env().await;
+    let bamboo = env.connection(Provider::BambooHr).await;
+    let reader = env.key(&["events:read", "employees:read"]).await;
+    let outsider = env.key(&["events:read", "time_entries:read"]).await;
+    let mut allowed = subscribed(&env, &reader, &["sync", "records"]).await;
+    let mut denied = subscribed(&env, &outsider, &["sync", "records"]).await;
+    env.app
+        .sync_connection(
+            env.company,
+            bamboo,
+            Some(EntityKind::Employee),
+            maestro_sync::Mode::Full,
+        )
+        .await
+        .unwrap();
+    let mut kinds = Vec::new();
+    loop {
+        let e = next_text(&mut allowed, Duration::from_secs(30))
+            .await
+            .expect("the reader missed the run");
+        kinds.push(e["type"].as_str().unwrap_or_default().to_owned());
+        if e["type"] == "run_finished" {
+            break;
+        }
+    }
+    assert!(kinds.iter().any(|k| k == "record_changed"), "{kinds:?}");
+    let leaked = next_text(&mut denied, Duration::from_millis(500)).await;
+    assert!(
+        leaked.is_none(),
+        "a key without employees:read saw {leaked:?}"
+    );
+
+    // Alerts need the alerts scope.
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws", env.gateway.addr())
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {outsider}").parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+        .send(Message::Text(
+            json!({"subscribe": ["alerts"]}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let answer = next_text(&mut socket, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "error", "{answer}");
 }
