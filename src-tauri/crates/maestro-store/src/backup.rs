@@ -251,6 +251,13 @@ fn unpack(backup: &Path, staging: &Path) -> Result<(BackupHeader, u64)> {
         .map_err(|e| StoreError::io(backup, e))?;
     let header: BackupHeader = serde_json::from_str(header_line.trim_end())
         .map_err(|_| bad("its header is damaged or was modified"))?;
+    // A crafted header could demand terabytes of memory or years of passes: refuse it
+    // before reading on, let alone deriving a key.
+    header.kdf.check_bounds().map_err(|e| {
+        bad(&format!(
+            "{e}; it was not written by Integration Maestro or was modified, and was not restored"
+        ))
+    })?;
     let mut payload = Vec::new();
     reader
         .read_to_end(&mut payload)

@@ -1,6 +1,8 @@
 //! Database keys: a random 256-bit key kept in the OS keychain, or one stretched from the owner's
 //! passphrase with Argon2id. Keys never appear in `Debug` output and are wiped from memory on drop.
 
+use std::ops::RangeInclusive;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -99,7 +101,72 @@ pub struct KdfParams {
     pub salt: String,
 }
 
+/// Memory (KiB) a key derivation may use: from OWASP's Argon2id minimum (19 MiB) to 1 GiB,
+/// sixteen times today's default. A store's or backup's settings are read from a file that
+/// may be crafted; outside these bounds they are refused before any work is done.
+pub const KDF_MEMORY_KIB: RangeInclusive<u32> = 19 * 1024..=1024 * 1024;
+/// Passes a key derivation may make (today's default is 3). At the memory maximum the
+/// slowest allowed derivation takes seconds, not years.
+pub const KDF_ITERATIONS: RangeInclusive<u32> = 1..=10;
+/// Lanes a key derivation may use (today's default is 1).
+pub const KDF_PARALLELISM: RangeInclusive<u32> = 1..=8;
+/// Salt length in bytes (Argon2 needs at least 8; we write 16).
+const KDF_SALT_BYTES: RangeInclusive<usize> = 8..=64;
+
 impl KdfParams {
+    /// Refuses settings outside the bounds above (without deriving anything); the message
+    /// says which setting and what is allowed.
+    pub fn check_bounds(&self) -> std::result::Result<(), String> {
+        if self.algorithm != "argon2id" {
+            return Err(format!("unknown key derivation '{}'", self.algorithm));
+        }
+        let out_of = |what: &str, value: u64, range: (u64, u64)| {
+            Err(format!(
+                "the key-derivation {what} {value} is outside {}..={}",
+                range.0, range.1
+            ))
+        };
+        if !KDF_MEMORY_KIB.contains(&self.memory_kib) {
+            return out_of(
+                "memory (KiB)",
+                self.memory_kib.into(),
+                (
+                    (*KDF_MEMORY_KIB.start()).into(),
+                    (*KDF_MEMORY_KIB.end()).into(),
+                ),
+            );
+        }
+        if !KDF_ITERATIONS.contains(&self.iterations) {
+            return out_of(
+                "pass count",
+                self.iterations.into(),
+                (
+                    (*KDF_ITERATIONS.start()).into(),
+                    (*KDF_ITERATIONS.end()).into(),
+                ),
+            );
+        }
+        if !KDF_PARALLELISM.contains(&self.parallelism) {
+            return out_of(
+                "lane count",
+                self.parallelism.into(),
+                (
+                    (*KDF_PARALLELISM.start()).into(),
+                    (*KDF_PARALLELISM.end()).into(),
+                ),
+            );
+        }
+        let salt_bytes = self.salt.len() / 2;
+        if self.salt.len() % 2 != 0 || !KDF_SALT_BYTES.contains(&salt_bytes) {
+            return Err(format!(
+                "the key-derivation salt must be {} to {} bytes of hex",
+                KDF_SALT_BYTES.start(),
+                KDF_SALT_BYTES.end()
+            ));
+        }
+        Ok(())
+    }
+
     /// Current defaults (64 MiB, 3 passes, 1 lane: above OWASP's minimum) with a new random salt.
     pub fn generate() -> Self {
         let mut salt = [0u8; 16];
@@ -114,13 +181,9 @@ impl KdfParams {
     }
 
     /// Stretches `passphrase` into a database key.
+    /// Settings outside the bounds (see [`KdfParams::check_bounds`]) are refused first.
     pub fn derive(&self, passphrase: &Passphrase) -> Result<DbKey> {
-        if self.algorithm != "argon2id" {
-            return Err(StoreError::Corrupt(format!(
-                "unknown key derivation '{}'",
-                self.algorithm
-            )));
-        }
+        self.check_bounds().map_err(StoreError::Corrupt)?;
         let salt = hex::decode(&self.salt)
             .map_err(|_| StoreError::Corrupt("the key-derivation salt is not hex".into()))?;
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
@@ -264,6 +327,30 @@ mod tests {
         assert_eq!(a.to_hex().as_str(), b.to_hex().as_str());
         let other = KdfParams::generate().derive(&p).unwrap();
         assert_ne!(a.to_hex().as_str(), other.to_hex().as_str());
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_before_deriving() {
+        let p = Passphrase::new("correct horse battery staple");
+        let base = KdfParams::generate();
+        assert!(base.check_bounds().is_ok());
+        let cases: [(&str, fn(&mut KdfParams)); 7] = [
+            ("memory", |k| k.memory_kib = u32::MAX),
+            ("memory", |k| k.memory_kib = 8),
+            ("pass", |k| k.iterations = u32::MAX),
+            ("pass", |k| k.iterations = 0),
+            ("lane", |k| k.parallelism = 0x00FF_FFFF),
+            ("salt", |k| k.salt = "00".repeat(1000)),
+            ("unknown", |k| k.algorithm = "scrypt".into()),
+        ];
+        for (what, edit) in cases {
+            let mut params = base.clone();
+            edit(&mut params);
+            let started = std::time::Instant::now();
+            let err = params.derive(&p).unwrap_err().to_string();
+            assert!(err.contains(what), "{what}: {err}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
     }
 
     #[test]

@@ -148,6 +148,65 @@ async fn tampered_or_wrongly_unlocked_backups_are_refused() {
     );
 }
 
+/// `file` with its header's `kdf` settings changed by `edit` (the checksum stays valid: it
+/// covers the payload only).
+fn with_kdf(good: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    let first = good.iter().position(|b| *b == b'\n').unwrap() + 1;
+    let second = first + good[first..].iter().position(|b| *b == b'\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_slice(&good[first..second]).unwrap();
+    edit(&mut header["kdf"]);
+    let mut out = good[..first].to_vec();
+    out.extend_from_slice(header.to_string().as_bytes());
+    out.extend_from_slice(&good[second..]);
+    out
+}
+
+#[tokio::test]
+async fn a_backup_demanding_absurd_key_derivation_is_refused_before_deriving() {
+    let src = tempfile::tempdir().unwrap();
+    let (store, _) = populated(src.path()).await;
+    let file = src.path().join("b.maestro-backup");
+    store
+        .backup(&file, &Passphrase::new(BACKUP_PASS), t(4))
+        .await
+        .unwrap();
+    let good = std::fs::read(&file).unwrap();
+    // Unchanged, the header round-trips and restores.
+    std::fs::write(&file, with_kdf(&good, |_| {})).unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    Store::restore(
+        &file,
+        &Passphrase::new(BACKUP_PASS),
+        &dest.path().join("ok"),
+        NewKey::Keychain(keychain()),
+        t(5),
+    )
+    .await
+    .unwrap();
+    for (field, value) in [
+        // 4 TiB of memory, four billion passes, sixteen million lanes, and a trivial cost.
+        ("memory_kib", json!(u32::MAX)),
+        ("iterations", json!(u32::MAX)),
+        ("parallelism", json!(0x00FF_FFFF)),
+        ("memory_kib", json!(8)),
+        ("iterations", json!(0)),
+        ("salt", json!("00".repeat(4096))),
+    ] {
+        std::fs::write(&file, with_kdf(&good, |kdf| kdf[field] = value.clone())).unwrap();
+        let started = std::time::Instant::now();
+        let err = restore_err(&file, BACKUP_PASS).await;
+        assert!(
+            matches!(err, StoreError::BadBackup { .. }),
+            "{field}: {err:?}"
+        );
+        assert!(err.to_string().contains("key-derivation"), "{field}: {err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{field}: derived anyway"
+        );
+    }
+}
+
 #[tokio::test]
 async fn restore_refuses_a_folder_that_already_holds_data() {
     let src = tempfile::tempdir().unwrap();
