@@ -223,10 +223,13 @@ impl Sandbox {
             ),
             server::serve(
                 bl,
-                app(
-                    bamboohr::routes::router(bamboo.clone()),
+                bamboohr::with_throttle_status(
+                    app(
+                        bamboohr::routes::router(bamboo.clone()),
+                        bamboo.clone(),
+                        bamboo.ctx.clone(),
+                    ),
                     bamboo.clone(),
-                    bamboo.ctx.clone(),
                 ),
             ),
             server::serve(
@@ -775,7 +778,8 @@ impl Sandbox {
                     }
                     out
                 };
-                let body = webhooks::bamboohr_payload(&event, fields);
+                let company_id = bamboohr::company_id(&self.company);
+                let body = webhooks::bamboohr_payload(&event, &company_id, fields);
                 let ts = chrono::Utc::now().timestamp().to_string();
                 let sig = hmac_hex(
                     s.bamboo_webhook_private_key.as_bytes(),

@@ -5,8 +5,10 @@
 //!   entity_type, entity_uuid, timestamp}`.
 //! * BambooHR: `X-BambooHR-Timestamp` (unix seconds) and `X-BambooHR-Signature` = hex HMAC-SHA256
 //!   over raw body followed by the timestamp, keyed with the webhook `privateKey` (hex encoding is
-//!   the PHP `hash_hmac` default of BambooHR's example; unverified). Payload: the global-webhook
-//!   shape `{"employees":[{id, action, timestamp, changedFields, fields}]}`.
+//!   the PHP `hash_hmac` default of BambooHR's example; unverified). Payload: `employee.*` and
+//!   `company.*` events `{type, timestamp, data: {companyId, employeeId, changedFields}}` (spec
+//!   `webhooks`); legacy `employee_with_fields.*` events
+//!   `{"employees":[{id, action, timestamp, changedFields, fields}]}`.
 //! * Harvest has no webhooks.
 
 use hmac::{Hmac, Mac};
@@ -78,18 +80,43 @@ pub(crate) fn gusto_payload(company_uuid: &str, event: &WebhookEvent) -> Vec<u8>
     .into_bytes()
 }
 
-/// BambooHR event body.
-pub(crate) fn bamboohr_payload(event: &WebhookEvent, fields: Map<String, Value>) -> Vec<u8> {
-    let action = match event.event_type.rsplit('.').next() {
-        Some("created") => "Created",
-        Some("deleted") => "Deleted",
+/// BambooHR event body. `employee.*` and `company.*` events have the current shape
+/// (`EmployeeUpdatedWebhookPayload` and kin: `{type, timestamp, data: {companyId, employeeId,
+/// changedFields}}`); `employee_with_fields.*` events the legacy one with the changed fields'
+/// values.
+pub(crate) fn bamboohr_payload(
+    event: &WebhookEvent,
+    company_id: &str,
+    fields: Map<String, Value>,
+) -> Vec<u8> {
+    let now = chrono::Utc::now();
+    let Some(action) = event.event_type.strip_prefix("employee_with_fields.") else {
+        let mut data = Map::new();
+        data.insert("companyId".into(), json!(company_id));
+        if event.event_type.starts_with("employee.") {
+            data.insert("employeeId".into(), json!(event.entity_id));
+        }
+        if event.event_type == "employee.updated" {
+            data.insert("changedFields".into(), json!(event.changed_fields));
+        }
+        return json!({
+            "type": event.event_type,
+            "timestamp": now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "data": data,
+        })
+        .to_string()
+        .into_bytes();
+    };
+    let action = match action {
+        "created" => "Created",
+        "deleted" => "Deleted",
         _ => "Updated",
     };
     json!({
         "employees": [{
             "id": event.entity_id,
             "action": action,
-            "timestamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+            "timestamp": now.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
             "changedFields": event.changed_fields,
             "fields": fields,
         }]

@@ -47,6 +47,10 @@ pub(crate) struct BambooData {
     pub time_off: Vec<Value>,
     /// Employee id → per type (id, accrued balance before requests).
     pub balances: BTreeMap<u32, Vec<(u32, Decimal)>>,
+    /// List fields as `/meta/lists` answers them (archived options included).
+    pub lists: Vec<Value>,
+    /// Job locations as `/hris/org/locations` answers them (archived ones included).
+    pub locations: Vec<Value>,
     pub next_employee_id: u32,
     pub next_row_id: u64,
     pub next_request_id: u64,
@@ -119,6 +123,8 @@ pub(crate) fn build(c: &Company) -> BambooData {
         table_changes: BTreeMap::new(),
         time_off: Vec::new(),
         balances: BTreeMap::new(),
+        lists: super::meta::lists(c),
+        locations: super::meta::locations(c),
         next_employee_id: 101 + c.people.len() as u32,
         next_row_id: 1,
         next_request_id: 1001,

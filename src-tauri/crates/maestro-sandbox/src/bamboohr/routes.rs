@@ -923,6 +923,21 @@ pub(crate) fn router(state: Arc<BambooState>) -> Router {
         .route("/api/v1/time_off/requests", get(time_off_requests))
         .route("/api/v1/meta/time_off/types", get(time_off_types))
         .route("/api/v1/reports/custom", post(super::report::custom_report))
+        .route("/api/v1/meta/lists", get(super::meta::meta_lists))
+        .route("/api/v1/meta/fields", get(super::meta::meta_fields))
+        .route(
+            "/api/v1/hris/org/locations",
+            get(super::meta::org_locations),
+        )
+        .route("/api/v1_2/datasets", get(super::datasets::list_datasets))
+        .route(
+            "/api/v1_2/datasets/{dataset}/fields",
+            get(super::datasets::dataset_fields),
+        )
+        .route(
+            "/api/v2/datasets/{dataset}/data",
+            post(super::datasets::dataset_data),
+        )
         .fallback(|| async { fail(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state)

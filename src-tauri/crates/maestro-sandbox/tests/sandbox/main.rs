@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod auth;
+mod bamboohr_spec;
 mod faults;
 mod gusto;
 mod kit;

@@ -61,7 +61,7 @@ async fn webhook_signatures_verify_independently() {
             Provider::BambooHr,
             &url,
             WebhookEvent {
-                event_type: "employee.updated".into(),
+                event_type: "employee_with_fields.updated".into(),
                 entity_id: emp.bamboo_id.to_string(),
                 changed_fields: vec!["jobTitle".into()],
             },
