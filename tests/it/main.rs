@@ -2,6 +2,7 @@
 mod conflicts;
 mod connect_sync;
 mod crash;
+mod crash_soak;
 mod custom_connector;
 mod fault_matrix;
 mod health;
@@ -12,3 +13,4 @@ mod redaction;
 mod routes;
 mod scheduler_app;
 mod sync_crash;
+mod victim;

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,13 +20,12 @@ use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_http::oauth::{BrowserOpener, OAuthError};
 use maestro_sandbox::{PerProvider, Provider, Sandbox, SandboxConfig};
 use maestro_store::{NewKey, Passphrase};
+
+use crate::victim::Victim;
 use rand::Rng;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::Row;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use url::Url;
 
 /// Passphrase of every store these tests create.
@@ -37,8 +35,6 @@ pub(crate) const PAGE: usize = 2_000;
 /// Ten pages: enough room for eight kills that each land within about a page.
 const ENTRIES: usize = 20_000;
 const KILLS: usize = 8;
-/// How long a runner may take to open the store or to store a page before the test gives up.
-const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// API-key providers never open a browser.
 struct NoBrowser;
@@ -281,107 +277,6 @@ pub(crate) async fn checkpoint(app: &App, connection: ConnectionId, entity: &str
         .unwrap_or(Value::Null)
 }
 
-/// A running `sync-runner` whose stdout lines arrive on a channel.
-struct Runner {
-    child: tokio::process::Child,
-    lines: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
-    stderr: JoinHandle<String>,
-}
-
-impl Runner {
-    fn spawn(dir: &Path) -> Runner {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sync-runner"))
-            .arg(dir)
-            .env("MAESTRO_PASSPHRASE", PASSPHRASE)
-            .env("RUST_LOG", "off")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn sync-runner");
-        let (tx, lines) = mpsc::unbounded_channel();
-        let out = child.stdout.take().unwrap();
-        tokio::spawn(async move {
-            let mut out = BufReader::new(out).lines();
-            while let Ok(Some(line)) = out.next_line().await {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut err = child.stderr.take().unwrap();
-        let stderr = tokio::spawn(async move {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s).await;
-            s
-        });
-        Runner {
-            child,
-            lines,
-            seen: Vec::new(),
-            stderr,
-        }
-    }
-
-    /// Waits for a line starting with `prefix`, failing with everything printed on timeout.
-    async fn wait_for(&mut self, prefix: &str) -> String {
-        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some(line)) => {
-                    self.seen.push(line.clone());
-                    if line.starts_with(prefix) {
-                        return line;
-                    }
-                }
-                other => {
-                    let _ = self.child.kill().await;
-                    let stderr = (&mut self.stderr).await.unwrap_or_default();
-                    panic!(
-                        "sync-runner never printed `{prefix}` ({}); printed {:?}; stderr: {stderr}",
-                        if other.is_err() {
-                            "timed out"
-                        } else {
-                            "exited"
-                        },
-                        self.seen
-                    );
-                }
-            }
-        }
-    }
-
-    /// Everything printed so far plus what is still buffered.
-    fn drain(&mut self) -> Vec<String> {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        std::mem::take(&mut self.seen)
-    }
-
-    /// SIGKILL, reap, and return every line printed.
-    async fn kill(mut self) -> Vec<String> {
-        self.child.kill().await.expect("SIGKILL sync-runner");
-        let _ = self.child.wait().await;
-        // Let the reader task forward the last lines.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        self.drain()
-    }
-
-    /// Waits for a clean exit.
-    async fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
-        let status = tokio::time::timeout(STEP_TIMEOUT * 3, self.child.wait())
-            .await
-            .expect("sync-runner did not finish")
-            .unwrap();
-        let stderr = (&mut self.stderr).await.unwrap_or_default();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        (status, self.drain(), stderr)
-    }
-}
-
 struct Fixture {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -470,7 +365,12 @@ async fn kill_repeatedly(
         n
     };
     for run in 1..=kills {
-        let mut runner = Runner::spawn(&f.dir);
+        let mut runner = Victim::spawn(
+            env!("CARGO_BIN_EXE_sync-runner"),
+            &f.dir,
+            &[],
+            &[("MAESTRO_PASSPHRASE", PASSPHRASE)],
+        );
         runner.wait_for("ready").await;
         // A random moment within roughly the next two pages: opening the connector, waiting on
         // the provider, or in the middle of storing a page. Near the end, kill sooner so a run
@@ -505,7 +405,12 @@ async fn kill_repeatedly(
 /// Runs a runner to the end and returns its lines and the Harvest requests it made.
 async fn run_to_end(f: &Fixture) -> (Vec<String>, u64) {
     f.sandbox.reset_requests(Provider::Harvest);
-    let runner = Runner::spawn(&f.dir);
+    let runner = Victim::spawn(
+        env!("CARGO_BIN_EXE_sync-runner"),
+        &f.dir,
+        &[],
+        &[("MAESTRO_PASSPHRASE", PASSPHRASE)],
+    );
     let (status, lines, stderr) = runner.finish().await;
     assert!(
         status.success(),
@@ -523,7 +428,12 @@ async fn kill_9_during_sync_loses_and_doubles_nothing() {
     let pages_total = ENTRIES.div_ceil(PAGE);
 
     // Learn how long a page takes here: the first runner is killed after its first page.
-    let mut runner = Runner::spawn(&f.dir);
+    let mut runner = Victim::spawn(
+        env!("CARGO_BIN_EXE_sync-runner"),
+        &f.dir,
+        &[],
+        &[("MAESTRO_PASSPHRASE", PASSPHRASE)],
+    );
     runner.wait_for("ready").await;
     let ready = Instant::now();
     runner.wait_for("page time_entry").await;
@@ -607,7 +517,12 @@ async fn kill_9_during_sync_loses_and_doubles_nothing() {
         changed.push(id.clone());
     }
     let truth2 = truth_entries(&f.sandbox);
-    let mut runner = Runner::spawn(&f.dir);
+    let mut runner = Victim::spawn(
+        env!("CARGO_BIN_EXE_sync-runner"),
+        &f.dir,
+        &[],
+        &[("MAESTRO_PASSPHRASE", PASSPHRASE)],
+    );
     runner.wait_for("ready").await;
     runner.wait_for("page time_entry").await;
     let delay = rand::rng().random_range(0..=page_ms * 3);
