@@ -157,7 +157,7 @@ impl KdfParams {
             );
         }
         let salt_bytes = self.salt.len() / 2;
-        if self.salt.len() % 2 != 0 || !KDF_SALT_BYTES.contains(&salt_bytes) {
+        if !self.salt.len().is_multiple_of(2) || !KDF_SALT_BYTES.contains(&salt_bytes) {
             return Err(format!(
                 "the key-derivation salt must be {} to {} bytes of hex",
                 KDF_SALT_BYTES.start(),
@@ -334,7 +334,8 @@ mod tests {
         let p = Passphrase::new("correct horse battery staple");
         let base = KdfParams::generate();
         assert!(base.check_bounds().is_ok());
-        let cases: [(&str, fn(&mut KdfParams)); 7] = [
+        type Edit = fn(&mut KdfParams);
+        let cases: [(&str, Edit); 7] = [
             ("memory", |k| k.memory_kib = u32::MAX),
             ("memory", |k| k.memory_kib = 8),
             ("pass", |k| k.iterations = u32::MAX),
