@@ -102,13 +102,22 @@ fn location(n: usize) -> Value {
     })
 }
 
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn days_ago(n: i64) -> String {
+    (today() - chrono::Duration::days(n)).to_string()
+}
+
+/// A payroll of the last pay period (its dates relative to today, as the history walk is).
 fn payroll(id: &str, processed: bool) -> Value {
     json!({
-        "payroll_deadline": "2025-06-17T23:00:00Z", "check_date": "2025-06-13",
-        "processed": processed, "processed_date": if processed { json!("2025-06-16") } else { json!(null) },
-        "calculated_at": "2025-06-16T16:58:03Z", "uuid": id, "payroll_uuid": id,
+        "payroll_deadline": format!("{}T23:00:00Z", days_ago(10)), "check_date": days_ago(8),
+        "processed": processed, "processed_date": if processed { json!(days_ago(11)) } else { json!(null) },
+        "calculated_at": format!("{}T16:58:03Z", days_ago(12)), "uuid": id, "payroll_uuid": id,
         "company_uuid": CO, "off_cycle": false, "auto_pilot": false, "external": false,
-        "pay_period": {"start_date": "2025-05-25", "end_date": "2025-06-09",
+        "pay_period": {"start_date": days_ago(28), "end_date": days_ago(15),
                        "pay_schedule_uuid": "40ff5990-0191-4796-9717-32f7dd3e94d5"},
         "totals": {"gross_pay": "5000.10", "net_pay": "3900.00", "employer_taxes": "400.55",
                    "employee_taxes": "800.05", "benefits": "120.00",
@@ -140,8 +149,23 @@ fn employee_compensation(n: usize) -> Value {
     })
 }
 
-/// Mounts every read endpoint: employees (3 pages), locations (3), payrolls (3), a payroll's
-/// employee compensations (2 pages), benefits per employee, and the unpaginated lists.
+/// Matches a payroll list request for the open window of the history: dated, its end 3 months
+/// ahead.
+struct OpenWindow;
+
+impl wiremock::Match for OpenWindow {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        let q: std::collections::HashMap<String, String> =
+            request.url.query_pairs().into_owned().collect();
+        let date = |k: &str| q.get(k).and_then(|d| d.parse::<NaiveDate>().ok());
+        let ahead = today().checked_add_months(chrono::Months::new(3));
+        date("start_date").is_some() && date("end_date") == ahead
+    }
+}
+
+/// Mounts every read endpoint: employees (3 pages), locations (3), payrolls (3 pages in the
+/// open window, none before), a payroll's employee compensations (2 pages), benefits per
+/// employee, and the unpaginated lists.
 async fn mount_company(server: &MockServer) {
     let base = format!("/v1/companies/{CO}");
     Mock::given(method("GET"))
@@ -149,6 +173,7 @@ async fn mount_company(server: &MockServer) {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "ein": "00-0000001", "entity_type": "LLC", "tier": "plus", "is_suspended": false,
             "company_status": "Approved", "uuid": CO, "name": "Bluebird Bakery LLC",
+            "join_date": days_ago(60),
             "trade_name": "Bluebird Bakery & Café", "is_partner_managed": false,
             "locations": [location(1)], "compensations": {},
             "primary_payroll_admin": {"first_name": "Ann", "last_name": "Owner",
@@ -185,11 +210,19 @@ async fn mount_company(server: &MockServer) {
                 .and(query_param("processing_statuses", statuses))
                 .and(query_param("payroll_types", "regular,off_cycle"))
                 .and(query_param("page", page.to_string()))
+                .and(OpenWindow)
                 .respond_with(paged(items, 3))
                 .mount(server)
                 .await;
         }
     }
+    // Earlier windows of the history hold nothing.
+    Mock::given(method("GET"))
+        .and(path(format!("{base}/payrolls")))
+        .respond_with(paged(json!([]), 1))
+        .with_priority(10)
+        .mount(server)
+        .await;
     for page in 1..=3 {
         let id = format!("pr-{page}");
         // pr-1 has two pages of employee compensations; the others one.
@@ -377,6 +410,269 @@ async fn reads_every_entity_across_pages() {
         r.headers.get("x-gusto-api-version").unwrap() == "2025-06-15"
             && r.headers.get("authorization").unwrap() == "Bearer test-token"
     }));
+}
+
+/// How a fake Gusto reads "payrolls whose pay period is after the start date / before the end
+/// date": the whole period inside the range, or any overlap.
+#[derive(Clone, Copy)]
+enum Reading {
+    Inside,
+    Overlap,
+}
+
+/// A payroll list and single payrolls over `history`, holding Gusto's limits: dates required
+/// here (the default is only 6 months), a year at most between them, the end at most 3 months
+/// ahead; each payroll has one employee's compensation.
+struct History {
+    payrolls: Vec<Value>,
+    reading: Reading,
+}
+
+impl wiremock::Respond for History {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let path = request.url.path().to_owned();
+        if let Some(id) = path.strip_prefix(&format!("/v1/companies/{CO}/payrolls/")) {
+            let Some(mut p) = self.payrolls.iter().find(|p| p["uuid"] == id).cloned() else {
+                return ResponseTemplate::new(404);
+            };
+            p["employee_compensations"] = json!([employee_compensation(1)]);
+            return paged(p, 1);
+        }
+        let q: std::collections::HashMap<String, String> =
+            request.url.query_pairs().into_owned().collect();
+        let date = |k: &str| q.get(k).and_then(|d| d.parse::<NaiveDate>().ok());
+        let refuse = |m: &str| {
+            ResponseTemplate::new(422).set_body_json(json!({"errors": [
+                {"error_key": "end_date", "category": "invalid_attribute_value", "message": m}]}))
+        };
+        let (Some(start), Some(end)) = (date("start_date"), date("end_date")) else {
+            return refuse("this fake serves only dated reads");
+        };
+        if start < end.checked_sub_months(chrono::Months::new(12)).unwrap() {
+            return refuse("start_date and end_date can't be more than 1 year apart");
+        }
+        if end > today().checked_add_months(chrono::Months::new(3)).unwrap() {
+            return refuse("end_date can be at most 3 months in the future");
+        }
+        let processed_only = q.get("processing_statuses").map(String::as_str) == Some("processed");
+        let items: Vec<Value> = self
+            .payrolls
+            .iter()
+            .filter(|p| !processed_only || p["processed"] == true)
+            .filter(|p| {
+                let d = |k: &str| {
+                    p["pay_period"][k]
+                        .as_str()
+                        .unwrap()
+                        .parse::<NaiveDate>()
+                        .unwrap()
+                };
+                match self.reading {
+                    Reading::Inside => d("start_date") >= start && d("end_date") <= end,
+                    Reading::Overlap => d("start_date") <= end && d("end_date") >= start,
+                }
+            })
+            .cloned()
+            .collect();
+        let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let per: usize = q.get("per").and_then(|p| p.parse().ok()).unwrap_or(25);
+        let pages = items.len().div_ceil(per).max(1);
+        let slice: Vec<Value> = items.into_iter().skip((page - 1) * per).take(per).collect();
+        paged(Value::Array(slice), pages as u32)
+    }
+}
+
+/// Biweekly payrolls over about 2 years back from last week (newest has a draft next to it),
+/// plus a monthly one and a quarterly one, so some straddle the windows' boundaries.
+fn history() -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut end = today() - chrono::Duration::days(8);
+    for n in 0..52 {
+        let mut p = payroll(&format!("pr-h{n}"), true);
+        p["pay_period"]["start_date"] = json!((end - chrono::Duration::days(13)).to_string());
+        p["pay_period"]["end_date"] = json!(end.to_string());
+        p["check_date"] = json!((end + chrono::Duration::days(6)).to_string());
+        out.push(p);
+        end -= chrono::Duration::days(14);
+    }
+    for (id, back, length) in [("pr-month", 200, 30), ("pr-quarter", 430, 88)] {
+        let end = today() - chrono::Duration::days(back);
+        let mut p = payroll(id, true);
+        p["off_cycle"] = json!(true);
+        p["pay_period"]["start_date"] = json!((end - chrono::Duration::days(length)).to_string());
+        p["pay_period"]["end_date"] = json!(end.to_string());
+        out.push(p);
+    }
+    out.push(payroll("draft-now", false));
+    out
+}
+
+async fn mount_history(server: &MockServer, join_date: Value, reading: Reading) -> Vec<Value> {
+    let payrolls = history();
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/companies/{CO}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "uuid": CO, "name": "Bluebird Bakery LLC", "join_date": join_date
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(format!(
+            "^/v1/companies/{CO}/payrolls"
+        )))
+        .respond_with(History {
+            payrolls: payrolls.clone(),
+            reading,
+        })
+        .mount(server)
+        .await;
+    payrolls
+}
+
+fn ids(records: &[CanonicalRecord]) -> Vec<String> {
+    let mut out: Vec<String> = records
+        .iter()
+        .map(|r| match r {
+            CanonicalRecord::PayrollRun(p) => p.provenance.remote_id.clone(),
+            CanonicalRecord::PayStatement(s) => s.payroll_run_remote_id.clone().unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn dated_requests(received: &[wiremock::Request]) -> Vec<(NaiveDate, NaiveDate)> {
+    received
+        .iter()
+        .filter(|r| r.url.path() == format!("/v1/companies/{CO}/payrolls"))
+        .map(|r| {
+            let q: std::collections::HashMap<String, String> =
+                r.url.query_pairs().into_owned().collect();
+            let d = |k: &str| q[k].parse::<NaiveDate>().unwrap();
+            (d("start_date"), d("end_date"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn payroll_history_is_read_in_year_windows_back_to_the_join_date() {
+    for reading in [Reading::Inside, Reading::Overlap] {
+        let server = MockServer::start().await;
+        let join = today() - chrono::Duration::days(760);
+        let payrolls = mount_history(&server, json!(join.to_string()), reading).await;
+        let c = gusto(&server);
+        let mut all: Vec<String> = payrolls
+            .iter()
+            .map(|p| p["uuid"].as_str().unwrap().to_owned())
+            .collect();
+        all.sort();
+
+        let (runs, _) = read_all(c.as_ref(), EntityKind::PayrollRun, None).await;
+        assert_eq!(ids(&runs), all, "every payroll once, the draft too");
+        let windows = dated_requests(&server.received_requests().await.unwrap());
+        assert!(
+            windows
+                .iter()
+                .all(|(s, e)| *s > e.checked_sub_months(chrono::Months::new(12)).unwrap())
+        );
+        assert_eq!(
+            windows[0].1,
+            today().checked_add_months(chrono::Months::new(3)).unwrap()
+        );
+        let oldest = windows.iter().map(|(s, _)| *s).min().unwrap();
+        assert!(oldest < join, "reaches the join date: {oldest}");
+        assert!(windows.len() <= 5, "{windows:?}");
+
+        let (stubs, _) = read_all(c.as_ref(), EntityKind::PayStatement, None).await;
+        let processed: Vec<String> = all
+            .iter()
+            .filter(|id| *id != "draft-now")
+            .cloned()
+            .collect();
+        assert_eq!(
+            ids(&stubs),
+            processed,
+            "one statement per processed payroll"
+        );
+
+        // Incremental: only the open window, no company read.
+        server.reset().await;
+        mount_history(&server, json!(join.to_string()), reading).await;
+        let since = Some(chrono::Utc::now());
+        let (recent, pages) = read_all(c.as_ref(), EntityKind::PayrollRun, since).await;
+        let received = server.received_requests().await.unwrap();
+        assert_eq!(pages, 1);
+        assert_eq!(received.len(), 1, "one request: the open window");
+        let keep_from = today()
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap()
+            .checked_sub_months(chrono::Months::new(9))
+            .unwrap();
+        let expected: Vec<String> = {
+            let mut v: Vec<String> = payrolls
+                .iter()
+                .filter(|p| {
+                    p["pay_period"]["end_date"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<NaiveDate>()
+                        .unwrap()
+                        > keep_from
+                })
+                .map(|p| p["uuid"].as_str().unwrap().to_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&recent), expected);
+        assert!(expected.len() > 10 && expected.len() < all.len());
+    }
+}
+
+#[tokio::test]
+async fn without_a_join_date_the_walk_stops_at_an_empty_window() {
+    let server = MockServer::start().await;
+    let payrolls = mount_history(&server, Value::Null, Reading::Inside).await;
+    let (runs, _) = read_all(gusto(&server).as_ref(), EntityKind::PayrollRun, None).await;
+    assert_eq!(runs.len(), payrolls.len());
+    let windows = dated_requests(&server.received_requests().await.unwrap());
+    // Two years of history: the fifth window (back 3 years) is the first empty one.
+    assert!(windows.len() <= 6, "{windows:?}");
+}
+
+#[tokio::test]
+async fn a_termination_no_longer_in_effect_sets_no_date() {
+    let server = MockServer::start().await;
+    let mut cancelled = employee(1);
+    cancelled["terminations"] = json!([{"uuid": "t-1", "employee_uuid": emp_id(1),
+        "active": false, "cancelable": false, "effective_date": days_ago(30),
+        "run_termination_payroll": false}]);
+    let mut scheduled = employee(2);
+    let ahead = (today() + chrono::Duration::days(30)).to_string();
+    scheduled["terminations"] = json!([{"uuid": "t-2", "employee_uuid": emp_id(2),
+        "active": false, "cancelable": true, "effective_date": ahead,
+        "run_termination_payroll": false}]);
+    let mut gone = employee(3);
+    gone["terminated"] = json!(true);
+    gone["terminations"] = json!([{"uuid": "t-3", "employee_uuid": emp_id(3),
+        "active": true, "cancelable": false, "effective_date": days_ago(5),
+        "run_termination_payroll": false}]);
+    Mock::given(method("GET"))
+        .and(path(employees_path()))
+        .respond_with(paged(json!([cancelled, scheduled, gone]), 1))
+        .mount(&server)
+        .await;
+    let got: Vec<Option<NaiveDate>> = read(gusto(&server).as_ref(), EntityKind::Employee)
+        .await
+        .iter()
+        .map(|r| match r {
+            CanonicalRecord::Employee(e) => e.termination_date,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let day = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+    assert_eq!(got, [None, day(&ahead), day(&days_ago(5))]);
 }
 
 fn employees_path() -> String {
@@ -766,7 +1062,15 @@ mod sandbox {
             assert_eq!(e.provenance.remote_id, t["uuid"].as_str().unwrap());
             assert_eq!(e.work_email.as_deref(), t["work_email"].as_str());
             assert_eq!(e.last_name.as_deref(), t["last_name"].as_str());
-            assert_eq!(&e.raw, t);
+            assert_eq!(
+                &e.raw, t,
+                "custom fields asked for with include=custom_fields"
+            );
+            assert!(
+                e.custom_fields.contains_key("Uniform size"),
+                "{:?}",
+                e.custom_fields
+            );
         }
 
         let jobs: Vec<&Value> = truth
@@ -790,19 +1094,37 @@ mod sandbox {
         let (compensations, _) = read_all(c.as_ref(), EntityKind::Compensation, None).await;
         assert_eq!(compensations.len(), comps);
 
+        // The whole history (past the API's default 6 months) and the draft.
         let payrolls = sb.gusto_payrolls();
         let (runs, _) = read_all(c.as_ref(), EntityKind::PayrollRun, None).await;
         assert_eq!(runs.len(), payrolls.len());
-        for (rec, p) in runs.iter().zip(&payrolls) {
+        let unique: std::collections::BTreeSet<&str> = runs
+            .iter()
+            .map(|r| r.provenance().remote_id.as_str())
+            .collect();
+        assert_eq!(unique.len(), runs.len(), "each payroll once");
+        for rec in &runs {
             let CanonicalRecord::PayrollRun(r) = rec else {
                 panic!()
             };
-            assert_eq!(r.provenance.remote_id, p["uuid"].as_str().unwrap());
-            let gross = r.totals.gross_pay.unwrap().amount.to_string();
-            assert_eq!(gross, p["totals"]["gross_pay"].as_str().unwrap());
+            // Windows are read newest first: match by id.
+            let p = payrolls
+                .iter()
+                .find(|p| p["uuid"] == r.provenance.remote_id.as_str())
+                .unwrap_or_else(|| panic!("{} is not in the sandbox", r.provenance.remote_id));
+            let gross = r.totals.gross_pay.map(|g| g.amount.to_string());
+            assert_eq!(gross.as_deref(), p["totals"]["gross_pay"].as_str());
+            let draft = r.status == maestro_core::model::PayrollRunStatus::Draft;
+            assert_eq!(draft, p["processed"] == false, "{}", p["uuid"]);
         }
+        assert!(
+            runs.iter()
+                .any(|r| matches!(r, CanonicalRecord::PayrollRun(r)
+            if r.status == maestro_core::model::PayrollRunStatus::Draft))
+        );
         let statements: usize = payrolls
             .iter()
+            .filter(|p| p["processed"] == true)
             .map(|p| p["employee_compensations"].as_array().unwrap().len())
             .sum();
         let (stubs, _) = read_all(c.as_ref(), EntityKind::PayStatement, None).await;
@@ -834,6 +1156,106 @@ mod sandbox {
         }
         let report = c.check().await.unwrap();
         assert!(!report.account.is_empty());
+    }
+
+    #[tokio::test]
+    async fn incremental_payroll_reads_cover_the_open_window() {
+        let (sb, c) = start().await;
+        let today = chrono::Utc::now().date_naive();
+        let keep_from = today
+            .checked_add_months(chrono::Months::new(3))
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(9)))
+            .unwrap();
+        let payrolls = sb.gusto_payrolls();
+        let open: Vec<&str> = payrolls
+            .iter()
+            .filter(|p| {
+                let end: chrono::NaiveDate = p["pay_period"]["end_date"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                end > keep_from
+            })
+            .map(|p| p["uuid"].as_str().unwrap())
+            .collect();
+        assert!(
+            open.len() < payrolls.len(),
+            "the sandbox's history is older"
+        );
+        sb.reset_requests(Provider::Gusto);
+        let since = Some(chrono::Utc::now());
+        let (runs, _) = read_all(c.as_ref(), EntityKind::PayrollRun, since).await;
+        let got: Vec<&str> = runs
+            .iter()
+            .map(|r| match r {
+                CanonicalRecord::PayrollRun(r) => r.provenance.remote_id.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(got, open);
+        assert_eq!(sb.request_count(Provider::Gusto), 1);
+    }
+
+    #[tokio::test]
+    async fn job_and_department_writes_reach_the_sandbox() {
+        let (sb, c) = start().await;
+        let truth = |id: &str| {
+            sb.gusto_employees()
+                .into_iter()
+                .find(|e| e["uuid"] == id)
+                .unwrap()
+        };
+        let (departments, _) = read_all(c.as_ref(), EntityKind::Department, None).await;
+        let dept = |i: usize| match &departments[i] {
+            CanonicalRecord::Department(d) => (d.name.clone(), d.provenance.remote_id.clone()),
+            other => panic!("{other:?}"),
+        };
+        let title = |i: usize| dept(i).0;
+        let uuid = |i: usize| Value::String(dept(i).1);
+
+        let new = NewEmployee {
+            first_name: "Rosa".into(),
+            last_name: "Diaz".into(),
+            work_email: "rosa.diaz@bluebird.example".into(),
+            job_title: Some("Pastry Cook".into()),
+            department: Some(title(0)),
+            start_date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5),
+            date_of_birth: None,
+        };
+        let made = c
+            .write(&write_req(WriteOp::CreateEmployee(new)))
+            .await
+            .unwrap();
+        let e = truth(&made.remote_id);
+        assert_eq!(e["jobs"][0]["title"], "Pastry Cook");
+        assert_eq!(e["jobs"][0]["hire_date"], "2026-01-05");
+        assert_eq!(e["jobs"][0]["primary"], true);
+        assert_eq!(e["department_uuid"], uuid(0));
+
+        let changes = maestro_connectors::EmployeeChanges {
+            job_title: Some("Head Pastry Cook".into()),
+            department: Some(title(1)),
+            ..Default::default()
+        };
+        let op = WriteOp::UpdateEmployee {
+            remote_id: made.remote_id.clone(),
+            changes,
+        };
+        assert!(c.write(&write_req(op)).await.unwrap().applied_now);
+        let e = truth(&made.remote_id);
+        assert_eq!(e["jobs"][0]["title"], "Head Pastry Cook");
+        assert_eq!(e["department_uuid"], uuid(1));
+        let puts: Vec<String> = sb
+            .requests(Provider::Gusto)
+            .iter()
+            .filter(|r| r.method == "PUT")
+            .map(|r| r.path.clone())
+            .collect();
+        let job = e["jobs"][0]["uuid"].as_str().unwrap();
+        assert!(puts.contains(&format!("/v1/jobs/{job}")), "{puts:?}");
+        let add = format!("/v1/departments/{}/add", uuid(1).as_str().unwrap());
+        assert!(puts.contains(&add), "{puts:?}");
     }
 
     #[tokio::test]

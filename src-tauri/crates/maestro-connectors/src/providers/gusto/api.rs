@@ -59,10 +59,11 @@ pub struct Compensation {
     pub effective_date: Option<NaiveDate>,
 }
 
-/// `Termination`.
+/// `Termination`: `active` is "whether the employee's termination has gone into effect".
 #[derive(Debug, Deserialize)]
 pub struct Termination {
     pub effective_date: Option<NaiveDate>,
+    pub active: Option<bool>,
 }
 
 /// `Department`.
@@ -97,6 +98,9 @@ pub struct Company {
     pub ein: Option<String>,
     pub entity_type: Option<String>,
     pub company_status: Option<String>,
+    /// "Company's first invoiceable event date" (its first payroll or contractor payment),
+    /// as text: an unreadable one is treated as unknown.
+    pub join_date: Option<String>,
     pub locations: Option<Vec<Location>>,
     pub primary_payroll_admin: Option<Admin>,
 }

@@ -105,13 +105,7 @@ pub fn employee(c: &Ctx, e: &api::Employee, raw: &Value) -> Employee {
         employment_status: status,
         hire_date: hire,
         start_date: hire,
-        termination_date: e
-            .terminations
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| t.effective_date)
-            .max(),
+        termination_date: termination_date(c, e),
         manager_remote_id: non_empty(&e.manager_uuid),
         department_remote_id: non_empty(&e.department_uuid),
         work_location_remote_id: job.and_then(|j| non_empty(&j.location_uuid)),
@@ -119,6 +113,22 @@ pub fn employee(c: &Ctx, e: &api::Employee, raw: &Value) -> Employee {
         custom_fields,
         raw: raw.into(),
     }
+}
+
+/// The latest termination in effect or still ahead. `active` is "whether the employee's
+/// termination has gone into effect" (spec), so an inactive one whose day is still to come is
+/// scheduled, and an inactive one whose day has passed was cancelled or reversed: it sets no
+/// termination date. One without `active` counts.
+fn termination_date(c: &Ctx, e: &api::Employee) -> Option<NaiveDate> {
+    e.terminations
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| {
+            let day = t.effective_date?;
+            (t.active != Some(false) || day > c.today).then_some(day)
+        })
+        .max()
 }
 
 fn period(unit: Option<&str>) -> Option<PayPeriod> {

@@ -3,6 +3,7 @@
 //! and terminates employees; verifies `X-Gusto-Signature` webhooks.
 
 mod api;
+mod history;
 mod map;
 mod read;
 mod write;
@@ -84,8 +85,12 @@ pub static MANIFEST: Manifest = Manifest {
         reads(EntityKind::Compensation, false),
         reads(EntityKind::Department, false),
         reads(EntityKind::Location, false),
-        with(EntityKind::PayrollRun, false, true),
-        reads(EntityKind::PayStatement, false),
+        // Incremental reads of payrolls cover the open window of the history (see `history`).
+        EntitySupport {
+            incremental: true,
+            ..with(EntityKind::PayrollRun, false, true)
+        },
+        reads(EntityKind::PayStatement, true),
         reads(EntityKind::TimeOffPolicy, false),
         reads(EntityKind::BenefitPlan, false),
         reads(EntityKind::BenefitEnrollment, false),

@@ -1,5 +1,6 @@
-//! Reads: one page per call. Lists use `page`/`per` and `X-Total-Pages`; per-parent lists (pay
-//! statements per payroll, enrollments per employee) carry a [`Nested`] cursor.
+//! Reads: one page per call. Lists use `page`/`per` and `X-Total-Pages`; payrolls walk the
+//! history in year-long windows ([`Walk`]); per-parent lists (pay statements per payroll,
+//! enrollments per employee) carry a [`Nested`] cursor.
 
 use maestro_core::model::{CanonicalRecord, EntityKind};
 use maestro_http::{ApiRequest, HttpError, PageCursor, decode, paginate};
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
+use super::history::Walk;
 use super::{Gusto, api, map};
 use crate::connector::{Page, ReadRequest};
 use crate::error::{ConnectorError, Result};
@@ -29,6 +31,19 @@ struct Nested {
     parents: Vec<String>,
     parents_done: bool,
     child_page: u32,
+    /// Pay statements: where the walk through the payroll history stands.
+    #[serde(default)]
+    walk: Option<Walk>,
+}
+
+/// A position as a page token.
+fn token<T: Serialize>(position: &T) -> Result<PageCursor> {
+    serde_json::to_string(position)
+        .map(PageCursor::Token)
+        .map_err(|e| ConnectorError::Config {
+            field: "cursor".into(),
+            message: format!("Gusto could not save its position: {e}"),
+        })
 }
 
 fn bad_cursor(c: &PageCursor) -> ConnectorError {
@@ -100,6 +115,9 @@ impl Gusto {
         if matches!(req.entity, K::PayStatement | K::BenefitEnrollment) {
             return self.read_nested(req).await;
         }
+        if req.entity == K::PayrollRun {
+            return self.read_payroll_runs(req).await;
+        }
         let page = match &req.page {
             None => 1,
             Some(PageCursor::Page(n)) => *n,
@@ -112,10 +130,11 @@ impl Gusto {
                 (vec![map::company(&c, &co, &raw).into()], None)
             }
             K::Employee | K::Employment | K::Compensation => {
-                let include = if req.entity == K::Compensation {
-                    vec![("include", "all_compensations".to_owned())]
-                } else {
-                    vec![]
+                // Custom fields come only when asked for (spec `Employee.custom_fields`).
+                let include = match req.entity {
+                    K::Compensation => vec![("include", "all_compensations".to_owned())],
+                    K::Employee => vec![("include", "custom_fields".to_owned())],
+                    _ => vec![],
                 };
                 let path = self.company_path("/employees");
                 let l = self
@@ -140,14 +159,6 @@ impl Gusto {
                     .iter()
                     .map(|(x, raw)| map::location(&c, x, raw).into());
                 (recs.collect(), l.next)
-            }
-            K::PayrollRun => {
-                let l = self.payrolls(true, page).await?;
-                let recs = l.items.iter().map(|(p, raw)| map::payroll_run(&c, p, raw));
-                (
-                    recs.map(|r| r.map(Into::into)).collect::<Result<_>>()?,
-                    l.next,
-                )
             }
             K::TimeOffPolicy => {
                 let path = self.company_path("/time_off_policies");
@@ -181,19 +192,77 @@ impl Gusto {
         })
     }
 
-    /// Regular and off-cycle payrolls; with `unprocessed` also drafts. Totals included.
-    async fn payrolls(&self, unprocessed: bool, page: u32) -> Result<Listed<api::Payroll>> {
+    /// One page of payroll runs (drafts included), walking the history.
+    async fn read_payroll_runs(&self, req: &ReadRequest) -> Result<Page> {
+        let walk = match &req.page {
+            None => self.begin_walk(req).await?,
+            Some(PageCursor::Token(t)) => {
+                serde_json::from_str(t).map_err(|_| bad_cursor(&PageCursor::Token(t.clone())))?
+            }
+            // A position saved before payrolls were read in windows: that page of a new walk.
+            Some(PageCursor::Page(n)) => Walk {
+                page: *n,
+                ..self.begin_walk(req).await?
+            },
+            Some(other) => return Err(bad_cursor(other)),
+        };
+        let c = self.map_ctx();
+        let (items, next) = self.payroll_page(&walk, true).await?;
+        let records = items
+            .iter()
+            .map(|(p, raw)| map::payroll_run(&c, p, raw).map(Into::into))
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            records,
+            deleted: vec![],
+            next: next.as_ref().map(token).transpose()?,
+        })
+    }
+
+    /// A new walk through the payroll history: back to the company's join date, or only the
+    /// open window for an incremental read.
+    async fn begin_walk(&self, req: &ReadRequest) -> Result<Walk> {
+        let today = self.clock.now().date_naive();
+        if req.since.is_some() {
+            return Ok(Walk::begin(today, None, true));
+        }
+        let (company, _) = self.get_one::<api::Company>(&self.company_path("")).await?;
+        let join = company
+            .join_date
+            .as_deref()
+            .and_then(|d| d.trim().parse().ok());
+        Ok(Walk::begin(today, join, false))
+    }
+
+    /// One page of the walk's window: the payrolls it keeps, and where the walk goes next.
+    async fn payroll_page(
+        &self,
+        walk: &Walk,
+        unprocessed: bool,
+    ) -> Result<(Vec<(api::Payroll, Value)>, Option<Walk>)> {
+        let l = self.payrolls(unprocessed, walk).await?;
+        let next = walk.after(l.items.len(), l.next);
+        let kept = l.items.into_iter().filter(|(p, _)| walk.keeps(p)).collect();
+        Ok((kept, next))
+    }
+
+    /// Regular and off-cycle payrolls of the walk's window and page; with `unprocessed` also
+    /// drafts. Totals included.
+    async fn payrolls(&self, unprocessed: bool, walk: &Walk) -> Result<Listed<api::Payroll>> {
         let statuses = if unprocessed {
             "processed,unprocessed"
         } else {
             "processed"
         };
+        let window = walk.current();
         let query = [
             ("processing_statuses", statuses.to_owned()),
             ("payroll_types", "regular,off_cycle".to_owned()),
             ("include", "totals".to_owned()),
+            ("start_date", window.start.to_string()),
+            ("end_date", window.end.to_string()),
         ];
-        self.list(&self.company_path("/payrolls"), &query, Some(page))
+        self.list(&self.company_path("/payrolls"), &query, Some(walk.page))
             .await
     }
 
@@ -214,12 +283,7 @@ impl Gusto {
             (!done).then(|| PageCursor::Token(serde_json::to_string(cur).unwrap_or_default()))
         };
         if cur.parents.is_empty() {
-            let (ids, next) = self.parent_ids(req.entity, cur.parent_page).await?;
-            cur.parents = ids;
-            match next {
-                Some(n) => cur.parent_page = n,
-                None => cur.parents_done = true,
-            }
+            self.next_parents(req, &mut cur).await?;
             if cur.parents.is_empty() {
                 return Ok(Page {
                     next: token(&cur),
@@ -245,23 +309,34 @@ impl Gusto {
         })
     }
 
-    async fn parent_ids(
-        &self,
-        entity: EntityKind,
-        page: u32,
-    ) -> Result<(Vec<String>, Option<u32>)> {
-        if entity == EntityKind::PayStatement {
-            let l = self.payrolls(false, page).await?;
-            let ids = l
-                .items
+    /// The next page of parents: processed payrolls (walking the history) or employees.
+    async fn next_parents(&self, req: &ReadRequest, cur: &mut Nested) -> Result<()> {
+        if req.entity == EntityKind::PayStatement {
+            let walk = match cur.walk.take() {
+                Some(w) => w,
+                None => self.begin_walk(req).await?,
+            };
+            let (items, next) = self.payroll_page(&walk, false).await?;
+            cur.parents = items
                 .iter()
-                .filter_map(|(p, _)| p.id().map(str::to_owned));
-            return Ok((ids.collect(), l.next));
+                .filter_map(|(p, _)| p.id().map(str::to_owned))
+                .collect();
+            match next {
+                Some(w) => cur.walk = Some(w),
+                None => cur.parents_done = true,
+            }
+            return Ok(());
         }
+        let path = self.company_path("/employees");
         let l = self
-            .list::<api::Employee>(&self.company_path("/employees"), &[], Some(page))
+            .list::<api::Employee>(&path, &[], Some(cur.parent_page))
             .await?;
-        Ok((l.items.into_iter().map(|(e, _)| e.uuid).collect(), l.next))
+        cur.parents = l.items.into_iter().map(|(e, _)| e.uuid).collect();
+        match l.next {
+            Some(n) => cur.parent_page = n,
+            None => cur.parents_done = true,
+        }
+        Ok(())
     }
 
     /// One page of a parent's children and whether more pages follow.
