@@ -159,13 +159,14 @@ impl Gateway {
                 }
             }),
             Some(identity) => {
-                let listener =
-                    tls::TlsListener::new(tcp, tls::acceptor(&identity)?).map_err(|source| {
-                        GatewayError::Bind {
-                            addr: config.bind,
-                            source,
-                        }
-                    })?;
+                let allow = config.clone();
+                let listener = tls::TlsListener::new(tcp, tls::acceptor(&identity)?, move |ip| {
+                    allow.allows(ip)
+                })
+                .map_err(|source| GatewayError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
                 tokio::spawn(async move {
                     if let Err(e) = axum::serve(listener, service)
                         .with_graceful_shutdown(stop)

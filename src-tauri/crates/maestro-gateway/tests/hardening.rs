@@ -364,3 +364,49 @@ async fn events_stay_within_the_keys_entity_scopes() {
         .unwrap();
     assert_eq!(answer["type"], "error", "{answer}");
 }
+
+/// Item 9: with TLS on, a client outside the allowlist used to get a full TLS handshake (and
+/// then a 403); it is now dropped at accept, before any handshake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_allowlist_holds_before_the_tls_handshake() {
+    use tokio::io::AsyncReadExt;
+    let config = GatewayConfig {
+        tls: maestro_gateway::TlsSetting::Generated,
+        allowlist: GatewayConfig::parse_allowlist(&["10.0.0.0/8".into()]).unwrap(),
+        ..GatewayConfig::loopback_ephemeral()
+    };
+    let env = env_with(config).await;
+    let key = env.key(&["*:read"]).await;
+    let cert_pem = {
+        let mut conn = env.app.store().pool().acquire().await.unwrap();
+        maestro_store::api_keys::tls_identity(&mut conn)
+            .await
+            .unwrap()
+            .unwrap()
+            .cert_pem
+    };
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let url = format!(
+        "https://localhost:{}/api/v1/alerts",
+        env.gateway.addr().port()
+    );
+    let answer = client.get(&url).bearer_auth(&key).send().await;
+    assert!(
+        answer.is_err(),
+        "a client outside the allowlist completed a TLS handshake: {:?}",
+        answer.map(|r| r.status())
+    );
+    // At the TCP level: closed without a byte, while a TLS server would wait for a ClientHello.
+    let mut raw = tokio::net::TcpStream::connect(env.gateway.addr())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(2), raw.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "the connection stayed open: {read:?}"
+    );
+}
