@@ -82,6 +82,10 @@ fn list_item(detail: &Value, with_email: bool) -> Value {
     if with_email {
         item["workEmail"] = detail["workEmail"].clone();
     }
+    // The ids the connector asks the list for (spec `EmployeeOptionalField`).
+    for k in ["departmentId", "locationId", "reportsToId"] {
+        item[k] = detail.get(k).cloned().unwrap_or(Value::Null);
+    }
     item
 }
 
@@ -410,9 +414,11 @@ async fn full_employee_read_is_one_custom_report_equal_to_get_employee() {
         "the report is tried first"
     );
 
-    // The bulk path: the same people in one report.
+    // The bulk path (no datasets here: 404): the same people in one report, with the ids
+    // from the list, where the spec documents them.
     let bulk = MockServer::start().await;
     mount_report(&bulk, &all).await;
+    mount_list(&bulk, &all, 2).await;
     get_json(&bulk, "/api/v1/meta/fields", fixture("meta_fields.json")).await;
     let mut second = ctx(&bulk);
     // Same connection and company, so provenance compares equal.
@@ -449,8 +455,17 @@ async fn full_employee_read_is_one_custom_report_equal_to_get_employee() {
         !fields.contains(&"customBadge"),
         "deprecated fields are not asked for"
     );
+    assert!(
+        !fields.contains(&"departmentId"),
+        "ids are read where documented"
+    );
     let all_requests = bulk.received_requests().await.unwrap();
-    assert_eq!(all_requests.len(), 2, "the report and the field list only");
+    assert!(
+        all_requests
+            .iter()
+            .all(|r| !r.url.path().starts_with("/api/v1/employees/")),
+        "no Get Employee per person"
+    );
 }
 
 #[tokio::test]
@@ -1364,22 +1379,23 @@ mod sandbox {
     }
 
     #[tokio::test]
-    async fn full_read_is_one_report_and_equals_the_get_employee_path() {
+    async fn full_read_is_one_dataset_query_and_equals_the_get_employee_path() {
         let (sbx, c) = start().await;
         let since = Utc::now() - chrono::Duration::seconds(2);
         sbx.reset_requests(Provider::BambooHr);
         let page = c.read(&req(EntityKind::Employee)).await.unwrap();
         assert!(page.next.is_none());
         let log = sbx.requests(Provider::BambooHr);
-        let reports = log
+        let data = log
             .iter()
-            .filter(|r| r.method == "POST" && r.path == "/api/v1/reports/custom")
+            .filter(|r| r.method == "POST" && r.path == "/api/v2/datasets/employee/data")
             .count();
-        assert_eq!(reports, 1, "{log:?}");
+        assert_eq!(data, 1, "{log:?}");
         assert!(
             log.iter()
-                .all(|r| r.path == "/api/v1/reports/custom" || r.path == "/api/v1/meta/fields"),
-            "only the report (and the field list): {log:?}"
+                .all(|r| r.path != "/api/v1/reports/custom"
+                    && !r.path.starts_with("/api/v1/employees/")),
+            "the dataset (and the field lists and the id list) only: {log:?}"
         );
         let truth = sbx.bamboohr_employees();
         assert_eq!(page.records.len(), truth.len());

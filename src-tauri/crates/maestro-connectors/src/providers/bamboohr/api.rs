@@ -116,9 +116,6 @@ pub struct EmployeeDetail {
     pub location_id: Option<String>,
     #[serde(default, deserialize_with = "flex::opt_text")]
     pub reports_to_id: Option<String>,
-    /// Classic name of `reportsToId`.
-    #[serde(default, rename = "supervisorEId", deserialize_with = "flex::opt_text")]
-    pub supervisor_eid: Option<String>,
     /// Classic name of `employmentStatus`.
     pub employment_history_status: Option<String>,
 }
@@ -129,6 +126,42 @@ pub struct EmployeeDetail {
 pub struct CustomReport {
     #[serde(default)]
     pub employees: Vec<Value>,
+}
+
+/// `GET /api/v1_2/datasets/{datasetName}/fields` (`DatasetFieldsResponse`).
+#[derive(Debug, Deserialize)]
+pub struct DatasetFields {
+    #[serde(default)]
+    pub fields: Vec<DatasetField>,
+    pub pagination: Option<DatasetPagination>,
+}
+
+/// A dataset field (`Field`): its machine-readable name.
+#[derive(Debug, Deserialize)]
+pub struct DatasetField {
+    pub name: Option<String>,
+}
+
+/// The `Pagination` object of the fields list (the spec's examples give numbers as text).
+#[derive(Debug, Deserialize)]
+pub struct DatasetPagination {
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub total_pages: Option<String>,
+}
+
+/// `POST /api/v2/datasets/{datasetName}/data` (`DatasetDataResponseV2`); rows are decoded one
+/// by one.
+#[derive(Debug, Deserialize)]
+pub struct DatasetData {
+    #[serde(default)]
+    pub data: Vec<Value>,
+    pub meta: Option<PageMeta>,
+}
+
+/// One dataset row: the requested fields and their values.
+#[derive(Debug, Deserialize)]
+pub struct DatasetRow {
+    pub fields: serde_json::Map<String, Value>,
 }
 
 /// `GET /api/v1/employees/changed?since=`.
@@ -214,12 +247,24 @@ pub struct ListField {
     pub options: Vec<Value>,
 }
 
-/// An option of a list field (a department).
+/// An option of a list field (a department), `ListFieldOption` in the spec.
 #[derive(Debug, Deserialize)]
 pub struct ListOption {
     #[serde(deserialize_with = "flex::id")]
     pub id: String,
     pub name: String,
+    /// `yes` for an option kept only so that historical data can refer to it (spec).
+    #[serde(default)]
+    pub archived: Option<String>,
+}
+
+impl ListOption {
+    /// Whether the option is archived (not a current value).
+    pub fn is_archived(&self) -> bool {
+        self.archived
+            .as_deref()
+            .is_some_and(|a| a.trim().eq_ignore_ascii_case("yes"))
+    }
 }
 
 /// `GET /api/v1/meta/fields` item.
@@ -249,6 +294,9 @@ pub struct LocationItem {
     #[serde(deserialize_with = "flex::id")]
     pub id: String,
     pub label: Option<String>,
+    /// Archived locations are not current ones (the endpoint leaves them out by default).
+    #[serde(default)]
+    pub archived: Option<bool>,
     pub address: Option<LocationAddress>,
 }
 

@@ -104,7 +104,7 @@ pub fn employee(
     .into_iter()
     .filter_map(|(n, kind)| text(n).map(|number| PhoneNumber { number, kind }))
     .collect();
-    // Get Employee answers to spec and classic field names alike; the list fills ids it lacks.
+    // The ids are documented for Get Employee and the list; the list fills those a row lacks.
     let (list_department, list_location, list_manager) = list
         .map(|l| (l.department_id, l.location_id, l.reports_to_id))
         .unwrap_or_default();
@@ -141,7 +141,7 @@ pub fn employee(
         hire_date: e.hire_date,
         start_date: e.hire_date,
         termination_date: e.termination_date,
-        manager_remote_id: e.reports_to_id.or(e.supervisor_eid).or(list_manager),
+        manager_remote_id: e.reports_to_id.or(list_manager),
         department_remote_id: e.department_id.or(list_department),
         work_location_remote_id: e.location_id.or(list_location),
         home_location_remote_id: None,

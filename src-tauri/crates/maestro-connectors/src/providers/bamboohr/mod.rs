@@ -1,13 +1,16 @@
 //! BambooHR (HRIS): employees, jobs, pay, departments, locations and time off, read from
 //! `https://{subdomain}.bamboohr.com/api/v1/…` with an API key (HTTP Basic, password `x`).
 //!
-//! Employees are listed with the cursor list (`/api/v1/employees`, `page[limit]` 2500,
-//! `_links.next`) and each one is read with Get Employee for the full field set, custom fields
-//! included; incremental reads start from `/api/v1/employees/changed`. Jobs and pay come from
+//! A full employee read goes through the Datasets API (the deprecated custom report when
+//! datasets are refused, else the cursor list `/api/v1/employees` and one Get Employee each),
+//! custom fields included; incremental reads start from `/api/v1/employees/changed`. Jobs and pay come from
 //! the `jobInfo`, `compensation` and `employmentStatus` tables. BambooHR time-off *types* are
 //! the canonical policies, since requests and balances refer to types.
 
 mod api;
+mod bulk;
+#[cfg(test)]
+mod emulated;
 mod map;
 mod read;
 mod webhook;

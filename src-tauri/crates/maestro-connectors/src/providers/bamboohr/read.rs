@@ -4,9 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Days, Utc};
 use futures::{StreamExt, TryStreamExt};
-use http::Method;
 use maestro_core::model::CanonicalRecord;
-use maestro_http::{ApiRequest, HttpError, IdempotencyKey, PageCursor};
+use maestro_http::{HttpError, PageCursor};
 use serde_json::Value;
 
 use super::{
@@ -16,8 +15,9 @@ use super::{
 use crate::connector::Page;
 use crate::error::{ConnectorError, Result};
 
-/// Standard fields read with Get Employee (custom fields are added from `/api/v1/meta/fields`).
-const EMPLOYEE_FIELDS: &[&str] = &[
+/// Standard fields read with Get Employee (custom fields are added from `/api/v1/meta/fields`),
+/// each documented for Get Employee or as an employee field name.
+pub(super) const EMPLOYEE_FIELDS: &[&str] = &[
     "firstName",
     "middleName",
     "lastName",
@@ -41,7 +41,6 @@ const EMPLOYEE_FIELDS: &[&str] = &[
     "location",
     "locationId",
     "reportsToId",
-    "supervisorEId",
     "employmentHistoryStatus",
 ];
 /// Fields asked of the cursor list: ids Get Employee may not give, and the work email.
@@ -64,7 +63,7 @@ struct TableRow {
 /// the order asked, null where the report left it out (the report omits fields it does not
 /// know; Get Employee answers them as null), so raw payloads and content hashes match the
 /// one-by-one path.
-fn detail_shape(row: Value, fields: &[&str]) -> Value {
+pub(super) fn detail_shape(row: Value, fields: &[&str]) -> Value {
     let Value::Object(mut row) = row else {
         return row;
     };
@@ -224,55 +223,18 @@ impl BambooHr {
         Ok(found.into_iter().flatten().collect())
     }
 
-    /// The full employee read. One custom report (`POST /api/v1/reports/custom`) answers every
-    /// employee with the standard and custom fields in a single request, each row shaped like a
-    /// Get Employee answer and mapped the same way. The report is optional at BambooHR: when it
-    /// is refused (403: the API key's user may not run reports; 404: the account lacks it) this
-    /// falls back to the cursor list plus one Get Employee per employee
-    /// ([`Self::read_employees_one_by_one`]). A resumed run holding a list cursor from that
-    /// path goes on with it.
+    /// The full employee read: in bulk ([`Self::bulk_employees`]: a dataset, else the custom
+    /// report) when the account allows it, else the cursor list plus one Get Employee per
+    /// employee ([`Self::read_employees_one_by_one`]). A resumed run holding a list cursor
+    /// from that path goes on with it.
     pub(super) async fn read_employees(&self, page: Option<&PageCursor>) -> Result<Page> {
-        if page.is_none()
-            && let Some(records) = self.report_employees().await?
-        {
-            return Ok(page_of(records, None));
+        if page.is_none() {
+            let custom = self.custom_fields().await?;
+            if let Some(records) = self.bulk_employees(custom).await? {
+                return Ok(page_of(records, None));
+            }
         }
         self.read_employees_one_by_one(page).await
-    }
-
-    /// Every employee through the custom report; None when the report is refused.
-    async fn report_employees(&self) -> Result<Option<Vec<CanonicalRecord>>> {
-        let custom = self.custom_fields().await?;
-        let fields: Vec<&str> = EMPLOYEE_FIELDS
-            .iter()
-            .copied()
-            .chain(custom.iter().map(String::as_str))
-            .collect();
-        let url = self.url("/api/v1/reports/custom", &[("format", "JSON")])?;
-        let body = serde_json::json!({"title": "Maestro employees", "fields": fields});
-        // A report only reads, so a lost answer is safe to ask again: a fresh key marks it so.
-        let request = ApiRequest::json(Method::POST, url, body).idempotent(IdempotencyKey::new());
-        let raw = match self.session.send(&request).await {
-            Ok(resp) => resp.json::<Value>()?,
-            Err(HttpError::Auth { status: 403, .. } | HttpError::NotFound { .. }) => {
-                tracing::info!(
-                    provider = super::NAME,
-                    "custom report refused; reading employees one by one"
-                );
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let report: api::CustomReport = typed(&raw, "")?;
-        let today = self.today();
-        let mut records = Vec::with_capacity(report.employees.len());
-        for (i, row) in report.employees.into_iter().enumerate() {
-            let detail = typed(&row, &format!("employees[{i}]"))?;
-            let raw = detail_shape(row, &fields);
-            let e = map::employee(&self.origin, detail, None, raw, custom, today, None);
-            records.push(e.into());
-        }
-        Ok(Some(records))
     }
 
     /// One page of the cursor list, then Get Employee for each employee on it.
@@ -455,7 +417,12 @@ impl BambooHr {
                     .await?;
                 let records = seen.into_iter().map(|(id, name)| {
                     let raw = serde_json::json!({"departmentId": id, "departmentName": name});
-                    map::department(&self.origin, api::ListOption { id, name }, raw).into()
+                    let option = api::ListOption {
+                        id,
+                        name,
+                        archived: None,
+                    };
+                    map::department(&self.origin, option, raw).into()
                 });
                 return Ok(page_of(records.collect(), None));
             }
@@ -468,8 +435,11 @@ impl BambooHr {
                 continue;
             }
             for (j, raw) in list.options.into_iter().enumerate() {
-                let option = typed(&raw, &format!("[{i}].options[{j}]"))?;
-                records.push(map::department(&self.origin, option, raw).into());
+                let option: api::ListOption = typed(&raw, &format!("[{i}].options[{j}]"))?;
+                // Archived options stay in the list for historical data only (spec).
+                if !option.is_archived() {
+                    records.push(map::department(&self.origin, option, raw).into());
+                }
             }
         }
         Ok(page_of(records, None))
@@ -497,7 +467,10 @@ impl BambooHr {
         )?;
         let body: api::LocationPage = match self.get(url).await {
             Ok(v) => typed(&v, "")?,
-            Err(ConnectorError::Http(HttpError::NotFound { .. })) if number == 1 => {
+            // The spec lists only OAuth for this endpoint: an API key may be refused (403).
+            Err(ConnectorError::Http(
+                HttpError::NotFound { .. } | HttpError::Auth { status: 403, .. },
+            )) if number == 1 => {
                 let seen = self
                     .seen_in_list(|e| e.location_id.map(|id| (id, e.location_name)))
                     .await?;
@@ -506,6 +479,7 @@ impl BambooHr {
                     let item = api::LocationItem {
                         id,
                         label: Some(name),
+                        archived: None,
                         address: None,
                     };
                     map::location(&self.origin, item, raw).into()
@@ -519,12 +493,15 @@ impl BambooHr {
             Some(total) => number < total,
             None => full,
         };
+        let had_items = !body.data.is_empty();
         let mut records = Vec::new();
         for (i, raw) in body.data.into_iter().enumerate() {
-            let item = typed(&raw, &format!("data[{i}]"))?;
-            records.push(map::location(&self.origin, item, raw).into());
+            let item: api::LocationItem = typed(&raw, &format!("data[{i}]"))?;
+            if item.archived != Some(true) {
+                records.push(map::location(&self.origin, item, raw).into());
+            }
         }
-        let next = (more && !records.is_empty()).then_some(PageCursor::Page(number + 1));
+        let next = (more && had_items).then_some(PageCursor::Page(number + 1));
         Ok(page_of(records, next))
     }
 

@@ -1,0 +1,267 @@
+//! The connector against the BambooHR emulator (and a mock server for refusals): the main
+//! paths for departments, locations, custom fields and the Datasets API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use maestro_core::clock::SystemClock;
+use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::model::{CanonicalRecord, Employee, EntityKind};
+use maestro_http::{Auth, ClientOptions, PageCursor, RetryPolicy, build_client};
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::connector::{Connector, ConnectorContext, ReadRequest};
+
+fn context(base_url: &str, config: &[(&str, &str)]) -> ConnectorContext {
+    ConnectorContext {
+        company_id: CompanyId::new(),
+        connection_id: ConnectionId::new(),
+        config: config
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        base_url: Url::parse(base_url).unwrap(),
+        auth_base_url: None,
+        auth: Auth::None,
+        http: build_client(&ClientOptions {
+            tls13_only: false,
+            connect_timeout: std::time::Duration::from_secs(2),
+            request_timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap(),
+        clock: Arc::new(SystemClock),
+        retry: RetryPolicy::fast(),
+    }
+}
+
+async fn start() -> (Sandbox, Arc<dyn Connector>) {
+    let sbx = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let creds = sbx.credentials().bamboohr;
+    let ctx = context(
+        &sbx.base_url(Provider::BambooHr),
+        &[
+            ("subdomain", creds.company_domain.as_str()),
+            ("api_key", creds.api_key.as_str()),
+        ],
+    );
+    let c = super::build(ctx).unwrap();
+    (sbx, c)
+}
+
+async fn read_all(
+    c: &dyn Connector,
+    entity: EntityKind,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<CanonicalRecord> {
+    let mut page: Option<PageCursor> = None;
+    let mut out = Vec::new();
+    loop {
+        let p = c
+            .read(&ReadRequest {
+                entity,
+                page,
+                since,
+            })
+            .await
+            .unwrap();
+        out.extend(p.records);
+        match p.next {
+            Some(n) => page = Some(n),
+            None => return out,
+        }
+    }
+}
+
+fn ids(records: &[CanonicalRecord]) -> BTreeSet<String> {
+    records
+        .iter()
+        .map(|r| r.provenance().remote_id.clone())
+        .collect()
+}
+
+fn people(records: Vec<CanonicalRecord>) -> Vec<Employee> {
+    let mut out: Vec<Employee> = records
+        .into_iter()
+        .map(|r| match r {
+            CanonicalRecord::Employee(e) => e,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    out.sort_by(|a, b| a.provenance.remote_id.cmp(&b.provenance.remote_id));
+    out
+}
+
+#[tokio::test]
+async fn archived_departments_and_locations_are_not_live_ones() {
+    let (sbx, c) = start().await;
+    let deps = read_all(c.as_ref(), EntityKind::Department, None).await;
+    let live: BTreeSet<String> = sbx
+        .company()
+        .departments
+        .iter()
+        .map(|d| d.bamboo_id.to_string())
+        .collect();
+    assert_eq!(ids(&deps), live, "the archived Catering option is left out");
+    let locs = read_all(c.as_ref(), EntityKind::Location, None).await;
+    let live: BTreeSet<String> = sbx
+        .company()
+        .locations
+        .iter()
+        .map(|l| l.bamboo_id.to_string())
+        .collect();
+    assert_eq!(ids(&locs), live);
+    for l in &locs {
+        let CanonicalRecord::Location(l) = l else {
+            panic!()
+        };
+        // The location endpoint ran (the list fallback knows no addresses).
+        assert!(l.address.city.is_some() && l.time_zone.is_some(), "{l:?}");
+    }
+    let paths: BTreeSet<String> = sbx
+        .requests(Provider::BambooHr)
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert!(paths.contains("/api/v1/meta/lists") && paths.contains("/api/v1/hris/org/locations"));
+    assert!(
+        !paths.contains("/api/v1/employees"),
+        "no fallback: {paths:?}"
+    );
+    sbx.shutdown().await;
+}
+
+#[tokio::test]
+async fn full_read_goes_through_the_dataset_and_equals_get_employee() {
+    let (sbx, c) = start().await;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let bulk = people(read_all(c.as_ref(), EntityKind::Employee, None).await);
+    let log = sbx.requests(Provider::BambooHr);
+    assert!(
+        log.iter()
+            .any(|r| r.method == "POST" && r.path == "/api/v2/datasets/employee/data"),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|r| r.path == "/api/v1/reports/custom"),
+        "the deprecated report is a fallback only: {log:?}"
+    );
+    assert!(
+        !log.iter().any(|r| r.path.starts_with("/api/v1/employees/")),
+        "no Get Employee per person: {log:?}"
+    );
+    let truth = sbx.bamboohr_employees();
+    assert_eq!(bulk.len(), truth.len());
+    // Custom fields come from /meta/fields (a deprecated one is not asked for).
+    for e in &bulk {
+        assert!(e.custom_fields.contains_key("customShirtSize"), "{e:?}");
+        assert!(!e.custom_fields.contains_key("customBadge"));
+    }
+    // The same people through Get Employee (the incremental path), touched without change.
+    for t in &truth {
+        let id = t["id"].as_str().unwrap();
+        sbx.set_employee_field(Provider::BambooHr, id, "firstName", t["firstName"].clone())
+            .unwrap();
+    }
+    let one_by_one = people(read_all(c.as_ref(), EntityKind::Employee, Some(since)).await);
+    assert_eq!(one_by_one.len(), bulk.len());
+    for (mut g, b) in one_by_one.into_iter().zip(bulk) {
+        g.provenance.remote_modified_at = None;
+        assert_eq!(g, b, "{}", b.provenance.remote_id);
+    }
+    sbx.shutdown().await;
+}
+
+/// Ids the Datasets API does not document come from the employee list, which does.
+#[tokio::test]
+async fn bulk_rows_take_department_location_and_manager_from_the_list() {
+    let (sbx, c) = start().await;
+    let bulk = people(read_all(c.as_ref(), EntityKind::Employee, None).await);
+    let list_asks: Vec<String> = sbx
+        .requests(Provider::BambooHr)
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/employees")
+        .map(|r| r.query)
+        .collect();
+    assert!(!list_asks.is_empty(), "the list is read for the ids");
+    let data_bodies_ok = bulk.iter().all(|e| e.department_remote_id.is_some());
+    assert!(data_bodies_ok);
+    for e in &bulk {
+        let t = sbx
+            .bamboohr_employees()
+            .into_iter()
+            .find(|t| t["id"] == e.provenance.remote_id.as_str())
+            .unwrap();
+        let dept = sbx
+            .company()
+            .departments
+            .iter()
+            .find(|d| t["department"] == d.title)
+            .map(|d| d.bamboo_id.to_string());
+        assert_eq!(e.department_remote_id, dept);
+        assert_eq!(
+            e.manager_remote_id.as_deref(),
+            t["supervisorEId"].as_str(),
+            "{}",
+            e.provenance.remote_id
+        );
+        assert!(e.work_location_remote_id.is_some());
+    }
+    sbx.shutdown().await;
+}
+
+/// A refused dataset (403 on its fields) falls back to the custom report.
+#[tokio::test]
+async fn refused_dataset_falls_back_to_the_report() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1_2/datasets/employee/fields"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/meta/fields"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let row = json!({"id": "7", "firstName": "Ada", "lastName": "Byron", "status": "Active"});
+    Mock::given(method("POST"))
+        .and(path("/api/v1/reports/custom"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"title": "t", "fields": [], "employees": [row]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let item = json!({"employeeId": "7", "firstName": "Ada", "lastName": "Byron",
+        "preferredName": null, "photoUrl": null, "jobTitleName": null, "status": "Active",
+        "departmentId": "4", "locationId": "2", "reportsToId": "3"});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/employees"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [item], "meta": {"total": 1}, "_links": {}})),
+        )
+        .mount(&server)
+        .await;
+    let c = super::build(context(
+        &server.uri(),
+        &[("subdomain", "acme"), ("api_key", &"a".repeat(40))],
+    ))
+    .unwrap();
+    let got = people(read_all(c.as_ref(), EntityKind::Employee, None).await);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].first_name.as_deref(), Some("Ada"));
+    assert_eq!(got[0].department_remote_id.as_deref(), Some("4"));
+    assert_eq!(got[0].manager_remote_id.as_deref(), Some("3"));
+    let raw: Value = got[0].raw.to_value();
+    assert_eq!(raw["locationId"], "2", "raw is shaped like Get Employee");
+}
