@@ -9,9 +9,11 @@ use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ErrorExtensions, ID, InputObject, Json, Object,
     Schema, SimpleObject,
 };
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::Extension;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::StatusCode;
 use maestro_core::model::EntityKind;
 use serde_json::{Map, Value};
 
@@ -416,18 +418,26 @@ impl QueryRoot {
     }
 }
 
-/// `POST /graphql`.
+/// `POST /graphql`: a JSON GraphQL request, read under the same body limit as REST
+/// ([`crate::MAX_BODY_BYTES`], 413 beyond it).
 pub async fn handler(
     State(shared): State<Arc<Shared>>,
     Extension(principal): Extension<Principal>,
-    request: GraphQLRequest,
+    body: Bytes,
 ) -> Result<GraphQLResponse, crate::error::ApiError> {
+    let request: async_graphql::Request = serde_json::from_slice(&body).map_err(|e| {
+        crate::error::ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the body is not a GraphQL request ({{\"query\": …}}): {e}"),
+        )
+    })?;
     let data = Arc::new(RequestData {
         loader: Loader::new(shared.app.clone(), principal.company_id()),
         principal: principal.clone(),
         records: AtomicUsize::new(0),
     });
-    let request = request.into_inner().data(DataRef(data.clone()));
+    let request = request.data(DataRef(data.clone()));
     let response = shared.schema.execute(request).await;
     let count = data.records.load(Ordering::Relaxed);
     audit_access(&shared, &principal, "graphql.read", "/graphql", count).await?;

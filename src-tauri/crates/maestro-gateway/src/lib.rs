@@ -27,6 +27,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 use maestro_app::{App, AppError, ErrorCode};
@@ -44,6 +45,9 @@ pub use keys::{
 };
 
 use state::Shared;
+
+/// Largest request body read, on every route (REST, GraphQL, webhooks): 413 beyond it.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The gateway.
 pub struct Gateway;
@@ -216,6 +220,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .fallback(|| async {
             ApiError::not_found("there is nothing at this address; see /openapi.json")
         })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             guard::allowlist,

@@ -410,3 +410,42 @@ async fn the_allowlist_holds_before_the_tls_handshake() {
         "the connection stayed open: {read:?}"
     );
 }
+
+/// Item 9: REST refused bodies over its limit, but `/graphql` read any size into memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_bodies_have_the_rest_body_limit() {
+    let env = env().await;
+    let key = env.key(&["*:write"]).await;
+    let post = |pad: usize| {
+        let body = json!({
+            "query": "{ __typename }",
+            "variables": { "pad": "x".repeat(pad) },
+        });
+        env.http
+            .post(env.url("/graphql"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post(1024 * 1024).await.unwrap().status(), StatusCode::OK);
+    let big = 3 * 1024 * 1024;
+    assert_eq!(
+        post(big).await.unwrap().status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "an oversized GraphQL body was read"
+    );
+    // REST answers the same to the same body.
+    let resp = env
+        .http
+        .patch(env.url("/api/v1/employees/x"))
+        .bearer_auth(&key)
+        .header("content-type", "application/vnd.api+json")
+        .body(
+            json!({"data": {"type": "employees", "id": "x", "attributes": {"pad": "x".repeat(big)}}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
