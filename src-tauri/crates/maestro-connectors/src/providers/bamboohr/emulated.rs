@@ -265,3 +265,128 @@ async fn refused_dataset_falls_back_to_the_report() {
     let raw: Value = got[0].raw.to_value();
     assert_eq!(raw["locationId"], "2", "raw is shaped like Get Employee");
 }
+
+/// The emulator's current webhook shape (`employee.updated` with `data.employeeId`), signed
+/// as BambooHR signs it, reads as an employee event.
+#[tokio::test]
+async fn current_webhook_payloads_name_the_employee() {
+    use maestro_core::sensitive::Sensitive;
+    use maestro_sandbox::WebhookEvent;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let (sbx, c) = start().await;
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let id = sbx.company().people[1].bamboo_id.to_string();
+    let sent = sbx
+        .send_webhook(
+            Provider::BambooHr,
+            &receiver.uri(),
+            WebhookEvent {
+                event_type: "employee.updated".into(),
+                entity_id: id.clone(),
+                changed_fields: vec!["lastName".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-bamboohr-signature", sent.signature.parse().unwrap());
+    let ts = sent.timestamp.clone().unwrap();
+    headers.insert("x-bamboohr-timestamp", ts.parse().unwrap());
+    let secret = Sensitive::new(sbx.credentials().bamboohr.webhook_private_key);
+    let events = c
+        .verify_webhook(&headers, &sent.body, &secret, chrono::Utc::now())
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type, "employee.updated");
+    assert_eq!(events[0].entity, Some(EntityKind::Employee));
+    assert_eq!(events[0].remote_id.as_deref(), Some(id.as_str()));
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["data"]["employeeId"], id.as_str(), "the current shape");
+    sbx.shutdown().await;
+}
+
+/// Before 2026-09-16 BambooHR throttled with 503 + Retry-After: the read waits and goes on.
+#[tokio::test]
+async fn the_legacy_503_throttle_is_waited_out() {
+    use maestro_sandbox::FaultPlan;
+
+    let sbx = Sandbox::start(SandboxConfig {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 3, 2),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let creds = sbx.credentials().bamboohr;
+    let c = super::build(context(
+        &sbx.base_url(Provider::BambooHr),
+        &[
+            ("subdomain", creds.company_domain.as_str()),
+            ("api_key", creds.api_key.as_str()),
+        ],
+    ))
+    .unwrap();
+    sbx.set_faults(
+        Provider::BambooHr,
+        FaultPlan {
+            rate_limit_burst: 1,
+            retry_after_secs: 1,
+            ..FaultPlan::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let page = c
+        .read(&ReadRequest {
+            entity: EntityKind::Company,
+            page: None,
+            since: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.records.len(), 1);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(950));
+    assert_eq!(
+        sbx.request_count(Provider::BambooHr),
+        2,
+        "one throttled, one answered"
+    );
+    sbx.shutdown().await;
+}
+
+/// A key that may not read list fields (403, spec) still gets the departments its employees
+/// are in, from the employee list.
+#[tokio::test]
+async fn refused_list_fields_fall_back_to_the_employee_list() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/meta/lists"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let item = json!({"employeeId": "7", "firstName": "Ada", "lastName": "Byron",
+        "preferredName": null, "photoUrl": null, "jobTitleName": null, "status": "Active",
+        "departmentId": "4", "departmentName": "Kitchen"});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/employees"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [item], "meta": {"total": 1}, "_links": {}})),
+        )
+        .mount(&server)
+        .await;
+    let c = super::build(context(
+        &server.uri(),
+        &[("subdomain", "acme"), ("api_key", &"a".repeat(40))],
+    ))
+    .unwrap();
+    let deps = read_all(c.as_ref(), EntityKind::Department, None).await;
+    assert_eq!(ids(&deps), BTreeSet::from(["4".to_owned()]));
+}

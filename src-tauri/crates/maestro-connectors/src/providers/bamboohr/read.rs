@@ -411,7 +411,10 @@ impl BambooHr {
     pub(super) async fn read_departments(&self) -> Result<Page> {
         let lists = match self.get(self.url("/api/v1/meta/lists", &[])?).await {
             Ok(v) => array(v, "list fields")?,
-            Err(ConnectorError::Http(HttpError::NotFound { .. })) => {
+            // 403: the key's user may not view employee fields (spec).
+            Err(ConnectorError::Http(
+                HttpError::NotFound { .. } | HttpError::Auth { status: 403, .. },
+            )) => {
                 let seen = self
                     .seen_in_list(|e| e.department_id.map(|id| (id, e.department_name)))
                     .await?;
