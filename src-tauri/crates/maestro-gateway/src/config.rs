@@ -32,6 +32,15 @@ pub struct GatewayConfig {
     /// Most complex GraphQL query accepted (one point per field; `employees(first: n)` counts
     /// its selection n times and each per-person list ten times).
     pub graphql_max_complexity: usize,
+    /// Names LAN clients may use in `Host` besides IP addresses, `localhost` and the machine's
+    /// `HOSTNAME` (DNS-rebinding defence; ignored on loopback, where only `localhost` and
+    /// loopback addresses pass).
+    pub host_names: Vec<String>,
+    /// Browser origins allowed besides the app's own webview and the gateway's own origin.
+    pub allowed_origins: Vec<String>,
+    /// Requests without a valid API key (and webhooks that do not verify) accepted per client
+    /// address per minute; more get 429.
+    pub unauthenticated_per_minute: u32,
 }
 
 impl Default for GatewayConfig {
@@ -42,6 +51,9 @@ impl Default for GatewayConfig {
             allowlist: Vec::new(),
             graphql_max_depth: 8,
             graphql_max_complexity: 20_000,
+            host_names: Vec::new(),
+            allowed_origins: Vec::new(),
+            unauthenticated_per_minute: 60,
         }
     }
 }

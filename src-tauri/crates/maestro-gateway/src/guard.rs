@@ -1,6 +1,6 @@
 //! What every request passes before it reaches data: the client network allowlist, the API
-//! key (401 without a valid one), its per-key rate limit (429 with Retry-After), and the
-//! audit entry of each data access.
+//! key (401 without a valid one, 429 once the client address spent its budget of those), its
+//! per-key rate limit (429 with Retry-After), and the audit entry of each data access.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -161,10 +161,31 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let presented = presented_key(&request);
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<crate::tls::Peer>>()
+        .map(|c| c.0.0.ip());
+    // A client that spent its budget of keyless requests is not even looked at.
+    if presented.is_none()
+        && let Some(wait) = peer.and_then(|ip| shared.unauthenticated.exhausted(ip))
+    {
+        return crate::unauth::too_many(wait).into_response();
+    }
     match principal_for(&shared, presented).await {
         Ok(principal) => {
             request.extensions_mut().insert(principal);
             next.run(request).await
+        }
+        Err(e)
+            if e.status == StatusCode::UNAUTHORIZED
+                && peer
+                    .and_then(|ip| shared.unauthenticated.charge(ip))
+                    .is_some() =>
+        {
+            let wait = peer
+                .and_then(|ip| shared.unauthenticated.exhausted(ip))
+                .unwrap_or(1);
+            crate::unauth::too_many(wait).into_response()
         }
         Err(e) => {
             let mut resp = e.clone().into_response();

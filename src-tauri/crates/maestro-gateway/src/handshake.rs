@@ -175,6 +175,8 @@ pub async fn answer(
             ))
         }
         None => {
+            // Unverified: it costs the sender's unauthenticated budget like a failure.
+            let _ = shared.unauthenticated.charge(from);
             let pending = shared.pending_tokens.remember(
                 id,
                 PendingWebhookToken {

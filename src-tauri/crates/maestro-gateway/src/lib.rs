@@ -17,10 +17,12 @@ mod handshake;
 pub mod jsonapi;
 pub mod keys;
 mod openapi;
+mod origin;
 pub mod resources;
 mod rest;
 mod state;
 mod tls;
+mod unauth;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -138,9 +140,6 @@ impl Gateway {
             TlsSetting::Generated => Some(tls::identity(&app).await?),
         };
         let fingerprint = identity.as_ref().map(tls::fingerprint).transpose()?;
-        let shared = Arc::new(Shared::new(app, config.clone()));
-        let handle = shared.clone();
-        let router = router(shared);
         let tcp = TcpListener::bind(config.bind)
             .await
             .map_err(|source| GatewayError::Bind {
@@ -151,6 +150,9 @@ impl Gateway {
             addr: config.bind,
             source,
         })?;
+        let shared = Arc::new(Shared::new(app, config.clone(), addr));
+        let handle = shared.clone();
+        let router = router(shared);
         let (tx, rx) = oneshot::channel::<()>();
         let stop = async move {
             let _ = rx.await;
@@ -221,6 +223,10 @@ fn router(shared: Arc<Shared>) -> Router {
             ApiError::not_found("there is nothing at this address; see /openapi.json")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            origin::check,
+        ))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             guard::allowlist,

@@ -22,6 +22,10 @@ pub struct Shared {
     pub touched: Mutex<HashMap<String, Instant>>,
     /// One webhook-triggered sync at a time per connection.
     pub sync_locks: Mutex<HashMap<ConnectionId, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// The `Host` and `Origin` values it accepts.
+    pub hosts: crate::origin::Hosts,
+    /// Budgets of unauthenticated requests per client address.
+    pub unauthenticated: crate::unauth::Unauthenticated,
     /// Gusto verification tokens waiting for the owner's confirmation.
     pub pending_tokens: crate::handshake::PendingTokens,
     /// The GraphQL schema.
@@ -29,9 +33,11 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The state of a gateway serving `app` with `config`.
-    pub fn new(app: App, config: GatewayConfig) -> Self {
+    /// The state of a gateway serving `app` with `config`, listening on `local`.
+    pub fn new(app: App, config: GatewayConfig, local: std::net::SocketAddr) -> Self {
         Shared {
+            hosts: crate::origin::Hosts::new(&config, local),
+            unauthenticated: crate::unauth::Unauthenticated::new(config.unauthenticated_per_minute),
             schema: crate::graphql::schema(config.graphql_max_depth, config.graphql_max_complexity),
             app,
             config,

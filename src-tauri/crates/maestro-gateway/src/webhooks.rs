@@ -58,7 +58,9 @@ fn ok_json(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
-/// The handler.
+/// The handler. Deliveries that do not verify (unknown connection, no or bad signature,
+/// refused handshake) count against the sender address's budget of unauthenticated requests;
+/// an address that spent it gets 429 before anything is looked up or audited.
 pub async fn receive(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<Peer>,
@@ -66,6 +68,30 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let ip = peer.0.ip();
+    if let Some(wait) = shared.unauthenticated.exhausted(ip) {
+        return Err(crate::unauth::too_many(wait));
+    }
+    let result = deliver(&shared, peer, connection, headers, body).await;
+    if let Err(e) = &result
+        && matches!(
+            e.status,
+            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND
+        )
+    {
+        let _ = shared.unauthenticated.charge(ip);
+    }
+    result
+}
+
+async fn deliver(
+    shared: &Arc<Shared>,
+    peer: Peer,
+    connection: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let shared = shared.clone();
     let unknown = || ApiError::not_found("no connection receives webhooks at this address");
     // Look the connection up first: only real connections get a budget, keyed by their id.
     let id: ConnectionId = connection.parse().map_err(|_| unknown())?;
@@ -239,7 +265,11 @@ pub(crate) mod tests {
         )
         .await
         .unwrap();
-        let shared = Arc::new(Shared::new(app, GatewayConfig::loopback_ephemeral()));
+        let shared = Arc::new(Shared::new(
+            app,
+            GatewayConfig::loopback_ephemeral(),
+            ([127, 0, 0, 1], 7878).into(),
+        ));
         (dir, shared)
     }
 
@@ -254,7 +284,8 @@ pub(crate) mod tests {
             };
             let err = receive(
                 State(shared.clone()),
-                ConnectInfo(Peer(([127, 0, 0, 1], 9).into())),
+                // Each from its own address, so the per-address budget does not hide the limiter.
+                ConnectInfo(Peer(([10, 0, (i / 256) as u8, (i % 256) as u8], 9).into())),
                 Path(path),
                 HeaderMap::new(),
                 Bytes::from_static(b"{}"),

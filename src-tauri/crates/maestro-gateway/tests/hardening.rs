@@ -449,3 +449,122 @@ async fn graphql_bodies_have_the_rest_body_limit() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// Item 11: a web page whose name rebinds to 127.0.0.1 reached the API with its own Host and
+/// Origin; only this computer's names (with the bound port) and the app's own origins pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loopback_server_checks_host_and_origin() {
+    let env = env().await;
+    let key = env.key(&["*:read"]).await;
+    let port = env.gateway.addr().port();
+    let get = |host: String, origin: Option<&'static str>| {
+        let mut req = env
+            .http
+            .get(env.url("/api/v1/alerts"))
+            .bearer_auth(&key)
+            .header("host", host);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        assert_eq!(
+            get(host.clone(), None).await.unwrap().status(),
+            StatusCode::OK,
+            "{host}"
+        );
+    }
+    for host in [
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        "localhost:1".to_owned(),
+        "evil.example".to_owned(),
+    ] {
+        let resp = get(host.clone(), None).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{host}");
+        let doc: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(doc["errors"][0]["code"], "host_not_allowed", "{host}");
+    }
+    let here = format!("127.0.0.1:{port}");
+    assert_eq!(
+        get(here.clone(), Some("tauri://localhost"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    for origin in ["https://evil.example", "null", "http://localhost:5173"] {
+        let resp = get(here.clone(), Some(origin)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    // The browser's cross-site WebSocket is refused before the upgrade.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws", env.gateway.addr())
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(request).await.err();
+    assert!(
+        err.as_ref().is_some_and(|e| e.to_string().contains("403")),
+        "{err:?}"
+    );
+}
+
+/// Item 11: requests without a valid key (and unverified webhooks) cost the server a lookup
+/// each, without limit; each client address now has a budget of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_requests_are_rate_limited_per_address() {
+    let env = env().await;
+    let key = env.key(&["*:read"]).await;
+    let mut limited = None;
+    for i in 0..200 {
+        let req = env.http.get(env.url("/api/v1/alerts"));
+        let req = if i % 2 == 0 {
+            req
+        } else {
+            req.bearer_auth("mk_live_not-a-key")
+        };
+        let resp = req.send().await.unwrap();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((i, resp));
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let (count, resp) = limited.expect("200 unauthenticated requests were all answered");
+    assert!(count >= 10, "limited after only {count}");
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Forged webhooks to made-up connections share the budget.
+    let resp = env
+        .http
+        .post(env.url(&format!("/webhooks/{}", ConnectionId::new())))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A valid key from the same address is still served.
+    let resp = env
+        .http
+        .get(env.url("/api/v1/alerts"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
