@@ -3,9 +3,13 @@
 //! events over a WebSocket at `/ws`, the provider webhook receiver at `/webhooks/{connection}`
 //! and an OpenAPI description at `/openapi.json`.
 //!
-//! Safety first: it binds 127.0.0.1 unless TLS 1.3 and a client allowlist are configured;
-//! every data route needs an API key (stored hashed, scoped per entity and read/write,
-//! rate-limited); every data access is audited; sensitive fields are never served.
+//! Safety first: it binds 127.0.0.1 unless TLS 1.3 and a client allowlist are configured (the
+//! allowlist is applied at accept, before any TLS handshake, and handshakes in flight are
+//! capped); `Host` and browser `Origin` must be this gateway's (DNS-rebinding defence); every
+//! data route needs an API key (stored hashed, scoped per entity and read/write,
+//! rate-limited), and each client address has a small budget of requests without one; request
+//! bodies are bounded ([`MAX_BODY_BYTES`]); every data access is audited; sensitive fields are
+//! never served.
 
 pub mod config;
 mod data;
