@@ -8,8 +8,17 @@ use serde_json::{Map, Value, json};
 use crate::seed::{Company, Pay, Person, mix, version_of};
 
 /// Regular biweekly payrolls seeded, newest last: about ten months, so the history reaches past
-/// the payroll list's default six months and past one year-long window.
-pub(crate) const PAYROLL_HISTORY: u64 = 22;
+/// the payroll list's default six months and past one year-long window...
+const PAYROLL_HISTORY: u64 = 22;
+/// ...unless the company is so large that the pay lines would outgrow this many (they are all
+/// held in memory): a 10,000-person benchmark company keeps 3 payrolls, as before the history.
+const PAY_LINES_BUDGET: u64 = 30_000;
+
+/// How many regular payrolls to seed for `people` people (at least 3).
+fn payroll_history(people: usize) -> u64 {
+    let people = u64::try_from(people).unwrap_or(u64::MAX).max(1);
+    (PAY_LINES_BUDGET / people).clamp(3, PAYROLL_HISTORY)
+}
 
 /// Hours tracked in Harvest, per Harvest user: (day, hours × 100) of every finished entry.
 /// Payroll pays hourly staff what they tracked (the realistic case), except one person when the
@@ -501,7 +510,7 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
         "active": true,
         "auto_payroll_enablement_blockers": [],
     })];
-    let mut payrolls: Vec<Value> = (0..PAYROLL_HISTORY)
+    let mut payrolls: Vec<Value> = (0..payroll_history(c.people.len()))
         .rev()
         .map(|n| {
             let e = end - Duration::days(14 * n as i64);
@@ -644,5 +653,19 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
         employee_benefits,
         version_counter: 0,
         today,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::payroll_history;
+
+    #[test]
+    fn history_is_ten_months_unless_the_pay_lines_would_outgrow_the_budget() {
+        assert_eq!(payroll_history(25), 22);
+        assert_eq!(payroll_history(1_000), 22);
+        assert_eq!(payroll_history(2_000), 15);
+        assert_eq!(payroll_history(10_000), 3);
+        assert_eq!(payroll_history(0), 22);
     }
 }
