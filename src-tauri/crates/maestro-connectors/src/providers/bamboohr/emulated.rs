@@ -187,8 +187,15 @@ async fn bulk_rows_take_department_location_and_manager_from_the_list() {
         .map(|r| r.query)
         .collect();
     assert!(!list_asks.is_empty(), "the list is read for the ids");
-    let data_bodies_ok = bulk.iter().all(|e| e.department_remote_id.is_some());
-    assert!(data_bodies_ok);
+    for ask in &list_asks {
+        let fields = url::form_urlencoded::parse(ask.as_bytes())
+            .find(|(k, _)| k == "fields")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        for f in ["departmentId", "locationId", "reportsToId"] {
+            assert!(fields.split(',').any(|x| x == f), "{fields}");
+        }
+    }
     for e in &bulk {
         let t = sbx
             .bamboohr_employees()
