@@ -631,6 +631,31 @@ async fn payroll_history_is_read_in_year_windows_back_to_the_join_date() {
 }
 
 #[tokio::test]
+async fn a_page_number_saved_before_the_windows_starts_the_walk_over() {
+    let server = MockServer::start().await;
+    mount_history(&server, json!(days_ago(760)), Reading::Inside).await;
+    let c = gusto(&server);
+    let first = |page: Option<maestro_http::PageCursor>| {
+        let c = c.clone();
+        async move {
+            let p = c
+                .read(&ReadRequest {
+                    entity: EntityKind::PayrollRun,
+                    page,
+                    since: None,
+                })
+                .await
+                .unwrap();
+            (ids(&p.records), p.next)
+        }
+    };
+    let fresh = first(None).await;
+    let legacy = first(Some(maestro_http::PageCursor::Page(2))).await;
+    assert!(!fresh.0.is_empty());
+    assert_eq!(legacy, fresh);
+}
+
+#[tokio::test]
 async fn without_a_join_date_the_walk_stops_at_an_empty_window() {
     let server = MockServer::start().await;
     let payrolls = mount_history(&server, Value::Null, Reading::Inside).await;

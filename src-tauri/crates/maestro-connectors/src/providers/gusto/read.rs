@@ -199,11 +199,10 @@ impl Gusto {
             Some(PageCursor::Token(t)) => {
                 serde_json::from_str(t).map_err(|_| bad_cursor(&PageCursor::Token(t.clone())))?
             }
-            // A position saved before payrolls were read in windows: that page of a new walk.
-            Some(PageCursor::Page(n)) => Walk {
-                page: *n,
-                ..self.begin_walk(req).await?
-            },
+            // A position saved before payrolls were read in windows (a page of the last 6
+            // months): the walk starts over, as re-reading a payroll is harmless and skipping
+            // one would have a full read delete it.
+            Some(PageCursor::Page(_)) => self.begin_walk(req).await?,
             Some(other) => return Err(bad_cursor(other)),
         };
         let c = self.map_ctx();
