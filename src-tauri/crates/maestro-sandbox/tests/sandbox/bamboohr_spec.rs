@@ -13,10 +13,13 @@ use serde_json::{Value, json};
 
 use crate::{bamboo, client, config, start};
 
+fn specs_dir() -> String {
+    std::env::var("MAESTRO_SPECS_DIR")
+        .unwrap_or_else(|_| format!("{}/../../../../shared/specs", env!("CARGO_MANIFEST_DIR")))
+}
+
 fn spec() -> String {
-    let dir = std::env::var("MAESTRO_SPECS_DIR")
-        .unwrap_or_else(|_| format!("{}/../../../../shared/specs", env!("CARGO_MANIFEST_DIR")));
-    let path = format!("{dir}/bamboohr/bamboohr-public.openapi.yaml");
+    let path = format!("{}/bamboohr/bamboohr-public.openapi.yaml", specs_dir());
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the BambooHR spec must be readable at {path}: {e}"))
 }
@@ -502,11 +505,26 @@ async fn throttled_status(today: NaiveDate) -> (u16, bool) {
     out
 }
 
-/// Provider facts: BambooHR throttled with 503 + Retry-After until 2026-09-16, then with 429.
+/// The day BambooHR's throttle answer changed from 503 to 429, read from the provider facts
+/// (`providers/payroll-hris-benefits.md`, from BambooHR's "planned changes to the API").
+fn throttle_change_day() -> NaiveDate {
+    let path = format!("{}/../providers/payroll-hris-benefits.md", specs_dir());
+    let facts = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the provider facts must be readable at {path}: {e}"));
+    let line = facts
+        .lines()
+        .find(|l| l.starts_with("**Rate limits:**") && l.contains("503 with `Retry-After`"))
+        .expect("the facts state BambooHR's throttle answer");
+    let (_, rest) = line.split_once("until **").expect("a change date");
+    assert!(rest[10..].starts_with(", then 429"), "{line}");
+    NaiveDate::parse_from_str(&rest[..10], "%Y-%m-%d").unwrap()
+}
+
+/// BambooHR throttled with 503 + Retry-After until the change day, then with 429.
 #[tokio::test]
 async fn throttling_answers_as_bamboohr_did_on_the_day() {
-    let before = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
-    let after = NaiveDate::from_ymd_opt(2026, 9, 16).unwrap();
+    let after = throttle_change_day();
+    let before = after.pred_opt().unwrap();
     assert_eq!(throttled_status(before).await, (503, true));
     assert_eq!(throttled_status(after).await, (429, true));
 }
