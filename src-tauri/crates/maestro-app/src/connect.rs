@@ -26,6 +26,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::App;
+pub(crate) use crate::base_url::{auth_base, resolve_base_url};
+use crate::base_url::{check_base_url, parse_url};
 use crate::error::{AppError, ErrorCode, Result};
 
 /// A problem with one field of the connection form.
@@ -181,49 +183,6 @@ fn same_account(a: &Value, b: &Value) -> bool {
     account(a) == account(b)
 }
 
-pub(crate) fn resolve_base_url(
-    manifest: &Manifest,
-    config: &Value,
-    values: &BTreeMap<String, String>,
-) -> Result<Url> {
-    if let Some(url) = config.get("base_url").and_then(Value::as_str) {
-        return parse_url(url);
-    }
-    let mut url = manifest.production_base_url.to_owned();
-    for (k, v) in values.iter().filter(|(_, v)| !v.trim().is_empty()) {
-        url = url.replace(&format!("{{{k}}}"), v.trim());
-    }
-    // Fields left empty take their defaults (Clockify's `{region}` is `api`).
-    for field in manifest.config {
-        if let Some(default) = field.default {
-            url = url.replace(&format!("{{{}}}", field.key), default);
-        }
-    }
-    parse_url(&url)
-}
-
-fn parse_url(text: &str) -> Result<Url> {
-    Url::parse(text).map_err(|e| {
-        AppError::new(
-            ErrorCode::Validation,
-            format!("`{text}` is not a valid address: {e}"),
-        )
-    })
-}
-
-pub(crate) fn auth_base(manifest: &Manifest, config: &Value, api_base: &Url) -> Result<Url> {
-    if let Some(url) = config.get("auth_base_url").and_then(Value::as_str) {
-        return parse_url(url);
-    }
-    if config.get("base_url").is_some() {
-        return Ok(api_base.clone());
-    }
-    manifest
-        .auth_base_url
-        .map(parse_url)
-        .unwrap_or_else(|| Ok(api_base.clone()))
-}
-
 pub(crate) fn oauth_config(
     manifest: &Manifest,
     auth_base: &Url,
@@ -242,12 +201,15 @@ pub(crate) fn oauth_config(
             format!("{} does not use OAuth", manifest.name),
         ));
     };
+    // The token request carries the client secret and the code: https only (or this computer).
     let join = |p: &str| {
-        parse_url(&format!(
+        let url = parse_url(&format!(
             "{}{}",
             auth_base.as_str().trim_end_matches('/'),
             p
-        ))
+        ))?;
+        check_base_url(&url)?;
+        Ok::<_, AppError>(url)
     };
     let mut cfg = OAuthClientConfig::new(
         manifest.name,
@@ -590,9 +552,7 @@ impl App {
                 ));
             }
         };
-        let loopback = base_url
-            .host_str()
-            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        let loopback = maestro_http::url_policy::is_loopback(&base_url);
         let http = maestro_http::build_client(&ClientOptions {
             tls13_only: !loopback,
             ..Default::default()

@@ -112,6 +112,12 @@ pub async fn connect(
                 .join(", ")
         );
     };
+    // Checked before anything is asked: https, or plain http only to this computer (the
+    // app's one rule).
+    let parse = |u: Option<&str>| -> Result<Option<Url>> {
+        Ok(u.map(maestro_app::base_url::parse_base_url).transpose()?)
+    };
+    let (base_url, auth_url) = (parse(base_url)?, parse(auth_url)?);
     let mut values = BTreeMap::new();
     for pair in set {
         let Some((k, v)) = pair.split_once('=') else {
@@ -147,10 +153,6 @@ pub async fn connect(
             manifest.name
         );
     }
-    let parse = |u: Option<&str>| -> Result<Option<Url>> {
-        u.map(|u| Url::parse(u).map_err(|e| anyhow::anyhow!("`{u}` is not a valid address: {e}")))
-            .transpose()
-    };
     let oauth_client = match manifest.auth {
         AuthKind::OAuth2 { .. } => {
             let id = client_id.ok_or_else(|| {
@@ -184,8 +186,8 @@ pub async fn connect(
                 provider: provider.to_owned(),
                 display_name: name,
                 values,
-                base_url: parse(base_url)?,
-                auth_base_url: parse(auth_url)?,
+                base_url,
+                auth_base_url: auth_url,
                 oauth_client,
                 sync_sensitive,
             },
