@@ -143,17 +143,22 @@ pub fn write_audit(
             ])
             .map_err(internal)?;
             for e in entries {
-                w.write_record([
-                    e.seq.to_string(),
-                    e.at.to_rfc3339(),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.target.clone(),
-                    e.record_count.to_string(),
-                    e.company_id.map(|c| c.to_string()).unwrap_or_default(),
-                    e.detail.to_string(),
-                    e.hash.clone(),
-                ])
+                // Text that reached the log from outside (targets, details) must not run
+                // as a formula when the file is opened in a spreadsheet.
+                w.write_record(
+                    [
+                        e.seq.to_string(),
+                        e.at.to_rfc3339(),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        e.target.clone(),
+                        e.record_count.to_string(),
+                        e.company_id.map(|c| c.to_string()).unwrap_or_default(),
+                        e.detail.to_string(),
+                        e.hash.clone(),
+                    ]
+                    .map(crate::export::safe_cell),
+                )
                 .map_err(internal)?;
             }
             w.flush()?;
@@ -385,5 +390,18 @@ mod tests {
                 "7,2026-03-01T10:00:00+00:00,app,sync.run,\"t, with comma\",2,,\"{\"\"a\"\":1}\",h"
             )
         );
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_made_text() {
+        let mut e = entry(8, "2026-03-01T10:00:00Z", "backup.write");
+        e.target = "=HYPERLINK(\"http://x\")".into();
+        e.actor = "@evil".into();
+        let mut out = Vec::new();
+        write_audit(&[e], ExportFormat::Csv, &mut out).unwrap();
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(row.get(2), Some("'@evil"));
+        assert_eq!(row.get(4), Some("'=HYPERLINK(\"http://x\")"));
     }
 }

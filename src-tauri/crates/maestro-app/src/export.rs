@@ -1,5 +1,6 @@
 //! Exports of canonical records as JSON or CSV. Sensitive fields are masked unless the owner
-//! asks for them, and every export is written to the audit log.
+//! asks for them, and every export is written to the audit log. CSV cells are quoted and any
+//! that a spreadsheet would run as a formula is made text (see `safe_cell`).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -206,6 +207,38 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), with
+/// their full-width forms, which some spreadsheets also accept.
+const FORMULA_STARTS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
+
+/// A cell made safe to open in a spreadsheet: one that starts (after any spaces) with a
+/// formula character gets a leading `'`, so it is shown as the text it is. A cell that is
+/// strictly a decimal number (`-120.50`: digits, an optional leading `-` and one `.`) is left
+/// alone: a spreadsheet reads it as that number and it cannot be a formula, so negative
+/// amounts stay numbers.
+pub(crate) fn safe_cell(text: String) -> String {
+    let starts_formula = text.starts_with(FORMULA_STARTS)
+        || text.trim_start_matches(' ').starts_with(FORMULA_STARTS);
+    if starts_formula && !is_plain_decimal(&text) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// `-?digits(.digits)?`, nothing else (no exponent, sign `+` or spaces).
+fn is_plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits)
+}
+
 fn flat_row(record: &StoredRecord, req: &ExportRequest) -> Map<String, Value> {
     let mut data = record.data.clone();
     if !req.include_sensitive {
@@ -271,16 +304,20 @@ pub(crate) async fn write_csv(
             .map(|s| (*s).to_owned())
             .chain(columns)
             .collect();
-        let mut writer = csv::Writer::from_path(&path)
+        // Every cell quoted (OWASP): a `;` in a value cannot start a new cell in a
+        // spreadsheet that splits on semicolons.
+        let mut writer = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .from_path(&path)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         writer
-            .write_record(&header)
+            .write_record(header.iter().map(|h| safe_cell(h.clone())))
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         progress.start(&format!("Exporting {kind}"), None);
         total += for_each_record(pool, company, Some(kind), |record| {
             let row = flat_row(&record, req);
             writer
-                .write_record(header.iter().map(|c| cell(row.get(c))))
+                .write_record(header.iter().map(|c| safe_cell(cell(row.get(c)))))
                 .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
             progress.advance(1);
             Ok(())
@@ -315,6 +352,113 @@ mod tests {
         );
         assert_eq!(v["name"], "Ada");
         assert_eq!(v["tax_id"], Value::Null);
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_made_text() {
+        for (given, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "'\r=1+1"),
+            ("  =1+1", "'  =1+1"),
+            ("\u{FF1D}1+1", "'\u{FF1D}1+1"),
+            ("-", "'-"),
+            ("-1e5", "'-1e5"),
+            ("- 5", "'- 5"),
+            // Plain numbers stay numbers, negative amounts included.
+            ("-120.50", "-120.50"),
+            ("-7", "-7"),
+            ("25.50", "25.50"),
+            ("Ada Lovelace", "Ada Lovelace"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(safe_cell(given.to_owned()), written, "{given:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_csv_export_cannot_carry_a_formula() {
+        use std::sync::Arc;
+
+        use maestro_core::model::{Provenance, RawPayload};
+        use maestro_store::records::RecordWrite;
+        use maestro_store::{MemorySecretStore, NewKey, connections};
+
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::App::init(
+            &dir.path().join("data"),
+            NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+            "Bluebird Bakery",
+            Arc::new(maestro_core::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        let company = app.company(None).await.unwrap();
+        let mut tx = app.store().write().await.unwrap();
+        let connection = connections::insert(
+            tx.conn(),
+            company.id,
+            "bamboohr",
+            "BambooHR",
+            &json!({}),
+            app.now(),
+        )
+        .await
+        .unwrap();
+        let data = json!({"first_name": "=cmd|' /C calc'!A0", "last_name": "@SUM(1+1)",
+            "job_title": "Baker;=1+1", "pay_rate": {"amount": "-120.50", "currency": "USD"}});
+        records::put(
+            tx.conn(),
+            &RecordWrite {
+                company_id: company.id,
+                kind: EntityKind::Employee,
+                provenance: &Provenance::new(connection.id, "bamboohr", "1"),
+                data: &data,
+                raw: &RawPayload::from(json!({"id": 1})),
+                sync_run_id: None,
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let out = dir.path().join("csv");
+        app.export(
+            &company,
+            &ExportRequest {
+                kind: Some(EntityKind::Employee),
+                format: ExportFormat::Csv,
+                dest: out.clone(),
+                include_sensitive: false,
+                include_raw: false,
+            },
+            &crate::NoProgress,
+        )
+        .await
+        .unwrap();
+        let text = std::fs::read_to_string(out.join("employee.csv")).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let row = reader.records().next().unwrap().unwrap();
+        let get = |name: &str| {
+            row.get(header.iter().position(|h| h == name).unwrap())
+                .unwrap()
+        };
+        assert_eq!(get("first_name"), "'=cmd|' /C calc'!A0");
+        assert_eq!(get("last_name"), "'@SUM(1+1)");
+        assert_eq!(get("pay_rate.amount"), "-120.50");
+        // Every cell is quoted, so a `;` separator (some locales) cannot start a new cell.
+        assert!(text.contains("\"Baker;=1+1\""), "{text}");
+        for line in text.lines() {
+            assert!(line.starts_with('"') && line.ends_with('"'), "{line}");
+        }
     }
 
     #[test]

@@ -140,7 +140,10 @@ fn export_json_and_csv_mask_sensitive_fields_and_are_audited() {
     let csv = std::fs::read_to_string(csv_dir.join("employee.csv")).unwrap();
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with("record_id,provider,remote_id,version,remote_modified_at"));
+    // Every cell is quoted (a `;` in a value cannot start a new cell in any locale).
+    assert!(header.starts_with(
+        "\"record_id\",\"provider\",\"remote_id\",\"version\",\"remote_modified_at\""
+    ));
     assert!(header.contains("pay_rate.amount") && header.contains("pay_rate.currency"));
     assert_eq!(lines.count(), 2_500);
     assert!(
@@ -462,6 +465,37 @@ fn sandbox_then_connect_and_sync_as_a_new_user_would() {
         .assert()
         .success()
         .stdout(predicate::str::contains("BambooHR [bamboohr]").count(1));
+}
+
+#[test]
+fn connect_refuses_plain_http_except_to_this_computer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    let key = format!("api_key={}", "ab".repeat(20));
+    for flag in ["--base-url", "--auth-url"] {
+        maestro(&data)
+            .args([
+                "connect",
+                "bamboohr",
+                "--set",
+                "subdomain=acme",
+                "--set",
+                &key,
+            ])
+            .args([flag, "http://hr.example.invalid/api"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(
+                "http://hr.example.invalid is not encrypted",
+            ))
+            .stderr(predicate::str::contains("could not reach").not());
+    }
+    maestro(&data)
+        .args(["status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[bamboohr]").not());
 }
 
 #[test]
