@@ -4,7 +4,7 @@
 //! audit chain hold, no record is stored twice or lost, no hours value appears that the
 //! provider never had, and no write reaches the provider twice.
 //!
-//! Size: `MAESTRO_SOAK_KILLS` kills in all (default 120, which keeps `tests/run` short); a
+//! Size: `MAESTRO_SOAK_KILLS` kills in all (default 100, which keeps `tests/run` short); a
 //! release run uses `MAESTRO_SOAK_KILLS=1000` or more (see `tests/bench.md`). The victims are
 //! `soak-runner` processes; the sandbox runs in this process and outlives them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -45,7 +45,7 @@ fn total_kills() -> usize {
     std::env::var("MAESTRO_SOAK_KILLS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(120)
+        .unwrap_or(100)
 }
 
 /// What the soak runs against, and what it has seen so far.

@@ -23,6 +23,7 @@ use maestro_http::{Auth, ClientOptions, RetryPolicy};
 use maestro_sandbox::{FaultPlan, MalformedKind, Provider, Sandbox};
 use maestro_store::{Passphrase, Store, Unlock};
 use maestro_sync::{Mode, RunRequest, SyncEngine};
+use rust_decimal::Decimal;
 use sqlx::Row;
 use url::Url;
 
@@ -127,7 +128,8 @@ impl Case {
     }
 
     /// Runs again after the fault is gone: the run resumes from the checkpoint (only the pages
-    /// not yet stored are requested) and completes.
+    /// not yet stored are requested) and completes; one incremental run follows it (one
+    /// request), for what changed after the interrupted run began.
     async fn resume_and_complete(&self, stored_pages: u64, context: &str) {
         let interrupted =
             checkpoint(&self.app, self.harvest, "time_entry").await["in_progress"]["run_id"]
@@ -141,8 +143,13 @@ impl Case {
         self.sync_ok(context).await;
         assert_eq!(
             self.runs().await,
-            runs_before,
-            "{context}: a new run was started instead of resuming {interrupted}"
+            runs_before + 1,
+            "{context}: want {interrupted} resumed and one incremental run after it"
+        );
+        assert_eq!(
+            self.last_run_mode().await,
+            "incremental",
+            "{context}: the run after the resumed one"
         );
         let status: String = sqlx::query("SELECT status FROM sync_runs WHERE id = ?1")
             .bind(&interrupted)
@@ -153,14 +160,24 @@ impl Case {
         assert_eq!(status, "succeeded", "{context}: the resumed run");
         assert_eq!(
             self.sandbox.request_count(Provider::Harvest),
-            PAGES - stored_pages,
-            "{context}: the resumed run should read only the pages not yet stored"
+            PAGES - stored_pages + 1,
+            "{context}: the resumed run should read only the pages not yet stored, and the \
+             incremental run after it one page of changes"
         );
         self.assert_final(context).await;
     }
 
     async fn runs(&self) -> i64 {
         sqlx::query("SELECT count(*) FROM sync_runs")
+            .fetch_one(self.app.store().pool())
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// The most recent sync run's mode.
+    async fn last_run_mode(&self) -> String {
+        sqlx::query("SELECT mode FROM sync_runs ORDER BY started_at DESC LIMIT 1")
             .fetch_one(self.app.store().pool())
             .await
             .unwrap()
@@ -309,6 +326,28 @@ async fn server_errors_that_persist_fail_the_run_clearly_and_the_next_run_resume
     assert_eq!(error.as_deref(), Some(message.as_str()));
     c.assert_whole_pages(2, "5xx forever").await;
     c.resume_and_complete(2, "after the 5xx cleared").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_resumed_sync_holds_changes_made_after_the_interruption() {
+    let c = case().await;
+    let armed = fault_after_page_2(
+        &c.sandbox,
+        FaultPlan {
+            server_errors: u32::MAX,
+            ..FaultPlan::default()
+        },
+    );
+    c.sync_failing("interrupted").await;
+    fired(armed, "the 5xx fault").await;
+    c.assert_whole_pages(2, "interrupted").await;
+    // The owner corrects an entry the interrupted run had already stored, then syncs again.
+    let first = &truth_entries(&c.sandbox)[0];
+    let id: u64 = first.0.parse().unwrap();
+    c.sandbox
+        .set_time_entry_hours(id, first.1 + Decimal::new(150, 2))
+        .unwrap();
+    c.resume_and_complete(2, "resumed after a correction").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

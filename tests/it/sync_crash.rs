@@ -469,20 +469,27 @@ async fn kill_9_during_sync_loses_and_doubles_nothing() {
         "{lines:?}"
     );
     let remaining_pages = pages_total - before / PAGE;
-    // One request per remaining page.
+    // One request per remaining page, then one for the incremental run that follows a resumed
+    // one (what changed since the interrupted run began).
     assert_eq!(
         requests,
-        u64::try_from(remaining_pages).unwrap(),
+        u64::try_from(remaining_pages + 1).unwrap(),
         "the resumed run should read only the {remaining_pages} pages not yet stored \
-         (a full read is {pages_total} requests)",
+         (a full read is {pages_total} requests), and the incremental run after it one",
     );
     let requests_log = f.sandbox.requests(Provider::Harvest);
+    let listed: Vec<_> = requests_log
+        .iter()
+        .filter(|r| r.path == "/v2/time_entries")
+        .collect();
+    let (resumed, follow_up) = listed.split_at(remaining_pages);
     assert!(
-        requests_log
-            .iter()
-            .filter(|r| r.path == "/v2/time_entries")
-            .all(|r| r.query.contains("cursor=")),
+        resumed.iter().all(|r| r.query.contains("cursor=")),
         "the resumed run started again from the first page: {requests_log:?}"
+    );
+    assert!(
+        follow_up.len() == 1 && follow_up[0].query.contains("updated_since="),
+        "the run after the resumed one reads only changes: {requests_log:?}"
     );
 
     let app = open(&f.dir).await;

@@ -185,13 +185,49 @@ impl SyncEngine {
             .unwrap_or_default())
     }
 
-    /// Runs (or resumes) one sync of one entity to the end.
+    /// Runs (or resumes) one sync of one entity to the end. A resumed run finishes what an
+    /// interrupted one began, before this request: where the entity reads incrementally, a
+    /// fresh incremental run follows it, so a finished sync holds what changed up to the
+    /// moment it was asked for (not only up to when the interrupted run began).
     #[tracing::instrument(skip_all, fields(connection_id = %req.connection_id, entity = %req.entity), err)]
     pub async fn run(
         &self,
         connector: &dyn Connector,
         req: RunRequest,
     ) -> Result<RunSummary, SyncError> {
+        let (summary, resumed) = self.run_one(connector, req).await?;
+        let incremental_ok = connector
+            .manifest()
+            .entity(req.entity)
+            .is_some_and(|e| e.incremental);
+        if !resumed || !incremental_ok {
+            return Ok(summary);
+        }
+        let (after, _) = self
+            .run_one(
+                connector,
+                RunRequest {
+                    mode: Mode::Incremental,
+                    ..req
+                },
+            )
+            .await?;
+        Ok(RunSummary {
+            seen: summary.seen + after.seen,
+            created: summary.created + after.created,
+            updated: summary.updated + after.updated,
+            deleted: summary.deleted + after.deleted,
+            pages: summary.pages + after.pages,
+            full: summary.full,
+        })
+    }
+
+    /// One run (or the resumption of an interrupted one) to its end; says whether it resumed.
+    async fn run_one(
+        &self,
+        connector: &dyn Connector,
+        req: RunRequest,
+    ) -> Result<(RunSummary, bool), SyncError> {
         let mut checkpoint = self.load_checkpoint(&req).await?;
         let incremental_ok = connector
             .manifest()
@@ -287,7 +323,7 @@ impl SyncEngine {
                     summary,
                     error: None,
                 });
-                Ok(summary)
+                Ok((summary, resumed))
             }
             Err(e) => {
                 // The checkpoint keeps the run in progress: the next run resumes after the last
