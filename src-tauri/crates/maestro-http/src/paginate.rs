@@ -33,10 +33,12 @@ pub fn next_page_number(
         .get("x-total-pages")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u32>().ok());
-    match total_pages {
-        Some(total) => (current < total).then_some(current + 1),
-        None => (items_on_page >= per_page && items_on_page > 0).then_some(current + 1),
-    }
+    let more = match total_pages {
+        Some(total) => current < total,
+        None => items_on_page >= per_page && items_on_page > 0,
+    };
+    // A provider that never sends a short page ends at the counter's maximum.
+    more.then(|| current.checked_add(1)).flatten()
 }
 
 /// Next-URL style: the URL at a JSON pointer (e.g. `/links/next`, `/_links/next/href`), when
@@ -72,7 +74,9 @@ pub fn next_url_in_link_header(headers: &HeaderMap) -> Option<String> {
 
 /// Offset style: the next offset, or None after a short page.
 pub fn next_offset(offset: u64, items_on_page: usize, limit: usize) -> Option<u64> {
-    (items_on_page >= limit && items_on_page > 0).then_some(offset + items_on_page as u64)
+    (items_on_page >= limit && items_on_page > 0)
+        .then(|| offset.checked_add(u64::try_from(items_on_page).ok()?))
+        .flatten()
 }
 
 /// Streams pages: `fetch(cursor)` returns one page's items and the next cursor.
@@ -94,6 +98,17 @@ where
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_counters_stop_at_their_maximum_instead_of_overflowing() {
+        let none = HeaderMap::new();
+        assert_eq!(next_page_number(u32::MAX, 10, 10, &none), None);
+        assert_eq!(
+            next_page_number(u32::MAX - 1, 10, 10, &none),
+            Some(u32::MAX)
+        );
+        assert_eq!(next_offset(u64::MAX - 5, 10, 10), None);
+    }
     use futures::StreamExt;
     use serde_json::json;
 

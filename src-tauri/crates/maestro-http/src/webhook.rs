@@ -78,9 +78,12 @@ pub fn check_timestamp(
         .trim()
         .parse()
         .map_err(|_| SignatureError::Malformed)?;
-    let skew = (now_unix - ts).abs();
-    if skew > tolerance_secs {
-        return Err(SignatureError::Stale(skew));
+    // The timestamp comes from an unauthenticated request: no arithmetic that can overflow.
+    let skew = now_unix.abs_diff(ts);
+    if skew > tolerance_secs.unsigned_abs() {
+        return Err(SignatureError::Stale(
+            i64::try_from(skew).unwrap_or(i64::MAX),
+        ));
     }
     Ok(())
 }
@@ -137,5 +140,20 @@ mod tests {
             check_timestamp("1000", 1400, 300),
             Err(SignatureError::Stale(400))
         );
+    }
+
+    #[test]
+    fn an_extreme_timestamp_is_stale_not_an_overflow() {
+        // Sent by anyone before the signature is checked: must not overflow the subtraction.
+        for (ts, now) in [
+            (i64::MIN.to_string(), 1_700_000_000),
+            (i64::MAX.to_string(), -1_700_000_000),
+            (i64::MIN.to_string(), i64::MAX),
+        ] {
+            assert!(
+                matches!(check_timestamp(&ts, now, 300), Err(SignatureError::Stale(s)) if s > 300),
+                "{ts} at {now}"
+            );
+        }
     }
 }
