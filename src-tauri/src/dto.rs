@@ -9,6 +9,7 @@ use maestro_core::model::EntityKind;
 use maestro_store::alerts::Alert;
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use zeroize::Zeroize;
 
 /// How the store's key is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -269,8 +270,10 @@ pub struct FieldProblemDto {
     pub message: String,
 }
 
+// Holds secrets in clear: its `Debug` shows no value and no client secret, and its secrets
+// are overwritten when it is dropped (a plain comment: doc comments reach the TS bindings).
 /// What the wizard collected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequest {
     /// Connector id.
@@ -290,6 +293,45 @@ pub struct ConnectRequest {
     pub sync_sensitive: bool,
 }
 
+/// How a secret value is shown.
+const REDACTED: &str = "[redacted]";
+
+/// Field names with their values hidden (the form does not say here which are secret).
+fn redacted_values(values: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    values.keys().map(|k| (k.as_str(), REDACTED)).collect()
+}
+
+impl std::fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("provider", &self.provider)
+            .field("display_name", &self.display_name)
+            .field("values", &redacted_values(&self.values))
+            .field("base_url", &self.base_url.as_ref().map(|_| REDACTED))
+            .field("oauth_client_id", &self.oauth_client_id)
+            .field(
+                "oauth_client_secret",
+                &self.oauth_client_secret.as_ref().map(|_| REDACTED),
+            )
+            .field("sync_sensitive", &self.sync_sensitive)
+            .finish()
+    }
+}
+
+impl Zeroize for ConnectRequest {
+    /// Overwrites the form values and the client secret (names and ids stay).
+    fn zeroize(&mut self) {
+        self.values.values_mut().for_each(Zeroize::zeroize);
+        self.oauth_client_secret.zeroize();
+    }
+}
+
+impl Drop for ConnectRequest {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
 /// A successful connection test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -304,14 +346,38 @@ pub struct ConnectResult {
     pub details: Vec<String>,
 }
 
+// Holds secrets in clear: its `Debug` shows no value, and the values are overwritten when it
+// is dropped.
 /// New credentials for a connection that needs reconnecting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconnectRequest {
     /// Connection id.
     pub connection_id: String,
     /// Secret field values by key.
     pub values: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ReconnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReconnectRequest")
+            .field("connection_id", &self.connection_id)
+            .field("values", &redacted_values(&self.values))
+            .finish()
+    }
+}
+
+impl Zeroize for ReconnectRequest {
+    /// Overwrites the values (their names and the connection id stay).
+    fn zeroize(&mut self) {
+        self.values.values_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+impl Drop for ReconnectRequest {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
 }
 
 /// The outcome of syncing one entity.
@@ -1417,5 +1483,57 @@ mod tests {
         assert_eq!(pay_rate_money("52000 USD").map(|m| m.period), Some(None));
         assert_eq!(pay_rate_money("about twenty dollars"), None);
         assert_eq!(pay_rate_money("18.50 USD a week"), None);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod secret_tests {
+    use super::*;
+
+    fn request() -> ConnectRequest {
+        serde_json::from_value(serde_json::json!({
+            "provider": "bamboohr",
+            "displayName": "Acme",
+            "values": {"subdomain": "acme", "api_key": "k-5ecret-1"},
+            "baseUrl": "https://api.example.com/?token=q-5ecret-2",
+            "oauthClientId": "client-id-1",
+            "oauthClientSecret": "c-5ecret-3",
+            "syncSensitive": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn requests_with_secrets_show_none_in_debug() {
+        let shown = format!("{:?} {:#?}", request(), request());
+        assert!(!shown.contains("5ecret"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("api_key"),
+            "{shown}"
+        );
+        assert!(shown.contains("client-id-1"), "{shown}");
+        let reconnect: ReconnectRequest = serde_json::from_value(serde_json::json!({
+            "connectionId": "c1", "values": {"api_key": "k-5ecret-4"}
+        }))
+        .unwrap();
+        let shown = format!("{reconnect:?}");
+        assert!(!shown.contains("5ecret") && shown.contains("c1"), "{shown}");
+    }
+
+    #[test]
+    fn the_wipe_run_on_drop_overwrites_every_secret() {
+        let mut request = request();
+        request.zeroize();
+        assert!(request.values.values().all(String::is_empty));
+        assert_eq!(request.values.len(), 2, "the names stay");
+        assert_eq!(request.oauth_client_secret, None, "wiped, then let go");
+        assert_eq!(request.oauth_client_id.as_deref(), Some("client-id-1"));
+        let mut reconnect: ReconnectRequest = serde_json::from_value(serde_json::json!({
+            "connectionId": "c1", "values": {"api_key": "k-5ecret-4"}
+        }))
+        .unwrap();
+        reconnect.zeroize();
+        assert_eq!(reconnect.values["api_key"], "");
     }
 }

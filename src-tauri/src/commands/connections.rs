@@ -68,16 +68,19 @@ pub fn validate_connection_fields(
         .collect())
 }
 
+/// An address the owner typed, checked by the app's one rule: https, or plain http only to
+/// this computer (a local emulator).
 fn optional_url(text: Option<&str>, field: &str) -> Result<Option<Url>, IpcError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => Url::parse(t).map(Some).map_err(|_| {
-            IpcError::new(
-                IpcErrorCode::Validation,
-                format!("“{t}” is not a web address (it should start with https://)."),
-            )
-            .with_field(field)
-        }),
+        Some(t) if Url::parse(t).is_err() => Err(IpcError::new(
+            IpcErrorCode::Validation,
+            format!("“{t}” is not a web address (it should start with https://)."),
+        )
+        .with_field(field)),
+        Some(t) => maestro_app::base_url::parse_base_url(t)
+            .map(Some)
+            .map_err(|e| IpcError::new(IpcErrorCode::Validation, e.message).with_field(field)),
     }
 }
 
@@ -87,24 +90,28 @@ fn optional_url(text: Option<&str>, field: &str) -> Result<Option<Url>, IpcError
 #[specta::specta]
 pub async fn connect(
     state: State<'_, DesktopState>,
-    request: ConnectRequest,
+    mut request: ConnectRequest,
 ) -> Result<ConnectResult, IpcError> {
+    let base_url = optional_url(request.base_url.as_deref(), "baseUrl")?;
     let app = state.app().await?;
     let company = app.company(None).await?;
+    // The request wipes its secrets when dropped: they are taken (not copied) into the
+    // input, which `connect` wipes in turn.
     let oauth_client = request
         .oauth_client_id
+        .take()
         .filter(|id| !id.trim().is_empty())
         .map(|id| {
             (
                 id.trim().to_owned(),
-                request.oauth_client_secret.filter(|s| !s.is_empty()),
+                request.oauth_client_secret.take().filter(|s| !s.is_empty()),
             )
         });
     let input = ConnectInput {
-        provider: request.provider,
-        display_name: request.display_name.filter(|n| !n.trim().is_empty()),
-        values: request.values,
-        base_url: optional_url(request.base_url.as_deref(), "baseUrl")?,
+        provider: std::mem::take(&mut request.provider),
+        display_name: request.display_name.take().filter(|n| !n.trim().is_empty()),
+        values: std::mem::take(&mut request.values),
+        base_url,
         auth_base_url: None,
         oauth_client,
         // Off unless the owner ticked the wizard's opt-in.
@@ -125,7 +132,7 @@ pub async fn connect(
 #[specta::specta]
 pub async fn reconnect(
     state: State<'_, DesktopState>,
-    request: ReconnectRequest,
+    mut request: ReconnectRequest,
 ) -> Result<ConnectResult, IpcError> {
     let app = state.app().await?;
     let company = app.company(None).await?;
@@ -140,8 +147,12 @@ pub async fn reconnect(
                 .await?
         }
     } else {
-        app.reconnect(company.id, connection_id, request.values)
-            .await?
+        app.reconnect(
+            company.id,
+            connection_id,
+            std::mem::take(&mut request.values),
+        )
+        .await?
     };
     let display_name = app
         .connection_overviews(company.id)
@@ -151,9 +162,39 @@ pub async fn reconnect(
         .map(|o| o.connection.display_name)
         .unwrap_or_default();
     Ok(ConnectResult {
-        connection_id: request.connection_id,
+        connection_id: std::mem::take(&mut request.connection_id),
         display_name,
         account: report.account,
         details: report.details,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wizard_refuses_plain_http_except_to_this_computer() {
+        for ok in [
+            "https://api.example.com",
+            "http://127.0.0.1:8080/api",
+            "http://localhost:3000",
+        ] {
+            assert!(optional_url(Some(ok), "baseUrl").is_ok(), "{ok}");
+        }
+        assert!(matches!(optional_url(Some("  "), "baseUrl"), Ok(None)));
+        let Err(refused) = optional_url(Some("http://hr.example.com/api"), "baseUrl") else {
+            panic!("plain http to another computer was accepted");
+        };
+        assert_eq!(refused.field.as_deref(), Some("baseUrl"));
+        assert!(
+            refused.message.contains("not encrypted"),
+            "{}",
+            refused.message
+        );
+        let Err(garbage) = optional_url(Some("not an address"), "baseUrl") else {
+            panic!("not an address was accepted");
+        };
+        assert!(garbage.message.contains("is not a web address"));
+    }
 }

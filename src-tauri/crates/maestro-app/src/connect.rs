@@ -28,6 +28,7 @@ use url::Url;
 use crate::App;
 pub(crate) use crate::base_url::{auth_base, resolve_base_url};
 use crate::base_url::{check_base_url, parse_url};
+pub use crate::connect_input::ConnectInput;
 use crate::error::{AppError, ErrorCode, Result};
 
 /// A problem with one field of the connection form.
@@ -79,25 +80,6 @@ pub fn validate_fields(
         }
     }
     problems
-}
-
-/// What the wizard (or `maestro connect`) collected.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectInput {
-    /// Connector id.
-    pub provider: String,
-    /// Name shown to the owner (defaults to the provider's name).
-    pub display_name: Option<String>,
-    /// Field values, secrets included (they are stored only in the encrypted database).
-    pub values: BTreeMap<String, String>,
-    /// Use this API base URL instead of production (provider sandbox, region, local emulator).
-    pub base_url: Option<Url>,
-    /// Use this OAuth host instead of production.
-    pub auth_base_url: Option<Url>,
-    /// OAuth client registration (id, secret) when the provider uses OAuth.
-    pub oauth_client: Option<(String, Option<String>)>,
-    /// Sync SSNs, birth dates and bank numbers from this provider (off unless the owner opts in).
-    pub sync_sensitive: bool,
 }
 
 /// Stored credentials of a connection (inside the encrypted database only).
@@ -314,6 +296,8 @@ impl App {
         input: ConnectInput,
         browser: &dyn BrowserOpener,
     ) -> Result<(Connection, CheckReport)> {
+        // The form's secrets are wiped when this returns, on every path.
+        let input = zeroize::Zeroizing::new(input);
         let manifest = self.manifest(&input.provider)?;
         let problems = validate_fields(manifest, &input.values);
         if let Some(first) = problems.first() {
@@ -349,8 +333,7 @@ impl App {
             config.insert(crate::sensitive::SYNC_SENSITIVE_KEY.into(), json!(true));
         }
         let config = Value::Object(config);
-        let plain: BTreeMap<String, String> = input.values.clone();
-        let base_url = resolve_base_url(manifest, &config, &plain)?;
+        let base_url = resolve_base_url(manifest, &config, &input.values)?;
         let siblings = self.same_tool_connections(company.id, manifest).await?;
         refuse_connected_account(manifest, &siblings, &config)?;
         let credential = match &manifest.auth {
@@ -661,6 +644,8 @@ impl App {
         connection_id: ConnectionId,
         values: BTreeMap<String, String>,
     ) -> Result<CheckReport> {
+        // The new secrets in clear are wiped when this returns, on every path.
+        let values = crate::connect_input::WipedOnDrop(values);
         let mut conn = self.conn().await?;
         let connection = connections::get(&mut conn, company_id, connection_id).await?;
         drop(conn);

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod base_url;
 pub mod connect;
+mod connect_input;
 pub mod connection_scope;
 pub mod custom_connectors;
 pub mod demo;
