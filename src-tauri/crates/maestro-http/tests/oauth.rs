@@ -974,3 +974,57 @@ async fn tokens_are_redacted_and_serde_round_trips() {
     let back: TokenSet = serde_json::from_str(&json).unwrap();
     assert_eq!(back, tokens);
 }
+
+#[tokio::test]
+async fn an_endless_token_response_is_cut_off_not_read_into_memory() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A token endpoint that answers 200 with a chunked body that never ends.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let piece = vec![b' '; 64 * 1024];
+                let mut frame = format!("{:x}\r\n", piece.len()).into_bytes();
+                frame.extend_from_slice(&piece);
+                frame.extend_from_slice(b"\r\n");
+                // Up to 1 GiB unless the client hangs up first.
+                for _ in 0..16 * 1024 {
+                    if stream.write_all(&frame).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(piece.len() as u64, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    let base = format!("http://{addr}");
+    let config = OAuthClientConfig::new(
+        "Gusto",
+        CLIENT_ID,
+        Url::parse(&format!("{base}/oauth/authorize")).unwrap(),
+        Url::parse(&format!("{base}/oauth/token")).unwrap(),
+    );
+    let error = refresh(
+        &config,
+        &token_http_client().unwrap(),
+        &Sensitive::new("rt-1".to_owned()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, OAuthError::Http(ref m) if m.contains("larger than")),
+        "{error:?}"
+    );
+    // Stopped near the cap, far from the gigabyte on offer.
+    assert!(sent.load(Ordering::SeqCst) < 64 * 1024 * 1024, "read on");
+}

@@ -182,13 +182,40 @@ async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpRespons
     for (name, value) in response.headers() {
         builder = builder.header(name, value);
     }
-    let body = response
-        .bytes()
+    let body = capped_body(response).await?;
+    builder.body(body).map_err(|e| SendError(e.to_string()))
+}
+
+/// The largest token-endpoint answer read (a token response is a few KiB).
+const MAX_TOKEN_BODY: usize = 1024 * 1024;
+
+/// Reads a token-endpoint body, refusing one larger than [`MAX_TOKEN_BODY`] as it arrives
+/// (a `Content-Length` is not needed to stop it).
+async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, SendError> {
+    let too_big = || {
+        SendError(format!(
+            "the token endpoint's answer is larger than {} KiB; it was not read",
+            MAX_TOKEN_BODY / 1024
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_TOKEN_BODY as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| SendError(describe(&e)))?;
-    builder
-        .body(body.to_vec())
-        .map_err(|e| SendError(e.to_string()))
+        .map_err(|e| SendError(describe(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_TOKEN_BODY {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// An error and its sources on one line.
