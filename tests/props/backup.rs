@@ -175,4 +175,5 @@ fn damaged_backups_are_refused_in_bounded_time() {
         refused.get(),
         restored.get()
     );
+    crate::assert_peak_memory_bounded("backups");
 }

@@ -217,4 +217,5 @@ async fn arbitrary_queries_get_a_clear_answer() {
         })
         .unwrap();
     println!("gateway: {} GraphQL documents answered", answered.get());
+    crate::assert_peak_memory_bounded("gateway");
 }

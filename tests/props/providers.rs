@@ -103,6 +103,8 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
             ("api_key", c.clockify.api_key),
             ("workspace_id", c.clockify.workspace_id),
         ],
+        Provider::Rippling => vec![("api_token", c.rippling.api_token)],
+        Provider::Checkr => vec![("api_key", c.checkr.api_key)],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -272,6 +274,8 @@ async fn damaged_answers_end_in_records_or_a_classified_error() {
     for line in report {
         println!("provider answers: {line}");
     }
+    let peak = crate::assert_peak_memory_bounded("provider answers");
+    println!("provider answers: peak memory {peak} KiB");
 }
 
 /// What a read ended in, as the app sees it.

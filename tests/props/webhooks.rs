@@ -158,4 +158,5 @@ fn arbitrary_webhooks_are_parsed_or_refused_without_panic() {
             refused.get()
         );
     }
+    crate::assert_peak_memory_bounded("webhooks");
 }
