@@ -58,6 +58,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             harvest: None,
             toggl: None,
             clockify: None,
+            checkr: None,
         },
         ..SandboxConfig::default()
     })
@@ -113,6 +114,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
             ],
         ),
         Provider::Gusto => panic!("Gusto needs OAuth; not used here"),
+        Provider::Checkr => panic!("Checkr has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app

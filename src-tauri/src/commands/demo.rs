@@ -17,13 +17,15 @@ use crate::state::DesktopState;
 /// restarts its emulators.
 pub const DEMO_SETTING: &str = "desktop.demo";
 
-/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify.
+/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify,
+/// Checkr.
 pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     gusto: 47811,
     bamboohr: 47812,
     harvest: 47813,
     toggl: 47814,
     clockify: 47815,
+    checkr: 47817,
 };
 
 fn cannot_start(e: impl std::fmt::Display) -> IpcError {

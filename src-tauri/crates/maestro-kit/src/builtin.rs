@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 3] = [
+const SOURCES: [(&str, &str, &str, &str); 4] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -33,6 +33,12 @@ const SOURCES: [(&str, &str, &str, &str); 3] = [
         include_str!("../providers/toggl.toml"),
         "toggl.json",
         include_str!("../specs/toggl.json"),
+    ),
+    (
+        "checkr.toml",
+        include_str!("../providers/checkr.toml"),
+        "checkr.json",
+        include_str!("../specs/checkr.json"),
     ),
 ];
 
@@ -72,6 +78,9 @@ impl BuiltIn {
         }
         let op = self.operation(&stream.method, &stream.path)?;
         let mut node = self.spec.resolve(op.response_schema()?);
+        if stream.single {
+            return Some(node.clone());
+        }
         for seg in stream.records.split('/').skip(1) {
             node = self.spec.resolve(node.get("properties")?.get(seg)?);
         }

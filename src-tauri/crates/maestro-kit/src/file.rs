@@ -249,6 +249,10 @@ pub struct StreamSpec {
     /// JSON pointer to the list of records; `""` when the body is the list.
     #[serde(default)]
     pub records: String,
+    /// The answer is one record, not a list (Checkr's `GET /reports/{id}`, read once per
+    /// partition value).
+    #[serde(default)]
+    pub single: bool,
     /// JSON pointer to a record's id.
     pub id: String,
     /// JSON pointer to a record's last change, when it has one.
@@ -309,7 +313,8 @@ impl FieldMap {
 pub struct PartitionSpec {
     /// The parent stream.
     pub parent: String,
-    /// JSON pointer to the value in each parent record.
+    /// JSON pointer to the value in each parent record; when it holds a list (Checkr's
+    /// `report_ids`), each of its values is a partition.
     pub key: String,
     /// The placeholder name: `{partition.<as>}`.
     #[serde(rename = "as")]
@@ -405,6 +410,12 @@ pub enum PageStop {
         /// JSON pointer.
         pointer: String,
     },
+    /// The last page is the one without a next link (absent or null) at `pointer`; pages are
+    /// still asked for by number (Checkr's `next_href`).
+    NextLink {
+        /// JSON pointer.
+        pointer: String,
+    },
 }
 
 /// How an incremental read asks for what changed.
@@ -453,6 +464,23 @@ pub struct WebhookSpec {
     /// Accepted clock difference, seconds.
     #[serde(default)]
     pub tolerance_secs: Option<u64>,
+    /// The form field whose value signs the webhooks (Checkr: the API key); the connection's
+    /// own webhook secret when absent. Says which secret the app passes to the check.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// JSON pointer to the event's type in the payload (`/type`).
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// JSON pointer to the affected record's id (`/data/object/id`).
+    #[serde(default)]
+    pub record_id: Option<String>,
+    /// JSON pointer to the affected record's provider type (`/data/object/object`); the
+    /// event type's first dot-separated part when absent.
+    #[serde(default)]
+    pub record_kind: Option<String>,
+    /// Provider record type → canonical kind (`report = "background_check"`).
+    #[serde(default)]
+    pub kinds: BTreeMap<String, String>,
 }
 
 impl StreamSpec {

@@ -236,14 +236,42 @@ fn lint_pointers(
                 ));
                 return;
             };
-            let list_pointer = format!("{}/0", s.records);
-            if let Err(e) = spec.has_pointer(response, &list_pointer) {
-                out.push(problem(at("records"), e));
-                return;
+            if s.single {
+                Some(spec.resolve(response))
+            } else {
+                list_item(spec, response, s, out)
             }
-            item_schema(spec, response, &s.records)
         }
     };
+    lint_item(file, s, spec, op, item, out);
+}
+
+/// The schema of one record of the list the stream reads, or a problem when there is none.
+fn list_item<'a>(
+    spec: &'a Spec,
+    response: &'a Value,
+    s: &StreamSpec,
+    out: &mut Vec<LintProblem>,
+) -> Option<&'a Value> {
+    let list_pointer = format!("{}/0", s.records);
+    if let Err(e) = spec.has_pointer(response, &list_pointer) {
+        out.push(problem(format!("streams[{}].records", s.name), e));
+        return None;
+    }
+    item_schema(spec, response, &s.records)
+}
+
+/// The record's pointers, the partition's and the paginator's, against their schemas.
+fn lint_item(
+    file: &ProviderFile,
+    s: &StreamSpec,
+    spec: &Spec,
+    op: &Operation<'_>,
+    item: Option<&Value>,
+    out: &mut Vec<LintProblem>,
+) {
+    let at = |k: &str| format!("streams[{}].{k}", s.name);
+    let response = op.response_schema();
     let Some(item) = item else { return };
     let pointers = [
         ("id", Some(&s.id)),
@@ -286,7 +314,7 @@ fn lint_pointers(
             ..
         } => header_documented(spec, op, name, &at("paginator.stop.name"), out),
         PaginatorSpec::PageNumber {
-            stop: PageStop::TotalPages { pointer },
+            stop: PageStop::TotalPages { pointer } | PageStop::NextLink { pointer },
             ..
         } => {
             if let Some(r) = response

@@ -182,6 +182,8 @@ impl Spec {
                 .unwrap_or_else(|| json!("")),
             Some("integer") | Some("number") => json!(0),
             Some("boolean") => s.get("default").cloned().unwrap_or(json!(false)),
+            // An object the spec leaves open (Checkr's `Metadata`): an empty one.
+            Some("object") => json!({}),
             _ => Value::Null,
         }
     }

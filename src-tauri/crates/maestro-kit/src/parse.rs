@@ -24,13 +24,14 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 6] = [
+pub const ENTITY_KINDS: [&str; 7] = [
     "employee",
     "contractor",
     "time_entry",
     "department",
     "location",
     "time_off_request",
+    "background_check",
 ];
 
 /// The categories a provider may have.
@@ -176,6 +177,9 @@ impl Checker<'_> {
             }
         }
         self.check_auth(&fields)?;
+        if let Some(w) = &p.webhook {
+            self.check_webhook(w, &fields)?;
+        }
         for w in &p.writes {
             if !ENTITY_KINDS.contains(&w.as_str()) {
                 return Err(self.err(
@@ -194,6 +198,49 @@ impl Checker<'_> {
         }
         for (i, s) in p.streams.iter().enumerate() {
             self.check_stream(i, s, &fields, &names)?;
+        }
+        Ok(())
+    }
+
+    fn check_webhook(
+        &self,
+        w: &crate::file::WebhookSpec,
+        fields: &BTreeSet<&str>,
+    ) -> Result<(), FileError> {
+        let schemes = ["hmac_sha256_hex", "hmac_sha256_base64", "token"];
+        if !schemes.contains(&w.scheme.as_str()) {
+            return Err(self.err(
+                "scheme",
+                "webhook.scheme",
+                format!("must be one of {}", schemes.join(", ")),
+            ));
+        }
+        if let Some(key) = &w.secret
+            && !fields.contains(key.as_str())
+        {
+            return Err(self.err(
+                key,
+                "webhook.secret",
+                format!("names the field `{key}`, which the file does not define"),
+            ));
+        }
+        for (k, p) in [
+            ("event_type", &w.event_type),
+            ("record_id", &w.record_id),
+            ("record_kind", &w.record_kind),
+        ] {
+            if let Some(p) = p {
+                self.pointer(p, &format!("webhook.{k}"))?;
+            }
+        }
+        for kind in w.kinds.values() {
+            if !ENTITY_KINDS.contains(&kind.as_str()) {
+                return Err(self.err(
+                    kind,
+                    "webhook.kinds",
+                    format!("`{kind}` is not one of {}", ENTITY_KINDS.join(", ")),
+                ));
+            }
         }
         Ok(())
     }
@@ -289,6 +336,9 @@ impl Checker<'_> {
             }
             None => None,
         };
+        if s.single && !matches!(s.paginator, PaginatorSpec::None) {
+            return Err(self.err(&at, f("single"), "a single record has no pages"));
+        }
         self.placeholders(&s.path, &f("path"), fields, partition)?;
         for v in s.query.values() {
             self.placeholders(v, &f("query"), fields, partition)?;
@@ -307,7 +357,7 @@ impl Checker<'_> {
                 if *size == 0 {
                     return Err(self.err(&at, f("paginator.size"), "must be above zero"));
                 }
-                if let PageStop::TotalPages { pointer } = stop {
+                if let PageStop::TotalPages { pointer } | PageStop::NextLink { pointer } = stop {
                     self.pointer(pointer, &f("paginator.stop.pointer"))?;
                 }
             }

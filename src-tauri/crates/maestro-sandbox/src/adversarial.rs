@@ -159,6 +159,11 @@ pub(crate) fn transform(
     } else {
         v.pointer_mut(&stream.records)?
     };
+    if stream.single {
+        // One record (Checkr's report): the per-record behaviours, on it alone.
+        mode.apply(&b.spec, item_schema.as_ref(), std::slice::from_mut(list));
+        return serde_json::to_vec(&v).ok();
+    }
     let Value::Array(items) = list else {
         return None;
     };

@@ -22,16 +22,19 @@ pub enum Provider {
     Toggl,
     /// Clockify (time tracking), `https://api.clockify.me/api`: emulated from its provider file.
     Clockify,
+    /// Checkr (background checks), `https://api.checkr.com/v1`: emulated from its provider file.
+    Checkr,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 6] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
         Provider::Toggl,
         Provider::Clockify,
+        Provider::Checkr,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -42,6 +45,7 @@ impl Provider {
             Provider::Harvest => "harvest",
             Provider::Toggl => "toggl",
             Provider::Clockify => "clockify",
+            Provider::Checkr => "checkr",
         }
     }
 }
@@ -62,6 +66,9 @@ pub struct PerProvider<T> {
     /// Clockify's value.
     #[serde(default)]
     pub clockify: T,
+    /// Checkr's value.
+    #[serde(default)]
+    pub checkr: T,
 }
 
 impl<T> PerProvider<T> {
@@ -73,6 +80,7 @@ impl<T> PerProvider<T> {
             Provider::Harvest => &self.harvest,
             Provider::Toggl => &self.toggl,
             Provider::Clockify => &self.clockify,
+            Provider::Checkr => &self.checkr,
         }
     }
 }
@@ -113,6 +121,12 @@ impl RateLimit {
     pub const CLOCKIFY: RateLimit = RateLimit {
         max_requests: 50,
         window: Duration::from_secs(1),
+    };
+    /// Checkr: 1200 requests a minute across the account (spec info.description, "Rate
+    /// limiting").
+    pub const CHECKR: RateLimit = RateLimit {
+        max_requests: 1200,
+        window: Duration::from_secs(60),
     };
 }
 
@@ -155,6 +169,7 @@ impl Default for SandboxConfig {
                 harvest: Some(RateLimit::HARVEST),
                 toggl: Some(RateLimit::TOGGL),
                 clockify: Some(RateLimit::CLOCKIFY),
+                checkr: Some(RateLimit::CHECKR),
             },
         }
     }

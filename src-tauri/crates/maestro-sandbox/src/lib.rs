@@ -113,6 +113,13 @@ pub struct ClockifyCredentials {
     pub workspace_id: String,
 }
 
+/// Checkr demo credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckrCredentials {
+    /// Secret API key (Basic auth user name, empty password; it also signs webhooks).
+    pub api_key: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -126,6 +133,9 @@ pub struct DemoCredentials {
     pub toggl: TogglCredentials,
     /// Clockify.
     pub clockify: ClockifyCredentials,
+    /// Checkr.
+    #[serde(default)]
+    pub checkr: CheckrCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -137,6 +147,7 @@ pub struct Sandbox {
     harvest: Arc<HarvestState>,
     toggl: Arc<KitState>,
     clockify: Arc<KitState>,
+    checkr: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -148,6 +159,7 @@ impl std::fmt::Debug for Sandbox {
             .field("harvest", &self.harvest.ctx.base_url)
             .field("toggl", &self.toggl.ctx.base_url)
             .field("clockify", &self.clockify.ctx.base_url)
+            .field("checkr", &self.checkr.ctx.base_url)
             .finish()
     }
 }
@@ -176,6 +188,7 @@ impl Sandbox {
         let (hl, hurl) = server::bind(ports.harvest).await?;
         let (tl, turl) = server::bind(ports.toggl).await?;
         let (cl, curl) = server::bind(ports.clockify).await?;
+        let (kl, kurl) = server::bind(ports.checkr).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -212,6 +225,7 @@ impl Sandbox {
         };
         let toggl = kit_state(Provider::Toggl, turl, kit::toggl::dataset)?;
         let clockify = kit_state(Provider::Clockify, curl, kit::clockify::dataset)?;
+        let checkr = kit_state(Provider::Checkr, kurl, kit::checkr::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -256,6 +270,14 @@ impl Sandbox {
                     clockify.ctx.clone(),
                 ),
             ),
+            server::serve(
+                kl,
+                app(
+                    kit::routes::router(checkr.clone()),
+                    checkr.clone(),
+                    checkr.ctx.clone(),
+                ),
+            ),
         ];
         Ok(Sandbox {
             config,
@@ -265,6 +287,7 @@ impl Sandbox {
             harvest,
             toggl,
             clockify,
+            checkr,
             servers,
         })
     }
@@ -292,6 +315,7 @@ impl Sandbox {
             Provider::Harvest => self.harvest.as_ref(),
             Provider::Toggl => self.toggl.as_ref(),
             Provider::Clockify => self.clockify.as_ref(),
+            Provider::Checkr => self.checkr.as_ref(),
         }
     }
 
@@ -299,12 +323,13 @@ impl Sandbox {
         match p {
             Provider::Toggl => Some(&self.toggl),
             Provider::Clockify => Some(&self.clockify),
+            Provider::Checkr => Some(&self.checkr),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 2] = [Provider::Toggl, Provider::Clockify];
+    pub const KIT: [Provider; 3] = [Provider::Toggl, Provider::Clockify, Provider::Checkr];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
     /// pages, reordered records, unlisted members, nulls where the spec allows them).
@@ -392,6 +417,9 @@ impl Sandbox {
                 api_key: self.clockify.key(),
                 workspace_id: self.clockify.account_id(),
             },
+            checkr: CheckrCredentials {
+                api_key: self.checkr.key(),
+            },
         }
     }
 
@@ -422,7 +450,7 @@ impl Sandbox {
         match p {
             Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
             Provider::Harvest => lock(&self.harvest.oauth).expire_all(),
-            Provider::BambooHr | Provider::Toggl | Provider::Clockify => {}
+            Provider::BambooHr | Provider::Toggl | Provider::Clockify | Provider::Checkr => {}
         }
     }
 
@@ -517,10 +545,12 @@ impl Sandbox {
         value: Value,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
-                "the {} emulator does not change its people yet",
-                p.name()
-            ))),
+            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+                Err(SandboxError::Unsupported(format!(
+                    "the {} emulator does not change its people yet",
+                    p.name()
+                )))
+            }
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let e = d
@@ -573,10 +603,12 @@ impl Sandbox {
         date: NaiveDate,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
-                "the {} emulator does not change its people yet",
-                p.name()
-            ))),
+            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+                Err(SandboxError::Unsupported(format!(
+                    "the {} emulator does not change its people yet",
+                    p.name()
+                )))
+            }
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let term_uuid = seed::new_uuid();
@@ -626,10 +658,12 @@ impl Sandbox {
     /// Deletes an employee record (BambooHR reports it as `Deleted` in `/employees/changed`).
     pub fn delete_employee(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
-                "the {} emulator does not change its people yet",
-                p.name()
-            ))),
+            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+                Err(SandboxError::Unsupported(format!(
+                    "the {} emulator does not change its people yet",
+                    p.name()
+                )))
+            }
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let before = d.employees.len();
@@ -798,10 +832,12 @@ impl Sandbox {
                 .await?)
             }
             Provider::Harvest => Err(SandboxError::Unsupported("Harvest has no webhooks".into())),
-            Provider::Toggl | Provider::Clockify => Err(SandboxError::Unsupported(format!(
-                "the {} emulator sends no webhooks yet",
-                p.name()
-            ))),
+            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+                Err(SandboxError::Unsupported(format!(
+                    "the {} emulator sends no webhooks yet",
+                    p.name()
+                )))
+            }
         }
     }
 }

@@ -268,6 +268,10 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({"message": message, "code": status.as_u16()})),
         )
             .into_response(),
+        // Checkr: `{"error"}` (spec schemas UnauthorizedError, ForbiddenError, BadRequestError).
+        Provider::Checkr => {
+            (status, axum::Json(serde_json::json!({"error": message}))).into_response()
+        }
     }
 }
 

@@ -33,8 +33,11 @@ pub struct Part {
 }
 
 /// The whole position, saved as the page cursor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// Which of the kind's streams is being read (0 unless several streams give one kind).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stream: usize,
     /// The parent values of a partitioned stream (read once at the start of the read).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<Part>,
@@ -47,6 +50,10 @@ pub struct Position {
     /// Pages read so far in this read, so a provider that never says "last page" is caught.
     #[serde(default)]
     pub pages: u32,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Position {
@@ -88,6 +95,7 @@ mod tests {
             index: 1,
             inner: Some(Inner::Members(members)),
             pages: 3,
+            stream: 1,
         };
         let text = serde_json::to_string(&p.to_cursor()).unwrap();
         let back: PageCursor = serde_json::from_str(&text).unwrap();

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use maestro_core::clock::Clock;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{CanonicalRecord, EntityKind};
+use maestro_core::sensitive::Sensitive;
 use maestro_http::paginate::next_url_in_link_header;
 use maestro_http::{ApiRequest, ApiResponse, ErrorRules, HttpError, ProviderSession};
 use maestro_kit::file::{IncrementalSpec, PageStop, PaginatorSpec, PartitionSpec, StreamSpec};
@@ -20,7 +21,8 @@ use super::cursor::{Inner, Part, Position};
 use super::mappers::{MapCtx, MapError};
 use super::{KitProvider, manifest};
 use crate::connector::{
-    CheckReport, Connector, ConnectorContext, Page, ReadRequest, WriteOutcome, WriteRequest,
+    CheckReport, Connector, ConnectorContext, Page, ReadRequest, WebhookEvent, WriteOutcome,
+    WriteRequest,
 };
 use crate::error::{ConnectorError, Result};
 use crate::manifest::Manifest;
@@ -152,8 +154,13 @@ impl FileConnector {
                 captured.first().copied().flatten().ok_or_else(|| {
                     self.decode_error(stream.records.clone(), "no list here".into())
                 })?;
-            let items: Vec<Box<RawValue>> = serde_json::from_str(list.get())
-                .map_err(|e| self.decode_error(stream.name.clone(), format!("not a list: {e}")))?;
+            let items: Vec<Box<RawValue>> = if stream.single {
+                vec![list.to_owned()]
+            } else {
+                serde_json::from_str(list.get()).map_err(|e| {
+                    self.decode_error(stream.name.clone(), format!("not a list: {e}"))
+                })?
+            };
             let count = items.len();
             out.extend(items);
             let texts = paging_texts(&captured);
@@ -193,21 +200,27 @@ impl FileConnector {
         .into()
     }
 
-    /// The stream that reads `kind`.
-    fn stream_for(&self, kind: EntityKind) -> Result<&'static StreamSpec> {
-        self.provider
+    /// The streams that read `kind`, in the file's order (Checkr's background checks come
+    /// from its reports and from the invitations still waiting on a candidate).
+    fn streams_for(&self, kind: EntityKind) -> Result<Vec<&'static StreamSpec>> {
+        let streams: Vec<&'static StreamSpec> = self
+            .provider
             .file
             .streams
             .iter()
-            .find(|s| {
+            .filter(|s| {
                 s.entities
                     .iter()
                     .any(|e| manifest::entity_kind(e) == Some(kind))
             })
-            .ok_or_else(|| ConnectorError::Unsupported {
+            .collect();
+        if streams.is_empty() {
+            return Err(ConnectorError::Unsupported {
                 provider: self.name().to_owned(),
                 what: format!("reading {kind}"),
-            })
+            });
+        }
+        Ok(streams)
     }
 
     fn today(&self) -> NaiveDate {
@@ -415,6 +428,8 @@ impl FileConnector {
                         Some(total) => page >= total,
                         None => items < *size as usize,
                     },
+                    // Absent, null or empty: no next page.
+                    PageStop::NextLink { .. } => text(1).is_none(),
                 };
                 (!last && items > 0).then_some(Inner::Page(page + 1))
             }
@@ -470,7 +485,7 @@ impl FileConnector {
                 p.push(pointer)
             }
             PaginatorSpec::PageNumber {
-                stop: PageStop::TotalPages { pointer },
+                stop: PageStop::TotalPages { pointer } | PageStop::NextLink { pointer },
                 ..
             } => p.push(pointer),
             _ => {}
@@ -536,18 +551,29 @@ impl FileConnector {
         for (i, raw) in self.list_raw(parent, &[]).await?.iter().enumerate() {
             let item: Value = serde_json::from_str(raw.get())
                 .map_err(|e| self.decode_error(format!("{parent}[{i}]"), e.to_string()))?;
-            let value = match item.pointer(&p.key) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => {
-                    return Err(self.decode_error(
-                        format!("{parent}[{i}]{}", p.key.replace('/', ".")),
-                        "missing".into(),
-                    ));
-                }
+            let at = || format!("{parent}[{i}]{}", p.key.replace('/', "."));
+            let values = match item.pointer(&p.key) {
+                // A list of values (Checkr's `report_ids`): one partition each.
+                Some(Value::Array(list)) => list
+                    .iter()
+                    .map(|v| {
+                        partition_value(v)
+                            .ok_or_else(|| self.decode_error(at(), "not an id".into()))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                Some(v) => match partition_value(v) {
+                    Some(value) => vec![value],
+                    None => return Err(self.decode_error(at(), "missing".into())),
+                },
+                None => return Err(self.decode_error(at(), "missing".into())),
             };
             let kept = (!p.keep.is_empty()).then(|| keep_members(&item, &p.keep).to_string());
-            out.push(Part { value, kept });
+            for value in values {
+                out.push(Part {
+                    value,
+                    kept: kept.clone(),
+                });
+            }
         }
         Ok(out)
     }
@@ -557,6 +583,15 @@ impl FileConnector {
             Err(e) => e.into(),
             Ok(_) => self.decode_error("(document)".into(), "not the shape the spec gives".into()),
         }
+    }
+}
+
+/// A partition value: a string or a number, as text.
+fn partition_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -647,8 +682,12 @@ fn decode_page(
         };
         return Err((at, "the list of records is missing".into()));
     };
-    let items: Vec<&RawValue> = serde_json::from_str(list.get())
-        .map_err(|e| (stream.name.clone(), format!("not a list: {e}")))?;
+    let items: Vec<&RawValue> = if stream.single {
+        vec![list]
+    } else {
+        serde_json::from_str(list.get())
+            .map_err(|e| (stream.name.clone(), format!("not a list: {e}")))?
+    };
     let kept_raw: Option<Box<RawValue>> =
         kept.and_then(|k| RawValue::from_string(k.to_owned()).ok());
     let ctx = MapCtx {
@@ -785,18 +824,61 @@ impl Connector for FileConnector {
         })
     }
 
+    fn verify_webhook(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        secret: &Sensitive<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WebhookEvent>> {
+        let Some(spec) = &self.provider.file.webhook else {
+            return Err(ConnectorError::Unsupported {
+                provider: self.name().to_owned(),
+                what: "webhooks".into(),
+            });
+        };
+        super::webhook::verify(spec, headers, body, secret, now)?;
+        super::webhook::events(&self.provider.file.name, spec, body)
+    }
+
     async fn read(&self, request: &ReadRequest) -> Result<Page> {
-        let stream = self.stream_for(request.entity)?;
-        let mut pos = match &request.page {
-            None => Position {
-                partitions: Vec::new(),
-                index: 0,
-                inner: None,
-                pages: 0,
-            },
+        let streams = self.streams_for(request.entity)?;
+        let pos = match &request.page {
+            None => Position::default(),
             Some(c) => Position::from_cursor(c)
                 .ok_or_else(|| self.invalid(format!("a saved position {c:?} does not fit")))?,
         };
+        let Some(stream) = streams.get(pos.stream).copied() else {
+            return Err(self.invalid(format!(
+                "a saved position names stream {} of {}; run a full sync",
+                pos.stream,
+                streams.len()
+            )));
+        };
+        let index = pos.stream;
+        let mut page = self.read_stream(stream, request, pos).await?;
+        // The kind's next stream starts when this one is done.
+        if page.next.is_none() && index + 1 < streams.len() {
+            page.next = Some(
+                Position {
+                    stream: index + 1,
+                    ..Position::default()
+                }
+                .to_cursor(),
+            );
+        }
+        Ok(page)
+    }
+}
+
+impl FileConnector {
+    /// One page of `stream` from `pos` (a fresh position when `pos.pages` is 0).
+    async fn read_stream(
+        &self,
+        stream: &'static StreamSpec,
+        request: &ReadRequest,
+        mut pos: Position,
+    ) -> Result<Page> {
         let Some(p) = &stream.partition else {
             pos.pages += 1;
             if pos.pages > MAX_PAGES {
@@ -816,16 +898,14 @@ impl Connector for FileConnector {
                 deleted: got.deleted,
                 next: got.next.map(|inner| {
                     Position {
-                        partitions: Vec::new(),
-                        index: 0,
                         inner: Some(inner),
-                        pages: pos.pages,
+                        ..pos.clone()
                     }
                     .to_cursor()
                 }),
             });
         };
-        if request.page.is_none() {
+        if pos.pages == 0 {
             pos.partitions = self.partitions(p).await?;
         }
         // Empty partitions are passed over within one call, so a page is rarely empty.

@@ -45,6 +45,7 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "department" => EntityKind::Department,
         "location" => EntityKind::Location,
         "time_off_request" => EntityKind::TimeOffRequest,
+        "background_check" => EntityKind::BackgroundCheck,
         _ => return None,
     })
 }

@@ -11,6 +11,7 @@ mod engine;
 mod hooks;
 mod manifest;
 pub mod mappers;
+mod webhook;
 
 use std::sync::OnceLock;
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod bamboohr;
+mod checkr;
 mod conformance;
 mod gusto;
 mod harvest;

@@ -4,6 +4,8 @@
 
 use maestro_kit::{ProviderFile, Spec, builtin, lint};
 
+mod checkr;
+
 fn clockify_text() -> &'static str {
     maestro_kit::builtin::sources()
         .find(|(name, _)| *name == "clockify.toml")

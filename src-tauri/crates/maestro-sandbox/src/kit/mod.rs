@@ -5,6 +5,7 @@
 //! to the spec: a query parameter or body member the spec does not declare for that operation
 //! is refused, as a wrong key is.
 
+pub(crate) mod checkr;
 pub(crate) mod clockify;
 pub(crate) mod routes;
 pub(crate) mod shifts;

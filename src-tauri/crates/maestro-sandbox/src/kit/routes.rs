@@ -274,11 +274,22 @@ async fn stream(
         Ok(r) => r,
         Err(e) => return refuse(&s, e),
     };
+    let total = records.len();
     let (page, headers_out) = match paginate(spec, &op, &filters, records) {
         Ok(p) => p,
         Err(e) => return refuse(&s, e),
     };
-    let body = envelope(&spec.records, page);
+    let body = if spec.single {
+        // One record, not a list (Checkr's `GET /reports/{id}`).
+        match page.into_iter().next() {
+            Some(record) => record,
+            None => return refuse(&s, Refusal::not_found("Not found")),
+        }
+    } else {
+        let mut body = envelope(&spec.records, page);
+        next_link(&s, spec, &op, (&params, &filters), total, &mut body);
+        body
+    };
     let headers_out: Vec<(&str, String)> = headers_out
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
@@ -301,6 +312,71 @@ fn envelope(pointer: &str, page: Vec<Value>) -> Value {
         out = Value::Object(m);
     }
     out
+}
+
+/// Page-number paging that stops at a missing next link (Checkr's `next_href`): the next
+/// page's address at the file's pointer, and the spec's `previous_href` and `count` (the
+/// total) when the answer declares them, and members it can hold one value only (Checkr's
+/// `object: "list"`). Checkr's docs show a null link on the last page, but its spec types the
+/// links as strings only, so a missing one is left out here.
+fn next_link(
+    s: &KitState,
+    spec: &StreamSpec,
+    op: &Operation<'_>,
+    request: (&HashMap<String, String>, &Filters),
+    total: usize,
+    body: &mut Value,
+) {
+    let (params, filters) = request;
+    let PaginatorSpec::PageNumber {
+        param,
+        size_param,
+        stop: PageStop::NextLink { pointer },
+        ..
+    } = &spec.paginator
+    else {
+        return;
+    };
+    let page = number(filters, param)
+        .and_then(Result::ok)
+        .unwrap_or(1)
+        .max(1) as usize;
+    let size = number(filters, size_param)
+        .and_then(Result::ok)
+        .or_else(|| {
+            op.parameter_default(size_param)
+                .and_then(|d| d.parse().ok())
+        })
+        .unwrap_or(50)
+        .max(1) as usize;
+    let mut path = axum_path(&spec.path);
+    for (k, v) in params {
+        path = path.replace(&format!("{{{k}}}"), v);
+    }
+    let link = |n: usize| {
+        Value::String(format!(
+            "{}{path}?{param}={n}&{size_param}={size}",
+            s.ctx.base_url
+        ))
+    };
+    let Value::Object(m) = body else { return };
+    if page.saturating_mul(size) < total {
+        m.insert(pointer.trim_start_matches('/').to_owned(), link(page + 1));
+    }
+    // Declared inline on the answer, as Checkr's lists are.
+    let props = op.response_schema().and_then(|r| r.get("properties"));
+    let declares = |member: &str| props.is_some_and(|p| p.get(member).is_some());
+    if declares("previous_href") && page > 1 {
+        m.insert("previous_href".into(), link(page - 1));
+    }
+    if declares("count") {
+        m.insert("count".into(), Value::from(total));
+    }
+    for (k, p) in props.and_then(Value::as_object).into_iter().flatten() {
+        if let Some([only]) = p.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
+            m.insert(k.clone(), only.clone());
+        }
+    }
 }
 
 type Paged = (Vec<Value>, Vec<(String, String)>);

@@ -3,6 +3,7 @@
 
 mod auth;
 mod bamboohr_spec;
+mod checkr;
 mod faults;
 mod gusto;
 mod kit;

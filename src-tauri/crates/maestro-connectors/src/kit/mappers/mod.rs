@@ -1,6 +1,7 @@
 //! Mappers: one provider record (its JSON text) → canonical records. Typed Rust, one small
 //! function per stream; the engine does everything else.
 
+mod checkr;
 mod clockify;
 pub(crate) mod hours;
 mod toggl;
@@ -122,6 +123,8 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("clockify.time_entry".into(), clockify::time_entry as Mapper),
         ("toggl.user".into(), toggl::user as Mapper),
         ("toggl.time_entry".into(), toggl::time_entry as Mapper),
+        ("checkr.report".into(), checkr::report as Mapper),
+        ("checkr.invitation".into(), checkr::invitation as Mapper),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,

@@ -1,0 +1,398 @@
+//! Checkr's data (spec `Account`, `Candidate`, `Report`, `Invitation`): some of the company's
+//! people as candidates, each with a report, in a mix of states (clear, consider, still
+//! pending, one with an older clear report too), and the invitations behind them plus two
+//! still waiting on the candidate and one that expired. Every record starts from the spec's
+//! own example; the screenings embedded in the example report are left out, as the connector
+//! never asks for them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use maestro_kit::BuiltIn;
+use serde_json::{Map, Value, json};
+
+use super::{Dataset, Filters, Refusal, check_template, template};
+use crate::seed::{Company, Person, mix};
+
+/// Checkr ids are 24 hex digits.
+fn object_id(seed: u64, tag: u64, n: u64) -> String {
+    format!(
+        "{:08x}{:016x}",
+        (mix(seed, tag, n) >> 32) as u32,
+        mix(seed, tag + 1, n)
+    )
+}
+
+/// The demo's Checkr secret API key for `c` (40 hex digits, like the docs' examples).
+pub(crate) fn api_key(c: &Company) -> String {
+    format!(
+        "{:08x}{:016x}{:016x}",
+        (mix(c.seed, 1101, 0) >> 32) as u32,
+        mix(c.seed, 1101, 1),
+        mix(c.seed, 1101, 2)
+    )
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    day.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// How a candidate's check stands in the demo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    Clear,
+    Consider,
+    Pending,
+}
+
+struct Checkr {
+    key: String,
+    account: Value,
+    candidates: Vec<Value>,
+    reports: Vec<Value>,
+    invitations: Vec<Value>,
+    templates: (Map<String, Value>, Map<String, Value>),
+    seed: u64,
+    today: NaiveDate,
+    added: u64,
+}
+
+/// Builds Checkr's data for `c`.
+pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+    let mut cand_t = template(builtin, "candidates");
+    for k in [
+        "ssn",
+        "dob",
+        "driver_license_number",
+        "previous_driver_license_number",
+    ] {
+        // The demo's candidates gave none of these (the spec's examples would be the same
+        // person's for everyone).
+        cand_t.remove(k);
+    }
+    let mut report_t = template(builtin, "reports");
+    report_t.remove("drug_screening");
+    let inv_t = template(builtin, "invitations");
+    let mut d = Checkr {
+        key: api_key(c),
+        account: Value::Null,
+        candidates: Vec::new(),
+        reports: Vec::new(),
+        invitations: Vec::new(),
+        templates: (report_t, inv_t),
+        seed: c.seed,
+        today: c.today,
+        added: 0,
+    };
+    let mut account = check_template(builtin);
+    account.insert("id".into(), json!(object_id(c.seed, 1102, 0)));
+    account.insert("name".into(), json!(c.name));
+    if let Some(Value::Object(company)) = account.get_mut("company") {
+        company.insert("name".into(), json!(c.legal_name));
+        company.insert("dba_name".into(), json!(c.name));
+    } else {
+        account.insert(
+            "company".into(),
+            json!({"name": c.legal_name, "dba_name": c.name}),
+        );
+    }
+    d.account = Value::Object(account);
+    // Every third person was screened; the last two screened are still pending.
+    let screened: Vec<&Person> = c.people.iter().filter(|p| p.index % 3 == 0).collect();
+    let newest = screened.len().saturating_sub(2);
+    for (n, p) in screened.iter().enumerate() {
+        let state = if n >= newest {
+            State::Pending
+        } else if n % 4 == 1 {
+            State::Consider
+        } else {
+            State::Clear
+        };
+        let cand = d.candidate(&cand_t, p);
+        let id = cand["id"].as_str().unwrap_or_default().to_owned();
+        let ordered = if state == State::Pending {
+            c.today - Duration::days(3)
+        } else {
+            p.hire_date - Duration::days(12)
+        };
+        let mut report_ids = Vec::new();
+        if n == 0 {
+            // Screened once before, years earlier, and clear.
+            let old = d.report(
+                &id,
+                p.index as u64 + 500,
+                ordered - Duration::days(900),
+                State::Clear,
+            );
+            report_ids.push(old);
+        }
+        let report = d.report(&id, p.index as u64, ordered, state);
+        d.invitation(
+            &id,
+            p.index as u64,
+            ordered - Duration::days(1),
+            "completed",
+            Some(&report),
+        );
+        report_ids.push(report);
+        let mut cand = cand;
+        cand.insert("report_ids".into(), json!(report_ids));
+        d.candidates.push(Value::Object(cand));
+    }
+    // Invited, not yet done: two waiting on the candidate, one who let it expire.
+    let invited: Vec<&Person> = c
+        .people
+        .iter()
+        .filter(|p| p.index % 3 == 1)
+        .take(3)
+        .collect();
+    for (n, p) in invited.iter().enumerate() {
+        let mut cand = d.candidate(&cand_t, p);
+        cand.insert("report_ids".into(), json!([]));
+        let id = cand["id"].as_str().unwrap_or_default().to_owned();
+        let (status, sent) = if n < 2 {
+            ("pending", c.today - Duration::days(2 + n as i64))
+        } else {
+            ("expired", c.today - Duration::days(30))
+        };
+        d.invitation(&id, p.index as u64, sent, status, None);
+        d.candidates.push(Value::Object(cand));
+    }
+    Box::new(d)
+}
+
+impl Checkr {
+    fn candidate(&self, t: &Map<String, Value>, p: &Person) -> Map<String, Value> {
+        let id = object_id(self.seed, 1103, p.index as u64);
+        let mut cand = t.clone();
+        cand.insert("id".into(), json!(id));
+        cand.insert("uri".into(), json!(format!("/v1/candidates/{id}")));
+        cand.insert("first_name".into(), json!(p.first_name));
+        cand.insert("last_name".into(), json!(p.last_name));
+        cand.insert("no_middle_name".into(), json!(true));
+        cand.remove("middle_name");
+        cand.insert("email".into(), json!(p.home_email));
+        cand.insert("phone".into(), json!(p.phone));
+        cand.insert(
+            "custom_id".into(),
+            json!(format!("bluebird-{}", p.index + 1)),
+        );
+        cand.insert("geo_ids".into(), json!([]));
+        cand.insert("metadata".into(), json!({}));
+        cand.remove("adjudication");
+        cand.remove("postal_address");
+        cand
+    }
+
+    /// Adds a report for `candidate` ordered on `day`; its id.
+    fn report(&mut self, candidate: &str, n: u64, day: NaiveDate, state: State) -> String {
+        let id = object_id(self.seed, 1105, n);
+        let mut r = self.templates.0.clone();
+        let created = at(day, 16);
+        r.insert("id".into(), json!(id));
+        r.insert("uri".into(), json!(format!("/v1/reports/{id}")));
+        r.insert("candidate_id".into(), json!(candidate));
+        r.insert("package".into(), json!("tasker_standard"));
+        r.insert("source".into(), json!("form"));
+        r.insert("created_at".into(), json!(ts(created)));
+        r.insert("revised_at".into(), Value::Null);
+        r.insert("upgraded_at".into(), Value::Null);
+        r.insert("includes_canceled".into(), json!(false));
+        let eta = created + Duration::days(3);
+        match state {
+            State::Pending => {
+                r.insert("status".into(), json!("pending"));
+                r.insert("result".into(), Value::Null);
+                r.insert("adjudication".into(), Value::Null);
+                r.insert("assessment".into(), Value::Null);
+                r.remove("completed_at");
+                r.remove("turnaround_time");
+                r.insert(
+                    "estimated_completion_time".into(),
+                    json!(ts(at(eta.date_naive(), 0))),
+                );
+            }
+            State::Clear | State::Consider => {
+                let done = created + Duration::hours(50);
+                r.insert("status".into(), json!("complete"));
+                let consider = state == State::Consider;
+                r.insert(
+                    "result".into(),
+                    json!(if consider { "consider" } else { "clear" }),
+                );
+                // The owner has reviewed the consider report and engaged the candidate.
+                r.insert(
+                    "adjudication".into(),
+                    if consider {
+                        json!("engaged")
+                    } else {
+                        Value::Null
+                    },
+                );
+                r.insert("assessment".into(), Value::Null);
+                r.insert("completed_at".into(), json!(ts(done)));
+                r.insert(
+                    "turnaround_time".into(),
+                    json!((done - created).num_seconds()),
+                );
+                r.insert(
+                    "estimated_completion_time".into(),
+                    json!(ts(at(eta.date_naive(), 0))),
+                );
+            }
+        }
+        self.reports.push(Value::Object(r));
+        id
+    }
+
+    fn invitation(
+        &mut self,
+        candidate: &str,
+        n: u64,
+        day: NaiveDate,
+        status: &str,
+        report: Option<&str>,
+    ) {
+        let id = object_id(self.seed, 1107, n);
+        let mut i = self.templates.1.clone();
+        let created = at(day, 15);
+        i.insert("id".into(), json!(id));
+        i.insert("uri".into(), json!(format!("/v1/invitations/{id}")));
+        i.insert(
+            "invitation_url".into(),
+            json!(format!(
+                "https://apply.checkr.com/invite/bluebird/{}/test",
+                &id[..12]
+            )),
+        );
+        i.insert("status".into(), json!(status));
+        i.insert("created_at".into(), json!(ts(created)));
+        i.insert("expires_at".into(), json!(ts(created + Duration::days(7))));
+        i.insert(
+            "completed_at".into(),
+            match status {
+                "completed" => json!(ts(created + Duration::hours(20))),
+                _ => Value::Null,
+            },
+        );
+        i.insert("deleted_at".into(), Value::Null);
+        i.insert("package".into(), json!("tasker_standard"));
+        i.insert("candidate_id".into(), json!(candidate));
+        i.insert("report_id".into(), report.map_or(Value::Null, |r| json!(r)));
+        i.insert("archived".into(), json!(false));
+        i.remove("archived_info");
+        self.invitations.push(Value::Object(i));
+    }
+}
+
+/// Refuses a declared filter this emulator does not apply (rather than ignore it).
+fn unapplied(filters: &Filters, applied: &[&str]) -> Result<(), Refusal> {
+    match filters
+        .keys()
+        .find(|k| !applied.contains(&k.as_str()) && !["page", "per_page"].contains(&k.as_str()))
+    {
+        Some(k) => Err(Refusal {
+            status: 501,
+            message: format!("the emulator does not filter on `{k}` yet"),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl Dataset for Checkr {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn account(&self) -> (&'static str, String) {
+        // No path names the account: the key alone reaches it.
+        (
+            "account_id",
+            self.account["id"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    fn check(&self) -> Value {
+        self.account.clone()
+    }
+
+    fn list(
+        &self,
+        stream: &str,
+        path: &HashMap<String, String>,
+        filters: &Filters,
+    ) -> Result<Vec<Value>, Refusal> {
+        let text = |k: &str| filters.get(k).and_then(Value::as_str);
+        match stream {
+            "candidates" => {
+                unapplied(filters, &["email"])?;
+                Ok(self
+                    .candidates
+                    .iter()
+                    .filter(|c| text("email").is_none_or(|e| c["email"] == json!(e)))
+                    .cloned()
+                    .collect())
+            }
+            "reports" => {
+                let id = path.get("id").or_else(|| path.get("report_id"));
+                self.reports
+                    .iter()
+                    .find(|r| id.is_some_and(|id| r["id"] == json!(id)))
+                    .map(|r| vec![r.clone()])
+                    .ok_or_else(|| Refusal::not_found("Not found"))
+            }
+            "invitations" => {
+                unapplied(filters, &["candidate_id", "status"])?;
+                let status = text("status");
+                if status.is_some_and(|s| !["pending", "completed", "expired"].contains(&s)) {
+                    return Err(Refusal::bad("status must be pending, completed or expired"));
+                }
+                Ok(self
+                    .invitations
+                    .iter()
+                    .filter(|i| status.is_none_or(|s| i["status"] == json!(s)))
+                    .filter(|i| text("candidate_id").is_none_or(|c| i["candidate_id"] == json!(c)))
+                    .cloned()
+                    .collect())
+            }
+            other => Err(Refusal::not_found(format!("no stream {other}"))),
+        }
+    }
+
+    fn add_like_last(&mut self, stream: &str) -> Option<String> {
+        let candidate = self.candidates.last()?["id"].as_str()?.to_owned();
+        self.added += 1;
+        let n = 9_000_000 + self.added;
+        match stream {
+            "reports" => {
+                let id = self.report(&candidate, n, self.today, State::Pending);
+                if let Some(Value::Array(ids)) = self
+                    .candidates
+                    .last_mut()
+                    .and_then(|c| c.get_mut("report_ids"))
+                {
+                    ids.push(json!(id));
+                }
+                Some(id)
+            }
+            "invitations" => {
+                self.invitation(&candidate, n, self.today, "pending", None);
+                self.invitations.last()?["id"].as_str().map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+
+    fn all(&self, stream: &str) -> Vec<Value> {
+        match stream {
+            "candidates" => self.candidates.clone(),
+            "reports" => self.reports.clone(),
+            "invitations" => self.invitations.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
