@@ -102,17 +102,21 @@ impl Default for RetryBudget {
     }
 }
 
-/// Parses `Retry-After`: delta-seconds or an HTTP date.
+/// Parses `Retry-After`: delta-seconds or an HTTP date; also an RFC 3339 time, as Checkr's
+/// `X-Ratelimit-Reset` gives it (`2018-02-02T16:39:00Z` in its docs).
 pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    chrono::DateTime::parse_from_rfc2822(v).ok().map(|at| {
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
-            .unwrap_or_default()
-    })
+    chrono::DateTime::parse_from_rfc2822(v)
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(v))
+        .ok()
+        .map(|at| {
+            (at.with_timezone(&chrono::Utc) - now)
+                .to_std()
+                .unwrap_or_default()
+        })
 }
 
 #[cfg(test)]
@@ -159,6 +163,14 @@ mod tests {
         assert_eq!(
             parse_retry_after("Wed, 25 Nov 2026 20:00:30 GMT", now),
             Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("2026-11-25T20:01:00Z", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("2026-11-25T19:59:00Z", now),
+            Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
     }
