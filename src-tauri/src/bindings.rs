@@ -5,7 +5,8 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, connections, demo, gateway, people, review, settings, store, sync, wizard,
+    self, activity, connections, demo, gateway, people, review, settings, store, sync,
+    webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -63,6 +64,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             gateway::api_keys,
             gateway::create_api_key,
             gateway::revoke_api_key,
+            webhook_tokens::gusto_webhook_tokens,
+            webhook_tokens::reveal_gusto_webhook_token,
+            webhook_tokens::confirm_gusto_webhook_token,
         ])
         .events(collect_events![SyncProgress])
         .disable_serde_phases()

@@ -10,6 +10,7 @@ pub mod review;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod webhook_tokens;
 pub mod wizard;
 
 #[cfg(test)]

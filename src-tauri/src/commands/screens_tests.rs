@@ -17,7 +17,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 /// The app on the mock runtime with its main window, for driving commands through IPC
 /// (shared by the command modules' tests).
 pub(super) struct Harness {
-    app: tauri::App<MockRuntime>,
+    pub(super) app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
 }
 

@@ -161,6 +161,18 @@ export const commands = {
 	createApiKey: (name: string, scopes: string[]) => typedError<CreatedApiKeyDto, IpcError>(__TAURI_INVOKE("create_api_key", { name, scopes })),
 	/**  Revokes an API key at once: requests with it are refused from now on. */
 	revokeApiKey: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("revoke_api_key", { id })),
+	/**
+	 *  Lists, per Gusto connection of the company, the verification tokens waiting for the
+	 *  owner (when and from where each arrived, never the token). Empty while the local API is off.
+	 */
+	gustoWebhookTokens: () => typedError<GustoVerificationDto[], IpcError>(__TAURI_INVOKE("gusto_webhook_tokens")),
+	/**  The token of a waiting candidate, for the owner to copy and send to Gusto's verify call. */
+	revealGustoWebhookToken: (connectionId: string, reference: string) => typedError<string, IpcError>(__TAURI_INVOKE("reveal_gusto_webhook_token", { connectionId, reference })),
+	/**
+	 *  Confirms a waiting candidate the owner has verified with Gusto: it becomes the
+	 *  connection's webhook secret (audited), and the other candidates are dropped.
+	 */
+	confirmGustoWebhookToken: (connectionId: string, reference: string) => typedError<null, IpcError>(__TAURI_INVOKE("confirm_gusto_webhook_token", { connectionId, reference })),
 };
 
 /** Events */
@@ -574,6 +586,18 @@ export type GatewayStatusDto = {
 	entities: string[],
 };
 
+/**  A Gusto connection with verification tokens waiting for the owner. */
+export type GustoVerificationDto = {
+	/**  The connection's id. */
+	connectionId: string,
+	/**  The connection's name. */
+	connectionName: string,
+	/**  The address Gusto delivers to (`http://127.0.0.1:7878/webhooks/{id}`). */
+	webhookUrl: string,
+	/**  The candidates, oldest first. */
+	tokens: PendingTokenDto[],
+};
+
 /**  One version in a person's timeline. */
 export type HistoryEntryDto = {
 	/**  When this version became current here. */
@@ -712,6 +736,16 @@ export type MoneyDto = {
 	currency: string,
 	/**  The pay period ("hour", "year"…), for pay rates. */
 	period: string | null,
+};
+
+/**  A verification token waiting for the owner (never the token itself). */
+export type PendingTokenDto = {
+	/**  Names this candidate in reveal and confirm (a fingerprint, not the token). */
+	reference: string,
+	/**  When it arrived (UTC ISO 8601). */
+	receivedAt: string,
+	/**  The address it came from. */
+	from: string,
 };
 
 /**  A write to another system that waits for the owner's approval (it changes pay). */
