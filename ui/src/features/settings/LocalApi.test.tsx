@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { ApiKeyDto } from '../../lib/ipc/bindings.ts';
+import type { ApiKeyDto, GustoVerificationDto } from '../../lib/ipc/bindings.ts';
 import {
   gatewayOff,
   gatewayOn,
@@ -12,7 +12,7 @@ import {
   renderApp,
   unlocked,
 } from '../../test/fixtures.tsx';
-import { isNetwork } from './LocalApi.tsx';
+import { eventScopes, isNetwork } from './LocalApi.tsx';
 
 function base(extra: Record<string, (args: Record<string, unknown>) => unknown>) {
   return mockCommands({
@@ -21,6 +21,7 @@ function base(extra: Record<string, (args: Record<string, unknown>) => unknown>)
     alerts: () => [],
     schedules: () => ({ pausedGlobally: false, connections: [] }),
     desktop_prefs: () => ({ notifications: true, autostart: false }),
+    gusto_webhook_tokens: () => [],
     ...extra,
   });
 }
@@ -48,6 +49,14 @@ describe('isNetwork', () => {
     for (const bad of ['', '192.168.1.0/33', '192.168.1', '256.1.1.1', '01.2.3.4', '10.0.0.0/8/8', 'fd00::/129', 'lan', '1::2::3', '10.0.0.0/']) {
       expect(isNetwork(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('eventScopes', () => {
+  it('gives an events key the alerts scope its alerts topic needs, once', () => {
+    expect(eventScopes({ employees: 'read' })).toEqual(['events:read', 'alerts:read']);
+    expect(eventScopes({ alerts: 'read' })).toEqual(['events:read']);
+    expect(eventScopes({ '*': 'read' })).toEqual(['events:read']);
   });
 });
 
@@ -193,7 +202,7 @@ describe('local API settings', () => {
     await user.click(create);
     expect(calls.find((c) => c.cmd === 'create_api_key')?.args).toEqual({
       name: 'Payroll export',
-      scopes: ['employees:read', 'time_entries:write', 'events:read'],
+      scopes: ['employees:read', 'time_entries:write', 'events:read', 'alerts:read'],
     });
 
     expect(await within(section).findByTestId('new-key')).toHaveTextContent(secret);
@@ -228,5 +237,112 @@ describe('local API settings', () => {
     await user.click(await screen.findByTestId('nav-settings'));
     expect(await screen.findByRole('heading', { name: 'API local' })).toBeInTheDocument();
     expect(await screen.findByText('Desactivada. No escucha nada.')).toBeInTheDocument();
+  });
+
+  it('says an events key with no data ticked receives only alerts', async () => {
+    base({});
+    renderApp();
+    const { user, section } = await openSettings();
+    const events = await within(section).findByLabelText('Receive live events (sync progress, changes)');
+    expect(events).toHaveAccessibleDescription(/only for the data ticked Read above/);
+    await user.click(events);
+    expect(events).toHaveAccessibleDescription(/with none it receives only alerts/);
+    await user.click(within(section).getByRole('checkbox', { name: 'Read employees' }));
+    expect(events).toHaveAccessibleDescription(/the key also gets alerts:read/);
+  });
+});
+
+const waiting: GustoVerificationDto = {
+  connectionId: 'conn-gusto',
+  connectionName: 'Gusto',
+  webhookUrl: 'http://127.0.0.1:7878/webhooks/conn-gusto',
+  tokens: [
+    { reference: 'aaaa000011112222', receivedAt: '2025-03-02T10:30:00Z', from: '127.0.0.1' },
+    { reference: 'bbbb000011112222', receivedAt: '2025-03-02T10:31:00Z', from: '203.0.113.9' },
+  ],
+};
+
+describe('Gusto webhook verification', () => {
+  it('is not asked for while the local API is off', async () => {
+    const calls = base({});
+    renderApp();
+    const { section } = await openSettings();
+    expect(await within(section).findByText('Off. Nothing listens.')).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === 'gusto_webhook_tokens')).toBe(false);
+    expect(within(section).queryByText('Gusto webhook verification')).not.toBeInTheDocument();
+  });
+
+  it('shows a waiting token, reveals and copies it on request, and confirms it', async () => {
+    let pending = [waiting];
+    const token = '6590f590-3dba-4b8e-9c41-2ad1c0ffee00';
+    const calls = base({
+      gateway_status: () => gatewayOn,
+      gusto_webhook_tokens: () => pending,
+      reveal_gusto_webhook_token: () => token,
+      confirm_gusto_webhook_token: () => {
+        pending = [];
+        return null;
+      },
+    });
+    renderApp();
+    const { user, section } = await openSettings();
+    const box = await within(section).findByTestId('gusto-verification');
+    expect(within(box).getByRole('heading', { name: 'Gusto webhook verification' })).toBeInTheDocument();
+    expect(box).toHaveTextContent('http://127.0.0.1:7878/webhooks/conn-gusto');
+    expect(box).toHaveTextContent('PUT /v1/webhook_subscriptions/{subscription id}/verify');
+    expect(box).toHaveTextContent(/2 tokens arrived\. Only the one Gusto accepts is right/);
+    expect(box).toHaveTextContent('from 203.0.113.9');
+    // The token is not on screen until the owner asks.
+    expect(box).not.toHaveTextContent(token);
+    expect(calls.some((c) => c.cmd === 'reveal_gusto_webhook_token')).toBe(false);
+
+    const first = within(box).getByTestId('gusto-token-aaaa000011112222');
+    await user.click(within(first).getByRole('button', { name: 'Show' }));
+    expect(await within(first).findByTestId('gusto-token-value')).toHaveTextContent(token);
+    await user.click(within(first).getByRole('button', { name: 'Hide' }));
+    expect(first).not.toHaveTextContent(token);
+    await user.click(within(first).getByRole('button', { name: 'Copy token' }));
+    expect(await within(first).findByText('Token copied. Now verify it with Gusto.')).toBeInTheDocument();
+    expect(await navigator.clipboard.readText()).toBe(token);
+    expect(calls.find((c) => c.cmd === 'reveal_gusto_webhook_token')?.args).toEqual({
+      connectionId: 'conn-gusto',
+      reference: 'aaaa000011112222',
+    });
+
+    await user.click(within(first).getByRole('button', { name: /Confirm the token that arrived .* from 127\.0\.0\.1/ }));
+    expect(calls.find((c) => c.cmd === 'confirm_gusto_webhook_token')?.args).toEqual({
+      connectionId: 'conn-gusto',
+      reference: 'aaaa000011112222',
+    });
+    expect(
+      await within(section).findByText('Saved. Gusto’s events to Gusto are now checked with the token you confirmed.'),
+    ).toBeInTheDocument();
+    expect(within(section).queryByTestId('gusto-token-aaaa000011112222')).not.toBeInTheDocument();
+  });
+
+  it('says what to do when a token cannot be confirmed', async () => {
+    base({
+      gateway_status: () => gatewayOn,
+      gusto_webhook_tokens: () => [waiting],
+      confirm_gusto_webhook_token: () =>
+        ipcError('not_found', 'This verification token is no longer waiting. Ask Gusto to send a new one, then refresh.'),
+    });
+    renderApp();
+    const { user, section } = await openSettings();
+    const row = await within(section).findByTestId('gusto-token-bbbb000011112222');
+    await user.click(within(row).getByRole('button', { name: /Confirm the token/ }));
+    const alert = await within(row).findByRole('alert');
+    expect(alert).toHaveTextContent('Not confirmed.');
+    expect(alert).toHaveTextContent('Ask Gusto to send a new one');
+  });
+
+  it('says when the waiting tokens cannot be read', async () => {
+    base({
+      gateway_status: () => gatewayOn,
+      gusto_webhook_tokens: () => ipcError('busy', 'The store is busy. Try again in a moment.'),
+    });
+    renderApp();
+    const { section } = await openSettings();
+    expect(await within(section).findByText('Waiting Gusto verification tokens could not be read.')).toBeInTheDocument();
   });
 });

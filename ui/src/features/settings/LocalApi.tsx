@@ -11,6 +11,7 @@ import {
   useSetGateway,
 } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
+import { GustoVerification } from './GustoVerification.tsx';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -329,6 +330,16 @@ function NewKey({ secret, onDone }: { secret: string; onDone: () => void }) {
   );
 }
 
+/**
+ * What "receive live events" adds to a key: `events:read` for the socket, and `alerts:read`
+ * (the alerts topic needs it) unless the key already reads alerts. Records and sync progress
+ * come only for the data the key may read, chosen in the table.
+ */
+export function eventScopes(access: Record<string, 'read' | 'write' | undefined>): string[] {
+  const readsAlerts = access.alerts !== undefined || access['*'] !== undefined;
+  return readsAlerts ? ['events:read'] : ['events:read', 'alerts:read'];
+}
+
 function CreateKey({ entities }: { entities: string[] }) {
   const { t } = useI18n();
   const create = useCreateApiKey();
@@ -337,8 +348,9 @@ function CreateKey({ entities }: { entities: string[] }) {
   const [events, setEvents] = useState(false);
   const scopes = [
     ...Object.entries(access).flatMap(([entity, a]) => (a ? [`${entity}:${a}`] : [])),
-    ...(events ? ['events:read'] : []),
+    ...(events ? eventScopes(access) : []),
   ];
+  const readsNothing = Object.values(access).every((a) => a === undefined);
   const toggle = (entity: string, which: 'read' | 'write', on: boolean) =>
     setAccess((prev) => ({
       ...prev,
@@ -416,8 +428,17 @@ function CreateKey({ entities }: { entities: string[] }) {
           </table>
         </div>
         <div className="check">
-          <input id="create-key-events" type="checkbox" checked={events} onChange={(e) => setEvents(e.target.checked)} />
+          <input
+            id="create-key-events"
+            type="checkbox"
+            checked={events}
+            aria-describedby="create-key-events-help"
+            onChange={(e) => setEvents(e.target.checked)}
+          />
           <label htmlFor="create-key-events">{t('localApi.events')}</label>
+          <p id="create-key-events-help" className="help">
+            {events && readsNothing ? t('localApi.eventsNoData') : t('localApi.eventsHelp')}
+          </p>
         </div>
         {scopesError ? (
           <p id="create-key-scopes-err" className="field-error">
@@ -496,7 +517,10 @@ function Gateway({ status }: { status: ReturnType<typeof useGatewayStatus> }) {
   return <GatewayForm key={JSON.stringify([s.bind, s.tls, s.allowlist])} status={s} />;
 }
 
-/** Settings → Local API: turn it on, where it listens, TLS fingerprint, allowlist, API keys. */
+/**
+ * Settings → Local API: turn it on, where it listens, TLS fingerprint, allowlist, Gusto webhook
+ * verification tokens waiting for the owner, API keys.
+ */
 export function LocalApi() {
   const { t } = useI18n();
   const status = useGatewayStatus();
@@ -505,6 +529,7 @@ export function LocalApi() {
       <h2 id="local-api-title">{t('localApi.title')}</h2>
       <p className="muted">{t('localApi.intro')}</p>
       <Gateway status={status} />
+      <GustoVerification running={status.data?.running ?? false} />
       <ApiKeys entities={status.data?.entities ?? []} />
     </section>
   );
