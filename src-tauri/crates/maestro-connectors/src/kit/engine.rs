@@ -837,7 +837,11 @@ impl Connector for FileConnector {
                 what: "webhooks".into(),
             });
         };
-        super::webhook::verify(spec, headers, body, secret, now)?;
+        if let Err(e) = super::webhook::verify(spec, headers, body, secret, now) {
+            // Refused deliveries are logged (never the secret, the signature or the body).
+            tracing::warn!(provider = %self.provider.file.id, "webhook refused: {e}");
+            return Err(e);
+        }
         super::webhook::events(&self.provider.file.name, spec, body)
     }
 
