@@ -177,12 +177,13 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 5] = [
+const PROVIDERS: [Provider; 6] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
     Provider::Toggl,
     Provider::Clockify,
+    Provider::Checkr,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,18 @@ fn samples(id: &str) -> Vec<serde_json::Value> {
             "entity_uuid": "e1d2e3f4-0000-4000-8000-000000000002",
             "timestamp": 1_764_000_000
         })],
+        // Checkr's generic event (info.description, "Webhooks"), `include_object` on.
+        "checkr" => vec![json!({
+            "id": "1002d6bca6acdfcbb8442178",
+            "object": "event",
+            "type": "report.completed",
+            "created_at": "2018-08-17T01:12:43Z",
+            "webhook_url": "https://notify.company.com/checkr",
+            "data": {"object": {
+                "id": "4722c07dd9a10c3985ae432a", "object": "report", "status": "complete",
+                "result": "clear", "candidate_id": "e44aa283528e6fde7d542194"
+            }}
+        })],
         _ => vec![
             json!({"employees": [{
                 "id": "41", "action": "Updated", "timestamp": "2026-12-07T10:00:00+00:00",
@@ -87,6 +99,7 @@ fn arbitrary_webhooks_are_parsed_or_refused_without_panic() {
             "bamboohr",
             vec![("subdomain", "bluebird"), ("api_key", "k")],
         ),
+        ("checkr", vec![]),
     ] {
         let c = connector(id, &config);
         let samples = samples(id);
@@ -125,12 +138,14 @@ fn arbitrary_webhooks_are_parsed_or_refused_without_panic() {
                     };
                     let mut headers = http::HeaderMap::new();
                     let signature = match (id, sign_right) {
-                        ("gusto", true) => hmac_hex(SECRET.as_bytes(), &[&body]),
+                        ("gusto" | "checkr", true) => hmac_hex(SECRET.as_bytes(), &[&body]),
                         (_, true) => hmac_hex(SECRET.as_bytes(), &[&body, ts.as_bytes()]),
                         (_, false) => hmac_hex(b"someone else", &[&body]),
                     };
                     if id == "gusto" {
                         headers.insert("x-gusto-signature", signature.parse().unwrap());
+                    } else if id == "checkr" {
+                        headers.insert("x-checkr-signature", signature.parse().unwrap());
                     } else {
                         headers.insert("x-bamboohr-signature", signature.parse().unwrap());
                         headers.insert("x-bamboohr-timestamp", ts.parse().unwrap());
