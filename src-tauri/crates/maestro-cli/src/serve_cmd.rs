@@ -100,34 +100,52 @@ pub async fn serve(app: &App, args: ServeArgs) -> Result<ExitCode> {
 const TOKEN_POLL: Duration = Duration::from_secs(2);
 
 /// Until Ctrl-C: announces Gusto verification tokens as they arrive and answers the owner's
-/// `show`/`confirm` lines on standard input.
+/// `show`/`confirm` lines on standard input. Input is read only from the first announcement on,
+/// so a `serve` sent to the background is not stopped by a terminal read before anything waits.
 async fn watch_until_ctrl_c(app: &App, running: &RunningGateway) -> Result<()> {
-    let mut lines = stdin_lines();
+    let mut lines: Option<mpsc::Receiver<String>> = None;
     let mut stdin_open = true;
     let mut announced: HashSet<String> = HashSet::new();
     let mut ticker = tokio::time::interval(TOKEN_POLL);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
+        let reading = stdin_open && lines.is_some();
         tokio::select! {
             stop = &mut ctrl_c => return Ok(stop?),
             _ = ticker.tick() => match waiting(app, running).await {
                 Ok(list) => {
                     for w in list.iter().filter(|w| announced.insert(w.reference.clone())) {
                         println!("{}", announcement(w, stdin_open));
+                        lines.get_or_insert_with(stdin_lines);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "could not look for Gusto verification tokens"),
             },
-            line = lines.recv(), if stdin_open => match line {
+            line = next_line(&mut lines), if reading => match line {
                 Some(line) if !line.trim().is_empty() => {
                     println!("{}", answer(app, running, &line).await);
                 }
                 Some(_) => {}
-                None => stdin_open = false,
+                None => {
+                    stdin_open = false;
+                    println!("{NO_INPUT}");
+                }
             },
         }
         let _ = std::io::stdout().flush();
+    }
+}
+
+/// Said when standard input is closed while a token waits.
+const NO_INPUT: &str = "This `maestro serve` reads no input, so a Gusto verification token cannot \
+     be confirmed here: run `maestro serve` in a terminal, in the foreground, and ask Gusto to \
+     send the token again.";
+
+async fn next_line(lines: &mut Option<mpsc::Receiver<String>>) -> Option<String> {
+    match lines {
+        Some(rx) => rx.recv().await,
+        None => None,
     }
 }
 
@@ -193,9 +211,7 @@ fn announcement(w: &Waiting, interactive: bool) -> String {
             w.reference
         )
     } else {
-        "This `maestro serve` reads no input, so it cannot be confirmed here: run `maestro \
-         serve` in a terminal and ask Gusto to send the token again."
-            .to_owned()
+        NO_INPUT.to_owned()
     };
     format!(
         "Gusto verification token {} for {} ({}) arrived from {} at {}. It is not used until \

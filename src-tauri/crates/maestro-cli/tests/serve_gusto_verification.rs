@@ -65,12 +65,10 @@ fn handshake(rt: &tokio::runtime::Runtime, url: &str, token: &str) -> u16 {
     })
 }
 
-#[test]
-fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    maestro(&dir).arg("demo").assert().success();
-    let status = maestro(&dir)
+/// A demo data folder (it connects Gusto) and its Gusto connection's id.
+fn demo_with_gusto(dir: &Path) -> String {
+    maestro(dir).arg("demo").assert().success();
+    let status = maestro(dir)
         .args(["status", "--json"])
         .assert()
         .success()
@@ -78,7 +76,7 @@ fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
         .stdout
         .clone();
     let status: serde_json::Value = serde_json::from_slice(&status).unwrap();
-    let gusto = status["companies"]
+    status["companies"]
         .as_array()
         .unwrap()
         .iter()
@@ -87,21 +85,22 @@ fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
         .expect("the demo connects Gusto")["id"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
 
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"))
+/// `maestro serve` on an ephemeral port with `stdin`, its stdout lines and base URL.
+fn serve(dir: &Path, stdin: Stdio) -> (Server, Lines, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"))
         .args(["serve", "--bind", "127.0.0.1:0", "--no-scheduler"])
-        .env("MAESTRO_DATA_DIR", &dir)
+        .env("MAESTRO_DATA_DIR", dir)
         .env("MAESTRO_PASSPHRASE", PASS)
         .env("MAESTRO_KEYCHAIN_SERVICE", "maestro-cli-tests")
-        .stdin(Stdio::piped())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut server = Server(child);
-    let mut stdin = server.0.stdin.take().unwrap();
-    let stdout = server.0.stdout.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -118,6 +117,16 @@ fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
         .strip_prefix("Local API at ")
         .unwrap()
         .to_owned();
+    (Server(child), lines, base)
+}
+
+#[test]
+fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let gusto = demo_with_gusto(&dir);
+    let (mut server, lines, base) = serve(&dir, Stdio::piped());
+    let mut stdin = server.0.stdin.take().unwrap();
     let hook = format!("{base}/webhooks/{gusto}");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let planted = "attacker-chosen-token";
@@ -169,5 +178,24 @@ fn serve_announces_a_gusto_token_and_the_owner_confirms_it_on_stdin() {
 
     assert_eq!(handshake(&rt, &hook, real), 200);
     assert_eq!(handshake(&rt, &hook, planted), 401);
+    drop(server);
+}
+
+#[test]
+fn serve_without_input_says_where_to_confirm_and_saves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let gusto = demo_with_gusto(&dir);
+    let (server, lines, base) = serve(&dir, Stdio::null());
+    let hook = format!("{base}/webhooks/{gusto}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(handshake(&rt, &hook, "some-token"), 202);
+    lines.until("Gusto verification token ");
+    lines.until("run `maestro serve` in a terminal");
+    assert_eq!(
+        handshake(&rt, &hook, "another-token"),
+        202,
+        "nothing was saved"
+    );
     drop(server);
 }
