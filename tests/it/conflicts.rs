@@ -49,6 +49,7 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             harvest: None,
             toggl: None,
             clockify: None,
+            rippling: None,
             checkr: None,
         },
         ..SandboxConfig::default()
@@ -218,6 +219,7 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             harvest: None,
             toggl: None,
             clockify: None,
+            rippling: None,
             checkr: None,
         },
         ..SandboxConfig::default()

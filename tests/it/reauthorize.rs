@@ -97,6 +97,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         harvest: port(&first, Provider::Harvest),
         toggl: port(&first, Provider::Toggl),
         clockify: port(&first, Provider::Clockify),
+        rippling: port(&first, Provider::Rippling),
         checkr: port(&first, Provider::Checkr),
     };
     let app = app(&dir).await;

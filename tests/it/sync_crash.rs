@@ -58,6 +58,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             harvest: None,
             toggl: None,
             clockify: None,
+            rippling: None,
             checkr: None,
         },
         ..SandboxConfig::default()
@@ -114,6 +115,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
             ],
         ),
         Provider::Gusto => panic!("Gusto needs OAuth; not used here"),
+        Provider::Rippling => panic!("Rippling has no time entries; not used here"),
         Provider::Checkr => panic!("Checkr has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();

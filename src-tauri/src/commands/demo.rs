@@ -17,7 +17,7 @@ use crate::state::DesktopState;
 /// restarts its emulators.
 pub const DEMO_SETTING: &str = "desktop.demo";
 
-/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify,
+/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify, Rippling,
 /// Checkr.
 pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     gusto: 47811,
@@ -25,6 +25,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     harvest: 47813,
     toggl: 47814,
     clockify: 47815,
+    rippling: 47816,
     checkr: 47817,
 };
 

@@ -102,6 +102,12 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        Provider::Rippling => ConnectInput {
+            provider: "rippling".into(),
+            values: values(&[("api_token", &c.rippling.api_token)]),
+            base_url,
+            ..ConnectInput::default()
+        },
         Provider::Checkr => ConnectInput {
             provider: "checkr".into(),
             values: values(&[("api_key", &c.checkr.api_key)]),

@@ -19,6 +19,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let harvest = sandbox.base_url(Provider::Harvest);
     let toggl = sandbox.base_url(Provider::Toggl);
     let clockify = sandbox.base_url(Provider::Clockify);
+    let rippling = sandbox.base_url(Provider::Rippling);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -28,7 +29,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Gusto     {gusto}");
     println!("  Harvest   {harvest}");
     println!("  Toggl     {toggl}");
-    println!("  Clockify  {clockify}\n");
+    println!("  Clockify  {clockify}");
+    println!("  Rippling  {rippling}\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -45,6 +47,10 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  maestro connect clockify --base-url {clockify} --set workspace_id={} --set api_key={}",
         c.clockify.workspace_id, c.clockify.api_key
+    );
+    println!(
+        "  maestro connect rippling --base-url {rippling} --set api_token={}",
+        c.rippling.api_token
     );
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",

@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 4] = [
+const SOURCES: [(&str, &str, &str, &str); 5] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -33,6 +33,12 @@ const SOURCES: [(&str, &str, &str, &str); 4] = [
         include_str!("../providers/toggl.toml"),
         "toggl.json",
         include_str!("../specs/toggl.json"),
+    ),
+    (
+        "rippling.toml",
+        include_str!("../providers/rippling.toml"),
+        "rippling.json",
+        include_str!("../specs/rippling.json"),
     ),
     (
         "checkr.toml",

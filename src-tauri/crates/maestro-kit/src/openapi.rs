@@ -139,22 +139,56 @@ impl Spec {
     /// An instance of `schema` built from the spec's examples (an object's own `example`, or
     /// its properties' examples), with empty values where the spec gives none.
     pub fn example_of(&self, schema: &Value) -> Value {
-        self.example_at(schema, 0)
+        self.example_at(schema, 0, &mut Vec::new())
     }
 
-    fn example_at(&self, schema: &Value, depth: usize) -> Value {
+    /// `within` holds the references being expanded: a schema met again inside itself (a
+    /// worker's manager is a worker) gives nothing, and an optional member that gives nothing
+    /// is left out rather than sent as a `null` its schema may forbid.
+    fn example_at<'a>(
+        &'a self,
+        schema: &'a Value,
+        depth: usize,
+        within: &mut Vec<&'a str>,
+    ) -> Value {
+        let reference = schema.get("$ref").and_then(Value::as_str);
+        if let Some(r) = reference {
+            if within.contains(&r) {
+                return Value::Null;
+            }
+            within.push(r);
+        }
+        let out = self.example_here(schema, depth, within);
+        if reference.is_some() {
+            within.pop();
+        }
+        out
+    }
+
+    fn example_here<'a>(
+        &'a self,
+        schema: &'a Value,
+        depth: usize,
+        within: &mut Vec<&'a str>,
+    ) -> Value {
         let s = self.resolve(schema);
         if let Some(e) = s.get("example") {
             return e.clone();
         }
-        if depth > 8 {
+        // References met again are cut above; this only bounds a pathological spec.
+        if depth > 48 {
             return Value::Null;
         }
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             let mut out = Map::new();
             for part in all {
-                if let Value::Object(m) = self.example_at(part, depth + 1) {
-                    out.extend(m);
+                match self.example_at(part, depth + 1, within) {
+                    Value::Object(m) => out.extend(m),
+                    // A part that is a schema already being expanded: so is the whole.
+                    Value::Null => return Value::Null,
+                    // `allOf: [{$ref: <a string enum>}]` (Rippling's CountryCode) is that value.
+                    other if all.len() == 1 => return other,
+                    _ => {}
                 }
             }
             return Value::Object(out);
@@ -162,16 +196,25 @@ impl Spec {
         match type_of(s) {
             Some("object") | None if s.get("properties").is_some() => {
                 let mut out = Map::new();
+                let required: Vec<&str> = s
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 if let Some(props) = s.get("properties").and_then(Value::as_object) {
                     for (k, v) in props {
-                        out.insert(k.clone(), self.example_at(v, depth + 1));
+                        let example = self.example_at(v, depth + 1, within);
+                        if example.is_null() && !required.contains(&k.as_str()) {
+                            continue;
+                        }
+                        out.insert(k.clone(), example);
                     }
                 }
                 Value::Object(out)
             }
             Some("array") => match s.get("items") {
                 Some(items) if self.resolve(items).get("example").is_some() => {
-                    json!([self.example_at(items, depth + 1)])
+                    json!([self.example_at(items, depth + 1, within)])
                 }
                 _ => json!([]),
             },

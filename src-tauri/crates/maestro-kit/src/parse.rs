@@ -24,13 +24,14 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 7] = [
+pub const ENTITY_KINDS: [&str; 8] = [
     "employee",
     "contractor",
     "time_entry",
     "department",
     "location",
     "time_off_request",
+    "compensation",
     "background_check",
 ];
 

@@ -22,18 +22,21 @@ pub enum Provider {
     Toggl,
     /// Clockify (time tracking), `https://api.clockify.me/api`: emulated from its provider file.
     Clockify,
+    /// Rippling (HRIS), `https://rest.ripplingapis.com`: emulated from its provider file.
+    Rippling,
     /// Checkr (background checks), `https://api.checkr.com/v1`: emulated from its provider file.
     Checkr,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 6] = [
+    pub const ALL: [Provider; 7] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
         Provider::Toggl,
         Provider::Clockify,
+        Provider::Rippling,
         Provider::Checkr,
     ];
 
@@ -45,6 +48,7 @@ impl Provider {
             Provider::Harvest => "harvest",
             Provider::Toggl => "toggl",
             Provider::Clockify => "clockify",
+            Provider::Rippling => "rippling",
             Provider::Checkr => "checkr",
         }
     }
@@ -66,6 +70,9 @@ pub struct PerProvider<T> {
     /// Clockify's value.
     #[serde(default)]
     pub clockify: T,
+    /// Rippling's value.
+    #[serde(default)]
+    pub rippling: T,
     /// Checkr's value.
     #[serde(default)]
     pub checkr: T,
@@ -80,6 +87,7 @@ impl<T> PerProvider<T> {
             Provider::Harvest => &self.harvest,
             Provider::Toggl => &self.toggl,
             Provider::Clockify => &self.clockify,
+            Provider::Rippling => &self.rippling,
             Provider::Checkr => &self.checkr,
         }
     }
@@ -120,6 +128,11 @@ impl RateLimit {
     /// Clockify: 50 requests a second (spec info.description, "Rate limiting").
     pub const CLOCKIFY: RateLimit = RateLimit {
         max_requests: 50,
+        window: Duration::from_secs(1),
+    };
+    /// Rippling: not published; 5 requests a second, the figure its provider file assumes.
+    pub const RIPPLING: RateLimit = RateLimit {
+        max_requests: 5,
         window: Duration::from_secs(1),
     };
     /// Checkr: 1200 requests a minute across the account (spec info.description, "Rate
@@ -169,6 +182,7 @@ impl Default for SandboxConfig {
                 harvest: Some(RateLimit::HARVEST),
                 toggl: Some(RateLimit::TOGGL),
                 clockify: Some(RateLimit::CLOCKIFY),
+                rippling: Some(RateLimit::RIPPLING),
                 checkr: Some(RateLimit::CHECKR),
             },
         }

@@ -113,6 +113,13 @@ pub struct ClockifyCredentials {
     pub workspace_id: String,
 }
 
+/// Rippling demo credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RipplingCredentials {
+    /// API token (`Authorization: Bearer`).
+    pub api_token: String,
+}
+
 /// Checkr demo credentials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckrCredentials {
@@ -133,6 +140,9 @@ pub struct DemoCredentials {
     pub toggl: TogglCredentials,
     /// Clockify.
     pub clockify: ClockifyCredentials,
+    /// Rippling.
+    #[serde(default)]
+    pub rippling: RipplingCredentials,
     /// Checkr.
     #[serde(default)]
     pub checkr: CheckrCredentials,
@@ -147,6 +157,7 @@ pub struct Sandbox {
     harvest: Arc<HarvestState>,
     toggl: Arc<KitState>,
     clockify: Arc<KitState>,
+    rippling: Arc<KitState>,
     checkr: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
@@ -159,6 +170,7 @@ impl std::fmt::Debug for Sandbox {
             .field("harvest", &self.harvest.ctx.base_url)
             .field("toggl", &self.toggl.ctx.base_url)
             .field("clockify", &self.clockify.ctx.base_url)
+            .field("rippling", &self.rippling.ctx.base_url)
             .field("checkr", &self.checkr.ctx.base_url)
             .finish()
     }
@@ -188,6 +200,7 @@ impl Sandbox {
         let (hl, hurl) = server::bind(ports.harvest).await?;
         let (tl, turl) = server::bind(ports.toggl).await?;
         let (cl, curl) = server::bind(ports.clockify).await?;
+        let (rl, rurl) = server::bind(ports.rippling).await?;
         let (kl, kurl) = server::bind(ports.checkr).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
@@ -225,6 +238,7 @@ impl Sandbox {
         };
         let toggl = kit_state(Provider::Toggl, turl, kit::toggl::dataset)?;
         let clockify = kit_state(Provider::Clockify, curl, kit::clockify::dataset)?;
+        let rippling = kit_state(Provider::Rippling, rurl, kit::rippling::dataset)?;
         let checkr = kit_state(Provider::Checkr, kurl, kit::checkr::dataset)?;
         let servers = vec![
             server::serve(
@@ -271,6 +285,14 @@ impl Sandbox {
                 ),
             ),
             server::serve(
+                rl,
+                app(
+                    kit::routes::router(rippling.clone()),
+                    rippling.clone(),
+                    rippling.ctx.clone(),
+                ),
+            ),
+            server::serve(
                 kl,
                 app(
                     kit::routes::router(checkr.clone()),
@@ -287,6 +309,7 @@ impl Sandbox {
             harvest,
             toggl,
             clockify,
+            rippling,
             checkr,
             servers,
         })
@@ -315,6 +338,7 @@ impl Sandbox {
             Provider::Harvest => self.harvest.as_ref(),
             Provider::Toggl => self.toggl.as_ref(),
             Provider::Clockify => self.clockify.as_ref(),
+            Provider::Rippling => self.rippling.as_ref(),
             Provider::Checkr => self.checkr.as_ref(),
         }
     }
@@ -323,13 +347,19 @@ impl Sandbox {
         match p {
             Provider::Toggl => Some(&self.toggl),
             Provider::Clockify => Some(&self.clockify),
+            Provider::Rippling => Some(&self.rippling),
             Provider::Checkr => Some(&self.checkr),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 3] = [Provider::Toggl, Provider::Clockify, Provider::Checkr];
+    pub const KIT: [Provider; 4] = [
+        Provider::Toggl,
+        Provider::Clockify,
+        Provider::Rippling,
+        Provider::Checkr,
+    ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
     /// pages, reordered records, unlisted members, nulls where the spec allows them).
@@ -417,6 +447,9 @@ impl Sandbox {
                 api_key: self.clockify.key(),
                 workspace_id: self.clockify.account_id(),
             },
+            rippling: RipplingCredentials {
+                api_token: self.rippling.key(),
+            },
             checkr: CheckrCredentials {
                 api_key: self.checkr.key(),
             },
@@ -450,7 +483,11 @@ impl Sandbox {
         match p {
             Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
             Provider::Harvest => lock(&self.harvest.oauth).expire_all(),
-            Provider::BambooHr | Provider::Toggl | Provider::Clockify | Provider::Checkr => {}
+            Provider::BambooHr
+            | Provider::Toggl
+            | Provider::Clockify
+            | Provider::Rippling
+            | Provider::Checkr => {}
         }
     }
 
@@ -545,7 +582,7 @@ impl Sandbox {
         value: Value,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
                 Err(SandboxError::Unsupported(format!(
                     "the {} emulator does not change its people yet",
                     p.name()
@@ -603,7 +640,7 @@ impl Sandbox {
         date: NaiveDate,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
                 Err(SandboxError::Unsupported(format!(
                     "the {} emulator does not change its people yet",
                     p.name()
@@ -658,7 +695,7 @@ impl Sandbox {
     /// Deletes an employee record (BambooHR reports it as `Deleted` in `/employees/changed`).
     pub fn delete_employee(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
                 Err(SandboxError::Unsupported(format!(
                     "the {} emulator does not change its people yet",
                     p.name()
@@ -832,7 +869,7 @@ impl Sandbox {
                 .await?)
             }
             Provider::Harvest => Err(SandboxError::Unsupported("Harvest has no webhooks".into())),
-            Provider::Toggl | Provider::Clockify | Provider::Checkr => {
+            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
                 Err(SandboxError::Unsupported(format!(
                     "the {} emulator sends no webhooks yet",
                     p.name()

@@ -268,6 +268,11 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({"message": message, "code": status.as_u16()})),
         )
             .into_response(),
+        // Rippling: the REST spec declares no error body; `{"detail"}` is an assumption (its
+        // provider file reads `detail`, then `message`).
+        Provider::Rippling => {
+            (status, axum::Json(serde_json::json!({"detail": message}))).into_response()
+        }
         // Checkr: `{"error"}` (spec schemas UnauthorizedError, ForbiddenError, BadRequestError).
         Provider::Checkr => {
             (status, axum::Json(serde_json::json!({"error": message}))).into_response()

@@ -44,6 +44,7 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "time_entry" => EntityKind::TimeEntry,
         "department" => EntityKind::Department,
         "location" => EntityKind::Location,
+        "compensation" => EntityKind::Compensation,
         "time_off_request" => EntityKind::TimeOffRequest,
         "background_check" => EntityKind::BackgroundCheck,
         _ => return None,

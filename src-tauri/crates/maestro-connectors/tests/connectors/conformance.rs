@@ -22,9 +22,12 @@ use crate::support::{context, read_all};
 /// One provider under the suite.
 struct Case {
     provider: Provider,
-    /// The provider's stream of time entries (for incremental and paging checks).
-    entries_stream: &'static str,
-    /// A member of a time entry record the mapper reads, to corrupt, and the path the error
+    /// The kind and the stream the paging, resuming and malformed-page checks read: time
+    /// entries for time trackers, employees for an HRIS without time entries.
+    paged: (EntityKind, &'static str),
+    /// Whether that stream reads incrementally (then the incremental check runs on it).
+    incremental: bool,
+    /// A member of a `paged` record the mapper reads, to corrupt, and the path the error
     /// must name.
     malformed: (&'static str, &'static str),
     /// A page size that makes several pages of the emulator's data.
@@ -35,26 +38,39 @@ struct Case {
     nulls: bool,
 }
 
-const PROVIDERS: [Case; 3] = [
+const PROVIDERS: [Case; 4] = [
     Case {
         provider: Provider::Harvest,
-        entries_stream: "time_entries",
+        paged: (EntityKind::TimeEntry, "time_entries"),
+        incremental: true,
         malformed: ("hours", "hours"),
         short: 100,
         nulls: false,
     },
     Case {
         provider: Provider::Clockify,
-        entries_stream: "time_entries",
+        paged: (EntityKind::TimeEntry, "time_entries"),
+        incremental: true,
         malformed: ("start", "timeInterval.start"),
         short: 10,
         nulls: true,
     },
     Case {
         provider: Provider::Toggl,
-        entries_stream: "time_entries",
+        paged: (EntityKind::TimeEntry, "time_entries"),
+        incremental: true,
         malformed: ("seconds", "time_entries[0].seconds"),
         short: 15,
+        nulls: true,
+    },
+    // An HRIS: no time entries; its workers are paged by `next_link` and read in full each
+    // time (the spec documents no filter syntax).
+    Case {
+        provider: Provider::Rippling,
+        paged: (EntityKind::Employee, "workers"),
+        incremental: false,
+        malformed: ("start_date", "start_date"),
+        short: 7,
         nulls: true,
     },
 ];
@@ -105,6 +121,7 @@ fn form(sb: &Sandbox, p: Provider) -> Vec<(&'static str, String)> {
             ("account_id", c.harvest.account_id),
             ("access_token", c.harvest.personal_access_token),
         ],
+        Provider::Rippling => vec![("api_token", c.rippling.api_token)],
         other => panic!("{other:?} is not a kit provider"),
     }
 }
@@ -234,13 +251,13 @@ async fn a_full_read_equals_the_ground_truth_once_each() {
             let (contractors, _) = read_all(c.as_ref(), EntityKind::Contractor, None).await;
             workers.extend(unique(&contractors));
         }
+        let (paged, _) = read_all(c.as_ref(), case.paged.0, None).await;
+        let truth = entry_ids(&sb.records(case.provider, case.paged.1), case.provider);
+        assert_eq!(unique(&paged), truth, "{:?}", case.provider);
+        if c.manifest().entity(EntityKind::TimeEntry).is_none() {
+            continue;
+        }
         let (entries, _) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
-        let got = unique(&entries);
-        let truth = entry_ids(
-            &sb.records(case.provider, case.entries_stream),
-            case.provider,
-        );
-        assert_eq!(got, truth, "{:?}", case.provider);
         for r in &entries {
             let CanonicalRecord::TimeEntry(t) = r else {
                 panic!("not a time entry")
@@ -262,7 +279,7 @@ async fn short_pages_reordered_records_unlisted_members_and_nulls_change_nothing
     let sb = start().await;
     for case in &PROVIDERS {
         let c = connector(&sb, case.provider);
-        let (plain, plain_pages) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        let (plain, plain_pages) = read_all(c.as_ref(), case.paged.0, None).await;
         sb.set_adversarial(
             case.provider,
             Adversarial {
@@ -272,7 +289,7 @@ async fn short_pages_reordered_records_unlisted_members_and_nulls_change_nothing
                 nulls: case.nulls,
             },
         );
-        let (hostile, hostile_pages) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+        let (hostile, hostile_pages) = read_all(c.as_ref(), case.paged.0, None).await;
         assert!(
             hostile_pages > plain_pages,
             "{:?}: pages did not get shorter",
@@ -289,12 +306,12 @@ async fn short_pages_reordered_records_unlisted_members_and_nulls_change_nothing
 #[tokio::test]
 async fn an_incremental_read_brings_what_changed_and_less_than_everything() {
     let sb = start().await;
-    for case in &PROVIDERS {
+    for case in PROVIDERS.iter().filter(|c| c.incremental) {
         let c = connector(&sb, case.provider);
-        let (all, _) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
-        let added = sb.add_record(case.provider, case.entries_stream).unwrap();
+        let (all, _) = read_all(c.as_ref(), case.paged.0, None).await;
+        let added = sb.add_record(case.provider, case.paged.1).unwrap();
         let since = chrono::Utc::now() - chrono::Duration::hours(1);
-        let (changed, _) = read_all(c.as_ref(), EntityKind::TimeEntry, Some(since)).await;
+        let (changed, _) = read_all(c.as_ref(), case.paged.0, Some(since)).await;
         let changed_ids = unique(&changed);
         assert!(
             changed_ids.contains(&added),
@@ -319,9 +336,7 @@ async fn revoked_credentials_need_a_reconnect() {
         let c = connector(&sb, case.provider);
         let err = c.check().await.unwrap_err();
         assert!(err.needs_reconnect(), "{:?}: {err}", case.provider);
-        let err = try_read_all(c.as_ref(), EntityKind::TimeEntry)
-            .await
-            .unwrap_err();
+        let err = try_read_all(c.as_ref(), case.paged.0).await.unwrap_err();
         assert!(err.needs_reconnect(), "{:?}: {err}", case.provider);
         sb.reset(case.provider);
     }
@@ -421,14 +436,12 @@ async fn a_malformed_page_names_the_field() {
                 ..Default::default()
             },
         );
-        let err = try_read_all(c.as_ref(), EntityKind::TimeEntry)
-            .await
-            .unwrap_err();
+        let err = try_read_all(c.as_ref(), case.paged.0).await.unwrap_err();
         let ConnectorError::Http(HttpError::Decode { path, .. }) = &err else {
             panic!("{:?}: {err:?}", case.provider)
         };
         assert!(
-            path.starts_with(case.entries_stream) && path.ends_with(case.malformed.1),
+            path.starts_with(case.paged.1) && path.ends_with(case.malformed.1),
             "{:?}: {path}",
             case.provider
         );
@@ -454,12 +467,7 @@ async fn a_malformed_page_names_the_field() {
 async fn a_read_stopped_midway_resumes_from_its_cursor_with_nothing_doubled() {
     let sb = start().await;
     for case in &PROVIDERS {
-        let (all, _) = read_all(
-            connector(&sb, case.provider).as_ref(),
-            EntityKind::TimeEntry,
-            None,
-        )
-        .await;
+        let (all, _) = read_all(connector(&sb, case.provider).as_ref(), case.paged.0, None).await;
         // Small pages, so there is a middle to stop in.
         sb.set_adversarial(
             case.provider,
@@ -474,7 +482,7 @@ async fn a_read_stopped_midway_resumes_from_its_cursor_with_nothing_doubled() {
         for _ in 0..2 {
             let p = first
                 .read(&ReadRequest {
-                    entity: EntityKind::TimeEntry,
+                    entity: case.paged.0,
                     page: page.clone(),
                     since: None,
                 })
@@ -491,7 +499,7 @@ async fn a_read_stopped_midway_resumes_from_its_cursor_with_nothing_doubled() {
         while let Some(cursor) = page {
             let p = second
                 .read(&ReadRequest {
-                    entity: EntityKind::TimeEntry,
+                    entity: case.paged.0,
                     page: Some(cursor),
                     since: None,
                 })
@@ -519,8 +527,8 @@ async fn every_file_provider_is_in_the_registry_with_its_form() {
                 .any(|f| f.kind == maestro_connectors::FieldKind::Secret)
         );
         assert!(
-            m.entity(EntityKind::TimeEntry)
-                .is_some_and(|e| e.read && e.incremental)
+            m.entity(case.paged.0)
+                .is_some_and(|e| e.read && e.incremental == case.incremental)
         );
         assert!(!m.docs_url.is_empty() && !m.rate_limit_text.is_empty());
     }

@@ -7,4 +7,5 @@ mod checkr;
 mod conformance;
 mod gusto;
 mod harvest;
+mod rippling;
 mod support;

@@ -5,6 +5,7 @@
 use maestro_kit::{ProviderFile, Spec, builtin, lint};
 
 mod checkr;
+mod rippling;
 
 fn clockify_text() -> &'static str {
     maestro_kit::builtin::sources()

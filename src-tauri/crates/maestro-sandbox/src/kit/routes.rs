@@ -275,7 +275,13 @@ async fn stream(
         Err(e) => return refuse(&s, e),
     };
     let total = records.len();
-    let (page, headers_out) = match paginate(spec, &op, &filters, records) {
+    let asked = Asked {
+        origin: header_str(&headers, "host").map(|h| format!("http://{h}")),
+        path: op_path(&spec.path, &params),
+        query: q.as_deref().unwrap_or(""),
+        short: lock(&s.ctx.adversarial).short_pages,
+    };
+    let (page, headers_out, members) = match paginate(spec, &op, &filters, records, &asked) {
         Ok(p) => p,
         Err(e) => return refuse(&s, e),
     };
@@ -288,6 +294,7 @@ async fn stream(
     } else {
         let mut body = envelope(&spec.records, page);
         next_link(&s, spec, &op, (&params, &filters), total, &mut body);
+        merge(&mut body, members);
         body
     };
     let headers_out: Vec<(&str, String)> = headers_out
@@ -299,7 +306,12 @@ async fn stream(
 
 /// The list placed at the file's records pointer (the body itself when it is empty).
 fn envelope(pointer: &str, page: Vec<Value>) -> Value {
-    let mut out = Value::Array(page);
+    envelope_value(pointer, Value::Array(page))
+}
+
+/// `value` placed at `pointer` (the value itself when it is empty).
+fn envelope_value(pointer: &str, value: Value) -> Value {
+    let mut out = value;
     for seg in pointer
         .split('/')
         .skip(1)
@@ -379,7 +391,48 @@ fn next_link(
     }
 }
 
-type Paged = (Vec<Value>, Vec<(String, String)>);
+/// A page: its records, the headers that go with it, and members to add to its body.
+type Paged = (Vec<Value>, Vec<(String, String)>, Value);
+
+/// Where a page was asked for, for the next link that points past it.
+struct Asked<'a> {
+    /// `http://host:port` of the emulator as the client reached it.
+    origin: Option<String>,
+    /// The request's path.
+    path: String,
+    /// The request's query, as sent.
+    query: &'a str,
+    /// The adversarial page size (0: as the provider pages).
+    short: u32,
+}
+
+/// The stream's path with its placeholders filled from the request.
+fn op_path(path: &str, params: &HashMap<String, String>) -> String {
+    let mut out = axum_path(path);
+    for (k, v) in params {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// Records per page when the spec names no page size (Rippling's REST API declares none).
+const NEXT_LINK_PAGE: usize = 100;
+
+/// The opaque position a next link carries: the index of the page's first record.
+fn cursor_token(start: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("start:{start}"))
+}
+
+fn cursor_start(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("start:")?
+        .parse()
+        .ok()
+}
 
 /// One page of `records` in the file's paging style, with the headers that go with it.
 fn paginate(
@@ -387,6 +440,7 @@ fn paginate(
     op: &Operation<'_>,
     filters: &Filters,
     records: Vec<Value>,
+    asked: &Asked<'_>,
 ) -> Result<Paged, Refusal> {
     let default_size = |param: &str| {
         op.parameter_default(param)
@@ -394,7 +448,7 @@ fn paginate(
             .unwrap_or(50)
     };
     match &spec.paginator {
-        PaginatorSpec::None => Ok((records, Vec::new())),
+        PaginatorSpec::None => Ok((records, Vec::new(), Value::Null)),
         PaginatorSpec::PageNumber {
             param,
             size_param,
@@ -429,7 +483,7 @@ fn paginate(
                 // Clockify's documented header (spec info.description, "Pagination").
                 headers.push(("last-page".to_owned(), last.to_string()));
             }
-            Ok((slice, headers))
+            Ok((slice, headers, Value::Null))
         }
         PaginatorSpec::HeaderCursor {
             headers: next_headers,
@@ -483,12 +537,86 @@ fn paginate(
                     headers.push((h.to_ascii_lowercase(), value));
                 }
             }
-            Ok((slice, headers))
+            Ok((slice, headers, Value::Null))
         }
+        PaginatorSpec::NextUrl {
+            pointer,
+            size_param,
+            ..
+        } => next_link_page(op, filters, records, asked, pointer, size_param.as_deref()),
         other => Err(Refusal {
             status: 501,
             message: format!("the emulator does not page {other:?} yet"),
         }),
+    }
+}
+
+/// A page of `records` with the absolute link to the next one placed at `pointer` in the body
+/// (Rippling: `next_link`, format uri). The position travels in the query parameter the spec
+/// declares for it (one named like `cursor`), as an opaque token; the link repeats the rest of
+/// the request's query. No link on the last page.
+fn next_link_page(
+    op: &Operation<'_>,
+    filters: &Filters,
+    records: Vec<Value>,
+    asked: &Asked<'_>,
+    pointer: &str,
+    size_param: Option<&str>,
+) -> Result<Paged, Refusal> {
+    let declared = op.parameters(ParamIn::Query);
+    let Some(cursor) = declared.iter().find(|p| p.contains("cursor")).copied() else {
+        return Err(Refusal {
+            status: 501,
+            message: format!("{} declares no cursor parameter to page with", op.path),
+        });
+    };
+    let start = match filters.get(cursor).and_then(Value::as_str) {
+        None => 0,
+        Some(t) => cursor_start(t)
+            .filter(|s| *s <= records.len())
+            .ok_or_else(|| Refusal::bad(format!("`{cursor}` is not a cursor this API gave")))?,
+    };
+    let mut size = match size_param.map(|p| number(filters, p)) {
+        None | Some(None) => NEXT_LINK_PAGE,
+        Some(Some(Ok(n))) if n >= 1 => n as usize,
+        Some(_) => return Err(Refusal::bad("the page size must be a positive number")),
+    };
+    if asked.short > 0 {
+        size = size.min(asked.short as usize);
+    }
+    let end = (start + size).min(records.len());
+    let page = records[start..end].to_vec();
+    let mut body = Value::Object(Map::new());
+    if end < records.len() {
+        let origin = asked
+            .origin
+            .clone()
+            .ok_or_else(|| Refusal::bad("a request without a Host header"))?;
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(asked.query.as_bytes()) {
+            if k != cursor {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair(cursor, &cursor_token(end));
+        let link = format!("{origin}{}?{}", asked.path, query.finish());
+        body = envelope_value(pointer, Value::String(link));
+    }
+    Ok((page, Vec::new(), body))
+}
+
+/// Adds the members of `extra` (objects merged member by member) to `body`.
+fn merge(body: &mut Value, extra: Value) {
+    let (Value::Object(b), Value::Object(e)) = (body, extra) else {
+        return;
+    };
+    for (k, v) in e {
+        match b.get_mut(&k) {
+            Some(existing @ Value::Object(_)) => merge(existing, v),
+            _ => {
+                b.insert(k, v);
+            }
+        }
     }
 }
 
@@ -511,6 +639,22 @@ mod tests {
         assert_eq!(
             axum_path("/v1/workspaces/{config.workspace_id}/user/{partition.user_id}/time-entries"),
             "/v1/workspaces/{workspace_id}/user/{user_id}/time-entries"
+        );
+    }
+
+    #[test]
+    fn next_link_cursors_are_opaque_and_refused_when_forged() {
+        assert_eq!(cursor_start(&cursor_token(200)), Some(200));
+        assert_eq!(cursor_start("200"), None);
+        assert_eq!(cursor_start(&cursor_token(7).replace('c', "x")), None);
+        let mut body = serde_json::json!({"results": [1]});
+        merge(
+            &mut body,
+            envelope_value("/next_link", Value::from("http://h/x?cursor=a")),
+        );
+        assert_eq!(
+            body,
+            serde_json::json!({"results": [1], "next_link": "http://h/x?cursor=a"})
         );
     }
 

@@ -9,6 +9,7 @@ mod gusto;
 mod kit;
 mod oauth;
 mod pagination;
+mod rippling;
 mod seed;
 mod spec;
 mod webhooks;

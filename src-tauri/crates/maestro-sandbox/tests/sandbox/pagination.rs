@@ -206,6 +206,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         harvest: Some(small),
         toggl: Some(small),
         clockify: Some(small),
+        rippling: Some(small),
         checkr: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();

@@ -4,6 +4,7 @@
 mod checkr;
 mod clockify;
 pub(crate) mod hours;
+mod rippling;
 mod toggl;
 
 use chrono::{DateTime, Utc};
@@ -125,6 +126,10 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("toggl.time_entry".into(), toggl::time_entry as Mapper),
         ("checkr.report".into(), checkr::report as Mapper),
         ("checkr.invitation".into(), checkr::invitation as Mapper),
+        ("rippling.worker".into(), rippling::worker as Mapper),
+        ("rippling.department".into(), rippling::department as Mapper),
+        ("rippling.work_location".into(), rippling::work_location as Mapper),
+        ("rippling.compensation".into(), rippling::compensation as Mapper),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,
