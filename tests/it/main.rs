@@ -1,4 +1,5 @@
 //! Cross-crate tests.
+mod checkr;
 mod conflicts;
 mod connect_sync;
 mod crash;
