@@ -162,7 +162,8 @@ async fn with_pending<T>(
     f(running, &pending).await
 }
 
-/// The token of a waiting candidate, for the owner to copy and send to Gusto's verify call.
+/// The token of a waiting candidate, for the owner to copy and send to Gusto's verify call
+/// (audited by reference).
 #[tauri::command]
 #[specta::specta]
 pub async fn reveal_gusto_webhook_token(
@@ -170,10 +171,25 @@ pub async fn reveal_gusto_webhook_token(
     connection_id: String,
     reference: String,
 ) -> Result<String, IpcError> {
-    with_pending(&state, &connection_id, async |_, pending| {
-        Ok(find(pending, &reference)?.token.expose().clone())
+    let app = state.app().await?;
+    let company = app.company(None).await?;
+    let token = with_pending(&state, &connection_id, async |_, pending| {
+        Ok(find(pending, &reference)?.token.clone())
     })
-    .await
+    .await?;
+    // Shown to the owner: in the audit log by reference, never the token.
+    let now = app.now();
+    let mut tx = app.store().write().await?;
+    maestro_store::audit::append(
+        tx.conn(),
+        &maestro_store::audit::AuditEvent::new("owner", "webhook.token_shown", &connection_id)
+            .company(company.id)
+            .detail(serde_json::json!({ "reference": reference })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token.expose().clone())
 }
 
 /// Confirms a waiting candidate the owner has verified with Gusto: it becomes the
@@ -324,6 +340,18 @@ mod tests {
                 .expect("read")
         });
         assert_eq!(saved.expect("saved").expose(), real);
+        let audit = tauri::async_runtime::block_on(async {
+            let app = state.app().await.expect("unlocked");
+            let mut out = Vec::new();
+            app.export_audit(&mut out).await.expect("export");
+            String::from_utf8(out).expect("utf-8")
+        });
+        assert!(audit.contains("webhook.token_shown"), "{audit}");
+        assert!(audit.contains(&real_ref) && audit.contains("webhook.secret_set"));
+        assert!(
+            !audit.contains(real) && !audit.contains(planted),
+            "a token in the audit log"
+        );
         // Gusto's repeated handshake now matches the saved secret; the planted one does not.
         assert_eq!(handshake(&hook, real), 200);
         assert_eq!(handshake(&hook, planted), 401);

@@ -166,7 +166,10 @@ export const commands = {
 	 *  owner (when and from where each arrived, never the token). Empty while the local API is off.
 	 */
 	gustoWebhookTokens: () => typedError<GustoVerificationDto[], IpcError>(__TAURI_INVOKE("gusto_webhook_tokens")),
-	/**  The token of a waiting candidate, for the owner to copy and send to Gusto's verify call. */
+	/**
+	 *  The token of a waiting candidate, for the owner to copy and send to Gusto's verify call
+	 *  (audited by reference).
+	 */
 	revealGustoWebhookToken: (connectionId: string, reference: string) => typedError<string, IpcError>(__TAURI_INVOKE("reveal_gusto_webhook_token", { connectionId, reference })),
 	/**
 	 *  Confirms a waiting candidate the owner has verified with Gusto: it becomes the
