@@ -137,7 +137,9 @@ async fn deliver(
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "no_webhook_secret",
-            "this connection has no webhook secret saved; save it with `maestro webhook-secret set`",
+            "this connection has no webhook secret saved: for Gusto, confirm the verification \
+             token it sent (Settings → Local API, or `maestro serve`); for other providers, \
+             save the secret with `maestro webhook-secret set`",
         ));
     };
     let connector = shared.app.connector(company, id).await?;
