@@ -147,16 +147,17 @@ impl App {
         Ok(out)
     }
 
-    /// Connects every provider of the sandbox (the three above, then Toggl Track and
-    /// Clockify) and, as several time trackers are then connected, chooses Harvest's for the
-    /// hours route (the sandbox's payroll pays Harvest's hours).
+    /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify
+    /// and Rippling) and, as several time trackers and two HRIS are then connected, chooses
+    /// Harvest's for the hours route (the sandbox's payroll pays Harvest's hours) and BambooHR
+    /// as the HRIS the routes read (Rippling holds the same people, for identity matching).
     pub async fn connect_whole_sandbox(
         &self,
         company: &Company,
         sandbox: &Sandbox,
     ) -> Result<Vec<Connection>> {
         let mut out = self.connect_sandbox(company, sandbox).await?;
-        for provider in [Provider::Toggl, Provider::Clockify] {
+        for provider in [Provider::Toggl, Provider::Clockify, Provider::Rippling] {
             out.push(
                 self.connect_sandbox_provider(company, sandbox, provider)
                     .await?,
@@ -164,6 +165,7 @@ impl App {
         }
         let mut routes = self.route_settings(company.id).await?;
         routes.time_tracking = out.iter().find(|c| c.provider == "harvest").map(|c| c.id);
+        routes.hris = out.iter().find(|c| c.provider == "bamboohr").map(|c| c.id);
         self.set_route_settings(company.id, &routes).await?;
         Ok(out)
     }

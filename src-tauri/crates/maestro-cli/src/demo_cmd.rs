@@ -34,7 +34,7 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     };
     println!("Integration Maestro demo — no accounts needed.\n");
     println!(
-        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track and Clockify)…"
+        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify and Rippling)…"
     );
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     println!(
@@ -65,7 +65,7 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     );
     let company = app.company(None).await?;
 
-    println!("3. Connecting the five providers (API keys and OAuth sign-in, each tested)…");
+    println!("3. Connecting the six providers (API keys and OAuth sign-in, each tested)…");
     let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
     for c in &connections {
         println!("   ✓ {}", c.display_name);
