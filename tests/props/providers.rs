@@ -177,13 +177,14 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 6] = [
+const PROVIDERS: [Provider; 7] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
     Provider::Toggl,
     Provider::Clockify,
     Provider::Checkr,
+    Provider::Rippling,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
