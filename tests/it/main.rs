@@ -11,6 +11,7 @@ mod identity;
 mod oauth_sandbox;
 mod reauthorize;
 mod redaction;
+mod rippling;
 mod routes;
 mod scheduler_app;
 mod sync_crash;
