@@ -290,8 +290,7 @@ impl Soak {
                     app
                 }
             };
-            self.log
-                .push(format!("{context}: opened in {:?}", t.elapsed()));
+            opening += t.elapsed();
             if done {
                 assert_eq!(
                     self.passphrase, to,
