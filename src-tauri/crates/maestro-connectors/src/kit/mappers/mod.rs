@@ -128,8 +128,14 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("checkr.invitation".into(), checkr::invitation as Mapper),
         ("rippling.worker".into(), rippling::worker as Mapper),
         ("rippling.department".into(), rippling::department as Mapper),
-        ("rippling.work_location".into(), rippling::work_location as Mapper),
-        ("rippling.compensation".into(), rippling::compensation as Mapper),
+        (
+            "rippling.work_location".into(),
+            rippling::work_location as Mapper,
+        ),
+        (
+            "rippling.compensation".into(),
+            rippling::compensation as Mapper,
+        ),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,
