@@ -51,6 +51,8 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             clockify: None,
             rippling: None,
             checkr: None,
+            goodhire: None,
+            zenefits: None,
         },
         ..SandboxConfig::default()
     })
@@ -221,6 +223,8 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             clockify: None,
             rippling: None,
             checkr: None,
+            goodhire: None,
+            zenefits: None,
         },
         ..SandboxConfig::default()
     })
@@ -308,4 +312,61 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
     );
     app.close().await;
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_two_hris_the_one_the_routes_read_is_compared_with_payroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        time_entries: Some(10),
+        rate_limits: PerProvider::default(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(RetryPolicy::fast());
+    let company = app.company(None).await.unwrap().id;
+    let bamboo = connect(&app, &sandbox, Provider::BambooHr).await;
+    let rippling = connect(&app, &sandbox, Provider::Rippling).await;
+    let gusto = connect(&app, &sandbox, Provider::Gusto).await;
+    let mut routes = app.route_settings(company).await.unwrap();
+    routes.hris = Some(bamboo);
+    app.set_route_settings(company, &routes).await.unwrap();
+    for c in [bamboo, rippling, gusto] {
+        sync(&app, company, c).await;
+    }
+    app.detect_conflicts(company).await.unwrap();
+
+    // Each discrepancy once, between BambooHR (the HRIS of record) and Gusto.
+    let alerts = app.open_alerts(company).await.unwrap();
+    for kind in ["termination_mismatch", "pay_rate_mismatch"] {
+        let found: Vec<_> = alerts.iter().filter(|a| a.kind == kind).collect();
+        assert_eq!(found.len(), 1, "{kind}: {alerts:#?}");
+    }
+    let queue = app.conflicts(company, false).await.unwrap();
+    assert_eq!(queue.len(), 1, "{queue:#?}");
+    assert!(
+        queue[0].sources.iter().all(|s| s.provider != "rippling"),
+        "{queue:#?}"
+    );
+
+    // Choosing Rippling instead compares Rippling.
+    routes.hris = Some(rippling);
+    app.set_route_settings(company, &routes).await.unwrap();
+    app.detect_conflicts(company).await.unwrap();
+    let queue = app.conflicts(company, false).await.unwrap();
+    assert!(
+        queue
+            .iter()
+            .all(|c| c.sources.iter().all(|s| s.provider != "bamboohr")),
+        "{queue:#?}"
+    );
 }

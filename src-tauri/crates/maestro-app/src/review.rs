@@ -241,20 +241,53 @@ async fn for_each_entity<E: CanonicalEntity>(
     .await
 }
 
+/// The HRIS and payroll the owner chose for the routes, when several are connected: the
+/// systems of record, so the comparison is theirs alone (a second HRIS holding the same people
+/// would otherwise raise every discrepancy twice).
+#[derive(Debug, Clone, Copy, Default)]
+struct Chosen {
+    hris: Option<ConnectionId>,
+    payroll: Option<ConnectionId>,
+}
+
+impl Chosen {
+    /// Whether `connection` of `category` takes part in the comparison.
+    fn includes(&self, category: Category, connection: ConnectionId) -> bool {
+        let choice = match category {
+            Category::Hris => self.hris,
+            Category::Payroll => self.payroll,
+            _ => None,
+        };
+        choice.is_none_or(|id| id == connection)
+    }
+}
+
 /// The linked HRIS–payroll pairs of a company, each side with its fields.
 async fn snapshot(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     today: NaiveDate,
+    chosen: Chosen,
 ) -> Result<Vec<(LinkedPair, Side, Side)>> {
+    let connections = maestro_store::connections::list(conn, company_id).await?;
     let mut categories: HashMap<ConnectionId, Category> = HashMap::new();
-    for c in maestro_store::connections::list(conn, company_id).await? {
+    for c in &connections {
         if let Some(cat) = provider_category(&c.provider)
             .filter(|cat| matches!(cat, Category::Hris | Category::Payroll))
         {
             categories.insert(c.id, cat);
         }
     }
+    // A choice naming a connection that is gone is no choice.
+    let chosen = Chosen {
+        hris: chosen
+            .hris
+            .filter(|id| categories.get(id) == Some(&Category::Hris)),
+        payroll: chosen
+            .payroll
+            .filter(|id| categories.get(id) == Some(&Category::Payroll)),
+    };
+    categories.retain(|id, cat| chosen.includes(*cat, *id));
     let mut data: HashMap<ConnectionId, ConnectionData> = HashMap::new();
     let wanted = |at: &StoredAt| categories.contains_key(&at.connection_id);
     for_each_entity(conn, company_id, |at, e: Employee| {
@@ -522,9 +555,16 @@ impl App {
         let owners = self.field_owners(company_id).await?;
         let now = self.now();
         let today = now.date_naive();
+        let chosen = {
+            let routes = self.route_settings(company_id).await?;
+            Chosen {
+                hris: routes.hris,
+                payroll: routes.payroll,
+            }
+        };
         let pairs = {
             let mut conn = self.conn().await?;
-            snapshot(&mut conn, company_id, today).await?
+            snapshot(&mut conn, company_id, today, chosen).await?
         };
         let mut summary = DetectionSummary {
             people: pairs.len(),
