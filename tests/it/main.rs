@@ -6,6 +6,7 @@ mod crash;
 mod crash_soak;
 mod custom_connector;
 mod fault_matrix;
+mod goodhire;
 mod health;
 mod identity;
 mod oauth_sandbox;

@@ -60,6 +60,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             clockify: None,
             rippling: None,
             checkr: None,
+            goodhire: None,
         },
         ..SandboxConfig::default()
     })
@@ -117,6 +118,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Gusto => panic!("Gusto needs OAuth; not used here"),
         Provider::Rippling => panic!("Rippling has no time entries; not used here"),
         Provider::Checkr => panic!("Checkr has no time entries; not used here"),
+        Provider::GoodHire => panic!("GoodHire has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app

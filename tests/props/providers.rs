@@ -105,6 +105,10 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
         ],
         Provider::Rippling => vec![("api_token", c.rippling.api_token)],
         Provider::Checkr => vec![("api_key", c.checkr.api_key)],
+        Provider::GoodHire => vec![
+            ("api_key", c.goodhire.api_key),
+            ("company_id", c.goodhire.company_id),
+        ],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -119,11 +123,16 @@ fn auth(sb: &Sandbox, p: Provider, values: &BTreeMap<String, String>) -> Auth {
         (
             _,
             AuthKind::ApiKey {
-                scheme: KeyScheme::Header { name, field },
+                scheme:
+                    KeyScheme::Header {
+                        name,
+                        field,
+                        prefix,
+                    },
             },
         ) => Auth::Header {
             name: http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            value: get(field),
+            value: Sensitive::new(format!("{prefix}{}", values[*field])),
         },
         (
             _,
@@ -177,13 +186,14 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 7] = [
+const PROVIDERS: [Provider; 8] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
     Provider::Toggl,
     Provider::Clockify,
     Provider::Checkr,
+    Provider::GoodHire,
     Provider::Rippling,
 ];
 

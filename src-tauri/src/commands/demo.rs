@@ -27,6 +27,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     clockify: 47815,
     rippling: 47816,
     checkr: 47817,
+    goodhire: 47818,
 };
 
 fn cannot_start(e: impl std::fmt::Display) -> IpcError {

@@ -777,9 +777,13 @@ fn key_auth(
             name: name.to_owned(),
             value: get(field)?,
         },
-        KeyScheme::Header { name, field } => Auth::Header {
+        KeyScheme::Header {
+            name,
+            field,
+            prefix,
+        } => Auth::Header {
             name: http_header(name)?,
-            value: get(field)?,
+            value: Sensitive::new(format!("{prefix}{}", get(field)?.expose())),
         },
     })
 }

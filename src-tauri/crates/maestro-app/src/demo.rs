@@ -114,6 +114,15 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        Provider::GoodHire => ConnectInput {
+            provider: "goodhire".into(),
+            values: values(&[
+                ("api_key", &c.goodhire.api_key),
+                ("company_id", &c.goodhire.company_id),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
     })
 }
 

@@ -92,6 +92,8 @@ pub enum KeyScheme {
         name: &'static str,
         /// Config field holding the value.
         field: &'static str,
+        /// Text before the value (GoodHire: `ApiKey `); empty for most.
+        prefix: &'static str,
     },
 }
 

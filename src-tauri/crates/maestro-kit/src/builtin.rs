@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 5] = [
+const SOURCES: [(&str, &str, &str, &str); 6] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -45,6 +45,12 @@ const SOURCES: [(&str, &str, &str, &str); 5] = [
         include_str!("../providers/checkr.toml"),
         "checkr.json",
         include_str!("../specs/checkr.json"),
+    ),
+    (
+        "goodhire.toml",
+        include_str!("../providers/goodhire.toml"),
+        "goodhire.json",
+        include_str!("../specs/goodhire.json"),
     ),
 ];
 

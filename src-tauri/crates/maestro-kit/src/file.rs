@@ -99,6 +99,9 @@ pub enum AuthSpec {
         name: String,
         /// The form field holding the key.
         field: String,
+        /// Text sent before the key in the header (GoodHire: `ApiKey ` in `Authorization`).
+        #[serde(default)]
+        prefix: Option<String>,
     },
     /// HTTP Basic: a user name from the form and a password from the form or fixed.
     Basic {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::file::{AuthSpec, PageStop, PaginatorSpec, ProviderFile, StreamSpec};
+use crate::file::{AuthSpec, KeyLocation, PageStop, PaginatorSpec, ProviderFile, StreamSpec};
 
 /// Why a provider file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -259,6 +259,15 @@ impl Checker<'_> {
             }
         };
         match &self.parsed.auth {
+            AuthSpec::ApiKey {
+                location: KeyLocation::Query,
+                prefix: Some(_),
+                ..
+            } => Err(self.err(
+                "prefix",
+                "auth.prefix",
+                "a prefix goes before a header's value, not a query parameter's",
+            )),
             AuthSpec::ApiKey { field, .. } => need(field, "field"),
             AuthSpec::Bearer { field } => need(field, "field"),
             AuthSpec::Basic {

@@ -26,11 +26,13 @@ pub enum Provider {
     Rippling,
     /// Checkr (background checks), `https://api.checkr.com/v1`: emulated from its provider file.
     Checkr,
+    /// GoodHire (background checks), `https://api.goodhire.com`: emulated from its provider file.
+    GoodHire,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -38,6 +40,7 @@ impl Provider {
         Provider::Clockify,
         Provider::Rippling,
         Provider::Checkr,
+        Provider::GoodHire,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -50,6 +53,7 @@ impl Provider {
             Provider::Clockify => "clockify",
             Provider::Rippling => "rippling",
             Provider::Checkr => "checkr",
+            Provider::GoodHire => "goodhire",
         }
     }
 }
@@ -76,6 +80,9 @@ pub struct PerProvider<T> {
     /// Checkr's value.
     #[serde(default)]
     pub checkr: T,
+    /// GoodHire's value.
+    #[serde(default)]
+    pub goodhire: T,
 }
 
 impl<T> PerProvider<T> {
@@ -89,6 +96,7 @@ impl<T> PerProvider<T> {
             Provider::Clockify => &self.clockify,
             Provider::Rippling => &self.rippling,
             Provider::Checkr => &self.checkr,
+            Provider::GoodHire => &self.goodhire,
         }
     }
 }
@@ -141,6 +149,11 @@ impl RateLimit {
         max_requests: 1200,
         window: Duration::from_secs(60),
     };
+    /// GoodHire: not published; one request a second, the figure its provider file assumes.
+    pub const GOODHIRE: RateLimit = RateLimit {
+        max_requests: 60,
+        window: Duration::from_secs(60),
+    };
 }
 
 /// Everything [`crate::Sandbox::start`] needs.
@@ -184,6 +197,7 @@ impl Default for SandboxConfig {
                 clockify: Some(RateLimit::CLOCKIFY),
                 rippling: Some(RateLimit::RIPPLING),
                 checkr: Some(RateLimit::CHECKR),
+                goodhire: Some(RateLimit::GOODHIRE),
             },
         }
     }

@@ -127,6 +127,15 @@ pub struct CheckrCredentials {
     pub api_key: String,
 }
 
+/// GoodHire demo credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoodHireCredentials {
+    /// API key (`Authorization: ApiKey <key>`).
+    pub api_key: String,
+    /// The company id in every path.
+    pub company_id: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -146,6 +155,9 @@ pub struct DemoCredentials {
     /// Checkr.
     #[serde(default)]
     pub checkr: CheckrCredentials,
+    /// GoodHire.
+    #[serde(default)]
+    pub goodhire: GoodHireCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -159,6 +171,7 @@ pub struct Sandbox {
     clockify: Arc<KitState>,
     rippling: Arc<KitState>,
     checkr: Arc<KitState>,
+    goodhire: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -172,6 +185,7 @@ impl std::fmt::Debug for Sandbox {
             .field("clockify", &self.clockify.ctx.base_url)
             .field("rippling", &self.rippling.ctx.base_url)
             .field("checkr", &self.checkr.ctx.base_url)
+            .field("goodhire", &self.goodhire.ctx.base_url)
             .finish()
     }
 }
@@ -202,6 +216,7 @@ impl Sandbox {
         let (cl, curl) = server::bind(ports.clockify).await?;
         let (rl, rurl) = server::bind(ports.rippling).await?;
         let (kl, kurl) = server::bind(ports.checkr).await?;
+        let (ghl, ghurl) = server::bind(ports.goodhire).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -240,6 +255,7 @@ impl Sandbox {
         let clockify = kit_state(Provider::Clockify, curl, kit::clockify::dataset)?;
         let rippling = kit_state(Provider::Rippling, rurl, kit::rippling::dataset)?;
         let checkr = kit_state(Provider::Checkr, kurl, kit::checkr::dataset)?;
+        let goodhire = kit_state(Provider::GoodHire, ghurl, kit::goodhire::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -300,6 +316,14 @@ impl Sandbox {
                     checkr.ctx.clone(),
                 ),
             ),
+            server::serve(
+                ghl,
+                app(
+                    kit::routes::router(goodhire.clone()),
+                    goodhire.clone(),
+                    goodhire.ctx.clone(),
+                ),
+            ),
         ];
         Ok(Sandbox {
             config,
@@ -311,6 +335,7 @@ impl Sandbox {
             clockify,
             rippling,
             checkr,
+            goodhire,
             servers,
         })
     }
@@ -340,6 +365,7 @@ impl Sandbox {
             Provider::Clockify => self.clockify.as_ref(),
             Provider::Rippling => self.rippling.as_ref(),
             Provider::Checkr => self.checkr.as_ref(),
+            Provider::GoodHire => self.goodhire.as_ref(),
         }
     }
 
@@ -349,16 +375,18 @@ impl Sandbox {
             Provider::Clockify => Some(&self.clockify),
             Provider::Rippling => Some(&self.rippling),
             Provider::Checkr => Some(&self.checkr),
+            Provider::GoodHire => Some(&self.goodhire),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 4] = [
+    pub const KIT: [Provider; 5] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
         Provider::Checkr,
+        Provider::GoodHire,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -453,6 +481,10 @@ impl Sandbox {
             checkr: CheckrCredentials {
                 api_key: self.checkr.key(),
             },
+            goodhire: GoodHireCredentials {
+                api_key: self.goodhire.key(),
+                company_id: self.goodhire.account_id(),
+            },
         }
     }
 
@@ -487,7 +519,8 @@ impl Sandbox {
             | Provider::Toggl
             | Provider::Clockify
             | Provider::Rippling
-            | Provider::Checkr => {}
+            | Provider::Checkr
+            | Provider::GoodHire => {}
         }
     }
 
@@ -582,12 +615,14 @@ impl Sandbox {
         value: Value,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
-                Err(SandboxError::Unsupported(format!(
-                    "the {} emulator does not change its people yet",
-                    p.name()
-                )))
-            }
+            Provider::Toggl
+            | Provider::Clockify
+            | Provider::Rippling
+            | Provider::Checkr
+            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let e = d
@@ -640,12 +675,14 @@ impl Sandbox {
         date: NaiveDate,
     ) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
-                Err(SandboxError::Unsupported(format!(
-                    "the {} emulator does not change its people yet",
-                    p.name()
-                )))
-            }
+            Provider::Toggl
+            | Provider::Clockify
+            | Provider::Rippling
+            | Provider::Checkr
+            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let term_uuid = seed::new_uuid();
@@ -695,12 +732,14 @@ impl Sandbox {
     /// Deletes an employee record (BambooHR reports it as `Deleted` in `/employees/changed`).
     pub fn delete_employee(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
         match p {
-            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
-                Err(SandboxError::Unsupported(format!(
-                    "the {} emulator does not change its people yet",
-                    p.name()
-                )))
-            }
+            Provider::Toggl
+            | Provider::Clockify
+            | Provider::Rippling
+            | Provider::Checkr
+            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+                "the {} emulator does not change its people yet",
+                p.name()
+            ))),
             Provider::Gusto => {
                 let mut d = lock(&self.gusto.data);
                 let before = d.employees.len();
@@ -869,12 +908,14 @@ impl Sandbox {
                 .await?)
             }
             Provider::Harvest => Err(SandboxError::Unsupported("Harvest has no webhooks".into())),
-            Provider::Toggl | Provider::Clockify | Provider::Rippling | Provider::Checkr => {
-                Err(SandboxError::Unsupported(format!(
-                    "the {} emulator sends no webhooks yet",
-                    p.name()
-                )))
-            }
+            Provider::Toggl
+            | Provider::Clockify
+            | Provider::Rippling
+            | Provider::Checkr
+            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+                "the {} emulator sends no webhooks yet",
+                p.name()
+            ))),
         }
     }
 }

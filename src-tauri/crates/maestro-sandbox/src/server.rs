@@ -277,6 +277,12 @@ pub(crate) fn error_response(
         Provider::Checkr => {
             (status, axum::Json(serde_json::json!({"error": message}))).into_response()
         }
+        // GoodHire: `{code, message}` (the unofficial spec's Error schema; `code` is text).
+        Provider::GoodHire => (
+            status,
+            axum::Json(serde_json::json!({"code": category, "message": message})),
+        )
+            .into_response(),
     }
 }
 

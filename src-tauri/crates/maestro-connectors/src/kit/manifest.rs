@@ -60,16 +60,19 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             location: KeyLocation::Header,
             name,
             field,
+            prefix,
         } => AuthKind::ApiKey {
             scheme: KeyScheme::Header {
                 name: leak(&name.to_ascii_lowercase()),
                 field: leak(field),
+                prefix: leak(prefix.as_deref().unwrap_or_default()),
             },
         },
         AuthSpec::ApiKey {
             location: KeyLocation::Query,
             name,
             field,
+            ..
         } => AuthKind::ApiKey {
             scheme: KeyScheme::Query {
                 name: leak(name),

@@ -5,6 +5,7 @@
 mod bamboohr;
 mod checkr;
 mod conformance;
+mod goodhire;
 mod gusto;
 mod harvest;
 mod rippling;

@@ -5,6 +5,7 @@
 use maestro_kit::{ProviderFile, Spec, builtin, lint};
 
 mod checkr;
+mod goodhire;
 mod rippling;
 
 fn clockify_text() -> &'static str {

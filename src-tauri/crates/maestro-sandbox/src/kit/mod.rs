@@ -7,6 +7,7 @@
 
 pub(crate) mod checkr;
 pub(crate) mod clockify;
+pub(crate) mod goodhire;
 pub(crate) mod rippling;
 pub(crate) mod routes;
 pub(crate) mod shifts;

@@ -98,8 +98,11 @@ fn authorise(s: &KitState, headers: &HeaderMap, query: &Filters) -> Result<(), R
         AuthSpec::ApiKey {
             location: KeyLocation::Header,
             name,
+            prefix,
             ..
-        } => header_str(headers, name).map(str::to_owned),
+        } => header_str(headers, name)
+            .and_then(|v| v.strip_prefix(prefix.as_deref().unwrap_or_default()))
+            .map(str::to_owned),
         AuthSpec::ApiKey {
             location: KeyLocation::Query,
             name,

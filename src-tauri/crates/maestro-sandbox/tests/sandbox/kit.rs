@@ -30,6 +30,10 @@ fn authed(sb: &Sandbox, p: Provider, method: &str, path: &str) -> RequestBuilder
         Provider::Clockify => r.header("X-Api-Key", creds.clockify.api_key),
         Provider::Rippling => r.bearer_auth(creds.rippling.api_token),
         Provider::Checkr => r.basic_auth(creds.checkr.api_key, Some("")),
+        Provider::GoodHire => r.header(
+            "Authorization",
+            format!("ApiKey {}", creds.goodhire.api_key),
+        ),
         _ => unreachable!(),
     }
 }
@@ -48,7 +52,10 @@ fn placeholders(sb: &Sandbox, p: Provider) -> HashMap<&'static str, String> {
         Provider::Toggl => c.toggl.workspace_id,
         _ => c.clockify.workspace_id,
     };
-    HashMap::from([("config.workspace_id", ws)])
+    HashMap::from([
+        ("config.workspace_id", ws),
+        ("config.company_id", c.goodhire.company_id),
+    ])
 }
 
 fn validator(b: &BuiltIn, schema: &Value) -> jsonschema::Validator {
@@ -208,6 +215,11 @@ async fn every_answer_validates(sb: &Sandbox) {
         if p == Provider::Checkr {
             // Its streams are walked (pages, next links, single reports) in `checkr.rs`.
             crate::checkr::every_stream_validates(sb, false).await;
+            continue;
+        }
+        if p == Provider::GoodHire {
+            // Its requestors and their reports are walked in `goodhire.rs`.
+            crate::goodhire::every_stream_validates(sb, false).await;
             continue;
         }
         if p == Provider::Rippling {

@@ -5,6 +5,7 @@ mod auth;
 mod bamboohr_spec;
 mod checkr;
 mod faults;
+mod goodhire;
 mod gusto;
 mod kit;
 mod oauth;

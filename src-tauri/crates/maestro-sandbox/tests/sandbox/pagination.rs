@@ -208,6 +208,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         clockify: Some(small),
         rippling: Some(small),
         checkr: Some(small),
+        goodhire: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();

@@ -3,6 +3,7 @@
 
 mod checkr;
 mod clockify;
+mod goodhire;
 pub(crate) mod hours;
 mod rippling;
 mod toggl;
@@ -126,6 +127,7 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("toggl.time_entry".into(), toggl::time_entry as Mapper),
         ("checkr.report".into(), checkr::report as Mapper),
         ("checkr.invitation".into(), checkr::invitation as Mapper),
+        ("goodhire.report".into(), goodhire::report as Mapper),
         ("rippling.worker".into(), rippling::worker as Mapper),
         ("rippling.department".into(), rippling::department as Mapper),
         (
