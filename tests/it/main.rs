@@ -17,3 +17,4 @@ mod routes;
 mod scheduler_app;
 mod sync_crash;
 mod victim;
+mod zenefits;

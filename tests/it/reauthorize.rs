@@ -100,6 +100,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         rippling: port(&first, Provider::Rippling),
         checkr: port(&first, Provider::Checkr),
         goodhire: port(&first, Provider::GoodHire),
+        zenefits: port(&first, Provider::Zenefits),
     };
     let app = app(&dir).await;
     let company = app.company(None).await.unwrap();

@@ -61,6 +61,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             rippling: None,
             checkr: None,
             goodhire: None,
+            zenefits: None,
         },
         ..SandboxConfig::default()
     })
@@ -119,6 +120,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Rippling => panic!("Rippling has no time entries; not used here"),
         Provider::Checkr => panic!("Checkr has no time entries; not used here"),
         Provider::GoodHire => panic!("GoodHire has no time entries; not used here"),
+        Provider::Zenefits => panic!("Zenefits has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app

@@ -109,6 +109,7 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
             ("api_key", c.goodhire.api_key),
             ("company_id", c.goodhire.company_id),
         ],
+        Provider::Zenefits => vec![("api_token", c.zenefits.api_token)],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -186,7 +187,7 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 8] = [
+const PROVIDERS: [Provider; 9] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
@@ -195,6 +196,7 @@ const PROVIDERS: [Provider; 8] = [
     Provider::Checkr,
     Provider::GoodHire,
     Provider::Rippling,
+    Provider::Zenefits,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

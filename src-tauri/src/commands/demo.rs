@@ -28,6 +28,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     rippling: 47816,
     checkr: 47817,
     goodhire: 47818,
+    zenefits: 47819,
 };
 
 fn cannot_start(e: impl std::fmt::Display) -> IpcError {

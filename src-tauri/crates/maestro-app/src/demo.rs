@@ -123,6 +123,12 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        Provider::Zenefits => ConnectInput {
+            provider: "zenefits".into(),
+            values: values(&[("api_token", &c.zenefits.api_token)]),
+            base_url,
+            ..ConnectInput::default()
+        },
     })
 }
 

@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 6] = [
+const SOURCES: [(&str, &str, &str, &str); 7] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -51,6 +51,13 @@ const SOURCES: [(&str, &str, &str, &str); 6] = [
         include_str!("../providers/goodhire.toml"),
         "goodhire.json",
         include_str!("../specs/goodhire.json"),
+    ),
+    (
+        // No published spec: zenefits.json transcribes the documented facts (see the file).
+        "zenefits.toml",
+        include_str!("../providers/zenefits.toml"),
+        "zenefits.json",
+        include_str!("../specs/zenefits.json"),
     ),
 ];
 

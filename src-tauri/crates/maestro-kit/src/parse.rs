@@ -24,7 +24,7 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 8] = [
+pub const ENTITY_KINDS: [&str; 9] = [
     "employee",
     "contractor",
     "time_entry",
@@ -33,6 +33,7 @@ pub const ENTITY_KINDS: [&str; 8] = [
     "time_off_request",
     "compensation",
     "background_check",
+    "employment",
 ];
 
 /// The categories a provider may have.

@@ -28,11 +28,14 @@ pub enum Provider {
     Checkr,
     /// GoodHire (background checks), `https://api.goodhire.com`: emulated from its provider file.
     GoodHire,
+    /// Zenefits (TriNet HR Platform, HRIS), `https://api.zenefits.com`: emulated from its
+    /// provider file (documentation-only: no published spec).
+    Zenefits,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 8] = [
+    pub const ALL: [Provider; 9] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -41,6 +44,7 @@ impl Provider {
         Provider::Rippling,
         Provider::Checkr,
         Provider::GoodHire,
+        Provider::Zenefits,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -54,6 +58,7 @@ impl Provider {
             Provider::Rippling => "rippling",
             Provider::Checkr => "checkr",
             Provider::GoodHire => "goodhire",
+            Provider::Zenefits => "zenefits",
         }
     }
 }
@@ -83,6 +88,9 @@ pub struct PerProvider<T> {
     /// GoodHire's value.
     #[serde(default)]
     pub goodhire: T,
+    /// Zenefits' value.
+    #[serde(default)]
+    pub zenefits: T,
 }
 
 impl<T> PerProvider<T> {
@@ -97,6 +105,7 @@ impl<T> PerProvider<T> {
             Provider::Rippling => &self.rippling,
             Provider::Checkr => &self.checkr,
             Provider::GoodHire => &self.goodhire,
+            Provider::Zenefits => &self.zenefits,
         }
     }
 }
@@ -154,6 +163,11 @@ impl RateLimit {
         max_requests: 60,
         window: Duration::from_secs(60),
     };
+    /// Zenefits: not documented; 5 requests a second, the figure its provider file assumes.
+    pub const ZENEFITS: RateLimit = RateLimit {
+        max_requests: 5,
+        window: Duration::from_secs(1),
+    };
 }
 
 /// Everything [`crate::Sandbox::start`] needs.
@@ -198,6 +212,7 @@ impl Default for SandboxConfig {
                 rippling: Some(RateLimit::RIPPLING),
                 checkr: Some(RateLimit::CHECKR),
                 goodhire: Some(RateLimit::GOODHIRE),
+                zenefits: Some(RateLimit::ZENEFITS),
             },
         }
     }

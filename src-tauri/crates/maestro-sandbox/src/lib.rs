@@ -136,6 +136,13 @@ pub struct GoodHireCredentials {
     pub company_id: String,
 }
 
+/// Zenefits demo credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZenefitsCredentials {
+    /// API token (`Authorization: Bearer`).
+    pub api_token: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -158,6 +165,9 @@ pub struct DemoCredentials {
     /// GoodHire.
     #[serde(default)]
     pub goodhire: GoodHireCredentials,
+    /// Zenefits.
+    #[serde(default)]
+    pub zenefits: ZenefitsCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -172,6 +182,7 @@ pub struct Sandbox {
     rippling: Arc<KitState>,
     checkr: Arc<KitState>,
     goodhire: Arc<KitState>,
+    zenefits: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -186,6 +197,7 @@ impl std::fmt::Debug for Sandbox {
             .field("rippling", &self.rippling.ctx.base_url)
             .field("checkr", &self.checkr.ctx.base_url)
             .field("goodhire", &self.goodhire.ctx.base_url)
+            .field("zenefits", &self.zenefits.ctx.base_url)
             .finish()
     }
 }
@@ -217,6 +229,7 @@ impl Sandbox {
         let (rl, rurl) = server::bind(ports.rippling).await?;
         let (kl, kurl) = server::bind(ports.checkr).await?;
         let (ghl, ghurl) = server::bind(ports.goodhire).await?;
+        let (zl, zurl) = server::bind(ports.zenefits).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -256,6 +269,7 @@ impl Sandbox {
         let rippling = kit_state(Provider::Rippling, rurl, kit::rippling::dataset)?;
         let checkr = kit_state(Provider::Checkr, kurl, kit::checkr::dataset)?;
         let goodhire = kit_state(Provider::GoodHire, ghurl, kit::goodhire::dataset)?;
+        let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -324,6 +338,14 @@ impl Sandbox {
                     goodhire.ctx.clone(),
                 ),
             ),
+            server::serve(
+                zl,
+                app(
+                    kit::routes::router(zenefits.clone()),
+                    zenefits.clone(),
+                    zenefits.ctx.clone(),
+                ),
+            ),
         ];
         Ok(Sandbox {
             config,
@@ -336,6 +358,7 @@ impl Sandbox {
             rippling,
             checkr,
             goodhire,
+            zenefits,
             servers,
         })
     }
@@ -366,6 +389,7 @@ impl Sandbox {
             Provider::Rippling => self.rippling.as_ref(),
             Provider::Checkr => self.checkr.as_ref(),
             Provider::GoodHire => self.goodhire.as_ref(),
+            Provider::Zenefits => self.zenefits.as_ref(),
         }
     }
 
@@ -376,17 +400,19 @@ impl Sandbox {
             Provider::Rippling => Some(&self.rippling),
             Provider::Checkr => Some(&self.checkr),
             Provider::GoodHire => Some(&self.goodhire),
+            Provider::Zenefits => Some(&self.zenefits),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 5] = [
+    pub const KIT: [Provider; 6] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
         Provider::Checkr,
         Provider::GoodHire,
+        Provider::Zenefits,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -485,6 +511,9 @@ impl Sandbox {
                 api_key: self.goodhire.key(),
                 company_id: self.goodhire.account_id(),
             },
+            zenefits: ZenefitsCredentials {
+                api_token: self.zenefits.key(),
+            },
         }
     }
 
@@ -520,7 +549,8 @@ impl Sandbox {
             | Provider::Clockify
             | Provider::Rippling
             | Provider::Checkr
-            | Provider::GoodHire => {}
+            | Provider::GoodHire
+            | Provider::Zenefits => {}
         }
     }
 
@@ -619,7 +649,8 @@ impl Sandbox {
             | Provider::Clockify
             | Provider::Rippling
             | Provider::Checkr
-            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+            | Provider::GoodHire
+            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -679,7 +710,8 @@ impl Sandbox {
             | Provider::Clockify
             | Provider::Rippling
             | Provider::Checkr
-            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+            | Provider::GoodHire
+            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -736,7 +768,8 @@ impl Sandbox {
             | Provider::Clockify
             | Provider::Rippling
             | Provider::Checkr
-            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+            | Provider::GoodHire
+            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -912,7 +945,8 @@ impl Sandbox {
             | Provider::Clockify
             | Provider::Rippling
             | Provider::Checkr
-            | Provider::GoodHire => Err(SandboxError::Unsupported(format!(
+            | Provider::GoodHire
+            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",
                 p.name()
             ))),

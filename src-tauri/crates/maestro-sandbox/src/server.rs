@@ -283,6 +283,13 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({"code": category, "message": message})),
         )
             .into_response(),
+        // Zenefits: the error body is not documented; `{"error": {"message"}}` is an assumption
+        // (its provider file reads `/error/message`, then `/message`).
+        Provider::Zenefits => (
+            status,
+            axum::Json(serde_json::json!({"error": {"message": message}})),
+        )
+            .into_response(),
     }
 }
 

@@ -47,6 +47,7 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "compensation" => EntityKind::Compensation,
         "time_off_request" => EntityKind::TimeOffRequest,
         "background_check" => EntityKind::BackgroundCheck,
+        "employment" => EntityKind::Employment,
         _ => return None,
     })
 }

@@ -38,7 +38,7 @@ struct Case {
     nulls: bool,
 }
 
-const PROVIDERS: [Case; 6] = [
+const PROVIDERS: [Case; 7] = [
     Case {
         provider: Provider::Harvest,
         paged: (EntityKind::TimeEntry, "time_entries"),
@@ -92,6 +92,16 @@ const PROVIDERS: [Case; 6] = [
         incremental: false,
         malformed: ("status", "status"),
         short: 2,
+        nulls: true,
+    },
+    // An HRIS without a published spec (documentation-only): people paged by `data.next_url`
+    // with `limit`, read in full each time (no changed-since filter is documented).
+    Case {
+        provider: Provider::Zenefits,
+        paged: (EntityKind::Employee, "people"),
+        incremental: false,
+        malformed: ("date_of_birth", "date_of_birth"),
+        short: 7,
         nulls: true,
     },
 ];
@@ -179,6 +189,7 @@ fn form(sb: &Sandbox, p: Provider) -> Vec<(&'static str, String)> {
             ("api_key", c.goodhire.api_key),
             ("company_id", c.goodhire.company_id),
         ],
+        Provider::Zenefits => vec![("api_token", c.zenefits.api_token)],
         other => panic!("{other:?} is not a kit provider"),
     }
 }

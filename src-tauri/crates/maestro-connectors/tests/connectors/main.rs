@@ -9,4 +9,5 @@ mod goodhire;
 mod gusto;
 mod harvest;
 mod rippling;
+mod zenefits;
 mod support;

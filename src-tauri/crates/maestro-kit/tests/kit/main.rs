@@ -7,6 +7,7 @@ use maestro_kit::{ProviderFile, Spec, builtin, lint};
 mod checkr;
 mod goodhire;
 mod rippling;
+mod zenefits;
 
 fn clockify_text() -> &'static str {
     maestro_kit::builtin::sources()

@@ -12,6 +12,7 @@ pub(crate) mod rippling;
 pub(crate) mod routes;
 pub(crate) mod shifts;
 pub(crate) mod toggl;
+pub(crate) mod zenefits;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -567,7 +567,12 @@ fn next_link_page(
     size_param: Option<&str>,
 ) -> Result<Paged, Refusal> {
     let declared = op.parameters(ParamIn::Query);
-    let Some(cursor) = declared.iter().find(|p| p.contains("cursor")).copied() else {
+    // Zenefits: `starting_after` (its next_url is followed verbatim; the name is the transcription's).
+    let Some(cursor) = declared
+        .iter()
+        .find(|p| p.contains("cursor") || **p == "starting_after")
+        .copied()
+    else {
         return Err(Refusal {
             status: 501,
             message: format!("{} declares no cursor parameter to page with", op.path),

@@ -15,6 +15,7 @@ mod seed;
 mod spec;
 mod webhooks;
 mod writes;
+mod zenefits;
 
 use chrono::NaiveDate;
 use maestro_sandbox::{PerProvider, Provider, Sandbox, SandboxConfig};

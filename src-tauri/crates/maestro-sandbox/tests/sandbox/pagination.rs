@@ -209,6 +209,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         rippling: Some(small),
         checkr: Some(small),
         goodhire: Some(small),
+        zenefits: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();

@@ -7,6 +7,7 @@ mod goodhire;
 pub(crate) mod hours;
 mod rippling;
 mod toggl;
+mod zenefits;
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId};
@@ -138,6 +139,10 @@ pub fn builtin() -> Vec<(String, Mapper)> {
             "rippling.compensation".into(),
             rippling::compensation as Mapper,
         ),
+        ("zenefits.person".into(), zenefits::person as Mapper),
+        ("zenefits.employment".into(), zenefits::employment as Mapper),
+        ("zenefits.department".into(), zenefits::department as Mapper),
+        ("zenefits.location".into(), zenefits::location as Mapper),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,

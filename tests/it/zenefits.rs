@@ -1,0 +1,96 @@
+//! Zenefits (TriNet HR Platform) connected through the app as the wizard does (an API token
+//! only) beside BambooHR and synced: every person lands on the People page linked to the same
+//! person in BambooHR by work email, with Zenefits named as a source, and the company's
+//! departments, locations and employments (with pay) are stored from Zenefits too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use maestro_app::App;
+use maestro_core::clock::SystemClock;
+use maestro_core::ids::CompanyId;
+use maestro_core::model::EntityKind;
+use maestro_http::RetryPolicy;
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sync::Mode;
+
+async fn stored(app: &App, company: CompanyId, kind: EntityKind) -> usize {
+    let mut conn = app.store().pool().acquire().await.unwrap();
+    maestro_store::records::current_page(&mut conn, company, Some(kind), None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.deleted && r.provider == "zenefits")
+        .count()
+}
+
+#[tokio::test]
+async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(RetryPolicy::fast());
+    let company = app.company(None).await.unwrap();
+    let mut connections = Vec::new();
+    for p in [Provider::BambooHr, Provider::Zenefits] {
+        let c = app
+            .connect_sandbox_provider(&company, &sandbox, p)
+            .await
+            .unwrap();
+        for o in app
+            .sync_connection(company.id, c.id, None, Mode::Full)
+            .await
+            .unwrap()
+        {
+            assert!(o.error.is_none(), "{p:?}: {o:?}");
+        }
+        connections.push(c);
+    }
+    let zenefits = &connections[1];
+    assert_eq!(zenefits.provider, "zenefits");
+    app.reconcile(company.id).await.unwrap();
+    let people = app.people(company.id).await.unwrap();
+    let seeded = &sandbox.company().people;
+    assert_eq!(people.len(), seeded.len());
+    for seed in seeded {
+        let person = people
+            .iter()
+            .find(|p| p.work_email.as_deref() == Some(seed.work_email.as_str()))
+            .unwrap_or_else(|| panic!("{} missing", seed.work_email));
+        assert!(!person.needs_review, "{}", seed.work_email);
+        let providers: Vec<&str> = person.records.iter().map(|r| r.provider.as_str()).collect();
+        assert!(
+            providers.contains(&"zenefits") && providers.contains(&"bamboohr"),
+            "{}: {providers:?}",
+            seed.work_email
+        );
+        assert!(
+            person
+                .records
+                .iter()
+                .any(|r| r.provider == "zenefits" && r.connection_id == zenefits.id)
+        );
+    }
+    let company_seed = sandbox.company();
+    assert_eq!(
+        stored(&app, company.id, EntityKind::Department).await,
+        company_seed.departments.len()
+    );
+    assert_eq!(
+        stored(&app, company.id, EntityKind::Location).await,
+        company_seed.locations.len()
+    );
+    assert_eq!(
+        stored(&app, company.id, EntityKind::Employment).await,
+        seeded.len()
+    );
+    sandbox.shutdown().await;
+}
