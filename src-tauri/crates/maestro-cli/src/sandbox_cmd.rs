@@ -20,6 +20,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let toggl = sandbox.base_url(Provider::Toggl);
     let clockify = sandbox.base_url(Provider::Clockify);
     let rippling = sandbox.base_url(Provider::Rippling);
+    let zenefits = sandbox.base_url(Provider::Zenefits);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -30,7 +31,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Harvest   {harvest}");
     println!("  Toggl     {toggl}");
     println!("  Clockify  {clockify}");
-    println!("  Rippling  {rippling}\n");
+    println!("  Rippling  {rippling}");
+    println!("  Zenefits  {zenefits}\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -51,6 +53,10 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  maestro connect rippling --base-url {rippling} --set api_token={}",
         c.rippling.api_token
+    );
+    println!(
+        "  maestro connect zenefits --base-url {zenefits} --set api_token={}",
+        c.zenefits.api_token
     );
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",
