@@ -158,10 +158,10 @@ impl RateLimit {
         max_requests: 1200,
         window: Duration::from_secs(60),
     };
-    /// GoodHire: not published; one request a second, the figure its provider file assumes.
+    /// GoodHire: not published; 5 requests a second, the figure its provider file assumes.
     pub const GOODHIRE: RateLimit = RateLimit {
-        max_requests: 60,
-        window: Duration::from_secs(60),
+        max_requests: 5,
+        window: Duration::from_secs(1),
     };
     /// Zenefits: not documented; 5 requests a second, the figure its provider file assumes.
     pub const ZENEFITS: RateLimit = RateLimit {
