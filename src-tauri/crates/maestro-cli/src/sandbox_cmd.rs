@@ -21,6 +21,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let clockify = sandbox.base_url(Provider::Clockify);
     let rippling = sandbox.base_url(Provider::Rippling);
     let zenefits = sandbox.base_url(Provider::Zenefits);
+    let goodhire = sandbox.base_url(Provider::GoodHire);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -32,7 +33,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Toggl     {toggl}");
     println!("  Clockify  {clockify}");
     println!("  Rippling  {rippling}");
-    println!("  Zenefits  {zenefits}\n");
+    println!("  Zenefits  {zenefits}");
+    println!("  GoodHire  {goodhire}\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -57,6 +59,10 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  maestro connect zenefits --base-url {zenefits} --set api_token={}",
         c.zenefits.api_token
+    );
+    println!(
+        "  maestro connect goodhire --base-url {goodhire} --set company_id={} --set api_key={}",
+        c.goodhire.company_id, c.goodhire.api_key
     );
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",
