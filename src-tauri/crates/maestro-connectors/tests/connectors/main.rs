@@ -9,5 +9,5 @@ mod goodhire;
 mod gusto;
 mod harvest;
 mod rippling;
-mod zenefits;
 mod support;
+mod zenefits;

@@ -130,19 +130,11 @@ pub fn invitation(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use maestro_core::ids::{CompanyId, ConnectionId};
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
+    use super::super::test_support::raw;
 
     fn ctx() -> MapCtx<'static> {
-        MapCtx {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
-            provider: "checkr",
-            parent: None,
-        }
+        super::super::test_support::ctx("checkr", None)
     }
 
     fn check(out: Vec<CanonicalRecord>) -> BackgroundCheck {

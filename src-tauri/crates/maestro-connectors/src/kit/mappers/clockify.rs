@@ -161,20 +161,12 @@ pub fn time_entry(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use maestro_core::ids::{CompanyId, ConnectionId};
     use rust_decimal::Decimal;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
+    use super::super::test_support::raw;
 
     fn ctx(parent: Option<&RawValue>) -> MapCtx<'_> {
-        MapCtx {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
-            provider: "clockify",
-            parent,
-        }
+        super::super::test_support::ctx("clockify", parent)
     }
 
     #[test]

@@ -154,6 +154,31 @@ pub fn builtin() -> Vec<(String, Mapper)> {
     ]
 }
 
+/// Helpers for the mappers' unit tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod test_support {
+    use maestro_core::ids::{CompanyId, ConnectionId};
+    use serde_json::value::RawValue;
+
+    use super::MapCtx;
+
+    /// `text` as a raw JSON value.
+    pub(crate) fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    /// A mapping context of `provider` for a new company and connection.
+    pub(crate) fn ctx<'a>(provider: &'static str, parent: Option<&'a RawValue>) -> MapCtx<'a> {
+        MapCtx {
+            company_id: CompanyId::new(),
+            connection_id: ConnectionId::new(),
+            provider,
+            parent,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

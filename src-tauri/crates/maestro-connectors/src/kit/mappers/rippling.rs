@@ -338,19 +338,11 @@ pub fn compensation(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRec
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use maestro_core::ids::{CompanyId, ConnectionId};
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
+    use super::super::test_support::raw;
 
     fn ctx() -> MapCtx<'static> {
-        MapCtx {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
-            provider: "rippling",
-            parent: None,
-        }
+        super::super::test_support::ctx("rippling", None)
     }
 
     #[test]

@@ -115,16 +115,10 @@ pub fn time_entry(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use maestro_core::ids::{CompanyId, ConnectionId};
     use rust_decimal::Decimal;
 
     fn ctx() -> MapCtx<'static> {
-        MapCtx {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
-            provider: "toggl",
-            parent: None,
-        }
+        super::super::test_support::ctx("toggl", None)
     }
 
     #[test]

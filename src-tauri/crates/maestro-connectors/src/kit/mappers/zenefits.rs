@@ -287,19 +287,11 @@ pub fn location(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use maestro_core::ids::{CompanyId, ConnectionId};
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
+    use super::super::test_support::raw;
 
     fn ctx() -> MapCtx<'static> {
-        MapCtx {
-            company_id: CompanyId::new(),
-            connection_id: ConnectionId::new(),
-            provider: "zenefits",
-            parent: None,
-        }
+        super::super::test_support::ctx("zenefits", None)
     }
 
     const API: &str = "https://api.zenefits.com";
