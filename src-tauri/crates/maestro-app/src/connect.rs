@@ -448,6 +448,48 @@ impl App {
             .collect())
     }
 
+    /// The secret that signs a connection's webhooks: the one the owner saved for it, or else
+    /// the saved form field its provider file names (Checkr signs with the account's API key).
+    /// `None` when neither exists. Reading a credential field is audited as its use.
+    pub async fn webhook_signing_secret(
+        &self,
+        company_id: CompanyId,
+        connection_id: ConnectionId,
+    ) -> Result<Option<Sensitive<String>>> {
+        let mut conn = self.conn().await?;
+        if let Some(saved) =
+            maestro_store::api_keys::webhook_secret(&mut conn, company_id, connection_id).await?
+        {
+            return Ok(Some(saved));
+        }
+        let connection = connections::get(&mut conn, company_id, connection_id).await?;
+        let Some(field) = Registry::current()
+            .get(&connection.provider)
+            .and_then(|def| def.webhook_secret_field())
+        else {
+            return Ok(None);
+        };
+        let Some((_, secret)) =
+            connections::load_credential(&mut conn, company_id, connection_id).await?
+        else {
+            return Ok(None);
+        };
+        drop(conn);
+        let value = match serde_json::from_value(secret.expose().clone()) {
+            Ok(StoredCredential::Fields { mut fields }) => fields.remove(field),
+            _ => None,
+        };
+        if value.is_some() {
+            self.audit(
+                AuditEvent::new(&self.actor, "credential.use", &connection_id.to_string())
+                    .company(company_id)
+                    .detail(json!({"provider": connection.provider, "for": "webhook"})),
+            )
+            .await?;
+        }
+        Ok(value)
+    }
+
     /// Builds the connector of a saved connection.
     pub async fn connector(
         &self,

@@ -25,6 +25,16 @@ pub enum Builder {
 }
 
 impl ConnectorDef {
+    /// The form field whose saved value signs this provider's webhooks, when its provider file
+    /// says so (Checkr signs with the account's API key); `None` when the connection's own
+    /// webhook secret signs them.
+    pub fn webhook_secret_field(&self) -> Option<&'static str> {
+        match self.builder {
+            Builder::Kit(kit) => kit.file.webhook.as_ref()?.secret.as_deref(),
+            Builder::Module(_) => None,
+        }
+    }
+
     /// A hand-written connector's entry.
     pub const fn module(
         manifest: &'static Manifest,

@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::EntityKind;
-use maestro_store::api_keys;
 use maestro_store::audit::AuditEvent;
 use maestro_store::connections::Connection;
 use maestro_sync::Mode;
@@ -110,16 +109,7 @@ async fn deliver(
         });
     }
     let company = connection.company_id;
-    let secret = {
-        let mut conn = shared
-            .app
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| ApiError::internal(maestro_store::StoreError::from(e)))?;
-        api_keys::webhook_secret(&mut conn, company, id).await?
-    };
+    let secret = shared.app.webhook_signing_secret(company, id).await?;
     if connection.provider == "gusto"
         && let Some(token) = handshake_token(&body)
     {

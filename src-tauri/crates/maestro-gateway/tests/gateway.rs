@@ -964,3 +964,35 @@ async fn patch_queues_the_change_in_the_outbox_and_it_reaches_the_provider() {
         .unwrap();
     assert_eq!(person["first_name"], "Marguerite");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkr_webhook_is_checked_with_the_api_key_its_provider_file_names() {
+    let env = env().await;
+    let checkr = env.connection(Provider::Checkr).await;
+    let api_key = env.sandbox.credentials().checkr.api_key;
+    let url = env.url(&format!("/webhooks/{checkr}"));
+    let body = serde_json::to_vec(&json!({
+        "id": "evt_1", "object": "event", "type": "report.completed",
+        "data": {"object": {"id": "rep_1", "object": "report", "status": "complete"}}
+    }))
+    .unwrap();
+    let post = |body: Vec<u8>, signature: String| {
+        env.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-checkr-signature", signature)
+            .body(body)
+            .send()
+    };
+    // No webhook secret was saved: Checkr signs with the account's API key, as its file says.
+    let signed = maestro_sandbox::hmac_hex(api_key.as_bytes(), &[&body]);
+    let resp = post(body.clone(), signed.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let mut tampered = body.clone();
+    tampered[10] ^= 0x01;
+    let resp = post(tampered, signed).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let other = maestro_sandbox::hmac_hex(b"someone else's key", &[&body]);
+    let resp = post(body, other).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
