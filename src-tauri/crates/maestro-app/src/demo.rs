@@ -162,17 +162,25 @@ impl App {
         Ok(out)
     }
 
-    /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify
-    /// and Rippling) and, as several time trackers and two HRIS are then connected, chooses
-    /// Harvest's for the hours route (the sandbox's payroll pays Harvest's hours) and BambooHR
-    /// as the HRIS the routes read (Rippling holds the same people, for identity matching).
+    /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify,
+    /// Rippling, Zenefits, Checkr and GoodHire) and, as several time trackers and HRIS are then
+    /// connected, chooses Harvest's for the hours route (the sandbox's payroll pays Harvest's
+    /// hours) and BambooHR as the HRIS the routes read (Rippling and Zenefits hold the same
+    /// people, for identity matching).
     pub async fn connect_whole_sandbox(
         &self,
         company: &Company,
         sandbox: &Sandbox,
     ) -> Result<Vec<Connection>> {
         let mut out = self.connect_sandbox(company, sandbox).await?;
-        for provider in [Provider::Toggl, Provider::Clockify, Provider::Rippling] {
+        for provider in [
+            Provider::Toggl,
+            Provider::Clockify,
+            Provider::Rippling,
+            Provider::Zenefits,
+            Provider::Checkr,
+            Provider::GoodHire,
+        ] {
             out.push(
                 self.connect_sandbox_provider(company, sandbox, provider)
                     .await?,

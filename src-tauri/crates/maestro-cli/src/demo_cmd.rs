@@ -34,7 +34,7 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     };
     println!("Integration Maestro demo — no accounts needed.\n");
     println!(
-        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify and Rippling)…"
+        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify, Rippling, Zenefits, Checkr and GoodHire)…"
     );
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     println!(
@@ -65,7 +65,7 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     );
     let company = app.company(None).await?;
 
-    println!("3. Connecting the six providers (API keys and OAuth sign-in, each tested)…");
+    println!("3. Connecting the sandbox's providers (API keys and OAuth sign-in, each tested)…");
     let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
     for c in &connections {
         println!("   ✓ {}", c.display_name);
@@ -103,14 +103,23 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
 
     let reconciled = app.reconcile(company.id).await?;
     let people = app.people(company.id).await?;
+    // The tools that hold people (background checks hold checks, not people).
+    let holding: std::collections::BTreeSet<_> = people
+        .iter()
+        .flat_map(|p| p.records.iter().map(|r| r.connection_id))
+        .collect();
     let across_all = people
         .iter()
-        .filter(|p| p.records.len() >= connections.len())
+        .filter(|p| {
+            let mine: std::collections::BTreeSet<_> =
+                p.records.iter().map(|r| r.connection_id).collect();
+            mine.len() >= holding.len()
+        })
         .count();
     println!(
-        "5. People: {} in all; {across_all} linked across all {} providers, {} waiting for you to confirm a link.",
+        "5. People: {} in all; {across_all} linked across all {} tools that hold people, {} waiting for you to confirm a link.",
         people.len(),
-        connections.len(),
+        holding.len(),
         reconciled.identities.suggested
     );
     let waiting = app.conflicts(company.id, false).await?;
