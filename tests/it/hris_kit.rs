@@ -1,7 +1,8 @@
-//! Zenefits (TriNet HR Platform) connected through the app as the wizard does (an API token
-//! only) beside BambooHR and synced: every person lands on the People page linked to the same
-//! person in BambooHR by work email, with Zenefits named as a source, and the company's
-//! departments, locations and employments (with pay) are stored from Zenefits too.
+//! HRIS providers on the connector kit (Rippling, Zenefits), each connected through the app as
+//! the wizard does (an API token only) beside BambooHR and synced: every person lands on the
+//! People page linked to the same person in BambooHR by work email, with the provider named as a
+//! source, and the company's departments, locations and pay (Rippling's compensations,
+//! Zenefits' employments) are stored from the provider too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -15,18 +16,19 @@ use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 
-async fn stored(app: &App, company: CompanyId, kind: EntityKind) -> usize {
+async fn stored(app: &App, company: CompanyId, provider: &str, kind: EntityKind) -> usize {
     let mut conn = app.store().pool().acquire().await.unwrap();
     maestro_store::records::current_page(&mut conn, company, Some(kind), None, 10_000)
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| !r.deleted && r.provider == "zenefits")
+        .filter(|r| !r.deleted && r.provider == provider)
         .count()
 }
 
-#[tokio::test]
-async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance() {
+/// Connects BambooHR and `provider` (id `name`), syncs both, and checks the people join and
+/// the provider's departments, locations and one pay record per person (`pay`) are stored.
+async fn joins_the_same_people_as_the_hris(provider: Provider, name: &str, pay: EntityKind) {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let app = App::init(
@@ -40,7 +42,7 @@ async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance(
     .with_retry_policy(RetryPolicy::fast());
     let company = app.company(None).await.unwrap();
     let mut connections = Vec::new();
-    for p in [Provider::BambooHr, Provider::Zenefits] {
+    for p in [Provider::BambooHr, provider] {
         let c = app
             .connect_sandbox_provider(&company, &sandbox, p)
             .await
@@ -54,8 +56,8 @@ async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance(
         }
         connections.push(c);
     }
-    let zenefits = &connections[1];
-    assert_eq!(zenefits.provider, "zenefits");
+    let connection = &connections[1];
+    assert_eq!(connection.provider, name);
     app.reconcile(company.id).await.unwrap();
     let people = app.people(company.id).await.unwrap();
     let seeded = &sandbox.company().people;
@@ -68,7 +70,7 @@ async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance(
         assert!(!person.needs_review, "{}", seed.work_email);
         let providers: Vec<&str> = person.records.iter().map(|r| r.provider.as_str()).collect();
         assert!(
-            providers.contains(&"zenefits") && providers.contains(&"bamboohr"),
+            providers.contains(&name) && providers.contains(&"bamboohr"),
             "{}: {providers:?}",
             seed.work_email
         );
@@ -76,21 +78,29 @@ async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance(
             person
                 .records
                 .iter()
-                .any(|r| r.provider == "zenefits" && r.connection_id == zenefits.id)
+                .any(|r| r.provider == name && r.connection_id == connection.id)
         );
     }
     let company_seed = sandbox.company();
     assert_eq!(
-        stored(&app, company.id, EntityKind::Department).await,
+        stored(&app, company.id, name, EntityKind::Department).await,
         company_seed.departments.len()
     );
     assert_eq!(
-        stored(&app, company.id, EntityKind::Location).await,
+        stored(&app, company.id, name, EntityKind::Location).await,
         company_seed.locations.len()
     );
-    assert_eq!(
-        stored(&app, company.id, EntityKind::Employment).await,
-        seeded.len()
-    );
+    assert_eq!(stored(&app, company.id, name, pay).await, seeded.len());
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn rippling_workers_join_the_same_people_as_the_hris_with_their_provenance() {
+    joins_the_same_people_as_the_hris(Provider::Rippling, "rippling", EntityKind::Compensation)
+        .await;
+}
+
+#[tokio::test]
+async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance() {
+    joins_the_same_people_as_the_hris(Provider::Zenefits, "zenefits", EntityKind::Employment).await;
 }
