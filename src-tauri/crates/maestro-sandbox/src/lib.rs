@@ -208,6 +208,18 @@ fn app(provider_router: Router, ctl: Arc<dyn Control>, ctx: Arc<Ctx>) -> Router 
         .layer(middleware::from_fn_with_state(ctx, server::api_layer))
 }
 
+/// Serves a provider emulated from its provider file (the kit's routes) on `listener`.
+fn serve_kit(listener: tokio::net::TcpListener, state: &Arc<KitState>) -> server::ServerHandle {
+    server::serve(
+        listener,
+        app(
+            kit::routes::router(state.clone()),
+            state.clone(),
+            state.ctx.clone(),
+        ),
+    )
+}
+
 impl Sandbox {
     /// Starts the servers on `127.0.0.1` ephemeral ports. Must run inside a Tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
@@ -298,54 +310,12 @@ impl Sandbox {
                     harvest.ctx.clone(),
                 ),
             ),
-            server::serve(
-                tl,
-                app(
-                    kit::routes::router(toggl.clone()),
-                    toggl.clone(),
-                    toggl.ctx.clone(),
-                ),
-            ),
-            server::serve(
-                cl,
-                app(
-                    kit::routes::router(clockify.clone()),
-                    clockify.clone(),
-                    clockify.ctx.clone(),
-                ),
-            ),
-            server::serve(
-                rl,
-                app(
-                    kit::routes::router(rippling.clone()),
-                    rippling.clone(),
-                    rippling.ctx.clone(),
-                ),
-            ),
-            server::serve(
-                kl,
-                app(
-                    kit::routes::router(checkr.clone()),
-                    checkr.clone(),
-                    checkr.ctx.clone(),
-                ),
-            ),
-            server::serve(
-                ghl,
-                app(
-                    kit::routes::router(goodhire.clone()),
-                    goodhire.clone(),
-                    goodhire.ctx.clone(),
-                ),
-            ),
-            server::serve(
-                zl,
-                app(
-                    kit::routes::router(zenefits.clone()),
-                    zenefits.clone(),
-                    zenefits.ctx.clone(),
-                ),
-            ),
+            serve_kit(tl, &toggl),
+            serve_kit(cl, &clockify),
+            serve_kit(rl, &rippling),
+            serve_kit(kl, &checkr),
+            serve_kit(ghl, &goodhire),
+            serve_kit(zl, &zenefits),
         ];
         Ok(Sandbox {
             config,
