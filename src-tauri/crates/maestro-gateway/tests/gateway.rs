@@ -4,48 +4,25 @@
 //! each provider's webhook signature accepted when right and refused when tampered with.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use maestro_app::App;
-use maestro_core::clock::SystemClock;
-use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::ids::ConnectionId;
 use maestro_core::model::EntityKind;
 use maestro_core::sensitive::Sensitive;
-use maestro_gateway::{Gateway, GatewayConfig, GatewayError, RunningGateway, TlsSetting};
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig, WebhookEvent};
-use maestro_store::{MemorySecretStore, NewKey};
+use maestro_gateway::{Gateway, GatewayConfig, GatewayError, TlsSetting};
+use maestro_sandbox::{Provider, WebhookEvent};
 use maestro_sync::Mode;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod support;
+use support::Env;
+
 const JSONAPI: &str = "application/vnd.api+json";
 
-struct Env {
-    _dir: tempfile::TempDir,
-    sandbox: Sandbox,
-    app: App,
-    company: CompanyId,
-    gateway: RunningGateway,
-    http: reqwest::Client,
-}
-
 impl Env {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.gateway.base_url())
-    }
-
-    async fn key(&self, scopes: &[&str], rate: Option<u32>) -> String {
-        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        maestro_gateway::create_key(&self.app, self.company, "test", &scopes, rate)
-            .await
-            .unwrap()
-            .secret
-            .expose()
-            .clone()
-    }
-
     async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
         let resp = self
             .http
@@ -72,15 +49,6 @@ impl Env {
             .unwrap()
     }
 
-    async fn connection(&self, provider: Provider) -> ConnectionId {
-        let company = self.app.company(None).await.unwrap();
-        self.app
-            .connect_sandbox_provider(&company, &self.sandbox, provider)
-            .await
-            .unwrap()
-            .id
-    }
-
     async fn sync(&self, connection: ConnectionId, entity: EntityKind) {
         let out = self
             .app
@@ -92,33 +60,7 @@ impl Env {
 }
 
 async fn env_with(employees: usize, config: GatewayConfig) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        employees,
-        time_entries: Some(50),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(maestro_http::RetryPolicy::fast());
-    let company = app.company(None).await.unwrap().id;
-    let gateway = Gateway::start(app.clone(), config).await.unwrap();
-    Env {
-        _dir: dir,
-        sandbox,
-        app,
-        company,
-        gateway,
-        http: reqwest::Client::new(),
-    }
+    support::start(employees, 50, config).await
 }
 
 async fn env() -> Env {

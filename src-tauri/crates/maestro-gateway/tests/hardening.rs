@@ -4,85 +4,24 @@
 //! the loopback server checks Host/Origin and slows unauthenticated callers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 
 use hmac::{Hmac, Mac};
-use maestro_app::App;
-use maestro_core::clock::SystemClock;
-use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::ids::ConnectionId;
 use maestro_core::model::EntityKind;
 use maestro_core::sensitive::Sensitive;
-use maestro_gateway::{Gateway, GatewayConfig, RunningGateway};
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig, WebhookEvent};
-use maestro_store::{MemorySecretStore, NewKey};
+use maestro_gateway::GatewayConfig;
+use maestro_sandbox::{Provider, WebhookEvent};
 use reqwest::StatusCode;
 use serde_json::json;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    sandbox: Sandbox,
-    app: App,
-    company: CompanyId,
-    gateway: RunningGateway,
-    http: reqwest::Client,
-}
-
-impl Env {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.gateway.base_url())
-    }
-
-    async fn key(&self, scopes: &[&str]) -> String {
-        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        maestro_gateway::create_key(&self.app, self.company, "test", &scopes, None)
-            .await
-            .unwrap()
-            .secret
-            .expose()
-            .clone()
-    }
-
-    async fn connection(&self, provider: Provider) -> ConnectionId {
-        let company = self.app.company(None).await.unwrap();
-        self.app
-            .connect_sandbox_provider(&company, &self.sandbox, provider)
-            .await
-            .unwrap()
-            .id
-    }
-}
+mod support;
+use support::Env;
 
 async fn env_with(config: GatewayConfig) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        employees: 3,
-        time_entries: Some(5),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(maestro_http::RetryPolicy::fast());
-    let company = app.company(None).await.unwrap().id;
-    let gateway = Gateway::start(app.clone(), config).await.unwrap();
-    Env {
-        _dir: dir,
-        sandbox,
-        app,
-        company,
-        gateway,
-        http: reqwest::Client::new(),
-    }
+    support::start(3, 5, config).await
 }
 
 async fn env() -> Env {
@@ -279,7 +218,7 @@ async fn next_text(socket: &mut Socket, wait: Duration) -> Option<serde_json::Va
 async fn revoking_a_key_closes_its_websocket() {
     use tokio_tungstenite::tungstenite::Message;
     let env = env().await;
-    let key = env.key(&["events:read", "employees:read"]).await;
+    let key = env.key(&["events:read", "employees:read"], None).await;
     let mut socket = subscribed(&env, &key, &["sync", "records"]).await;
     let id = maestro_gateway::list_keys(&env.app, env.company)
         .await
@@ -312,8 +251,8 @@ async fn revoking_a_key_closes_its_websocket() {
 async fn events_stay_within_the_keys_entity_scopes() {
     let env = env().await;
     let bamboo = env.connection(Provider::BambooHr).await;
-    let reader = env.key(&["events:read", "employees:read"]).await;
-    let outsider = env.key(&["events:read", "time_entries:read"]).await;
+    let reader = env.key(&["events:read", "employees:read"], None).await;
+    let outsider = env.key(&["events:read", "time_entries:read"], None).await;
     let mut allowed = subscribed(&env, &reader, &["sync", "records"]).await;
     let mut denied = subscribed(&env, &outsider, &["sync", "records"]).await;
     env.app
@@ -376,7 +315,7 @@ async fn the_allowlist_holds_before_the_tls_handshake() {
         ..GatewayConfig::loopback_ephemeral()
     };
     let env = env_with(config).await;
-    let key = env.key(&["*:read"]).await;
+    let key = env.key(&["*:read"], None).await;
     let cert_pem = {
         let mut conn = env.app.store().pool().acquire().await.unwrap();
         maestro_store::api_keys::tls_identity(&mut conn)
@@ -415,7 +354,7 @@ async fn the_allowlist_holds_before_the_tls_handshake() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_bodies_have_the_rest_body_limit() {
     let env = env().await;
-    let key = env.key(&["*:write"]).await;
+    let key = env.key(&["*:write"], None).await;
     let post = |pad: usize| {
         let body = json!({
             "query": "{ __typename }",
@@ -455,7 +394,7 @@ async fn graphql_bodies_have_the_rest_body_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loopback_server_checks_host_and_origin() {
     let env = env().await;
-    let key = env.key(&["*:read"]).await;
+    let key = env.key(&["*:read"], None).await;
     let port = env.gateway.addr().port();
     let get = |host: String, origin: Option<&'static str>| {
         let mut req = env
@@ -525,7 +464,7 @@ async fn the_loopback_server_checks_host_and_origin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_requests_are_rate_limited_per_address() {
     let env = env().await;
-    let key = env.key(&["*:read"]).await;
+    let key = env.key(&["*:read"], None).await;
     let mut limited = None;
     for i in 0..200 {
         let req = env.http.get(env.url("/api/v1/alerts"));
