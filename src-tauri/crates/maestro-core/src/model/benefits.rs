@@ -1,11 +1,12 @@
 //! Benefit plans, enrollments and dependents.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{Provenance, RawPayload};
 use crate::ids::CompanyId;
-use crate::money::Money;
+use crate::money::{Money, decimal_str_option};
 use crate::sensitive::Sensitive;
 
 /// The kind of benefit.
@@ -69,6 +70,10 @@ pub enum EnrollmentStatus {
 }
 
 /// An employee's enrollment in a plan, with per-pay-period contributions.
+///
+/// A contribution is either money per pay period (`*_contribution`, exact amount and currency)
+/// or a share of pay (`*_contribution_percent`, e.g. `5` for 5 % of gross): a percentage is not
+/// money, so it never goes into a [`Money`] field, and at most one of the pair is set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenefitEnrollment {
     /// Where the record came from.
@@ -89,6 +94,19 @@ pub struct BenefitEnrollment {
     pub coverage_start: Option<NaiveDate>,
     /// Last covered day.
     pub coverage_end: Option<NaiveDate>,
+    /// Employee contribution as a percentage of pay (`5` is 5 %), when it is not an amount.
+    #[serde(default, with = "decimal_str_option")]
+    pub employee_contribution_percent: Option<Decimal>,
+    /// Company contribution as a percentage of pay (`5` is 5 %), when it is not an amount.
+    #[serde(default, with = "decimal_str_option")]
+    pub company_contribution_percent: Option<Decimal>,
+    /// First payroll day the deduction is taken, when the provider says (may differ from
+    /// coverage).
+    #[serde(default)]
+    pub deduction_start: Option<NaiveDate>,
+    /// Last payroll day the deduction is taken, when the provider says.
+    #[serde(default)]
+    pub deduction_end: Option<NaiveDate>,
     /// The provider payload.
     #[serde(default)]
     pub raw: RawPayload,

@@ -310,6 +310,10 @@ fn samples() -> Vec<CanonicalRecord> {
             company_contribution: Some(usd("300.00")),
             coverage_start: Some(date("2024-03-01")),
             coverage_end: None,
+            employee_contribution_percent: None,
+            company_contribution_percent: None,
+            deduction_start: Some(date("2024-03-01")),
+            deduction_end: None,
             raw: raw.clone().into(),
         }
         .into(),

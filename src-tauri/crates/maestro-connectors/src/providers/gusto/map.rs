@@ -557,6 +557,18 @@ pub fn benefit_enrollment(
         company_contribution,
         coverage_start: b.effective_date,
         coverage_end: b.expiration_date,
+        employee_contribution_percent: b
+            .employee_deduction
+            .as_ref()
+            .filter(|_| b.deduct_as_percentage == Some(true))
+            .map(|m| m.amount),
+        company_contribution_percent: b
+            .company_contribution
+            .as_ref()
+            .filter(|_| b.contribution.is_none() && b.contribute_as_percentage == Some(true))
+            .map(|m| m.amount),
+        deduction_start: None,
+        deduction_end: None,
         raw: raw.into(),
     }
 }
