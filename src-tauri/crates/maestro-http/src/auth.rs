@@ -23,7 +23,7 @@ pub trait AccessTokenSource: Send + Sync {
 }
 
 /// Turns an OAuth failure into the HTTP error the request loop and the UI understand.
-fn oauth_to_http(provider: &str, e: &crate::oauth::OAuthError) -> HttpError {
+pub(crate) fn oauth_to_http(provider: &str, e: &crate::oauth::OAuthError) -> HttpError {
     use crate::oauth::OAuthError;
     match e {
         OAuthError::Http(detail) => HttpError::Connect {

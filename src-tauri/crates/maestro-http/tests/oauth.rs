@@ -1028,3 +1028,154 @@ async fn an_endless_token_response_is_cut_off_not_read_into_memory() {
     // Stopped near the cap, far from the gigabyte on offer.
     assert!(sent.load(Ordering::SeqCst) < 64 * 1024 * 1024, "read on");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Client credentials held in memory (TriNet's GET with Basic, Apigee's string numbers)
+// ---------------------------------------------------------------------------------------------
+
+mod client_credentials_source {
+    use super::*;
+    use maestro_http::AccessTokenSource;
+    use maestro_http::oauth::{
+        ClientAuth, ClientCredentials, ClientCredentialsConfig, TokenMethod,
+    };
+
+    #[derive(Default)]
+    struct Issuer {
+        issued: Vec<String>,
+        requests: Vec<(String, Option<String>, String)>,
+    }
+
+    async fn issuer() -> (Url, Arc<Mutex<Issuer>>, JoinHandle<()>) {
+        let state = Arc::new(Mutex::new(Issuer::default()));
+        let handler = |State(s): State<Arc<Mutex<Issuer>>>,
+                       method: axum::http::Method,
+                       headers: HeaderMap,
+                       uri: axum::http::Uri,
+                       body: String| async move {
+            let auth = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let mut s = s.lock().unwrap();
+            s.requests.push((
+                method.to_string(),
+                auth.clone(),
+                format!("{}|{body}", uri.query().unwrap_or_default()),
+            ));
+            let good = format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+            );
+            if auth.as_deref() != Some(good.as_str()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"ErrorCode": "invalid_client", "Error": "Client credentials are invalid"})),
+                )
+                    .into_response();
+            }
+            let token = format!("tok-{}", s.issued.len() + 1);
+            s.issued.push(token.clone());
+            Json(json!({"token_type": "BearerToken", "access_token": token,
+                "expires_in": "3599", "scope": "basic-read read", "status": "approved"}))
+            .into_response()
+        };
+        let app = Router::new()
+            .route("/oauth/accesstoken", get(handler).post(handler))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!(
+            "http://{}/oauth/accesstoken",
+            listener.local_addr().unwrap()
+        ))
+        .unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        (url, state, task)
+    }
+
+    fn config(url: Url, secret: &str, method: TokenMethod) -> ClientCredentialsConfig {
+        ClientCredentialsConfig {
+            provider_name: "TriNet".into(),
+            token_url: url,
+            client_id: Sensitive::new(CLIENT_ID.into()),
+            client_secret: Sensitive::new(secret.into()),
+            client_auth: ClientAuth::BasicAuth,
+            method,
+            scopes: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_is_fetched_with_get_and_basic_kept_until_shortly_before_expiry() {
+        let (url, state, _task) = issuer().await;
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let source = ClientCredentials::new(
+            config(url, CLIENT_SECRET, TokenMethod::Get),
+            token_http_client().unwrap(),
+            clock.clone(),
+        );
+        assert_eq!(source.access_token().await.unwrap().expose(), "tok-1");
+        assert_eq!(source.access_token().await.unwrap().expose(), "tok-1");
+        {
+            let s = state.lock().unwrap();
+            assert_eq!(s.requests.len(), 1, "the held token is reused");
+            let (method, _, query) = &s.requests[0];
+            assert_eq!(method, "GET");
+            assert_eq!(query, "grant_type=client_credentials|");
+        }
+        // 3599 s of life: kept at 58 minutes, fetched again within the last minute.
+        clock.advance(chrono::Duration::seconds(3480));
+        assert_eq!(source.access_token().await.unwrap().expose(), "tok-1");
+        clock.advance(chrono::Duration::seconds(80));
+        assert_eq!(source.access_token().await.unwrap().expose(), "tok-2");
+        assert_eq!(state.lock().unwrap().requests.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_401_fetches_once_however_many_requests_were_refused_with_that_token() {
+        let (url, state, _task) = issuer().await;
+        let source = ClientCredentials::new(
+            config(url, CLIENT_SECRET, TokenMethod::Post),
+            token_http_client().unwrap(),
+            Arc::new(ManualClock::new(Utc::now())),
+        );
+        let first = AccessTokenSource::access_token(&source).await.unwrap();
+        source.refresh_after_unauthorized(&first).await.unwrap();
+        source.refresh_after_unauthorized(&first).await.unwrap();
+        assert_eq!(source.access_token().await.unwrap().expose(), "tok-2");
+        let s = state.lock().unwrap();
+        assert_eq!(s.requests.len(), 2);
+        assert_eq!(s.requests[1].0, "POST");
+        assert_eq!(s.requests[1].2, "|grant_type=client_credentials");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_refused_clearly_without_the_secret_in_the_error() {
+        let (url, _state, _task) = issuer().await;
+        let source = ClientCredentials::new(
+            config(url, "wrong-secret-123", TokenMethod::Get),
+            token_http_client().unwrap(),
+            Arc::new(ManualClock::new(Utc::now())),
+        );
+        let e = source.access_token().await.unwrap_err();
+        assert!(matches!(e, OAuthError::ClientRefused { .. }), "{e:?}");
+        assert!(e.needs_reconnect());
+        let text = e.to_string();
+        assert!(
+            text.starts_with("TriNet refused the client id or secret"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("wrong-secret-123")
+                && !format!("{source:?}").contains("wrong-secret-123")
+        );
+        let http = AccessTokenSource::access_token(&source).await.unwrap_err();
+        assert!(
+            http.to_string().contains("refused the client id or secret"),
+            "{http}"
+        );
+    }
+}

@@ -35,6 +35,17 @@ pub enum OAuthError {
         /// The provider's `error_description`, if any.
         description: Option<String>,
     },
+    /// The token endpoint refused a client id and secret the owner typed in (client
+    /// credentials): one of them is wrong, or the integration was disconnected.
+    #[error(
+        "{provider} refused the client id or secret ({reason}); check both, or create new ones where they were issued, and connect again"
+    )]
+    ClientRefused {
+        /// Provider name.
+        provider: String,
+        /// The provider's own words (its error description), never the request.
+        reason: String,
+    },
     /// The sign-in timed out and the only answers that came carried a `state` this sign-in
     /// did not issue (a forgery, or a stale tab); they were ignored.
     #[error("the sign-in answer did not match the request that was sent; try connecting again")]
@@ -81,6 +92,7 @@ impl OAuthError {
             OAuthError::InvalidGrant { .. }
                 | OAuthError::NoRefreshToken { .. }
                 | OAuthError::InvalidClient { .. }
+                | OAuthError::ClientRefused { .. }
         )
     }
 
@@ -90,6 +102,7 @@ impl OAuthError {
             OAuthError::InvalidGrant { .. }
             | OAuthError::NoRefreshToken { .. }
             | OAuthError::InvalidClient { .. }
+            | OAuthError::ClientRefused { .. }
             | OAuthError::CodeRejected { .. }
             | OAuthError::StateMismatch
             | OAuthError::AccessDenied { .. }

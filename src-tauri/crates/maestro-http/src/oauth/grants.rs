@@ -191,7 +191,7 @@ const MAX_TOKEN_BODY: usize = 1024 * 1024;
 
 /// Reads a token-endpoint body, refusing one larger than [`MAX_TOKEN_BODY`] as it arrives
 /// (a `Content-Length` is not needed to stop it).
-async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, SendError> {
+pub(super) async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, SendError> {
     let too_big = || {
         SendError(format!(
             "the token endpoint's answer is larger than {} KiB; it was not read",

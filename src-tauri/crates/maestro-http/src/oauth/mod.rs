@@ -1,5 +1,6 @@
 //! OAuth 2.0 for connectors: authorization code with PKCE through the system browser and a
-//! loopback redirect (RFC 8252), client credentials, refresh, and a [`TokenManager`] that
+//! loopback redirect (RFC 8252), client credentials (also as [`ClientCredentials`], a token source
+//! held in memory for providers that bend the standard), refresh, and a [`TokenManager`] that
 //! refreshes ahead of expiry, one refresh at a time, and saves a rotated refresh token durably
 //! before the new access token is used.
 //!
@@ -9,6 +10,7 @@
 //! hand-written HTTP/1.1 responder on `127.0.0.1`.
 
 mod browser;
+mod client_credentials;
 mod error;
 mod grants;
 mod loopback;
@@ -20,6 +22,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use browser::{BrowserOpener, SystemBrowser};
+pub use client_credentials::{
+    ClientCredentials, ClientCredentialsConfig, DEFAULT_CLIENT_CREDENTIALS_MARGIN_SECS,
+    TokenMethod, parse_token_response,
+};
 pub use error::OAuthError;
 pub use grants::{authorize_with_pkce, client_credentials, refresh, token_http_client};
 pub use manager::{DEFAULT_REFRESH_MARGIN_SECS, TokenManager, TokenPersistence};
