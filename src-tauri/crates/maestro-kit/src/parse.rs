@@ -24,7 +24,7 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 9] = [
+pub const ENTITY_KINDS: [&str; 10] = [
     "employee",
     "contractor",
     "time_entry",
@@ -34,6 +34,7 @@ pub const ENTITY_KINDS: [&str; 9] = [
     "compensation",
     "background_check",
     "employment",
+    "candidate",
 ];
 
 /// The categories a provider may have.

@@ -48,6 +48,7 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "time_off_request" => EntityKind::TimeOffRequest,
         "background_check" => EntityKind::BackgroundCheck,
         "employment" => EntityKind::Employment,
+        "candidate" => EntityKind::Candidate,
         _ => return None,
     })
 }

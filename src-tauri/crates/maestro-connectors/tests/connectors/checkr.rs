@@ -107,6 +107,42 @@ async fn checks_carry_status_result_package_and_a_link_never_the_contents() {
 }
 
 #[tokio::test]
+async fn candidates_give_the_name_and_email_each_check_is_joined_by_and_nothing_private() {
+    let (sb, c) = checkr().await;
+    let (records, _) = read_all(c.as_ref(), EntityKind::Candidate, None).await;
+    let truth = sb.records(Provider::Checkr, "candidates");
+    assert_eq!(records.len(), truth.len(), "every candidate once");
+    let people = &sb.company().people;
+    let mut ids = std::collections::HashSet::new();
+    for r in records {
+        let CanonicalRecord::Candidate(cand) = r else {
+            panic!("{r:?}")
+        };
+        let raw = truth
+            .iter()
+            .find(|t| t["id"] == cand.provenance.remote_id.as_str())
+            .unwrap();
+        assert_eq!(cand.email.as_deref(), raw["email"].as_str());
+        let p = people
+            .iter()
+            .find(|p| Some(p.home_email.as_str()) == cand.email.as_deref())
+            .expect("the demo's candidates are the company's people, by their personal email");
+        assert_eq!(cand.first_name.as_deref(), Some(p.first_name.as_str()));
+        assert_eq!(cand.last_name.as_deref(), Some(p.last_name.as_str()));
+        let stored = cand.raw.to_value();
+        for private in ["ssn", "dob", "phone", "zipcode", "custom_id"] {
+            assert!(stored.get(private).is_none(), "{private} kept");
+        }
+        ids.insert(cand.provenance.remote_id);
+    }
+    let (records, _) = read_all(c.as_ref(), EntityKind::BackgroundCheck, None).await;
+    for check in checks(records) {
+        assert!(ids.contains(&check.candidate_remote_id), "{check:?}");
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn pages_are_asked_by_number_until_next_href_is_gone() {
     let (sb, c) = checkr().await;
     // (Clearing the log turns adversarial answers off, so it comes first.)

@@ -98,6 +98,37 @@ async fn checks_carry_the_specs_states_and_never_the_candidates_ssn_or_phone() {
 }
 
 #[tokio::test]
+async fn each_reports_candidate_is_read_with_its_email_as_id_and_without_ssn_or_phone() {
+    let (sb, c) = goodhire().await;
+    let (records, _) = read_all(c.as_ref(), EntityKind::Candidate, None).await;
+    let truth = sb.records(Provider::GoodHire, "reports");
+    assert_eq!(
+        records.len(),
+        truth.len(),
+        "one per report, as the reports carry them"
+    );
+    let people = &sb.company().people;
+    for r in records {
+        let CanonicalRecord::Candidate(cand) = r else {
+            panic!("{r:?}")
+        };
+        let p = people
+            .iter()
+            .find(|p| p.home_email.to_ascii_lowercase() == cand.provenance.remote_id)
+            .expect("the demo's candidates are the company's people, by their personal email");
+        assert_eq!(
+            cand.email.as_deref(),
+            Some(cand.provenance.remote_id.as_str())
+        );
+        assert_eq!(cand.first_name.as_deref(), Some(p.first_name.as_str()));
+        assert_eq!(cand.last_name.as_deref(), Some(p.last_name.as_str()));
+        let stored = cand.raw.to_value();
+        assert!(stored.get("ssn").is_none() && stored.get("phone").is_none());
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn each_requestors_reports_are_one_unpaged_request_with_the_apikey_scheme() {
     let (sb, c) = goodhire().await;
     sb.reset_requests(Provider::GoodHire);

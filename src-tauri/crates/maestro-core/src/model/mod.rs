@@ -41,7 +41,7 @@ pub use employment::{
 };
 pub use other::{
     BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, BankAccount, BankAccountType,
-    SignatureDocument, SignatureRequest, SignatureRequestStatus, Signer, SignerStatus,
+    Candidate, SignatureDocument, SignatureRequest, SignatureRequestStatus, Signer, SignerStatus,
 };
 pub use payroll::{
     Contribution, Deduction, Earning, EarningKind, PayStatement, PaymentMethod, PayrollRun,
@@ -100,6 +100,8 @@ pub enum EntityKind {
     SignatureRequest,
     /// [`Contractor`].
     Contractor,
+    /// [`Candidate`].
+    Candidate,
 }
 
 /// An entity kind name that is not one of [`EntityKind::ALL`].
@@ -130,6 +132,7 @@ impl EntityKind {
         EntityKind::BackgroundCheck,
         EntityKind::SignatureRequest,
         EntityKind::Contractor,
+        EntityKind::Candidate,
     ];
 
     /// Stable snake_case name, identical to the serde form (`"pay_statement"`).
@@ -155,6 +158,7 @@ impl EntityKind {
             EntityKind::BackgroundCheck => "background_check",
             EntityKind::SignatureRequest => "signature_request",
             EntityKind::Contractor => "contractor",
+            EntityKind::Candidate => "candidate",
         }
     }
 }
@@ -377,6 +381,7 @@ canonical!(
     BackgroundCheck,
     SignatureRequest,
     Contractor,
+    Candidate,
 );
 
 #[cfg(test)]

@@ -89,6 +89,11 @@ pub struct BackgroundCheck {
     pub status: BackgroundCheckStatus,
     /// Outcome, once completed.
     pub result: Option<BackgroundCheckResult>,
+    /// The employer's decision on a result that needs review, as the provider words it
+    /// (Checkr: `engaged`, `pre_adverse_action`, `post_adverse_action`); `None` while nobody
+    /// has decided, or when the provider records no decision (GoodHire).
+    #[serde(default)]
+    pub adjudication: Option<String>,
     /// When it was ordered.
     pub submitted_at: Option<DateTime<Utc>>,
     /// When it completed.
@@ -96,6 +101,27 @@ pub struct BackgroundCheck {
     /// Link to the report in the provider's app.
     pub report_url: Option<String>,
     /// The provider payload.
+    #[serde(default)]
+    pub raw: RawPayload,
+}
+
+/// Someone a background check was ordered for, as the check provider knows them (a Checkr
+/// candidate; a GoodHire report's candidate). Checks refer to it by
+/// [`BackgroundCheck::candidate_remote_id`]; the email and name are what joins the candidate
+/// to the company's people. SSN, birth date, phone and licence numbers are never kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Where the record came from.
+    pub provenance: Provenance,
+    /// The local company this record is synced into.
+    pub company_id: CompanyId,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// The email the candidate gave (usually a personal one).
+    pub email: Option<String>,
+    /// The provider payload, without the private members.
     #[serde(default)]
     pub raw: RawPayload,
 }

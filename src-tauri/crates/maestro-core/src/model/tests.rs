@@ -349,6 +349,7 @@ fn samples() -> Vec<CanonicalRecord> {
             package: Some("tasker_standard".into()),
             status: BackgroundCheckStatus::Completed,
             result: Some(BackgroundCheckResult::Clear),
+            adjudication: None,
             submitted_at: Some(ts("2025-01-01T09:00:00Z")),
             completed_at: Some(ts("2025-01-03T09:00:00Z")),
             report_url: None,
@@ -396,6 +397,15 @@ fn samples() -> Vec<CanonicalRecord> {
             status: EmploymentStatus::Active,
             start_date: None,
             address: None,
+            raw: raw.clone().into(),
+        }
+        .into(),
+        Candidate {
+            provenance: prov("cand-1"),
+            company_id: c,
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            email: Some("ada@home.example".into()),
             raw: raw.into(),
         }
         .into(),
@@ -404,7 +414,7 @@ fn samples() -> Vec<CanonicalRecord> {
 
 #[test]
 fn entity_kind_names_are_stable_and_unique() {
-    assert_eq!(EntityKind::ALL.len(), 20);
+    assert_eq!(EntityKind::ALL.len(), 21);
     let names: HashSet<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
     assert_eq!(names.len(), EntityKind::ALL.len());
     for kind in EntityKind::ALL {

@@ -1,10 +1,13 @@
-//! Checkr records (spec `Report`, `Invitation`) → background checks. Only the check's state is
-//! kept: status, result, package, dates and a link to the candidate in Checkr's Dashboard;
-//! never a screening's contents (the file asks for no `include`, so none arrive).
+//! Checkr records (spec `Candidate`, `Report`, `Invitation`) → candidates and background
+//! checks. Of a check only its state is kept: status, result, adjudication, package, dates and
+//! a link to the candidate in Checkr's Dashboard; never a screening's contents (the file asks
+//! for no `include`, so none arrive). Of a candidate only the name and email, which join them
+//! to the company's people; never the SSN, birth date, phone, address or licence numbers.
 
 use chrono::{DateTime, Utc};
 use maestro_core::model::{
-    BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, CanonicalRecord, RawPayload,
+    BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, Candidate, CanonicalRecord,
+    RawPayload,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -16,11 +19,60 @@ use super::{MapCtx, MapError, decode, non_empty};
 /// reports. A staging account's Dashboard is elsewhere (see the provider file).
 const DASHBOARD: &str = "https://dashboard.checkr.com/candidates/";
 
+/// Candidate members never kept locally (the spec's private details of the person).
+const PRIVATE: [&str; 11] = [
+    "ssn",
+    "dob",
+    "phone",
+    "zipcode",
+    "postal_address",
+    "driver_license_number",
+    "driver_license_state",
+    "previous_driver_license_number",
+    "previous_driver_license_state",
+    "mother_maiden_name",
+    "custom_id",
+];
+
+#[derive(Debug, Deserialize)]
+struct CandidateIn {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+}
+
+/// A candidate → the person a check is for: their name and the email they gave Checkr.
+/// `custom_id` (the employer's own id for them) is dropped with the private members: it is
+/// free text the employer chose.
+pub fn candidate(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
+    let c: CandidateIn = decode(raw)?;
+    let mut payload: serde_json::Value = serde_json::from_str(raw.get()).map_err(|e| MapError {
+        path: "(record)".into(),
+        message: e.to_string(),
+    })?;
+    if let Some(m) = payload.as_object_mut() {
+        for k in PRIVATE {
+            m.remove(k);
+        }
+    }
+    let candidate = Candidate {
+        provenance: ctx.provenance(c.id, None),
+        company_id: ctx.company_id,
+        first_name: non_empty(c.first_name.as_deref()),
+        last_name: non_empty(c.last_name.as_deref()),
+        email: non_empty(c.email.as_deref()),
+        raw: RawPayload::from_value(&payload),
+    };
+    Ok(vec![candidate.into()])
+}
+
 #[derive(Debug, Deserialize)]
 struct Report {
     id: String,
     status: String,
     result: Option<String>,
+    adjudication: Option<String>,
     package: Option<String>,
     candidate_id: String,
     created_at: Option<DateTime<Utc>>,
@@ -51,8 +103,9 @@ fn status(text: &str) -> Result<BackgroundCheckStatus, MapError> {
     })
 }
 
-/// A report → a background check. The result (`clear`, `consider`) is kept as given; the
-/// adjudication and assessment stay in the payload.
+/// A report → a background check. The result (`clear`, `consider`) and the employer's
+/// adjudication of it (`engaged`, `pre_adverse_action`, `post_adverse_action`) are kept as
+/// given; the assessment stays in the payload.
 pub fn report(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
     let r: Report = decode(raw)?;
     let result = r.result.as_deref().map(|t| match t {
@@ -72,6 +125,7 @@ pub fn report(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, 
         package: non_empty(r.package.as_deref()),
         status: status(&r.status)?,
         result,
+        adjudication: non_empty(r.adjudication.as_deref()),
         submitted_at: r.created_at,
         completed_at: r.completed_at,
         raw: RawPayload::from_raw(raw),
@@ -119,6 +173,7 @@ pub fn invitation(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
         package: non_empty(i.package.as_deref()),
         status,
         result: None,
+        adjudication: None,
         submitted_at: i.created_at,
         completed_at: None,
         raw: RawPayload::from_value(&payload),
@@ -169,10 +224,40 @@ mod tests {
             c.report_url.as_deref(),
             Some("https://dashboard.checkr.com/candidates/e44aa283528e6fde7d542194")
         );
-        assert_eq!(
-            c.raw.get("adjudication"),
-            Some(serde_json::json!("engaged"))
+        assert_eq!(c.adjudication.as_deref(), Some("engaged"));
+    }
+
+    #[test]
+    fn a_candidate_keeps_name_and_email_and_never_the_private_details() {
+        // The spec's own example values.
+        let r = raw(
+            r#"{"id":"e44aa283528e6fde7d542194","object":"candidate","uri":"/v1/candidates/e44aa283528e6fde7d542194","first_name":"John","middle_name":"Alfred","no_middle_name":false,"last_name":"Smith","email":"john.smith@gmail.com","phone":"5555555555","zipcode":"90401","dob":"1970-01-22","ssn":"XXX-XX-4645","driver_license_number":"F2111655","driver_license_state":"CA","previous_driver_license_number":"F1501739","previous_driver_license_state":"MD","mother_maiden_name":"Jones","custom_id":"bluebird-7","postal_address":{"street":"123 Main Street"},"report_ids":["532e71cfe88a1d4e8d00000d"],"geo_ids":[],"copy_requested":false}"#,
         );
+        let c = match candidate(&ctx(), &r).unwrap().into_iter().next() {
+            Some(CanonicalRecord::Candidate(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(c.provenance.remote_id, "e44aa283528e6fde7d542194");
+        assert_eq!(c.first_name.as_deref(), Some("John"));
+        assert_eq!(c.last_name.as_deref(), Some("Smith"));
+        assert_eq!(c.email.as_deref(), Some("john.smith@gmail.com"));
+        let stored = serde_json::to_string(&c).unwrap();
+        for private in [
+            "4645",
+            "1970-01-22",
+            "F2111655",
+            "5555555555",
+            "Main Street",
+            "Jones",
+        ] {
+            assert!(!stored.contains(private), "{private} kept");
+        }
+        assert_eq!(
+            c.raw.get("report_ids"),
+            Some(serde_json::json!(["532e71cfe88a1d4e8d00000d"]))
+        );
+        let r = raw(r#"{"id":7,"object":"candidate","email":"a@b.c"}"#);
+        assert_eq!(candidate(&ctx(), &r).unwrap_err().path, "id");
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! GoodHire records (the unofficial spec's `Report`) → background checks. Only the check's
-//! state is kept: status, result, package (product bundle) and dates. The candidate's SSN and
+//! GoodHire records (the unofficial spec's `Report`) → background checks and their
+//! candidates. Only the check's state is kept: status, result, package (product bundle) and
+//! dates; of the candidate, who has no list or id of their own in the spec, the names and
+//! email the report carries. The candidate's SSN and
 //! phone, which the schema allows inline, are dropped before anything is stored, and no
 //! report contents are read. GoodHire documents no address of a report in its web app, so no
 //! link is made up: `report_url` stays empty.
 
 use chrono::{DateTime, Utc};
 use maestro_core::model::{
-    BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, CanonicalRecord, RawPayload,
+    BackgroundCheck, BackgroundCheckResult, BackgroundCheckStatus, Candidate, CanonicalRecord,
+    RawPayload,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -22,14 +25,17 @@ struct Report {
     id: String,
     status: String,
     result: Option<String>,
-    candidate: Option<Candidate>,
+    candidate: Option<CandidateIn>,
     product_bundle_id: Option<String>,
     created_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Candidate {
+#[serde(rename_all = "camelCase")]
+struct CandidateIn {
+    first_name: Option<String>,
+    last_name: Option<String>,
     email: Option<String>,
 }
 
@@ -82,9 +88,10 @@ fn scrubbed(raw: &RawValue) -> Result<serde_json::Value, MapError> {
     Ok(payload)
 }
 
-/// A report → a background check. The spec gives a report's candidate no id, only names and
-/// an email; the email (lower case) is the candidate's id here, so a report without one is an
-/// error naming `candidate.email` rather than a check nobody can be matched to.
+/// A report → a background check and its candidate. The spec gives a report's candidate no
+/// id, only names and an email; the email (lower case) is the candidate's id here, so a report
+/// without one is an error naming `candidate.email` rather than a check nobody can be matched
+/// to. A candidate with several reports is given once per report, the same each time.
 pub fn report(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
     let r: Report = decode(raw)?;
     let status = status(&r.status)?;
@@ -98,6 +105,21 @@ pub fn report(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, 
             message: "a report without its candidate's email cannot be matched to anyone".into(),
         })?;
     let changed = [r.created_at, r.completed_at].into_iter().flatten().max();
+    let payload = scrubbed(raw)?;
+    let person = Candidate {
+        provenance: ctx.provenance(candidate.clone(), None),
+        company_id: ctx.company_id,
+        first_name: r
+            .candidate
+            .as_ref()
+            .and_then(|c| non_empty(c.first_name.as_deref())),
+        last_name: r
+            .candidate
+            .as_ref()
+            .and_then(|c| non_empty(c.last_name.as_deref())),
+        email: Some(candidate.clone()),
+        raw: RawPayload::from_value(payload.get("candidate").unwrap_or(&serde_json::Value::Null)),
+    };
     let check = BackgroundCheck {
         provenance: ctx.provenance(r.id, changed),
         company_id: ctx.company_id,
@@ -105,12 +127,13 @@ pub fn report(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, 
         package: non_empty(r.product_bundle_id.as_deref()),
         status,
         result: result(r.result.as_deref()),
+        adjudication: None,
         submitted_at: r.created_at,
         completed_at: r.completed_at,
         report_url: None,
-        raw: RawPayload::from_value(&scrubbed(raw)?),
+        raw: RawPayload::from_value(&payload),
     };
-    Ok(vec![check.into()])
+    Ok(vec![check.into(), person.into()])
 }
 
 #[cfg(test)]
@@ -158,6 +181,17 @@ mod tests {
         assert_eq!(stored.get("phone"), None);
         assert_eq!(stored["lastName"], "Lopez");
         assert!(!serde_json::to_string(&c).unwrap().contains("123-45-6789"));
+        let out = report(&ctx(), &r).unwrap();
+        let person = match out.get(1) {
+            Some(CanonicalRecord::Candidate(p)) => p,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(person.provenance.remote_id, "ana.lopez@example.com");
+        assert_eq!(person.email.as_deref(), Some("ana.lopez@example.com"));
+        assert_eq!(person.first_name.as_deref(), Some("Ana"));
+        assert_eq!(person.last_name.as_deref(), Some("Lopez"));
+        let stored = serde_json::to_string(person).unwrap();
+        assert!(!stored.contains("123-45-6789") && !stored.contains("555 0100"));
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("clockify.time_entry".into(), clockify::time_entry as Mapper),
         ("toggl.user".into(), toggl::user as Mapper),
         ("toggl.time_entry".into(), toggl::time_entry as Mapper),
+        ("checkr.candidate".into(), checkr::candidate as Mapper),
         ("checkr.report".into(), checkr::report as Mapper),
         ("checkr.invitation".into(), checkr::invitation as Mapper),
         ("goodhire.report".into(), goodhire::report as Mapper),
