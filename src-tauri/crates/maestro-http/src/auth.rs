@@ -33,6 +33,10 @@ pub(crate) fn oauth_to_http(provider: &str, e: &crate::oauth::OAuthError) -> Htt
         OAuthError::Timeout => HttpError::Timeout {
             provider: provider.to_owned(),
         },
+        OAuthError::Throttled { retry_after_secs } => HttpError::Throttled {
+            provider: provider.to_owned(),
+            retry_after: retry_after_secs.map(std::time::Duration::from_secs),
+        },
         other => HttpError::Auth {
             provider: provider.to_owned(),
             status: 401,

@@ -1153,6 +1153,44 @@ mod client_credentials_source {
     }
 
     #[tokio::test]
+    async fn a_throttled_token_endpoint_reads_as_throttling_with_its_wait() {
+        let app = Router::new().route(
+            "/oauth/accesstoken",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "7")],
+                    "slow down",
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!(
+            "http://{}/oauth/accesstoken",
+            listener.local_addr().unwrap()
+        ))
+        .unwrap();
+        let _task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let source = ClientCredentials::new(
+            config(url, CLIENT_SECRET, TokenMethod::Get),
+            token_http_client().unwrap(),
+            Arc::new(ManualClock::new(Utc::now())),
+        );
+        let e = source.access_token().await.unwrap_err();
+        assert_eq!(
+            e,
+            OAuthError::Throttled {
+                retry_after_secs: Some(7)
+            }
+        );
+        let http = AccessTokenSource::access_token(&source).await.unwrap_err();
+        assert!(
+            matches!(http, maestro_http::HttpError::Throttled { retry_after: Some(d), .. } if d.as_secs() == 7),
+            "{http:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_wrong_secret_is_refused_clearly_without_the_secret_in_the_error() {
         let (url, _state, _task) = issuer().await;
         let source = ClientCredentials::new(

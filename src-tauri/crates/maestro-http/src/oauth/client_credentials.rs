@@ -187,7 +187,17 @@ impl ClientCredentials {
                 "the token endpoint redirected elsewhere; the request was not followed".into(),
             ));
         }
-        if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
+        if status == http::StatusCode::TOO_MANY_REQUESTS {
+            // The gateway's limits cover its token endpoint too: a 429 is throttling, not an
+            // outage, so the request loop waits and reports it as such.
+            let retry_after_secs = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            return Err(OAuthError::Throttled { retry_after_secs });
+        }
+        if status.is_server_error() {
             return Err(OAuthError::Http(format!(
                 "the token endpoint answered HTTP {status}"
             )));

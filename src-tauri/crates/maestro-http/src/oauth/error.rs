@@ -76,6 +76,12 @@ pub enum OAuthError {
     /// Saving a renewed authorization failed; the new access token was discarded.
     #[error("could not save the renewed authorization: {0}")]
     Persist(String),
+    /// The token endpoint asked us to slow down (429), with how long to wait when it said.
+    #[error("the authorization server is throttling requests; try again later")]
+    Throttled {
+        /// Seconds the provider asked us to wait (`Retry-After`), if given.
+        retry_after_secs: Option<u64>,
+    },
     /// The token endpoint could not be reached or answered with a server error.
     #[error("could not reach the authorization server: {0}")]
     Http(String),
@@ -108,6 +114,7 @@ impl OAuthError {
             | OAuthError::AccessDenied { .. }
             | OAuthError::Authorization { .. } => ErrorKind::Auth,
             OAuthError::Timeout | OAuthError::Http(_) => ErrorKind::Transient,
+            OAuthError::Throttled { .. } => ErrorKind::Throttled,
             OAuthError::Browser(_)
             | OAuthError::Listener(_)
             | OAuthError::Persist(_)
