@@ -10,6 +10,7 @@
 
 pub mod adversarial;
 mod bamboohr;
+pub mod benefits;
 pub mod config;
 mod control;
 pub mod error;
@@ -502,6 +503,47 @@ impl Sandbox {
     /// Revokes every token/key of the provider: API calls get 401, refreshes `invalid_grant`.
     pub fn revoke(&self, p: Provider) {
         self.control(p).revoke();
+    }
+
+    /// Changes a benefit enrollment in BambooHR: from `effective` on, BambooHR employee
+    /// `employee` has `status` ("Enrolled", "Waived", "Withdrew", "Terminated") in `plan`
+    /// (ids in [`benefits`]); a later date schedules the change. The employee must already
+    /// have a record of the plan.
+    pub fn set_bamboohr_enrollment(
+        &self,
+        employee: u32,
+        plan: &str,
+        status: &str,
+        effective: NaiveDate,
+    ) -> Result<(), SandboxError> {
+        if ![
+            "Enrolled",
+            "Waived",
+            "Withdrew",
+            "Terminated",
+            "Eligible",
+            "Ineligible",
+        ]
+        .contains(&status)
+        {
+            return Err(SandboxError::Invalid(format!(
+                "{status} is not an enrollment status"
+            )));
+        }
+        let mut d = lock(&self.bamboo.data);
+        if bamboohr::benefits::change_status(
+            &mut d.employee_benefits,
+            employee,
+            plan,
+            status,
+            effective,
+        ) {
+            Ok(())
+        } else {
+            Err(SandboxError::NotFound(format!(
+                "bamboohr employee {employee} has no record of plan {plan}"
+            )))
+        }
     }
 
     /// Re-seeds the provider's data and credentials; clears faults and request counts.

@@ -51,6 +51,13 @@ pub(crate) struct BambooData {
     pub lists: Vec<Value>,
     /// Job locations as `/hris/org/locations` answers them (archived ones included).
     pub locations: Vec<Value>,
+    /// Benefit plans as `/benefit/company_benefit` answers them.
+    pub company_benefits: Vec<Value>,
+    /// Enrollment records, past ones included (`/benefit/employee_benefit` answers current
+    /// and future ones).
+    pub employee_benefits: Vec<super::benefits::Enrollment>,
+    /// `/benefits/settings/deduction_types/all`.
+    pub deduction_types: Vec<Value>,
     pub next_employee_id: u32,
     pub next_row_id: u64,
     pub next_request_id: u64,
@@ -125,6 +132,9 @@ pub(crate) fn build(c: &Company) -> BambooData {
         balances: BTreeMap::new(),
         lists: super::meta::lists(c),
         locations: super::meta::locations(c),
+        company_benefits: super::benefits::plans(),
+        employee_benefits: super::benefits::enrollments(c),
+        deduction_types: super::benefits::deduction_types(),
         next_employee_id: 101 + c.people.len() as u32,
         next_row_id: 1,
         next_request_id: 1001,

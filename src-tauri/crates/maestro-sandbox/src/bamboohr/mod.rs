@@ -1,5 +1,6 @@
 //! BambooHR emulator: `/api/v1/...` (the real host `{companyDomain}.bamboohr.com` is ignored).
 
+pub(crate) mod benefits;
 pub(crate) mod data;
 pub(crate) mod datasets;
 pub(crate) mod meta;

@@ -929,6 +929,18 @@ pub(crate) fn router(state: Arc<BambooState>) -> Router {
             "/api/v1/hris/org/locations",
             get(super::meta::org_locations),
         )
+        .route(
+            "/api/v1/benefit/company_benefit",
+            get(super::benefits::company_benefits),
+        )
+        .route(
+            "/api/v1/benefit/employee_benefit",
+            get(super::benefits::employee_benefits),
+        )
+        .route(
+            "/api/v1/benefits/settings/deduction_types/all",
+            get(super::benefits::deduction_types_all),
+        )
         .route("/api/v1_2/datasets", get(super::datasets::list_datasets))
         .route(
             "/api/v1_2/datasets/{dataset}/fields",

@@ -337,11 +337,33 @@ fn payroll_json(
             }
             Pay::Salary(s) => (Decimal::from(80), (s / Decimal::from(26)).round_dp(2)),
         };
-        let benefit = if !p.pay.is_hourly() {
-            Decimal::new(12_500, 2)
+        // What payroll deducts for benefits (crate::benefits): medical for salaried staff, the
+        // 401(k) share of gross for whoever saves one.
+        let mut benefit_lines = Vec::new();
+        if crate::benefits::gusto_deducts_medical(p) {
+            benefit_lines.push(json!({
+                "name": crate::benefits::MEDICAL_DEDUCTION,
+                "employee_deduction": num(crate::benefits::medical_employee_amount(p)),
+                "company_contribution": num(crate::benefits::medical_company_amount(p)),
+                "imputed": false,
+            }));
+        }
+        let mut benefit = if crate::benefits::gusto_deducts_medical(p) {
+            crate::benefits::medical_employee_amount(p)
         } else {
             Decimal::ZERO
         };
+        if let Some(percent) = crate::benefits::retirement_percent(p) {
+            let saved = (gross * percent / Decimal::from(100)).round_dp(2);
+            let matched = (gross * Decimal::from(3) / Decimal::from(100)).round_dp(2);
+            benefit += saved;
+            benefit_lines.push(json!({
+                "name": crate::benefits::RETIREMENT_DEDUCTION,
+                "employee_deduction": num(saved),
+                "company_contribution": num(matched),
+                "imputed": false,
+            }));
+        }
         let ee_tax = (gross * Decimal::new(1_650, 4)).round_dp(2);
         let er_tax = (gross * Decimal::new(765, 4)).round_dp(2);
         let net = gross - ee_tax - benefit;
@@ -371,7 +393,7 @@ fn payroll_json(
                 "flsa_status": flsa(p.gusto_pay),
             }],
             "paid_time_off": [],
-            "benefits": [],
+            "benefits": benefit_lines,
             "deductions": [],
             "reimbursements": [],
             "version": version_of(&format!("{uuid}:{}", p.gusto_uuid)),
@@ -575,7 +597,8 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
     let medical = benefit(1, 1, "Medical (Kaiser Silver 70)", salaried.len());
     let retirement = benefit(2, 105, "401(k)", salaried.len());
     let medical_uuid = medical["uuid"].as_str().unwrap_or_default().to_string();
-    let employee_benefits = salaried
+    let retirement_uuid = retirement["uuid"].as_str().unwrap_or_default().to_string();
+    let mut employee_benefits: Vec<Value> = salaried
         .iter()
         .map(|p| {
             let uuid = version_of(&format!("eb:{}", p.gusto_uuid));
@@ -604,6 +627,36 @@ pub(crate) fn build(c: &Company, tracked: &TrackedHours) -> GustoData {
             })
         })
         .collect();
+    // The 401(k) share of pay (crate::benefits), deducted as a percentage.
+    for p in &c.people {
+        let Some(percent) = crate::benefits::retirement_percent(p) else {
+            continue;
+        };
+        let uuid = version_of(&format!("eb401k:{}", p.gusto_uuid));
+        employee_benefits.push(json!({
+            "version": version_of(&uuid),
+            "active": true,
+            "employee_deduction": dec(percent, 2),
+            "deduct_as_percentage": true,
+            "employee_deduction_annual_maximum": "23500.00",
+            "contribution": {"type": "percentage", "value": "3.00"},
+            "elective": true,
+            "company_contribution_annual_maximum": null,
+            "limit_option": null,
+            "catch_up": false,
+            "retirement_loan_identifier": null,
+            "coverage_amount": null,
+            "deduction_reduces_taxable_income": "reduces_taxable_income",
+            "coverage_salary_multiplier": "0.00",
+            "company_contribution": "3.00",
+            "contribute_as_percentage": true,
+            "effective_date": crate::benefits::medical_start(p).to_string(),
+            "expiration_date": null,
+            "employee_uuid": p.gusto_uuid,
+            "company_benefit_uuid": retirement_uuid,
+            "uuid": uuid,
+        }));
+    }
     let admin = &c.people[0];
     let company = json!({
         "ein": c.ein,

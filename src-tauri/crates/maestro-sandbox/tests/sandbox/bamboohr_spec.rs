@@ -1,4 +1,4 @@
-//! BambooHR's account metadata, locations, Datasets API, throttling and webhook payloads, held
+//! BambooHR's account metadata, locations, Datasets API, benefits, throttling and webhook payloads, held
 //! to the published spec, read from `specs/bamboohr.json` (a trimmed copy of
 //! `bamboohr-public.openapi.yaml`, see `specs/bamboohr.md`): every route exists there with its
 //! method, every answer validates against the schema the spec declares for it (JSON Schema),
@@ -571,5 +571,279 @@ async fn webhooks_send_the_current_payload_shape() {
     // The legacy event keeps its own shape, with the changed fields' values.
     assert_eq!(seen[2]["employees"][0]["id"], id.as_str());
     assert!(seen[2]["employees"][0]["fields"]["jobTitle"].is_string());
+    sb.shutdown().await;
+}
+
+/// `GET /api/v1/benefit/employee_benefit` with its filters in a JSON body, as the spec asks.
+async fn enrollments(sb: &Sandbox, body: Option<Value>) -> (u16, Value) {
+    let mut req = bamboo(sb, &client(), "/api/v1/benefit/employee_benefit");
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn benefit_plans_and_deduction_types_match_the_spec() {
+    let sb = start().await;
+    let plans_op = op("get", "/api/v1/benefit/company_benefit");
+    let (status, plans) = get(&sb, "/api/v1/benefit/company_benefit").await;
+    assert_eq!(status, 200);
+    assert_valid(
+        plans_op.response_schema().unwrap(),
+        &plans,
+        "company_benefit",
+    );
+    let summary = props(schema("CompanyBenefitSummary"));
+    let list = plans["companyBenefits"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    for p in list {
+        declared(
+            p,
+            &summary,
+            &["id", "name", "type", "deductionTypeId"],
+            "plan",
+        );
+    }
+
+    let types_op = op("get", "/api/v1/benefits/settings/deduction_types/all");
+    let (status, types) = get(&sb, "/api/v1/benefits/settings/deduction_types/all").await;
+    assert_eq!(status, 200);
+    let answer = types_op.response_schema().unwrap();
+    assert_valid(answer, &types, "deduction_types/all");
+    let item = props(at(answer, "/items"));
+    let sub = props(at(answer, "/items/properties/subTypes/items"));
+    for t in types.as_array().unwrap() {
+        declared(
+            t,
+            &item,
+            &["id", "deductionTypeName", "subTypes"],
+            "deduction type",
+        );
+        for s in t["subTypes"].as_array().unwrap() {
+            declared(s, &sub, &["id", "deductionTypeName"], "sub-type");
+            assert!(s["id"].is_i64(), "sub-type ids are integers: {s}");
+        }
+    }
+    // Every plan's deduction type is listed (as a leaf or a sub-type).
+    let mut ids = Vec::new();
+    for t in types.as_array().unwrap() {
+        ids.push(t["id"].to_string().trim_matches('"').to_owned());
+        for s in t["subTypes"].as_array().unwrap() {
+            ids.push(s["id"].to_string());
+        }
+    }
+    for p in list {
+        assert!(
+            ids.contains(&p["deductionTypeId"].as_str().unwrap().to_owned()),
+            "{p}"
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn employee_benefits_take_their_filters_in_a_get_body_as_the_spec_says() {
+    let o = op("get", "/api/v1/benefit/employee_benefit");
+    // The operation's own text: filters in a JSON body on a GET, at least one required, and
+    // the deprecation notice that this may move to query parameters.
+    let text = o.description();
+    assert!(
+        text.contains("JSON request body with a filters object is required"),
+        "{text}"
+    );
+    assert!(text.contains("Deprecation notice"), "{text}");
+    let body_schema = o.body_schema().unwrap();
+    assert_eq!(body_schema["required"], json!(["filters"]));
+    let filters = at(body_schema, "/properties/filters");
+    assert_eq!(filters["anyOf"].as_array().unwrap().len(), 3);
+    for (name, kind) in [
+        ("employeeId", "integer"),
+        ("companyBenefitId", "integer"),
+        ("enrollmentStatusEffectiveDate", "string"),
+    ] {
+        assert_eq!(filters["properties"][name]["type"], kind, "{name}");
+    }
+    assert!(
+        spec()
+            .operation("get", "/api/v1/benefit/employee_benefit", "")
+            .is_some()
+    );
+
+    let sb = start().await;
+    // No body, bad JSON, no filters, an empty filters object, a filter of the wrong type: 400.
+    assert_eq!(enrollments(&sb, None).await.0, 400);
+    let bad_json = bamboo(&sb, &client(), "/api/v1/benefit/employee_benefit")
+        .header("content-type", "application/json")
+        .body("{filters")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status().as_u16(), 400);
+    for body in [
+        json!({}),
+        json!({"filters": {}}),
+        json!({"filters": {"companyBenefitId": "11"}}),
+        json!({"filters": {"enrollmentStatusEffectiveDate": "March 1"}}),
+    ] {
+        assert_eq!(enrollments(&sb, Some(body.clone())).await.0, 400, "{body}");
+    }
+
+    let answer = o.response_schema().unwrap();
+    let group = props(at(answer, "/properties/employeeBenefits/items"));
+    let record = props(at(
+        answer,
+        "/properties/employeeBenefits/items/properties/employeeBenefit/items",
+    ));
+    let (status, medical) =
+        enrollments(&sb, Some(json!({"filters": {"companyBenefitId": 11}}))).await;
+    assert_eq!(status, 200);
+    assert_valid(answer, &medical, "employee_benefit");
+    let groups = medical["employeeBenefits"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    let people: Vec<u64> = sb
+        .company()
+        .people
+        .iter()
+        .map(|p| u64::from(p.bamboo_id))
+        .collect();
+    for g in groups {
+        declared(
+            g,
+            &group,
+            &["employeeId", "payFrequency", "employeeBenefit"],
+            "group",
+        );
+        assert!(people.contains(&g["employeeId"].as_u64().unwrap()), "{g}");
+        for r in g["employeeBenefit"].as_array().unwrap() {
+            // Every record property the spec declares, no other.
+            assert_eq!(keys(r), record, "{r}");
+            assert_eq!(r["companyBenefitId"], "11");
+        }
+    }
+    // A share of pay is typed '%', money '$' with its currency.
+    let first = sb.company().people[0].bamboo_id;
+    let (_, mine) = enrollments(&sb, Some(json!({"filters": {"employeeId": first}}))).await;
+    let records = mine["employeeBenefits"][0]["employeeBenefit"]
+        .as_array()
+        .unwrap();
+    let retirement = records
+        .iter()
+        .find(|r| r["companyBenefitId"] == "13")
+        .unwrap();
+    assert_eq!(retirement["employeeAmountType"], "%");
+    assert_eq!(retirement["employeeAmount"], 4.0);
+    let medical_rec = records
+        .iter()
+        .find(|r| r["companyBenefitId"] == "11")
+        .unwrap();
+    assert_eq!(medical_rec["employeeAmountType"], "$");
+    assert_eq!(medical_rec["currencyCode"], "USD");
+    // Filters combine: this employee's medical only.
+    let (_, both) = enrollments(
+        &sb,
+        Some(json!({"filters": {"employeeId": first, "companyBenefitId": 11}})),
+    )
+    .await;
+    assert_eq!(
+        both["employeeBenefits"][0]["employeeBenefit"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn employee_benefits_answer_current_and_future_records_only() {
+    let sb = start().await;
+    let today = sb.company().today;
+    let p = sb.company().people[0].bamboo_id;
+    let records = |v: &Value| -> Vec<(String, String)> {
+        v["employeeBenefits"][0]["employeeBenefit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["companyBenefitId"] == "11")
+            .map(|r| {
+                (
+                    r["enrollmentStatus"].as_str().unwrap().to_owned(),
+                    r["enrollmentStatusEffectiveDate"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let filter = json!({"filters": {"employeeId": p}});
+    // A scheduled withdrawal shows beside the current enrollment…
+    let later = today + chrono::Duration::days(10);
+    sb.set_bamboohr_enrollment(p, "11", "Withdrew", later)
+        .unwrap();
+    let (_, v) = enrollments(&sb, Some(filter.clone())).await;
+    let got = records(&v);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1], ("Withdrew".into(), later.to_string()));
+    // …and once in effect it replaces it: past records are not answered.
+    let earlier = today - chrono::Duration::days(1);
+    sb.set_bamboohr_enrollment(p, "11", "Terminated", earlier)
+        .unwrap();
+    let (_, v) = enrollments(&sb, Some(filter)).await;
+    let got = records(&v);
+    assert_eq!(
+        got[0],
+        ("Terminated".into(), earlier.to_string()),
+        "{got:?}"
+    );
+    assert_eq!(got.len(), 2);
+    // By status date.
+    let (_, v) = enrollments(
+        &sb,
+        Some(json!({"filters": {"enrollmentStatusEffectiveDate": later.to_string()}})),
+    )
+    .await;
+    assert_eq!(v["employeeBenefits"].as_array().unwrap().len(), 1);
+    assert!(
+        sb.set_bamboohr_enrollment(p, "99", "Enrolled", today)
+            .is_err()
+    );
+    sb.shutdown().await;
+}
+
+/// The demo's benefit story: every enrolled person is one of the company's people, and the
+/// three discrepancies are in the data as `maestro_sandbox::benefits` names them.
+#[tokio::test]
+async fn the_benefit_story_is_the_seeded_company() {
+    let sb = start().await;
+    let s = maestro_sandbox::benefits::situations(sb.company());
+    let status_of = |v: &Value, plan: &str| {
+        v["employeeBenefits"][0]["employeeBenefit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["companyBenefitId"] == plan)
+            .map(|r| r["enrollmentStatus"].as_str().unwrap().to_owned())
+    };
+    let person = |i: Option<usize>| sb.company().people[i.unwrap()].clone();
+    for (who, want) in [
+        (person(s.enrolled_without_deduction), "Enrolled"),
+        (person(s.deduction_without_enrollment), "Waived"),
+        (person(s.enrolled_after_termination), "Enrolled"),
+    ] {
+        let (_, v) =
+            enrollments(&sb, Some(json!({"filters": {"employeeId": who.bamboo_id}}))).await;
+        assert_eq!(
+            status_of(&v, "11").as_deref(),
+            Some(want),
+            "{}",
+            who.full_name()
+        );
+    }
+    assert!(person(s.enrolled_after_termination).terminated_on.is_some());
+    assert!(person(s.enrolled_without_deduction).pay.is_hourly());
     sb.shutdown().await;
 }
