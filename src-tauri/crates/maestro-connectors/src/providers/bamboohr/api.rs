@@ -405,6 +405,88 @@ pub struct BalanceEntry {
     pub used_year_to_date: Option<Decimal>,
 }
 
+/// `GET /api/v1/benefit/company_benefit` (`CompanyBenefitsListResponse`); plans are decoded
+/// one by one.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyBenefits {
+    #[serde(default)]
+    pub company_benefits: Vec<Value>,
+}
+
+/// `CompanyBenefitSummary`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyBenefit {
+    #[serde(deserialize_with = "flex::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub name: Option<String>,
+    /// health, dental, vision, retirement, hsa, flex, life, disability, reimbursement,
+    /// supplemental, other.
+    #[serde(rename = "type", default, deserialize_with = "flex::opt_text")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub deduction_type_id: Option<String>,
+}
+
+/// `GET /api/v1/benefit/employee_benefit` (`EmployeeBenefitsListResponse`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeBenefits {
+    #[serde(default)]
+    pub employee_benefits: Vec<Value>,
+}
+
+/// One employee's enrollments: the records are decoded one by one.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeBenefitGroup {
+    #[serde(deserialize_with = "flex::id")]
+    pub employee_id: String,
+    #[serde(default)]
+    pub employee_benefit: Vec<Value>,
+}
+
+/// One per-plan enrollment record.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeBenefit {
+    #[serde(deserialize_with = "flex::id")]
+    pub company_benefit_id: String,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub enrollment_status: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_date")]
+    pub enrollment_status_effective_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "flex::opt_date")]
+    pub deduction_start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "flex::opt_date")]
+    pub deduction_end_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub currency_code: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_decimal")]
+    pub employee_amount: Option<Decimal>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub employee_amount_type: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_decimal")]
+    pub company_amount: Option<Decimal>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub company_amount_type: Option<String>,
+}
+
+/// One of `GET /api/v1/benefits/settings/deduction_types/all` (`BenefitDeductionType`); the id
+/// is an integer for leaf types and a slug for grouped parents.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeductionType {
+    #[serde(deserialize_with = "flex::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    pub deduction_type_name: Option<String>,
+    #[serde(default)]
+    pub sub_types: Vec<DeductionType>,
+}
+
 /// Lenient deserializers for BambooHR's loosely typed JSON.
 pub mod flex {
     use std::collections::BTreeMap;

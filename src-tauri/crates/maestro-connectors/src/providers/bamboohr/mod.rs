@@ -1,4 +1,4 @@
-//! BambooHR (HRIS): employees, jobs, pay, departments, locations and time off, read from
+//! BambooHR (HRIS): employees, jobs, pay, departments, locations, time off and benefits, read from
 //! `https://{subdomain}.bamboohr.com/api/v1/…` with an API key (HTTP Basic, password `x`).
 //!
 //! A full employee read goes through the Datasets API (the deprecated custom report when
@@ -8,6 +8,7 @@
 //! the canonical policies, since requests and balances refer to types.
 
 mod api;
+mod benefits;
 mod bulk;
 #[cfg(test)]
 mod emulated;
@@ -67,7 +68,7 @@ pub static MANIFEST: Manifest = Manifest {
     name: NAME,
     category: Category::Hris,
     version: "1.0.0",
-    summary: "Employees, jobs, pay, departments, locations and time off from BambooHR.",
+    summary: "Employees, jobs, pay, departments, locations, time off and benefits from BambooHR.",
     auth: AuthKind::ApiKey {
         scheme: KeyScheme::Basic {
             username_field: "api_key",
@@ -106,6 +107,8 @@ pub static MANIFEST: Manifest = Manifest {
         reads(EntityKind::TimeOffPolicy, false),
         rw(EntityKind::TimeOffRequest, true, false),
         reads(EntityKind::TimeOffBalance, false),
+        reads(EntityKind::BenefitPlan, false),
+        reads(EntityKind::BenefitEnrollment, false),
     ],
     // BambooHR publishes no numbers ("we may throttle"; throttling is 429 + Retry-After, 503 +
     // Retry-After before 2026-09-16). 10 requests per second is our own conservative assumption,
@@ -335,6 +338,8 @@ impl Connector for BambooHr {
             (EntityKind::TimeOffPolicy, _) => self.read_policies().await,
             (EntityKind::TimeOffRequest, since) => self.read_time_off_requests(since).await,
             (EntityKind::TimeOffBalance, _) => self.read_balances(page).await,
+            (EntityKind::BenefitPlan, _) => self.read_benefit_plans().await,
+            (EntityKind::BenefitEnrollment, _) => self.read_benefit_enrollments().await,
             (other, _) => Err(ConnectorError::Unsupported {
                 provider: NAME.into(),
                 what: format!("reading {other}"),
