@@ -288,6 +288,16 @@ async fn a_name_and_birth_date_match_is_only_suggested_until_the_owner_confirms(
                 serde_json::json!("someone.else@elsewhere.example"),
             )
             .unwrap();
+        // Gusto's `email` is the personal one, which links as surely as a work email: it
+        // differs too, so only the name and birth date are left to go on.
+        sandbox
+            .set_employee_field(
+                Provider::Gusto,
+                &p.gusto_uuid,
+                "email",
+                serde_json::json!("someone.else@mail.example"),
+            )
+            .unwrap();
         changed = Some(p);
     })
     .await;

@@ -4,6 +4,7 @@
 //! unlocked, what gets audited, and errors phrased for a small-business owner.
 
 pub mod activity;
+pub mod background_checks;
 pub mod base_url;
 pub mod connect;
 mod connect_input;

@@ -1,7 +1,8 @@
-//! People: one person across providers. [`App::resolve_identities`] links each employee and
-//! contractor record to an identity with the matcher of `maestro_sync::identity` (run it after
-//! syncs; re-running changes nothing), and [`App::people`] is the unified roster: one row per
-//! person, each field with the value every provider holds and which one is shown. The owner
+//! People: one person across providers. [`App::resolve_identities`] links each employee,
+//! contractor and background-check candidate record to an identity with the matcher of
+//! `maestro_sync::identity` (run it after syncs; re-running changes nothing), and
+//! [`App::people`] is the unified roster: one row per person, each field with the value every
+//! provider holds and which one is shown, and the background checks of their candidates. The owner
 //! confirms, splits and merges; those decisions are audited and the matcher never undoes them.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,8 +11,8 @@ use chrono::NaiveDate;
 use maestro_connectors::{Category, Registry};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{
-    CanonicalEntity, Compensation, Contractor, Employee, Employment, EntityKind, Provenance,
-    TimeEntry,
+    Candidate as CheckCandidate, CanonicalEntity, Compensation, Contractor, Employee, Employment,
+    EntityKind, Provenance, TimeEntry,
 };
 use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
@@ -27,6 +28,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::App;
+use crate::background_checks::{self, PersonCheck};
 use crate::error::{AppError, ErrorCode, Result};
 
 /// What a matcher run changed.
@@ -113,6 +115,8 @@ pub struct Person {
     pub fields: Vec<PersonField>,
     /// The records linked, in provider order.
     pub records: Vec<LinkedRecord>,
+    /// Background checks ordered for them (through their candidate records), newest first.
+    pub checks: Vec<PersonCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -224,16 +228,19 @@ async fn for_each_decodable<E: CanonicalEntity>(
     .await
 }
 
-/// An employee or contractor record.
+/// An employee or contractor record, or a background-check candidate.
 enum PersonRecord {
     Employee(StoredAt, Box<Employee>),
     Contractor(StoredAt, Box<Contractor>),
+    Candidate(StoredAt, Box<CheckCandidate>),
 }
 
 impl PersonRecord {
     fn stored(&self) -> &StoredAt {
         match self {
-            PersonRecord::Employee(r, _) | PersonRecord::Contractor(r, _) => r,
+            PersonRecord::Employee(r, _)
+            | PersonRecord::Contractor(r, _)
+            | PersonRecord::Candidate(r, _) => r,
         }
     }
 
@@ -241,6 +248,7 @@ impl PersonRecord {
         match self {
             PersonRecord::Employee(..) => EntityKind::Employee,
             PersonRecord::Contractor(..) => EntityKind::Contractor,
+            PersonRecord::Candidate(..) => EntityKind::Candidate,
         }
     }
 
@@ -249,6 +257,7 @@ impl PersonRecord {
         match self {
             PersonRecord::Employee(_, e) => &e.provenance,
             PersonRecord::Contractor(_, c) => &c.provenance,
+            PersonRecord::Candidate(_, c) => &c.provenance,
         }
     }
 
@@ -256,6 +265,12 @@ impl PersonRecord {
         match self {
             PersonRecord::Employee(_, e) => PersonKeys {
                 work_email: e.work_email.as_deref().and_then(matcher::normalize_email),
+                other_emails: e
+                    .personal_email
+                    .as_deref()
+                    .and_then(matcher::normalize_email)
+                    .into_iter()
+                    .collect(),
                 employee_number: e
                     .employee_number
                     .as_deref()
@@ -270,12 +285,31 @@ impl PersonRecord {
             },
             PersonRecord::Contractor(_, c) => PersonKeys {
                 work_email: c.email.as_deref().and_then(matcher::normalize_email),
+                other_emails: Vec::new(),
                 employee_number: None,
                 names: matcher::name_keys(
                     c.first_name.as_deref(),
                     c.last_name.as_deref(),
                     None,
                     c.business_name.as_deref(),
+                ),
+                birth_date: None,
+            },
+            // A candidate's email may be personal or work: it is compared with both.
+            PersonRecord::Candidate(_, c) => PersonKeys {
+                work_email: None,
+                other_emails: c
+                    .email
+                    .as_deref()
+                    .and_then(matcher::normalize_email)
+                    .into_iter()
+                    .collect(),
+                employee_number: None,
+                names: matcher::name_keys(
+                    c.first_name.as_deref(),
+                    c.last_name.as_deref(),
+                    None,
+                    None,
                 ),
                 birth_date: None,
             },
@@ -301,13 +335,14 @@ impl PersonRecord {
             .or_else(|| e.display_full_name.clone()),
             PersonRecord::Contractor(_, c) => join(c.first_name.as_deref(), c.last_name.as_deref())
                 .or_else(|| c.business_name.clone()),
+            PersonRecord::Candidate(_, c) => join(c.first_name.as_deref(), c.last_name.as_deref()),
         }
     }
 
     fn birth_date(&self) -> Option<NaiveDate> {
         match self {
             PersonRecord::Employee(_, e) => e.date_of_birth.as_ref().map(|d| *d.expose()),
-            PersonRecord::Contractor(..) => None,
+            PersonRecord::Contractor(..) | PersonRecord::Candidate(..) => None,
         }
     }
 }
@@ -323,6 +358,10 @@ async fn person_records(
     .await?;
     for_each_decodable(conn, company_id, |at, c: Contractor| {
         out.push(PersonRecord::Contractor(at, Box::new(c)));
+    })
+    .await?;
+    for_each_decodable(conn, company_id, |at, c: CheckCandidate| {
+        out.push(PersonRecord::Candidate(at, Box::new(c)));
     })
     .await?;
     out.sort_by_key(|p| p.stored().record_id);
@@ -808,6 +847,8 @@ fn said_by(p: &PersonRecord, rel: &Related) -> Vec<Said> {
                 status_text(&c.status).map(|s| format!("{s} (contractor)")),
             );
         }
+        // A candidate says only who they are: their name (above).
+        PersonRecord::Candidate(..) => {}
     }
     push(Field::JobTitle, rel.title.get(&key).map(|t| t.2.clone()));
     push(Field::PayRate, rel.pay.get(&key).map(|t| t.2.clone()));
@@ -838,6 +879,7 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
     let conns = connection_info(conn, company_id).await?;
     let records = person_records(conn, company_id).await?;
     let rel = related(conn, company_id).await?;
+    let mut checks = background_checks::by_candidate(conn, company_id).await?;
     let links: BTreeMap<RecordId, Link> = identities::links(conn, company_id, PERSON)
         .await?
         .into_iter()
@@ -858,6 +900,7 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
     let mut out = Vec::new();
     for (identity_id, members) in by_identity {
         let mut linked = Vec::new();
+        let mut person_checks = Vec::new();
         let mut said: BTreeMap<Field, Vec<(Role, RecordId, SourcedValue, String)>> =
             BTreeMap::new();
         for p in &members {
@@ -866,6 +909,7 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
                 continue;
             };
             let (method, confidence, status) = parse_link(link)?;
+            person_checks.extend(checks.remove(&r.record_id).unwrap_or_default());
             linked.push(LinkedRecord {
                 record_id: r.record_id,
                 kind: p.kind(),
@@ -930,6 +974,7 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
             needs_review: linked.iter().any(|l| l.status == LinkStatus::Suggested),
             fields,
             records: linked,
+            checks: background_checks::newest_first(person_checks),
         });
     }
     out.sort_by(|a, b| {

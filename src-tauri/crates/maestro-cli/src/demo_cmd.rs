@@ -103,16 +103,26 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
 
     let reconciled = app.reconcile(company.id).await?;
     let people = app.people(company.id).await?;
-    // The tools that hold people (background checks hold checks, not people).
+    // The tools that hold people as staff (background checks hold candidates, joined to them).
+    let staff = |r: &&maestro_app::people::LinkedRecord| {
+        matches!(
+            r.kind,
+            maestro_core::model::EntityKind::Employee | maestro_core::model::EntityKind::Contractor
+        )
+    };
     let holding: std::collections::BTreeSet<_> = people
         .iter()
-        .flat_map(|p| p.records.iter().map(|r| r.connection_id))
+        .flat_map(|p| p.records.iter().filter(staff).map(|r| r.connection_id))
         .collect();
     let across_all = people
         .iter()
         .filter(|p| {
-            let mine: std::collections::BTreeSet<_> =
-                p.records.iter().map(|r| r.connection_id).collect();
+            let mine: std::collections::BTreeSet<_> = p
+                .records
+                .iter()
+                .filter(staff)
+                .map(|r| r.connection_id)
+                .collect();
             mine.len() >= holding.len()
         })
         .count();
@@ -121,6 +131,11 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
         people.len(),
         holding.len(),
         reconciled.identities.suggested
+    );
+    let checks: usize = people.iter().map(|p| p.checks.len()).sum();
+    println!(
+        "   Background checks: {checks} joined to {} people by the email each candidate gave.",
+        people.iter().filter(|p| !p.checks.is_empty()).count()
     );
     let waiting = app.conflicts(company.id, false).await?;
     println!(

@@ -30,6 +30,7 @@ fn candidates(people: usize) -> Vec<Candidate<u32>> {
                 role: *role,
                 keys: PersonKeys {
                     work_email: normalize_email(&format!("{first}.{last}@bluebird.example")),
+                    other_emails: Vec::new(),
                     employee_number: (*role != Role::TimeTracking).then(|| format!("{}", 1000 + i)),
                     names: name_keys(Some(&first), Some(&last), None, None),
                     birth_date: (*role != Role::TimeTracking)

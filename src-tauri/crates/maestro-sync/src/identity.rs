@@ -12,6 +12,7 @@
 //! | evidence | confidence |
 //! |---|---|
 //! | same work email ([`normalize_email`]) | 0.99 (0.70 when both birth dates are known and differ) |
+//! | same address among all the emails each record gives (a personal email, the email a background-check candidate gave) | 0.95 (0.70 when birth dates differ) |
 //! | same employee number, one side HRIS and the other payroll | 0.90 (none when birth dates differ) |
 //! | same name ([`name_keys`]) and same birth date | 0.85 |
 //! | same name only (birth dates not contradicting) | 0.60 |
@@ -103,6 +104,7 @@ pub const SUGGEST: Confidence = Confidence(50);
 
 const EMAIL: Confidence = Confidence(99);
 const EMAIL_BIRTH_DATES_DIFFER: Confidence = Confidence(70);
+const ANY_EMAIL: Confidence = Confidence(95);
 const EMPLOYEE_NUMBER: Confidence = Confidence(90);
 const NAME_BIRTH_DATE: Confidence = Confidence(85);
 const NAME_ONLY: Confidence = Confidence(60);
@@ -129,6 +131,9 @@ pub enum Method {
     Owner,
     /// Same work email.
     WorkEmail,
+    /// The same address among all the emails each record gives (a personal email on one, a
+    /// candidate's email or a work email on the other).
+    Email,
     /// Same employee number in the HRIS and payroll.
     EmployeeNumber,
     /// Same name and birth date.
@@ -144,6 +149,7 @@ impl Method {
     pub const ALL: &'static [Method] = &[
         Method::Owner,
         Method::WorkEmail,
+        Method::Email,
         Method::EmployeeNumber,
         Method::NameBirthDate,
         Method::Name,
@@ -155,6 +161,7 @@ impl Method {
         match self {
             Method::Owner => "owner",
             Method::WorkEmail => "work_email",
+            Method::Email => "email",
             Method::EmployeeNumber => "employee_number",
             Method::NameBirthDate => "name_birth_date",
             Method::Name => "name",
@@ -167,6 +174,7 @@ impl Method {
         match self {
             Method::Owner => "linked by you",
             Method::WorkEmail => "same work email",
+            Method::Email => "same email address",
             Method::EmployeeNumber => "same employee number",
             Method::NameBirthDate => "same name and birth date",
             Method::Name => "same name only",
@@ -362,6 +370,9 @@ pub fn name_keys(
 pub struct PersonKeys {
     /// Work email ([`normalize_email`]).
     pub work_email: Option<String>,
+    /// Every other address the record gives for the person ([`normalize_email`]): a personal
+    /// email, or the email a background-check candidate gave (which may be either).
+    pub other_emails: Vec<String>,
     /// Employee number ([`normalize_employee_number`]).
     pub employee_number: Option<String>,
     /// Name keys ([`name_keys`]).
@@ -374,6 +385,7 @@ impl fmt::Debug for PersonKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PersonKeys")
             .field("work_email", &self.work_email)
+            .field("other_emails", &self.other_emails)
             .field("employee_number", &self.employee_number)
             .field("names", &self.names)
             .field("birth_date", &self.birth_date.map(|_| "<redacted>"))
@@ -438,6 +450,21 @@ pub fn score<I>(a: &Candidate<I>, b: &Candidate<I>) -> Option<Evidence> {
             EMAIL
         };
         return found(Method::WorkEmail, confidence);
+    }
+    let addresses = |k: &PersonKeys| {
+        k.work_email
+            .iter()
+            .chain(&k.other_emails)
+            .cloned()
+            .collect::<BTreeSet<String>>()
+    };
+    if !addresses(ka).is_disjoint(&addresses(kb)) {
+        let confidence = if birth_dates_differ {
+            EMAIL_BIRTH_DATES_DIFFER
+        } else {
+            ANY_EMAIL
+        };
+        return found(Method::Email, confidence);
     }
     if hris_payroll && !birth_dates_differ && same(&ka.employee_number, &kb.employee_number) {
         return found(Method::EmployeeNumber, EMPLOYEE_NUMBER);
@@ -532,6 +559,9 @@ fn candidate_pairs<I>(cands: &[Candidate<I>], eligible: &[bool]) -> BTreeSet<(us
     for (i, c) in cands.iter().enumerate().filter(|(i, _)| eligible[*i]) {
         if let Some(e) = &c.keys.work_email {
             buckets.entry((0, e)).or_default().push(i);
+        }
+        for e in c.keys.work_email.iter().chain(&c.keys.other_emails) {
+            buckets.entry((3, e)).or_default().push(i);
         }
         if let Some(n) = &c.keys.employee_number {
             buckets.entry((1, n)).or_default().push(i);
@@ -717,6 +747,7 @@ mod tests {
         conn: ConnectionId,
         role: Role,
         email: Option<&'static str>,
+        others: Vec<&'static str>,
         number: Option<&'static str>,
         first: &'static str,
         last: &'static str,
@@ -728,6 +759,7 @@ mod tests {
             conn,
             role,
             email: None,
+            others: Vec::new(),
             number: None,
             first,
             last,
@@ -738,6 +770,10 @@ mod tests {
     impl Rec {
         fn email(mut self, e: &'static str) -> Self {
             self.email = Some(e);
+            self
+        }
+        fn other_email(mut self, e: &'static str) -> Self {
+            self.others.push(e);
             self
         }
         fn number(mut self, n: &'static str) -> Self {
@@ -755,6 +791,11 @@ mod tests {
                 role: self.role,
                 keys: PersonKeys {
                     work_email: self.email.and_then(normalize_email),
+                    other_emails: self
+                        .others
+                        .iter()
+                        .filter_map(|e| normalize_email(e))
+                        .collect(),
                     employee_number: self.number.and_then(normalize_employee_number),
                     names: name_keys(Some(self.first), Some(self.last), None, None),
                     birth_date: self.birth.map(date),
@@ -1105,6 +1146,58 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].target, Target::Existing(4));
         assert_eq!(p[0].status, LinkStatus::Auto);
+    }
+
+    #[test]
+    fn a_candidates_email_links_them_to_the_person_with_that_personal_or_work_email() {
+        let c = conns();
+        let checks = ConnectionId::new();
+        let cands = vec![
+            rec(c.hris, Role::Hris, "Ana", "Diaz")
+                .email("ana@b.example")
+                .other_email("Ana.Diaz+jobs@Mail.example")
+                .build(),
+            rec(c.hris, Role::Hris, "Bo", "Kim")
+                .email("bo@b.example")
+                .build(),
+            // Candidates in a background-check tool: names spelt otherwise, no work email.
+            rec(checks, Role::Other, "Anna", "Diaz-Ruiz")
+                .other_email("ana.diaz@mail.example")
+                .build(),
+            rec(checks, Role::Other, "Robert", "Kim")
+                .other_email("bo@b.example")
+                .build(),
+            rec(checks, Role::Other, "Ana", "Diaz")
+                .other_email("someone.else@mail.example")
+                .build(),
+        ];
+        let e = score(&cands[0], &cands[2]).unwrap();
+        assert_eq!(
+            (e.method, e.confidence.to_string().as_str()),
+            (Method::Email, "0.95")
+        );
+        assert_eq!(score(&cands[1], &cands[3]).unwrap().method, Method::Email);
+        // Same name, another address: a suggestion only, as before.
+        assert_eq!(score(&cands[0], &cands[4]).unwrap().method, Method::Name);
+        let p = plan(&cands);
+        let target = |i: usize| {
+            p.iter()
+                .find(|a| a.record_id == cands[i].record_id)
+                .map(|a| (a.target.clone(), a.status))
+                .unwrap()
+        };
+        assert_eq!(target(0).0, target(2).0);
+        assert_eq!(target(2).1, LinkStatus::Auto);
+        assert_eq!(target(1).0, target(3).0);
+        assert_ne!(target(0).0, target(1).0);
+        // The same-name candidate with another address stays its own person: the records of
+        // one connection never join, and Ana's identity has a Checkr record already.
+        assert_ne!(target(4).0, target(0).0);
+        let mut born = cands[2].clone();
+        born.keys.birth_date = Some(date("1990-01-01"));
+        let mut other = cands[0].clone();
+        other.keys.birth_date = Some(date("1991-01-01"));
+        assert_eq!(score(&other, &born).unwrap().confidence.to_string(), "0.70");
     }
 
     #[test]
