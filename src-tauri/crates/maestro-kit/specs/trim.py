@@ -2,6 +2,11 @@
 """Trims a provider's published OpenAPI/Swagger file to the operations a provider file uses.
 
     specs/trim.py SOURCE OUT --op "get /v1/workspaces/{workspaceId}" ... [--schema NAME ...]
+        [--also SOURCE2 ...]
+
+--also merges further files of the same API first (a spec published as one file per area,
+e.g. Justworks' reconstruction): their paths and components are added to SOURCE's; a
+component defined twice must be identical, else the trim stops. `info` stays SOURCE's.
 
 Keeps `openapi`/`swagger`, `info` (title, version, description: some facts are prose), `servers`/`host`/`basePath`, the security
 schemes, the listed operations whole, and every schema they reference (transitively), plus
@@ -42,13 +47,31 @@ def resolve(doc, ref):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
 
+def merge(doc, other, name):
+    """Adds `other`'s paths and components to `doc`; a clash that differs is an error."""
+    for path, item in other.get("paths", {}).items():
+        mine = doc.setdefault("paths", {}).setdefault(path, {})
+        for method, op in item.items():
+            if method in mine and mine[method] != op:
+                sys.exit(f"{name}: {method} {path} differs from the one already read")
+            mine[method] = op
+    for kind, entries in other.get("components", {}).items():
+        mine = doc.setdefault("components", {}).setdefault(kind, {})
+        for key, value in entries.items():
+            if key in mine and mine[key] != value:
+                sys.exit(f"{name}: components/{kind}/{key} differs from the one already read")
+            mine[key] = value
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("source"); ap.add_argument("out")
     ap.add_argument("--op", action="append", default=[])
     ap.add_argument("--schema", action="append", default=[])
+    ap.add_argument("--also", action="append", default=[])
     a = ap.parse_args()
     doc = str_keys(load(a.source))
+    for extra in a.also:
+        merge(doc, str_keys(load(extra)), extra)
     out = {k: doc[k] for k in ("openapi", "swagger", "servers", "host", "basePath", "schemes") if k in doc}
     out["info"] = {k: doc["info"][k] for k in ("title", "version", "description") if k in doc.get("info", {})}
     if "securityDefinitions" in doc:

@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 7] = [
+const SOURCES: [(&str, &str, &str, &str); 8] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -58,6 +58,13 @@ const SOURCES: [(&str, &str, &str, &str); 7] = [
         include_str!("../providers/zenefits.toml"),
         "zenefits.json",
         include_str!("../specs/zenefits.json"),
+    ),
+    (
+        // An UNOFFICIAL reconstruction of Justworks' Partner API (see the file).
+        "justworks.toml",
+        include_str!("../providers/justworks.toml"),
+        "justworks.json",
+        include_str!("../specs/justworks.json"),
     ),
 ];
 

@@ -24,7 +24,7 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 10] = [
+pub const ENTITY_KINDS: [&str; 13] = [
     "employee",
     "contractor",
     "time_entry",
@@ -35,6 +35,9 @@ pub const ENTITY_KINDS: [&str; 10] = [
     "background_check",
     "employment",
     "candidate",
+    "company",
+    "benefit_plan",
+    "benefit_enrollment",
 ];
 
 /// The categories a provider may have.

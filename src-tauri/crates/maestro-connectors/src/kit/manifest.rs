@@ -49,6 +49,9 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "background_check" => EntityKind::BackgroundCheck,
         "employment" => EntityKind::Employment,
         "candidate" => EntityKind::Candidate,
+        "company" => EntityKind::Company,
+        "benefit_plan" => EntityKind::BenefitPlan,
+        "benefit_enrollment" => EntityKind::BenefitEnrollment,
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ use maestro_kit::{ProviderFile, Spec, builtin, lint};
 
 mod checkr;
 mod goodhire;
+mod justworks;
 mod rippling;
 mod zenefits;
 

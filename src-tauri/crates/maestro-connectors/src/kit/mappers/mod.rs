@@ -5,6 +5,7 @@ mod checkr;
 mod clockify;
 mod goodhire;
 pub(crate) mod hours;
+mod justworks;
 mod rippling;
 mod toggl;
 mod zenefits;
@@ -144,6 +145,13 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("zenefits.employment".into(), zenefits::employment as Mapper),
         ("zenefits.department".into(), zenefits::department as Mapper),
         ("zenefits.location".into(), zenefits::location as Mapper),
+        ("justworks.company".into(), justworks::company as Mapper),
+        ("justworks.member".into(), justworks::member as Mapper),
+        (
+            "justworks.deduction_type".into(),
+            justworks::deduction_type as Mapper,
+        ),
+        ("justworks.deduction".into(), justworks::deduction as Mapper),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,
