@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod background_checks;
 pub mod base_url;
+pub mod benefit_checks;
 pub mod connect;
 mod connect_input;
 pub mod connection_scope;

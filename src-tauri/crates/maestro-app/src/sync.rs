@@ -117,6 +117,13 @@ impl App {
                 Err(SyncError::Store(e)) => return Err(e.into()),
             }
         }
+        let changed = |kinds: &[EntityKind]| {
+            out.iter().any(|o| {
+                kinds.contains(&o.entity)
+                    && o.summary
+                        .is_some_and(|s| s.created + s.updated + s.deleted > 0)
+            })
+        };
         let people_changed = out.iter().any(|o| {
             PEOPLE.contains(&o.entity)
                 && o.summary
@@ -132,6 +139,9 @@ impl App {
         });
         if hours_changed {
             self.check_paid_hours(company_id).await?;
+        }
+        if changed(BENEFITS) {
+            self.check_benefits(company_id).await?;
         }
         Ok(out)
     }
@@ -230,6 +240,15 @@ const PEOPLE: &[EntityKind] = &[
     EntityKind::Contractor,
     EntityKind::Employment,
     EntityKind::Compensation,
+];
+
+/// Entities whose changes call for the benefit checks ([`App::check_benefits`]).
+const BENEFITS: &[EntityKind] = &[
+    EntityKind::Employee,
+    EntityKind::Employment,
+    EntityKind::BenefitPlan,
+    EntityKind::BenefitEnrollment,
+    EntityKind::PayStatement,
 ];
 
 /// What [`App::reconcile`] found.
