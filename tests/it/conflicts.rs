@@ -53,6 +53,7 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             checkr: None,
             goodhire: None,
             zenefits: None,
+            justworks: None,
         },
         ..SandboxConfig::default()
     })
@@ -225,6 +226,7 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             checkr: None,
             goodhire: None,
             zenefits: None,
+            justworks: None,
         },
         ..SandboxConfig::default()
     })

@@ -10,6 +10,7 @@ mod goodhire;
 mod health;
 mod hris_kit;
 mod identity;
+mod justworks;
 mod oauth_sandbox;
 mod reauthorize;
 mod redaction;

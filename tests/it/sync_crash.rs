@@ -62,6 +62,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             checkr: None,
             goodhire: None,
             zenefits: None,
+            justworks: None,
         },
         ..SandboxConfig::default()
     })
@@ -121,6 +122,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Checkr => panic!("Checkr has no time entries; not used here"),
         Provider::GoodHire => panic!("GoodHire has no time entries; not used here"),
         Provider::Zenefits => panic!("Zenefits has no time entries; not used here"),
+        Provider::Justworks => panic!("Justworks has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app

@@ -110,6 +110,8 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
             ("company_id", c.goodhire.company_id),
         ],
         Provider::Zenefits => vec![("api_token", c.zenefits.api_token)],
+        // Signs in with OAuth: no form values; the pre-issued access token below.
+        Provider::Justworks => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -121,6 +123,9 @@ fn auth(sb: &Sandbox, p: Provider, values: &BTreeMap<String, String>) -> Auth {
     match (p, &manifest.auth) {
         (Provider::Gusto, _) => Auth::Bearer(Sensitive::new(sb.credentials().gusto.access_token)),
         (Provider::BambooHr, _) => Auth::None,
+        (Provider::Justworks, _) => {
+            Auth::Bearer(Sensitive::new(sb.credentials().justworks.access_token))
+        }
         (
             _,
             AuthKind::ApiKey {
@@ -187,7 +192,7 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 9] = [
+const PROVIDERS: [Provider; 10] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
@@ -197,6 +202,7 @@ const PROVIDERS: [Provider; 9] = [
     Provider::GoodHire,
     Provider::Rippling,
     Provider::Zenefits,
+    Provider::Justworks,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

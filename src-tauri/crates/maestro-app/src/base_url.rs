@@ -222,4 +222,31 @@ mod tests {
             "https"
         );
     }
+
+    #[test]
+    fn an_absolute_oauth_url_is_kept_on_the_providers_hosts_and_moved_with_the_connection() {
+        let justworks = Registry::current().get("justworks").unwrap().manifest;
+        let api = Url::parse("https://public-api.justworks.com").unwrap();
+        // As the file writes it: sign-in on payroll.justworks.com, tokens on the API host.
+        let own = auth_base(justworks, &json!({}), &api).unwrap();
+        let cfg = crate::connect::oauth_config(justworks, &own, "client", None).unwrap();
+        assert_eq!(
+            cfg.authorize_url.as_str(),
+            "https://payroll.justworks.com/oauth/authorize"
+        );
+        assert_eq!(
+            cfg.token_url.as_str(),
+            "https://public-api.justworks.com/oauth/token"
+        );
+        // A connection to another host (the sandbox) finds both there.
+        let local = Url::parse("http://127.0.0.1:4000").unwrap();
+        let config = json!({"base_url": local.as_str()});
+        let moved = auth_base(justworks, &config, &local).unwrap();
+        let cfg = crate::connect::oauth_config(justworks, &moved, "client", None).unwrap();
+        assert_eq!(
+            cfg.authorize_url.as_str(),
+            "http://127.0.0.1:4000/oauth/authorize"
+        );
+        assert_eq!(cfg.token_url.as_str(), "http://127.0.0.1:4000/oauth/token");
+    }
 }

@@ -184,11 +184,26 @@ pub(crate) fn oauth_config(
         ));
     };
     // The token request carries the client secret and the code: https only (or this computer).
+    // An absolute URL (Justworks' token URL is on its API host, its authorize URL on another)
+    // is used as written while the auth host is the manifest's own; a connection moved to
+    // another host (the sandbox, a proxy) takes only its path there.
+    let own_host = manifest
+        .auth_base_url
+        .and_then(|u| Url::parse(u).ok())
+        .is_some_and(|u| u.origin() == auth_base.origin());
     let join = |p: &str| {
+        let path = match Url::parse(p) {
+            Ok(absolute) if own_host => {
+                check_base_url(&absolute)?;
+                return Ok(absolute);
+            }
+            Ok(absolute) => absolute.path().to_owned(),
+            Err(_) => p.to_owned(),
+        };
         let url = parse_url(&format!(
             "{}{}",
             auth_base.as_str().trim_end_matches('/'),
-            p
+            path
         ))?;
         check_base_url(&url)?;
         Ok::<_, AppError>(url)

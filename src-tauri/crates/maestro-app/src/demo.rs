@@ -129,6 +129,18 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        // Signs in through the sandbox's authorization server (the file's OAuth endpoints, on
+        // the emulator's port), as Gusto does.
+        Provider::Justworks => ConnectInput {
+            provider: "justworks".into(),
+            values: values(&[]),
+            base_url,
+            oauth_client: Some((
+                c.justworks.client_id.clone(),
+                Some(c.justworks.client_secret.clone()),
+            )),
+            ..ConnectInput::default()
+        },
     })
 }
 
@@ -178,6 +190,9 @@ impl App {
             Provider::Clockify,
             Provider::Rippling,
             Provider::Zenefits,
+            // A second payroll (signing in with OAuth like Gusto): Gusto stays the payroll the
+            // routes write to; Justworks' members join the same people by work email.
+            Provider::Justworks,
             Provider::Checkr,
             Provider::GoodHire,
         ] {
@@ -189,6 +204,7 @@ impl App {
         let mut routes = self.route_settings(company.id).await?;
         routes.time_tracking = out.iter().find(|c| c.provider == "harvest").map(|c| c.id);
         routes.hris = out.iter().find(|c| c.provider == "bamboohr").map(|c| c.id);
+        routes.payroll = out.iter().find(|c| c.provider == "gusto").map(|c| c.id);
         self.set_route_settings(company.id, &routes).await?;
         Ok(out)
     }

@@ -31,11 +31,14 @@ pub enum Provider {
     /// Zenefits (TriNet HR Platform, HRIS), `https://api.zenefits.com`: emulated from its
     /// provider file (documentation-only: no published spec).
     Zenefits,
+    /// Justworks (PEO payroll), `https://public-api.justworks.com`: emulated from its provider
+    /// file (an unofficial spec), with its OAuth authorization-code sign-in.
+    Justworks,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 9] = [
+    pub const ALL: [Provider; 10] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -45,6 +48,7 @@ impl Provider {
         Provider::Checkr,
         Provider::GoodHire,
         Provider::Zenefits,
+        Provider::Justworks,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -59,6 +63,7 @@ impl Provider {
             Provider::Checkr => "checkr",
             Provider::GoodHire => "goodhire",
             Provider::Zenefits => "zenefits",
+            Provider::Justworks => "justworks",
         }
     }
 }
@@ -91,6 +96,9 @@ pub struct PerProvider<T> {
     /// Zenefits' value.
     #[serde(default)]
     pub zenefits: T,
+    /// Justworks' value.
+    #[serde(default)]
+    pub justworks: T,
 }
 
 impl<T> PerProvider<T> {
@@ -106,6 +114,7 @@ impl<T> PerProvider<T> {
             Provider::Checkr => &self.checkr,
             Provider::GoodHire => &self.goodhire,
             Provider::Zenefits => &self.zenefits,
+            Provider::Justworks => &self.justworks,
         }
     }
 }
@@ -168,6 +177,11 @@ impl RateLimit {
         max_requests: 5,
         window: Duration::from_secs(1),
     };
+    /// Justworks: not published; 5 requests a second, the figure its provider file assumes.
+    pub const JUSTWORKS: RateLimit = RateLimit {
+        max_requests: 5,
+        window: Duration::from_secs(1),
+    };
 }
 
 /// Everything [`crate::Sandbox::start`] needs.
@@ -213,6 +227,7 @@ impl Default for SandboxConfig {
                 checkr: Some(RateLimit::CHECKR),
                 goodhire: Some(RateLimit::GOODHIRE),
                 zenefits: Some(RateLimit::ZENEFITS),
+                justworks: Some(RateLimit::JUSTWORKS),
             },
         }
     }

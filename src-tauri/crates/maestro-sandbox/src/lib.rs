@@ -144,6 +144,19 @@ pub struct ZenefitsCredentials {
     pub api_token: String,
 }
 
+/// Justworks demo credentials: an OAuth client of the sandbox's authorization server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JustworksCredentials {
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// Pre-issued access token (valid 24 h from start).
+    pub access_token: String,
+    /// Pre-issued refresh token.
+    pub refresh_token: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -169,6 +182,9 @@ pub struct DemoCredentials {
     /// Zenefits.
     #[serde(default)]
     pub zenefits: ZenefitsCredentials,
+    /// Justworks.
+    #[serde(default)]
+    pub justworks: JustworksCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -184,6 +200,7 @@ pub struct Sandbox {
     checkr: Arc<KitState>,
     goodhire: Arc<KitState>,
     zenefits: Arc<KitState>,
+    justworks: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -199,6 +216,7 @@ impl std::fmt::Debug for Sandbox {
             .field("checkr", &self.checkr.ctx.base_url)
             .field("goodhire", &self.goodhire.ctx.base_url)
             .field("zenefits", &self.zenefits.ctx.base_url)
+            .field("justworks", &self.justworks.ctx.base_url)
             .finish()
     }
 }
@@ -243,6 +261,7 @@ impl Sandbox {
         let (kl, kurl) = server::bind(ports.checkr).await?;
         let (ghl, ghurl) = server::bind(ports.goodhire).await?;
         let (zl, zurl) = server::bind(ports.zenefits).await?;
+        let (jl, jurl) = server::bind(ports.justworks).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -283,6 +302,7 @@ impl Sandbox {
         let checkr = kit_state(Provider::Checkr, kurl, kit::checkr::dataset)?;
         let goodhire = kit_state(Provider::GoodHire, ghurl, kit::goodhire::dataset)?;
         let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
+        let justworks = kit_state(Provider::Justworks, jurl, kit::justworks::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -317,6 +337,7 @@ impl Sandbox {
             serve_kit(kl, &checkr),
             serve_kit(ghl, &goodhire),
             serve_kit(zl, &zenefits),
+            serve_kit(jl, &justworks),
         ];
         Ok(Sandbox {
             config,
@@ -330,6 +351,7 @@ impl Sandbox {
             checkr,
             goodhire,
             zenefits,
+            justworks,
             servers,
         })
     }
@@ -361,6 +383,7 @@ impl Sandbox {
             Provider::Checkr => self.checkr.as_ref(),
             Provider::GoodHire => self.goodhire.as_ref(),
             Provider::Zenefits => self.zenefits.as_ref(),
+            Provider::Justworks => self.justworks.as_ref(),
         }
     }
 
@@ -372,18 +395,20 @@ impl Sandbox {
             Provider::Checkr => Some(&self.checkr),
             Provider::GoodHire => Some(&self.goodhire),
             Provider::Zenefits => Some(&self.zenefits),
+            Provider::Justworks => Some(&self.justworks),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 6] = [
+    pub const KIT: [Provider; 7] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
         Provider::Checkr,
         Provider::GoodHire,
         Provider::Zenefits,
+        Provider::Justworks,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -485,6 +510,16 @@ impl Sandbox {
             zenefits: ZenefitsCredentials {
                 api_token: self.zenefits.key(),
             },
+            justworks: {
+                let b = self.justworks.builtin;
+                let (access_token, refresh_token) = kit::oauth::preissued(&self.company, b);
+                JustworksCredentials {
+                    client_id: self.justworks.key(),
+                    client_secret: kit::oauth::client_secret(&self.company, b),
+                    access_token,
+                    refresh_token,
+                }
+            },
         }
     }
 
@@ -551,8 +586,13 @@ impl Sandbox {
         self.control(p).reset();
     }
 
-    /// Expires all OAuth access tokens of Gusto or Harvest (to exercise refresh).
+    /// Expires all OAuth access tokens of Gusto, Harvest or a provider file that signs in
+    /// with OAuth (Justworks), to exercise refresh.
     pub fn expire_access_tokens(&self, p: Provider) {
+        if let Some(o) = self.kit(p).and_then(|k| k.oauth.as_ref()) {
+            lock(o).expire_all();
+            return;
+        }
         match p {
             Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
             Provider::Harvest => lock(&self.harvest.oauth).expire_all(),
@@ -562,7 +602,8 @@ impl Sandbox {
             | Provider::Rippling
             | Provider::Checkr
             | Provider::GoodHire
-            | Provider::Zenefits => {}
+            | Provider::Zenefits
+            | Provider::Justworks => {}
         }
     }
 
@@ -662,7 +703,8 @@ impl Sandbox {
             | Provider::Rippling
             | Provider::Checkr
             | Provider::GoodHire
-            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
+            | Provider::Zenefits
+            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -723,7 +765,8 @@ impl Sandbox {
             | Provider::Rippling
             | Provider::Checkr
             | Provider::GoodHire
-            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
+            | Provider::Zenefits
+            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -781,7 +824,8 @@ impl Sandbox {
             | Provider::Rippling
             | Provider::Checkr
             | Provider::GoodHire
-            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
+            | Provider::Zenefits
+            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -958,7 +1002,8 @@ impl Sandbox {
             | Provider::Rippling
             | Provider::Checkr
             | Provider::GoodHire
-            | Provider::Zenefits => Err(SandboxError::Unsupported(format!(
+            | Provider::Zenefits
+            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",
                 p.name()
             ))),

@@ -290,6 +290,11 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({"error": {"message": message}})),
         )
             .into_response(),
+        // Justworks: the (unofficial) spec declares 401 and 403 without a body and no error
+        // schema; `{"message"}` is an assumption (its provider file reads `/message` first).
+        Provider::Justworks => {
+            (status, axum::Json(serde_json::json!({"message": message}))).into_response()
+        }
     }
 }
 

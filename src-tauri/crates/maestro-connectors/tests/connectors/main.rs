@@ -8,6 +8,7 @@ mod conformance;
 mod goodhire;
 mod gusto;
 mod harvest;
+mod justworks;
 mod rippling;
 mod support;
 mod zenefits;

@@ -8,6 +8,8 @@
 pub(crate) mod checkr;
 pub(crate) mod clockify;
 pub(crate) mod goodhire;
+pub(crate) mod justworks;
+pub(crate) mod oauth;
 pub(crate) mod rippling;
 pub(crate) mod routes;
 pub(crate) mod shifts;
@@ -80,6 +82,8 @@ pub(crate) struct KitState {
     pub make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
     pub data: Mutex<Box<dyn Dataset>>,
     pub revoked: AtomicBool,
+    /// The authorization server, for a file that signs in with OAuth ([`oauth`]).
+    pub oauth: Option<Mutex<crate::oauth::OAuthStore>>,
 }
 
 impl KitState {
@@ -89,8 +93,11 @@ impl KitState {
         company: Arc<Company>,
         make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
     ) -> Self {
+        let data = make(&company, builtin);
+        let oauth = oauth::store(builtin, &company, data.key().to_owned()).map(Mutex::new);
         KitState {
-            data: Mutex::new(make(&company, builtin)),
+            oauth,
+            data: Mutex::new(data),
             ctx,
             builtin,
             company,
@@ -116,12 +123,20 @@ impl Control for KitState {
     }
     fn reset(&self) {
         *lock(&self.data) = (self.make)(&self.company, self.builtin);
+        if let Some(o) = &self.oauth
+            && let Some(fresh) = oauth::store(self.builtin, &self.company, self.key())
+        {
+            *lock(o) = fresh;
+        }
         self.revoked.store(false, Ordering::SeqCst);
         *lock(&self.ctx.faults) = Default::default();
         self.ctx.reset_stats();
     }
     fn revoke(&self) {
         self.revoked.store(true, Ordering::SeqCst);
+        if let Some(o) = &self.oauth {
+            lock(o).revoke_all();
+        }
     }
 }
 

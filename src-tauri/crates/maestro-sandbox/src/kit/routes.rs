@@ -49,6 +49,7 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
     let file = &state.builtin.file;
     let mut seen = BTreeSet::new();
     let mut r = Router::new();
+    r = super::oauth::routes(r, state.builtin);
     let check_path = axum_path(&file.check.path);
     seen.insert(("GET".to_owned(), check_path.clone()));
     r = r.route(&check_path, get(check));
@@ -124,7 +125,14 @@ fn authorise(s: &KitState, headers: &HeaderMap, query: &Filters) -> Result<(), R
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::to_owned),
     };
-    let ok = given.as_deref() == Some(key.as_str()) && !s.revoked.load(Ordering::SeqCst);
+    // An OAuth file's tokens are the ones its authorization server issued and has not
+    // expired or revoked.
+    let issued = match (&s.oauth, given.as_deref()) {
+        (Some(o), Some(token)) => lock(o).check(token) == crate::oauth::TokenCheck::Valid,
+        (Some(_), None) => false,
+        (None, given) => given == Some(key.as_str()),
+    };
+    let ok = issued && !s.revoked.load(Ordering::SeqCst);
     if ok {
         Ok(())
     } else {
@@ -547,6 +555,9 @@ fn paginate(
             size_param,
             ..
         } => next_link_page(op, filters, records, asked, pointer, size_param.as_deref()),
+        PaginatorSpec::BodyCursor { pointer, param } => {
+            body_cursor_page(op, filters, records, asked, pointer, param)
+        }
         other => Err(Refusal {
             status: 501,
             message: format!("the emulator does not page {other:?} yet"),
@@ -610,6 +621,52 @@ fn next_link_page(
         let link = format!("{origin}{}?{}", asked.path, query.finish());
         body = envelope_value(pointer, Value::String(link));
     }
+    Ok((page, Vec::new(), body))
+}
+
+/// A page of `records` from the opaque cursor in `param` (none: the first), with the next
+/// page's cursor at `pointer` in the body and none on the last page (Justworks:
+/// `cursor`/`next_cursor`; an empty value is left out, as its docs say). The page size is the
+/// declared `limit` (or `page_size`, `per_page`) asked for, else its default, else 100.
+fn body_cursor_page(
+    op: &Operation<'_>,
+    filters: &Filters,
+    records: Vec<Value>,
+    asked: &Asked<'_>,
+    pointer: &str,
+    param: &str,
+) -> Result<Paged, Refusal> {
+    let start = match filters.get(param).and_then(Value::as_str) {
+        None => 0,
+        Some(t) => cursor_start(t)
+            .filter(|s| *s <= records.len())
+            .ok_or_else(|| Refusal::bad(format!("`{param}` is not a cursor this API gave")))?,
+    };
+    let size_param = op
+        .parameters(ParamIn::Query)
+        .into_iter()
+        .find(|p| ["limit", "page_size", "per_page"].contains(p));
+    let mut size = match size_param.map(|p| (p, number(filters, p))) {
+        None => NEXT_LINK_PAGE,
+        Some((p, None)) => op
+            .parameter_default(p)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(NEXT_LINK_PAGE),
+        Some((_, Some(Ok(n)))) if n >= 1 => n as usize,
+        Some((p, Some(_))) => {
+            return Err(Refusal::bad(format!("`{p}` must be a positive number")));
+        }
+    };
+    if asked.short > 0 {
+        size = size.min(asked.short as usize);
+    }
+    let end = (start + size).min(records.len());
+    let page = records[start..end].to_vec();
+    let body = if end < records.len() {
+        envelope_value(pointer, Value::String(cursor_token(end)))
+    } else {
+        Value::Null
+    };
     Ok((page, Vec::new(), body))
 }
 

@@ -7,6 +7,7 @@ mod checkr;
 mod faults;
 mod goodhire;
 mod gusto;
+mod justworks;
 mod kit;
 mod oauth;
 mod pagination;

@@ -210,6 +210,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         checkr: Some(small),
         goodhire: Some(small),
         zenefits: Some(small),
+        justworks: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();
