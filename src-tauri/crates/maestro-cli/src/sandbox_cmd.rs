@@ -22,6 +22,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let rippling = sandbox.base_url(Provider::Rippling);
     let zenefits = sandbox.base_url(Provider::Zenefits);
     let goodhire = sandbox.base_url(Provider::GoodHire);
+    let justworks = sandbox.base_url(Provider::Justworks);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -34,7 +35,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Clockify  {clockify}");
     println!("  Rippling  {rippling}");
     println!("  Zenefits  {zenefits}");
-    println!("  GoodHire  {goodhire}\n");
+    println!("  GoodHire  {goodhire}");
+    println!("  Justworks {justworks}  (its sign-in page too)\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -67,6 +69,11 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect gusto --base-url {gusto} --client-id {} --set company_uuid={}",
         c.gusto.client_secret, c.gusto.client_id, c.gusto.company_uuid
+    );
+    // Justworks signs in with OAuth: the emulator's sign-in page approves at once.
+    println!(
+        "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect justworks --base-url {justworks} --client-id {}",
+        c.justworks.client_secret, c.justworks.client_id
     );
     println!("\nPress Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
