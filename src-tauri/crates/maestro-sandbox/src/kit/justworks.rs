@@ -16,6 +16,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use super::{Dataset, Filters, Refusal, check_template, template};
+use crate::benefits;
 use crate::seed::{Company, Pay, Person, mix};
 
 /// A Justworks-style opaque id.
@@ -43,11 +44,13 @@ fn ts(day: NaiveDate, hour: u32) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The deduction types the demo uses: (code, description).
+/// The deduction types the demo offers: (code, description); the medical and 401(k) lines are
+/// named as Gusto's pay statements name them (`crate::benefits`). Dental and commuter are
+/// offered, and nobody takes them.
 const TYPES: [(&str, &str); 6] = [
-    ("MEDICAL", "Medical insurance (pre-tax)"),
+    ("MEDICAL", benefits::MEDICAL_DEDUCTION),
     ("DENTAL", "Dental insurance (pre-tax)"),
-    ("401K", "401(k) retirement contribution"),
+    ("401K", benefits::RETIREMENT_DEDUCTION),
     ("COMMUTER", "Commuter benefit (transit)"),
     ("GARNISHMENT", "Wage garnishment"),
     ("OTHER", "Uniform and equipment"),
@@ -187,40 +190,30 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
         today: c.today,
         added: 0,
     };
-    // Full-time staff have medical every paycheck; every other one dental; salaried staff put
-    // a percentage of pay into the 401(k); one person commutes, one has a garnishment and one
-    // paid for a uniform once.
+    // What payroll deducts tells the sandbox's one benefits story (`crate::benefits`, as
+    // Gusto deducts it): medical from every salaried person's pay, a share of pay into the
+    // 401(k) for the first; besides, one person has a garnishment and one paid for a uniform
+    // once (deductions that are no benefit enrollment).
     let mut n = 0;
     for p in &c.people {
         let m = member_id(p);
-        let start = p.hire_date.to_string();
+        let start = benefits::medical_start(p).to_string();
         let end = p.terminated_on.map(|e| e.to_string());
         let mut add = |code: &str, kind: &str, amount: i64, frequency: &str| {
             let row = d.deduction(n, &m, code, kind, amount, frequency, &start, end.as_deref());
             d.deductions.push(row);
             n += 1;
         };
-        if p.full_time {
-            add(
-                "MEDICAL",
-                "fixed",
-                12_550 + 500 * (p.index as i64 % 3),
-                "every_paycheck",
-            );
+        if benefits::gusto_deducts_medical(p) {
+            let amount = minor(benefits::medical_employee_amount(p));
+            add("MEDICAL", "fixed", amount, "every_paycheck");
         }
-        if p.index % 2 == 0 {
-            add("DENTAL", "fixed", 1_875, "every_paycheck");
-        }
-        if matches!(p.pay, Pay::Salary(_)) {
-            add(
-                "401K",
-                "percentage",
-                30_000 + 10_000 * (p.index as i64 % 3),
-                "every_paycheck",
-            );
+        if let Some(pct) = benefits::retirement_percent(p) {
+            // Four-decimal units: 4 % is 40000.
+            let units = (pct * Decimal::new(10_000, 0)).to_i64().unwrap_or_default();
+            add("401K", "percentage", units, "every_paycheck");
         }
         match p.index {
-            1 => add("COMMUTER", "fixed", 6_000, "every_paycheck"),
             4 => add("GARNISHMENT", "fixed", 15_000, "every_paycheck"),
             6 => add("OTHER", "fixed", 4_500, "one_time"),
             _ => {}
