@@ -5,7 +5,7 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, connections, demo, gateway, people, review, settings, store, sync,
+    self, activity, benefits, connections, demo, gateway, people, review, settings, store, sync,
     webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
@@ -39,6 +39,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             wizard::route_preview,
             people::people,
             people::person_history,
+            benefits::person_benefits,
             people::confirm_link,
             people::split_link,
             review::review_queue,

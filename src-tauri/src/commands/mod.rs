@@ -2,6 +2,7 @@
 //! work belongs there.
 
 pub mod activity;
+pub mod benefits;
 pub mod connections;
 pub mod demo;
 pub mod gateway;

@@ -181,6 +181,7 @@ const quietDefaults: Record<string, Handler> = {
   review_queue: () => ({ conflicts: [], pendingWrites: [] }),
   gateway_status: () => gatewayOff,
   api_keys: () => [],
+  person_benefits: () => ({ enrollments: [], payroll: null }),
 };
 
 /** The IPC error shape commands reject with. */

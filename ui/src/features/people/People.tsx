@@ -9,6 +9,7 @@ import {
   useSplitLink,
 } from '../../lib/ipc/queries.ts';
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
+import { PersonBenefits } from './PersonBenefits.tsx';
 
 const STATUS_KEYS: Record<string, MessageKey> = {
   auto: 'people.status.auto',
@@ -322,6 +323,8 @@ export function People({
               <Provenance person={person} />
               <h3>{t('people.links')}</h3>
               <Links person={person} />
+              <h3>{t('people.benefits')}</h3>
+              <PersonBenefits identityId={person.identityId} />
               <h3>{t('people.history')}</h3>
               <History identityId={person.identityId} />
             </>

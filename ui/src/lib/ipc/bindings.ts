@@ -85,6 +85,8 @@ export const commands = {
 	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
 	/**  A person's timeline: every version of their records, newest first. */
 	personHistory: (identityId: string) => typedError<HistoryEntryDto[], IpcError>(__TAURI_INVOKE("person_history", { identityId })),
+	/**  A person's benefit enrollments and what payroll deducts (`identityId` from `people`). */
+	personBenefits: (identityId: string) => typedError<PersonBenefitsDto, IpcError>(__TAURI_INVOKE("person_benefits", { identityId })),
 	/**  The owner confirms that the records linked with `record_id` are one person. */
 	confirmLink: (recordId: string) => typedError<null, IpcError>(__TAURI_INVOKE("confirm_link", { recordId })),
 	/**
@@ -441,6 +443,18 @@ export type DayActivityDto = {
 	errors: number,
 };
 
+/**  One deduction line of the latest pay statement. */
+export type DeductionDto = {
+	/**  The payroll's label. */
+	name: string,
+	/**  Amount withheld. */
+	amount: MoneyDto,
+	/**  The kind of benefit the label reads as ("medical"…), null when none. */
+	kind: string | null,
+	/**  Whether an enrollment explains it. */
+	matched: boolean,
+};
+
 /**  A desktop on/off preference. */
 export type DesktopPref = 
 /**  Native notifications (`desktop.notifications`). */
@@ -454,6 +468,38 @@ export type DesktopPrefsDto = {
 	notifications: boolean,
 	/**  Start at login. */
 	autostart: boolean,
+};
+
+/**  One enrollment. */
+export type EnrollmentDto = {
+	/**  The plan's name. */
+	plan: string,
+	/**  "medical", "dental", "retirement"… */
+	kind: string,
+	/**  "active", "pending", "waived" or "terminated"; null when the system gives none. */
+	status: string | null,
+	/**  What the employee pays per pay period. */
+	employeeAmount: MoneyDto | null,
+	/**  What the employee pays as a percentage of pay ("4" is 4 %), never money. */
+	employeePercent: string | null,
+	/**  What the company pays per pay period. */
+	companyAmount: MoneyDto | null,
+	/**  What the company pays as a percentage of pay. */
+	companyPercent: string | null,
+	/**  Coverage start (YYYY-MM-DD). */
+	coverageStart: string | null,
+	/**  Coverage end. */
+	coverageEnd: string | null,
+	/**  First deduction day. */
+	deductionStart: string | null,
+	/**  Last deduction day. */
+	deductionEnd: string | null,
+	/**  Connector id of the system that says so ("bamboohr"). */
+	provider: string,
+	/**  That connection's name. */
+	connection: string,
+	/**  The payroll line on the latest statement that matches it, if any. */
+	deductedAs: string | null,
 };
 
 /**  An entity a connection can read, and whether it does. */
@@ -741,6 +787,22 @@ export type MoneyDto = {
 	period: string | null,
 };
 
+/**  What payroll deducted on the latest statement. */
+export type PayrollDeductionsDto = {
+	/**  Connector id of the payroll ("gusto"). */
+	provider: string,
+	/**  That connection's name. */
+	connection: string,
+	/**  First day of the period. */
+	periodStart: string,
+	/**  Last day of the period. */
+	periodEnd: string,
+	/**  Pay day. */
+	checkDate: string | null,
+	/**  The lines. */
+	deductions: DeductionDto[],
+};
+
 /**  A verification token waiting for the owner (never the token itself). */
 export type PendingTokenDto = {
 	/**  Names this candidate in reveal and confirm (a fingerprint, not the token). */
@@ -769,6 +831,14 @@ export type PendingWriteDto = {
 	changes: WriteChangeDto[],
 	/**  Queued at. */
 	createdAt: string,
+};
+
+/**  A person's benefits. */
+export type PersonBenefitsDto = {
+	/**  Enrollments, by plan. */
+	enrollments: EnrollmentDto[],
+	/**  What payroll deducted on the latest statement, when payroll has one. */
+	payroll: PayrollDeductionsDto | null,
 };
 
 /**  One row of the unified roster. */
