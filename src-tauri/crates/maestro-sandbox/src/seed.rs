@@ -255,6 +255,10 @@ pub struct Company {
     pub stale_termination: Option<usize>,
     /// Index of the person terminated everywhere.
     pub terminated: Option<usize>,
+    /// Index of the person who started a few days ago (with discrepancies) while the
+    /// background check ordered for their hire is still pending in Checkr and GoodHire: every
+    /// tool holds them with that start date.
+    pub new_hire: Option<usize>,
     /// The date the data is anchored on ("today").
     pub today: NaiveDate,
     /// Secrets.
@@ -398,6 +402,11 @@ const ROLES: &[Role] = &[
         high: 1_750,
     },
 ];
+
+/// Days since the new hire ([`Company::new_hire`]) started.
+pub const NEW_HIRE_DAYS: i64 = 3;
+/// Days before their start that the new hire's background check was ordered.
+pub const NEW_HIRE_CHECK_LEAD_DAYS: i64 = 7;
 
 /// Generates the company for `config`.
 pub fn generate(config: &SandboxConfig) -> Company {
@@ -544,6 +553,7 @@ pub fn generate(config: &SandboxConfig) -> Company {
         terminated = Some(i);
     }
     let mut contractor = None;
+    let mut new_hire = None;
     if config.discrepancies {
         if hourly.len() >= 3 {
             let i = hourly[hourly.len() - 2];
@@ -558,6 +568,18 @@ pub fn generate(config: &SandboxConfig) -> Company {
                 p.gusto_pay = Pay::Hourly(p.pay.rate() + money(75));
             }
             rate_mismatch = Some(i);
+        }
+        // Among the people no background-check provider screens otherwise (Checkr screens every
+        // third person and invites the first three from the second; GoodHire screens every
+        // third from the third), the first: the other demo stories take the first hourly
+        // person (Gusto's paid hours) and the last (the benefits'), so nobody tells two.
+        new_hire = hourly.iter().copied().find(|&i| {
+            i % 3 == 1
+                && i > 7
+                && ![stale_termination, rate_mismatch, terminated].contains(&Some(i))
+        });
+        if let Some(p) = new_hire.and_then(|i| people.get_mut(i)) {
+            p.hire_date = today - Duration::days(NEW_HIRE_DAYS);
         }
         contractor = Some(ContractorSeed {
             first_name: "Rosa".into(),
@@ -588,6 +610,7 @@ pub fn generate(config: &SandboxConfig) -> Company {
         rate_mismatch,
         stale_termination,
         terminated,
+        new_hire,
         today,
         secrets,
         seed: config.seed,

@@ -12,7 +12,7 @@ use maestro_kit::BuiltIn;
 use serde_json::{Map, Value, json};
 
 use super::{Dataset, Filters, Refusal, check_template, template};
-use crate::seed::{Company, Person, mix};
+use crate::seed::{Company, NEW_HIRE_CHECK_LEAD_DAYS, Person, mix};
 
 /// Checkr ids are 24 hex digits.
 fn object_id(seed: u64, tag: u64, n: u64) -> String {
@@ -160,6 +160,23 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
             ("expired", c.today - Duration::days(30))
         };
         d.invitation(&id, p.index as u64, sent, status, None);
+        d.candidates.push(Value::Object(cand));
+    }
+    // The new hire: screened a week before their start, and the report is still pending.
+    if let Some(p) = c.new_hire.and_then(|i| c.people.get(i)) {
+        let mut cand = d.candidate(&cand_t, p);
+        let id = cand["id"].as_str().unwrap_or_default().to_owned();
+        let ordered = p.hire_date - Duration::days(NEW_HIRE_CHECK_LEAD_DAYS);
+        let report = d.report(&id, p.index as u64, ordered, State::Pending);
+        let n = p.index as u64;
+        d.invitation(
+            &id,
+            n,
+            ordered - Duration::days(1),
+            "completed",
+            Some(&report),
+        );
+        cand.insert("report_ids".into(), json!([report]));
         d.candidates.push(Value::Object(cand));
     }
     Box::new(d)
@@ -385,6 +402,30 @@ impl Dataset for Checkr {
             }
             _ => None,
         }
+    }
+
+    fn complete_check(&mut self, id: &str, at: DateTime<Utc>) -> bool {
+        let Some(Value::Object(r)) = self
+            .reports
+            .iter_mut()
+            .find(|r| r["id"] == json!(id) && r["status"] == json!("pending"))
+        else {
+            return false;
+        };
+        let created = r
+            .get("created_at")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(at, |t| t.with_timezone(&Utc));
+        let done = at.max(created + Duration::hours(1));
+        r.insert("status".into(), json!("complete"));
+        r.insert("result".into(), json!("clear"));
+        r.insert("completed_at".into(), json!(ts(done)));
+        r.insert(
+            "turnaround_time".into(),
+            json!((done - created).num_seconds()),
+        );
+        true
     }
 
     fn all(&self, stream: &str) -> Vec<Value> {

@@ -12,7 +12,7 @@ use maestro_kit::BuiltIn;
 use serde_json::{Map, Value, json};
 
 use super::{Dataset, Filters, Refusal, template};
-use crate::seed::{Company, Person, mix};
+use crate::seed::{Company, NEW_HIRE_CHECK_LEAD_DAYS, Person, mix};
 
 /// A GUID-shaped id, as GoodHire's report ids are in its docs (`{Id:"<guid>"}`).
 fn guid(seed: u64, tag: u64, n: u64) -> String {
@@ -126,6 +126,14 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
         let report = d.report(p, p.index as u64, ordered, status, result);
         d.reports.push((requestor, report));
     }
+    // The new hire: screened a week before their start, and the report is still running.
+    if let (Some(p), Some(requestor)) =
+        (c.new_hire.and_then(|i| c.people.get(i)), requestors.first())
+    {
+        let ordered = p.hire_date - Duration::days(NEW_HIRE_CHECK_LEAD_DAYS);
+        let report = d.report(p, p.index as u64, ordered, "in_progress", None);
+        d.reports.push((requestor.clone(), report));
+    }
     Box::new(d)
 }
 
@@ -235,6 +243,32 @@ impl Dataset for GoodHire {
         let id = report["id"].as_str()?.to_owned();
         self.reports.push((requestor, report));
         Some(id)
+    }
+
+    fn complete_check(&mut self, id: &str, at: DateTime<Utc>) -> bool {
+        const OPEN: [&str; 4] = [
+            "queued",
+            "pending_candidate",
+            "in_progress",
+            "action_required",
+        ];
+        let Some((_, Value::Object(r))) = self.reports.iter_mut().find(|(_, r)| {
+            r["id"] == json!(id) && r["status"].as_str().is_some_and(|s| OPEN.contains(&s))
+        }) else {
+            return false;
+        };
+        let created = r
+            .get("createdAt")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(at, |t| t.with_timezone(&Utc));
+        r.insert("status".into(), json!("complete"));
+        r.insert("result".into(), json!("clear"));
+        r.insert(
+            "completedAt".into(),
+            json!(ts(at.max(created + Duration::hours(1)))),
+        );
+        true
     }
 
     fn all(&self, stream: &str) -> Vec<Value> {

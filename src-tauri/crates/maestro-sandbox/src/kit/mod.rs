@@ -72,6 +72,12 @@ pub(crate) trait Dataset: Send {
     fn add_like_last(&mut self, stream: &str) -> Option<String>;
     /// Every record of `stream` (every partition), for tests comparing against ground truth.
     fn all(&self, stream: &str) -> Vec<Value>;
+    /// Finishes the open background check `id` with a clear result, completed `at`, as the
+    /// provider would once its screening is done; false when the dataset has no such open
+    /// check (and for providers without checks).
+    fn complete_check(&mut self, _id: &str, _at: chrono::DateTime<chrono::Utc>) -> bool {
+        false
+    }
 }
 
 /// One emulated kit provider.

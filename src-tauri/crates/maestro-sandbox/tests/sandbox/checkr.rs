@@ -217,3 +217,42 @@ async fn filters_the_spec_declares_apply_or_are_refused_as_not_emulated() {
     assert_eq!(r.status(), 501);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_new_hires_report_is_pending_since_before_their_start_until_completed() {
+    let sb = start().await;
+    let c = sb.company();
+    let p = &c.people[c.new_hire.unwrap()];
+    let candidates = sb.records(Provider::Checkr, "candidates");
+    let cand = candidates
+        .iter()
+        .find(|x| x["email"] == p.home_email.as_str())
+        .expect("the new hire is a candidate, by their personal email");
+    assert_eq!(cand["first_name"], p.first_name.as_str());
+    let [id] = cand["report_ids"].as_array().unwrap().as_slice() else {
+        panic!("{cand}")
+    };
+    let id = id.as_str().unwrap();
+    let report = |sb: &Sandbox| {
+        sb.records(Provider::Checkr, "reports")
+            .into_iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+    };
+    let r = report(&sb);
+    assert_eq!(r["status"], "pending");
+    let ordered = r["created_at"].as_str().unwrap();
+    assert!(ordered < p.hire_date.to_string().as_str(), "{ordered}");
+    sb.complete_check(Provider::Checkr, id).unwrap();
+    let r = report(&sb);
+    assert_eq!(
+        (&r["status"], &r["result"]),
+        (&json!("complete"), &json!("clear"))
+    );
+    assert!(r["completed_at"].as_str().unwrap() > ordered);
+    // Still the spec's shape; and a finished check cannot be finished again.
+    every_stream_validates(&sb, true).await;
+    assert!(sb.complete_check(Provider::Checkr, id).is_err());
+    assert!(sb.complete_check(Provider::Harvest, id).is_err());
+    sb.shutdown().await;
+}

@@ -6,7 +6,7 @@
 use maestro_kit::BuiltIn;
 use maestro_sandbox::{Adversarial, Provider, Sandbox};
 use reqwest::RequestBuilder;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{client, start};
 
@@ -176,5 +176,32 @@ async fn what_the_spec_does_not_allow_is_refused_in_goodhires_shape() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_new_hires_report_runs_since_before_their_start_until_completed() {
+    let sb = start().await;
+    let c = sb.company();
+    let p = &c.people[c.new_hire.unwrap()];
+    let theirs = |sb: &Sandbox| {
+        sb.records(Provider::GoodHire, "reports")
+            .into_iter()
+            .filter(|r| r["candidate"]["email"] == p.home_email.as_str())
+            .collect::<Vec<_>>()
+    };
+    let [r] = theirs(&sb).try_into().unwrap();
+    assert_eq!(r["status"], "in_progress");
+    let ordered = r["createdAt"].as_str().unwrap().to_owned();
+    assert!(ordered < p.hire_date.to_string(), "{ordered}");
+    sb.complete_check(Provider::GoodHire, r["id"].as_str().unwrap())
+        .unwrap();
+    let [r] = theirs(&sb).try_into().unwrap();
+    assert_eq!(
+        (&r["status"], &r["result"]),
+        (&json!("complete"), &json!("clear"))
+    );
+    assert!(r["completedAt"].as_str().unwrap() > ordered.as_str());
+    every_stream_validates(&sb, true).await;
     sb.shutdown().await;
 }

@@ -96,3 +96,71 @@ async fn same_people_everywhere_with_demo_discrepancies() {
     );
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_new_hire_started_days_ago_in_every_tool_that_holds_people() {
+    let sb = start().await;
+    let c = sb.company();
+    let p = &c.people[c.new_hire.expect("the demo has a new hire")];
+    let start = c.today - chrono::Duration::days(maestro_sandbox::seed::NEW_HIRE_DAYS);
+    assert_eq!(p.hire_date, start);
+    assert!(p.pay.is_hourly() && p.terminated_on.is_none());
+    for special in [c.rate_mismatch, c.stale_termination, c.terminated] {
+        assert_ne!(special, c.new_hire);
+    }
+    let day = start.to_string();
+    let bamboo = sb.bamboohr_employees();
+    let b = bamboo
+        .iter()
+        .find(|e| e["workEmail"] == p.work_email.as_str())
+        .unwrap();
+    assert_eq!(b["hireDate"], day.as_str());
+    let gusto = sb.gusto_employees();
+    let g = gusto
+        .iter()
+        .find(|e| e["email"] == p.home_email.as_str())
+        .unwrap();
+    let jobs = g["jobs"].as_array().unwrap();
+    assert!(
+        jobs.iter().all(|j| j["hire_date"] == day.as_str()),
+        "{jobs:?}"
+    );
+    for (provider, stream, member) in [
+        (Provider::Rippling, "workers", "start_date"),
+        (Provider::Zenefits, "employments", "hire_date"),
+    ] {
+        assert!(
+            sb.records(provider, stream)
+                .iter()
+                .any(|r| r[member] == day.as_str()),
+            "{provider:?}"
+        );
+    }
+    // Tracked hours only since the start.
+    let h = sb.harvest_time_entries(0, sb.harvest_time_entry_count());
+    let theirs: Vec<&Value> = h
+        .iter()
+        .filter(|e| e["user"]["id"] == p.harvest_id)
+        .collect();
+    assert!(
+        theirs
+            .iter()
+            .all(|e| e["spent_date"].as_str().unwrap() >= day.as_str())
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_new_hire_tells_no_other_demo_story() {
+    let sb = start().await;
+    let c = sb.company();
+    let b = maestro_sandbox::benefits::situations(c);
+    for other in [
+        b.enrolled_without_deduction,
+        b.deduction_without_enrollment,
+        b.enrolled_after_termination,
+    ] {
+        assert_ne!(other, c.new_hire);
+    }
+    sb.shutdown().await;
+}
