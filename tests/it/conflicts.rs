@@ -54,6 +54,7 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             goodhire: None,
             zenefits: None,
             justworks: None,
+            trinet: None,
         },
         ..SandboxConfig::default()
     })
@@ -227,6 +228,7 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             goodhire: None,
             zenefits: None,
             justworks: None,
+            trinet: None,
         },
         ..SandboxConfig::default()
     })

@@ -1,8 +1,9 @@
-//! HRIS providers on the connector kit (Rippling, Zenefits), each connected through the app as
-//! the wizard does (an API token only) beside BambooHR and synced: every person lands on the
-//! People page linked to the same person in BambooHR by work email, with the provider named as a
-//! source, and the company's departments, locations and pay (Rippling's compensations,
-//! Zenefits' employments) are stored from the provider too.
+//! HRIS providers on the connector kit (Rippling, Zenefits, TriNet), each connected through the
+//! app as the wizard does (an API token; TriNet's company id, client id and secret) beside
+//! BambooHR and synced: every person lands on the People page linked to the same person in
+//! BambooHR by work email, with the provider named as a source, and the company's departments,
+//! locations and jobs (Rippling's compensations, Zenefits' and TriNet's employments) are stored
+//! from the provider too. A wrong TriNet secret is refused at connect, in plain words.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -103,4 +104,48 @@ async fn rippling_workers_join_the_same_people_as_the_hris_with_their_provenance
 #[tokio::test]
 async fn zenefits_people_join_the_same_people_as_the_hris_with_their_provenance() {
     joins_the_same_people_as_the_hris(Provider::Zenefits, "zenefits", EntityKind::Employment).await;
+}
+
+#[tokio::test]
+async fn trinet_employees_join_the_same_people_as_the_hris_with_their_provenance() {
+    // Connecting exchanges the client id and secret for a token at TriNet's token endpoint
+    // (the emulator's); the sync then reads with it.
+    joins_the_same_people_as_the_hris(Provider::TriNet, "trinet", EntityKind::Employment).await;
+}
+
+#[tokio::test]
+async fn a_wrong_trinet_secret_is_refused_at_connect_and_nothing_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let app = App::init(
+        &dir.path().join("data"),
+        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
+        "Bluebird Bakery",
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap()
+    .with_retry_policy(RetryPolicy::fast());
+    let company = app.company(None).await.unwrap();
+    let mut input = maestro_app::demo::sandbox_input(&sandbox, Provider::TriNet).unwrap();
+    input
+        .values
+        .insert("client_secret".into(), "WrongSecret0000".into());
+    let e = app
+        .connect(&company, input, &maestro_app::demo::SandboxSignIn)
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("TriNet refused the client id or secret (Client credentials are invalid)"),
+        "{text}"
+    );
+    assert!(!text.contains("WrongSecret0000"), "{text}");
+    let mut conn = app.store().pool().acquire().await.unwrap();
+    let saved = maestro_store::connections::list(&mut conn, company.id)
+        .await
+        .unwrap();
+    assert!(saved.is_empty(), "{saved:?}");
+    assert_eq!(sandbox.tokens_issued(Provider::TriNet), 0);
+    sandbox.shutdown().await;
 }

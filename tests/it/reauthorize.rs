@@ -101,6 +101,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         checkr: port(&first, Provider::Checkr),
         goodhire: port(&first, Provider::GoodHire),
         zenefits: port(&first, Provider::Zenefits),
+        trinet: port(&first, Provider::TriNet),
         justworks: port(&first, Provider::Justworks),
     };
     let app = app(&dir).await;

@@ -63,6 +63,7 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             goodhire: None,
             zenefits: None,
             justworks: None,
+            trinet: None,
         },
         ..SandboxConfig::default()
     })
@@ -122,6 +123,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Checkr => panic!("Checkr has no time entries; not used here"),
         Provider::GoodHire => panic!("GoodHire has no time entries; not used here"),
         Provider::Zenefits => panic!("Zenefits has no time entries; not used here"),
+        Provider::TriNet => panic!("TriNet has no time entries; not used here"),
         Provider::Justworks => panic!("Justworks has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();

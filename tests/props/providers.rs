@@ -110,6 +110,11 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
             ("company_id", c.goodhire.company_id),
         ],
         Provider::Zenefits => vec![("api_token", c.zenefits.api_token)],
+        Provider::TriNet => vec![
+            ("company_id", c.trinet.company_id),
+            ("client_id", c.trinet.client_id),
+            ("client_secret", c.trinet.client_secret),
+        ],
         // Signs in with OAuth: no form values; the pre-issued access token below.
         Provider::Justworks => vec![],
     };
@@ -123,6 +128,27 @@ fn auth(sb: &Sandbox, p: Provider, values: &BTreeMap<String, String>) -> Auth {
     match (p, &manifest.auth) {
         (Provider::Gusto, _) => Auth::Bearer(Sensitive::new(sb.credentials().gusto.access_token)),
         (Provider::BambooHr, _) => Auth::None,
+        // Client credentials: the token comes from the emulator itself (undamaged); the API's
+        // answers go through the proxy.
+        (
+            _,
+            AuthKind::ApiKey {
+                scheme:
+                    scheme @ KeyScheme::ClientCredentials {
+                        client_id_field,
+                        client_secret_field,
+                        ..
+                    },
+            },
+        ) => maestro_connectors::manifest::client_credentials_auth(
+            manifest.name,
+            *scheme,
+            get(client_id_field),
+            get(client_secret_field),
+            &url::Url::parse(&sb.base_url(p)).unwrap(),
+            Arc::new(maestro_core::clock::SystemClock),
+        )
+        .unwrap(),
         (Provider::Justworks, _) => {
             Auth::Bearer(Sensitive::new(sb.credentials().justworks.access_token))
         }
@@ -192,7 +218,7 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 10] = [
+const PROVIDERS: [Provider; 11] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
@@ -203,6 +229,7 @@ const PROVIDERS: [Provider; 10] = [
     Provider::Rippling,
     Provider::Zenefits,
     Provider::Justworks,
+    Provider::TriNet,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,6 +29,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     checkr: 47817,
     goodhire: 47818,
     zenefits: 47819,
+    trinet: 47821,
     justworks: 47820,
 };
 

@@ -553,7 +553,7 @@ impl App {
             })?;
         let auth = match (&manifest.auth, stored) {
             (AuthKind::ApiKey { scheme }, StoredCredential::Fields { fields }) => {
-                key_auth(manifest, *scheme, &fields)?
+                key_auth(manifest, *scheme, &fields, &auth_base_url, &self.clock)?
             }
             (
                 AuthKind::OAuth2 { .. },
@@ -802,6 +802,8 @@ fn key_auth(
     manifest: &Manifest,
     scheme: KeyScheme,
     fields: &BTreeMap<String, Sensitive<String>>,
+    auth_base: &Url,
+    clock: &Arc<dyn maestro_core::clock::Clock>,
 ) -> Result<Auth> {
     let get = |k: &str| {
         fields.get(k).cloned().ok_or_else(|| {
@@ -842,6 +844,24 @@ fn key_auth(
             name: http_header(name)?,
             value: Sensitive::new(format!("{prefix}{}", get(field)?.expose())),
         },
+        // The id and secret are exchanged for a token on first use (the connection test):
+        // a wrong pair fails there, in the provider's words.
+        KeyScheme::ClientCredentials {
+            client_id_field,
+            client_secret_field,
+            ..
+        } => {
+            // `auth_base` is already held to https (or this computer) by `auth_base()`.
+            maestro_connectors::manifest::client_credentials_auth(
+                manifest.name,
+                scheme,
+                get(client_id_field)?,
+                get(client_secret_field)?,
+                auth_base,
+                clock.clone(),
+            )
+            .map_err(|e| AppError::new(ErrorCode::Internal, e))?
+        }
     })
 }
 

@@ -129,6 +129,18 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        // Client credentials: the token endpoint is on the emulator's own port (the connection's
+        // address stands for TriNet's API and auth hosts alike).
+        Provider::TriNet => ConnectInput {
+            provider: "trinet".into(),
+            values: values(&[
+                ("company_id", &c.trinet.company_id),
+                ("client_id", &c.trinet.client_id),
+                ("client_secret", &c.trinet.client_secret),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
         // Signs in through the sandbox's authorization server (the file's OAuth endpoints, on
         // the emulator's port), as Gusto does.
         Provider::Justworks => ConnectInput {
@@ -175,10 +187,10 @@ impl App {
     }
 
     /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify,
-    /// Rippling, Zenefits, Checkr and GoodHire) and, as several time trackers and HRIS are then
-    /// connected, chooses Harvest's for the hours route (the sandbox's payroll pays Harvest's
-    /// hours) and BambooHR as the HRIS the routes read (Rippling and Zenefits hold the same
-    /// people, for identity matching).
+    /// Rippling, Zenefits, TriNet, Checkr and GoodHire) and, as several time trackers and HRIS
+    /// are then connected, chooses Harvest's for the hours route (the sandbox's payroll pays
+    /// Harvest's hours) and BambooHR as the HRIS the routes read (Rippling, Zenefits and TriNet
+    /// hold the same people, for identity matching).
     pub async fn connect_whole_sandbox(
         &self,
         company: &Company,
@@ -190,6 +202,7 @@ impl App {
             Provider::Clockify,
             Provider::Rippling,
             Provider::Zenefits,
+            Provider::TriNet,
             // A second payroll (signing in with OAuth like Gusto): Gusto stays the payroll the
             // routes write to; Justworks' members join the same people by work email.
             Provider::Justworks,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use maestro_app::{App, ConnectInput, validate_fields};
-use maestro_connectors::{AuthKind, FieldKind};
+use maestro_connectors::{AuthKind, FieldKind, KeyScheme};
 use maestro_http::oauth::{BrowserOpener, OAuthError, SystemBrowser};
 use url::Url;
 
@@ -22,6 +22,9 @@ pub fn list(app: &App, json: bool) -> Result<ExitCode> {
     for m in manifests {
         let auth = match m.auth {
             AuthKind::OAuth2 { .. } => "sign in (OAuth)",
+            AuthKind::ApiKey {
+                scheme: KeyScheme::ClientCredentials { .. },
+            } => "client id and secret",
             AuthKind::ApiKey { .. } => "API key",
         };
         println!(

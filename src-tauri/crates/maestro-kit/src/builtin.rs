@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 8] = [
+const SOURCES: [(&str, &str, &str, &str); 9] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -65,6 +65,13 @@ const SOURCES: [(&str, &str, &str, &str); 8] = [
         include_str!("../providers/justworks.toml"),
         "justworks.json",
         include_str!("../specs/justworks.json"),
+    ),
+    (
+        // No published spec: trinet.json transcribes the documented facts (see the file).
+        "trinet.toml",
+        include_str!("../providers/trinet.toml"),
+        "trinet.json",
+        include_str!("../specs/trinet.json"),
     ),
 ];
 

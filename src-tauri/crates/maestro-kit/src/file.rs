@@ -136,6 +136,41 @@ pub enum AuthSpec {
         #[serde(default)]
         auth_base_url: Option<String>,
     },
+    /// OAuth 2.0 client credentials (RFC 6749 §4.4): a client id and secret from the form are
+    /// exchanged for an access token, held in memory and sent as `Authorization: Bearer`.
+    ClientCredentials {
+        /// Token URL: absolute, or a path on the auth host (`base_url.auth`, else the API's).
+        token_url: String,
+        /// The form field holding the client id.
+        client_id_field: String,
+        /// The form field holding the client secret (must be a secret field).
+        client_secret_field: String,
+        /// How the client authenticates at the token endpoint.
+        #[serde(default)]
+        client_auth: ClientAuthSpec,
+        /// The token request's method: `POST` (a form body, the standard) or `GET` (the grant
+        /// in the query, as TriNet documents).
+        #[serde(default = "post")]
+        method: String,
+        /// Scopes to ask for (none: the provider assigns them to the client).
+        #[serde(default)]
+        scopes: Vec<String>,
+    },
+}
+
+fn post() -> String {
+    "POST".into()
+}
+
+/// How a client authenticates at a token endpoint.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthSpec {
+    /// HTTP Basic with the id and secret (RFC 6749 §2.3.1's first choice).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` with the grant (form body or query).
+    Body,
 }
 
 fn yes() -> bool {

@@ -89,6 +89,9 @@ fn lint_auth(file: &ProviderFile, spec: &Spec, out: &mut Vec<LintProblem>) {
                     && text(s, "name") == "authorization")
         }),
         AuthSpec::OAuth2 { .. } => offered(&|s| text(s, "type") == "oauth2"),
+        AuthSpec::ClientCredentials { .. } => offered(&|s| {
+            text(s, "type") == "oauth2" && s.pointer("/flows/clientCredentials").is_some()
+        }),
     };
     if !ok {
         out.push(problem(

@@ -292,6 +292,35 @@ impl Checker<'_> {
                 }
             }
             AuthSpec::OAuth2 { .. } => Ok(()),
+            AuthSpec::ClientCredentials {
+                client_id_field,
+                client_secret_field,
+                method,
+                ..
+            } => {
+                need(client_id_field, "client_id_field")?;
+                need(client_secret_field, "client_secret_field")?;
+                let secret = self
+                    .parsed
+                    .fields
+                    .iter()
+                    .any(|f| &f.key == client_secret_field && f.secret);
+                if !secret {
+                    return Err(self.err(
+                        client_secret_field,
+                        "auth.client_secret_field",
+                        format!("the field `{client_secret_field}` must be marked secret = true"),
+                    ));
+                }
+                if method != "GET" && method != "POST" {
+                    return Err(self.err(
+                        "method",
+                        "auth.method",
+                        format!("`{method}` is not GET or POST"),
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 

@@ -34,11 +34,15 @@ pub enum Provider {
     /// Justworks (PEO payroll), `https://public-api.justworks.com`: emulated from its provider
     /// file (an unofficial spec), with its OAuth authorization-code sign-in.
     Justworks,
+    /// TriNet (PEO, HRIS), `https://api.trinet.com/v1`: emulated from its provider file
+    /// (documentation-only: no published spec), with its client-credentials token endpoint.
+    #[serde(rename = "trinet")]
+    TriNet,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 10] = [
+    pub const ALL: [Provider; 11] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -49,6 +53,7 @@ impl Provider {
         Provider::GoodHire,
         Provider::Zenefits,
         Provider::Justworks,
+        Provider::TriNet,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -64,6 +69,7 @@ impl Provider {
             Provider::GoodHire => "goodhire",
             Provider::Zenefits => "zenefits",
             Provider::Justworks => "justworks",
+            Provider::TriNet => "trinet",
         }
     }
 }
@@ -99,6 +105,9 @@ pub struct PerProvider<T> {
     /// Justworks' value.
     #[serde(default)]
     pub justworks: T,
+    /// TriNet's value.
+    #[serde(default)]
+    pub trinet: T,
 }
 
 impl<T> PerProvider<T> {
@@ -115,6 +124,7 @@ impl<T> PerProvider<T> {
             Provider::GoodHire => &self.goodhire,
             Provider::Zenefits => &self.zenefits,
             Provider::Justworks => &self.justworks,
+            Provider::TriNet => &self.trinet,
         }
     }
 }
@@ -182,6 +192,12 @@ impl RateLimit {
         max_requests: 5,
         window: Duration::from_secs(1),
     };
+    /// TriNet: not documented (a quota per client may apply); 5 requests a second, the
+    /// figure its provider file assumes.
+    pub const TRINET: RateLimit = RateLimit {
+        max_requests: 5,
+        window: Duration::from_secs(1),
+    };
 }
 
 /// Everything [`crate::Sandbox::start`] needs.
@@ -228,6 +244,7 @@ impl Default for SandboxConfig {
                 goodhire: Some(RateLimit::GOODHIRE),
                 zenefits: Some(RateLimit::ZENEFITS),
                 justworks: Some(RateLimit::JUSTWORKS),
+                trinet: Some(RateLimit::TRINET),
             },
         }
     }

@@ -157,6 +157,17 @@ pub struct JustworksCredentials {
     pub refresh_token: String,
 }
 
+/// TriNet demo credentials: what TriNet's Integration Center shows once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriNetCredentials {
+    /// The Company ID in every path.
+    pub company_id: String,
+    /// The Client ID.
+    pub client_id: String,
+    /// The Client Secret.
+    pub client_secret: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -185,6 +196,9 @@ pub struct DemoCredentials {
     /// Justworks.
     #[serde(default)]
     pub justworks: JustworksCredentials,
+    /// TriNet.
+    #[serde(default)]
+    pub trinet: TriNetCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -201,6 +215,7 @@ pub struct Sandbox {
     goodhire: Arc<KitState>,
     zenefits: Arc<KitState>,
     justworks: Arc<KitState>,
+    trinet: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -217,6 +232,7 @@ impl std::fmt::Debug for Sandbox {
             .field("goodhire", &self.goodhire.ctx.base_url)
             .field("zenefits", &self.zenefits.ctx.base_url)
             .field("justworks", &self.justworks.ctx.base_url)
+            .field("trinet", &self.trinet.ctx.base_url)
             .finish()
     }
 }
@@ -262,6 +278,7 @@ impl Sandbox {
         let (ghl, ghurl) = server::bind(ports.goodhire).await?;
         let (zl, zurl) = server::bind(ports.zenefits).await?;
         let (jl, jurl) = server::bind(ports.justworks).await?;
+        let (tnl, tnurl) = server::bind(ports.trinet).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -303,6 +320,7 @@ impl Sandbox {
         let goodhire = kit_state(Provider::GoodHire, ghurl, kit::goodhire::dataset)?;
         let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
         let justworks = kit_state(Provider::Justworks, jurl, kit::justworks::dataset)?;
+        let trinet = kit_state(Provider::TriNet, tnurl, kit::trinet::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -338,6 +356,7 @@ impl Sandbox {
             serve_kit(ghl, &goodhire),
             serve_kit(zl, &zenefits),
             serve_kit(jl, &justworks),
+            serve_kit(tnl, &trinet),
         ];
         Ok(Sandbox {
             config,
@@ -352,6 +371,7 @@ impl Sandbox {
             goodhire,
             zenefits,
             justworks,
+            trinet,
             servers,
         })
     }
@@ -384,6 +404,7 @@ impl Sandbox {
             Provider::GoodHire => self.goodhire.as_ref(),
             Provider::Zenefits => self.zenefits.as_ref(),
             Provider::Justworks => self.justworks.as_ref(),
+            Provider::TriNet => self.trinet.as_ref(),
         }
     }
 
@@ -396,12 +417,13 @@ impl Sandbox {
             Provider::GoodHire => Some(&self.goodhire),
             Provider::Zenefits => Some(&self.zenefits),
             Provider::Justworks => Some(&self.justworks),
+            Provider::TriNet => Some(&self.trinet),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 7] = [
+    pub const KIT: [Provider; 8] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
@@ -409,6 +431,7 @@ impl Sandbox {
         Provider::GoodHire,
         Provider::Zenefits,
         Provider::Justworks,
+        Provider::TriNet,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -520,6 +543,11 @@ impl Sandbox {
                     refresh_token,
                 }
             },
+            trinet: TriNetCredentials {
+                company_id: self.trinet.account_id(),
+                client_id: kit::trinet::client_id(&self.company),
+                client_secret: kit::trinet::client_secret(&self.company),
+            },
         }
     }
 
@@ -587,11 +615,16 @@ impl Sandbox {
     }
 
     /// Expires all OAuth access tokens of Gusto, Harvest or a provider file that signs in
-    /// with OAuth (Justworks), to exercise refresh.
+    /// with OAuth (Justworks), to exercise refresh; or the client-credentials tokens of a
+    /// provider file (TriNet), to exercise fetching a new one.
     pub fn expire_access_tokens(&self, p: Provider) {
         if let Some(o) = self.kit(p).and_then(|k| k.oauth.as_ref()) {
             lock(o).expire_all();
             return;
+        }
+        if let Some(k) = self.kit(p) {
+            // Client credentials (TriNet): the tokens its endpoint issued.
+            k.tokens.expire_all();
         }
         match p {
             Provider::Gusto => lock(&self.gusto.oauth).expire_all(),
@@ -603,8 +636,15 @@ impl Sandbox {
             | Provider::Checkr
             | Provider::GoodHire
             | Provider::Zenefits
-            | Provider::Justworks => {}
+            | Provider::Justworks
+            | Provider::TriNet => {}
         }
+    }
+
+    /// How many access tokens the token endpoint of a provider file with client credentials
+    /// (TriNet) issued since the last reset; 0 for the others.
+    pub fn tokens_issued(&self, p: Provider) -> usize {
+        self.kit(p).map_or(0, |k| k.tokens.count())
     }
 
     /// API requests received (everything except `/_sandbox/*`), faulted ones included.
@@ -687,23 +727,6 @@ impl Sandbox {
 
     // ---- ground truth: mutations ----
 
-    /// Finishes the open background check `id` of `p` (a Checkr report, a GoodHire report)
-    /// with a clear result, completed at the start of the sandbox's today (never before it was
-    /// ordered), as the provider does once the screening is done.
-    pub fn complete_check(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
-        let kit = self
-            .kit(p)
-            .ok_or_else(|| SandboxError::Unsupported(format!("{p:?} has no background checks")))?;
-        let at = seed::at(self.company.today, 0);
-        if lock(&kit.data).complete_check(id, at) {
-            Ok(())
-        } else {
-            Err(SandboxError::NotFound(format!(
-                "no open background check {id} in {p:?}"
-            )))
-        }
-    }
-
     /// Sets one field of an employee/user, bumping `version` (Gusto), logging an `Updated`
     /// change (BambooHR) or `updated_at` (Harvest). `id` is the provider's own id (Gusto uuid,
     /// BambooHR numeric id, Harvest user id).
@@ -721,7 +744,8 @@ impl Sandbox {
             | Provider::Checkr
             | Provider::GoodHire
             | Provider::Zenefits
-            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
+            | Provider::Justworks
+            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -783,7 +807,8 @@ impl Sandbox {
             | Provider::Checkr
             | Provider::GoodHire
             | Provider::Zenefits
-            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
+            | Provider::Justworks
+            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -842,7 +867,8 @@ impl Sandbox {
             | Provider::Checkr
             | Provider::GoodHire
             | Provider::Zenefits
-            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
+            | Provider::Justworks
+            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -1020,7 +1046,8 @@ impl Sandbox {
             | Provider::Checkr
             | Provider::GoodHire
             | Provider::Zenefits
-            | Provider::Justworks => Err(SandboxError::Unsupported(format!(
+            | Provider::Justworks
+            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",
                 p.name()
             ))),

@@ -295,6 +295,15 @@ pub(crate) fn error_response(
         Provider::Justworks => {
             (status, axum::Json(serde_json::json!({"message": message}))).into_response()
         }
+        // TriNet: the error body is not documented; Apigee's default fault (its token answer
+        // is Apigee's) is an assumption (its provider file reads `/fault/faultstring`).
+        Provider::TriNet => (
+            status,
+            axum::Json(serde_json::json!({
+                "fault": {"faultstring": message, "detail": {"errorcode": category}}
+            })),
+        )
+            .into_response(),
     }
 }
 

@@ -5,7 +5,7 @@
 use maestro_core::model::EntityKind;
 use maestro_http::RateLimit;
 use maestro_kit::ProviderFile;
-use maestro_kit::file::{AuthSpec, KeyLocation};
+use maestro_kit::file::{AuthSpec, ClientAuthSpec, KeyLocation};
 
 use crate::manifest::{
     AuthKind, Category, ConfigField, EntitySupport, FieldKind, KeyScheme, Manifest,
@@ -121,6 +121,23 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             token_path: leak(token_url),
             pkce: *pkce,
             scopes: leak_slice(scopes.iter().map(|s| leak(s)).collect()),
+        },
+        AuthSpec::ClientCredentials {
+            token_url,
+            client_id_field,
+            client_secret_field,
+            client_auth,
+            method,
+            scopes,
+        } => AuthKind::ApiKey {
+            scheme: KeyScheme::ClientCredentials {
+                token_url: leak(token_url),
+                client_id_field: leak(client_id_field),
+                client_secret_field: leak(client_secret_field),
+                basic: *client_auth == ClientAuthSpec::Basic,
+                get: method == "GET",
+                scopes: leak_slice(scopes.iter().map(|s| leak(s)).collect()),
+            },
         },
     };
     let config = file

@@ -11,4 +11,5 @@ mod harvest;
 mod justworks;
 mod rippling;
 mod support;
+mod trinet;
 mod zenefits;

@@ -8,6 +8,7 @@ mod checkr;
 mod goodhire;
 mod justworks;
 mod rippling;
+mod trinet;
 mod zenefits;
 
 fn clockify_text() -> &'static str {

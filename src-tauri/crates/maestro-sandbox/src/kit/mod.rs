@@ -6,6 +6,7 @@
 //! is refused, as a wrong key is.
 
 pub(crate) mod checkr;
+pub(crate) mod client_credentials;
 pub(crate) mod clockify;
 pub(crate) mod goodhire;
 pub(crate) mod justworks;
@@ -14,6 +15,7 @@ pub(crate) mod rippling;
 pub(crate) mod routes;
 pub(crate) mod shifts;
 pub(crate) mod toggl;
+pub(crate) mod trinet;
 pub(crate) mod zenefits;
 
 use std::collections::HashMap;
@@ -72,11 +74,9 @@ pub(crate) trait Dataset: Send {
     fn add_like_last(&mut self, stream: &str) -> Option<String>;
     /// Every record of `stream` (every partition), for tests comparing against ground truth.
     fn all(&self, stream: &str) -> Vec<Value>;
-    /// Finishes the open background check `id` with a clear result, completed `at`, as the
-    /// provider would once its screening is done; false when the dataset has no such open
-    /// check (and for providers without checks).
-    fn complete_check(&mut self, _id: &str, _at: chrono::DateTime<chrono::Utc>) -> bool {
-        false
+    /// The client id and secret the token endpoint accepts (client credentials auth).
+    fn client(&self) -> Option<(&str, &str)> {
+        None
     }
 }
 
@@ -88,6 +88,8 @@ pub(crate) struct KitState {
     pub make: fn(&Company, &'static BuiltIn) -> Box<dyn Dataset>,
     pub data: Mutex<Box<dyn Dataset>>,
     pub revoked: AtomicBool,
+    /// Access tokens issued by the token endpoint (client credentials auth).
+    pub tokens: client_credentials::Tokens,
     /// The authorization server, for a file that signs in with OAuth ([`oauth`]).
     pub oauth: Option<Mutex<crate::oauth::OAuthStore>>,
 }
@@ -109,6 +111,7 @@ impl KitState {
             company,
             make,
             revoked: AtomicBool::new(false),
+            tokens: Default::default(),
         }
     }
 
@@ -135,6 +138,7 @@ impl Control for KitState {
             *lock(o) = fresh;
         }
         self.revoked.store(false, Ordering::SeqCst);
+        self.tokens.clear();
         *lock(&self.ctx.faults) = Default::default();
         self.ctx.reset_stats();
     }

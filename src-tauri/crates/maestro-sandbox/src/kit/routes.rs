@@ -73,6 +73,12 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
         };
         r = r.route(&path, route);
     }
+    if let Some(path) = super::client_credentials::token_path(&state) {
+        r = r.route(
+            &path,
+            get(super::client_credentials::token).post(super::client_credentials::token),
+        );
+    }
     r.with_state(state)
 }
 
@@ -94,6 +100,23 @@ fn authorise(s: &KitState, headers: &HeaderMap, query: &Filters) -> Result<(), R
     } else {
         403
     };
+    if let AuthSpec::ClientCredentials { .. } = &s.builtin.file.auth {
+        // A token the endpoint issued, unexpired (client credentials).
+        return match super::client_credentials::bearer_ok(s, headers) {
+            (_, true) => Ok(()),
+            (given, false) => Err(refuse(
+                s,
+                Refusal {
+                    status,
+                    message: if given {
+                        "Invalid access token".into()
+                    } else {
+                        "Invalid access token: none was given".into()
+                    },
+                },
+            )),
+        };
+    }
     let key = s.key();
     let given = match &s.builtin.file.auth {
         AuthSpec::ApiKey {
@@ -121,9 +144,11 @@ fn authorise(s: &KitState, headers: &HeaderMap, query: &Filters) -> Result<(), R
                 let (user, pass) = pair.split_once(':')?;
                 (password.as_deref().is_none_or(|p| p == pass)).then(|| user.to_owned())
             }),
-        AuthSpec::Bearer { .. } | AuthSpec::OAuth2 { .. } => header_str(headers, "authorization")
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::to_owned),
+        AuthSpec::Bearer { .. } | AuthSpec::OAuth2 { .. } | AuthSpec::ClientCredentials { .. } => {
+            header_str(headers, "authorization")
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .map(str::to_owned)
+        }
     };
     // An OAuth file's tokens are the ones its authorization server issued and has not
     // expired or revoked.

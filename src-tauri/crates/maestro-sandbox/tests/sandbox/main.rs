@@ -14,6 +14,7 @@ mod pagination;
 mod rippling;
 mod seed;
 mod spec;
+mod trinet;
 mod webhooks;
 mod writes;
 mod zenefits;

@@ -211,6 +211,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         goodhire: Some(small),
         zenefits: Some(small),
         justworks: Some(small),
+        trinet: Some(small),
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();

@@ -8,6 +8,7 @@ pub(crate) mod hours;
 mod justworks;
 mod rippling;
 mod toggl;
+mod trinet;
 mod zenefits;
 
 use chrono::{DateTime, Utc};
@@ -145,6 +146,10 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("zenefits.employment".into(), zenefits::employment as Mapper),
         ("zenefits.department".into(), zenefits::department as Mapper),
         ("zenefits.location".into(), zenefits::location as Mapper),
+        ("trinet.employee".into(), trinet::employee as Mapper),
+        ("trinet.employment".into(), trinet::employment as Mapper),
+        ("trinet.department".into(), trinet::department as Mapper),
+        ("trinet.location".into(), trinet::location as Mapper),
         ("justworks.company".into(), justworks::company as Mapper),
         ("justworks.member".into(), justworks::member as Mapper),
         (
