@@ -727,6 +727,23 @@ impl Sandbox {
 
     // ---- ground truth: mutations ----
 
+    /// Finishes the open background check `id` of `p` (a Checkr report, a GoodHire report)
+    /// with a clear result, completed at the start of the sandbox's today (never before it was
+    /// ordered), as the provider does once the screening is done.
+    pub fn complete_check(&self, p: Provider, id: &str) -> Result<(), SandboxError> {
+        let kit = self
+            .kit(p)
+            .ok_or_else(|| SandboxError::Unsupported(format!("{p:?} has no background checks")))?;
+        let at = seed::at(self.company.today, 0);
+        if lock(&kit.data).complete_check(id, at) {
+            Ok(())
+        } else {
+            Err(SandboxError::NotFound(format!(
+                "no open background check {id} in {p:?}"
+            )))
+        }
+    }
+
     /// Sets one field of an employee/user, bumping `version` (Gusto), logging an `Updated`
     /// change (BambooHR) or `updated_at` (Harvest). `id` is the provider's own id (Gusto uuid,
     /// BambooHR numeric id, Harvest user id).

@@ -78,6 +78,12 @@ pub(crate) trait Dataset: Send {
     fn client(&self) -> Option<(&str, &str)> {
         None
     }
+    /// Finishes the open background check `id` with a clear result, completed `at`, as the
+    /// provider would once its screening is done; false when the dataset has no such open
+    /// check (and for providers without checks).
+    fn complete_check(&mut self, _id: &str, _at: chrono::DateTime<chrono::Utc>) -> bool {
+        false
+    }
 }
 
 /// One emulated kit provider.
