@@ -23,6 +23,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let zenefits = sandbox.base_url(Provider::Zenefits);
     let goodhire = sandbox.base_url(Provider::GoodHire);
     let justworks = sandbox.base_url(Provider::Justworks);
+    let trinet = sandbox.base_url(Provider::TriNet);
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -36,7 +37,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Rippling  {rippling}");
     println!("  Zenefits  {zenefits}");
     println!("  GoodHire  {goodhire}");
-    println!("  Justworks {justworks}  (its sign-in page too)\n");
+    println!("  Justworks {justworks}  (its sign-in page too)");
+    println!("  TriNet    {trinet}  (its token endpoint too)\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -74,6 +76,12 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect justworks --base-url {justworks} --client-id {}",
         c.justworks.client_secret, c.justworks.client_id
+    );
+    // TriNet: the company id, client id and secret its Integration Center shows once; the
+    // client id and secret are exchanged for a token on connect.
+    println!(
+        "  maestro connect trinet --base-url {trinet} --set company_id={} --set client_id={} --set client_secret={}",
+        c.trinet.company_id, c.trinet.client_id, c.trinet.client_secret
     );
     println!("\nPress Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
