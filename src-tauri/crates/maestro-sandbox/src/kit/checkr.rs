@@ -59,6 +59,10 @@ struct Checkr {
     seed: u64,
     today: NaiveDate,
     added: u64,
+    /// The account's packages (`GET /packages`).
+    packages: Vec<Value>,
+    /// What `POST /candidates` and `POST /invitations` create.
+    orders: Orders,
 }
 
 /// Builds Checkr's data for `c`.
@@ -77,6 +81,12 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
     let mut report_t = template(builtin, "reports");
     report_t.remove("drug_screening");
     let inv_t = template(builtin, "invitations");
+    let orders = Orders {
+        candidate: cand_t.clone(),
+        replays: HashMap::new(),
+        created: 0,
+    };
+    let package_t = template(builtin, "packages");
     let mut d = Checkr {
         key: api_key(c),
         account: Value::Null,
@@ -87,10 +97,18 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
         seed: c.seed,
         today: c.today,
         added: 0,
+        packages: Vec::new(),
+        orders,
     };
+    d.packages = packages(&package_t, c.seed);
     let mut account = check_template(builtin);
     account.insert("id".into(), json!(object_id(c.seed, 1102, 0)));
     account.insert("name".into(), json!(c.name));
+    // A small business's account: credentialed to order through the API, without the
+    // hierarchy (nodes) that would make `node` and `work_locations` required on invitations.
+    account.insert("authorized".into(), json!(true));
+    account.insert("api_authorized".into(), json!(true));
+    account.insert("segmentation_enabled".into(), json!(false));
     if let Some(Value::Object(company)) = account.get_mut("company") {
         company.insert("name".into(), json!(c.legal_name));
         company.insert("dba_name".into(), json!(c.name));
@@ -376,6 +394,10 @@ impl Dataset for Checkr {
                     .cloned()
                     .collect())
             }
+            "packages" => {
+                unapplied(filters, &[])?;
+                Ok(self.packages.clone())
+            }
             other => Err(Refusal::not_found(format!("no stream {other}"))),
         }
     }
@@ -433,7 +455,276 @@ impl Dataset for Checkr {
             "candidates" => self.candidates.clone(),
             "reports" => self.reports.clone(),
             "invitations" => self.invitations.clone(),
+            "packages" => self.packages.clone(),
             _ => Vec::new(),
         }
+    }
+
+    fn writes(&self) -> &'static [(&'static str, &'static str)] {
+        &[("POST", "/candidates"), ("POST", "/invitations")]
+    }
+
+    fn write(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &axum::http::HeaderMap,
+        body: &Value,
+    ) -> Result<(u16, Value), Refusal> {
+        // Idempotency (spec info.description, "Idempotency support"): the first successful
+        // answer to a key is saved and given again to every later request with that key.
+        let key = headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(saved) = key.as_ref().and_then(|k| self.orders.replays.get(k)) {
+            return Ok(saved.clone());
+        }
+        let answer = match (method, path) {
+            ("POST", "/candidates") => self.create_candidate(body)?,
+            ("POST", "/invitations") => self.create_invitation(body)?,
+            _ => {
+                return Err(Refusal {
+                    status: 501,
+                    message: format!("the emulator does not take {method} {path}"),
+                });
+            }
+        };
+        if let Some(k) = key {
+            self.orders.replays.insert(k, answer.clone());
+        }
+        Ok(answer)
+    }
+}
+
+/// What the API's writes have created, and the answers saved per idempotency key.
+struct Orders {
+    /// The spec's candidate example, as the demo's candidates start from.
+    candidate: Map<String, Value>,
+    /// Idempotency key → the saved answer.
+    replays: HashMap<String, (u16, Value)>,
+    /// Records created so far (for their ids).
+    created: u64,
+}
+
+/// The account's packages: the spec's `Package` example dressed as three packages a small
+/// business might have (prices in USD cents, as the spec's `price` says).
+fn packages(t: &Map<String, Value>, seed: u64) -> Vec<Value> {
+    [
+        (
+            "tasker_standard",
+            "Tasker Standard",
+            2_900,
+            &[
+                "ssn_trace",
+                "sex_offender_search",
+                "national_criminal_search",
+                "county_criminal_search",
+            ][..],
+        ),
+        (
+            "driver_pro",
+            "Driver Pro",
+            5_500,
+            &[
+                "ssn_trace",
+                "national_criminal_search",
+                "county_criminal_search",
+                "motor_vehicle_report",
+            ][..],
+        ),
+        (
+            "criminal_pro",
+            "Criminal Pro",
+            6_500,
+            &[
+                "ssn_trace",
+                "sex_offender_search",
+                "global_watchlist_search",
+                "national_criminal_search",
+                "county_criminal_search",
+                "federal_criminal_search",
+            ][..],
+        ),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(n, (slug, name, price, screenings))| {
+        let id = object_id(seed, 1113, n as u64);
+        let mut p = t.clone();
+        p.insert("id".into(), json!(id));
+        p.insert("uri".into(), json!(format!("/v1/packages/{id}")));
+        p.insert(
+            "apply_url".into(),
+            json!(format!(
+                "https://apply.checkr.com/apply/bluebird/{}",
+                &id[..12]
+            )),
+        );
+        p.insert("name".into(), json!(name));
+        p.insert("slug".into(), json!(slug));
+        p.insert("price".into(), json!(price));
+        p.remove("deleted_at");
+        p.insert(
+            "screenings".into(),
+            json!(
+                screenings
+                    .iter()
+                    .map(|s| json!({"type": s, "subtype": null}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        Value::Object(p)
+    })
+    .collect()
+}
+
+/// A plausible email address: one `@`, a dot in the domain, no spaces.
+fn email_like(text: &str) -> bool {
+    let Some((user, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !user.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+impl Checkr {
+    fn new_id(&mut self, tag: u64) -> String {
+        self.orders.created += 1;
+        object_id(self.seed, tag, 7_000_000 + self.orders.created)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        // The emulated company's "today", at the hour the demo's checks are ordered.
+        at(self.today, 17) + Duration::minutes(self.orders.created as i64)
+    }
+
+    /// `POST /candidates` (spec `createCandidate`): the body has passed `CandidateCreate`;
+    /// what the schema cannot say is checked here (an email that is one). 201 with the
+    /// `Candidate`; the SSN, if given, only as its last four digits (as the spec says).
+    fn create_candidate(&mut self, body: &Value) -> Result<(u16, Value), Refusal> {
+        let email = body["email"].as_str().unwrap_or_default();
+        if !email_like(email) {
+            return Err(Refusal::bad(format!(
+                "Email {email:?} is not a valid email address"
+            )));
+        }
+        let id = self.new_id(1111);
+        let mut c = self.orders.candidate.clone();
+        for k in [
+            "middle_name",
+            "adjudication",
+            "postal_address",
+            "phone",
+            "zipcode",
+            "custom_id",
+        ] {
+            c.remove(k);
+        }
+        if let Value::Object(given) = body {
+            for (k, v) in given {
+                if k == "work_locations" || k == "object" || k == "report_ids" {
+                    continue;
+                }
+                let v = match (k.as_str(), v.as_str()) {
+                    ("ssn", Some(ssn)) => {
+                        let last4: String = ssn
+                            .chars()
+                            .filter(char::is_ascii_digit)
+                            .rev()
+                            .take(4)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev()
+                            .collect();
+                        json!(format!("XXX-XX-{last4}"))
+                    }
+                    _ => v.clone(),
+                };
+                c.insert(k.clone(), v);
+            }
+        }
+        if body.get("middle_name").is_none() && body.get("no_middle_name").is_none() {
+            c.insert("no_middle_name".into(), json!(false));
+        }
+        c.insert("id".into(), json!(id));
+        c.insert("object".into(), json!("candidate"));
+        c.insert("uri".into(), json!(format!("/v1/candidates/{id}")));
+        c.insert("report_ids".into(), json!([]));
+        c.insert(
+            "geo_ids".into(),
+            body.get("geo_ids").cloned().unwrap_or_else(|| json!([])),
+        );
+        c.insert(
+            "metadata".into(),
+            body.get("metadata").cloned().unwrap_or_else(|| json!({})),
+        );
+        c.insert("created_at".into(), json!(ts(self.now())));
+        let c = Value::Object(c);
+        self.candidates.push(c.clone());
+        Ok((201, c))
+    }
+
+    /// `POST /invitations` (spec `createInvitation`): the body has passed `InvitationCreate`.
+    /// The package must be one of the account's (else 404, `PackageNotFoundError`); the
+    /// candidate must exist (else 400: the spec declares no 404 for it, so a bad request);
+    /// a hierarchy-enabled account needs `node` and `work_locations`. 201 with the pending
+    /// `Invitation`, valid seven days (the span of the spec's own example).
+    fn create_invitation(&mut self, body: &Value) -> Result<(u16, Value), Refusal> {
+        if self.account["authorized"] == json!(false)
+            || self.account["api_authorized"] == json!(false)
+        {
+            return Err(Refusal {
+                status: 403,
+                message: "Account is not authorized to order background checks".into(),
+            });
+        }
+        let package = body["package"].as_str().unwrap_or_default().to_owned();
+        if !self.packages.iter().any(|p| p["slug"] == json!(package)) {
+            return Err(Refusal::not_found("Package not found"));
+        }
+        let candidate = body["candidate_id"].as_str().unwrap_or_default().to_owned();
+        if !self.candidates.iter().any(|c| c["id"] == json!(candidate)) {
+            return Err(Refusal::bad(format!("Candidate {candidate} not found")));
+        }
+        if self.account["segmentation_enabled"] == json!(true) {
+            for member in ["node", "work_locations"] {
+                if body.get(member).is_none() {
+                    return Err(Refusal::bad(format!(
+                        "{member} is required for accounts with hierarchy enabled"
+                    )));
+                }
+            }
+        }
+        let id = self.new_id(1115);
+        let created = self.now();
+        let mut i = self.templates.1.clone();
+        i.remove("archived_info");
+        i.insert("id".into(), json!(id));
+        i.insert("object".into(), json!("invitation"));
+        i.insert("uri".into(), json!(format!("/v1/invitations/{id}")));
+        i.insert(
+            "invitation_url".into(),
+            json!(format!(
+                "https://apply.checkr.com/invite/bluebird/{}/test",
+                &id[..12]
+            )),
+        );
+        i.insert("status".into(), json!("pending"));
+        i.insert("created_at".into(), json!(ts(created)));
+        i.insert("expires_at".into(), json!(ts(created + Duration::days(7))));
+        i.insert("completed_at".into(), Value::Null);
+        i.insert("deleted_at".into(), Value::Null);
+        i.insert("package".into(), json!(package));
+        i.insert("candidate_id".into(), json!(candidate));
+        i.insert("report_id".into(), Value::Null);
+        i.insert("archived".into(), json!(false));
+        let i = Value::Object(i);
+        self.invitations.push(i.clone());
+        Ok((201, i))
     }
 }

@@ -78,6 +78,25 @@ pub(crate) trait Dataset: Send {
     fn client(&self) -> Option<(&str, &str)> {
         None
     }
+    /// The writes this emulator takes, as (method, spec path) pairs; each is answered by
+    /// [`Dataset::write`] once the spec's request schema admits its body.
+    fn writes(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+    /// Applies one of [`Dataset::writes`]: the status and body the spec declares for it.
+    fn write(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &axum::http::HeaderMap,
+        body: &Value,
+    ) -> Result<(u16, Value), Refusal> {
+        let _ = (headers, body);
+        Err(Refusal {
+            status: 501,
+            message: format!("the emulator does not take {method} {path}"),
+        })
+    }
     /// Finishes the open background check `id` with a clear result, completed `at`, as the
     /// provider would once its screening is done; false when the dataset has no such open
     /// check (and for providers without checks).

@@ -79,7 +79,87 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
             get(super::client_credentials::token).post(super::client_credentials::token),
         );
     }
+    let writes = lock(&state.data).writes();
+    for &(method, spec_path) in writes {
+        let handler = move |st: S,
+                            Path(params): Path<HashMap<String, String>>,
+                            headers: HeaderMap,
+                            RawQuery(q): RawQuery,
+                            body: Bytes| async move {
+            write(st, (method, spec_path), params, headers, q, body).await
+        };
+        let route: MethodRouter<Arc<KitState>> = match method {
+            "PUT" => axum::routing::put(handler),
+            "PATCH" => axum::routing::patch(handler),
+            "DELETE" => axum::routing::delete(handler),
+            _ => post(handler),
+        };
+        // Merged with the stream's GET on the same path (Checkr's `/candidates`).
+        r = r.route(&axum_path(spec_path), route);
+    }
     r.with_state(state)
+}
+
+/// A write the dataset takes: admitted like a read (spec operation, undeclared members,
+/// credentials, account), its body then held to the operation's request schema (required
+/// members, types, patterns), and answered by the dataset with the spec's status and body.
+async fn write(
+    State(s): S,
+    (method, path): (&'static str, &'static str),
+    params: HashMap<String, String>,
+    headers: HeaderMap,
+    q: Option<String>,
+    body: Bytes,
+) -> Response {
+    let request = (&params, &headers, q.as_deref(), &body);
+    let (op, _) = match admit(&s, method, path, request) {
+        Ok(admitted) => admitted,
+        Err(r) => return r,
+    };
+    let value: Value = if body.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return refuse(&s, Refusal::bad(format!("The body is not JSON: {e}"))),
+        }
+    };
+    if let Some(schema) = op.body_schema() {
+        let document = s.builtin.spec.validator_document(schema);
+        let Ok(validator) = jsonschema::validator_for(&document) else {
+            return refuse(
+                &s,
+                Refusal {
+                    status: 500,
+                    message: format!("the spec's request schema of {path} does not compile"),
+                },
+            );
+        };
+        let problems: Vec<String> = validator
+            .iter_errors(&value)
+            .take(3)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{}: {e}", at.trim_start_matches('/'))
+                }
+            })
+            .collect();
+        if !problems.is_empty() {
+            return refuse(&s, Refusal::bad(problems.join("; ")));
+        }
+    }
+    let answer = lock(&s.data).write(method, path, &headers, &value);
+    match answer {
+        Ok((status, body)) => json_with(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            &[],
+            body,
+        ),
+        Err(r) => refuse(&s, r),
+    }
 }
 
 fn refuse(s: &KitState, r: Refusal) -> Response {

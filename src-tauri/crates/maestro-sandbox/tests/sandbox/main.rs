@@ -4,6 +4,7 @@
 mod auth;
 mod bamboohr_spec;
 mod checkr;
+mod checkr_orders;
 mod faults;
 mod goodhire;
 mod gusto;
