@@ -162,6 +162,52 @@ pub struct NewTimeOffRequest {
     pub note: Option<String>,
 }
 
+/// Where a person will work, as background-check providers ask for it (Checkr's
+/// `work_locations`: the state decides which searches the law allows).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WorkLocation {
+    /// ISO 3166-1 alpha-2 country (None: the provider's default, the US for Checkr).
+    pub country: Option<String>,
+    /// State or region code (e.g. "CA").
+    pub state: Option<String>,
+    /// City.
+    pub city: Option<String>,
+}
+
+/// A background check to order for someone: the provider emails them to consent and to give
+/// what the check needs (the order itself costs money, so it always waits for approval).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BackgroundCheckOrder {
+    /// Given name.
+    pub first_name: String,
+    /// Middle name (None: the person has none on record).
+    pub middle_name: Option<String>,
+    /// Family name.
+    pub last_name: String,
+    /// Where the provider writes to the person (also the key that finds them there again,
+    /// so a retried order never makes a second candidate).
+    pub email: String,
+    /// Where they will work.
+    pub work_location: WorkLocation,
+    /// The provider's package (Checkr: its slug, e.g. "tasker_standard").
+    pub package: String,
+    /// Our reference for the person, kept by the provider (Checkr's `custom_id`).
+    pub reference: Option<String>,
+}
+
+/// A package (bundle of screenings) a background-check provider offers the account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CheckPackage {
+    /// What an order names (Checkr: the slug).
+    pub id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// What one check costs, when the provider says.
+    pub price: Option<Money>,
+    /// The screenings it runs (the provider's names).
+    pub screenings: Vec<String>,
+}
+
 /// A write to a provider.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -195,6 +241,8 @@ pub enum WriteOp {
         /// From when.
         effective_date: NaiveDate,
     },
+    /// Order a background check (the provider invites the person to consent).
+    OrderBackgroundCheck(BackgroundCheckOrder),
 }
 
 impl WriteOp {
@@ -207,7 +255,14 @@ impl WriteOp {
             WriteOp::CreateTimeEntry(_) => "time entries",
             WriteOp::CreateTimeOffRequest(_) => "time-off requests",
             WriteOp::UpdatePayRate { .. } => "pay rates",
+            WriteOp::OrderBackgroundCheck(_) => "background check orders",
         }
+    }
+
+    /// True when the write waits for the owner's approval whatever the settings: it costs
+    /// money and a third party contacts the person (a background check order).
+    pub fn always_needs_approval(&self) -> bool {
+        matches!(self, WriteOp::OrderBackgroundCheck(_))
     }
 
     /// True when the write changes what someone is paid (owner approval by default).
@@ -268,6 +323,14 @@ pub trait Connector: Send + Sync {
         Err(ConnectorError::Unsupported {
             provider: self.manifest().name.into(),
             what: format!("writing ({:?})", std::mem::discriminant(&request.op)),
+        })
+    }
+
+    /// The packages a background-check provider offers this account (what an order names).
+    async fn check_packages(&self) -> Result<Vec<CheckPackage>> {
+        Err(ConnectorError::Unsupported {
+            provider: self.manifest().name.into(),
+            what: "background check packages".into(),
         })
     }
 

@@ -10,8 +10,9 @@ pub mod providers;
 mod registry;
 
 pub use connector::{
-    CheckReport, Connector, ConnectorContext, EmployeeChanges, NewEmployee, NewTimeEntry,
-    NewTimeOffRequest, Page, ReadRequest, WebhookEvent, WriteOp, WriteOutcome, WriteRequest,
+    BackgroundCheckOrder, CheckPackage, CheckReport, Connector, ConnectorContext, EmployeeChanges,
+    NewEmployee, NewTimeEntry, NewTimeOffRequest, Page, ReadRequest, WebhookEvent, WorkLocation,
+    WriteOp, WriteOutcome, WriteRequest,
 };
 pub use error::{ConnectorError, Result};
 pub use manifest::{

@@ -21,8 +21,8 @@ use super::cursor::{Inner, Part, Position};
 use super::mappers::{MapCtx, MapError};
 use super::{KitProvider, manifest};
 use crate::connector::{
-    CheckReport, Connector, ConnectorContext, Page, ReadRequest, WebhookEvent, WriteOutcome,
-    WriteRequest,
+    CheckPackage, CheckReport, Connector, ConnectorContext, Page, ReadRequest, WebhookEvent,
+    WriteOutcome, WriteRequest,
 };
 use crate::error::{ConnectorError, Result};
 use crate::manifest::Manifest;
@@ -821,6 +821,18 @@ impl Connector for FileConnector {
         Err(ConnectorError::Unsupported {
             provider: self.name().to_owned(),
             what: format!("writing {}", request.op.describe()),
+        })
+    }
+
+    async fn check_packages(&self) -> Result<Vec<CheckPackage>> {
+        if let Some(hooks) = self.provider.hooks
+            && let Some(packages) = hooks.packages(self).await
+        {
+            return packages;
+        }
+        Err(ConnectorError::Unsupported {
+            provider: self.name().to_owned(),
+            what: "background check packages".into(),
         })
     }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::FileConnector;
-use crate::connector::{CheckReport, WriteOutcome, WriteRequest};
+use crate::connector::{CheckPackage, CheckReport, WriteOutcome, WriteRequest};
 use crate::error::Result;
 
 /// A provider's hand-written parts.
@@ -29,6 +29,11 @@ pub trait Hooks: Send + Sync + std::fmt::Debug {
         _connector: &FileConnector,
         _request: &WriteRequest,
     ) -> Option<Result<WriteOutcome>> {
+        None
+    }
+
+    /// The background-check packages of the account; `None` when this provider has none.
+    async fn packages(&self, _connector: &FileConnector) -> Option<Result<Vec<CheckPackage>>> {
         None
     }
 }

@@ -1,6 +1,7 @@
 //! One module per provider.
 
 pub mod bamboohr;
+pub mod checkr;
 pub mod gusto;
 pub mod harvest;
 
@@ -17,6 +18,7 @@ pub fn all() -> Vec<ConnectorDef> {
 pub fn hooks(id: &str) -> Option<&'static dyn crate::kit::Hooks> {
     match id {
         "harvest" => Some(&harvest::HOOKS),
+        "checkr" => Some(&checkr::HOOKS),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 
 mod bamboohr;
 mod checkr;
+mod checkr_orders;
 mod conformance;
 mod goodhire;
 mod gusto;

@@ -18,6 +18,7 @@ pub(super) fn op_name(op: &WriteOp) -> &'static str {
         WriteOp::CreateTimeEntry(_) => "time entries",
         WriteOp::CreateTimeOffRequest(_) => "time-off requests",
         WriteOp::UpdatePayRate { .. } => "pay-rate changes",
+        WriteOp::OrderBackgroundCheck(_) => "background check orders",
     }
 }
 

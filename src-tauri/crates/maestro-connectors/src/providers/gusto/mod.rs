@@ -218,5 +218,6 @@ fn op_name(op: &WriteOp) -> &'static str {
         WriteOp::CreateTimeEntry(_) => "create time entry",
         WriteOp::CreateTimeOffRequest(_) => "create time-off request",
         WriteOp::UpdatePayRate { .. } => "update pay rate",
+        WriteOp::OrderBackgroundCheck(_) => "order background check",
     }
 }
