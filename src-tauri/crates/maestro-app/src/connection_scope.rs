@@ -98,6 +98,7 @@ fn ends(route: Route) -> (Category, Category) {
     match route {
         Route::HrisToPayroll => (Category::Hris, Category::Payroll),
         Route::TimeToPayroll => (Category::TimeTracking, Category::Payroll),
+        Route::HrisToBackgroundCheck => (Category::Hris, Category::BackgroundChecks),
     }
 }
 
@@ -105,6 +106,7 @@ fn what(route: Route) -> &'static str {
     match route {
         Route::HrisToPayroll => "new hires and terminations",
         Route::TimeToPayroll => "hours per pay period",
+        Route::HrisToBackgroundCheck => "a background check for each new hire",
     }
 }
 
@@ -113,6 +115,7 @@ fn chosen(cfg: &RouteSettings, category: Category) -> Option<ConnectionId> {
         Category::Hris => cfg.hris,
         Category::Payroll => cfg.payroll,
         Category::TimeTracking => cfg.time_tracking,
+        Category::BackgroundChecks => cfg.background_checks,
         _ => None,
     }
 }
@@ -122,6 +125,7 @@ fn choose(cfg: &mut RouteSettings, category: Category, id: ConnectionId) {
         Category::Hris => cfg.hris = Some(id),
         Category::Payroll => cfg.payroll = Some(id),
         Category::TimeTracking => cfg.time_tracking = Some(id),
+        Category::BackgroundChecks => cfg.background_checks = Some(id),
         _ => {}
     }
 }
@@ -131,6 +135,7 @@ fn unchoose(cfg: &mut RouteSettings, category: Category) {
         Category::Hris => cfg.hris = None,
         Category::Payroll => cfg.payroll = None,
         Category::TimeTracking => cfg.time_tracking = None,
+        Category::BackgroundChecks => cfg.background_checks = None,
         _ => {}
     }
 }
@@ -236,7 +241,9 @@ impl App {
                     .filter(|c| c.id != connection_id && category_of(c) == Some(category))
                     .map(|c| c.display_name.clone())
                     .collect(),
-                needs_approval: cfg.approve_pay_changes && route == Route::HrisToPayroll,
+                // Orders cost money: always approved first.
+                needs_approval: route == Route::HrisToBackgroundCheck
+                    || (cfg.approve_pay_changes && route == Route::HrisToPayroll),
             });
         }
         Ok(ConnectionScope {
@@ -398,13 +405,18 @@ mod tests {
                 .iter()
                 .any(|e| e.kind == EntityKind::Employee)
         );
-        assert_eq!(scope.routes.len(), 1);
+        assert_eq!(scope.routes.len(), 2);
         let route = &scope.routes[0];
         assert_eq!(route.route, Route::HrisToPayroll);
         assert_eq!(route.role, RouteRole::Source);
         assert_eq!(route.from.as_deref(), Some("BambooHR"));
         assert_eq!(route.to, None);
         assert!(route.enabled && route.uses_this && route.needs_approval);
+        // New hires' background checks: every order waits for approval.
+        let checks = &scope.routes[1];
+        assert_eq!(checks.route, Route::HrisToBackgroundCheck);
+        assert_eq!(checks.other_category, Category::BackgroundChecks);
+        assert!(checks.needs_approval);
 
         let off = [EntityKind::TimeOffBalance, EntityKind::TimeOffRequest];
         app.set_skipped_entities(company.id, bamboo.id, &off)

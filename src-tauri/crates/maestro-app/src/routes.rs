@@ -5,7 +5,10 @@
 //! they change pay) and time tracking → payroll (hours per employee per pay period, ending at
 //! the owner's approved preview: the payroll connector cannot write time sheets yet). Payroll
 //! → accounting and new-hire chat notices need connectors this build does not have.
+//! HRIS → background checks orders a check for each new hire with the package the owner chose;
+//! every order waits for approval (it costs money, and the provider writes to the person).
 
+mod checks;
 mod hours;
 mod load;
 mod run;
@@ -23,6 +26,7 @@ use maestro_sync::routes::hris::{self, HrisInput};
 use maestro_sync::routes::{FieldChange, Route};
 use serde::{Deserialize, Serialize};
 
+pub use checks::ChosenCheckPackage;
 pub use run::{AttemptReport, MAX_ATTEMPTS, OutboxRun, WriteResult, backoff};
 
 use crate::{App, AppError, ErrorCode, Result};
@@ -43,6 +47,12 @@ pub struct RouteSettings {
     pub payroll: Option<ConnectionId>,
     /// The time tracker to read, when there are several.
     pub time_tracking: Option<ConnectionId>,
+    /// The background-check provider to order from, when there are several.
+    pub background_checks: Option<ConnectionId>,
+    /// The package new hires' checks are ordered with (none: the route orders nothing).
+    pub check_package: Option<ChosenCheckPackage>,
+    /// People hired on or after this day are new hires (set when the package is first chosen).
+    pub checks_hired_since: Option<NaiveDate>,
 }
 
 impl Default for RouteSettings {
@@ -53,6 +63,9 @@ impl Default for RouteSettings {
             hris: None,
             payroll: None,
             time_tracking: None,
+            background_checks: None,
+            check_package: None,
+            checks_hired_since: None,
         }
     }
 }
@@ -144,6 +157,7 @@ fn category_name(c: Category) -> &'static str {
         Category::Payroll => "payroll",
         Category::Hris => "HRIS",
         Category::TimeTracking => "time tracking",
+        Category::BackgroundChecks => "background check",
         _ => "other",
     }
 }
@@ -266,9 +280,15 @@ impl App {
         let time_conn = self
             .route_connection(company_id, Category::TimeTracking, cfg.time_tracking)
             .await?;
+        self.plan_checks(company_id, &cfg, hris_conn.as_ref(), &mut plan)
+            .await?;
         let Some(payroll) = payroll else {
-            plan.notes
-                .push("No payroll is connected, so no route has anywhere to write.".into());
+            plan.notes.push(
+                "No payroll is connected, so the routes to payroll have nowhere to write.".into(),
+            );
+            if !dry_run {
+                self.enqueue_plan(company_id, &mut plan).await?;
+            }
             return Ok(plan);
         };
 

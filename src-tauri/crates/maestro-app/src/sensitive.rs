@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use maestro_connectors::{
-    CheckReport, Connector, ConnectorError, Manifest, Page, ReadRequest, WebhookEvent,
-    WriteOutcome, WriteRequest,
+    CheckPackage, CheckReport, Connector, ConnectorError, Manifest, Page, ReadRequest,
+    WebhookEvent, WriteOutcome, WriteRequest,
 };
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::sensitive::Sensitive;
@@ -56,6 +56,10 @@ impl Connector for WithoutSensitive {
 
     async fn write(&self, request: &WriteRequest) -> maestro_connectors::Result<WriteOutcome> {
         self.0.write(request).await
+    }
+
+    async fn check_packages(&self) -> maestro_connectors::Result<Vec<CheckPackage>> {
+        self.0.check_packages().await
     }
 
     fn verify_webhook(

@@ -78,7 +78,7 @@ pub enum RoutesCommand {
     },
     /// Show or change which routes run and which connections they use.
     Config {
-        /// Turn a route on (hris_to_payroll, time_to_payroll).
+        /// Turn a route on (hris_to_payroll, time_to_payroll, hris_to_background_checks).
         #[arg(long, value_name = "ROUTE")]
         enable: Vec<String>,
         /// Turn a route off.
@@ -96,6 +96,10 @@ pub enum RoutesCommand {
         /// The time-tracking connection to read (id), when there are several.
         #[arg(long, value_name = "CONNECTION")]
         time_tracking: Option<String>,
+        /// The background-check package new hires are ordered with (an id the provider lists,
+        /// e.g. Checkr's `tasker_standard`); every order still waits for approval.
+        #[arg(long, value_name = "PACKAGE")]
+        check_package: Option<String>,
         /// The company (id or name); needed when there are several.
         #[arg(long)]
         company: Option<String>,
@@ -213,6 +217,7 @@ pub async fn run(app: &App, command: RoutesCommand) -> Result<ExitCode> {
             hris,
             payroll,
             time_tracking,
+            check_package,
             company,
         } => {
             let company = app.company(company.as_deref()).await?;
@@ -247,6 +252,9 @@ pub async fn run(app: &App, command: RoutesCommand) -> Result<ExitCode> {
             .await?;
             if changed {
                 app.set_route_settings(company.id, &cfg).await?;
+            }
+            if let Some(p) = check_package {
+                cfg = app.set_check_package(company.id, &p).await?;
             }
             print_config(&cfg);
         }
@@ -455,4 +463,19 @@ fn print_config(cfg: &RouteSettings) {
     println!("HRIS: {}", conn(&cfg.hris));
     println!("Payroll: {}", conn(&cfg.payroll));
     println!("Time tracking: {}", conn(&cfg.time_tracking));
+    println!("Background checks: {}", conn(&cfg.background_checks));
+    match &cfg.check_package {
+        Some(p) => println!(
+            "Background check package: {} ({}){}, for people hired from {}",
+            p.name,
+            p.id,
+            p.price.map(|m| format!(", {m} each")).unwrap_or_default(),
+            cfg.checks_hired_since
+                .map_or_else(|| "now".to_owned(), |d| d.to_string())
+        ),
+        None => println!(
+            "Background check package: none chosen (the route orders nothing); choose one \
+             with --check-package"
+        ),
+    }
 }

@@ -8,10 +8,12 @@
 //! - [`hris`]: HRIS → payroll, new hires and terminations.
 //! - [`hours`]: time tracking → payroll, hours per employee per pay period, with the
 //!   calculation shown.
+//! - [`checks`]: HRIS → background checks, an order for each new hire, always approved first.
 //!
 //! People are matched across systems by normalised work email ([`match_key`]). Identity links
 //! (confirmed by the owner) will replace this function; every caller goes through it.
 
+pub mod checks;
 pub mod hours;
 pub mod hris;
 
@@ -29,17 +31,24 @@ pub enum Route {
     HrisToPayroll,
     /// Time tracking → payroll: hours per employee per pay period.
     TimeToPayroll,
+    /// HRIS → background checks: an order for each new hire, after the owner's approval.
+    HrisToBackgroundCheck,
 }
 
 impl Route {
     /// Every route this build plans.
-    pub const ALL: &'static [Route] = &[Route::HrisToPayroll, Route::TimeToPayroll];
+    pub const ALL: &'static [Route] = &[
+        Route::HrisToPayroll,
+        Route::TimeToPayroll,
+        Route::HrisToBackgroundCheck,
+    ];
 
     /// Stable name, as stored and typed on the command line.
     pub const fn as_str(self) -> &'static str {
         match self {
             Route::HrisToPayroll => "hris_to_payroll",
             Route::TimeToPayroll => "time_to_payroll",
+            Route::HrisToBackgroundCheck => "hris_to_background_checks",
         }
     }
 
@@ -48,6 +57,9 @@ impl Route {
         match self {
             Route::HrisToPayroll => "HRIS → payroll (new hires and terminations)",
             Route::TimeToPayroll => "Time tracking → payroll (hours per pay period)",
+            Route::HrisToBackgroundCheck => {
+                "HRIS → background checks (new hires, each order approved by you)"
+            }
         }
     }
 }

@@ -1,16 +1,18 @@
 //! Reads the synced records the routes plan from: the current version of each record of one
 //! connection.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
-    CanonicalEntity, Contractor, Department, Employee, Employment, PayrollRun, TimeEntry,
+    BackgroundCheck, BackgroundCheckStatus, Candidate, CanonicalEntity, Contractor, Department,
+    Employee, Employment, Location, PayrollRun, TimeEntry,
 };
 use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::routes::hours::{PayPeriod, TimeUser};
 use maestro_sync::routes::hris::SourceEmployee;
+use maestro_sync::routes::match_key;
 
 use crate::{AppError, Result};
 
@@ -73,6 +75,40 @@ pub async fn department_names(
         .await?
         .into_iter()
         .map(|(_, d)| d.name)
+        .collect())
+}
+
+/// The emails ([`match_key`]s) of the connection's candidates who have a check there that
+/// was not cancelled: the people a background-check provider has screened or is screening.
+pub async fn checked_emails(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<BTreeSet<String>> {
+    let with_check: BTreeSet<String> = current::<BackgroundCheck>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .filter(|(_, c)| c.status != BackgroundCheckStatus::Cancelled)
+        .map(|(_, c)| c.candidate_remote_id)
+        .collect();
+    Ok(current::<Candidate>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .filter(|(_, c)| with_check.contains(&c.provenance.remote_id))
+        .filter_map(|(_, c)| match_key(c.email.as_deref()))
+        .collect())
+}
+
+/// The connection's locations.
+pub async fn locations(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<Location>> {
+    Ok(current::<Location>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
         .collect())
 }
 
