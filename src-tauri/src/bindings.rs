@@ -5,8 +5,8 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, benefits, connections, demo, gateway, people, review, settings, store, sync,
-    webhook_tokens, wizard,
+    self, activity, benefits, checks, connections, demo, gateway, people, review, settings, store,
+    sync, webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -37,6 +37,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             wizard::mapping_preview,
             wizard::set_connection_schedule,
             wizard::route_preview,
+            checks::check_packages,
+            checks::set_check_package,
             people::people,
             people::person_history,
             benefits::person_benefits,

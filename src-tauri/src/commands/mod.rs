@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod benefits;
+pub mod checks;
 pub mod connections;
 pub mod demo;
 pub mod gateway;

@@ -87,6 +87,47 @@ describe('review', () => {
     expect(calls.find((c) => c.cmd === 'approve_write')?.args).toEqual({ id: 'w1' });
   });
 
+  it('shows a background check order as what it orders, what it costs and who is emailed', async () => {
+    const order = {
+      id: 'w2',
+      summary:
+        "Order a Checkr 'tasker_standard' check for Jane Doe — costs money (29.00 USD each); Jane will get an email from Checkr to consent",
+      connectionId: 'c-checkr',
+      target: 'Checkr',
+      operation: 'order_background_check',
+      status: 'awaiting_approval',
+      changes: [
+        { field: 'candidate', before: null, after: { text: 'Jane Doe', money: null } },
+        { field: 'email', before: null, after: { text: 'jane.doe@home.example', money: null } },
+        { field: 'work_location', before: null, after: { text: 'Oakland, CA, US', money: null } },
+        { field: 'package', before: null, after: { text: 'Tasker Standard (tasker_standard)', money: null } },
+        { field: 'price', before: null, after: { text: '29.00 USD', money: null } },
+      ],
+      createdAt: '2026-03-02T09:00:00Z',
+    };
+    const calls = base({
+      review_queue: () => ({ conflicts: [], pendingWrites: [order] }),
+      approve_write: () => ({ ...order, status: 'pending' }),
+    });
+    renderApp();
+    const user = await openReview();
+    const write = await screen.findByTestId('write-row-w2');
+    expect(within(write).getByRole('heading', { name: /Order a Checkr 'tasker_standard' check for Jane Doe — costs money/ })).toBeInTheDocument();
+    const rows = within(write)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.textContent);
+    expect(rows).toEqual([
+      'Candidate—Jane Doe',
+      'Email—jane.doe@home.example',
+      'Work location—Oakland, CA, US',
+      'Package—Tasker Standard (tasker_standard)',
+      'Price—29.00 USD',
+    ]);
+    await user.click(within(write).getByTestId('write-approve-w2'));
+    expect(calls.find((c) => c.cmd === 'approve_write')?.args).toEqual({ id: 'w2' });
+  });
+
   it('formats money for Spanish', async () => {
     base({ review_queue: () => ({ conflicts: [payConflict], pendingWrites: [] }) });
     renderApp('es');

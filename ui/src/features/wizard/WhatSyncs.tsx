@@ -1,7 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import type { ConnectResult, ConnectionScopeDto, RouteScopeDto } from '../../lib/ipc/bindings.ts';
-import { useConnectionScope, useSetConnectionRoute, useSetEntityReads } from '../../lib/ipc/queries.ts';
+import {
+  useCheckPackages,
+  useConnectionScope,
+  useSetCheckPackage,
+  useSetConnectionRoute,
+  useSetEntityReads,
+} from '../../lib/ipc/queries.ts';
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 import { MappingPreview } from './MappingPreview.tsx';
 
@@ -18,6 +24,61 @@ export function TestResult({ result }: { result: ConnectResult }) {
           ))}
         </ul>
       ) : null}
+    </div>
+  );
+}
+
+/** The package the background-check route orders, from the provider's own list. */
+function CheckPackageChoice({ provider }: { provider: string }) {
+  const { t, date } = useI18n();
+  const packages = useCheckPackages(true);
+  const save = useSetCheckPackage();
+  if (packages.isPending) {
+    return (
+      <p role="status" className="muted small">
+        {t('wizard.checkPackagesLoading', { provider })}
+      </p>
+    );
+  }
+  if (packages.isError) {
+    return (
+      <ErrorBox
+        title={t('wizard.checkPackagesError')}
+        error={packages.error}
+        onRetry={() => void packages.refetch()}
+        retryLabel={t('wizard.retry')}
+      />
+    );
+  }
+  const choice = packages.data;
+  return (
+    <div className="check nested">
+      <label className="inline-select">
+        <span>{t('wizard.checkPackage')}</span>
+        <select
+          data-testid="check-package"
+          value={choice.chosen ?? ''}
+          disabled={save.isPending}
+          aria-describedby="check-package-help"
+          onChange={(e) => {
+            if (e.target.value) save.mutate(e.target.value);
+          }}
+        >
+          <option value="" disabled>
+            {t('wizard.checkPackageNone')}
+          </option>
+          {choice.packages.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.price ? t('wizard.checkPackagePrice', { name: p.name, price: p.price }) : p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p id="check-package-help" className="help small">
+        {t('wizard.checkPackageHelp', { provider: choice.provider })}{' '}
+        {choice.hiredSince ? t('wizard.checkPackageSince', { date: date(choice.hiredSince) }) : null}
+      </p>
+      {save.isError ? <ErrorBox title={t('wizard.saveError')} error={save.error} /> : null}
     </div>
   );
 }
@@ -46,6 +107,15 @@ function RouteChoice({
     what: t(`wizard.route.${route.route}` as MessageKey),
   });
   const id = `route-${route.route}`;
+  // The background-check route orders nothing until its package is chosen, here.
+  const checkProvider =
+    route.route === 'hris_to_background_checks' && route.enabled
+      ? source
+        ? route.to
+        : route.usesThis
+          ? scope.displayName
+          : null
+      : null;
   return (
     <div className="route-choice">
       <div className="check">
@@ -61,7 +131,11 @@ function RouteChoice({
         <label htmlFor={id}>{line}</label>
         <p id={`${id}-help`} className="help">
           {route.route === 'time_to_payroll' ? t('wizard.routeHoursNote') : null}
-          {route.needsApproval ? t('wizard.routeApproval') : null}
+          {route.route === 'hris_to_background_checks'
+            ? t('wizard.routeCheckApproval')
+            : route.needsApproval
+              ? t('wizard.routeApproval')
+              : null}
         </p>
       </div>
       {route.alternatives.length > 0 ? (
@@ -78,6 +152,7 @@ function RouteChoice({
           </label>
         </div>
       ) : null}
+      {checkProvider ? <CheckPackageChoice provider={checkProvider} /> : null}
       {save.isError ? <ErrorBox title={t('wizard.saveError')} error={save.error} /> : null}
     </div>
   );

@@ -186,6 +186,66 @@ describe('wizard: what syncs', () => {
   });
 });
 
+describe('wizard: the background-check route', () => {
+  const checkRoute = {
+    route: 'hris_to_background_checks',
+    role: 'source',
+    what: 'a background check for each new hire',
+    from: 'BambooHR',
+    to: 'Checkr',
+    otherCategory: 'background_checks',
+    enabled: true,
+    usesThis: true,
+    alternatives: [],
+    needsApproval: true,
+  };
+  const packages = {
+    provider: 'Checkr',
+    packages: [
+      { id: 'tasker_standard', name: 'Tasker Standard', price: '29.00 USD', screenings: ['ssn_trace'] },
+      { id: 'driver_pro', name: 'Driver Pro', price: '55.00 USD', screenings: ['motor_vehicle_report'] },
+    ],
+    chosen: null,
+    hiredSince: null,
+  };
+
+  it('lets the owner pick the package from the provider and says orders wait for approval', async () => {
+    const calls = mockCommands(
+      handlers({
+        connection_scope: () => ({ ...bambooScope, routes: [...bambooScope.routes, checkRoute] }),
+        check_packages: () => packages,
+        set_check_package: (args) => ({ ...packages, chosen: args.packageId, hiredSince: '2026-03-02' }),
+      }),
+    );
+    const user = await connectBamboo();
+    const route = await screen.findByRole('checkbox', {
+      name: 'BambooHR → Checkr: a background check for each new hire',
+    });
+    expect(route).toHaveAccessibleDescription(/Every order costs money and waits for your approval in Review/);
+    const select = await screen.findByRole('combobox', { name: 'Package to order' });
+    expect(select).toHaveValue('');
+    expect(within(select).getByRole('option', { name: 'Tasker Standard — 29.00 USD per check' })).toBeInTheDocument();
+    expect(screen.getByText(/From Checkr’s own list. Nothing is ordered until you choose one./)).toBeInTheDocument();
+    await user.selectOptions(select, 'driver_pro');
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Package to order' })).toHaveValue('driver_pro'));
+    expect(calls.find((c) => c.cmd === 'set_check_package')?.args).toEqual({ packageId: 'driver_pro' });
+    expect(screen.getByText(/People hired from Mar 2, 2026 on get an order./)).toBeInTheDocument();
+  });
+
+  it('shows why the packages could not be read', async () => {
+    mockCommands(
+      handlers({
+        connection_scope: () => ({ ...bambooScope, routes: [...bambooScope.routes, checkRoute] }),
+        check_packages: () => ipcError('provider_unavailable', 'Checkr is not answering right now.'),
+      }),
+    );
+    await connectBamboo();
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Could not read the packages');
+    expect(alert).toHaveTextContent('Checkr is not answering right now.');
+  });
+});
+
 describe('wizard: schedule and first sync', () => {
   it('pre-selects the provider default and saves the choice', async () => {
     const calls = mockCommands(handlers());

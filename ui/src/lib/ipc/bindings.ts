@@ -81,6 +81,10 @@ export const commands = {
 	setConnectionSchedule: (connectionId: string, intervalMinutes: number | null, paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_connection_schedule", { connectionId, intervalMinutes, paused })),
 	/**  What the routes would write to the other systems now: a dry run that queues nothing. */
 	routePreview: () => typedError<RoutePreviewDto, IpcError>(__TAURI_INVOKE("route_preview")),
+	/**  The packages the connected background-check provider offers, and the one chosen. */
+	checkPackages: () => typedError<CheckPackagesDto, IpcError>(__TAURI_INVOKE("check_packages")),
+	/**  Chooses the package new hires' checks are ordered with (one the provider lists). */
+	setCheckPackage: (packageId: string) => typedError<CheckPackagesDto, IpcError>(__TAURI_INVOKE("set_check_package", { packageId })),
 	/**  Everyone across the connected systems, one row per person, sorted by name. */
 	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
 	/**  A person's timeline: every version of their records, newest first. */
@@ -294,6 +298,33 @@ export type AuthMethod =
 "api_key" | 
 /**  OAuth in the system browser. */
 "oauth2";
+
+/**  One package the provider offers. */
+export type CheckPackageDto = {
+	/**  What an order names (Checkr: the slug, "tasker_standard"). */
+	id: string,
+	/**  Its name ("Tasker Standard"). */
+	name: string,
+	/**
+	 *  Price of one check, exact decimal text with its currency ("29.00 USD"); `None` when
+	 *  the provider does not say.
+	 */
+	price: string | null,
+	/**  The screenings it runs (the provider's names). */
+	screenings: string[],
+};
+
+/**  The route's package choice. */
+export type CheckPackagesDto = {
+	/**  The provider's connection name ("Checkr"). */
+	provider: string,
+	/**  Its packages, as it lists them. */
+	packages: CheckPackageDto[],
+	/**  The package chosen, if any. */
+	chosen: string | null,
+	/**  People hired on or after this day (ISO 8601) get an order. */
+	hiredSince: string | null,
+};
 
 /**  What "check again" found. */
 export type CheckSummaryDto = {

@@ -36,6 +36,7 @@ export const keys = {
   connectionScope: (id: string) => ['connection_scope', id] as const,
   mappingPreview: (id: string, entity: string) => ['mapping_preview', id, entity] as const,
   routePreview: ['route_preview'] as const,
+  checkPackages: ['check_packages'] as const,
 };
 
 export function useAppState() {
@@ -357,6 +358,28 @@ export function useSetConnectionRoute(connectionId: string) {
     mutationFn: (v: { route: string; enabled: boolean; useThis: boolean }) =>
       unwrap(commands.setConnectionRoute(connectionId, v.route, v.enabled, v.useThis)),
     onSuccess: (scope) => client.setQueryData(keys.connectionScope(connectionId), scope),
+  });
+}
+
+/** The background-check provider's packages (read from it now) and the one the route orders. */
+export function useCheckPackages(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.checkPackages,
+    queryFn: () => unwrap(commands.checkPackages()),
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+/** Chooses the package new hires' background checks are ordered with. */
+export function useSetCheckPackage() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (pkg: string) => unwrap(commands.setCheckPackage(pkg)),
+    onSuccess: (choice) => {
+      client.setQueryData(keys.checkPackages, choice);
+      void client.invalidateQueries({ queryKey: keys.routePreview });
+    },
   });
 }
 
