@@ -8,6 +8,7 @@ mod custom_connector;
 mod fault_matrix;
 mod goodhire;
 mod health;
+mod hire_checks;
 mod hris_kit;
 mod identity;
 mod justworks;

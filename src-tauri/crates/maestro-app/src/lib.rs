@@ -17,6 +17,7 @@ pub mod desktop_settings;
 mod error;
 pub mod export;
 mod health;
+pub mod hire_checks;
 pub mod keys;
 pub mod mapping_preview;
 pub mod paid_hours;

@@ -189,6 +189,10 @@ async fn dependents(
 /// The record a discrepancy alert compares, when its key names one by local id: pay rate and
 /// termination alerts are keyed `discrepancy:<what>:<hris record>:<payroll record>`.
 pub fn discrepancy_record(dedupe_key: &str) -> Option<RecordId> {
+    // Hire-check alerts: `hire_check:<employee record>:<check record>`.
+    if let Some(r) = crate::hire_checks::alert_record(dedupe_key) {
+        return Some(r);
+    }
     // Benefit alerts: `benefits:<rule>:<employee record>:<plan or line>`.
     if let Some(rest) = dedupe_key.strip_prefix("benefits:") {
         return rest.split(':').nth(1)?.parse().ok();

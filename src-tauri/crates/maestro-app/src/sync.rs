@@ -132,6 +132,13 @@ impl App {
         if people_changed {
             self.reconcile(company_id).await?;
         }
+        // Read, changed or not: a start date passing while a check is pending is news too.
+        if out
+            .iter()
+            .any(|o| HIRE_CHECKS.contains(&o.entity) && o.summary.is_some())
+        {
+            self.check_hire_checks(company_id).await?;
+        }
         let hours_changed = out.iter().any(|o| {
             matches!(o.entity, EntityKind::TimeEntry | EntityKind::PayStatement)
                 && o.summary
@@ -234,12 +241,20 @@ const FULL_EVERY_KEY: &str = "sync.full_every_hours";
 /// Default hours between full reads of incrementally synced entities.
 pub const DEFAULT_FULL_EVERY_HOURS: i64 = 24;
 
+/// Entities whose reads call for the hire-check rule ([`App::check_hire_checks`]).
+const HIRE_CHECKS: &[EntityKind] = &[
+    EntityKind::Employee,
+    EntityKind::Candidate,
+    EntityKind::BackgroundCheck,
+];
+
 /// Entities whose changes call for identity resolution and conflict detection.
 const PEOPLE: &[EntityKind] = &[
     EntityKind::Employee,
     EntityKind::Contractor,
     EntityKind::Employment,
     EntityKind::Compensation,
+    EntityKind::Candidate,
 ];
 
 /// Entities whose changes call for the benefit checks ([`App::check_benefits`]).

@@ -510,6 +510,16 @@ fn demo_runs_start_to_finish_without_accounts() {
         .stdout(predicate::str::contains("✓ Gusto"))
         .stdout(predicate::str::contains("✓ Harvest"))
         .stdout(predicate::str::contains("25 employee"))
+        .stdout(predicate::str::contains("25 linked across all"))
+        .stdout(predicate::str::contains(
+            "people by the email each candidate gave",
+        ))
+        .stdout(predicate::str::contains(
+            "started before their Checkr background check cleared",
+        ))
+        .stdout(predicate::str::contains(
+            "started before their GoodHire background check cleared",
+        ))
         .stdout(predicate::str::contains("chain intact"))
         .stdout(predicate::str::contains("0 sync step(s) failed"));
     // The data stays, encrypted, and every sync read is in the audit log.
