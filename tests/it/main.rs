@@ -1,4 +1,5 @@
 //! Cross-crate tests.
+mod benefits;
 mod checkr;
 mod conflicts;
 mod connect_sync;
