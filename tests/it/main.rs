@@ -1,4 +1,5 @@
 //! Cross-crate tests.
+mod background_checks;
 mod benefits;
 mod checkr;
 mod conflicts;
