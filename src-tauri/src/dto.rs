@@ -570,6 +570,55 @@ pub struct PersonDto {
     pub fields: Vec<PersonFieldDto>,
     /// Linked records.
     pub records: Vec<LinkedRecordDto>,
+    /// Background checks ordered for them, newest first.
+    pub checks: Vec<PersonCheckDto>,
+}
+
+/// A background check on the person page: its state and where to open the report, never
+/// what the report says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonCheckDto {
+    /// Local record id.
+    pub record_id: String,
+    /// Connector id ("checkr", "goodhire").
+    pub provider: String,
+    /// The provider's id of the check (report or invitation).
+    pub remote_id: String,
+    /// Package or screening ordered.
+    pub package: Option<String>,
+    /// "pending", "in_progress", "completed", "suspended", "cancelled" or "disputed".
+    pub status: String,
+    /// "clear", "consider" or "other", once completed.
+    pub result: Option<String>,
+    /// The employer's decision on a result that needs review, as the tool words it.
+    pub adjudication: Option<String>,
+    /// When it was ordered (RFC 3339).
+    pub ordered_at: Option<String>,
+    /// When it completed (RFC 3339).
+    pub completed_at: Option<String>,
+    /// The report's page in the tool, when the tool documents one.
+    pub report_url: Option<String>,
+}
+
+impl From<&maestro_app::background_checks::PersonCheck> for PersonCheckDto {
+    fn from(c: &maestro_app::background_checks::PersonCheck) -> Self {
+        let word = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+        Self {
+            record_id: c.record_id.to_string(),
+            provider: c.provider.clone(),
+            remote_id: c.remote_id.clone(),
+            package: c.package.clone(),
+            status: word(serde_json::to_value(c.status).unwrap_or_default()),
+            result: c
+                .result
+                .map(|r| word(serde_json::to_value(r).unwrap_or_default())),
+            adjudication: c.adjudication.clone(),
+            ordered_at: c.ordered_at.map(|t| t.to_rfc3339()),
+            completed_at: c.completed_at.map(|t| t.to_rfc3339()),
+            report_url: c.report_url.clone(),
+        }
+    }
 }
 
 impl From<&maestro_app::people::Person> for PersonDto {
@@ -620,6 +669,7 @@ impl From<&maestro_app::people::Person> for PersonDto {
                     status: r.status.as_str().into(),
                 })
                 .collect(),
+            checks: p.checks.iter().map(PersonCheckDto::from).collect(),
         }
     }
 }

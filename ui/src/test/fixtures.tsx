@@ -285,6 +285,32 @@ export const person: PersonDto = {
       status: 'suggested',
     },
   ],
+  checks: [
+    {
+      recordId: 'r-ana-check',
+      provider: 'checkr',
+      remoteId: '4722c07dd9a10c3985ae432a',
+      package: 'tasker_standard',
+      status: 'pending',
+      result: null,
+      adjudication: null,
+      orderedAt: '2026-11-24T16:00:00+00:00',
+      completedAt: null,
+      reportUrl: 'https://dashboard.checkr.com/candidates/e44aa283528e6fde7d542194',
+    },
+    {
+      recordId: 'r-ana-old-check',
+      provider: 'goodhire',
+      remoteId: '7f2c',
+      package: 'RPT_BASIC',
+      status: 'completed',
+      result: 'consider',
+      adjudication: null,
+      orderedAt: '2024-03-01T15:00:00+00:00',
+      completedAt: '2024-03-03T19:00:00+00:00',
+      reportUrl: null,
+    },
+  ],
 };
 
 export const otherPerson: PersonDto = {
@@ -295,6 +321,7 @@ export const otherPerson: PersonDto = {
   needsReview: false,
   fields: [],
   records: [{ ...person.records[0]!, recordId: 'r-bo', remoteId: '41', status: 'confirmed' }],
+  checks: [],
 };
 
 export const history: HistoryEntryDto[] = [

@@ -90,6 +90,30 @@ describe('people', () => {
     expect(calls.find((c) => c.cmd === 'split_link')?.args).toEqual({ recordId: 'r-ana-gusto' });
   });
 
+  it("shows each background check's tool, package, status, dates and report link, never its contents", async () => {
+    base({ people: () => [person, otherPerson], person_history: () => [] });
+    renderApp();
+    const user = await openPeople();
+    await user.click(await screen.findByTestId('person-id-ana'));
+    const table = screen.getByTestId('person-checks');
+    const pending = within(table).getByTestId('check-r-ana-check');
+    expect(pending).toHaveTextContent('Checkr');
+    expect(pending).toHaveTextContent('tasker_standard');
+    expect(pending).toHaveTextContent('Pending');
+    const link = within(pending).getByRole('link', { name: 'Open in Checkr' });
+    expect(link).toHaveAttribute('href', 'https://dashboard.checkr.com/candidates/e44aa283528e6fde7d542194');
+    const done = within(table).getByTestId('check-r-ana-old-check');
+    expect(done).toHaveTextContent('GoodHire');
+    expect(done).toHaveTextContent('Complete: needs review');
+    expect(done).toHaveTextContent('GoodHire gives no link: report 7f2c');
+    expect(within(done).queryByRole('link')).toBeNull();
+    // Newest first, as the app sends them.
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows[0]).toBe(pending);
+    await user.click(screen.getByTestId('person-id-bo'));
+    expect(screen.getByText('No background checks for this person.')).toBeInTheDocument();
+  });
+
   it('speaks Spanish', async () => {
     base({ people: () => [person], person_history: () => [] });
     renderApp('es');
@@ -100,5 +124,6 @@ describe('people', () => {
     expect(within(screen.getByTestId('person-field-job_title')).getByText('Puesto')).toBeInTheDocument();
     expect(within(screen.getByTestId('person-field-pay_rate')).getByText(/^22,50\s(US\$|\$) por hora$/)).toBeInTheDocument();
     expect(await screen.findByText('Aún no hay historial.')).toBeInTheDocument();
+    expect(within(screen.getByTestId('check-r-ana-old-check')).getByText('Terminada: requiere revisión')).toBeInTheDocument();
   });
 });

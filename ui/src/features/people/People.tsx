@@ -10,6 +10,7 @@ import {
 } from '../../lib/ipc/queries.ts';
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 import { PersonBenefits } from './PersonBenefits.tsx';
+import { PersonChecks } from './PersonChecks.tsx';
 
 const STATUS_KEYS: Record<string, MessageKey> = {
   auto: 'people.status.auto',
@@ -323,6 +324,8 @@ export function People({
               <Provenance person={person} />
               <h3>{t('people.links')}</h3>
               <Links person={person} />
+              <h3>{t('people.checks')}</h3>
+              <PersonChecks person={person} />
               <h3>{t('people.benefits')}</h3>
               <PersonBenefits identityId={person.identityId} />
               <h3>{t('people.history')}</h3>

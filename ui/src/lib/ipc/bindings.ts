@@ -872,6 +872,33 @@ export type PersonBenefitsDto = {
 	payroll: PayrollDeductionsDto | null,
 };
 
+/**
+ *  A background check on the person page: its state and where to open the report, never
+ *  what the report says.
+ */
+export type PersonCheckDto = {
+	/**  Local record id. */
+	recordId: string,
+	/**  Connector id ("checkr", "goodhire"). */
+	provider: string,
+	/**  The provider's id of the check (report or invitation). */
+	remoteId: string,
+	/**  Package or screening ordered. */
+	package: string | null,
+	/**  "pending", "in_progress", "completed", "suspended", "cancelled" or "disputed". */
+	status: string,
+	/**  "clear", "consider" or "other", once completed. */
+	result: string | null,
+	/**  The employer's decision on a result that needs review, as the tool words it. */
+	adjudication: string | null,
+	/**  When it was ordered (RFC 3339). */
+	orderedAt: string | null,
+	/**  When it completed (RFC 3339). */
+	completedAt: string | null,
+	/**  The report's page in the tool, when the tool documents one. */
+	reportUrl: string | null,
+};
+
 /**  One row of the unified roster. */
 export type PersonDto = {
 	/**  The person's identity id. */
@@ -886,6 +913,8 @@ export type PersonDto = {
 	fields: PersonFieldDto[],
 	/**  Linked records. */
 	records: LinkedRecordDto[],
+	/**  Background checks ordered for them, newest first. */
+	checks: PersonCheckDto[],
 };
 
 /**  One field of a person with where its values came from. */
