@@ -22,7 +22,11 @@ use maestro_store::alerts::Alert;
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 
-const KINDS: [&str; 3] = [KIND_NO_DEDUCTION, KIND_NO_ENROLLMENT, KIND_AFTER_TERMINATION];
+const KINDS: [&str; 3] = [
+    KIND_NO_DEDUCTION,
+    KIND_NO_ENROLLMENT,
+    KIND_AFTER_TERMINATION,
+];
 
 async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {
     for o in app
@@ -105,13 +109,25 @@ async fn benefit_alerts_name_the_right_people_and_resolve_when_the_cause_goes() 
         of[0].clone()
     };
     let no_deduction = one(KIND_NO_DEDUCTION);
-    assert!(no_deduction.title.starts_with(&unpaid.full_name()), "{no_deduction:?}");
-    assert!(no_deduction.title.contains("Kaiser Silver 70"), "{no_deduction:?}");
+    assert!(
+        no_deduction.title.starts_with(&unpaid.full_name()),
+        "{no_deduction:?}"
+    );
+    assert!(
+        no_deduction.title.contains("Kaiser Silver 70"),
+        "{no_deduction:?}"
+    );
     assert!(no_deduction.detail.contains("BambooHR") && no_deduction.detail.contains("Gusto"));
     assert!(no_deduction.detail.contains("$85.00") || no_deduction.detail.contains("85.00"));
     let no_enrollment = one(KIND_NO_ENROLLMENT);
-    assert!(no_enrollment.title.starts_with(&waived.full_name()), "{no_enrollment:?}");
-    assert!(no_enrollment.detail.contains("Medical (Kaiser Silver 70)"), "{no_enrollment:?}");
+    assert!(
+        no_enrollment.title.starts_with(&waived.full_name()),
+        "{no_enrollment:?}"
+    );
+    assert!(
+        no_enrollment.detail.contains("Medical (Kaiser Silver 70)"),
+        "{no_enrollment:?}"
+    );
     let after = one(KIND_AFTER_TERMINATION);
     assert!(after.title.starts_with(&left.full_name()), "{after:?}");
     let left_on = left.terminated_on.unwrap().to_string();
@@ -152,15 +168,25 @@ async fn benefit_alerts_name_the_right_people_and_resolve_when_the_cause_goes() 
     assert_eq!(saver.employee_amount, None);
     assert_eq!(saver.employee_percent, Some(4.into()));
     assert_eq!(saver.deducted_as.as_deref(), Some("401(k)"));
-    assert!(page.enrollments.iter().any(|e| e.kind == BenefitKind::Dental
-        && e.status == Some(EnrollmentStatus::Pending)));
+    assert!(
+        page.enrollments
+            .iter()
+            .any(|e| e.kind == BenefitKind::Dental && e.status == Some(EnrollmentStatus::Pending))
+    );
     let payroll = page.payroll.unwrap();
     assert_eq!(payroll.provider, "gusto");
     assert!(payroll.deductions.iter().all(|d| d.matched), "{payroll:?}");
     let unpaid_page = page_of(&app, company, &unpaid).await;
     assert_eq!(unpaid_page.enrollments[0].deducted_as, None);
     let waived_page = page_of(&app, company, &waived).await;
-    assert!(waived_page.payroll.unwrap().deductions.iter().any(|d| !d.matched));
+    assert!(
+        waived_page
+            .payroll
+            .unwrap()
+            .deductions
+            .iter()
+            .any(|d| !d.matched)
+    );
 
     // The causes go in BambooHR: the hourly person withdraws, the salaried one enrolls, and
     // the enrollment of the person who left ends the day they left.
