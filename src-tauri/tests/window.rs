@@ -351,14 +351,17 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     press(button(driver, "Go to the dashboard").await?).await?;
     testid(driver, "screen-dashboard").await?;
 
-    // Toggl Track and Clockify, which run on provider files, through the same wizard: filled
-    // in from the sandbox, tested, and a first sync of their people and time entries.
-    for (tool, shot_name) in [
-        ("Toggl Track", "04b-toggl-synced"),
-        ("Clockify", "04c-clockify-synced"),
+    // Tools that run on provider files, through the same wizard: filled in from the sandbox,
+    // tested, and a first sync (Toggl Track and Clockify: people and time entries; Rippling:
+    // workers, departments, locations and pay; Checkr: background checks).
+    for (category, tool, shot_name) in [
+        ("Time tracking", "Toggl Track", "04b-toggl-synced"),
+        ("Time tracking", "Clockify", "04c-clockify-synced"),
+        ("HR system", "Rippling", "04d-rippling-synced"),
+        ("Background checks", "Checkr", "04e-checkr-synced"),
     ] {
         press(button(driver, "Connect a tool").await?).await?;
-        press(button(driver, "Time tracking").await?).await?;
+        press(button(driver, category).await?).await?;
         press(button(driver, tool).await?).await?;
         press(testid(driver, "wizard-use-sandbox").await?).await?;
         shows(driver, "Filled in from the demo sandbox").await?;
