@@ -19,14 +19,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{MapCtx, MapError, decode, non_empty};
-
-fn bad(path: &str, message: impl Into<String>) -> MapError {
-    MapError {
-        path: path.into(),
-        message: message.into(),
-    }
-}
+use super::{MapCtx, MapError, bad, decode, non_empty};
 
 /// A `YYYY-MM-DD` date.
 fn date(path: &str, text: Option<&str>) -> Result<Option<NaiveDate>, MapError> {

@@ -11,7 +11,7 @@ mod toggl;
 mod trinet;
 mod zenefits;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{CanonicalRecord, Employee, EmploymentStatus, Provenance, RawPayload};
 use serde::de::DeserializeOwned;
@@ -102,6 +102,25 @@ pub fn decode<T: DeserializeOwned>(raw: &RawValue) -> Result<T, MapError> {
             message: other.to_string(),
         },
     })
+}
+
+/// A mapping error at `path` (a field of the record) saying what is wrong with it.
+pub fn bad(path: &str, message: impl Into<String>) -> MapError {
+    MapError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// A `YYYY-MM-DD` date, or the date part of a timestamp that starts with one; blank is none.
+pub fn date_prefix(path: &str, text: Option<&str>) -> Result<Option<NaiveDate>, MapError> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    t.get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(Some)
+        .ok_or_else(|| bad(path, format!("`{t}` is not a date (YYYY-MM-DD)")))
 }
 
 /// Text that is present and not blank.

@@ -1,7 +1,7 @@
 //! Rippling REST records (spec `Worker` with its expanded `User`, `Department`, `WorkLocation`,
 //! `Compensation`) → canonical records.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use maestro_core::model::{
     Address, CanonicalRecord, Compensation, Department, Employee, EmploymentStatus, Location,
     LocationType, PayPeriod, RawPayload,
@@ -11,25 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{MapCtx, MapError, decode, non_empty};
-
-fn bad(path: &str, message: impl Into<String>) -> MapError {
-    MapError {
-        path: path.into(),
-        message: message.into(),
-    }
-}
-
-/// A date the spec types as a bare string: `YYYY-MM-DD`, or the date part of a timestamp.
-fn date(path: &str, text: Option<&str>) -> Result<Option<NaiveDate>, MapError> {
-    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    t.get(..10)
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(Some)
-        .ok_or_else(|| bad(path, format!("`{t}` is not a date (YYYY-MM-DD)")))
-}
+use super::{MapCtx, MapError, bad, date_prefix, decode, non_empty};
 
 /// When a record last changed: an RFC 3339 instant, else unknown (the spec gives no format).
 fn instant(text: Option<&str>) -> Option<DateTime<Utc>> {
@@ -132,8 +114,8 @@ pub fn worker(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, 
         ssn: None,
         employment_status: status,
         hire_date: None,
-        start_date: date("start_date", w.start_date.as_deref())?,
-        termination_date: date("end_date", w.end_date.as_deref())?,
+        start_date: date_prefix("start_date", w.start_date.as_deref())?,
+        termination_date: date_prefix("end_date", w.end_date.as_deref())?,
         manager_remote_id: non_empty(w.manager_id.as_deref()),
         department_remote_id: non_empty(w.department_id.as_deref()),
         work_location_remote_id: work_location,
@@ -308,9 +290,10 @@ pub fn compensation(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRec
     };
     let worker = non_empty(c.worker_id.as_deref())
         .ok_or_else(|| bad("worker_id", "a compensation without its worker"))?;
-    let effective = match date("salary_effective_date", c.salary_effective_date.as_deref())? {
+    let effective = match date_prefix("salary_effective_date", c.salary_effective_date.as_deref())?
+    {
         Some(d) => d,
-        None => date("created_at", c.created_at.as_deref())?.ok_or_else(|| {
+        None => date_prefix("created_at", c.created_at.as_deref())?.ok_or_else(|| {
             bad(
                 "salary_effective_date",
                 "no effective date nor creation date",

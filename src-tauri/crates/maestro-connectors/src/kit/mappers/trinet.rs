@@ -3,9 +3,9 @@
 //! read are the ones its API pages document (specs/trinet.json says which and where), and the
 //! department and location members are that transcription's assumptions. TriNet returns no
 //! pay with these records and no document we could read gives `pay-info`'s members, so the
-//! employments carry no pay.
+//! employments carry no pay. Its `datetime` members have no documented format: the date is
+//! read from a leading `YYYY-MM-DD`.
 
-use chrono::NaiveDate;
 use maestro_core::model::{
     Address, CanonicalRecord, Department, Employee, Employment, EmploymentStatus, EmploymentType,
     FlsaStatus, Location, LocationType, RawPayload,
@@ -13,25 +13,7 @@ use maestro_core::model::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{MapCtx, MapError, decode, non_empty};
-
-fn bad(path: &str, message: impl Into<String>) -> MapError {
-    MapError {
-        path: path.into(),
-        message: message.into(),
-    }
-}
-
-/// A TriNet `datetime` (its format is not documented): the date of `YYYY-MM-DD…`.
-fn date(path: &str, text: Option<&str>) -> Result<Option<NaiveDate>, MapError> {
-    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    t.get(..10)
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(Some)
-        .ok_or_else(|| bad(path, format!("`{t}` is not a date (YYYY-MM-DD)")))
-}
+use super::{MapCtx, MapError, bad, date_prefix, decode, non_empty};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,8 +111,8 @@ pub fn employee(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>
         (Some(f), Some(l)) => Some(format!("{f} {l}")),
         (f, l) => f.clone().or_else(|| l.clone()),
     };
-    let hired = date("employmentInfo.serviceDate", job.service_date.as_deref())?;
-    let ended = date(
+    let hired = date_prefix("employmentInfo.serviceDate", job.service_date.as_deref())?;
+    let ended = date_prefix(
         "employmentInfo.terminationDate",
         job.termination_date.as_deref(),
     )?;
@@ -218,7 +200,7 @@ pub fn employment(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
                 job.employee_type.as_deref(),
                 job.regular_temporary.as_deref(),
             ),
-            effective_date: date(
+            effective_date: date_prefix(
                 "employmentInfo.effectiveDate",
                 job.effective_date.as_deref(),
             )?,
@@ -295,6 +277,7 @@ pub fn location(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     use super::super::test_support::raw;
 

@@ -3,7 +3,6 @@
 //! machine-readable spec: the fields read are the documented lists (shared/specs/zenefits/
 //! facts.md, from Airbyte's source-zenefits manifest and go-zenefits).
 
-use chrono::NaiveDate;
 use maestro_core::model::{
     Address, CanonicalRecord, Department, Employee, Employment, EmploymentStatus, EmploymentType,
     FlsaStatus, Location, LocationType, PayPeriod, RawPayload,
@@ -14,14 +13,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{MapCtx, MapError, decode, non_empty};
-
-fn bad(path: &str, message: impl Into<String>) -> MapError {
-    MapError {
-        path: path.into(),
-        message: message.into(),
-    }
-}
+use super::{MapCtx, MapError, bad, date_prefix, decode, non_empty};
 
 /// A related record as Zenefits nests it: `{object, ref_object, url}` (facts.md).
 #[derive(Debug, Deserialize)]
@@ -35,17 +27,6 @@ fn ref_id(r: Option<&Ref>) -> Option<String> {
     let url = r?.url.as_deref()?.trim();
     let path = url.split(['?', '#']).next()?;
     non_empty(path.trim_end_matches('/').rsplit('/').next())
-}
-
-/// A `YYYY-MM-DD` date (or the date part of a timestamp).
-fn date(path: &str, text: Option<&str>) -> Result<Option<NaiveDate>, MapError> {
-    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    t.get(..10)
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(Some)
-        .ok_or_else(|| bad(path, format!("`{t}` is not a date (YYYY-MM-DD)")))
 }
 
 /// An id the docs show as a string; a JSON number is read too.
@@ -117,7 +98,8 @@ pub fn person(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, 
         work_email: non_empty(p.work_email.as_deref()),
         personal_email: non_empty(p.personal_email.as_deref()),
         phone_numbers: Vec::new(),
-        date_of_birth: date("date_of_birth", p.date_of_birth.as_deref())?.map(Sensitive::new),
+        date_of_birth: date_prefix("date_of_birth", p.date_of_birth.as_deref())?
+            .map(Sensitive::new),
         ssn: None,
         employment_status: status,
         hire_date: None,
@@ -216,7 +198,7 @@ pub fn employment(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecor
             pay_frequency: None,
             flsa_status,
             employment_type: employment_type(e.employment_type.as_deref()),
-            effective_date: date("hire_date", e.hire_date.as_deref())?,
+            effective_date: date_prefix("hire_date", e.hire_date.as_deref())?,
             raw: RawPayload::from_raw(raw),
         }
         .into(),
