@@ -187,8 +187,8 @@ impl App {
     }
 
     /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify,
-    /// Rippling, Zenefits, TriNet, Checkr and GoodHire) and, as several time trackers and HRIS
-    /// are then connected, chooses Harvest's for the hours route (the sandbox's payroll pays
+    /// Rippling, Zenefits, TriNet, Justworks, Checkr and GoodHire) and, as several time trackers
+    /// and HRIS are then connected, chooses Harvest's for the hours route (the sandbox's payroll pays
     /// Harvest's hours) and BambooHR as the HRIS the routes read (Rippling, Zenefits and TriNet
     /// hold the same people, for identity matching).
     pub async fn connect_whole_sandbox(

@@ -34,7 +34,7 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     };
     println!("Integration Maestro demo — no accounts needed.\n");
     println!(
-        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify, Rippling, Zenefits, Checkr and GoodHire)…"
+        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify, Rippling, Zenefits, TriNet, Justworks, Checkr and GoodHire)…"
     );
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     println!(
