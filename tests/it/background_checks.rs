@@ -12,26 +12,15 @@ use maestro_app::App;
 use maestro_app::routes::{PlanState, WriteResult};
 use maestro_connectors::{NewEmployee, WriteOp, WriteRequest};
 use maestro_core::clock::{Clock, ManualClock};
-use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
 use maestro_http::{IdempotencyKey, RetryPolicy};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::outbox::OutboxStatus;
 use maestro_store::{MemorySecretStore, NewKey};
-use maestro_sync::Mode;
 use serde_json::json;
 
 const ORDER: &str = "order_background_check";
-
-async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {
-    for o in app
-        .sync_connection(company, connection, None, Mode::Full)
-        .await
-        .unwrap()
-    {
-        assert!(o.error.is_none(), "{o:?}");
-    }
-}
 
 async fn orders(app: &App, company: CompanyId) -> Vec<maestro_store::outbox::OutboxItem> {
     app.outbox(company, None)
@@ -73,8 +62,8 @@ async fn a_new_hire_gets_one_checkr_order_after_approval_and_the_check_syncs_bac
         .await
         .unwrap();
     let company = company.id;
-    sync(&app, company, bamboo.id).await;
-    sync(&app, company, checkr.id).await;
+    super::support::sync_clean(&app, company, bamboo.id).await;
+    super::support::sync_clean(&app, company, checkr.id).await;
 
     // No package chosen: the route orders nothing and says why.
     let plan = app.plan_routes(company, false).await.unwrap();
@@ -132,7 +121,7 @@ async fn a_new_hire_gets_one_checkr_order_after_approval_and_the_check_syncs_bac
         json!("jane.doe@home.example"),
     )
     .unwrap();
-    sync(&app, company, bamboo.id).await;
+    super::support::sync_clean(&app, company, bamboo.id).await;
     sb.reset_requests(Provider::Checkr);
     let invitations = sb.records(Provider::Checkr, "invitations").len();
 
@@ -170,7 +159,7 @@ async fn a_new_hire_gets_one_checkr_order_after_approval_and_the_check_syncs_bac
     let run = app.process_outbox(company).await.unwrap();
     assert!(run.attempts.iter().all(|a| a.outbox_id != id));
     assert_eq!(run.awaiting_approval, 1);
-    sync(&app, company, bamboo.id).await;
+    super::support::sync_clean(&app, company, bamboo.id).await;
     clock.advance(Duration::hours(1));
     let again = app.plan_routes(company, false).await.unwrap();
     let same: Vec<_> = again
@@ -219,7 +208,7 @@ async fn a_new_hire_gets_one_checkr_order_after_approval_and_the_check_syncs_bac
     assert!(run.attempts.is_empty());
 
     // The next Checkr sync brings the check back; planning again orders nothing.
-    sync(&app, company, checkr.id).await;
+    super::support::sync_clean(&app, company, checkr.id).await;
     let mut conn = app.store().pool().acquire().await.unwrap();
     let checks = maestro_store::records::current_page(
         &mut conn,

@@ -12,7 +12,7 @@ use maestro_app::benefit_checks::{
     KIND_AFTER_TERMINATION, KIND_NO_DEDUCTION, KIND_NO_ENROLLMENT, PersonBenefitsView,
 };
 use maestro_core::clock::SystemClock;
-use maestro_core::ids::{CompanyId, ConnectionId};
+use maestro_core::ids::CompanyId;
 use maestro_core::model::{BenefitKind, EnrollmentStatus};
 use maestro_http::RetryPolicy;
 use maestro_sandbox::benefits::{MEDICAL_PLAN_ID, situations};
@@ -20,23 +20,12 @@ use maestro_sandbox::seed::Person;
 use maestro_sandbox::{PerProvider, Provider, Sandbox, SandboxConfig};
 use maestro_store::alerts::Alert;
 use maestro_store::{MemorySecretStore, NewKey};
-use maestro_sync::Mode;
 
 const KINDS: [&str; 3] = [
     KIND_NO_DEDUCTION,
     KIND_NO_ENROLLMENT,
     KIND_AFTER_TERMINATION,
 ];
-
-async fn sync(app: &App, company: CompanyId, connection: ConnectionId) {
-    for o in app
-        .sync_connection(company, connection, None, Mode::Full)
-        .await
-        .unwrap()
-    {
-        assert!(o.error.is_none(), "{o:?}");
-    }
-}
 
 async fn benefit_alerts(app: &App, company: CompanyId) -> Vec<Alert> {
     app.open_alerts(company)
@@ -90,8 +79,8 @@ async fn benefit_alerts_name_the_right_people_and_resolve_when_the_cause_goes() 
         .unwrap()
         .id;
     let company = company.id;
-    sync(&app, company, bamboo).await;
-    sync(&app, company, gusto).await;
+    super::support::sync_clean(&app, company, bamboo).await;
+    super::support::sync_clean(&app, company, gusto).await;
 
     let s = situations(sandbox.company());
     let person = |i: Option<usize>| sandbox.company().people[i.unwrap()].clone();
@@ -138,7 +127,7 @@ async fn benefit_alerts_name_the_right_people_and_resolve_when_the_cause_goes() 
     assert_eq!(people.len(), 3, "{people:?}");
 
     // Syncing again changes nothing.
-    sync(&app, company, bamboo).await;
+    super::support::sync_clean(&app, company, bamboo).await;
     assert_eq!(app.check_benefits(company).await.unwrap(), 3);
     assert_eq!(benefit_alerts(&app, company).await.len(), 3);
 
@@ -205,7 +194,7 @@ async fn benefit_alerts_name_the_right_people_and_resolve_when_the_cause_goes() 
             left.terminated_on.unwrap(),
         )
         .unwrap();
-    sync(&app, company, bamboo).await;
+    super::support::sync_clean(&app, company, bamboo).await;
     let still: Vec<String> = benefit_alerts(&app, company)
         .await
         .into_iter()

@@ -5,15 +5,10 @@
 //! with the next sync.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use maestro_app::App;
-use maestro_core::clock::SystemClock;
 use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
-use maestro_http::RetryPolicy;
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
-use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sandbox::Provider;
 use maestro_sync::Mode;
 
 async fn stored(app: &App, company: CompanyId) -> Vec<maestro_store::records::StoredRecord> {
@@ -34,17 +29,7 @@ async fn stored(app: &App, company: CompanyId) -> Vec<maestro_store::records::St
 
 #[tokio::test]
 async fn goodhire_reports_sync_into_the_store_with_their_state_and_no_private_candidate_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
     let goodhire = app
         .connect_sandbox_provider(&company, &sandbox, Provider::GoodHire)

@@ -6,18 +6,12 @@
 //! sync resolves it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use maestro_app::App;
 use maestro_app::hire_checks::KIND_NOT_CLEARED;
-use maestro_core::clock::SystemClock;
 use maestro_core::ids::CompanyId;
 use maestro_core::model::{BackgroundCheckStatus, EntityKind};
-use maestro_http::RetryPolicy;
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+use maestro_sandbox::Provider;
 use maestro_store::alerts::Alert;
-use maestro_store::{MemorySecretStore, NewKey};
-use maestro_sync::Mode;
 
 async fn open(app: &App, company: CompanyId) -> Vec<Alert> {
     let mut conn = app.store().pool().acquire().await.unwrap();
@@ -29,32 +23,12 @@ async fn open(app: &App, company: CompanyId) -> Vec<Alert> {
         .collect()
 }
 
-async fn sync(app: &App, company: CompanyId, connection: maestro_core::ids::ConnectionId) {
-    for o in app
-        .sync_connection(company, connection, None, Mode::Full)
-        .await
-        .unwrap()
-    {
-        assert!(o.error.is_none(), "{o:?}");
-    }
-}
-
 async fn checks_join_people_and_a_hire_started_before_the_check_cleared_is_flagged(
     provider: Provider,
     id: &str,
     name: &str,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
     let mut connections = Vec::new();
     for p in [Provider::BambooHr, provider] {
@@ -62,7 +36,7 @@ async fn checks_join_people_and_a_hire_started_before_the_check_cleared_is_flagg
             .connect_sandbox_provider(&company, &sandbox, p)
             .await
             .unwrap();
-        sync(&app, company.id, c.id).await;
+        super::support::sync_clean(&app, company.id, c.id).await;
         connections.push(c);
     }
     let checks_connection = connections[1].id;
@@ -139,10 +113,10 @@ async fn checks_join_people_and_a_hire_started_before_the_check_cleared_is_flagg
 
     // A sync that changes nothing keeps the one alert; once the provider finishes the check,
     // the next sync resolves it.
-    sync(&app, company.id, checks_connection).await;
+    super::support::sync_clean(&app, company.id, checks_connection).await;
     assert_eq!(open(&app, company.id).await.len(), 1);
     sandbox.complete_check(provider, &check.remote_id).unwrap();
-    sync(&app, company.id, checks_connection).await;
+    super::support::sync_clean(&app, company.id, checks_connection).await;
     assert!(open(&app, company.id).await.is_empty());
     let people = app.people(company.id).await.unwrap();
     let person = people

@@ -6,15 +6,10 @@
 //! from the provider too. A wrong TriNet secret is refused at connect, in plain words.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use maestro_app::App;
-use maestro_core::clock::SystemClock;
 use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
-use maestro_http::RetryPolicy;
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
-use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sandbox::Provider;
 use maestro_sync::Mode;
 
 async fn stored(app: &App, company: CompanyId, provider: &str, kind: EntityKind) -> usize {
@@ -30,17 +25,7 @@ async fn stored(app: &App, company: CompanyId, provider: &str, kind: EntityKind)
 /// Connects BambooHR and `provider` (id `name`), syncs both, and checks the people join and
 /// the provider's departments, locations and one pay record per person (`pay`) are stored.
 async fn joins_the_same_people_as_the_hris(provider: Provider, name: &str, pay: EntityKind) {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
     let mut connections = Vec::new();
     for p in [Provider::BambooHr, provider] {
@@ -115,17 +100,7 @@ async fn trinet_employees_join_the_same_people_as_the_hris_with_their_provenance
 
 #[tokio::test]
 async fn a_wrong_trinet_secret_is_refused_at_connect_and_nothing_is_saved() {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
     let mut input = maestro_app::demo::sandbox_input(&sandbox, Provider::TriNet).unwrap();
     input

@@ -7,15 +7,10 @@
 //! rotated tokens are kept in the encrypted store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use maestro_app::App;
-use maestro_core::clock::SystemClock;
 use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
-use maestro_http::RetryPolicy;
-use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
-use maestro_store::{MemorySecretStore, NewKey};
+use maestro_sandbox::Provider;
 use maestro_sync::Mode;
 
 async fn stored(
@@ -34,17 +29,7 @@ async fn stored(
 
 #[tokio::test]
 async fn justworks_signs_in_with_oauth_and_its_members_join_the_other_tools_by_work_email() {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
     let mut justworks = None;
     for p in [Provider::BambooHr, Provider::Gusto, Provider::Justworks] {

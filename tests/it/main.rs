@@ -19,5 +19,6 @@ mod reauthorize;
 mod redaction;
 mod routes;
 mod scheduler_app;
+mod support;
 mod sync_crash;
 mod victim;
