@@ -67,6 +67,17 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Builds the shared reqwest client: rustls, TLS 1.3 by default, timeouts, our User-Agent.
 pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, HttpError> {
+    client_builder(options)
+        .build()
+        .map_err(|e| HttpError::Invalid {
+            provider: "network".into(),
+            message: format!("the HTTP client could not start: {e}"),
+        })
+}
+
+/// The settings of [`build_client`], before it is built (a client certificate may be added:
+/// [`crate::identity`]).
+pub(crate) fn client_builder(options: &ClientOptions) -> reqwest::ClientBuilder {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(options.connect_timeout)
@@ -88,10 +99,7 @@ pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, HttpErro
     if options.tls13_only {
         builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_3);
     }
-    builder.build().map_err(|e| HttpError::Invalid {
-        provider: "network".into(),
-        message: format!("the HTTP client could not start: {e}"),
-    })
+    builder
 }
 
 /// A request body.

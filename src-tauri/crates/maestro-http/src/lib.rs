@@ -10,6 +10,7 @@ pub mod client;
 pub mod decode;
 mod error;
 pub mod idempotency;
+pub mod identity;
 pub mod oauth;
 pub mod paginate;
 pub mod rate_limit;
