@@ -99,6 +99,8 @@ struct Server {
     deny: AtomicBool,
     no_rotation: AtomicBool,
     token_delay_ms: AtomicU64,
+    /// A member (name, value) added to refresh answers: the refresh token's lifetime.
+    refresh_lifetime: Mutex<Option<(String, serde_json::Value)>>,
 }
 
 type Shared = Arc<Server>;
@@ -112,6 +114,15 @@ fn oauth_error(error: &str, description: &str) -> Response {
 }
 
 fn token_response(access: &str, refresh: Option<&str>) -> Response {
+    token_answer(access, refresh, None)
+}
+
+/// A token answer, with `extra` (a member name and value) added when given.
+fn token_answer(
+    access: &str,
+    refresh: Option<&str>,
+    extra: Option<(String, serde_json::Value)>,
+) -> Response {
     let mut body = json!({
         "access_token": access,
         "token_type": "Bearer",
@@ -121,6 +132,9 @@ fn token_response(access: &str, refresh: Option<&str>) -> Response {
     });
     if let Some(rt) = refresh {
         body["refresh_token"] = json!(rt);
+    }
+    if let Some((member, value)) = extra {
+        body[member] = value;
     }
     Json(body).into_response()
 }
@@ -209,12 +223,13 @@ async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) 
                     );
                 }
             }
+            let lifetime = s.refresh_lifetime.lock().unwrap().clone();
             if s.no_rotation.load(Ordering::SeqCst) {
                 let (at, _) = db.issue(false, None);
-                token_response(&at, None)
+                token_answer(&at, None, lifetime)
             } else {
                 let (at, rt) = db.issue(true, Some(old));
-                token_response(&at, rt.as_deref())
+                token_answer(&at, rt.as_deref(), lifetime)
             }
         }
         Some("client_credentials") => {
@@ -299,6 +314,7 @@ impl TestServer {
             refresh_token: rt.map(Sensitive::new),
             expires_at: Some(expires_at),
             scope: Some("employees:read".into()),
+            refresh_expires_at: None,
         }
     }
 
@@ -855,6 +871,128 @@ async fn rotation_survives_a_crash_between_refresh_and_save() {
     assert_ne!(saved.refresh_token.as_ref(), Some(&old_rt));
     // Using the new access token revoked the old refresh token, which is why it had to be saved.
     assert!(server.is_revoked(&old_rt));
+}
+
+/// A store whose first `failures` saves fail (a disk that is full for a moment).
+struct FlakyStore {
+    failures: Mutex<usize>,
+    inner: MemoryStore,
+}
+
+impl FlakyStore {
+    fn failing(failures: usize, tokens: TokenSet) -> Self {
+        FlakyStore {
+            failures: Mutex::new(failures),
+            inner: MemoryStore::with(tokens),
+        }
+    }
+}
+
+#[async_trait]
+impl TokenPersistence for FlakyStore {
+    async fn save(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+        {
+            let mut failures = self.failures.lock().unwrap();
+            if *failures > 0 {
+                *failures -= 1;
+                return Err(OAuthError::Persist("the disk is full".into()));
+            }
+        }
+        self.inner.save(tokens).await
+    }
+}
+
+#[tokio::test]
+async fn a_rotation_whose_save_failed_is_saved_on_the_next_try_without_another_refresh() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    // Two minutes left: inside the refresh margin, still usable.
+    let stored = server.seed(t0() + chrono::Duration::minutes(2));
+    let old_rt = stored.refresh_token.clone().unwrap();
+    let store = Arc::new(FlakyStore::failing(1, stored.clone()));
+    let manager = manager(&server, stored.clone(), store.clone(), clock.clone());
+
+    // The provider rotates; the save fails. The current token still works, so it is used and
+    // the rotated pair stays in memory, unused.
+    let token = manager.access_token().await.unwrap();
+    assert_eq!(token, stored.access_token);
+    assert_eq!(server.refresh_calls(), 1);
+    assert_eq!(store.inner.count(), 1);
+    assert!(!server.is_revoked(&old_rt));
+
+    // Once the current token has expired, the kept pair is saved first and used: no second
+    // refresh (a provider that keeps the old token only for a while would otherwise lose it).
+    clock.advance(chrono::Duration::minutes(3));
+    let renewed = manager.access_token().await.unwrap();
+    assert_ne!(renewed, stored.access_token);
+    assert_eq!(server.refresh_calls(), 1);
+    let saved = store.inner.latest();
+    assert_eq!(saved.access_token, renewed);
+    assert_ne!(saved.refresh_token.as_ref(), Some(&old_rt));
+    assert_eq!(server.call_me(&renewed).await, StatusCode::OK);
+
+    // A restart from what was saved still refreshes.
+    let restarted = self::manager(&server, saved.clone(), store.clone(), clock);
+    let again = restarted.force_refresh().await.unwrap();
+    assert_eq!(server.call_me(&again).await, StatusCode::OK);
+    assert_eq!(server.refresh_calls(), 2);
+}
+
+#[tokio::test]
+async fn the_refresh_tokens_own_expiry_is_read_saved_and_reset_by_rotation() {
+    let server = TestServer::start().await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(MemoryStore::default());
+    let manager = manager(&server, server.seed(t0()), store.clone(), clock.clone());
+
+    // Intuit's member, as digits in a string (its SDK samples) or as a number.
+    *server.state.refresh_lifetime.lock().unwrap() =
+        Some(("x_refresh_token_expires_in".into(), json!("8726400")));
+    manager.force_refresh().await.unwrap();
+    let first = store.latest();
+    assert_eq!(
+        first.refresh_expires_at,
+        Some(t0() + chrono::Duration::seconds(8_726_400))
+    );
+    let serialized = serde_json::to_value(&first).unwrap();
+    assert_eq!(
+        serialized["refresh_expires_at"],
+        json!(first.refresh_expires_at.unwrap())
+    );
+
+    // The standard member; a rotation a day later moves the expiry on.
+    clock.advance(chrono::Duration::days(1));
+    *server.state.refresh_lifetime.lock().unwrap() =
+        Some(("refresh_token_expires_in".into(), json!(8_640_000)));
+    manager.force_refresh().await.unwrap();
+    let second = store.latest();
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(
+        second.refresh_expires_at,
+        Some(t0() + chrono::Duration::days(1) + chrono::Duration::seconds(8_640_000))
+    );
+
+    // Not rotated and not reported: the known expiry is kept.
+    server.state.no_rotation.store(true, Ordering::SeqCst);
+    *server.state.refresh_lifetime.lock().unwrap() = None;
+    manager.force_refresh().await.unwrap();
+    assert_eq!(store.latest().refresh_expires_at, second.refresh_expires_at);
+
+    // Unreadable: ignored, and the renewed tokens are kept all the same.
+    server.state.no_rotation.store(false, Ordering::SeqCst);
+    *server.state.refresh_lifetime.lock().unwrap() =
+        Some(("x_refresh_token_expires_in".into(), json!("in a while")));
+    let token = manager.force_refresh().await.unwrap();
+    let latest = store.latest();
+    assert_eq!(latest.access_token, token);
+    assert_ne!(latest.refresh_token, second.refresh_token);
+    assert_eq!(latest.refresh_expires_at, None);
+
+    // Tokens saved before this field existed still load.
+    let mut old = serde_json::to_value(&latest).unwrap();
+    old.as_object_mut().unwrap().remove("refresh_expires_at");
+    let loaded: TokenSet = serde_json::from_value(old).unwrap();
+    assert_eq!(loaded, latest);
 }
 
 #[tokio::test]

@@ -329,6 +329,7 @@ fn oauth(name: &str, (authorize, token): (&str, &str), values: &BTreeMap<String,
         refresh_token: Some(Sensitive::new(values["refresh_token"].clone())),
         expires_at: None,
         scope: None,
+        refresh_expires_at: None,
     };
     Auth::OAuth(std::sync::Arc::new(TokenManager::new(
         cfg,

@@ -53,6 +53,7 @@ async fn justworks() -> (Sandbox, Arc<dyn maestro_connectors::Connector>, Arc<Sa
         refresh_token: Some(Sensitive::new(c.refresh_token)),
         expires_at: None,
         scope: None,
+        refresh_expires_at: None,
     };
     let auth = Auth::OAuth(Arc::new(TokenManager::new(
         cfg,

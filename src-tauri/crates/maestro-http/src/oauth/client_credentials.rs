@@ -315,6 +315,7 @@ pub fn parse_token_response(
         refresh_token: None,
         expires_at,
         scope: json.get("scope").and_then(Value::as_str).map(str::to_owned),
+        refresh_expires_at: None,
     })
 }
 

@@ -10,19 +10,92 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use maestro_core::clock::{Clock, SystemClock};
 use maestro_core::sensitive::Sensitive;
-use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, HttpRequest, HttpResponse, PkceCodeChallenge, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
+    EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, RedirectUrl,
+    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse, TokenUrl,
 };
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use url::Url;
 
 use super::loopback::Loopback;
 use super::{BrowserOpener, ClientAuth, OAuthClientConfig, OAuthError, TokenSet};
 
+/// The members of a token answer beyond RFC 6749's that say when the refresh token lapses.
+/// Read leniently (a number, or digits in a string as Intuit's samples show; anything else is
+/// ignored with a warning): a rotated refresh token must never be discarded over them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct RefreshExpiry {
+    /// The common name (e.g. GitHub apps, iRacing).
+    #[serde(default)]
+    refresh_token_expires_in: Option<Value>,
+    /// Intuit's name (QuickBooks Online).
+    #[serde(default)]
+    x_refresh_token_expires_in: Option<Value>,
+}
+
+impl ExtraTokenFields for RefreshExpiry {}
+
+impl RefreshExpiry {
+    /// Seconds until the refresh token lapses, when a member says so readably.
+    fn seconds(&self, provider: &str) -> Option<u64> {
+        [
+            ("x_refresh_token_expires_in", &self.x_refresh_token_expires_in),
+            ("refresh_token_expires_in", &self.refresh_token_expires_in),
+        ]
+        .into_iter()
+        .find_map(|(name, value)| {
+            let value = value.as_ref().filter(|v| !v.is_null())?;
+            let seconds = match value {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                _ => None,
+            };
+            if seconds.is_none() {
+                tracing::warn!(%provider, member = name,
+                    "the token answer's refresh-token lifetime is not a number of seconds; ignored");
+            }
+            seconds
+        })
+    }
+}
+
+/// A token answer: RFC 6749's members plus [`RefreshExpiry`].
+type TokenAnswer = StandardTokenResponse<RefreshExpiry, BasicTokenType>;
+
 /// An `oauth2` client with the authorization and token endpoints set.
-type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// [`Client`] before its endpoints are set.
+type Unconfigured = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+>;
 
 /// A transport failure, described without any request or response body.
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +161,7 @@ pub async fn authorize_with_pkce(
         .await
         .map_err(|e| map_error(e, config, Grant::Code))?;
     tracing::info!(provider = %config.provider_name, "sign-in completed");
-    token_set(&response, now, None)
+    token_set(&response, now, None, &config.provider_name)
 }
 
 /// Obtains a token with the client credentials grant (RFC 6749 §4.4).
@@ -123,7 +196,7 @@ pub(crate) async fn client_credentials_at(
         .request_async(&send)
         .await
         .map_err(|e| map_error(e, config, Grant::ClientCredentials))?;
-    token_set(&response, now, None)
+    token_set(&response, now, None, &config.provider_name)
 }
 
 /// [`refresh`] with the instant the request starts (for expiry arithmetic).
@@ -141,11 +214,11 @@ pub(crate) async fn refresh_at(
         .request_async(&send)
         .await
         .map_err(|e| map_error(e, config, Grant::Refresh))?;
-    token_set(&response, now, Some(refresh_token))
+    token_set(&response, now, Some(refresh_token), &config.provider_name)
 }
 
 fn oauth_client(config: &OAuthClientConfig) -> Client {
-    let client = BasicClient::new(ClientId::new(config.client_id.clone()))
+    let client = Unconfigured::new(ClientId::new(config.client_id.clone()))
         .set_auth_uri(AuthUrl::from_url(config.authorize_url.clone()))
         .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
         .set_auth_type(match config.client_auth {
@@ -276,9 +349,10 @@ fn map_error(
 }
 
 fn token_set(
-    response: &BasicTokenResponse,
+    response: &TokenAnswer,
     now: DateTime<Utc>,
     previous_refresh: Option<&Sensitive<String>>,
+    provider: &str,
 ) -> Result<TokenSet, OAuthError> {
     let access_token = response.access_token().secret();
     if access_token.is_empty() {
@@ -302,10 +376,17 @@ fn token_set(
             .collect::<Vec<_>>()
             .join(" ")
     });
+    let refresh_expires_at = response
+        .extra_fields()
+        .seconds(provider)
+        .and_then(|s| i64::try_from(s).ok())
+        .and_then(chrono::Duration::try_seconds)
+        .and_then(|d| now.checked_add_signed(d));
     Ok(TokenSet {
         access_token: Sensitive::new(access_token.clone()),
         refresh_token,
         expires_at,
         scope,
+        refresh_expires_at,
     })
 }

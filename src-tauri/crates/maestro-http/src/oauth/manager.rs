@@ -26,9 +26,16 @@ pub trait TokenPersistence: Send + Sync {
 /// - Refreshes ahead of expiry (when less than the margin is left; 5 minutes by default).
 /// - One refresh at a time: concurrent callers wait for it and reuse its result.
 /// - A rotated refresh token is saved through [`TokenPersistence::save`] **before** the new access
-///   token is handed to anyone. If saving fails the new tokens are dropped and
-///   [`OAuthError::Persist`] is returned: providers that revoke the old refresh token once the
-///   new access token is used (Gusto) therefore never revoke the one we still hold.
+///   token is handed to anyone (access token, refresh token and both expiries in one save). If
+///   saving fails, [`OAuthError::Persist`] is returned and the new tokens are kept in memory
+///   only, unused: providers that revoke the old refresh token once the new access token is used
+///   (Gusto) never revoke the one on disk, and providers that keep it only for a while after the
+///   rotation (Intuit: 24 hours) still have the new one to accept. The next refresh first
+///   retries saving them, and uses them only once they are saved. A crash before the save lands
+///   leaves the old tokens on disk, which both kinds of provider still honour (Intuit: within 24
+///   hours of the rotation).
+/// - The refresh token's own expiry ([`TokenSet::refresh_expires_at`]) is kept when a refresh
+///   answer does not report one for the same refresh token.
 /// - `invalid_grant` is remembered: later calls fail with the same error without a request.
 pub struct TokenManager {
     config: OAuthClientConfig,
@@ -41,6 +48,8 @@ pub struct TokenManager {
 
 struct State {
     tokens: TokenSet,
+    /// Renewed tokens the provider issued whose save failed: never handed out until saved.
+    unsaved: Option<TokenSet>,
     /// Set once the provider said the authorization is gone.
     dead: Option<OAuthError>,
 }
@@ -72,6 +81,7 @@ impl TokenManager {
             margin: chrono::Duration::seconds(DEFAULT_REFRESH_MARGIN_SECS),
             state: Mutex::new(State {
                 tokens: initial,
+                unsaved: None,
                 dead: None,
             }),
         }
@@ -95,8 +105,9 @@ impl TokenManager {
             return Ok(state.tokens.access_token.clone());
         }
         match self.refresh_locked(&mut state).await {
-            // A transient failure while refreshing early: the current token still works.
-            Err(OAuthError::Http(reason))
+            // A transient failure while refreshing early (the network, or saving the renewed
+            // tokens, which are kept for the next try): the current token still works.
+            Err(OAuthError::Http(reason) | OAuthError::Persist(reason))
                 if state
                     .tokens
                     .expires_at
@@ -145,9 +156,33 @@ impl TokenManager {
         self.state.lock().await.tokens.clone()
     }
 
+    /// Saves the tokens a failed save left in memory; once saved they are the current ones.
+    async fn save_unsaved(&self, state: &mut State) -> Result<(), OAuthError> {
+        let Some(pending) = state.unsaved.take() else {
+            return Ok(());
+        };
+        match self.persistence.save(&pending).await {
+            Ok(()) => {
+                tracing::info!(provider = %self.config.provider_name,
+                    "saved the renewed tokens an earlier save had failed to write");
+                state.tokens = pending;
+                Ok(())
+            }
+            Err(error) => {
+                state.unsaved = Some(pending);
+                Err(OAuthError::Persist(persist_reason(error)))
+            }
+        }
+    }
+
     async fn refresh_locked(&self, state: &mut State) -> Result<Sensitive<String>, OAuthError> {
         let provider = &self.config.provider_name;
+        let had_unsaved = state.unsaved.is_some();
+        self.save_unsaved(state).await?;
         let now = self.clock.now();
+        if had_unsaved && !state.tokens.expires_within(now, self.margin) {
+            return Ok(state.tokens.access_token.clone());
+        }
         let renewed = match &state.tokens.refresh_token {
             Some(refresh_token) => refresh_at(&self.config, &self.http, refresh_token, now).await,
             None if self.config.client_secret.is_some() => {
@@ -167,16 +202,19 @@ impl TokenManager {
                 return Err(error);
             }
         };
+        let mut renewed = renewed;
         let rotated = renewed.refresh_token != state.tokens.refresh_token;
+        if !rotated && renewed.refresh_expires_at.is_none() {
+            renewed.refresh_expires_at = state.tokens.refresh_expires_at;
+        }
         if let Err(error) = self.persistence.save(&renewed).await {
-            let reason = match error {
-                OAuthError::Persist(reason) => reason,
-                other => other.to_string(),
-            };
+            let reason = persist_reason(error);
             if rotated {
-                // Dropping `renewed` unused: the provider keeps the old refresh token valid.
+                // Kept unused until a save lands: the provider still honours the refresh token
+                // on disk, and the unsaved one is there for the next try.
                 tracing::error!(provider = %provider, %reason,
-                    "could not save the rotated refresh token; discarding the new tokens");
+                    "could not save the rotated refresh token; not using the new tokens until saved");
+                state.unsaved = Some(renewed);
                 return Err(OAuthError::Persist(reason));
             }
             tracing::warn!(provider = %provider, %reason,
@@ -185,5 +223,13 @@ impl TokenManager {
         tracing::info!(provider = %provider, rotated, "access token refreshed");
         state.tokens = renewed;
         Ok(state.tokens.access_token.clone())
+    }
+}
+
+/// The reason inside a persistence error, without repeating "could not save".
+fn persist_reason(error: OAuthError) -> String {
+    match error {
+        OAuthError::Persist(reason) => reason,
+        other => other.to_string(),
     }
 }

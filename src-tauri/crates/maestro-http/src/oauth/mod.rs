@@ -130,6 +130,11 @@ pub struct TokenSet {
     pub expires_at: Option<DateTime<Utc>>,
     /// The granted scopes as the provider reported them (space separated).
     pub scope: Option<String>,
+    /// When the refresh token itself lapses, as the provider reported it in the token answer
+    /// (`refresh_token_expires_in`, or Intuit's `x_refresh_token_expires_in`); `None` when it
+    /// did not say. After that the owner must sign in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<DateTime<Utc>>,
 }
 
 impl TokenSet {
