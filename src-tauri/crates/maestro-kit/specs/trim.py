@@ -2,11 +2,13 @@
 """Trims a provider's published OpenAPI/Swagger file to the operations a provider file uses.
 
     specs/trim.py SOURCE OUT --op "get /v1/workspaces/{workspaceId}" ... [--schema NAME ...]
-        [--also SOURCE2 ...]
+        [--also SOURCE2 ...] [--rename-clashes]
 
 --also merges further files of the same API first (a spec published as one file per area,
 e.g. Justworks' reconstruction): their paths and components are added to SOURCE's; a
-component defined twice must be identical, else the trim stops. `info` stays SOURCE's.
+component defined twice must be identical, else the trim stops (with --rename-clashes the
+later file's differing one is kept as `<name>__<file tag>`, ADP's area files being
+separate editions of the same schemas). `info` stays SOURCE's.
 
 Keeps `openapi`/`swagger`, `info` (title, version, description: some facts are prose), `servers`/`host`/`basePath`, the security
 schemes, the listed operations whole, and every schema they reference (transitively), plus
@@ -47,6 +49,35 @@ def resolve(doc, ref):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
 
+def rename_clashes(doc, other, name):
+    """Renames `other`'s components that differ from `doc`'s same-named ones to
+    `<name>__<file tag>` and points `other`'s references at the new names (ADP's area files
+    each carry their own edition of shared schemas: same name, different text)."""
+    tag = name.rsplit("/", 1)[-1].split(".openapi")[0].replace(".", "_")
+    moved = {}
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "$ref" and v in moved:
+                    node[k] = moved[v]
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    while True:  # a renamed reference can make a referring component differ in turn
+        found = False
+        for kind, entries in other.get("components", {}).items():
+            mine = doc.get("components", {}).get(kind, {})
+            for key in list(entries):
+                if key in mine and mine[key] != entries[key]:
+                    moved[f"#/components/{kind}/{key}"] = f"#/components/{kind}/{key}__{tag}"
+                    entries[f"{key}__{tag}"] = entries.pop(key)
+                    found = True
+        if not found:
+            break
+        walk(other)
+
 def merge(doc, other, name):
     """Adds `other`'s paths and components to `doc`; a clash that differs is an error."""
     for path, item in other.get("paths", {}).items():
@@ -68,10 +99,15 @@ def main():
     ap.add_argument("--op", action="append", default=[])
     ap.add_argument("--schema", action="append", default=[])
     ap.add_argument("--also", action="append", default=[])
+    ap.add_argument("--rename-clashes", action="store_true",
+                    help="rename an --also file's differing same-named components instead of stopping")
     a = ap.parse_args()
     doc = str_keys(load(a.source))
     for extra in a.also:
-        merge(doc, str_keys(load(extra)), extra)
+        other = str_keys(load(extra))
+        if a.rename_clashes:
+            rename_clashes(doc, other, extra)
+        merge(doc, other, extra)
     out = {k: doc[k] for k in ("openapi", "swagger", "servers", "host", "basePath", "schemes") if k in doc}
     out["info"] = {k: doc["info"][k] for k in ("title", "version", "description") if k in doc.get("info", {})}
     if "securityDefinitions" in doc:

@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 9] = [
+const SOURCES: [(&str, &str, &str, &str); 10] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -72,6 +72,14 @@ const SOURCES: [(&str, &str, &str, &str); 9] = [
         include_str!("../providers/trinet.toml"),
         "trinet.json",
         include_str!("../specs/trinet.json"),
+    ),
+    (
+        // Ballerina's 2021 derivation of ADP's API Explorer specs (workers, pay statements,
+        // worker lifecycle events), merged: not published by ADP (see the file).
+        "adp.toml",
+        include_str!("../providers/adp.toml"),
+        "adp.json",
+        include_str!("../specs/adp.json"),
     ),
 ];
 

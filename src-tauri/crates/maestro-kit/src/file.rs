@@ -155,7 +155,22 @@ pub enum AuthSpec {
         /// Scopes to ask for (none: the provider assigns them to the client).
         #[serde(default)]
         scopes: Vec<String>,
+        /// A client certificate presented on the token request and every API call (mutual
+        /// TLS, ADP), when the provider requires one.
+        #[serde(default)]
+        client_certificate: Option<ClientCertificateSpec>,
     },
+}
+
+/// The form fields holding a client certificate and its private key, both PEM text (mutual
+/// TLS: ADP signs a certificate for each app and environment).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCertificateSpec {
+    /// The field holding the certificate (`-----BEGIN CERTIFICATE-----`).
+    pub cert_field: String,
+    /// The field holding its private key (`-----BEGIN PRIVATE KEY-----`, PKCS#8, PKCS#1 or SEC1).
+    pub key_field: String,
 }
 
 fn post() -> String {
@@ -212,6 +227,10 @@ pub struct FieldSpec {
     /// The value used when the owner leaves the field empty.
     #[serde(default)]
     pub default: Option<String>,
+    /// The value is several lines of text (a PEM certificate or key): the form shows a text
+    /// area.
+    #[serde(default)]
+    pub multiline: bool,
 }
 
 /// The documented request budget and the headers that adapt it.

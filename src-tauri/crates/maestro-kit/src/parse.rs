@@ -24,7 +24,7 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 13] = [
+pub const ENTITY_KINDS: [&str; 14] = [
     "employee",
     "contractor",
     "time_entry",
@@ -38,6 +38,7 @@ pub const ENTITY_KINDS: [&str; 13] = [
     "company",
     "benefit_plan",
     "benefit_enrollment",
+    "pay_statement",
 ];
 
 /// The categories a provider may have.
@@ -296,6 +297,7 @@ impl Checker<'_> {
                 client_id_field,
                 client_secret_field,
                 method,
+                client_certificate,
                 ..
             } => {
                 need(client_id_field, "client_id_field")?;
@@ -318,6 +320,28 @@ impl Checker<'_> {
                         "auth.method",
                         format!("`{method}` is not GET or POST"),
                     ));
+                }
+                if let Some(cert) = client_certificate {
+                    for (key, what) in [
+                        (&cert.cert_field, "cert_field"),
+                        (&cert.key_field, "key_field"),
+                    ] {
+                        need(key, &format!("client_certificate.{what}"))?;
+                        let ok = self
+                            .parsed
+                            .fields
+                            .iter()
+                            .any(|f| &f.key == key && f.secret && f.multiline);
+                        if !ok {
+                            return Err(self.err(
+                                key,
+                                format!("auth.client_certificate.{what}"),
+                                format!(
+                                    "the field `{key}` holds PEM text: mark it secret = true and multiline = true"
+                                ),
+                            ));
+                        }
+                    }
                 }
                 Ok(())
             }

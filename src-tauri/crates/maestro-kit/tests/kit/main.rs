@@ -4,6 +4,7 @@
 
 use maestro_kit::{ProviderFile, Spec, builtin, lint};
 
+mod adp;
 mod checkr;
 mod goodhire;
 mod justworks;

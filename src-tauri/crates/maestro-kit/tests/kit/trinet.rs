@@ -69,6 +69,7 @@ fn it_connects_with_client_credentials_by_get_with_basic_and_reads_the_company_i
             client_auth,
             method,
             scopes,
+            ..
         } => {
             assert_eq!(token_url, "/oauth/accesstoken");
             assert_eq!(client_id_field, "client_id");
