@@ -86,6 +86,28 @@ pub struct BaseUrl {
     pub auth: Option<String>,
 }
 
+/// How an OAuth provider's refresh tokens live, as its documentation says (`[auth.refresh_token]`).
+/// The emulator's authorization server follows it; the connector reads whatever expiry the token
+/// answer reports either way. Without it the emulator rotates on every refresh and revokes the
+/// old refresh token once the new access token is used (Gusto's documented rule).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenSpec {
+    /// Days a refresh token lives, counted again at every refresh (Intuit: 100, rolling).
+    pub lifetime_days: u32,
+    /// The token answer's member giving the refresh token's remaining seconds (Intuit:
+    /// `x_refresh_token_expires_in`; the common one is `refresh_token_expires_in`).
+    pub expires_in_member: String,
+    /// Hours a refresh answer hands the same refresh token back before rotating it (Intuit:
+    /// about 24; 0: a new one on every refresh).
+    #[serde(default)]
+    pub rotate_after_hours: u32,
+    /// Hours the previous refresh token is still accepted after a rotation, answered with the
+    /// new one (Intuit: 24; 0: refused at once).
+    #[serde(default)]
+    pub previous_valid_hours: u32,
+}
+
 /// How requests authenticate.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -132,6 +154,9 @@ pub enum AuthSpec {
         /// Scopes to ask for.
         #[serde(default)]
         scopes: Vec<String>,
+        /// The refresh tokens' documented lifecycle, when the provider documents one.
+        #[serde(default)]
+        refresh_token: Option<RefreshTokenSpec>,
         /// The auth host when it differs from the API host.
         #[serde(default)]
         auth_base_url: Option<String>,

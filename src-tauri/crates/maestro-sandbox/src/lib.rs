@@ -641,6 +641,16 @@ impl Sandbox {
         }
     }
 
+    /// Makes the refresh tokens of a provider file whose `[auth.refresh_token]` gives them a
+    /// life (QuickBooks) `by` older: past the rotation age the next refresh rotates, past the
+    /// previous token's window it is refused, past the lifetime every refresh is refused.
+    /// Nothing for the others (Gusto's and Harvest's refresh tokens have no documented life).
+    pub fn age_refresh_tokens(&self, p: Provider, by: chrono::Duration) {
+        if let Some(o) = self.kit(p).and_then(|k| k.oauth.as_ref()) {
+            lock(o).age_refresh_tokens(by);
+        }
+    }
+
     /// How many access tokens the token endpoint of a provider file with client credentials
     /// (TriNet) issued since the last reset; 0 for the others.
     pub fn tokens_issued(&self, p: Provider) -> usize {

@@ -23,7 +23,7 @@ use maestro_kit::file::AuthSpec;
 use serde_json::{Map, Value, json};
 
 use super::KitState;
-use crate::oauth::OAuthStore;
+use crate::oauth::{OAuthStore, RefreshRule};
 use crate::seed::{Company, mix};
 use crate::server::{lock, parse_params};
 
@@ -74,10 +74,38 @@ pub(crate) fn store(builtin: &BuiltIn, c: &Company, client_id: String) -> Option
     if !matches!(builtin.file.auth, AuthSpec::OAuth2 { .. }) {
         return None;
     }
-    let mut store = OAuthStore::new(client_id, client_secret(c, builtin), LIFETIME);
+    let mut store =
+        OAuthStore::new(client_id, client_secret(c, builtin), LIFETIME).with_rule(rule(builtin));
     let (access, refresh) = preissued(c, builtin);
     store.preissue(&access, &refresh);
     Some(store)
+}
+
+/// The refresh-token rule of the file's `[auth.refresh_token]`, else Gusto's.
+fn rule(builtin: &BuiltIn) -> RefreshRule {
+    let AuthSpec::OAuth2 {
+        refresh_token: Some(r),
+        ..
+    } = &builtin.file.auth
+    else {
+        return RefreshRule::RetireOnUse;
+    };
+    RefreshRule::Rolling {
+        lifetime: chrono::Duration::days(r.lifetime_days.into()),
+        rotate_after: chrono::Duration::hours(r.rotate_after_hours.into()),
+        previous_valid: chrono::Duration::hours(r.previous_valid_hours.into()),
+    }
+}
+
+/// The token answer's member for the refresh token's remaining seconds, when the file names one.
+fn refresh_member(builtin: &BuiltIn) -> Option<&str> {
+    match &builtin.file.auth {
+        AuthSpec::OAuth2 {
+            refresh_token: Some(r),
+            ..
+        } => Some(&r.expires_in_member),
+        _ => None,
+    }
 }
 
 type S = State<Arc<KitState>>;
@@ -157,6 +185,11 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Response {
                 }
                 _ => Map::new(),
             };
+            let mut body = body;
+            if let (Some(member), Some(seconds)) = (refresh_member(s.builtin), t.refresh_expires_in)
+            {
+                body.insert(member.to_owned(), json!(seconds));
+            }
             (StatusCode::OK, axum::Json(Value::Object(body))).into_response()
         }
         Err(e) => (
@@ -168,6 +201,7 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Response {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -178,5 +212,246 @@ mod tests {
             "/oauth/token"
         );
         assert_eq!(path_of("/oauth/authorize"), "/oauth/authorize");
+    }
+
+    mod intuit_rotation {
+        //! A connection's tokens through the kit's emulator under Intuit's documented refresh
+        //! rule (Justworks' file with `[auth.refresh_token]` as QuickBooks' file has it), driven
+        //! by the connector's own token manager, with the process "killed" between receiving a
+        //! rotated refresh token and saving it.
+
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        use async_trait::async_trait;
+        use maestro_core::clock::SystemClock;
+        use maestro_core::sensitive::Sensitive;
+        use maestro_http::oauth::{
+            OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
+            token_http_client,
+        };
+        use maestro_kit::file::RefreshTokenSpec;
+
+        use super::*;
+        use crate::config::{Provider, SandboxConfig};
+        use crate::faults::FaultPlan;
+        use crate::server::{Ctx, bind};
+
+        /// What is on disk; the first `failures` saves fail (the write never lands).
+        struct Disk {
+            tokens: Mutex<TokenSet>,
+            failures: AtomicUsize,
+        }
+
+        impl Disk {
+            fn holding(tokens: TokenSet) -> Arc<Self> {
+                Arc::new(Disk {
+                    tokens: Mutex::new(tokens),
+                    failures: AtomicUsize::new(0),
+                })
+            }
+            fn fail_next(&self, n: usize) {
+                self.failures.store(n, Ordering::SeqCst);
+            }
+            fn read(&self) -> TokenSet {
+                self.tokens.lock().unwrap().clone()
+            }
+        }
+
+        #[async_trait]
+        impl TokenPersistence for Disk {
+            async fn save(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+                let left = self.failures.load(Ordering::SeqCst);
+                if left > 0 {
+                    self.failures.store(left - 1, Ordering::SeqCst);
+                    return Err(OAuthError::Persist("killed before the write landed".into()));
+                }
+                *self.tokens.lock().unwrap() = tokens.clone();
+                Ok(())
+            }
+        }
+
+        struct Emulator {
+            state: Arc<KitState>,
+            base: String,
+            config: OAuthClientConfig,
+            _server: crate::server::ServerHandle,
+        }
+
+        impl Emulator {
+            async fn start() -> Self {
+                let justworks = maestro_kit::builtin_file("justworks").unwrap();
+                let mut file = justworks.file.clone();
+                let AuthSpec::OAuth2 { refresh_token, .. } = &mut file.auth else {
+                    panic!("Justworks signs in with OAuth");
+                };
+                *refresh_token = Some(RefreshTokenSpec {
+                    lifetime_days: 100,
+                    expires_in_member: "x_refresh_token_expires_in".into(),
+                    rotate_after_hours: 24,
+                    previous_valid_hours: 24,
+                });
+                let builtin: &'static BuiltIn = Box::leak(Box::new(BuiltIn {
+                    file,
+                    spec: justworks.spec.clone(),
+                }));
+                let company = Arc::new(crate::seed::generate(&SandboxConfig::default()));
+                let (listener, base) = bind(0).await.unwrap();
+                let ctx = Arc::new(Ctx::new(
+                    Provider::Justworks,
+                    base.clone(),
+                    FaultPlan::default(),
+                    None,
+                ));
+                let state = Arc::new(KitState::new(
+                    ctx,
+                    builtin,
+                    company.clone(),
+                    crate::kit::justworks::dataset,
+                ));
+                let server = crate::serve_kit(listener, &state);
+                let AuthSpec::OAuth2 { token_url, .. } = &builtin.file.auth else {
+                    unreachable!()
+                };
+                let at = |p: &str| url::Url::parse(&format!("{base}{p}")).unwrap();
+                let config = OAuthClientConfig::new(
+                    "QuickBooks",
+                    state.key(),
+                    at("/oauth/authorize"),
+                    at(&path_of(token_url)),
+                )
+                .with_secret(client_secret(&company, builtin));
+                Emulator {
+                    state,
+                    base,
+                    config,
+                    _server: server,
+                }
+            }
+
+            /// The demo's pair, as a sign-in a while ago left it on disk.
+            fn signed_in(&self) -> TokenSet {
+                let (access, refresh) = preissued(&self.state.company, self.state.builtin);
+                TokenSet {
+                    access_token: Sensitive::new(access),
+                    refresh_token: Some(Sensitive::new(refresh)),
+                    expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+                    scope: None,
+                    refresh_expires_at: None,
+                }
+            }
+
+            /// A process starting from what is on disk.
+            fn manager(&self, disk: &Arc<Disk>) -> TokenManager {
+                TokenManager::new(
+                    self.config.clone(),
+                    token_http_client().unwrap(),
+                    disk.read(),
+                    disk.clone(),
+                    Arc::new(SystemClock),
+                )
+            }
+
+            fn age(&self, hours: i64) {
+                lock(self.state.oauth.as_ref().unwrap())
+                    .age_refresh_tokens(chrono::Duration::hours(hours));
+            }
+
+            /// Reads the company (the connection test's call) with `token`.
+            async fn read(&self, token: &Sensitive<String>) -> u16 {
+                reqwest::Client::new()
+                    .get(format!("{}/v1/company", self.base))
+                    .bearer_auth(token.expose())
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        }
+
+        fn refresh_of(t: &TokenSet) -> String {
+            t.refresh_token.as_ref().unwrap().expose().clone()
+        }
+
+        #[tokio::test]
+        async fn a_rotation_killed_before_its_save_leaves_a_working_connection() {
+            let emulator = Emulator::start().await;
+            let disk = Disk::holding(emulator.signed_in());
+            let first = refresh_of(&disk.read());
+
+            // A day on, the refresh rotates; the process dies before the write lands.
+            emulator.age(25);
+            disk.fail_next(1);
+            let killed = emulator.manager(&disk);
+            let error = killed.access_token().await.unwrap_err();
+            assert!(matches!(error, OAuthError::Persist(_)), "{error:?}");
+            drop(killed);
+            assert_eq!(refresh_of(&disk.read()), first);
+
+            // Restarted from the disk: Intuit still honours the previous refresh token and
+            // answers it with the new one, which is saved, with its 100-day life, and works.
+            let restarted = emulator.manager(&disk);
+            let token = restarted.access_token().await.unwrap();
+            assert_eq!(emulator.read(&token).await, 200);
+            let saved = disk.read();
+            assert_eq!(saved.access_token, token);
+            let second = refresh_of(&saved);
+            assert_ne!(second, first);
+            let life = saved.refresh_expires_at.unwrap() - chrono::Utc::now();
+            assert!(
+                life > chrono::Duration::days(99) && life <= chrono::Duration::days(100),
+                "{life}"
+            );
+
+            // Saving fails for longer than the previous token's day: the rotated pair kept in
+            // memory is saved once the disk takes it, without a refresh the provider would
+            // refuse by then.
+            emulator.age(25);
+            disk.fail_next(1);
+            let flaky = emulator.manager(&disk);
+            // (Justworks' answer gives `expires_at`, which is not read: the refresh is forced,
+            // as a 401 would force it.)
+            assert!(matches!(
+                flaky.force_refresh().await.unwrap_err(),
+                OAuthError::Persist(_)
+            ));
+            emulator.age(25);
+            let token = flaky.force_refresh().await.unwrap();
+            assert_eq!(emulator.read(&token).await, 200);
+            let third = refresh_of(&disk.read());
+            assert_ne!(third, second);
+            drop(flaky);
+            let restarted = emulator.manager(&disk);
+            let token = restarted.force_refresh().await.unwrap();
+            assert_eq!(emulator.read(&token).await, 200);
+        }
+
+        #[tokio::test]
+        async fn what_is_not_recoverable_a_kill_then_more_than_a_day_down() {
+            let emulator = Emulator::start().await;
+            let disk = Disk::holding(emulator.signed_in());
+            emulator.age(25);
+            disk.fail_next(1);
+            let killed = emulator.manager(&disk);
+            assert!(killed.access_token().await.is_err());
+            drop(killed);
+
+            // Down for more than the day Intuit keeps the previous refresh token: the only one
+            // on disk is refused, and the owner must sign in again.
+            emulator.age(25);
+            let restarted = emulator.manager(&disk);
+            let error = restarted.access_token().await.unwrap_err();
+            assert!(error.needs_reconnect(), "{error:?}");
+        }
+
+        #[tokio::test]
+        async fn a_refresh_token_unused_for_its_life_is_refused() {
+            let emulator = Emulator::start().await;
+            let disk = Disk::holding(emulator.signed_in());
+            emulator.age(24 * 100 + 1);
+            let error = emulator.manager(&disk).access_token().await.unwrap_err();
+            assert!(error.needs_reconnect(), "{error:?}");
+        }
     }
 }
