@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 10] = [
+const SOURCES: [(&str, &str, &str, &str); 11] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -80,6 +80,14 @@ const SOURCES: [(&str, &str, &str, &str); 10] = [
         include_str!("../providers/adp.toml"),
         "adp.json",
         include_str!("../specs/adp.json"),
+    ),
+    (
+        // No published spec: quickbooks.json transcribes Intuit's XSDs and REST docs (see the
+        // file).
+        "quickbooks.toml",
+        include_str!("../providers/quickbooks.toml"),
+        "quickbooks.json",
+        include_str!("../specs/quickbooks.json"),
     ),
 ];
 

@@ -34,6 +34,10 @@ pub struct ProviderFile {
     /// Headers sent with every request (`User-Agent`, API versions…).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Query parameters sent with every request, the connection test's included (QuickBooks'
+    /// `minorversion`); values may hold `{config.*}` placeholders.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
     /// The wizard's form.
     #[serde(default)]
     pub fields: Vec<FieldSpec>,
@@ -160,6 +164,11 @@ pub enum AuthSpec {
         /// The auth host when it differs from the API host.
         #[serde(default)]
         auth_base_url: Option<String>,
+        /// Parameters of the sign-in's redirect kept as the connection's settings: redirect
+        /// parameter → form field (QuickBooks: `realmId = "realm_id"`, the company the owner
+        /// chose while signing in).
+        #[serde(default)]
+        callback_fields: BTreeMap<String, String>,
     },
     /// OAuth 2.0 client credentials (RFC 6749 §4.4): a client id and secret from the form are
     /// exchanged for an access token, held in memory and sent as `Authorization: Bearer`.
@@ -484,6 +493,16 @@ pub enum PageStop {
     Header {
         /// Header name.
         name: String,
+    /// A query language is the paginator (QuickBooks): the query parameter `param` holds a
+    /// statement (the stream's `query` value) and each page appends
+    /// `STARTPOSITION <n> MAXRESULTS <size>` (1-based). The next page starts after the records
+    /// received; an empty page is the last (a short page may be the server's own limit).
+    Query {
+        /// The query parameter holding the statement.
+        param: String,
+        /// The page size asked for (QuickBooks: at most 1000).
+        size: u32,
+    },
         /// The value that means "last page".
         last: String,
     },

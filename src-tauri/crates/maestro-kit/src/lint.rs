@@ -211,6 +211,11 @@ fn lint_stream(
     lint_pointers(file, s, spec, &op, out);
 }
 
+    query.extend(
+        file.query
+            .keys()
+            .map(|k| (k.as_str(), format!("query.{k}"))),
+    );
 fn lint_pointers(
     file: &ProviderFile,
     s: &StreamSpec,

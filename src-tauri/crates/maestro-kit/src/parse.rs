@@ -199,6 +199,9 @@ impl Checker<'_> {
         self.placeholders(&p.base_url.production, "base_url.production", &fields, None)?;
         self.placeholders(&p.check.path, "check.path", &fields, None)?;
         self.pointer(&p.check.account, "check.account")?;
+        for v in p.query.values() {
+            self.placeholders(v, "query", &fields, None)?;
+        }
         let names: BTreeSet<&str> = p.streams.iter().map(|s| s.name.as_str()).collect();
         if names.len() != p.streams.len() {
             return Err(self.err("[[streams]]", "streams", "two streams share a name"));
@@ -292,7 +295,14 @@ impl Checker<'_> {
                     )),
                 }
             }
-            AuthSpec::OAuth2 { .. } => Ok(()),
+            AuthSpec::OAuth2 {
+                callback_fields, ..
+            } => {
+                for field in callback_fields.values() {
+                    need(field, "callback_fields")?;
+                }
+                Ok(())
+            }
             AuthSpec::ClientCredentials {
                 client_id_field,
                 client_secret_field,
@@ -451,6 +461,16 @@ impl Checker<'_> {
                 return Err(self.err(
                     &at,
                     f("incremental.format"),
+            PaginatorSpec::Query { size, .. } if *size == 0 => {
+                return Err(self.err(&at, f("paginator.size"), "must be above zero"));
+            }
+            PaginatorSpec::Query { param, .. } if !s.query.contains_key(param) => {
+                return Err(self.err(
+                    &at,
+                    f("paginator.param"),
+                    "the statement to page must be in the stream's `query` under this name",
+                ));
+            }
                     "must be rfc3339, date or unix",
                 ));
             }

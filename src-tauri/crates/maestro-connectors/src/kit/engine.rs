@@ -150,10 +150,12 @@ impl FileConnector {
             let captured = Wanted::new(pointers.iter().copied())
                 .capture(&resp.body)
                 .ok_or_else(|| self.body_error(&resp.body))?;
-            let list =
-                captured.first().copied().flatten().ok_or_else(|| {
-                    self.decode_error(stream.records.clone(), "no list here".into())
-                })?;
+            let list = captured.first().copied().flatten();
+            if list.is_none() && empty_statement_page(stream, &captured) {
+                return Ok(out);
+            }
+            let list = list
+                .ok_or_else(|| self.decode_error(stream.records.clone(), "no list here".into()))?;
             let items: Vec<Box<RawValue>> = if stream.single {
                 vec![list.to_owned()]
             } else {
@@ -236,7 +238,7 @@ impl FileConnector {
         since: Option<DateTime<Utc>>,
     ) -> Result<ApiRequest> {
         let name = self.name();
-        let mut query: Vec<(String, String)> = Vec::new();
+        let mut query: Vec<(String, String)> = self.file_query()?;
         for (k, v) in &stream.query {
             query.push((k.clone(), fill(v, &self.config, partition, name)?));
         }
@@ -299,6 +301,20 @@ impl FileConnector {
             (PaginatorSpec::BodyCursor { param, .. }, Some(Inner::Token(t))) => {
                 query.push((param.clone(), t.clone()))
             }
+            (PaginatorSpec::Query { param, size }, _) => {
+                let received = match inner {
+                    None => 0,
+                    Some(Inner::Offset(n)) => *n,
+                    Some(other) => return Err(self.misfit(other)),
+                };
+                let Some((_, statement)) = query.iter_mut().find(|(k, _)| k == param) else {
+                    return Err(self.invalid(format!("{} has no statement to page", stream.name)));
+                };
+                statement.push_str(&format!(
+                    " STARTPOSITION {} MAXRESULTS {size}",
+                    received + 1
+                ));
+            }
             (
                 PaginatorSpec::HeaderCursor {
                     size_param, size, ..
@@ -331,6 +347,27 @@ impl FileConnector {
         } else {
             ApiRequest::get(url)
         })
+    }
+
+    /// The file's query parameters sent with every request (QuickBooks' `minorversion`).
+    fn file_query(&self) -> Result<Vec<(String, String)>> {
+        let file = self.provider.file;
+        file.query
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), fill(v, &self.config, None, &file.name)?)))
+            .collect()
+    }
+
+    /// The API's address of `path` (placeholders filled), with the file's every-request query
+    /// parameters: for hooks that make their own requests.
+    pub fn url(&self, path: &str) -> Result<Url> {
+        let path = fill(path, &self.config, None, self.name())?;
+        let mut url = self.session.url(&path)?;
+        let query = self.file_query()?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&query);
+        }
+        Ok(url)
     }
 
     /// A saved position from another kind of paging (the file changed since it was saved).
@@ -457,6 +494,15 @@ impl FileConnector {
                 None => None,
             },
             PaginatorSpec::BodyCursor { .. } => text(1).map(Inner::Token),
+            // The next page starts after what came (a page may be shorter than asked while
+            // more follow); the empty page, caught above, is the last.
+            PaginatorSpec::Query { .. } => {
+                let received = match inner {
+                    Some(Inner::Offset(n)) => *n,
+                    _ => 0,
+                };
+                Some(Inner::Offset(received + items as u64))
+            }
             PaginatorSpec::HeaderCursor { headers, .. } => {
                 let mut members = Map::new();
                 for (header, member) in headers {
@@ -484,6 +530,14 @@ impl FileConnector {
             PaginatorSpec::NextUrl { pointer, .. } | PaginatorSpec::BodyCursor { pointer, .. } => {
                 p.push(pointer)
             }
+            // The list's parent: a statement that selects nothing leaves the list out
+            // (QuickBooks: `{"QueryResponse": {}}`).
+            PaginatorSpec::Query { .. } => p.push(
+                stream
+                    .records
+                    .rsplit_once('/')
+                    .map_or("", |(parent, _)| parent),
+            ),
             PaginatorSpec::PageNumber {
                 stop: PageStop::TotalPages { pointer } | PageStop::NextLink { pointer },
                 ..
@@ -586,6 +640,17 @@ impl FileConnector {
     }
 }
 
+/// Whether a page without its list is a statement's empty answer: a `query` paginator's list
+/// left out of its parent, which is there (QuickBooks' `{"QueryResponse": {}}`).
+fn empty_statement_page(stream: &StreamSpec, captured: &[Option<&RawValue>]) -> bool {
+    matches!(stream.paginator, PaginatorSpec::Query { .. })
+        && captured
+            .get(1)
+            .copied()
+            .flatten()
+            .is_some_and(|parent| parent.get().trim_start().starts_with('{'))
+}
+
 /// A partition value: a string or a number, as text.
 fn partition_value(v: &Value) -> Option<String> {
     match v {
@@ -674,6 +739,9 @@ fn decode_page(
             ("(document)".to_owned(), message)
         })?;
     let texts = paging_texts(&captured);
+    if captured.first().copied().flatten().is_none() && empty_statement_page(stream, &captured) {
+        return Ok((Vec::new(), Vec::new(), 0, texts));
+    }
     let Some(list) = captured.first().copied().flatten() else {
         let at = if stream.records.is_empty() {
             "(document)".to_owned()
@@ -789,8 +857,7 @@ impl Connector for FileConnector {
             return report;
         }
         let check = &self.provider.file.check;
-        let path = fill(&check.path, &self.config, None, self.name())?;
-        let url = self.session.url(&path)?;
+        let url = self.url(&check.path)?;
         let resp = self.session.send(&ApiRequest::get(url)).await?;
         let body: Value = resp.json()?;
         let account = match body.pointer(&check.account) {

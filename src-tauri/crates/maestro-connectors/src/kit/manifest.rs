@@ -129,6 +129,7 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             client_auth,
             method,
             scopes,
+            ..
         } => AuthKind::ApiKey {
             scheme: KeyScheme::ClientCredentials {
                 token_url: leak(token_url),
@@ -180,7 +181,8 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
         .filter_map(|s| match &s.paginator {
             maestro_kit::file::PaginatorSpec::PageNumber { size, .. }
             | maestro_kit::file::PaginatorSpec::Offset { size, .. }
-            | maestro_kit::file::PaginatorSpec::HeaderCursor { size, .. } => Some(*size),
+            | maestro_kit::file::PaginatorSpec::HeaderCursor { size, .. }
+            | maestro_kit::file::PaginatorSpec::Query { size, .. } => Some(*size),
             maestro_kit::file::PaginatorSpec::NextUrl { size, .. }
             | maestro_kit::file::PaginatorSpec::LinkHeader { size, .. } => *size,
             _ => None,

@@ -8,6 +8,7 @@ mod adp;
 mod checkr;
 mod goodhire;
 mod justworks;
+mod quickbooks;
 mod rippling;
 mod trinet;
 mod zenefits;
