@@ -15,7 +15,7 @@ pub struct BuiltIn {
 }
 
 /// (file name, provider file text, spec file name, spec text).
-const SOURCES: [(&str, &str, &str, &str); 11] = [
+const SOURCES: [(&str, &str, &str, &str); 12] = [
     (
         "harvest.toml",
         include_str!("../providers/harvest.toml"),
@@ -72,6 +72,13 @@ const SOURCES: [(&str, &str, &str, &str); 11] = [
         include_str!("../providers/trinet.toml"),
         "trinet.json",
         include_str!("../specs/trinet.json"),
+    ),
+    (
+        // Paychex's published External API (its list answers typed as one record: see the file).
+        "paychex.toml",
+        include_str!("../providers/paychex.toml"),
+        "paychex.json",
+        include_str!("../specs/paychex.json"),
     ),
     (
         // Ballerina's 2021 derivation of ADP's API Explorer specs (workers, pay statements,

@@ -306,6 +306,13 @@ pub struct CheckSpec {
     pub path: String,
     /// JSON pointer to the account's name in the answer.
     pub account: String,
+    /// The media type asked for in `Accept` (see [`StreamSpec::accept`]).
+    #[serde(default)]
+    pub accept: Option<String>,
+    /// The schema of the records in the answer's list when the spec types one record instead
+    /// of the answer (Paychex); `account` then starts with the list's pointer and `/0`.
+    #[serde(default)]
+    pub response_items_schema: Option<String>,
 }
 
 /// One readable collection.
@@ -366,6 +373,11 @@ pub struct StreamSpec {
     /// a comment beside it.
     #[serde(default)]
     pub response_items_schema: Option<String>,
+    /// The media type asked for in `Accept`, when the provider versions its answers by vendor
+    /// media types (Paychex: `application/vnd.paychex.workers.v1+json`). The lint checks that
+    /// the operation's success answer offers it; the emulator answers 406 to one it does not.
+    #[serde(default)]
+    pub accept: Option<String>,
 }
 
 fn get() -> String {
@@ -442,6 +454,11 @@ pub enum PaginatorSpec {
         size_param: String,
         /// The page size asked for.
         size: u32,
+        /// JSON pointer to the number of records there are (Paychex's
+        /// `/metadata/pagination/total`): the last page is the one that reaches it. Without it
+        /// (or when an answer leaves it out), a page shorter than asked for is the last.
+        #[serde(default)]
+        total: Option<String>,
     },
     /// The next page's URL in the body (Harvest `links.next`).
     NextUrl {
@@ -481,6 +498,16 @@ pub enum PaginatorSpec {
         /// The page size asked for.
         size: u32,
     },
+    /// A query language is the paginator (QuickBooks): the query parameter `param` holds a
+    /// statement (the stream's `query` value) and each page appends
+    /// `STARTPOSITION <n> MAXRESULTS <size>` (1-based). The next page starts after the records
+    /// received; an empty page is the last (a short page may be the server's own limit).
+    Query {
+        /// The query parameter holding the statement.
+        param: String,
+        /// The page size asked for (QuickBooks: at most 1000).
+        size: u32,
+    },
 }
 
 /// When page-number paging stops.
@@ -493,16 +520,6 @@ pub enum PageStop {
     Header {
         /// Header name.
         name: String,
-    /// A query language is the paginator (QuickBooks): the query parameter `param` holds a
-    /// statement (the stream's `query` value) and each page appends
-    /// `STARTPOSITION <n> MAXRESULTS <size>` (1-based). The next page starts after the records
-    /// received; an empty page is the last (a short page may be the server's own limit).
-    Query {
-        /// The query parameter holding the statement.
-        param: String,
-        /// The page size asked for (QuickBooks: at most 1000).
-        size: u32,
-    },
         /// The value that means "last page".
         last: String,
     },

@@ -7,7 +7,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::file::{AuthSpec, KeyLocation, PageStop, PaginatorSpec, ProviderFile, StreamSpec};
+use crate::file::{
+    AuthSpec, ClientAuthSpec, KeyLocation, PageStop, PaginatorSpec, ProviderFile, StreamSpec,
+};
 use crate::openapi::{Operation, ParamIn, Spec};
 
 /// One disagreement between a provider file and its spec.
@@ -36,17 +38,71 @@ pub fn lint(file: &ProviderFile, spec: &Spec) -> Vec<LintProblem> {
             format!("GET {} is not in the spec", file.check.path),
         )),
         Some(op) => {
-            if let Some(schema) = op.response_schema()
-                && let Err(e) = spec.has_pointer(schema, &file.check.account)
-            {
-                out.push(problem("check.account", e));
-            }
+            lint_check_account(file, spec, &op, &mut out);
+            lint_accept(&op, file.check.accept.as_deref(), "check.accept", &mut out);
         }
     }
     for s in &file.streams {
         lint_stream(file, s, spec, base, &mut out);
     }
     out
+}
+
+/// The account's pointer against the answer's schema, or against the record schema the file
+/// names when the spec types one record instead of the answer (`account` then starts at the
+/// first record of the list: `/content/0/legalName`).
+fn lint_check_account(
+    file: &ProviderFile,
+    spec: &Spec,
+    op: &Operation<'_>,
+    out: &mut Vec<LintProblem>,
+) {
+    let account = &file.check.account;
+    let (schema, pointer) = match &file.check.response_items_schema {
+        Some(at) => {
+            let Some(schema) = spec.schema_at(at) else {
+                out.push(problem(
+                    "check.response_items_schema",
+                    format!("`{at}` is not in the spec"),
+                ));
+                return;
+            };
+            // `/content/0/legalName` → `/legalName`: past the list's first index.
+            let segments: Vec<&str> = account.split('/').collect();
+            let Some(index) = segments.iter().position(|s| *s == "0") else {
+                out.push(problem(
+                    "check.account",
+                    "with response_items_schema the account is read from the list's first record (`/<list>/0/<member>`)",
+                ));
+                return;
+            };
+            (schema, format!("/{}", segments[index + 1..].join("/")))
+        }
+        None => match op.response_schema() {
+            Some(schema) => (schema, account.clone()),
+            None => return,
+        },
+    };
+    if let Err(e) = spec.has_pointer(schema, &pointer) {
+        out.push(problem("check.account", e));
+    }
+}
+
+/// A vendor media type asked for in `Accept` must be one the operation's success answer is
+/// offered in (Paychex answers 406, `API-75`, to any other).
+fn lint_accept(op: &Operation<'_>, accept: Option<&str>, at: &str, out: &mut Vec<LintProblem>) {
+    let Some(accept) = accept else { return };
+    let offered = op.success_media_types();
+    if !offered.contains(&accept) {
+        out.push(problem(
+            at,
+            format!(
+                "{} does not answer in `{accept}` (it offers {})",
+                op.path,
+                list(&offered)
+            ),
+        ));
+    }
 }
 
 fn problem(at: impl Into<String>, message: impl Into<String>) -> LintProblem {
@@ -89,9 +145,16 @@ fn lint_auth(file: &ProviderFile, spec: &Spec, out: &mut Vec<LintProblem>) {
                     && text(s, "name") == "authorization")
         }),
         AuthSpec::OAuth2 { .. } => offered(&|s| text(s, "type") == "oauth2"),
-        AuthSpec::ClientCredentials { .. } => offered(&|s| {
-            text(s, "type") == "oauth2" && s.pointer("/flows/clientCredentials").is_some()
-        }),
+        AuthSpec::ClientCredentials {
+            token_url,
+            client_auth,
+            method,
+            ..
+        } => {
+            offered(&|s| {
+                text(s, "type") == "oauth2" && s.pointer("/flows/clientCredentials").is_some()
+            }) || token_operation(spec, token_url, method, *client_auth)
+        }
     };
     if !ok {
         out.push(problem(
@@ -99,6 +162,32 @@ fn lint_auth(file: &ProviderFile, spec: &Spec, out: &mut Vec<LintProblem>) {
             "the spec offers no security scheme like this one",
         ));
     }
+}
+
+/// A spec that declares no security scheme but documents the token endpoint as an operation
+/// (Paychex: `POST /auth/oauth/v2/token` taking `grant_type`, `client_id` and `client_secret`
+/// in a form body) offers client credentials when that operation takes the grant as the file
+/// sends it.
+fn token_operation(spec: &Spec, token_url: &str, method: &str, auth: ClientAuthSpec) -> bool {
+    // An absolute URL's path (`https://api.paychex.com/auth/oauth/v2/token`).
+    let path = match token_url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => token_url,
+    };
+    let Some(op) = spec.operation(method, path, "") else {
+        return false;
+    };
+    let form = op.form_members(false);
+    let takes = |m: &str| form.contains(&m) || op.parameters(ParamIn::Query).contains(&m);
+    // Basic auth sends the pair in a header: refused when the form requires it in the body.
+    let required = op.form_members(true);
+    takes("grant_type")
+        && match auth {
+            ClientAuthSpec::Body => takes("client_id") && takes("client_secret"),
+            ClientAuthSpec::Basic => {
+                !required.contains(&"client_id") && !required.contains(&"client_secret")
+            }
+        }
 }
 
 fn lint_stream(
@@ -122,6 +211,11 @@ fn lint_stream(
         .keys()
         .map(|k| (k.as_str(), at(&format!("query.{k}"))))
         .collect();
+    query.extend(
+        file.query
+            .keys()
+            .map(|k| (k.as_str(), format!("query.{k}"))),
+    );
     let mut body: Vec<(&str, String)> = s
         .body
         .iter()
@@ -208,14 +302,10 @@ fn lint_stream(
             ),
         ));
     }
+    lint_accept(&op, s.accept.as_deref(), &at("accept"), out);
     lint_pointers(file, s, spec, &op, out);
 }
 
-    query.extend(
-        file.query
-            .keys()
-            .map(|k| (k.as_str(), format!("query.{k}"))),
-    );
 fn lint_pointers(
     file: &ProviderFile,
     s: &StreamSpec,
@@ -296,9 +386,12 @@ fn lint_item(
     if let Some(p) = &s.partition
         && let Some(parent) = file.stream(&p.parent)
         && let Some(parent_op) = spec.operation(&parent.method, &parent.path, file.spec_base_path())
-        && let Some(parent_item) = parent_op
-            .response_schema()
-            .and_then(|r| item_schema(spec, r, &parent.records))
+        && let Some(parent_item) = match &parent.response_items_schema {
+            Some(at) => spec.schema_at(at),
+            None => parent_op
+                .response_schema()
+                .and_then(|r| item_schema(spec, r, &parent.records)),
+        }
     {
         if let Err(e) = spec.has_pointer(parent_item, &p.key) {
             out.push(problem(at("partition.key"), e));

@@ -356,8 +356,44 @@ impl<'a> Operation<'a> {
                 .map(|s| self.spec.resolve(s))
         } else {
             let body = self.spec.resolve(self.op.get("requestBody")?);
-            body.pointer("/content/application~1json/schema")
+            // A vendor media type (`application/vnd.paychex.workers.v1+json`) when the
+            // operation takes no plain JSON.
+            let content = body.get("content")?.as_object()?;
+            content
+                .get("application/json")
+                .or_else(|| {
+                    content
+                        .iter()
+                        .find(|(t, _)| t.ends_with("+json"))
+                        .map(|(_, v)| v)
+                })?
+                .get("schema")
                 .map(|s| self.spec.resolve(s))
+        }
+    }
+
+    /// Names of the members of a form body (`application/x-www-form-urlencoded`), e.g. a
+    /// token endpoint's `grant_type`, `client_id` and `client_secret`; only the required ones
+    /// when `required`.
+    pub fn form_members(&self, required: bool) -> Vec<&'a str> {
+        let schema = self
+            .op
+            .get("requestBody")
+            .map(|b| self.spec.resolve(b))
+            .and_then(|b| b.pointer("/content/application~1x-www-form-urlencoded/schema"))
+            .map(|s| self.spec.resolve(s));
+        if required {
+            schema
+                .and_then(|s| s.get("required"))
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default()
+        } else {
+            schema
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default()
         }
     }
 
@@ -380,6 +416,19 @@ impl<'a> Operation<'a> {
         } else {
             ok.pointer("/content/application~1json/schema")
         }
+    }
+
+    /// The media types the success response (200, else 201) is offered in (OpenAPI 3 only;
+    /// empty for Swagger 2, whose `produces` is not read).
+    pub fn success_media_types(&self) -> Vec<&'a str> {
+        let responses = self.op.get("responses");
+        responses
+            .and_then(|r| r.get("200").or_else(|| r.get("201")))
+            .map(|ok| self.spec.resolve(ok))
+            .and_then(|ok| ok.get("content"))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// Names of the headers the success response declares.

@@ -24,7 +24,7 @@ pub struct FileError {
 const MAX_DAYS: u32 = 3660;
 
 /// The canonical kinds a stream may map to.
-pub const ENTITY_KINDS: [&str; 14] = [
+pub const ENTITY_KINDS: [&str; 15] = [
     "employee",
     "contractor",
     "time_entry",
@@ -38,6 +38,7 @@ pub const ENTITY_KINDS: [&str; 14] = [
     "company",
     "benefit_plan",
     "benefit_enrollment",
+    "payroll_run",
     "pay_statement",
 ];
 
@@ -198,16 +199,24 @@ impl Checker<'_> {
         }
         self.placeholders(&p.base_url.production, "base_url.production", &fields, None)?;
         self.placeholders(&p.check.path, "check.path", &fields, None)?;
-        self.pointer(&p.check.account, "check.account")?;
         for v in p.query.values() {
             self.placeholders(v, "query", &fields, None)?;
         }
+        self.pointer(&p.check.account, "check.account")?;
         let names: BTreeSet<&str> = p.streams.iter().map(|s| s.name.as_str()).collect();
         if names.len() != p.streams.len() {
             return Err(self.err("[[streams]]", "streams", "two streams share a name"));
         }
         for (i, s) in p.streams.iter().enumerate() {
-            self.check_stream(i, s, &fields, &names)?;
+            // A parent that is itself partitioned lends its placeholder too (Paychex: a pay
+            // period's checks are read under its company).
+            let outer = s
+                .partition
+                .as_ref()
+                .and_then(|part| p.streams.iter().find(|x| x.name == part.parent))
+                .and_then(|parent| parent.partition.as_ref())
+                .map(|pp| pp.name.as_str());
+            self.check_stream(i, s, &fields, &names, outer)?;
         }
         Ok(())
     }
@@ -364,6 +373,7 @@ impl Checker<'_> {
         s: &StreamSpec,
         fields: &BTreeSet<&str>,
         names: &BTreeSet<&str>,
+        outer: Option<&str>,
     ) -> Result<(), FileError> {
         let at = format!("name = \"{}\"", s.name);
         let f = |k: &str| format!("streams[{i}].{k}");
@@ -417,9 +427,13 @@ impl Checker<'_> {
         if s.single && !matches!(s.paginator, PaginatorSpec::None) {
             return Err(self.err(&at, f("single"), "a single record has no pages"));
         }
-        self.placeholders(&s.path, &f("path"), fields, partition)?;
+        let own = |t: &str| match outer {
+            Some(o) => t.replace(&format!("{{partition.{o}}}"), ""),
+            None => t.to_owned(),
+        };
+        self.placeholders(&own(&s.path), &f("path"), fields, partition)?;
         for v in s.query.values() {
-            self.placeholders(v, &f("query"), fields, partition)?;
+            self.placeholders(&own(v), &f("query"), fields, partition)?;
         }
         if !s.records.is_empty() {
             self.pointer(&s.records, &f("records"))?;
@@ -447,6 +461,22 @@ impl Checker<'_> {
             PaginatorSpec::NextUrl { pointer, .. } | PaginatorSpec::BodyCursor { pointer, .. } => {
                 self.pointer(pointer, &f("paginator.pointer"))?;
             }
+            PaginatorSpec::Offset {
+                total: Some(pointer),
+                ..
+            } => {
+                self.pointer(pointer, &f("paginator.total"))?;
+            }
+            PaginatorSpec::Query { size, .. } if *size == 0 => {
+                return Err(self.err(&at, f("paginator.size"), "must be above zero"));
+            }
+            PaginatorSpec::Query { param, .. } if !s.query.contains_key(param) => {
+                return Err(self.err(
+                    &at,
+                    f("paginator.param"),
+                    "the statement to page must be in the stream's `query` under this name",
+                ));
+            }
             PaginatorSpec::HeaderCursor { .. } if s.method != "POST" => {
                 return Err(self.err(
                     &at,
@@ -461,16 +491,6 @@ impl Checker<'_> {
                 return Err(self.err(
                     &at,
                     f("incremental.format"),
-            PaginatorSpec::Query { size, .. } if *size == 0 => {
-                return Err(self.err(&at, f("paginator.size"), "must be above zero"));
-            }
-            PaginatorSpec::Query { param, .. } if !s.query.contains_key(param) => {
-                return Err(self.err(
-                    &at,
-                    f("paginator.param"),
-                    "the statement to page must be in the stream's `query` under this name",
-                ));
-            }
                     "must be rfc3339, date or unix",
                 ));
             }

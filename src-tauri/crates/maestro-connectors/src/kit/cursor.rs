@@ -30,6 +30,10 @@ pub struct Part {
     /// The kept members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<String>,
+    /// The parent's own partition (placeholder name and value) when the parent is itself
+    /// partitioned (Paychex: a pay period's company).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outer: Option<(String, String)>,
 }
 
 /// The whole position, saved as the page cursor.
@@ -86,10 +90,12 @@ mod tests {
                 Part {
                     value: "a".into(),
                     kept: None,
+                    outer: None,
                 },
                 Part {
                     value: "b".into(),
                     kept: Some("{}".into()),
+                    outer: Some(("company_id".into(), "c1".into())),
                 },
             ],
             index: 1,

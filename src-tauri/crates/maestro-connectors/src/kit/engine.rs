@@ -137,10 +137,20 @@ impl FileConnector {
             .file
             .stream(stream)
             .ok_or_else(|| self.invalid(format!("no stream {stream}")))?;
+        self.list_pages(stream, None, extra).await
+    }
+
+    /// Every page of `stream` (of one partition, when given).
+    async fn list_pages(
+        &self,
+        stream: &StreamSpec,
+        partition: Option<(&str, &str)>,
+        extra: &[(&str, String)],
+    ) -> Result<Vec<Box<RawValue>>> {
         let mut out = Vec::new();
         let mut inner: Option<Inner> = None;
         for _ in 0..MAX_PAGES {
-            let mut request = self.request(stream, None, inner.as_ref(), None)?;
+            let mut request = self.request(stream, partition, inner.as_ref(), None)?;
             // A next link carries the filters already; every other page needs them again.
             if !matches!(inner, Some(Inner::Url(_))) && !extra.is_empty() {
                 request.url.query_pairs_mut().extend_pairs(extra);
@@ -172,6 +182,33 @@ impl FileConnector {
             }
         }
         Err(self.too_many_pages(stream))
+    }
+
+    /// Every record of a parent stream, each with the parent's own partition (placeholder
+    /// name and value) when the parent is itself read per record of its parent (Paychex:
+    /// workers per company, then each worker's pay rates), so a child can use both.
+    fn list_parent<'s>(&'s self, name: &'s str) -> BoxFuture<'s, Result<Vec<ParentRecord>>> {
+        Box::pin(async move {
+            let stream = self
+                .provider
+                .file
+                .stream(name)
+                .ok_or_else(|| self.invalid(format!("no stream {name}")))?;
+            let Some(p) = &stream.partition else {
+                let all = self.list_raw(name, &[]).await?;
+                return Ok(all.into_iter().map(|r| (None, r)).collect());
+            };
+            let mut out = Vec::new();
+            for part in self.partitions(p).await? {
+                let stream = with_outer(stream, part.outer.as_ref(), &self.config, self.name())?;
+                let records = self
+                    .list_pages(&stream, Some((&p.name, &part.value)), &[])
+                    .await?;
+                let outer = Some((p.name.clone(), part.value.clone()));
+                out.extend(records.into_iter().map(|r| (outer.clone(), r)));
+            }
+            Ok(out)
+        })
     }
 
     fn too_many_pages(&self, stream: &StreamSpec) -> ConnectorError {
@@ -271,6 +308,7 @@ impl FileConnector {
                     param,
                     size_param,
                     size,
+                    ..
                 },
                 _,
             ) => {
@@ -342,11 +380,13 @@ impl FileConnector {
                 url
             }
         };
-        Ok(if stream.method == "POST" {
+        let mut request = if stream.method == "POST" {
             ApiRequest::search(url, Value::Object(body))
         } else {
             ApiRequest::get(url)
-        })
+        };
+        accept(&mut request, stream.accept.as_deref(), name)?;
+        Ok(request)
     }
 
     /// The file's query parameters sent with every request (QuickBooks' `minorversion`).
@@ -470,12 +510,23 @@ impl FileConnector {
                 };
                 (!last && items > 0).then_some(Inner::Page(page + 1))
             }
-            PaginatorSpec::Offset { size, .. } => {
+            PaginatorSpec::Offset { size, total, .. } => {
                 let offset = match inner {
                     Some(Inner::Offset(n)) => *n,
                     _ => 0,
                 };
-                (items >= *size as usize && items > 0).then(|| Inner::Offset(offset + items as u64))
+                let after = offset + items as u64;
+                // The total the answer states, when the file names it; else a short page ends.
+                let more = match total.as_ref().and_then(|_| text(1)) {
+                    Some(t) => after < t.trim().parse::<u64>().map_err(|_| {
+                        self.decode_error(
+                            format!("{} total", stream.name),
+                            format!("`{t}` is not a count"),
+                        )
+                    })?,
+                    None => items >= *size as usize,
+                };
+                (more && items > 0).then_some(Inner::Offset(after))
             }
             PaginatorSpec::NextUrl { .. } => match text(1) {
                 Some(link) => {
@@ -542,6 +593,10 @@ impl FileConnector {
                 stop: PageStop::TotalPages { pointer } | PageStop::NextLink { pointer },
                 ..
             } => p.push(pointer),
+            PaginatorSpec::Offset {
+                total: Some(pointer),
+                ..
+            } => p.push(pointer),
             _ => {}
         }
         p
@@ -556,8 +611,9 @@ impl FileConnector {
         inner: Option<&Inner>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Fetched> {
+        let outer = part.and_then(|(_, p)| p.outer.as_ref());
         let request = self.request(
-            stream,
+            &with_outer(stream, outer, &self.config, self.name())?,
             part.map(|(n, p)| (n, p.value.as_str())),
             inner,
             since,
@@ -602,7 +658,7 @@ impl FileConnector {
     async fn partitions(&self, p: &PartitionSpec) -> Result<Vec<Part>> {
         let parent = &p.parent;
         let mut out = Vec::new();
-        for (i, raw) in self.list_raw(parent, &[]).await?.iter().enumerate() {
+        for (i, (outer, raw)) in self.list_parent(parent).await?.iter().enumerate() {
             let item: Value = serde_json::from_str(raw.get())
                 .map_err(|e| self.decode_error(format!("{parent}[{i}]"), e.to_string()))?;
             let at = || format!("{parent}[{i}]{}", p.key.replace('/', "."));
@@ -626,6 +682,7 @@ impl FileConnector {
                 out.push(Part {
                     value,
                     kept: kept.clone(),
+                    outer: outer.clone(),
                 });
             }
         }
@@ -649,6 +706,45 @@ fn empty_statement_page(stream: &StreamSpec, captured: &[Option<&RawValue>]) -> 
             .copied()
             .flatten()
             .is_some_and(|parent| parent.get().trim_start().starts_with('{'))
+}
+
+/// A parent record with the parent's own partition (placeholder name and value), if any.
+type ParentRecord = (Option<(String, String)>, Box<RawValue>);
+
+/// A boxed future (the parent of a parent is read recursively).
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// `stream` with the parent's own partition placeholder (`{partition.company_id}` in
+/// `/companies/{partition.company_id}/checks`) filled in its path and query, checked like
+/// any placeholder value; `stream` unchanged when the parent has none.
+fn with_outer(
+    stream: &StreamSpec,
+    outer: Option<&(String, String)>,
+    config: &BTreeMap<String, String>,
+    provider: &str,
+) -> Result<StreamSpec> {
+    let mut out = stream.clone();
+    if let Some((name, value)) = outer {
+        let placeholder = format!("{{partition.{name}}}");
+        let value = fill(&placeholder, config, Some((name, value)), provider)?;
+        out.path = out.path.replace(&placeholder, &value);
+        for v in out.query.values_mut() {
+            *v = v.replace(&placeholder, &value);
+        }
+    }
+    Ok(out)
+}
+
+/// Asks for the file's media type in `Accept` (Paychex's vendor types), when it names one.
+fn accept(request: &mut ApiRequest, media_type: Option<&str>, provider: &str) -> Result<()> {
+    if let Some(t) = media_type {
+        let value = http::HeaderValue::from_str(t).map_err(|_| HttpError::Invalid {
+            provider: provider.to_owned(),
+            message: format!("the media type {t:?} cannot be sent in Accept"),
+        })?;
+        request.headers.insert(http::header::ACCEPT, value);
+    }
+    Ok(())
 }
 
 /// A partition value: a string or a number, as text.
@@ -858,7 +954,9 @@ impl Connector for FileConnector {
         }
         let check = &self.provider.file.check;
         let url = self.url(&check.path)?;
-        let resp = self.session.send(&ApiRequest::get(url)).await?;
+        let mut request = ApiRequest::get(url);
+        accept(&mut request, check.accept.as_deref(), self.name())?;
+        let resp = self.session.send(&request).await?;
         let body: Value = resp.json()?;
         let account = match body.pointer(&check.account) {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),

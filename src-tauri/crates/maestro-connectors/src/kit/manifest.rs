@@ -52,6 +52,8 @@ pub fn entity_kind(name: &str) -> Option<EntityKind> {
         "company" => EntityKind::Company,
         "benefit_plan" => EntityKind::BenefitPlan,
         "benefit_enrollment" => EntityKind::BenefitEnrollment,
+        "payroll_run" => EntityKind::PayrollRun,
+        "pay_statement" => EntityKind::PayStatement,
         _ => return None,
     })
 }

@@ -8,6 +8,7 @@ mod adp;
 mod checkr;
 mod goodhire;
 mod justworks;
+mod paychex;
 mod quickbooks;
 mod rippling;
 mod trinet;
@@ -167,9 +168,15 @@ fn examples_built_from_the_spec_validate_against_it() {
                 .collect();
             // Clockify's AccountStatus is typed as an object and a string at once: its own
             // example fails it. Everything else in the examples must pass.
+            // Paychex's schema examples contradict their own enums: `employmentType`
+            // "NON_EXEMPT" (FULL_TIME, PART_TIME) and `rateType` "RATE_1" (the rate number).
             let errors: Vec<_> = errors
                 .into_iter()
                 .filter(|e| !e.contains("/status"))
+                .filter(|e| {
+                    !(b.file.id == "paychex"
+                        && (e.contains("/employmentType") || e.contains("/rateType")))
+                })
                 .collect();
             assert!(errors.is_empty(), "{}/{}: {errors:?}", b.file.id, s.name);
         }

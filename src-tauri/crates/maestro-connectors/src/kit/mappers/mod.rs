@@ -6,6 +6,7 @@ mod clockify;
 mod goodhire;
 pub(crate) mod hours;
 mod justworks;
+mod paychex;
 mod rippling;
 mod toggl;
 mod trinet;
@@ -176,6 +177,10 @@ pub fn builtin() -> Vec<(String, Mapper)> {
             justworks::deduction_type as Mapper,
         ),
         ("justworks.deduction".into(), justworks::deduction as Mapper),
+        ("paychex.worker".into(), paychex::worker as Mapper),
+        ("paychex.pay_rate".into(), paychex::pay_rate as Mapper),
+        ("paychex.pay_period".into(), paychex::pay_period as Mapper),
+        ("paychex.check".into(), paychex::check as Mapper),
         (
             "harvest.user".into(),
             crate::providers::harvest::user as Mapper,
