@@ -103,6 +103,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         zenefits: port(&first, Provider::Zenefits),
         trinet: port(&first, Provider::TriNet),
         justworks: port(&first, Provider::Justworks),
+        quickbooks: port(&first, Provider::QuickBooks),
     };
     let app = app(&dir).await;
     let company = app.company(None).await.unwrap();

@@ -125,6 +125,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Zenefits => panic!("Zenefits has no time entries; not used here"),
         Provider::TriNet => panic!("TriNet has no time entries; not used here"),
         Provider::Justworks => panic!("Justworks has no time entries; not used here"),
+        Provider::QuickBooks => panic!("QuickBooks signs in with OAuth; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app

@@ -117,6 +117,8 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
         ],
         // Signs in with OAuth: no form values; the pre-issued access token below.
         Provider::Justworks => vec![],
+        // Signs in with OAuth too; the form keeps the company (realm) id.
+        Provider::QuickBooks => vec![("realm_id", c.quickbooks.realm_id)],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -151,6 +153,9 @@ fn auth(sb: &Sandbox, p: Provider, values: &BTreeMap<String, String>) -> Auth {
         .unwrap(),
         (Provider::Justworks, _) => {
             Auth::Bearer(Sensitive::new(sb.credentials().justworks.access_token))
+        }
+        (Provider::QuickBooks, _) => {
+            Auth::Bearer(Sensitive::new(sb.credentials().quickbooks.access_token))
         }
         (
             _,
@@ -218,7 +223,7 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap()
 }
 
-const PROVIDERS: [Provider; 11] = [
+const PROVIDERS: [Provider; 12] = [
     Provider::Gusto,
     Provider::BambooHr,
     Provider::Harvest,
@@ -230,6 +235,7 @@ const PROVIDERS: [Provider; 11] = [
     Provider::Zenefits,
     Provider::Justworks,
     Provider::TriNet,
+    Provider::QuickBooks,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,6 +143,18 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
         },
         // Signs in through the sandbox's authorization server (the file's OAuth endpoints, on
         // the emulator's port), as Gusto does.
+        // Signs in through the sandbox's authorization server like Justworks; the company
+        // (realm) the sign-in picks is the form's realm id.
+        Provider::QuickBooks => ConnectInput {
+            provider: "quickbooks".into(),
+            values: values(&[("realm_id", &c.quickbooks.realm_id)]),
+            base_url,
+            oauth_client: Some((
+                c.quickbooks.client_id.clone(),
+                Some(c.quickbooks.client_secret.clone()),
+            )),
+            ..ConnectInput::default()
+        },
         Provider::Justworks => ConnectInput {
             provider: "justworks".into(),
             values: values(&[]),

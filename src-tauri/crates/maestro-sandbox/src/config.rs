@@ -38,11 +38,16 @@ pub enum Provider {
     /// (documentation-only: no published spec), with its client-credentials token endpoint.
     #[serde(rename = "trinet")]
     TriNet,
+    /// QuickBooks Online (payroll), `https://quickbooks.api.intuit.com`: emulated from its
+    /// provider file (no OpenAPI: a transcription of Intuit's XSDs), with its OAuth sign-in,
+    /// query language and change data capture.
+    #[serde(rename = "quickbooks")]
+    QuickBooks,
 }
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 11] = [
+    pub const ALL: [Provider; 12] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -54,6 +59,7 @@ impl Provider {
         Provider::Zenefits,
         Provider::Justworks,
         Provider::TriNet,
+        Provider::QuickBooks,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -70,6 +76,7 @@ impl Provider {
             Provider::Zenefits => "zenefits",
             Provider::Justworks => "justworks",
             Provider::TriNet => "trinet",
+            Provider::QuickBooks => "quickbooks",
         }
     }
 }
@@ -108,6 +115,9 @@ pub struct PerProvider<T> {
     /// TriNet's value.
     #[serde(default)]
     pub trinet: T,
+    /// QuickBooks Online's value.
+    #[serde(default)]
+    pub quickbooks: T,
 }
 
 impl<T> PerProvider<T> {
@@ -125,6 +135,7 @@ impl<T> PerProvider<T> {
             Provider::Zenefits => &self.zenefits,
             Provider::Justworks => &self.justworks,
             Provider::TriNet => &self.trinet,
+            Provider::QuickBooks => &self.quickbooks,
         }
     }
 }
@@ -198,6 +209,12 @@ impl RateLimit {
         max_requests: 5,
         window: Duration::from_secs(1),
     };
+    /// QuickBooks Online: 10 requests a second per company and app (Intuit's limits and
+    /// throttles page; 500 a minute per company too).
+    pub const QUICKBOOKS: RateLimit = RateLimit {
+        max_requests: 10,
+        window: Duration::from_secs(1),
+    };
 }
 
 /// Everything [`crate::Sandbox::start`] needs.
@@ -245,6 +262,7 @@ impl Default for SandboxConfig {
                 zenefits: Some(RateLimit::ZENEFITS),
                 justworks: Some(RateLimit::JUSTWORKS),
                 trinet: Some(RateLimit::TRINET),
+                quickbooks: Some(RateLimit::QUICKBOOKS),
             },
         }
     }

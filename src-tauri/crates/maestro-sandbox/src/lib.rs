@@ -157,6 +157,22 @@ pub struct JustworksCredentials {
     pub refresh_token: String,
 }
 
+/// QuickBooks Online demo credentials: an OAuth client of the sandbox's authorization server
+/// and the company (realm) the sign-in picks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickBooksCredentials {
+    /// The company's realm id (the sign-in's redirect gives it as `realmId`).
+    pub realm_id: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// Pre-issued access token.
+    pub access_token: String,
+    /// Pre-issued refresh token.
+    pub refresh_token: String,
+}
+
 /// TriNet demo credentials: what TriNet's Integration Center shows once.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriNetCredentials {
@@ -199,6 +215,9 @@ pub struct DemoCredentials {
     /// TriNet.
     #[serde(default)]
     pub trinet: TriNetCredentials,
+    /// QuickBooks Online.
+    #[serde(default)]
+    pub quickbooks: QuickBooksCredentials,
 }
 
 /// The running emulators. Dropping it stops the servers; prefer [`Sandbox::shutdown`].
@@ -216,6 +235,7 @@ pub struct Sandbox {
     zenefits: Arc<KitState>,
     justworks: Arc<KitState>,
     trinet: Arc<KitState>,
+    quickbooks: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
 
@@ -233,6 +253,7 @@ impl std::fmt::Debug for Sandbox {
             .field("zenefits", &self.zenefits.ctx.base_url)
             .field("justworks", &self.justworks.ctx.base_url)
             .field("trinet", &self.trinet.ctx.base_url)
+            .field("quickbooks", &self.quickbooks.ctx.base_url)
             .finish()
     }
 }
@@ -279,6 +300,7 @@ impl Sandbox {
         let (zl, zurl) = server::bind(ports.zenefits).await?;
         let (jl, jurl) = server::bind(ports.justworks).await?;
         let (tnl, tnurl) = server::bind(ports.trinet).await?;
+        let (qbl, qburl) = server::bind(ports.quickbooks).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
                 p,
@@ -321,6 +343,7 @@ impl Sandbox {
         let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
         let justworks = kit_state(Provider::Justworks, jurl, kit::justworks::dataset)?;
         let trinet = kit_state(Provider::TriNet, tnurl, kit::trinet::dataset)?;
+        let quickbooks = kit_state(Provider::QuickBooks, qburl, kit::quickbooks::dataset)?;
         let servers = vec![
             server::serve(
                 gl,
@@ -357,6 +380,7 @@ impl Sandbox {
             serve_kit(zl, &zenefits),
             serve_kit(jl, &justworks),
             serve_kit(tnl, &trinet),
+            serve_kit(qbl, &quickbooks),
         ];
         Ok(Sandbox {
             config,
@@ -372,6 +396,7 @@ impl Sandbox {
             zenefits,
             justworks,
             trinet,
+            quickbooks,
             servers,
         })
     }
@@ -405,6 +430,7 @@ impl Sandbox {
             Provider::Zenefits => self.zenefits.as_ref(),
             Provider::Justworks => self.justworks.as_ref(),
             Provider::TriNet => self.trinet.as_ref(),
+            Provider::QuickBooks => self.quickbooks.as_ref(),
         }
     }
 
@@ -418,12 +444,13 @@ impl Sandbox {
             Provider::Zenefits => Some(&self.zenefits),
             Provider::Justworks => Some(&self.justworks),
             Provider::TriNet => Some(&self.trinet),
+            Provider::QuickBooks => Some(&self.quickbooks),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 8] = [
+    pub const KIT: [Provider; 9] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
@@ -432,6 +459,7 @@ impl Sandbox {
         Provider::Zenefits,
         Provider::Justworks,
         Provider::TriNet,
+        Provider::QuickBooks,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -543,6 +571,17 @@ impl Sandbox {
                     refresh_token,
                 }
             },
+            quickbooks: {
+                let b = self.quickbooks.builtin;
+                let (access_token, refresh_token) = kit::oauth::preissued(&self.company, b);
+                QuickBooksCredentials {
+                    realm_id: self.quickbooks.account_id(),
+                    client_id: self.quickbooks.key(),
+                    client_secret: kit::oauth::client_secret(&self.company, b),
+                    access_token,
+                    refresh_token,
+                }
+            },
             trinet: TriNetCredentials {
                 company_id: self.trinet.account_id(),
                 client_id: kit::trinet::client_id(&self.company),
@@ -637,7 +676,8 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
-            | Provider::TriNet => {}
+            | Provider::TriNet
+            | Provider::QuickBooks => {}
         }
     }
 
@@ -772,7 +812,8 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
-            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
+            | Provider::TriNet
+            | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -835,7 +876,8 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
-            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
+            | Provider::TriNet
+            | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -895,7 +937,8 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
-            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
+            | Provider::TriNet
+            | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
             ))),
@@ -1074,7 +1117,8 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
-            | Provider::TriNet => Err(SandboxError::Unsupported(format!(
+            | Provider::TriNet
+            | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",
                 p.name()
             ))),

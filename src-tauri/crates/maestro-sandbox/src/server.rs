@@ -304,6 +304,13 @@ pub(crate) fn error_response(
             })),
         )
             .into_response(),
+        // QuickBooks: `Fault.Error[]` (IntuitRestServiceDef.xsd), with the code Intuit's docs
+        // give for the case.
+        Provider::QuickBooks => (
+            status,
+            axum::Json(crate::kit::quickbooks::fault(status.as_u16(), message)),
+        )
+            .into_response(),
     }
 }
 

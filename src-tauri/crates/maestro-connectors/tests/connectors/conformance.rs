@@ -38,7 +38,7 @@ struct Case {
     nulls: bool,
 }
 
-const PROVIDERS: [Case; 9] = [
+const PROVIDERS: [Case; 10] = [
     Case {
         provider: Provider::Harvest,
         paged: (EntityKind::TimeEntry, "time_entries"),
@@ -125,6 +125,17 @@ const PROVIDERS: [Case; 9] = [
         short: 7,
         nulls: true,
     },
+    // Payroll (accounting) without a published OpenAPI (its XSDs transcribed), signing in with
+    // OAuth: time activities paged by the query language (STARTPOSITION / MAXRESULTS), read
+    // in full each time here (change data capture is its incremental read).
+    Case {
+        provider: Provider::QuickBooks,
+        paged: (EntityKind::TimeEntry, "time_activities"),
+        incremental: false,
+        malformed: ("Hours", "Hours"),
+        short: 50,
+        nulls: true,
+    },
 ];
 
 /// The ids a full read of `case.paged` must give: the emulator's records of its stream, and for
@@ -179,6 +190,10 @@ fn entry_ids(records: &[serde_json::Value], p: Provider) -> HashSet<String> {
                 for e in r["time_entries"].as_array().into_iter().flatten() {
                     out.insert(e["id"].to_string());
                 }
+            }
+            // QuickBooks' objects are keyed by `Id`.
+            Provider::QuickBooks => {
+                out.insert(r["Id"].as_str().unwrap_or_default().to_owned());
             }
             // TriNet's employees are keyed by `employeeId` (no `id` member).
             Provider::TriNet => {
@@ -239,6 +254,15 @@ fn form(sb: &Sandbox, p: Provider) -> Vec<(&'static str, String)> {
             ("client_secret", c.justworks.client_secret),
             ("access_token", c.justworks.access_token),
             ("refresh_token", c.justworks.refresh_token),
+            ("base_url", sb.base_url(p)),
+        ],
+        // The company the sign-in picked, and the OAuth client and tokens as for Justworks.
+        Provider::QuickBooks => vec![
+            ("realm_id", c.quickbooks.realm_id),
+            ("client_id", c.quickbooks.client_id),
+            ("client_secret", c.quickbooks.client_secret),
+            ("access_token", c.quickbooks.access_token),
+            ("refresh_token", c.quickbooks.refresh_token),
             ("base_url", sb.base_url(p)),
         ],
         other => panic!("{other:?} is not a kit provider"),

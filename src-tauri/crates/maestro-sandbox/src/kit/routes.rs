@@ -29,14 +29,22 @@ type S = State<Arc<KitState>>;
 fn axum_path(path: &str) -> String {
     let mut out = String::new();
     let mut rest = path;
+    let mut seen = Vec::new();
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let Some(close) = rest[open..].find('}') else {
             break;
         };
         let name = &rest[open + 1..open + close];
+        let name = name.rsplit('.').next().unwrap_or(name);
         out.push('{');
-        out.push_str(name.rsplit('.').next().unwrap_or(name));
+        out.push_str(name);
+        // A placeholder used twice (QuickBooks' `/companyinfo/{realm_id}` after
+        // `/company/{realm_id}`) is a second parameter to axum.
+        if seen.contains(&name) {
+            out.push_str("__again");
+        }
+        seen.push(name);
         out.push('}');
         rest = &rest[open + close + 1..];
     }
@@ -321,13 +329,17 @@ fn strict(
 /// The account in the path must be the key's account.
 fn own_account(s: &KitState, params: &HashMap<String, String>) -> Result<(), Response> {
     let (name, id) = lock(&s.data).account();
-    match params.get(name) {
-        Some(given) if *given != id => Err(refuse(
-            s,
-            Refusal::not_found(format!("No {name} {given} for this key")),
-        )),
-        _ => Ok(()),
+    for key in [name.to_owned(), format!("{name}__again")] {
+        if let Some(given) = params.get(&key)
+            && *given != id
+        {
+            return Err(refuse(
+                s,
+                Refusal::not_found(format!("No {name} {given} for this key")),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// What every request goes through before it is answered: the spec's operation, its
@@ -381,6 +393,12 @@ async fn stream(
     let Some(spec) = s.builtin.file.stream(name) else {
         return refuse(&s, Refusal::not_found("No such stream"));
     };
+    // One path, several streams (QuickBooks' query endpoint): the statement's entity says
+    // which.
+    let (spec, name) = match by_statement(&s.builtin.file, spec, q.as_deref()) {
+        Ok(found) => found,
+        Err(e) => return refuse(&s, e),
+    };
     let request = (&params, &headers, q.as_deref(), &body);
     let (op, filters) = match admit(&s, &spec.method, &spec.path, request) {
         Ok(admitted) => admitted,
@@ -408,7 +426,13 @@ async fn stream(
             None => return refuse(&s, Refusal::not_found("Not found")),
         }
     } else {
-        let mut body = envelope(&spec.records, page);
+        let empty_statement_page =
+            page.is_empty() && matches!(spec.paginator, PaginatorSpec::Query { .. });
+        let mut body = if empty_statement_page {
+            Value::Object(Map::new())
+        } else {
+            envelope(&spec.records, page)
+        };
         next_link(&s, spec, &op, (&params, &filters), total, &mut body);
         merge(&mut body, members);
         body
@@ -663,6 +687,9 @@ fn paginate(
         PaginatorSpec::BodyCursor { pointer, param } => {
             body_cursor_page(op, filters, records, asked, pointer, param)
         }
+        PaginatorSpec::Query { param, .. } => {
+            statement_page(spec, op, filters, records, asked, param)
+        }
         other => Err(Refusal {
             status: 501,
             message: format!("the emulator does not page {other:?} yet"),
@@ -775,6 +802,85 @@ fn body_cursor_page(
     Ok((page, Vec::new(), body))
 }
 
+/// The stream a request's statement reads, for a `query` paginator whose path several
+/// streams share (the one whose own statement names the same entity); `spec` otherwise.
+fn by_statement<'a>(
+    file: &'a maestro_kit::ProviderFile,
+    spec: &'a StreamSpec,
+    raw_query: Option<&str>,
+) -> Result<(&'a StreamSpec, &'a str), Refusal> {
+    let PaginatorSpec::Query { param, .. } = &spec.paginator else {
+        return Ok((spec, &spec.name));
+    };
+    let given = url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == param.as_str())
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| Refusal::bad(super::statement::parse_error("no statement")))?;
+    let entity = super::statement::parse(&given)
+        .map_err(Refusal::bad)?
+        .entity;
+    file.streams
+        .iter()
+        .filter(|s| s.method == spec.method && s.path == spec.path)
+        .find(|s| {
+            s.query
+                .get(param)
+                .and_then(|own| super::statement::parse(own).ok())
+                .is_some_and(|own| own.entity == entity)
+        })
+        .map(|s| (s, s.name.as_str()))
+        .ok_or_else(|| {
+            Refusal::bad(super::statement::parse_error(&format!(
+                "\"{entity}\", an entity this emulator does not serve"
+            )))
+        })
+}
+
+/// A page of `records` as the statement in `param` asks (`STARTPOSITION`, 1-based, and
+/// `MAXRESULTS`), with `startPosition` and `maxResults` beside the list and the answer's
+/// `time` when the spec declares them (QuickBooks' `QueryResponse`). A page with nothing is
+/// the list's parent without the list (QuickBooks answers `{"QueryResponse": {}}`).
+fn statement_page(
+    spec: &StreamSpec,
+    op: &Operation<'_>,
+    filters: &Filters,
+    records: Vec<Value>,
+    asked: &Asked<'_>,
+    param: &str,
+) -> Result<Paged, Refusal> {
+    let text = filters.get(param).and_then(Value::as_str).unwrap_or("");
+    let st = super::statement::parse(text).map_err(Refusal::bad)?;
+    let mut size = st.max;
+    if asked.short > 0 {
+        size = size.min(asked.short as usize);
+    }
+    let start = (st.start - 1).min(records.len());
+    let end = (start + size).min(records.len());
+    let page = records[start..end].to_vec();
+    let parent = spec
+        .records
+        .rsplit_once('/')
+        .map(|(p, _)| p.to_owned())
+        .unwrap_or_default();
+    let mut members = Map::new();
+    if !page.is_empty() {
+        members.insert("startPosition".into(), Value::from(st.start));
+        members.insert("maxResults".into(), Value::from(page.len()));
+    }
+    let mut body = envelope_value(&parent, Value::Object(members));
+    let declares_time = op
+        .response_schema()
+        .and_then(|r| r.get("properties"))
+        .is_some_and(|p| p.get("time").is_some());
+    if declares_time && let Value::Object(m) = &mut body {
+        m.insert(
+            "time".into(),
+            Value::from(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false)),
+        );
+    }
+    Ok((page, Vec::new(), body))
+}
+
 /// Adds the members of `extra` (objects merged member by member) to `body`.
 fn merge(body: &mut Value, extra: Value) {
     let (Value::Object(b), Value::Object(e)) = (body, extra) else {
@@ -803,6 +909,14 @@ impl IntoResponse for Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placeholder_used_twice_is_two_parameters() {
+        assert_eq!(
+            axum_path("/v3/company/{config.realm_id}/companyinfo/{config.realm_id}"),
+            "/v3/company/{realm_id}/companyinfo/{realm_id__again}"
+        );
+    }
 
     #[test]
     fn placeholders_become_axum_parameters() {

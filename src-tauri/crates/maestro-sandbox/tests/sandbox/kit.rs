@@ -200,6 +200,12 @@ async fn every_answer_validates(sb: &Sandbox) {
             crate::trinet::every_stream_validates(sb).await;
             continue;
         }
+        if p == Provider::QuickBooks {
+            // Signs in with OAuth (a pre-issued token) and reads through its query language;
+            // walked page by page in `quickbooks.rs`.
+            crate::quickbooks::every_stream_validates(sb).await;
+            continue;
+        }
         if p == Provider::Justworks {
             // Signs in with OAuth first; its answers are walked (both member statuses by
             // cursor, deductions per type) in `justworks.rs`.

@@ -12,6 +12,7 @@ mod justworks;
 mod kit;
 mod oauth;
 mod pagination;
+mod quickbooks;
 mod rippling;
 mod seed;
 mod spec;

@@ -6,6 +6,7 @@ mod clockify;
 mod goodhire;
 pub(crate) mod hours;
 mod justworks;
+mod quickbooks;
 mod paychex;
 mod rippling;
 mod toggl;
@@ -177,6 +178,14 @@ pub fn builtin() -> Vec<(String, Mapper)> {
             justworks::deduction_type as Mapper,
         ),
         ("justworks.deduction".into(), justworks::deduction as Mapper),
+        ("quickbooks.employee".into(), quickbooks::employee as Mapper),
+        ("quickbooks.vendor".into(), quickbooks::vendor as Mapper),
+        (
+            "quickbooks.time_activity".into(),
+            quickbooks::time_activity as Mapper,
+        ),
+        ("quickbooks.department".into(), quickbooks::department as Mapper),
+        ("quickbooks.class".into(), quickbooks::class as Mapper),
         ("paychex.worker".into(), paychex::worker as Mapper),
         ("paychex.pay_rate".into(), paychex::pay_rate as Mapper),
         ("paychex.pay_period".into(), paychex::pay_period as Mapper),

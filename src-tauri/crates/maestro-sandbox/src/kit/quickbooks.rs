@@ -1,0 +1,373 @@
+//! QuickBooks Online data for the kit emulator: the seeded company as one QuickBooks company
+//! (realm), its people as Employees (same names and work emails as every tool, so identity
+//! matching joins them; a leaver has a `ReleasedDate` and is inactive, as QuickBooks never
+//! deletes a name), the Harvest-only contractor as a 1099 Vendor beside one supplier that is
+//! not a person, their tracked shifts as TimeActivities (whole minutes as `Hours`/`Minutes`,
+//! others as `StartTime`/`EndTime` in the person's zone), departments as Departments and
+//! locations as Classes. Members are the XSDs' (specs/quickbooks.json). Times carry the
+//! company's offset as QuickBooks' answers do (`-08:00`, Pacific standard time).
+//!
+//! Statements are read by [`super::statement`]: the routes pick the stream by the entity and
+//! page; this dataset applies the `WHERE Metadata.LastUpdatedTime > '…'` filter and the order.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use maestro_kit::BuiltIn;
+use serde_json::{Map, Value, json};
+
+use super::shifts::shifts;
+use super::statement::{self, Statement};
+use super::{Dataset, Filters, Refusal};
+use crate::seed::{Company, mix};
+
+/// The demo company's realm id (QuickBooks' are 16 to 19 digits).
+pub(crate) fn realm_id(c: &Company) -> String {
+    format!("9130{:012}", mix(c.seed, 2101, 0) % 1_000_000_000_000)
+}
+
+/// The OAuth client id of the demo's QuickBooks app (Intuit's are 50 characters, `AB…`).
+pub(crate) fn client_id(c: &Company) -> String {
+    format!(
+        "AB{:016x}{:016x}{:016x}",
+        mix(c.seed, 2103, 0),
+        mix(c.seed, 2103, 1),
+        mix(c.seed, 2103, 2)
+    )
+}
+
+/// QuickBooks' answers carry Pacific time offsets.
+fn offset() -> FixedOffset {
+    FixedOffset::west_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+fn at(t: DateTime<Utc>) -> String {
+    t.with_timezone(&offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn day_at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
+    offset()
+        .from_local_datetime(&d.and_hms_opt(hour, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| d.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc())
+}
+
+fn meta(created: DateTime<Utc>, updated: DateTime<Utc>) -> Value {
+    json!({"CreateTime": at(created), "LastUpdatedTime": at(updated)})
+}
+
+/// A `Fault` body (IntuitRestServiceDef.xsd) for an error status, with the code Intuit's docs
+/// give: 3200 authentication, 3201 authorization, 4000 a query the parser refuses (the
+/// emulator's other 400s too), 610 object not found, 5010 a stale SyncToken (a 400 whose
+/// message says so), 3001 throttled, 10000 a system fault.
+pub(crate) fn fault(status: u16, message: &str) -> Value {
+    let (code, kind) = match status {
+        400 if message.starts_with("Stale Object Error") => ("5010", "ValidationFault"),
+        400 => ("4000", "ValidationFault"),
+        401 => ("3200", "AuthenticationFault"),
+        403 => ("3201", "AuthorizationFault"),
+        404 => ("610", "ValidationFault"),
+        429 => ("3001", "ThrottleExceeded"),
+        _ => ("10000", "SystemFault"),
+    };
+    let headline = match code {
+        "3200" => "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        "4000" => "Error parsing query",
+        "5010" => "Stale Object Error",
+        "3001" => "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        _ => "An application error has occurred while processing your request",
+    };
+    json!({
+        "Fault": {
+            "Error": [{"Message": headline, "Detail": message, "code": code}],
+            "type": kind,
+        },
+        "time": at(Utc::now()),
+    })
+}
+
+struct QuickBooks {
+    realm: String,
+    key: String,
+    company: Value,
+    /// Entity name → its objects, in the order QuickBooks lists them (by Id).
+    objects: HashMap<&'static str, Vec<Value>>,
+    added: u64,
+}
+
+/// The stream of each entity (the file's names).
+const STREAMS: [(&str, &str); 5] = [
+    ("employees", "Employee"),
+    ("vendors", "Vendor"),
+    ("time_activities", "TimeActivity"),
+    ("departments", "Department"),
+    ("classes", "Class"),
+];
+
+fn entity_of(stream: &str) -> Option<&'static str> {
+    STREAMS.iter().find(|(s, _)| *s == stream).map(|(_, e)| *e)
+}
+
+/// Builds QuickBooks' data for `c`.
+pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+    let first_hire = c
+        .people
+        .iter()
+        .map(|p| p.hire_date)
+        .min()
+        .unwrap_or(c.today);
+    let opened = day_at(first_hire, 8);
+    let departments: Vec<Value> = c
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            json!({
+                "Id": (i + 1).to_string(), "SyncToken": "0", "domain": "QBO", "sparse": false,
+                "MetaData": meta(opened, opened),
+                "Name": d.title, "SubDepartment": false, "FullyQualifiedName": d.title,
+                "Active": true,
+            })
+        })
+        .collect();
+    let classes: Vec<Value> = c
+        .locations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            json!({
+                "Id": (5_000_000_000_000u64 + i as u64 + 1).to_string(), "SyncToken": "0",
+                "domain": "QBO", "sparse": false, "MetaData": meta(opened, opened),
+                "Name": l.name, "SubClass": false, "FullyQualifiedName": l.name, "Active": true,
+            })
+        })
+        .collect();
+    let employee_id = |index: usize| (55 + index).to_string();
+    let employees: Vec<Value> = c
+        .people
+        .iter()
+        .map(|p| {
+            let name = format!("{} {}", p.first_name, p.last_name);
+            let hired = day_at(p.hire_date, 9);
+            let updated = match p.terminated_on {
+                Some(d) => day_at(d, 17),
+                None => hired,
+            };
+            let mut e = json!({
+                "Id": employee_id(p.index), "SyncToken": if p.terminated_on.is_some() { "1" } else { "0" },
+                "domain": "QBO", "sparse": false, "MetaData": meta(hired, updated),
+                "GivenName": p.first_name, "FamilyName": p.last_name,
+                "DisplayName": name, "PrintOnCheckName": name,
+                "Active": p.terminated_on.is_none(),
+                "PrimaryEmailAddr": {"Address": p.work_email},
+                "PrimaryPhone": {"FreeFormNumber": p.phone},
+                "EmployeeNumber": format!("E{:03}", p.index + 1),
+                "BillableTime": false,
+                "BirthDate": p.birth_date.to_string(),
+                "HiredDate": p.hire_date.to_string(),
+            });
+            if let (Some(d), Value::Object(m)) = (p.terminated_on, &mut e) {
+                m.insert("ReleasedDate".into(), json!(d.to_string()));
+            }
+            e
+        })
+        .collect();
+    let mut vendors = vec![json!({
+        "Id": "30", "SyncToken": "0", "domain": "QBO", "sparse": false,
+        "MetaData": meta(opened, opened),
+        "CompanyName": "Valley Flour Mill", "DisplayName": "Valley Flour Mill",
+        "PrintOnCheckName": "Valley Flour Mill", "Active": true,
+        "PrimaryEmailAddr": {"Address": "orders@valleyflour.example"},
+        "Vendor1099": false, "Balance": 0,
+    })];
+    if let Some(k) = &c.contractor {
+        let name = format!("{} {}", k.first_name, k.last_name);
+        vendors.push(json!({
+            "Id": "31", "SyncToken": "0", "domain": "QBO", "sparse": false,
+            "MetaData": meta(opened, opened),
+            "GivenName": k.first_name, "FamilyName": k.last_name, "DisplayName": name,
+            "PrintOnCheckName": name, "Active": true,
+            "PrimaryEmailAddr": {"Address": k.email},
+            "Vendor1099": true, "Balance": 0,
+        }));
+        // xs:decimal is a JSON number in QuickBooks' answers (written from the exact text).
+        if let (Some(Value::Object(m)), Ok(rate)) = (
+            vendors.last_mut(),
+            serde_json::from_str::<Value>(&k.rate.to_string()),
+        ) {
+            m.insert("BillRate".into(), rate);
+        }
+    }
+    let (shifts, _) = shifts(c);
+    let activities: Vec<Value> = shifts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let p = &c.people[s.person];
+            let end = s.start + chrono::Duration::seconds(s.seconds);
+            let mut a = json!({
+                "Id": (1000 + i).to_string(), "SyncToken": "0", "domain": "QBO", "sparse": false,
+                "MetaData": meta(end, end),
+                "TxnDate": s.day.to_string(),
+                "NameOf": "Employee",
+                "EmployeeRef": {"value": employee_id(p.index), "name": format!("{} {}", p.first_name, p.last_name)},
+                "DepartmentRef": {"value": (p.department + 1).to_string()},
+                "BillableStatus": "NotBillable", "Taxable": false,
+                "Description": format!("Shift {}", s.n),
+            });
+            let Value::Object(m) = &mut a else {
+                return a;
+            };
+            if s.seconds % 60 == 0 {
+                m.insert("Hours".into(), json!(s.seconds / 3600));
+                m.insert("Minutes".into(), json!((s.seconds % 3600) / 60));
+            } else {
+                let zone = |t: DateTime<Utc>| {
+                    t.with_timezone(&s.zone)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                };
+                m.insert("StartTime".into(), json!(zone(s.start)));
+                m.insert("EndTime".into(), json!(zone(end)));
+                m.insert("BreakHours".into(), json!(0));
+                m.insert("BreakMinutes".into(), json!(0));
+            }
+            a
+        })
+        .collect();
+    let company = json!({
+        "Id": "1", "SyncToken": "3", "domain": "QBO", "sparse": false,
+        "MetaData": meta(opened, opened),
+        "CompanyName": c.name, "LegalName": c.legal_name,
+        "CompanyStartDate": first_hire.to_string(), "Country": "US",
+        "DefaultTimeZone": "America/Los_Angeles",
+    });
+    let mut objects = HashMap::new();
+    objects.insert("Employee", employees);
+    objects.insert("Vendor", vendors);
+    objects.insert("TimeActivity", activities);
+    objects.insert("Department", departments);
+    objects.insert("Class", classes);
+    Box::new(QuickBooks {
+        realm: realm_id(c),
+        key: client_id(c),
+        company,
+        objects,
+        added: 0,
+    })
+}
+
+/// The object's last change, for filters and order.
+fn updated(v: &Value) -> Option<DateTime<Utc>> {
+    v.pointer("/MetaData/LastUpdatedTime")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl QuickBooks {
+    /// The objects a statement selects, filtered and ordered (not paged: the routes page).
+    fn select(&self, st: &Statement) -> Result<Vec<Value>, Refusal> {
+        let Some(all) = self.objects.get(st.entity.as_str()) else {
+            return Err(Refusal::bad(statement::parse_error(&format!(
+                "\"{}\", not an entity this company can query",
+                st.entity
+            ))));
+        };
+        let mut out: Vec<Value> = all.clone();
+        if let Some((member, after)) = &st.after {
+            if !member.eq_ignore_ascii_case("Metadata.LastUpdatedTime") {
+                return Err(Refusal::bad(statement::parse_error(&format!(
+                    "\"{member}\", not a member the emulator filters on"
+                ))));
+            }
+            out.retain(|v| updated(v).is_some_and(|u| u > *after));
+        }
+        if let Some((member, desc)) = &st.order {
+            if !member.eq_ignore_ascii_case("Metadata.LastUpdatedTime") {
+                return Err(Refusal::bad(statement::parse_error(&format!(
+                    "\"{member}\", not a member the emulator orders by"
+                ))));
+            }
+            out.sort_by_key(updated);
+            if *desc {
+                out.reverse();
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Dataset for QuickBooks {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn account(&self) -> (&'static str, String) {
+        ("realm_id", self.realm.clone())
+    }
+
+    fn check(&self) -> Value {
+        json!({"CompanyInfo": self.company, "time": at(Utc::now())})
+    }
+
+    fn list(
+        &self,
+        stream: &str,
+        _path: &HashMap<String, String>,
+        filters: &Filters,
+    ) -> Result<Vec<Value>, Refusal> {
+        let text = filters
+            .get("query")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Refusal::bad(statement::parse_error("no query")))?;
+        let st = statement::parse(text).map_err(Refusal::bad)?;
+        if entity_of(stream) != Some(st.entity.as_str()) {
+            return Err(Refusal::bad(statement::parse_error(&format!(
+                "\"{}\" where {stream} was asked for",
+                st.entity
+            ))));
+        }
+        self.select(&st)
+    }
+
+    fn add_like_last(&mut self, stream: &str) -> Option<String> {
+        let entity = entity_of(stream)?;
+        self.added += 1;
+        let list = self.objects.get_mut(entity)?;
+        let mut v = list.last()?.clone();
+        let next_id = list
+            .iter()
+            .filter_map(|o| o["Id"].as_str()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = next_id.to_string();
+        let now = Utc::now();
+        let Value::Object(m) = &mut v else {
+            return None;
+        };
+        m.insert("Id".into(), json!(id));
+        m.insert("SyncToken".into(), json!("0"));
+        m.insert("MetaData".into(), meta(now, now));
+        if entity == "Employee" {
+            let mut fields = Map::new();
+            fields.insert("GivenName".into(), json!(format!("Added{}", self.added)));
+            fields.insert(
+                "PrimaryEmailAddr".into(),
+                json!({"Address": format!("added{}@example.com", self.added)}),
+            );
+            m.extend(fields);
+        }
+        list.push(v);
+        Some(id)
+    }
+
+    fn all(&self, stream: &str) -> Vec<Value> {
+        entity_of(stream)
+            .and_then(|e| self.objects.get(e))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
