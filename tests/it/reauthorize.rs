@@ -102,6 +102,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         goodhire: port(&first, Provider::GoodHire),
         zenefits: port(&first, Provider::Zenefits),
         trinet: port(&first, Provider::TriNet),
+        paychex: port(&first, Provider::Paychex),
         justworks: port(&first, Provider::Justworks),
         quickbooks: port(&first, Provider::QuickBooks),
     };

@@ -124,6 +124,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::GoodHire => panic!("GoodHire has no time entries; not used here"),
         Provider::Zenefits => panic!("Zenefits has no time entries; not used here"),
         Provider::TriNet => panic!("TriNet has no time entries; not used here"),
+        Provider::Paychex => panic!("Paychex has no time entries; not used here"),
         Provider::Justworks => panic!("Justworks has no time entries; not used here"),
         Provider::QuickBooks => panic!("QuickBooks signs in with OAuth; not used here"),
     };

@@ -117,6 +117,10 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
         ],
         // Signs in with OAuth: no form values; the pre-issued access token below.
         Provider::Justworks => vec![],
+        Provider::Paychex => vec![
+            ("client_id", c.paychex.client_id),
+            ("client_secret", c.paychex.client_secret),
+        ],
         // Signs in with OAuth too; the form keeps the company (realm) id.
         Provider::QuickBooks => vec![("realm_id", c.quickbooks.realm_id)],
     };

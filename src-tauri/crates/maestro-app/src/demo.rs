@@ -141,6 +141,17 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             base_url,
             ..ConnectInput::default()
         },
+        // Client credentials in the token operation's form body, on the emulator's own port;
+        // the company comes from `/companies`.
+        Provider::Paychex => ConnectInput {
+            provider: "paychex".into(),
+            values: values(&[
+                ("client_id", &c.paychex.client_id),
+                ("client_secret", &c.paychex.client_secret),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
         // Signs in through the sandbox's authorization server (the file's OAuth endpoints, on
         // the emulator's port), as Gusto does.
         // Signs in through the sandbox's authorization server like Justworks; the company

@@ -38,6 +38,9 @@ pub enum Provider {
     /// (documentation-only: no published spec), with its client-credentials token endpoint.
     #[serde(rename = "trinet")]
     TriNet,
+    /// Paychex Flex (payroll), `https://api.paychex.com`: emulated from its provider file (its
+    /// published External API), with its client-credentials token endpoint and vendor media types.
+    Paychex,
     /// QuickBooks Online (payroll), `https://quickbooks.api.intuit.com`: emulated from its
     /// provider file (no OpenAPI: a transcription of Intuit's XSDs), with its OAuth sign-in,
     /// query language and change data capture.
@@ -47,7 +50,7 @@ pub enum Provider {
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 12] = [
+    pub const ALL: [Provider; 13] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -59,6 +62,7 @@ impl Provider {
         Provider::Zenefits,
         Provider::Justworks,
         Provider::TriNet,
+        Provider::Paychex,
         Provider::QuickBooks,
     ];
 
@@ -76,6 +80,7 @@ impl Provider {
             Provider::Zenefits => "zenefits",
             Provider::Justworks => "justworks",
             Provider::TriNet => "trinet",
+            Provider::Paychex => "paychex",
             Provider::QuickBooks => "quickbooks",
         }
     }
@@ -115,6 +120,9 @@ pub struct PerProvider<T> {
     /// TriNet's value.
     #[serde(default)]
     pub trinet: T,
+    /// Paychex Flex's value.
+    #[serde(default)]
+    pub paychex: T,
     /// QuickBooks Online's value.
     #[serde(default)]
     pub quickbooks: T,
@@ -135,6 +143,7 @@ impl<T> PerProvider<T> {
             Provider::Zenefits => &self.zenefits,
             Provider::Justworks => &self.justworks,
             Provider::TriNet => &self.trinet,
+            Provider::Paychex => &self.paychex,
             Provider::QuickBooks => &self.quickbooks,
         }
     }
@@ -209,6 +218,11 @@ impl RateLimit {
         max_requests: 5,
         window: Duration::from_secs(1),
     };
+    /// Paychex: not published; 5 requests a second, the figure its provider file assumes.
+    pub const PAYCHEX: RateLimit = RateLimit {
+        max_requests: 5,
+        window: Duration::from_secs(1),
+    };
     /// QuickBooks Online: 10 requests a second per company and app (Intuit's limits and
     /// throttles page; 500 a minute per company too).
     pub const QUICKBOOKS: RateLimit = RateLimit {
@@ -262,6 +276,7 @@ impl Default for SandboxConfig {
                 zenefits: Some(RateLimit::ZENEFITS),
                 justworks: Some(RateLimit::JUSTWORKS),
                 trinet: Some(RateLimit::TRINET),
+                paychex: Some(RateLimit::PAYCHEX),
                 quickbooks: Some(RateLimit::QUICKBOOKS),
             },
         }

@@ -184,6 +184,18 @@ pub struct TriNetCredentials {
     pub client_secret: String,
 }
 
+/// Paychex Flex demo credentials: the API key (client id) and secret of an app created under
+/// Company Settings > Integrated apps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaychexCredentials {
+    /// The company's id (`companyId`), for tests; the connection reads it from `/companies`.
+    pub company_id: String,
+    /// The client id (API key).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -215,6 +227,9 @@ pub struct DemoCredentials {
     /// TriNet.
     #[serde(default)]
     pub trinet: TriNetCredentials,
+    /// Paychex Flex.
+    #[serde(default)]
+    pub paychex: PaychexCredentials,
     /// QuickBooks Online.
     #[serde(default)]
     pub quickbooks: QuickBooksCredentials,
@@ -235,6 +250,7 @@ pub struct Sandbox {
     zenefits: Arc<KitState>,
     justworks: Arc<KitState>,
     trinet: Arc<KitState>,
+    paychex: Arc<KitState>,
     quickbooks: Arc<KitState>,
     servers: Vec<ServerHandle>,
 }
@@ -253,6 +269,7 @@ impl std::fmt::Debug for Sandbox {
             .field("zenefits", &self.zenefits.ctx.base_url)
             .field("justworks", &self.justworks.ctx.base_url)
             .field("trinet", &self.trinet.ctx.base_url)
+            .field("paychex", &self.paychex.ctx.base_url)
             .field("quickbooks", &self.quickbooks.ctx.base_url)
             .finish()
     }
@@ -300,6 +317,7 @@ impl Sandbox {
         let (zl, zurl) = server::bind(ports.zenefits).await?;
         let (jl, jurl) = server::bind(ports.justworks).await?;
         let (tnl, tnurl) = server::bind(ports.trinet).await?;
+        let (pxl, pxurl) = server::bind(ports.paychex).await?;
         let (qbl, qburl) = server::bind(ports.quickbooks).await?;
         let ctx = |p: Provider, url: String| {
             Arc::new(Ctx::new(
@@ -343,6 +361,7 @@ impl Sandbox {
         let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
         let justworks = kit_state(Provider::Justworks, jurl, kit::justworks::dataset)?;
         let trinet = kit_state(Provider::TriNet, tnurl, kit::trinet::dataset)?;
+        let paychex = kit_state(Provider::Paychex, pxurl, kit::paychex::dataset)?;
         let quickbooks = kit_state(Provider::QuickBooks, qburl, kit::quickbooks::dataset)?;
         let servers = vec![
             server::serve(
@@ -380,6 +399,7 @@ impl Sandbox {
             serve_kit(zl, &zenefits),
             serve_kit(jl, &justworks),
             serve_kit(tnl, &trinet),
+            serve_kit(pxl, &paychex),
             serve_kit(qbl, &quickbooks),
         ];
         Ok(Sandbox {
@@ -396,6 +416,7 @@ impl Sandbox {
             zenefits,
             justworks,
             trinet,
+            paychex,
             quickbooks,
             servers,
         })
@@ -430,6 +451,7 @@ impl Sandbox {
             Provider::Zenefits => self.zenefits.as_ref(),
             Provider::Justworks => self.justworks.as_ref(),
             Provider::TriNet => self.trinet.as_ref(),
+            Provider::Paychex => self.paychex.as_ref(),
             Provider::QuickBooks => self.quickbooks.as_ref(),
         }
     }
@@ -444,13 +466,14 @@ impl Sandbox {
             Provider::Zenefits => Some(&self.zenefits),
             Provider::Justworks => Some(&self.justworks),
             Provider::TriNet => Some(&self.trinet),
+            Provider::Paychex => Some(&self.paychex),
             Provider::QuickBooks => Some(&self.quickbooks),
             _ => None,
         }
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 9] = [
+    pub const KIT: [Provider; 10] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
@@ -459,6 +482,7 @@ impl Sandbox {
         Provider::Zenefits,
         Provider::Justworks,
         Provider::TriNet,
+        Provider::Paychex,
         Provider::QuickBooks,
     ];
 
@@ -587,6 +611,11 @@ impl Sandbox {
                 client_id: kit::trinet::client_id(&self.company),
                 client_secret: kit::trinet::client_secret(&self.company),
             },
+            paychex: PaychexCredentials {
+                company_id: self.paychex.account_id(),
+                client_id: kit::paychex::client_id(&self.company),
+                client_secret: kit::paychex::client_secret(&self.company),
+            },
         }
     }
 
@@ -676,6 +705,7 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
+            | Provider::Paychex
             | Provider::TriNet
             | Provider::QuickBooks => {}
         }
@@ -812,6 +842,7 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
+            | Provider::Paychex
             | Provider::TriNet
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
@@ -876,6 +907,7 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
+            | Provider::Paychex
             | Provider::TriNet
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
@@ -937,6 +969,7 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
+            | Provider::Paychex
             | Provider::TriNet
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
@@ -1117,6 +1150,7 @@ impl Sandbox {
             | Provider::GoodHire
             | Provider::Zenefits
             | Provider::Justworks
+            | Provider::Paychex
             | Provider::TriNet
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",

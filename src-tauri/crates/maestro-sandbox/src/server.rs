@@ -295,6 +295,13 @@ pub(crate) fn error_response(
         Provider::Justworks => {
             (status, axum::Json(serde_json::json!({"message": message}))).into_response()
         }
+        // Paychex: `{"errors":[{code, description, resolution}]}` with the spec's code for the
+        // status (API-102 for 401, API-75 for 406…; its examples).
+        Provider::Paychex => (
+            status,
+            axum::Json(crate::kit::paychex::errors(status.as_u16(), message)),
+        )
+            .into_response(),
         // TriNet: the error body is not documented; Apigee's default fault (its token answer
         // is Apigee's) is an assumption (its provider file reads `/fault/faultstring`).
         Provider::TriNet => (

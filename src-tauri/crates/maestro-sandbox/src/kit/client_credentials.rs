@@ -162,6 +162,15 @@ pub(crate) async fn token(
         .map(|(id, secret)| (id.to_owned(), secret.to_owned()));
     let good = given.is_some() && given == expected && !s.revoked.load(Ordering::SeqCst);
     let Some((client_id, _)) = expected.filter(|_| good) else {
+        if s.ctx.provider == crate::Provider::Paychex {
+            // Paychex's own error body: API-102, the client could not be authenticated.
+            return crate::server::error_response(
+                s.ctx.provider,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The client could not be authenticated due to missing or invalid client credentials.",
+            );
+        }
         return apigee(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -169,6 +178,17 @@ pub(crate) async fn token(
         );
     };
     let access = s.tokens.issue();
+    if s.ctx.provider == crate::Provider::Paychex {
+        // Paychex's `Authentication` answer (spec): `expires_in` typed a string, `scope` always
+        // "oob", no refresh token.
+        return axum::Json(json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": LIFETIME.as_secs().to_string(),
+            "scope": "oob",
+        }))
+        .into_response();
+    }
     let issued_at = chrono::Utc::now().timestamp_millis();
     // Every member of TriNet's documented sample answer, numbers as strings.
     axum::Json(json!({

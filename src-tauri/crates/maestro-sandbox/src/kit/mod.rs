@@ -11,6 +11,7 @@ pub(crate) mod clockify;
 pub(crate) mod goodhire;
 pub(crate) mod justworks;
 pub(crate) mod oauth;
+pub(crate) mod paychex;
 pub(crate) mod quickbooks;
 pub(crate) mod rippling;
 pub(crate) mod routes;
@@ -98,6 +99,25 @@ pub(crate) trait Dataset: Send {
             status: 501,
             message: format!("the emulator does not take {method} {path}"),
         })
+    }
+    /// [`Dataset::write`] with the request's path parameters (Paychex's `PATCH
+    /// /workers/{workerId}` names the worker in the path); without them by default.
+    fn write_at(
+        &mut self,
+        method: &str,
+        path: &str,
+        params: &HashMap<String, String>,
+        headers: &axum::http::HeaderMap,
+        body: &Value,
+    ) -> Result<(u16, Value), Refusal> {
+        let _ = params;
+        self.write(method, path, headers, body)
+    }
+    /// Adds the provider's own envelope members to a list answer of `stream` (Paychex's
+    /// `metadata` and `links`); `page` is the offset and limit asked for, `total` the records
+    /// there are. Nothing by default.
+    fn decorate(&self, stream: &str, body: &mut Value, page: Option<(usize, usize)>, total: usize) {
+        let _ = (stream, body, page, total);
     }
     /// Finishes the open background check `id` with a clear result, completed `at`, as the
     /// provider would once its screening is done; false when the dataset has no such open

@@ -103,7 +103,7 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
             _ => post(handler),
         };
         // Merged with the stream's GET on the same path (Checkr's `/candidates`).
-        r = r.route(&axum_path(spec_path), route);
+        r = r.route(&write_path(&state.builtin.file, spec_path), route);
     }
     r.with_state(state)
 }
@@ -159,7 +159,7 @@ async fn write(
             return refuse(&s, Refusal::bad(problems.join("; ")));
         }
     }
-    let answer = lock(&s.data).write(method, path, &headers, &value);
+    let answer = lock(&s.data).write_at(method, path, &params, &headers, &value);
     match answer {
         Ok((status, body)) => json_with(
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
@@ -357,6 +357,7 @@ fn admit<'a>(
     let filters = strict(s, &op, query, body, &[])?;
     authorise(s, headers, &filters)?;
     own_account(s, params)?;
+    acceptable(s, &op, headers)?;
     Ok((op, filters))
 }
 
@@ -435,6 +436,7 @@ async fn stream(
         };
         next_link(&s, spec, &op, (&params, &filters), total, &mut body);
         merge(&mut body, members);
+        lock(&s.data).decorate(name, &mut body, offset_asked(spec, &filters), total);
         body
     };
     let headers_out: Vec<(&str, String)> = headers_out
@@ -687,6 +689,9 @@ fn paginate(
         PaginatorSpec::BodyCursor { pointer, param } => {
             body_cursor_page(op, filters, records, asked, pointer, param)
         }
+        PaginatorSpec::Offset {
+            param, size_param, ..
+        } => offset_page(filters, records, asked, param, size_param),
         PaginatorSpec::Query { param, .. } => {
             statement_page(spec, op, filters, records, asked, param)
         }
@@ -879,6 +884,112 @@ fn statement_page(
         );
     }
     Ok((page, Vec::new(), body))
+}
+
+/// `?offset=N&limit=M` paging (0-based offset). Without either, everything (Paychex: paging
+/// applies only when both are given); a limit alone starts at 0; an offset alone is refused
+/// (API-49, a missing query parameter). An adversarial short page answers fewer than asked
+/// for.
+fn offset_page(
+    filters: &Filters,
+    records: Vec<Value>,
+    asked: &Asked<'_>,
+    param: &str,
+    size_param: &str,
+) -> Result<Paged, Refusal> {
+    let (offset, limit) = match (number(filters, param), number(filters, size_param)) {
+        (None, None) => return Ok((records, Vec::new(), Value::Null)),
+        (Some(Ok(o)), Some(Ok(l))) if o >= 0 && l >= 1 => (o as usize, l as usize),
+        (None, Some(Ok(l))) if l >= 1 => (0, l as usize),
+        (_, None) => {
+            return Err(Refusal::bad(format!(
+                "`{param}` and `{size_param}` page only together"
+            )));
+        }
+        _ => {
+            return Err(Refusal::bad(format!(
+                "`{param}` must be a whole number from 0 and `{size_param}` from 1"
+            )));
+        }
+    };
+    let mut size = limit;
+    if asked.short > 0 {
+        size = size.min(asked.short as usize);
+    }
+    let start = offset.min(records.len());
+    let end = (start + size).min(records.len());
+    Ok((records[start..end].to_vec(), Vec::new(), Value::Null))
+}
+
+/// The offset and limit a request asked for, for a stream paged by offset.
+fn offset_asked(spec: &StreamSpec, filters: &Filters) -> Option<(usize, usize)> {
+    let PaginatorSpec::Offset {
+        param, size_param, ..
+    } = &spec.paginator
+    else {
+        return None;
+    };
+    match (number(filters, param), number(filters, size_param)) {
+        (Some(Ok(o)), Some(Ok(l))) => Some((o.max(0) as usize, l.max(0) as usize)),
+        (None, Some(Ok(l))) => Some((0, l.max(0) as usize)),
+        _ => None,
+    }
+}
+
+/// Refuses an `Accept` the operation's success answer is not offered in, with 406 (Paychex:
+/// `API-75`, "Invalid vendor media type."). `*/*`, `application/*`, `application/json` and no
+/// header at all are always taken; a spec that lists no media types (Swagger 2) takes any.
+fn acceptable(s: &KitState, op: &Operation<'_>, headers: &HeaderMap) -> Result<(), Response> {
+    let offered = op.success_media_types();
+    let Some(given) = header_str(headers, "accept") else {
+        return Ok(());
+    };
+    if offered.is_empty() {
+        return Ok(());
+    }
+    let ok = given
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .any(|t| {
+            matches!(t, "*/*" | "application/*" | "application/json" | "") || offered.contains(&t)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            s,
+            Refusal {
+                status: 406,
+                message: "Invalid vendor media type.".into(),
+            },
+        ))
+    }
+}
+
+/// The router path of a write: its spec path with each placeholder named as the file's
+/// streams name the one at the same place (`/workers/{workerId}` beside
+/// `/workers/{worker_id}/compensation/payrates`), since one router cannot give one segment two
+/// names.
+fn write_path(file: &maestro_kit::ProviderFile, spec_path: &str) -> String {
+    let known: Vec<Vec<String>> = std::iter::once(&file.check.path)
+        .chain(file.streams.iter().map(|s| &s.path))
+        .map(|p| axum_path(p).split('/').map(str::to_owned).collect())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, seg) in axum_path(spec_path).split('/').enumerate() {
+        let named = seg.starts_with('{').then(|| {
+            known.iter().find_map(|k| {
+                let same_before = k.len() > i
+                    && k[..i]
+                        .iter()
+                        .zip(&out)
+                        .all(|(a, b)| a == b || (a.starts_with('{') && b.starts_with('{')));
+                (same_before && k[i].starts_with('{')).then(|| k[i].clone())
+            })
+        });
+        out.push(named.flatten().unwrap_or_else(|| seg.to_owned()));
+    }
+    out.join("/")
 }
 
 /// Adds the members of `extra` (objects merged member by member) to `body`.

@@ -194,6 +194,12 @@ async fn walk(
 
 async fn every_answer_validates(sb: &Sandbox) {
     for p in Sandbox::KIT {
+        if p == Provider::Paychex {
+            // Takes a token from its token operation first; every record is validated against
+            // the schema its stream names inside the envelope, in `paychex.rs`.
+            crate::paychex::every_stream_validates(sb).await;
+            continue;
+        }
         if p == Provider::TriNet {
             // Takes a token from its client-credentials endpoint first; its answers are
             // walked in `trinet.rs`.

@@ -12,6 +12,7 @@ mod justworks;
 mod kit;
 mod oauth;
 mod pagination;
+mod paychex;
 mod quickbooks;
 mod rippling;
 mod seed;
