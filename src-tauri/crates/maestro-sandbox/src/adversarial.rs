@@ -42,7 +42,13 @@ impl Adversarial {
             {
                 null_out(spec, schema, r, 0);
             }
+            // Not where the spec closes the record (`additionalProperties: false`, ADP's): a
+            // member there would be outside the spec, not merely unlisted.
+            let closed = item_schema.is_some_and(|schema| {
+                spec.resolve(schema).get("additionalProperties") == Some(&Value::Bool(false))
+            });
             if self.unknown_fields
+                && !closed
                 && let Value::Object(m) = r
             {
                 m.insert(

@@ -38,6 +38,10 @@ pub enum Provider {
     /// (documentation-only: no published spec), with its client-credentials token endpoint.
     #[serde(rename = "trinet")]
     TriNet,
+    /// ADP Workforce Now (payroll), `https://api.adp.com`: emulated from its provider file
+    /// (Ballerina's derivation of ADP's specs), served over mutual TLS with a test CA, with its
+    /// client-credentials token endpoint.
+    Adp,
     /// Paychex Flex (payroll), `https://api.paychex.com`: emulated from its provider file (its
     /// published External API), with its client-credentials token endpoint and vendor media types.
     Paychex,
@@ -50,7 +54,7 @@ pub enum Provider {
 
 impl Provider {
     /// All providers, in a stable order.
-    pub const ALL: [Provider; 13] = [
+    pub const ALL: [Provider; 14] = [
         Provider::Gusto,
         Provider::BambooHr,
         Provider::Harvest,
@@ -64,6 +68,7 @@ impl Provider {
         Provider::TriNet,
         Provider::Paychex,
         Provider::QuickBooks,
+        Provider::Adp,
     ];
 
     /// Lower-case name used on the CLI and in `/_sandbox` JSON.
@@ -80,6 +85,7 @@ impl Provider {
             Provider::Zenefits => "zenefits",
             Provider::Justworks => "justworks",
             Provider::TriNet => "trinet",
+            Provider::Adp => "adp",
             Provider::Paychex => "paychex",
             Provider::QuickBooks => "quickbooks",
         }
@@ -120,6 +126,9 @@ pub struct PerProvider<T> {
     /// TriNet's value.
     #[serde(default)]
     pub trinet: T,
+    /// ADP Workforce Now's value.
+    #[serde(default)]
+    pub adp: T,
     /// Paychex Flex's value.
     #[serde(default)]
     pub paychex: T,
@@ -143,6 +152,7 @@ impl<T> PerProvider<T> {
             Provider::Zenefits => &self.zenefits,
             Provider::Justworks => &self.justworks,
             Provider::TriNet => &self.trinet,
+            Provider::Adp => &self.adp,
             Provider::Paychex => &self.paychex,
             Provider::QuickBooks => &self.quickbooks,
         }
@@ -218,6 +228,11 @@ impl RateLimit {
         max_requests: 5,
         window: Duration::from_secs(1),
     };
+    /// ADP: not published; 3 requests a second, the figure its provider file assumes.
+    pub const ADP: RateLimit = RateLimit {
+        max_requests: 3,
+        window: Duration::from_secs(1),
+    };
     /// Paychex: not published; 5 requests a second, the figure its provider file assumes.
     pub const PAYCHEX: RateLimit = RateLimit {
         max_requests: 5,
@@ -276,6 +291,7 @@ impl Default for SandboxConfig {
                 zenefits: Some(RateLimit::ZENEFITS),
                 justworks: Some(RateLimit::JUSTWORKS),
                 trinet: Some(RateLimit::TRINET),
+                adp: Some(RateLimit::ADP),
                 paychex: Some(RateLimit::PAYCHEX),
                 quickbooks: Some(RateLimit::QUICKBOOKS),
             },

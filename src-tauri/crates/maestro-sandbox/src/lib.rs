@@ -18,6 +18,7 @@ pub mod faults;
 mod gusto;
 mod harvest;
 mod kit;
+mod mtls;
 mod oauth;
 mod rate_limit;
 pub mod seed;
@@ -36,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use adversarial::Adversarial;
+pub use mtls::foreign_client_identity;
 pub use config::{PerProvider, Provider, RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultPlan, MalformedKind};
@@ -196,6 +198,42 @@ pub struct PaychexCredentials {
     pub client_secret: String,
 }
 
+/// ADP demo credentials: what ADP's developer portal gives a Data Connector app, and the
+/// client certificate the sandbox's test CA signed (ADP's certificate tool signs the real one).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdpCredentials {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+    /// The client certificate (PEM).
+    pub client_certificate: String,
+    /// Its private key (PEM).
+    pub client_key: String,
+    /// The sandbox's test CA (PEM): trusted only for the sandbox's ADP address.
+    pub ca_certificate: String,
+}
+
+impl std::fmt::Debug for AdpCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdpCredentials")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Paychex Flex demo credentials: the API key (client id) and secret of an app created under
+/// Company Settings > Integrated apps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaychexCredentials {
+    /// The company's id (`companyId`), for tests; the connection reads it from `/companies`.
+    pub company_id: String,
+    /// The client id (API key).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+}
+
 /// All demo credentials, derived from the seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredentials {
@@ -227,6 +265,9 @@ pub struct DemoCredentials {
     /// TriNet.
     #[serde(default)]
     pub trinet: TriNetCredentials,
+    /// ADP Workforce Now.
+    #[serde(default)]
+    pub adp: AdpCredentials,
     /// Paychex Flex.
     #[serde(default)]
     pub paychex: PaychexCredentials,
@@ -250,6 +291,8 @@ pub struct Sandbox {
     zenefits: Arc<KitState>,
     justworks: Arc<KitState>,
     trinet: Arc<KitState>,
+    adp: Arc<KitState>,
+    adp_tls: mtls::MutualTls,
     paychex: Arc<KitState>,
     quickbooks: Arc<KitState>,
     servers: Vec<ServerHandle>,
@@ -269,6 +312,7 @@ impl std::fmt::Debug for Sandbox {
             .field("zenefits", &self.zenefits.ctx.base_url)
             .field("justworks", &self.justworks.ctx.base_url)
             .field("trinet", &self.trinet.ctx.base_url)
+            .field("adp", &self.adp.ctx.base_url)
             .field("paychex", &self.paychex.ctx.base_url)
             .field("quickbooks", &self.quickbooks.ctx.base_url)
             .finish()
@@ -317,6 +361,9 @@ impl Sandbox {
         let (zl, zurl) = server::bind(ports.zenefits).await?;
         let (jl, jurl) = server::bind(ports.justworks).await?;
         let (tnl, tnurl) = server::bind(ports.trinet).await?;
+        let (adpl, _) = server::bind(ports.adp).await?;
+        let adpurl = mtls::https_url(&adpl)?;
+        let adp_tls = mtls::MutualTls::generate("ADP", company.seed)?;
         let (pxl, pxurl) = server::bind(ports.paychex).await?;
         let (qbl, qburl) = server::bind(ports.quickbooks).await?;
         let ctx = |p: Provider, url: String| {
@@ -361,6 +408,7 @@ impl Sandbox {
         let zenefits = kit_state(Provider::Zenefits, zurl, kit::zenefits::dataset)?;
         let justworks = kit_state(Provider::Justworks, jurl, kit::justworks::dataset)?;
         let trinet = kit_state(Provider::TriNet, tnurl, kit::trinet::dataset)?;
+        let adp = kit_state(Provider::Adp, adpurl, kit::adp::dataset)?;
         let paychex = kit_state(Provider::Paychex, pxurl, kit::paychex::dataset)?;
         let quickbooks = kit_state(Provider::QuickBooks, qburl, kit::quickbooks::dataset)?;
         let servers = vec![
@@ -399,6 +447,11 @@ impl Sandbox {
             serve_kit(zl, &zenefits),
             serve_kit(jl, &justworks),
             serve_kit(tnl, &trinet),
+            mtls::serve(
+                adpl,
+                app(kit::routes::router(adp.clone()), adp.clone(), adp.ctx.clone()),
+                &adp_tls,
+            ),
             serve_kit(pxl, &paychex),
             serve_kit(qbl, &quickbooks),
         ];
@@ -418,6 +471,8 @@ impl Sandbox {
             trinet,
             paychex,
             quickbooks,
+            adp,
+            adp_tls,
             servers,
         })
     }
@@ -451,6 +506,7 @@ impl Sandbox {
             Provider::Zenefits => self.zenefits.as_ref(),
             Provider::Justworks => self.justworks.as_ref(),
             Provider::TriNet => self.trinet.as_ref(),
+            Provider::Adp => self.adp.as_ref(),
             Provider::Paychex => self.paychex.as_ref(),
             Provider::QuickBooks => self.quickbooks.as_ref(),
         }
@@ -466,6 +522,7 @@ impl Sandbox {
             Provider::Zenefits => Some(&self.zenefits),
             Provider::Justworks => Some(&self.justworks),
             Provider::TriNet => Some(&self.trinet),
+            Provider::Adp => Some(&self.adp),
             Provider::Paychex => Some(&self.paychex),
             Provider::QuickBooks => Some(&self.quickbooks),
             _ => None,
@@ -473,7 +530,7 @@ impl Sandbox {
     }
 
     /// The providers emulated from their provider files (the kit's emulator).
-    pub const KIT: [Provider; 10] = [
+    pub const KIT: [Provider; 11] = [
         Provider::Toggl,
         Provider::Clockify,
         Provider::Rippling,
@@ -484,6 +541,7 @@ impl Sandbox {
         Provider::TriNet,
         Provider::Paychex,
         Provider::QuickBooks,
+        Provider::Adp,
     ];
 
     /// Turns adversarial answers on or off for a provider that has a provider file (short
@@ -611,6 +669,13 @@ impl Sandbox {
                 client_id: kit::trinet::client_id(&self.company),
                 client_secret: kit::trinet::client_secret(&self.company),
             },
+            adp: AdpCredentials {
+                client_id: kit::adp::client_id(&self.company),
+                client_secret: kit::adp::client_secret(&self.company),
+                client_certificate: self.adp_tls.client_cert_pem.clone(),
+                client_key: self.adp_tls.client_key_pem.clone(),
+                ca_certificate: self.adp_tls.ca_pem.clone(),
+            },
             paychex: PaychexCredentials {
                 company_id: self.paychex.account_id(),
                 client_id: kit::paychex::client_id(&self.company),
@@ -707,6 +772,7 @@ impl Sandbox {
             | Provider::Justworks
             | Provider::Paychex
             | Provider::TriNet
+            | Provider::Adp
             | Provider::QuickBooks => {}
         }
     }
@@ -844,6 +910,7 @@ impl Sandbox {
             | Provider::Justworks
             | Provider::Paychex
             | Provider::TriNet
+            | Provider::Adp
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
@@ -909,6 +976,7 @@ impl Sandbox {
             | Provider::Justworks
             | Provider::Paychex
             | Provider::TriNet
+            | Provider::Adp
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
@@ -971,6 +1039,7 @@ impl Sandbox {
             | Provider::Justworks
             | Provider::Paychex
             | Provider::TriNet
+            | Provider::Adp
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator does not change its people yet",
                 p.name()
@@ -1152,6 +1221,7 @@ impl Sandbox {
             | Provider::Justworks
             | Provider::Paychex
             | Provider::TriNet
+            | Provider::Adp
             | Provider::QuickBooks => Err(SandboxError::Unsupported(format!(
                 "the {} emulator sends no webhooks yet",
                 p.name()

@@ -137,6 +137,18 @@ impl AsyncWrite for KillStream {
     }
 }
 
+impl KillStream {
+    /// A stream over `inner` that fails once `kill` is set.
+    pub(crate) fn new(inner: TcpStream, kill: Arc<AtomicBool>) -> Self {
+        KillStream { inner, kill }
+    }
+
+    /// The handle that kills this stream (the connect info of a TLS listener's connections).
+    pub(crate) fn handle(&self) -> ConnHandle {
+        ConnHandle(self.kill.clone())
+    }
+}
+
 /// Loopback listener producing [`KillStream`]s.
 pub(crate) struct KillListener(pub TcpListener);
 
@@ -309,6 +321,19 @@ pub(crate) fn error_response(
             axum::Json(serde_json::json!({
                 "fault": {"faultstring": message, "detail": {"errorcode": category}}
             })),
+        )
+            .into_response(),
+        // ADP: `confirmMessage.processMessages[].userMessage.messageTxt` (the spec's
+        // confirmMessage; ADP's "API common exceptions" page), with the status as its code.
+        Provider::Adp => (
+            status,
+            axum::Json(serde_json::json!({"confirmMessage": {
+                "requestStatusCode": {"codeValue": "failed"},
+                "processMessages": [{
+                    "messageTypeCode": {"codeValue": "error"},
+                    "userMessage": {"codeValue": category, "messageTxt": message},
+                }],
+            }})),
         )
             .into_response(),
         // QuickBooks: `Fault.Error[]` (IntuitRestServiceDef.xsd), with the code Intuit's docs

@@ -5,6 +5,7 @@
 //! to the spec: a query parameter or body member the spec does not declare for that operation
 //! is refused, as a wrong key is.
 
+pub(crate) mod adp;
 pub(crate) mod checkr;
 pub(crate) mod client_credentials;
 pub(crate) mod clockify;
@@ -77,6 +78,11 @@ pub(crate) trait Dataset: Send {
     fn add_like_last(&mut self, stream: &str) -> Option<String>;
     /// Every record of `stream` (every partition), for tests comparing against ground truth.
     fn all(&self, stream: &str) -> Vec<Value>;
+    /// Whether a list with nothing (more) to give answers `204 No Content` instead of an empty
+    /// page (ADP's end of a collection).
+    fn no_content_when_empty(&self) -> bool {
+        false
+    }
     /// The client id and secret the token endpoint accepts (client credentials auth).
     fn client(&self) -> Option<(&str, &str)> {
         None

@@ -58,9 +58,6 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
     let mut seen = BTreeSet::new();
     let mut r = Router::new();
     r = super::oauth::routes(r, state.builtin);
-    let check_path = axum_path(&file.check.path);
-    seen.insert(("GET".to_owned(), check_path.clone()));
-    r = r.route(&check_path, get(check));
     for s in &file.streams {
         let path = axum_path(&s.path);
         if !seen.insert((s.method.clone(), path.clone())) {
@@ -80,6 +77,11 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
             get(handler)
         };
         r = r.route(&path, route);
+    }
+    // A connection test on a stream's own path (ADP's workers) is answered by that stream.
+    let check_path = axum_path(&file.check.path);
+    if seen.insert(("GET".to_owned(), check_path.clone())) {
+        r = r.route(&check_path, get(check));
     }
     if let Some(path) = super::client_credentials::token_path(&state) {
         r = r.route(
@@ -355,6 +357,15 @@ fn admit<'a>(
         return Err(refuse(s, Refusal::not_found("Not in the spec")));
     };
     let filters = strict(s, &op, query, body, &[])?;
+    // A header the spec requires (ADP's `roleCode`) is required here too.
+    for required in op.required_parameters(ParamIn::Header) {
+        if header_str(headers, required).is_none() {
+            return Err(refuse(
+                s,
+                Refusal::bad(format!("Required header `{required}` is missing")),
+            ));
+        }
+    }
     authorise(s, headers, &filters)?;
     own_account(s, params)?;
     acceptable(s, &op, headers)?;
@@ -420,6 +431,10 @@ async fn stream(
         Ok(p) => p,
         Err(e) => return refuse(&s, e),
     };
+    // Nothing (more) to give, for a provider that says so with 204 (ADP).
+    if page.is_empty() && !spec.single && lock(&s.data).no_content_when_empty() {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let body = if spec.single {
         // One record, not a list (Checkr's `GET /reports/{id}`).
         match page.into_iter().next() {

@@ -117,6 +117,12 @@ async fn revoke_makes_every_provider_401() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // Reset over HTTP restores credentials.
     for p in Provider::ALL {
+        // ADP's emulator speaks only mutual TLS, its control endpoints too.
+        let c = if p == Provider::Adp {
+            crate::adp::client(&sb)
+        } else {
+            c.clone()
+        };
         let r = c
             .post(format!("{}/_sandbox/reset", sb.base_url(p)))
             .send()

@@ -212,6 +212,12 @@ async fn every_answer_validates(sb: &Sandbox) {
             crate::quickbooks::every_stream_validates(sb).await;
             continue;
         }
+        if p == Provider::Adp {
+            // Over mutual TLS with a token first; walked (OData paging to 204, pay statements
+            // per worker) in `adp.rs`.
+            crate::adp::every_stream_validates(sb).await;
+            continue;
+        }
         if p == Provider::Justworks {
             // Signs in with OAuth first; its answers are walked (both member statuses by
             // cursor, deductions per type) in `justworks.rs`.

@@ -1,6 +1,7 @@
 //! Integration tests of the provider sandbox (one test binary).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod adp;
 mod auth;
 mod bamboohr_spec;
 mod checkr;

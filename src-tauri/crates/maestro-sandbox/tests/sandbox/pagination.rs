@@ -212,6 +212,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         zenefits: Some(small),
         justworks: Some(small),
         trinet: Some(small),
+        ..PerProvider::default()
     };
     let sb = Sandbox::start(cfg).await.unwrap();
     let c = client();
