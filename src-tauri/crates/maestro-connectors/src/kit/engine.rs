@@ -156,6 +156,11 @@ impl FileConnector {
                 request.url.query_pairs_mut().extend_pairs(extra);
             }
             let resp = self.session.send(&request).await?;
+            // 204 No Content: nothing (more) to read. ADP ends a collection so once `$skip`
+            // passes its last record (the peer tap-adp's paginator; ADP's spec declares none).
+            if resp.status == 204 {
+                return Ok(out);
+            }
             let pointers = Self::pointers(stream);
             let captured = Wanted::new(pointers.iter().copied())
                 .capture(&resp.body)
@@ -619,6 +624,14 @@ impl FileConnector {
             since,
         )?;
         let mut resp = self.session.send(&request).await?;
+        // 204 No Content: an empty last page (ADP's end of a collection; see `list_pages`).
+        if resp.status == 204 {
+            return Ok(Fetched {
+                records: Vec::new(),
+                deleted: Vec::new(),
+                next: None,
+            });
+        }
         let mapper = match (&stream.map, &stream.fields) {
             (Some(name), _) => Some(
                 self.provider

@@ -1,5 +1,6 @@
 //! One module per provider.
 
+pub mod adp;
 pub mod bamboohr;
 pub mod checkr;
 pub mod gusto;
@@ -19,6 +20,7 @@ pub fn hooks(id: &str) -> Option<&'static dyn crate::kit::Hooks> {
     match id {
         "harvest" => Some(&harvest::HOOKS),
         "checkr" => Some(&checkr::HOOKS),
+        "adp" => Some(&adp::HOOKS),
         _ => None,
     }
 }

@@ -1,6 +1,7 @@
 //! Mappers: one provider record (its JSON text) → canonical records. Typed Rust, one small
 //! function per stream; the engine does everything else.
 
+mod adp;
 mod checkr;
 mod clockify;
 mod goodhire;
@@ -167,6 +168,9 @@ pub fn builtin() -> Vec<(String, Mapper)> {
         ("zenefits.employment".into(), zenefits::employment as Mapper),
         ("zenefits.department".into(), zenefits::department as Mapper),
         ("zenefits.location".into(), zenefits::location as Mapper),
+        ("adp.worker".into(), adp::worker as Mapper),
+        ("adp.employment".into(), adp::employment as Mapper),
+        ("adp.pay_statement".into(), adp::pay_statement as Mapper),
         ("trinet.employee".into(), trinet::employee as Mapper),
         ("trinet.employment".into(), trinet::employment as Mapper),
         ("trinet.department".into(), trinet::department as Mapper),
