@@ -215,10 +215,9 @@ mod tests {
     }
 
     mod intuit_rotation {
-        //! A connection's tokens through the kit's emulator under Intuit's documented refresh
-        //! rule (Justworks' file with `[auth.refresh_token]` as QuickBooks' file has it), driven
-        //! by the connector's own token manager, with the process "killed" between receiving a
-        //! rotated refresh token and saving it.
+        //! A connection's tokens through QuickBooks' emulator (Intuit's documented refresh rule,
+        //! from its file's `[auth.refresh_token]`), driven by the connector's own token manager,
+        //! with the process "killed" between receiving a rotated refresh token and saving it.
 
         use std::sync::Mutex;
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -230,7 +229,6 @@ mod tests {
             OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
             token_http_client,
         };
-        use maestro_kit::file::RefreshTokenSpec;
 
         use super::*;
         use crate::config::{Provider, SandboxConfig};
@@ -279,22 +277,17 @@ mod tests {
         }
 
         impl Emulator {
+            /// QuickBooks' emulator (its file's `[auth.refresh_token]` is Intuit's rule).
             async fn start() -> Self {
-                let justworks = maestro_kit::builtin_file("justworks").unwrap();
-                let mut file = justworks.file.clone();
-                let AuthSpec::OAuth2 { refresh_token, .. } = &mut file.auth else {
-                    panic!("Justworks signs in with OAuth");
-                };
-                *refresh_token = Some(RefreshTokenSpec {
-                    lifetime_days: 100,
-                    expires_in_member: "x_refresh_token_expires_in".into(),
-                    rotate_after_hours: 24,
-                    previous_valid_hours: 24,
-                });
-                let builtin: &'static BuiltIn = Box::leak(Box::new(BuiltIn {
-                    file,
-                    spec: justworks.spec.clone(),
-                }));
+                let quickbooks = maestro_kit::builtin_file("quickbooks").unwrap();
+                Self::serve(quickbooks, crate::kit::quickbooks::dataset).await
+            }
+
+            /// Serves `builtin`'s emulator with the data `make` builds.
+            async fn serve(
+                builtin: &'static BuiltIn,
+                make: fn(&Company, &'static BuiltIn) -> Box<dyn crate::kit::Dataset>,
+            ) -> Self {
                 let company = Arc::new(crate::seed::generate(&SandboxConfig::default()));
                 let (listener, base) = bind(0).await.unwrap();
                 let ctx = Arc::new(Ctx::new(
@@ -303,12 +296,7 @@ mod tests {
                     FaultPlan::default(),
                     None,
                 ));
-                let state = Arc::new(KitState::new(
-                    ctx,
-                    builtin,
-                    company.clone(),
-                    crate::kit::justworks::dataset,
-                ));
+                let state = Arc::new(KitState::new(ctx, builtin, company.clone(), make));
                 let server = crate::serve_kit(listener, &state);
                 let AuthSpec::OAuth2 { token_url, .. } = &builtin.file.auth else {
                     unreachable!()
@@ -359,8 +347,12 @@ mod tests {
 
             /// Reads the company (the connection test's call) with `token`.
             async fn read(&self, token: &Sensitive<String>) -> u16 {
+                let realm = self.state.account_id();
                 reqwest::Client::new()
-                    .get(format!("{}/v1/company", self.base))
+                    .get(format!(
+                        "{}/v3/company/{realm}/companyinfo/{realm}?minorversion=75",
+                        self.base
+                    ))
                     .bearer_auth(token.expose())
                     .send()
                     .await
@@ -410,8 +402,7 @@ mod tests {
             emulator.age(25);
             disk.fail_next(1);
             let flaky = emulator.manager(&disk);
-            // (Justworks' answer gives `expires_at`, which is not read: the refresh is forced,
-            // as a 401 would force it.)
+            // (A refresh a 401 would force: the access token's own hour is not up.)
             assert!(matches!(
                 flaky.force_refresh().await.unwrap_err(),
                 OAuthError::Persist(_)
@@ -443,6 +434,54 @@ mod tests {
             let restarted = emulator.manager(&disk);
             let error = restarted.access_token().await.unwrap_err();
             assert!(error.needs_reconnect(), "{error:?}");
+        }
+
+        #[tokio::test]
+        async fn quickbooks_answers_with_the_refresh_tokens_life_and_rotates_daily() {
+            let quickbooks = maestro_kit::builtin_file("quickbooks").unwrap();
+            assert_eq!(
+                rule(quickbooks),
+                RefreshRule::Rolling {
+                    lifetime: chrono::Duration::days(100),
+                    rotate_after: chrono::Duration::hours(24),
+                    previous_valid: chrono::Duration::hours(24),
+                }
+            );
+            let emulator = Emulator::serve(quickbooks, crate::kit::quickbooks::dataset).await;
+            let (_, first) = preissued(&emulator.state.company, quickbooks);
+            let refresh = |rt: String| {
+                let config = emulator.config.clone();
+                async move {
+                    let answer: Value = reqwest::Client::new()
+                        .post(config.token_url.clone())
+                        .form(&[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", rt.as_str()),
+                            ("client_id", config.client_id.as_str()),
+                            ("client_secret", config.client_secret.unwrap().expose()),
+                        ])
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    answer
+                }
+            };
+            let life = |a: &Value| a["x_refresh_token_expires_in"].as_u64().unwrap();
+
+            let same = refresh(first.clone()).await;
+            assert_eq!(same["refresh_token"], json!(first));
+            assert!((8_639_990..=8_640_000).contains(&life(&same)), "{same}");
+
+            emulator.age(25);
+            let rotated = refresh(first.clone()).await;
+            assert_ne!(rotated["refresh_token"], json!(first));
+            assert!((8_639_990..=8_640_000).contains(&life(&rotated)));
+            // The previous one, within its day, is answered with the new one.
+            let again = refresh(first).await;
+            assert_eq!(again["refresh_token"], rotated["refresh_token"]);
         }
 
         #[tokio::test]
