@@ -55,6 +55,9 @@ pub struct FaultPlan {
     pub quota_exhausted: u32,
     /// When set through `set_faults`, revoke every token/key of the provider immediately.
     pub revoke_tokens: bool,
+    /// The next N requests are answered normally; the faults above apply to the ones after
+    /// (a write's own request, past the lookups that come before it).
+    pub pass_first: u32,
 }
 
 /// What the middleware must do to one request.
@@ -78,6 +81,11 @@ pub(crate) struct Decision {
 impl FaultPlan {
     /// Consumes the faults that apply to the next request.
     pub(crate) fn take(&mut self) -> Decision {
+        if self.pass_first > 0 {
+            self.pass_first -= 1;
+            // No fault at all for this one.
+            return FaultPlan::default().take();
+        }
         let delay = if self.delays > 0 {
             self.delays -= 1;
             Some(Duration::from_millis(self.delay_ms))

@@ -5,6 +5,7 @@ pub mod bamboohr;
 pub mod checkr;
 pub mod gusto;
 pub mod harvest;
+pub mod paychex;
 
 use crate::registry::ConnectorDef;
 
@@ -21,6 +22,7 @@ pub fn hooks(id: &str) -> Option<&'static dyn crate::kit::Hooks> {
         "harvest" => Some(&harvest::HOOKS),
         "checkr" => Some(&checkr::HOOKS),
         "adp" => Some(&adp::HOOKS),
+        "paychex" => Some(&paychex::HOOKS),
         _ => None,
     }
 }

@@ -38,7 +38,7 @@ struct Case {
     nulls: bool,
 }
 
-const PROVIDERS: [Case; 10] = [
+const PROVIDERS: [Case; 11] = [
     Case {
         provider: Provider::Harvest,
         paged: (EntityKind::TimeEntry, "time_entries"),
@@ -136,6 +136,18 @@ const PROVIDERS: [Case; 10] = [
         short: 50,
         nulls: true,
     },
+    // Payroll with a published spec, client credentials in the token operation's body and a
+    // vendor media type per stream: processed checks per pay period under each company, paged
+    // by offset/limit up to metadata.pagination.total, read in full each time (no
+    // changed-since filter is declared).
+    Case {
+        provider: Provider::Paychex,
+        paged: (EntityKind::PayStatement, "checks"),
+        incremental: false,
+        malformed: ("netPay", "netPay"),
+        short: 7,
+        nulls: true,
+    },
 ];
 
 /// The ids a full read of `case.paged` must give: the emulator's records of its stream, and for
@@ -195,6 +207,10 @@ fn entry_ids(records: &[serde_json::Value], p: Provider) -> HashSet<String> {
             Provider::QuickBooks => {
                 out.insert(r["Id"].as_str().unwrap_or_default().to_owned());
             }
+            // Paychex's checks are keyed by `paycheckId`.
+            Provider::Paychex => {
+                out.insert(r["paycheckId"].as_str().unwrap_or_default().to_owned());
+            }
             // TriNet's employees are keyed by `employeeId` (no `id` member).
             Provider::TriNet => {
                 out.insert(r["employeeId"].as_str().unwrap_or_default().to_owned());
@@ -246,6 +262,10 @@ fn form(sb: &Sandbox, p: Provider) -> Vec<(&'static str, String)> {
             ("company_id", c.trinet.company_id),
             ("client_id", c.trinet.client_id),
             ("client_secret", c.trinet.client_secret),
+        ],
+        Provider::Paychex => vec![
+            ("client_id", c.paychex.client_id),
+            ("client_secret", c.paychex.client_secret),
         ],
         // Not form fields: the OAuth client and the tokens a sign-in gave (the emulator's
         // pre-issued pair, so the suite needs no browser), and where its endpoints are.
@@ -434,6 +454,8 @@ async fn the_connection_test_names_the_account() {
         // GoodHire's spec names no company anywhere: its account is the first requestor.
         let name = match case.provider {
             Provider::GoodHire => sb.company().people[0].work_email.clone(),
+            // A Paychex company carries its legal name only (CompanyResource.legalName).
+            Provider::Paychex => sb.company().legal_name.clone(),
             _ => sb.company().name.clone(),
         };
         assert!(
