@@ -101,6 +101,9 @@ pub enum KeyScheme {
         get: bool,
         /// Scopes to ask for (empty: the provider assigns them).
         scopes: &'static [&'static str],
+        /// Config fields holding a client certificate and its key (PEM), presented on the
+        /// token request and every API call (mutual TLS, ADP); none for most.
+        client_certificate: Option<(&'static str, &'static str)>,
     },
     /// A custom header.
     Header {
@@ -227,8 +230,33 @@ pub fn client_credentials_auth(
     auth_base: &url::Url,
     clock: std::sync::Arc<dyn maestro_core::clock::Clock>,
 ) -> Result<maestro_http::Auth, String> {
+    let http = maestro_http::oauth::token_http_client().map_err(|e| e.to_string())?;
+    client_credentials_auth_with(
+        provider,
+        scheme,
+        (client_id, client_secret),
+        auth_base,
+        clock,
+        http,
+    )
+}
+
+/// [`client_credentials_auth`] with the token requests sent by `http`: a client that presents
+/// the connection's client certificate (mutual TLS, ADP; see
+/// [`maestro_http::identity::token_client_with_identity`]).
+pub fn client_credentials_auth_with(
+    provider: &str,
+    scheme: KeyScheme,
+    (client_id, client_secret): (
+        maestro_core::sensitive::Sensitive<String>,
+        maestro_core::sensitive::Sensitive<String>,
+    ),
+    auth_base: &url::Url,
+    clock: std::sync::Arc<dyn maestro_core::clock::Clock>,
+    http: reqwest::Client,
+) -> Result<maestro_http::Auth, String> {
     use maestro_http::oauth::{
-        ClientAuth, ClientCredentials, ClientCredentialsConfig, TokenMethod, token_http_client,
+        ClientAuth, ClientCredentials, ClientCredentialsConfig, TokenMethod,
     };
     let KeyScheme::ClientCredentials {
         token_url,
@@ -267,7 +295,6 @@ pub fn client_credentials_auth(
         },
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
     };
-    let http = token_http_client().map_err(|e| e.to_string())?;
     Ok(maestro_http::Auth::OAuth(std::sync::Arc::new(
         ClientCredentials::new(config, http, clock),
     )))

@@ -459,6 +459,11 @@ pub enum PaginatorSpec {
         /// (or when an answer leaves it out), a page shorter than asked for is the last.
         #[serde(default)]
         total: Option<String>,
+        /// A short page is not the last: pages go on until an empty one or `204 No Content`
+        /// (ADP, whose server may cap `$top` below what was asked and ends a collection with
+        /// 204).
+        #[serde(default)]
+        until_empty: bool,
     },
     /// The next page's URL in the body (Harvest `links.next`).
     NextUrl {

@@ -58,6 +58,9 @@ pub struct FaultPlan {
     /// The next N requests are answered normally; the faults above apply to the ones after
     /// (a write's own request, past the lookups that come before it).
     pub pass_first: u32,
+    /// The next N requests are handled (a write is applied), then, after `delay_ms`, their
+    /// connection is closed without the answer: the client cannot tell whether it happened.
+    pub lost_answers: u32,
 }
 
 /// What the middleware must do to one request.
@@ -76,6 +79,8 @@ pub(crate) struct Decision {
     pub delay: Option<Duration>,
     pub action: Action,
     pub malformed: Option<MalformedKind>,
+    /// Handle the request, then drop the answer (after this wait).
+    pub lose_answer: Option<Duration>,
 }
 
 impl FaultPlan {
@@ -86,6 +91,10 @@ impl FaultPlan {
             // No fault at all for this one.
             return FaultPlan::default().take();
         }
+        let lose_answer = (self.lost_answers > 0).then(|| {
+            self.lost_answers -= 1;
+            Duration::from_millis(self.delay_ms)
+        });
         let delay = if self.delays > 0 {
             self.delays -= 1;
             Some(Duration::from_millis(self.delay_ms))
@@ -121,6 +130,7 @@ impl FaultPlan {
             delay,
             action,
             malformed,
+            lose_answer,
         }
     }
 }

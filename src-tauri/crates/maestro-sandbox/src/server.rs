@@ -466,6 +466,14 @@ pub(crate) async fn api_layer(State(ctx): State<Arc<Ctx>>, req: Request, next: N
         _ => req,
     };
     let mut resp = next.run(req).await;
+    if let Some(wait) = decision.lose_answer {
+        // Handled (a write applied), then the answer is lost with the connection.
+        tokio::time::sleep(wait).await;
+        if let Some(ConnectInfo(c)) = &conn {
+            c.kill();
+        }
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     if let (Some(b), Some(s)) = (ctx.builtin, stream)
         && resp.status().is_success()
     {

@@ -515,7 +515,12 @@ impl FileConnector {
                 };
                 (!last && items > 0).then_some(Inner::Page(page + 1))
             }
-            PaginatorSpec::Offset { size, total, .. } => {
+            PaginatorSpec::Offset {
+                size,
+                total,
+                until_empty,
+                ..
+            } => {
                 let offset = match inner {
                     Some(Inner::Offset(n)) => *n,
                     _ => 0,
@@ -529,6 +534,8 @@ impl FileConnector {
                             format!("`{t}` is not a count"),
                         )
                     })?,
+                    // Until an empty page or a 204 (ADP), whatever a page's length.
+                    None if *until_empty => true,
                     None => items >= *size as usize,
                 };
                 (more && items > 0).then_some(Inner::Offset(after))

@@ -131,7 +131,7 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             client_auth,
             method,
             scopes,
-            ..
+            client_certificate,
         } => AuthKind::ApiKey {
             scheme: KeyScheme::ClientCredentials {
                 token_url: leak(token_url),
@@ -140,6 +140,9 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
                 basic: *client_auth == ClientAuthSpec::Basic,
                 get: method == "GET",
                 scopes: leak_slice(scopes.iter().map(|s| leak(s)).collect()),
+                client_certificate: client_certificate
+                    .as_ref()
+                    .map(|c| (leak(&c.cert_field), leak(&c.key_field))),
             },
         },
     };

@@ -78,7 +78,8 @@ impl Hooks for AdpHooks {
     }
 }
 
-/// "Test connection": a token (over mutual TLS) and the first worker. An empty company answers
+/// "Test connection": a token (over mutual TLS), the first worker, and the employer's name on
+/// their latest pay statement (ADP's worker list names no company). An empty company answers
 /// 204, which is a working connection too.
 async fn check(c: &FileConnector) -> Result<CheckReport> {
     let mut url = c.url("/hr/v2/workers")?;
@@ -86,15 +87,36 @@ async fn check(c: &FileConnector) -> Result<CheckReport> {
         .append_pair("$top", "1")
         .append_pair("$skip", "0");
     let resp = c.session().send(&ApiRequest::get(url)).await?;
-    let readable = if resp.status == 204 {
-        "no workers yet".to_owned()
+    let first = if resp.status == 204 {
+        None
     } else {
         let body: Value = resp.json()?;
-        let n = body["workers"].as_array().map_or(0, Vec::len);
-        format!("{n} worker on the first page")
+        body["workers"][0]["associateOID"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let mut account = None;
+    if let Some(aoid) = &first {
+        let mut url = c.url(&format!("/payroll/v1/workers/{aoid}/pay-statements"))?;
+        url.query_pairs_mut()
+            .append_pair("numberoflastpaydates", "1");
+        let resp = c.session().send(&ApiRequest::get(url)).await?;
+        if resp.status != 204 {
+            let body: Value = resp.json()?;
+            account = body["payStatements"][0]["employerName"]
+                .as_str()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
+        }
+    }
+    let readable = if first.is_some() {
+        "workers readable"
+    } else {
+        "no workers yet"
     };
     Ok(CheckReport {
-        account: "ADP Workforce Now".into(),
+        account: account.unwrap_or_else(|| "ADP Workforce Now".into()),
         details: vec![format!(
             "ADP accepted the client certificate and the client id and secret ({readable})"
         )],

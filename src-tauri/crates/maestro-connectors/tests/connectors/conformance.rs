@@ -38,7 +38,7 @@ struct Case {
     nulls: bool,
 }
 
-const PROVIDERS: [Case; 11] = [
+const PROVIDERS: [Case; 12] = [
     Case {
         provider: Provider::Harvest,
         paged: (EntityKind::TimeEntry, "time_entries"),
@@ -148,6 +148,18 @@ const PROVIDERS: [Case; 11] = [
         short: 7,
         nulls: true,
     },
+    // Payroll over mutual TLS (the client certificate on the token request and every call;
+    // the suite's connections present the sandbox's), client credentials in the body: workers
+    // paged by OData `$top`/`$skip` until 204 (a short page is not the end), read in full each
+    // time (the spec has no changed-since filter).
+    Case {
+        provider: Provider::Adp,
+        paged: (EntityKind::Employee, "workers"),
+        incremental: false,
+        malformed: ("hireDate", "workAssignments.hireDate"),
+        short: 7,
+        nulls: true,
+    },
 ];
 
 /// The ids a full read of `case.paged` must give: the emulator's records of its stream, and for
@@ -210,6 +222,10 @@ fn entry_ids(records: &[serde_json::Value], p: Provider) -> HashSet<String> {
             // Paychex's checks are keyed by `paycheckId`.
             Provider::Paychex => {
                 out.insert(r["paycheckId"].as_str().unwrap_or_default().to_owned());
+            }
+            // ADP's workers are keyed by `associateOID`.
+            Provider::Adp => {
+                out.insert(r["associateOID"].as_str().unwrap_or_default().to_owned());
             }
             // TriNet's employees are keyed by `employeeId` (no `id` member).
             Provider::TriNet => {
@@ -385,6 +401,11 @@ fn oauth(name: &str, (authorize, token): (&str, &str), values: &BTreeMap<String,
 }
 
 fn ctx_for(sb: &Sandbox, p: Provider) -> ConnectorContext {
+    if p == Provider::Adp {
+        // Mutual TLS: the sandbox's client certificate on both clients (see `adp.rs`).
+        let c = sb.credentials().adp;
+        return crate::adp::context(sb, Some((&c.client_certificate, &c.client_key)), 3000);
+    }
     let manifest = Registry::builtin()
         .get(p.name())
         .unwrap_or_else(|| panic!("{} is not in the registry", p.name()))

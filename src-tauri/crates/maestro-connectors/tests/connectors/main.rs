@@ -2,6 +2,7 @@
 //! (wiremock) and against the local sandbox emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod adp;
 mod bamboohr;
 mod checkr;
 mod checkr_orders;

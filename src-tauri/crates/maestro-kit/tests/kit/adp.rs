@@ -98,6 +98,7 @@ fn workers_page_with_odata_top_and_skip_and_pay_statements_are_read_per_worker()
             size_param: "$top".into(),
             size: 100,
             total: None,
+            until_empty: true,
         }
     );
     // The spec declares only a 200 for the list: the 204 at the end is the peer's (tap-adp).

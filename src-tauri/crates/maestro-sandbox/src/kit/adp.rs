@@ -184,7 +184,7 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
                 *d >= p.hire_date && p.terminated_on.is_none_or(|t| *d <= t + Duration::days(14))
             })
             .enumerate()
-            .map(|(n, d)| statement(id, p, n, d, &c.legal_name))
+            .map(|(n, d)| statement(id, p, n, d, &c.name))
             .collect();
         statements.insert(id.clone(), list);
     }
