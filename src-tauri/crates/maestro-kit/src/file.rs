@@ -368,6 +368,10 @@ pub struct StreamSpec {
     /// How a read asks only for what changed.
     #[serde(default)]
     pub incremental: Option<IncrementalSpec>,
+    /// A change feed read instead of the stream when a read has a start (QuickBooks' change
+    /// data capture); its records, deletions marked, replace a full read.
+    #[serde(default)]
+    pub changes: Option<ChangesSpec>,
     /// The response schema when the spec does not type the answer (a JSON pointer into the
     /// spec, e.g. `#/definitions/detailed.GroupedTimeEntry`, for the list's items); say why in
     /// a comment beside it.
@@ -568,6 +572,32 @@ pub struct IncrementalSpec {
 
 fn query_location() -> String {
     "query".into()
+}
+
+/// A change feed (QuickBooks' `GET /cdc?entities=…&changedSince=…`): one request answers
+/// every object changed since a time, deleted ones marked. A start older than the feed's
+/// window, or an answer at the feed's cap (more may have changed than it holds), makes the read
+/// a full read instead.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesSpec {
+    /// Path (with `{config.*}` placeholders).
+    pub path: String,
+    /// Fixed query parameters (QuickBooks: `entities = "Employee"`).
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// The query parameter holding the start (an RFC 3339 time).
+    pub since_param: String,
+    /// JSON pointer to the list of changed records (a missing list is no change).
+    pub records: String,
+    /// JSON pointer to a member whose presence (not null, not false) marks a record deleted
+    /// (QuickBooks: `/status`, `Deleted`).
+    #[serde(default)]
+    pub deleted: Option<String>,
+    /// How many days back the feed reaches; an older start reads everything.
+    pub window_days: u32,
+    /// The most records one answer holds; an answer that full reads everything.
+    pub cap: u32,
 }
 
 /// A provider's webhook signature scheme.

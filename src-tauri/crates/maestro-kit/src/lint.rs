@@ -304,6 +304,46 @@ fn lint_stream(
     }
     lint_accept(&op, s.accept.as_deref(), &at("accept"), out);
     lint_pointers(file, s, spec, &op, out);
+    if let Some(c) = &s.changes {
+        lint_changes(file, s, c, spec, base, out);
+    }
+}
+
+/// A change feed's operation and the parameters the file sends it.
+fn lint_changes(
+    file: &ProviderFile,
+    s: &StreamSpec,
+    c: &crate::file::ChangesSpec,
+    spec: &Spec,
+    base: &str,
+    out: &mut Vec<LintProblem>,
+) {
+    let at = |k: &str| format!("streams[{}].changes.{k}", s.name);
+    let Some(op) = spec.operation("GET", &c.path, base) else {
+        out.push(problem(
+            at("path"),
+            format!("GET {} is not in the spec", c.path),
+        ));
+        return;
+    };
+    let declared = op.parameters(ParamIn::Query);
+    let sent = c
+        .query
+        .keys()
+        .chain(file.query.keys())
+        .chain(std::iter::once(&c.since_param));
+    for name in sent {
+        if !declared.contains(&name.as_str()) {
+            out.push(problem(
+                at("query"),
+                format!(
+                    "`{name}` is not a query parameter of GET {} (it takes {})",
+                    op.path,
+                    list(&declared)
+                ),
+            ));
+        }
+    }
 }
 
 fn lint_pointers(

@@ -486,6 +486,26 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        if let Some(c) = &s.changes {
+            self.placeholders(&c.path, &f("changes.path"), fields, None)?;
+            for v in c.query.values() {
+                self.placeholders(v, &f("changes.query"), fields, None)?;
+            }
+            self.pointer(&c.records, &f("changes.records"))?;
+            if let Some(d) = &c.deleted {
+                self.pointer(d, &f("changes.deleted"))?;
+            }
+            if c.window_days == 0 || c.cap == 0 {
+                return Err(self.err(&at, f("changes"), "window_days and cap must be above zero"));
+            }
+            if s.partition.is_some() {
+                return Err(self.err(
+                    &at,
+                    f("changes"),
+                    "a change feed answers for the whole stream: not with a partition",
+                ));
+            }
+        }
         if let Some(inc) = &s.incremental {
             if !["rfc3339", "date", "unix"].contains(&inc.format.as_str()) {
                 return Err(self.err(

@@ -564,6 +564,13 @@ impl Sandbox {
         }
     }
 
+    /// Deletes record `id` of a provider file's `stream` as the provider would (QuickBooks: a
+    /// tombstone in its change feed); false when there is no such record.
+    pub fn remove_record(&self, p: Provider, stream: &str, id: &str) -> bool {
+        self.kit(p)
+            .is_some_and(|k| lock(&k.data).remove(stream, id))
+    }
+
     /// Adds a record to a provider file's `stream` like its newest, changed now; its id.
     pub fn add_record(&self, p: Provider, stream: &str) -> Option<String> {
         if let Some(k) = self.kit(p) {

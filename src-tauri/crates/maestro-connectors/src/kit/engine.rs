@@ -11,7 +11,9 @@ use maestro_core::model::{CanonicalRecord, EntityKind};
 use maestro_core::sensitive::Sensitive;
 use maestro_http::paginate::next_url_in_link_header;
 use maestro_http::{ApiRequest, ApiResponse, ErrorRules, HttpError, ProviderSession};
-use maestro_kit::file::{IncrementalSpec, PageStop, PaginatorSpec, PartitionSpec, StreamSpec};
+use maestro_kit::file::{
+    ChangesSpec, IncrementalSpec, PageStop, PaginatorSpec, PartitionSpec, StreamSpec,
+};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use url::Url;
@@ -528,12 +530,15 @@ impl FileConnector {
                 let after = offset + items as u64;
                 // The total the answer states, when the file names it; else a short page ends.
                 let more = match total.as_ref().and_then(|_| text(1)) {
-                    Some(t) => after < t.trim().parse::<u64>().map_err(|_| {
-                        self.decode_error(
-                            format!("{} total", stream.name),
-                            format!("`{t}` is not a count"),
-                        )
-                    })?,
+                    Some(t) => {
+                        after
+                            < t.trim().parse::<u64>().map_err(|_| {
+                                self.decode_error(
+                                    format!("{} total", stream.name),
+                                    format!("`{t}` is not a count"),
+                                )
+                            })?
+                    }
                     // Until an empty page or a 204 (ADP), whatever a page's length.
                     None if *until_empty => true,
                     None => items >= *size as usize,
@@ -671,6 +676,92 @@ impl FileConnector {
             deleted,
             next,
         })
+    }
+
+    /// What changed since `since`, from the stream's change feed: `None` when the feed cannot
+    /// tell (the start is older than its window, or its answer is at its cap, so more may have
+    /// changed than it holds) and the stream must be read whole.
+    async fn changes(
+        &self,
+        stream: &'static StreamSpec,
+        changes: &'static ChangesSpec,
+        kind: EntityKind,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Page>> {
+        let window = Duration::days(i64::from(changes.window_days));
+        // A minute's margin: the feed's window is counted by the provider's clock.
+        if since <= self.clock.now() - window + Duration::minutes(1) {
+            tracing::info!(
+                provider = %self.provider.file.id,
+                stream = %stream.name,
+                "the last sync is older than the change feed's window: reading everything"
+            );
+            return Ok(None);
+        }
+        let mut url = self.url(&changes.path)?;
+        let mut query: Vec<(String, String)> = Vec::new();
+        for (k, v) in &changes.query {
+            query.push((k.clone(), fill(v, &self.config, None, self.name())?));
+        }
+        query.push((
+            changes.since_param.clone(),
+            since.to_rfc3339_opts(SecondsFormat::Secs, true),
+        ));
+        url.query_pairs_mut().extend_pairs(&query);
+        let mut resp = self.session.send(&ApiRequest::get(url)).await?;
+        let mapper = stream
+            .map
+            .as_deref()
+            .and_then(|name| self.provider.mapper(name))
+            .ok_or_else(|| self.invalid(format!("{} has no mapper", stream.name)))?;
+        // The feed's answer read as a page of an unpaged stream: its list (found through
+        // arrays, `/CDCResponse/0/…`) under `/items`.
+        let feed = StreamSpec {
+            records: "/items".to_owned(),
+            deleted: changes.deleted.clone(),
+            paginator: PaginatorSpec::None,
+            single: false,
+            ..stream.clone()
+        };
+        let provider = self.provider;
+        let (company_id, connection_id) = (self.company_id, self.connection_id);
+        let body = std::mem::take(&mut resp.body);
+        let pointer = changes.records.clone();
+        let decoded = tokio::task::spawn_blocking(move || {
+            let ctx = MapCtx {
+                company_id,
+                connection_id,
+                provider: &provider.file.id,
+                parent: None,
+            };
+            let mut doc: Value = serde_json::from_slice(&body)
+                .map_err(|e| ("(document)".to_owned(), e.to_string()))?;
+            // No list at the pointer: nothing changed.
+            let Some(list) = doc.pointer_mut(&pointer).map(Value::take) else {
+                return Ok((Vec::new(), Vec::new(), 0, Vec::new()));
+            };
+            let page = serde_json::to_vec(&serde_json::json!({ "items": list }))
+                .map_err(|e| ("(document)".to_owned(), e.to_string()))?;
+            decode_page(provider, &feed, &page, kind, Some(mapper), ctx, None)
+        })
+        .await
+        .map_err(|e| self.invalid(format!("decoding stopped: {e}")))?;
+        let (records, deleted, items, _) =
+            decoded.map_err(|(path, message)| self.decode_error(path, message))?;
+        if items >= changes.cap as usize {
+            tracing::info!(
+                provider = %self.provider.file.id,
+                stream = %stream.name,
+                items,
+                "the change feed's answer is at its cap: reading everything"
+            );
+            return Ok(None);
+        }
+        Ok(Some(Page {
+            records,
+            deleted,
+            next: None,
+        }))
     }
 
     /// Reads the parent stream whole and returns each parent's partition value (and kept
@@ -1081,6 +1172,15 @@ impl FileConnector {
         mut pos: Position,
     ) -> Result<Page> {
         let Some(p) = &stream.partition else {
+            // A fresh read with a start: the change feed, when the stream has one and it can
+            // answer (else the full read below).
+            if pos.pages == 0
+                && pos.inner.is_none()
+                && let (Some(changes), Some(since)) = (&stream.changes, request.since)
+                && let Some(page) = self.changes(stream, changes, request.entity, since).await?
+            {
+                return Ok(page);
+            }
             pos.pages += 1;
             if pos.pages > MAX_PAGES {
                 return Err(self.too_many_pages(stream));

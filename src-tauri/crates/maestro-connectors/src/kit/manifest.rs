@@ -174,7 +174,7 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             entities.push(EntitySupport {
                 kind,
                 read: true,
-                incremental: s.incremental.is_some(),
+                incremental: s.incremental.is_some() || s.changes.is_some(),
                 write: file.writes.iter().any(|w| w == e),
                 webhook: file.webhook.is_some(),
             });

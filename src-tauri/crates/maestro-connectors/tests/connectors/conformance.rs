@@ -126,12 +126,12 @@ const PROVIDERS: [Case; 12] = [
         nulls: true,
     },
     // Payroll (accounting) without a published OpenAPI (its XSDs transcribed), signing in with
-    // OAuth: time activities paged by the query language (STARTPOSITION / MAXRESULTS), read
-    // in full each time here (change data capture is its incremental read).
+    // OAuth: time activities paged by the query language (STARTPOSITION / MAXRESULTS); a read
+    // with a start goes through change data capture.
     Case {
         provider: Provider::QuickBooks,
         paged: (EntityKind::TimeEntry, "time_activities"),
-        incremental: false,
+        incremental: true,
         malformed: ("Hours", "Hours"),
         short: 50,
         nulls: true,

@@ -78,6 +78,21 @@ pub(crate) trait Dataset: Send {
     fn add_like_last(&mut self, stream: &str) -> Option<String>;
     /// Every record of `stream` (every partition), for tests comparing against ground truth.
     fn all(&self, stream: &str) -> Vec<Value>;
+    /// The answer of a stream's change feed (QuickBooks' change data capture) for these
+    /// filters.
+    fn changes(&self, filters: &Filters) -> Result<Value, Refusal> {
+        let _ = filters;
+        Err(Refusal {
+            status: 501,
+            message: "the emulator has no change feed for this provider".into(),
+        })
+    }
+    /// Deletes record `id` of `stream` as the provider does (QuickBooks: gone from queries, a
+    /// tombstone in the change feed); false when there is no such record.
+    fn remove(&mut self, stream: &str, id: &str) -> bool {
+        let _ = (stream, id);
+        false
+    }
     /// Whether a list with nothing (more) to give answers `204 No Content` instead of an empty
     /// page (ADP's end of a collection).
     fn no_content_when_empty(&self) -> bool {

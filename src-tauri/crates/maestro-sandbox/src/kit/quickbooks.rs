@@ -94,8 +94,15 @@ struct QuickBooks {
     company: Value,
     /// Entity name → its objects, in the order QuickBooks lists them (by Id).
     objects: HashMap<&'static str, Vec<Value>>,
+    /// Deleted objects as the change feed reports them (entity, tombstone).
+    deleted: Vec<(&'static str, Value)>,
     added: u64,
 }
+
+/// How far back the change feed reaches (Intuit's docs: change data capture, 30 days).
+const CDC_DAYS: i64 = 30;
+/// The most objects one change-feed answer holds (Intuit's docs: 1,000).
+const CDC_CAP: usize = 1000;
 
 /// The stream of each entity (the file's names).
 const STREAMS: [(&str, &str); 5] = [
@@ -254,6 +261,7 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
         key: client_id(c),
         company,
         objects,
+        deleted: Vec::new(),
         added: 0,
     })
 }
@@ -362,6 +370,80 @@ impl Dataset for QuickBooks {
         }
         list.push(v);
         Some(id)
+    }
+
+    /// `GET /cdc?entities=A,B&changedSince=<date-time>`: per entity asked, the objects changed
+    /// after the time and the tombstones of those deleted after it (`status: Deleted`, with
+    /// only Id, domain and MetaData), at most 1,000 in all; a time older than 30 days, an
+    /// unknown entity or a missing parameter is refused as Intuit's validation does.
+    fn changes(&self, filters: &Filters) -> Result<Value, Refusal> {
+        let text = |k: &str| filters.get(k).and_then(Value::as_str);
+        let entities = text("entities")
+            .ok_or_else(|| Refusal::bad("entities is required"))?
+            .split(',')
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        let since = text("changedSince")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| Refusal::bad("changedSince must be a date-time (ISO 8601)"))?;
+        if since < Utc::now() - chrono::Duration::days(CDC_DAYS) {
+            return Err(Refusal::bad(format!(
+                "changedSince may be at most {CDC_DAYS} days back"
+            )));
+        }
+        let mut responses = Vec::new();
+        let mut room = CDC_CAP;
+        for entity in entities {
+            let Some((name, all)) = self.objects.get_key_value(entity) else {
+                return Err(Refusal::bad(format!(
+                    "{entity} is not an entity of change data capture"
+                )));
+            };
+            let mut changed: Vec<Value> = all
+                .iter()
+                .filter(|v| updated(v).is_some_and(|u| u > since))
+                .cloned()
+                .collect();
+            changed.extend(
+                self.deleted
+                    .iter()
+                    .filter(|(e, t)| e == name && updated(t).is_some_and(|u| u > since))
+                    .map(|(_, t)| t.clone()),
+            );
+            changed.truncate(room);
+            room -= changed.len();
+            let mut q = Map::new();
+            if !changed.is_empty() {
+                q.insert("startPosition".into(), json!(1));
+                q.insert("maxResults".into(), json!(changed.len()));
+                q.insert((*name).to_owned(), Value::Array(changed));
+            }
+            responses.push(Value::Object(q));
+        }
+        Ok(json!({
+            "CDCResponse": [{"QueryResponse": responses}],
+            "time": at(Utc::now()),
+        }))
+    }
+
+    fn remove(&mut self, stream: &str, id: &str) -> bool {
+        let Some(entity) = entity_of(stream) else {
+            return false;
+        };
+        let Some(list) = self.objects.get_mut(entity) else {
+            return false;
+        };
+        let Some(i) = list.iter().position(|o| o["Id"] == id) else {
+            return false;
+        };
+        list.remove(i);
+        let now = at(Utc::now());
+        self.deleted.push((
+            entity,
+            json!({"Id": id, "domain": "QBO", "status": "Deleted", "MetaData": {"LastUpdatedTime": now}}),
+        ));
+        true
     }
 
     fn all(&self, stream: &str) -> Vec<Value> {

@@ -83,6 +83,22 @@ pub(crate) fn router(state: Arc<KitState>) -> Router {
     if seen.insert(("GET".to_owned(), check_path.clone())) {
         r = r.route(&check_path, get(check));
     }
+    // Change feeds (QuickBooks' CDC), one route per path.
+    for s in &file.streams {
+        let Some(c) = &s.changes else { continue };
+        let path = axum_path(&c.path);
+        if !seen.insert(("GET".to_owned(), path.clone())) {
+            continue;
+        }
+        let spec_path: &'static str = &c.path;
+        let handler = move |st: S,
+                            Path(params): Path<HashMap<String, String>>,
+                            headers: HeaderMap,
+                            RawQuery(q): RawQuery| async move {
+            changes(st, spec_path, params, headers, q).await
+        };
+        r = r.route(&path, get(handler));
+    }
     if let Some(path) = super::client_credentials::token_path(&state) {
         r = r.route(
             &path,
@@ -168,6 +184,26 @@ async fn write(
             &[],
             body,
         ),
+        Err(r) => refuse(&s, r),
+    }
+}
+
+/// A change feed's answer: admitted like a read, answered by the dataset.
+async fn changes(
+    State(s): S,
+    path: &'static str,
+    params: HashMap<String, String>,
+    headers: HeaderMap,
+    q: Option<String>,
+) -> Response {
+    let request = (&params, &headers, q.as_deref(), &Bytes::new());
+    let filters = match admit(&s, "GET", path, request) {
+        Ok((_, filters)) => filters,
+        Err(r) => return r,
+    };
+    let answer = lock(&s.data).changes(&filters);
+    match answer {
+        Ok(body) => json_with(StatusCode::OK, &[], body),
         Err(r) => refuse(&s, r),
     }
 }

@@ -291,3 +291,62 @@ async fn another_realm_and_bad_tokens_are_refused_with_faults() {
     assert_eq!(status, 401);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn change_data_capture_answers_the_changes_and_deletions_of_the_last_30_days() {
+    let sb = start().await;
+    let realm = sb.credentials().quickbooks.realm_id;
+    let v = validator("/v3/company/{realmId}/cdc", "200");
+    let since = (chrono::Utc::now() - chrono::Duration::minutes(5))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let added = sb.add_record(Provider::QuickBooks, "employees").unwrap();
+    let gone = sb.records(Provider::QuickBooks, "time_activities")[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(sb.remove_record(Provider::QuickBooks, "time_activities", &gone));
+    let (status, body) = get(
+        &sb,
+        &realm,
+        "/cdc",
+        &[
+            ("entities", "Employee,TimeActivity,Department"),
+            ("changedSince", since.as_str()),
+            ("minorversion", "75"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_valid(&v, &body, "cdc");
+    let answers = body["CDCResponse"][0]["QueryResponse"].as_array().unwrap();
+    assert_eq!(answers.len(), 3);
+    let ids = |a: &Value, e: &str| -> Vec<String> {
+        a[e].as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| o["Id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&answers[0], "Employee"), vec![added]);
+    assert_eq!(ids(&answers[1], "TimeActivity"), vec![gone.clone()]);
+    assert_eq!(answers[1]["TimeActivity"][0]["status"], "Deleted");
+    assert_eq!(answers[2], serde_json::json!({}));
+    // The deleted one is gone from queries.
+    let (all, _) = select_all(&sb, "SELECT * FROM TimeActivity", "TimeActivity").await;
+    assert!(all.iter().all(|a| a["Id"] != gone.as_str()));
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(31))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (status, body) = get(
+        &sb,
+        &realm,
+        "/cdc",
+        &[
+            ("entities", "Employee"),
+            ("changedSince", long_ago.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_valid(&validator("/v3/company/{realmId}/cdc", "400"), &body, "400");
+    sb.shutdown().await;
+}

@@ -1,0 +1,196 @@
+//! QuickBooks Online through the registry against its emulator, signed in with OAuth (the
+//! emulator's pre-issued pair): the company's people, 1099 contractors and hours; minorversion
+//! 75 and the realm on every request; a later sync reads change data capture and picks up
+//! exactly what changed, deletions included; a last sync older than CDC's 30-day window, or a
+//! CDC answer at its 1,000-object cap, reads everything instead.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use maestro_connectors::{Connector, ReadRequest};
+use maestro_core::model::{CanonicalRecord, EntityKind};
+use maestro_core::sensitive::Sensitive;
+use maestro_http::oauth::{
+    OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
+};
+use maestro_http::{Auth, PageCursor};
+use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
+
+use crate::support::{connector, context, read_all};
+
+struct Forget;
+
+#[async_trait::async_trait]
+impl TokenPersistence for Forget {
+    async fn save(&self, _tokens: &TokenSet) -> Result<(), OAuthError> {
+        Ok(())
+    }
+}
+
+async fn quickbooks() -> (Sandbox, Arc<dyn Connector>) {
+    let sb = Sandbox::start(SandboxConfig {
+        rate_limits: maestro_sandbox::PerProvider::default(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = sb.base_url(Provider::QuickBooks);
+    let c = sb.credentials().quickbooks;
+    let cfg = OAuthClientConfig::new(
+        "QuickBooks Online",
+        c.client_id,
+        url::Url::parse(&format!("{base}/connect/oauth2")).unwrap(),
+        url::Url::parse(&format!("{base}/oauth2/v1/tokens/bearer")).unwrap(),
+    )
+    .with_secret(c.client_secret);
+    let tokens = TokenSet {
+        access_token: Sensitive::new(c.access_token),
+        refresh_token: Some(Sensitive::new(c.refresh_token)),
+        expires_at: None,
+        scope: None,
+        refresh_expires_at: None,
+    };
+    let auth = Auth::OAuth(Arc::new(TokenManager::new(
+        cfg,
+        maestro_http::oauth::token_http_client().unwrap(),
+        tokens,
+        Arc::new(Forget),
+        Arc::new(maestro_core::clock::SystemClock),
+    )));
+    let conn = connector(
+        "quickbooks",
+        context(&base, auth, &[("realm_id", c.realm_id.as_str())]),
+    );
+    (sb, conn)
+}
+
+/// Every page of `entity` since `since`: the records' ids and the deletions.
+async fn read_changes(
+    c: &dyn Connector,
+    entity: EntityKind,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut ids, mut deleted) = (BTreeSet::new(), BTreeSet::new());
+    let mut page: Option<PageCursor> = None;
+    loop {
+        let p = c
+            .read(&ReadRequest {
+                entity,
+                page: page.clone(),
+                since,
+            })
+            .await
+            .unwrap();
+        ids.extend(p.records.iter().map(|r| r.provenance().remote_id.clone()));
+        deleted.extend(p.deleted);
+        match p.next {
+            Some(n) => page = Some(n),
+            None => return (ids, deleted),
+        }
+    }
+}
+
+fn cdc_requests(sb: &Sandbox) -> usize {
+    sb.requests(Provider::QuickBooks)
+        .iter()
+        .filter(|r| r.path.ends_with("/cdc"))
+        .count()
+}
+
+#[tokio::test]
+async fn people_contractors_and_hours_with_minorversion_and_the_realm_on_every_request() {
+    let (sb, c) = quickbooks().await;
+    let company = sb.company().clone();
+    assert_eq!(c.check().await.unwrap().account, company.name);
+    let (people, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+    assert_eq!(people.len(), company.people.len());
+    let (contractors, _) = read_all(c.as_ref(), EntityKind::Contractor, None).await;
+    // The 1099 vendor only: the supplier is not a person.
+    assert_eq!(contractors.len(), 1);
+    let CanonicalRecord::Contractor(k) = &contractors[0] else {
+        panic!()
+    };
+    assert_eq!(
+        k.email.as_deref(),
+        company.contractor.as_ref().map(|k| k.email.as_str())
+    );
+    let (entries, _) = read_all(c.as_ref(), EntityKind::TimeEntry, None).await;
+    assert_eq!(
+        entries.len(),
+        sb.records(Provider::QuickBooks, "time_activities").len()
+    );
+    let (groups, _) = read_all(c.as_ref(), EntityKind::Department, None).await;
+    assert_eq!(
+        groups.len(),
+        company.departments.len() + company.locations.len()
+    );
+    let realm = sb.credentials().quickbooks.realm_id;
+    let requests = sb.requests(Provider::QuickBooks);
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert!(
+            r.query.contains("minorversion=75"),
+            "{} {}",
+            r.path,
+            r.query
+        );
+        assert!(
+            r.path.starts_with(&format!("/v3/company/{realm}/")),
+            "{}",
+            r.path
+        );
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_later_sync_reads_exactly_what_changed_and_what_was_deleted_through_cdc() {
+    let (sb, c) = quickbooks().await;
+    let (all, _) = read_changes(c.as_ref(), EntityKind::TimeEntry, None).await;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(2);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let added = sb
+        .add_record(Provider::QuickBooks, "time_activities")
+        .unwrap();
+    let gone = all.iter().next().unwrap().clone();
+    assert!(sb.remove_record(Provider::QuickBooks, "time_activities", &gone));
+    sb.reset_requests(Provider::QuickBooks);
+    let (changed, deleted) = read_changes(c.as_ref(), EntityKind::TimeEntry, Some(since)).await;
+    assert_eq!(changed, BTreeSet::from([added.clone()]));
+    assert_eq!(deleted, BTreeSet::from([gone.clone()]));
+    assert_eq!(cdc_requests(&sb), 1);
+    assert_eq!(
+        sb.requests(Provider::QuickBooks).len(),
+        1,
+        "one CDC call, no query"
+    );
+    // Nothing changed since now: nothing read, nothing deleted.
+    let (none, no_deletions) =
+        read_changes(c.as_ref(), EntityKind::Employee, Some(chrono::Utc::now())).await;
+    assert!(none.is_empty() && no_deletions.is_empty());
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sync_older_than_the_cdc_window_or_a_capped_cdc_answer_reads_everything() {
+    let (sb, c) = quickbooks().await;
+    let (all, _) = read_changes(c.as_ref(), EntityKind::Employee, None).await;
+    sb.reset_requests(Provider::QuickBooks);
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
+    let (read, _) = read_changes(c.as_ref(), EntityKind::Employee, Some(long_ago)).await;
+    assert_eq!(read, all);
+    assert_eq!(cdc_requests(&sb), 0);
+    // 1,000 changes since the last sync: CDC's answer is at its cap, which may have left some
+    // out, so the read is a full one.
+    let since = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let mut added = BTreeSet::new();
+    for _ in 0..1000 {
+        added.insert(sb.add_record(Provider::QuickBooks, "employees").unwrap());
+    }
+    sb.reset_requests(Provider::QuickBooks);
+    let (read, _) = read_changes(c.as_ref(), EntityKind::Employee, Some(since)).await;
+    assert_eq!(cdc_requests(&sb), 1);
+    assert_eq!(read.len(), all.len() + 1000);
+    assert!(added.is_subset(&read) && all.is_subset(&read));
+    sb.shutdown().await;
+}
