@@ -11,6 +11,7 @@ mod goodhire;
 mod gusto;
 mod harvest;
 mod justworks;
+mod paychex;
 mod quickbooks;
 mod rippling;
 mod support;
