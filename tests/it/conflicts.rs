@@ -55,6 +55,9 @@ async fn pay_conflict_is_queued_once_resolved_by_the_owner_and_termination_alert
             zenefits: None,
             justworks: None,
             trinet: None,
+            paychex: None,
+            // Providers added later: no limit either.
+            ..PerProvider::default()
         },
         ..SandboxConfig::default()
     })
@@ -229,6 +232,9 @@ async fn a_change_in_one_system_after_agreement_is_taken_and_recorded() {
             zenefits: None,
             justworks: None,
             trinet: None,
+            paychex: None,
+            // Providers added later: no limit either.
+            ..PerProvider::default()
         },
         ..SandboxConfig::default()
     })

@@ -15,6 +15,7 @@ mod hris_kit;
 mod identity;
 mod justworks;
 mod oauth_sandbox;
+mod paychex;
 mod reauthorize;
 mod redaction;
 mod routes;

@@ -64,6 +64,9 @@ pub(crate) async fn sandbox(entries: usize) -> Sandbox {
             zenefits: None,
             justworks: None,
             trinet: None,
+            paychex: None,
+            // Providers added later: no limit either.
+            ..PerProvider::default()
         },
         ..SandboxConfig::default()
     })

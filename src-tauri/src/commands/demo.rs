@@ -30,6 +30,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     goodhire: 47818,
     zenefits: 47819,
     trinet: 47821,
+    paychex: 47825,
     justworks: 47820,
 };
 
