@@ -62,7 +62,9 @@ async fn paychex_as_the_payroll_joins_the_people_and_raises_the_reconciliation_a
     app.check_paid_hours(company.id).await.unwrap();
     let alerts = app.open_alerts(company.id).await.unwrap();
     let c = sandbox.company();
-    let mismatch = &c.people[c.rate_mismatch.expect("the sandbox injects a rate mismatch")];
+    let mismatch = &c.people[c
+        .rate_mismatch
+        .expect("the sandbox injects a rate mismatch")];
     let stale = &c.people[c.stale_termination.expect("and a stale termination")];
     assert!(
         alerts
@@ -82,5 +84,9 @@ async fn paychex_as_the_payroll_joins_the_people_and_raises_the_reconciliation_a
         .filter(|a| a.kind == "discrepancy_hours")
         .collect();
     assert_eq!(hours.len(), 1, "{alerts:#?}");
-    assert!(hours[0].detail.contains("but payroll paid"), "{}", hours[0].detail);
+    assert!(
+        hours[0].detail.contains("but payroll paid"),
+        "{}",
+        hours[0].detail
+    );
 }
