@@ -1,4 +1,5 @@
 //! Cross-crate tests.
+mod adp;
 mod background_checks;
 mod benefits;
 mod checkr;

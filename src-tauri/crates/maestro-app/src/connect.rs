@@ -347,8 +347,29 @@ impl App {
         if input.sync_sensitive {
             config.insert(crate::sensitive::SYNC_SENSITIVE_KEY.into(), json!(true));
         }
+        // The sandbox's own CA, trusted only for a connection to this computer (ADP's emulator
+        // speaks mutual TLS with a test CA).
+        // It comes with the form's values (the wizard's "Use the demo sandbox" fills it in).
+        if let (Some(ca), Some(u)) = (input.values.get(SANDBOX_CA_KEY), &input.base_url)
+            && maestro_http::url_policy::is_loopback(u)
+            && ca.contains("BEGIN CERTIFICATE")
+        {
+            config.insert(SANDBOX_CA_KEY.into(), json!(ca.trim()));
+        }
         let config = Value::Object(config);
         let base_url = resolve_base_url(manifest, &config, &input.values)?;
+        // A client certificate is checked here, before any request: PEM, its key, in force.
+        if let AuthKind::ApiKey { scheme } = &manifest.auth {
+            client_tls(
+                manifest,
+                *scheme,
+                &secrets,
+                &config,
+                &base_url,
+                self.now(),
+                false,
+            )?;
+        }
         let siblings = self.same_tool_connections(company.id, manifest).await?;
         refuse_connected_account(manifest, &siblings, &config)?;
         let credential = match &manifest.auth {
@@ -551,9 +572,26 @@ impl App {
                     "the saved credentials could not be read; reconnect the provider",
                 )
             })?;
+        let mut tls = None;
         let auth = match (&manifest.auth, stored) {
             (AuthKind::ApiKey { scheme }, StoredCredential::Fields { fields }) => {
-                key_auth(manifest, *scheme, &fields, &auth_base_url, &self.clock)?
+                tls = client_tls(
+                    manifest,
+                    *scheme,
+                    &fields,
+                    &connection.config,
+                    &base_url,
+                    self.now(),
+                    true,
+                )?;
+                key_auth(
+                    manifest,
+                    *scheme,
+                    &fields,
+                    &auth_base_url,
+                    &self.clock,
+                    tls.as_ref(),
+                )?
             }
             (
                 AuthKind::OAuth2 { .. },
@@ -593,10 +631,14 @@ impl App {
             }
         };
         let loopback = maestro_http::url_policy::is_loopback(&base_url);
-        let http = maestro_http::build_client(&ClientOptions {
+        let options = ClientOptions {
             tls13_only: !loopback,
             ..Default::default()
-        })?;
+        };
+        let http = match &tls {
+            Some(tls) => maestro_http::identity::build_client_with_identity(&options, tls)?,
+            None => maestro_http::build_client(&options)?,
+        };
         let ctx = ConnectorContext {
             company_id,
             connection_id,
@@ -804,6 +846,7 @@ fn key_auth(
     fields: &BTreeMap<String, Sensitive<String>>,
     auth_base: &Url,
     clock: &Arc<dyn maestro_core::clock::Clock>,
+    tls: Option<&maestro_http::identity::MutualTls>,
 ) -> Result<Auth> {
     let get = |k: &str| {
         fields.get(k).cloned().ok_or_else(|| {
@@ -852,17 +895,88 @@ fn key_auth(
             ..
         } => {
             // `auth_base` is already held to https (or this computer) by `auth_base()`.
-            maestro_connectors::manifest::client_credentials_auth(
+            let token_http = match tls {
+                // Mutual TLS: the token request presents the client certificate too.
+                Some(tls) => maestro_http::identity::token_client_with_identity(tls)?,
+                None => maestro_http::oauth::token_http_client().map_err(oauth_error)?,
+            };
+            maestro_connectors::manifest::client_credentials_auth_with(
                 manifest.name,
                 scheme,
-                get(client_id_field)?,
-                get(client_secret_field)?,
+                (get(client_id_field)?, get(client_secret_field)?),
                 auth_base,
                 clock.clone(),
+                token_http,
             )
             .map_err(|e| AppError::new(ErrorCode::Internal, e))?
         }
     })
+}
+
+/// The connection setting holding the local sandbox's CA (PEM), kept only for a connection to
+/// this computer.
+pub(crate) const SANDBOX_CA_KEY: &str = "sandbox_ca";
+
+/// The client certificate a connection presents (mutual TLS: a scheme naming certificate
+/// fields, ADP), checked as of `now` before any request; `None` for every other scheme. Only a
+/// connection to this computer that names the sandbox's CA trusts it, and then only it.
+/// `saved`: the connection exists (a mistake there needs a reconnect, not a form fix).
+pub(crate) fn client_tls(
+    manifest: &Manifest,
+    scheme: KeyScheme,
+    fields: &BTreeMap<String, Sensitive<String>>,
+    config: &Value,
+    base_url: &Url,
+    now: chrono::DateTime<chrono::Utc>,
+    saved: bool,
+) -> Result<Option<maestro_http::identity::MutualTls>> {
+    use maestro_http::identity::{ClientIdentity, IdentityError, MutualTls};
+    let KeyScheme::ClientCredentials {
+        client_certificate: Some((cert_field, key_field)),
+        ..
+    } = scheme
+    else {
+        return Ok(None);
+    };
+    let missing = |k: &str| {
+        AppError::new(
+            ErrorCode::Validation,
+            format!(
+                "{} needs the client certificate and its private key",
+                manifest.name
+            ),
+        )
+        .with_field(k)
+    };
+    let cert = fields.get(cert_field).ok_or_else(|| missing(cert_field))?;
+    let key = fields.get(key_field).ok_or_else(|| missing(key_field))?;
+    let identity = ClientIdentity::from_pem(cert.expose(), key.expose(), now).map_err(|e| {
+        let field = match e {
+            IdentityError::KeyNotPem
+            | IdentityError::KeyUnsupported
+            | IdentityError::KeyMismatch => key_field,
+            _ => cert_field,
+        };
+        let code = if saved {
+            ErrorCode::NeedsReconnect
+        } else {
+            ErrorCode::Validation
+        };
+        let then = if saved {
+            "; reconnect it with a valid one"
+        } else {
+            ""
+        };
+        AppError::new(code, format!("{}: {e}{then}", manifest.name)).with_field(field)
+    })?;
+    let trust_only = match config.get(SANDBOX_CA_KEY).and_then(Value::as_str) {
+        Some(ca) if maestro_http::url_policy::is_loopback(base_url) => vec![ca.to_owned()],
+        _ => Vec::new(),
+    };
+    Ok(Some(MutualTls {
+        identity,
+        trust_only,
+    }))
 }
 
 fn http_header(name: &'static str) -> Result<reqwest::header::HeaderName> {

@@ -166,6 +166,20 @@ pub fn sandbox_input(sandbox: &Sandbox, provider: Provider) -> Result<ConnectInp
             )),
             ..ConnectInput::default()
         },
+        // Client credentials in the body over mutual TLS: the sandbox's client certificate and
+        // key, and its test CA, trusted for this connection to this computer only.
+        Provider::Adp => ConnectInput {
+            provider: "adp".into(),
+            values: values(&[
+                ("client_id", &c.adp.client_id),
+                ("client_secret", &c.adp.client_secret),
+                ("client_certificate", &c.adp.client_certificate),
+                ("client_key", &c.adp.client_key),
+                (crate::connect::SANDBOX_CA_KEY, &c.adp.ca_certificate),
+            ]),
+            base_url,
+            ..ConnectInput::default()
+        },
         Provider::Justworks => ConnectInput {
             provider: "justworks".into(),
             values: values(&[]),

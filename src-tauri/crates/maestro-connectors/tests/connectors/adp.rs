@@ -105,7 +105,8 @@ async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls()
         };
         assert_eq!(e.work_email.as_deref(), Some(p.work_email.as_str()));
         assert_eq!(e.hire_date, Some(p.hire_date));
-        let want = if p.terminated_on.is_some() {
+        // Payroll's view: a termination payroll has processed (the demo's stale one is not).
+        let want = if p.terminated_on.is_some() && p.terminated_in_gusto {
             EmploymentStatus::Terminated
         } else {
             EmploymentStatus::Active
@@ -118,9 +119,9 @@ async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls()
             panic!("{r:?}")
         };
         let pay = j.pay_rate.unwrap();
-        assert_eq!(pay.amount, p.pay.rate(), "exact, not through a float");
+        assert_eq!(pay.amount, p.gusto_pay.rate(), "exact, not through a float");
         assert_eq!(pay.currency.code(), "USD");
-        let period = if p.pay.is_hourly() {
+        let period = if p.gusto_pay.is_hourly() {
             PayPeriod::Hour
         } else {
             PayPeriod::Year

@@ -74,40 +74,44 @@ fn usd(amount: Decimal) -> Value {
 
 /// A worker with its primary work assignment: names, business email, dates, status, job
 /// title, department (a home unit typed Department), base pay, pay cycle (bi-weekly), manager.
+/// Payroll's view, as the sandbox's other payrolls have it: the pay payroll holds
+/// (`gusto_pay`, which differs from the HRIS for the demo's rate mismatch) and a termination
+/// only once payroll processed it (the demo's stale termination is still active here).
 fn worker(c: &Company, p: &Person, id: &str, manager: Option<&str>) -> Value {
     let dept = &c.departments[p.department];
-    let status = if p.terminated_on.is_some() {
+    let terminated_on = p.terminated_on.filter(|_| p.terminated_in_gusto);
+    let status = if terminated_on.is_some() {
         "Terminated"
     } else {
         "Active"
     };
     let mut base = serde_json::Map::new();
     base.insert("effectiveDate".into(), json!(p.hire_date.to_string()));
-    if p.pay.is_hourly() {
-        base.insert("hourlyRateAmount".into(), usd(p.pay.rate()));
+    if p.gusto_pay.is_hourly() {
+        base.insert("hourlyRateAmount".into(), usd(p.gusto_pay.rate()));
     } else {
-        base.insert("annualRateAmount".into(), usd(p.pay.rate()));
+        base.insert("annualRateAmount".into(), usd(p.gusto_pay.rate()));
     }
     let mut assignment = json!({
         "itemID": format!("{id}-1"),
         "primaryIndicator": true,
         "hireDate": p.hire_date.to_string(),
         "actualStartDate": p.hire_date.to_string(),
-        "assignmentStatus": {"statusCode": code(if p.terminated_on.is_some() { "T" } else { "A" })},
+        "assignmentStatus": {"statusCode": code(if terminated_on.is_some() { "T" } else { "A" })},
         "jobTitle": p.title,
         "workerTypeCode": code(if p.full_time { "F" } else { "P" }),
         "homeOrganizationalUnits": [{"nameCode": code(dept.title), "typeCode": code("Department")}],
         "baseRemuneration": Value::Object(base),
         "payCycleCode": code("2"),
     });
-    if let Some(end) = p.terminated_on {
+    if let Some(end) = terminated_on {
         assignment["terminationDate"] = json!(end.to_string());
     }
     if let Some(m) = manager {
         assignment["reportsTo"] = json!([{"associateOID": m}]);
     }
     let mut dates = json!({"originalHireDate": p.hire_date.to_string()});
-    if let Some(end) = p.terminated_on {
+    if let Some(end) = terminated_on {
         dates["terminationDate"] = json!(end.to_string());
     }
     json!({
@@ -141,10 +145,10 @@ fn pay_dates(today: NaiveDate) -> Vec<NaiveDate> {
 /// salary), net as 76 % of it, the hours paid, and the detail link that is its id.
 fn statement(id: &str, p: &Person, n: usize, day: NaiveDate, employer: &str) -> Value {
     let hours = Decimal::from(if p.full_time { 80 } else { 40 });
-    let gross = if p.pay.is_hourly() {
-        (p.pay.rate() * hours).round_dp(2)
+    let gross = if p.gusto_pay.is_hourly() {
+        (p.gusto_pay.rate() * hours).round_dp(2)
     } else {
-        (p.pay.rate() / Decimal::from(26)).round_dp(2)
+        (p.gusto_pay.rate() / Decimal::from(26)).round_dp(2)
     };
     let net = (gross * Decimal::new(76, 2)).round_dp(2);
     json!({
