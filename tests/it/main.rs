@@ -17,6 +17,7 @@ mod identity;
 mod justworks;
 mod oauth_sandbox;
 mod paychex;
+mod quickbooks;
 mod reauthorize;
 mod redaction;
 mod routes;

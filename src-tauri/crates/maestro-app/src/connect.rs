@@ -356,7 +356,7 @@ impl App {
         {
             config.insert(SANDBOX_CA_KEY.into(), json!(ca.trim()));
         }
-        let config = Value::Object(config);
+        let mut config = Value::Object(config);
         let base_url = resolve_base_url(manifest, &config, &input.values)?;
         // A client certificate is checked here, before any request: PEM, its key, in force.
         if let AuthKind::ApiKey { scheme } = &manifest.auth {
@@ -389,14 +389,28 @@ impl App {
                     client_secret.as_ref(),
                 )?;
                 let http = maestro_http::oauth::token_http_client().map_err(oauth_error)?;
-                let tokens = maestro_http::oauth::authorize_with_pkce(
+                // Parameters the sign-in's redirect carries that the file keeps as settings
+                // (QuickBooks' realmId: the company the owner chose, whatever the form said).
+                let keep = maestro_connectors::kit::callback_fields(manifest.id);
+                let names: Vec<&str> = keep.iter().map(|(p, _)| p.as_str()).collect();
+                let (tokens, kept) = maestro_http::oauth::authorize_keeping(
                     &cfg,
                     browser,
                     &http,
                     std::time::Duration::from_secs(300),
+                    &names,
                 )
                 .await
                 .map_err(oauth_error)?;
+                for (param, field) in &keep {
+                    let Some(value) = kept.get(param).map(|v| v.trim()).filter(|v| !v.is_empty())
+                    else {
+                        continue;
+                    };
+                    if let Value::Object(m) = &mut config {
+                        m.insert(field.clone(), json!(value));
+                    }
+                }
                 StoredCredential::OAuth2 {
                     client_id,
                     client_secret,

@@ -99,3 +99,22 @@ pub fn builtin() -> &'static [KitProvider] {
             .collect()
     })
 }
+
+/// The sign-in callback's parameters a built-in provider file keeps as settings (`[auth]
+/// callback_fields`: QuickBooks' `realmId` → `realm_id`), as (parameter, field) pairs; none
+/// for other providers.
+pub fn callback_fields(provider_id: &str) -> Vec<(String, String)> {
+    builtin()
+        .iter()
+        .find(|p| p.file.id == provider_id)
+        .map(|p| match &p.file.auth {
+            maestro_kit::file::AuthSpec::OAuth2 {
+                callback_fields, ..
+            } => callback_fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
+}

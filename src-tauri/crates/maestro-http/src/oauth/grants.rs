@@ -4,6 +4,7 @@
 //! performs the token requests; its HTTP calls go through [`send`], a closure over the caller's
 //! reqwest client that refuses redirects and never puts a response body into an error.
 
+use std::collections::BTreeMap;
 use std::error::Error as StdError;
 use std::time::Duration;
 
@@ -132,6 +133,21 @@ pub async fn authorize_with_pkce(
     http: &reqwest::Client,
     timeout: Duration,
 ) -> Result<TokenSet, OAuthError> {
+    authorize_keeping(config, opener, http, timeout, &[])
+        .await
+        .map(|(tokens, _)| tokens)
+}
+
+/// [`authorize_with_pkce`], also returning the callback parameters named in `keep` that the
+/// provider sent with the code (Intuit's `realmId`: the company the owner chose). Other
+/// parameters are dropped; none is logged.
+pub async fn authorize_keeping(
+    config: &OAuthClientConfig,
+    opener: &dyn BrowserOpener,
+    http: &reqwest::Client,
+    timeout: Duration,
+    keep: &[&str],
+) -> Result<(TokenSet, BTreeMap<String, String>), OAuthError> {
     let loopback = Loopback::bind().await?;
     let redirect = RedirectUrl::new(loopback.redirect_uri().to_owned())
         .map_err(|e| OAuthError::Listener(e.to_string()))?;
@@ -150,7 +166,15 @@ pub async fn authorize_with_pkce(
 
     tracing::info!(provider = %config.provider_name, "opening the browser for sign-in");
     opener.open(&url)?;
-    let code = loopback.wait(state.secret().clone(), timeout).await?;
+    let callback = loopback
+        .wait_callback(state.secret().clone(), timeout)
+        .await?;
+    let kept: BTreeMap<String, String> = callback
+        .params
+        .into_iter()
+        .filter(|(k, _)| keep.contains(&k.as_str()))
+        .collect();
+    let code = callback.code;
 
     let now = SystemClock.now();
     let send = |request: HttpRequest| send(http.clone(), request);
@@ -161,7 +185,10 @@ pub async fn authorize_with_pkce(
         .await
         .map_err(|e| map_error(e, config, Grant::Code))?;
     tracing::info!(provider = %config.provider_name, "sign-in completed");
-    token_set(&response, now, None, &config.provider_name)
+    Ok((
+        token_set(&response, now, None, &config.provider_name)?,
+        kept,
+    ))
 }
 
 /// Obtains a token with the client credentials grant (RFC 6749 §4.4).

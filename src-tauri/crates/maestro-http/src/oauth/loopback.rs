@@ -8,6 +8,7 @@
 //! `error` ends it. When the deadline passes and only mismatched callbacks came, the sign-in
 //! ends with [`OAuthError::StateMismatch`], otherwise with [`OAuthError::Timeout`].
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -35,7 +36,17 @@ const PAGE_MISMATCH: &str = "This sign-in answer does not belong to the sign-in 
      connecting again from Integration Maestro.";
 const PAGE_ALREADY: &str = "This sign-in was already handled. You can close this window and return to Integration Maestro.";
 
-type Outcome = Result<Sensitive<String>, OAuthError>;
+type Outcome = Result<Callback, OAuthError>;
+
+/// A decisive callback's code and its other parameters (QuickBooks' `realmId`: the company
+/// the owner chose), `state` and errors left out.
+#[derive(Debug)]
+pub(crate) struct Callback {
+    /// The authorization code.
+    pub code: Sensitive<String>,
+    /// Every other query parameter of the callback.
+    pub params: BTreeMap<String, String>,
+}
 
 /// A bound loopback listener waiting for one authorization callback.
 pub(crate) struct Loopback {
@@ -99,7 +110,18 @@ impl Loopback {
 
     /// Serves browser requests until a decisive callback arrives or `timeout` passes.
     /// Cancel-safe: dropping the future closes the listener.
-    pub(crate) async fn wait(self, expected_state: String, timeout: Duration) -> Outcome {
+    pub(crate) async fn wait(
+        self,
+        expected_state: String,
+        timeout: Duration,
+    ) -> Result<Sensitive<String>, OAuthError> {
+        self.wait_callback(expected_state, timeout)
+            .await
+            .map(|c| c.code)
+    }
+
+    /// [`Loopback::wait`], with the callback's other parameters.
+    pub(crate) async fn wait_callback(self, expected_state: String, timeout: Duration) -> Outcome {
         let (tx, mut rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             expected_state,
@@ -152,13 +174,16 @@ fn judge(target: &str, expected_state: &str) -> Verdict {
         return Verdict::Ignore(404, "Not found.");
     }
     let (mut state, mut code, mut error, mut description) = (None, None, None, None);
+    let mut params = BTreeMap::new();
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "state" => state = Some(v.into_owned()),
             "code" => code = Some(v.into_owned()),
             "error" => error = Some(v.into_owned()),
             "error_description" => description = Some(v.into_owned()),
-            _ => {}
+            other => {
+                params.insert(other.to_owned(), v.into_owned());
+            }
         }
     }
     let is_callback = code.is_some() || error.is_some();
@@ -175,7 +200,10 @@ fn judge(target: &str, expected_state: &str) -> Verdict {
             Verdict::Decide(Err(OAuthError::AccessDenied { description }))
         }
         (_, Some(error)) => Verdict::Decide(Err(OAuthError::Authorization { error, description })),
-        (Some(code), None) => Verdict::Decide(Ok(Sensitive::new(code))),
+        (Some(code), None) => Verdict::Decide(Ok(Callback {
+            code: Sensitive::new(code),
+            params,
+        })),
         (None, None) => Verdict::Ignore(400, "The sign-in answer is incomplete."),
     }
 }
@@ -274,7 +302,11 @@ mod tests {
     #[test]
     fn judges_callbacks() {
         let ok = judge("/callback?code=abc&state=s1", "s1");
-        assert!(matches!(ok, Verdict::Decide(Ok(ref c)) if c.expose() == "abc"));
+        assert!(matches!(ok, Verdict::Decide(Ok(ref c)) if c.code.expose() == "abc"));
+        let with_realm = judge("/callback?code=abc&state=s1&realmId=9130", "s1");
+        assert!(
+            matches!(with_realm, Verdict::Decide(Ok(ref c)) if c.params.get("realmId").map(String::as_str) == Some("9130") && c.params.len() == 1)
+        );
         assert!(matches!(
             judge("/callback?error=access_denied&state=s1", "s1"),
             Verdict::Decide(Err(OAuthError::AccessDenied { .. }))

@@ -27,7 +27,9 @@ pub use client_credentials::{
     TokenMethod, parse_token_response,
 };
 pub use error::OAuthError;
-pub use grants::{authorize_with_pkce, client_credentials, refresh, token_http_client};
+pub use grants::{
+    authorize_keeping, authorize_with_pkce, client_credentials, refresh, token_http_client,
+};
 pub use manager::{DEFAULT_REFRESH_MARGIN_SECS, TokenManager, TokenPersistence};
 
 /// How the client authenticates itself at the token endpoint (RFC 6749 §2.3.1).

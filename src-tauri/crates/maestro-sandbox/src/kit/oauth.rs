@@ -126,9 +126,43 @@ pub(crate) fn routes(mut r: Router<Arc<KitState>>, builtin: &BuiltIn) -> Router<
 }
 
 async fn authorize(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    match &s.oauth {
+    let mut r = match &s.oauth {
         Some(o) => lock(o).authorize_response(&q),
-        None => StatusCode::NOT_FOUND.into_response(),
+        None => return StatusCode::NOT_FOUND.into_response(),
+    };
+    with_callback_fields(&s, &mut r);
+    r
+}
+
+/// Adds to a redirect carrying a code the parameters the file's `callback_fields` keep that
+/// name the account (QuickBooks: `realmId`, the company the owner picked).
+fn with_callback_fields(s: &KitState, r: &mut Response) {
+    let AuthSpec::OAuth2 {
+        callback_fields, ..
+    } = &s.builtin.file.auth
+    else {
+        return;
+    };
+    let (account_field, account) = lock(&s.data).account();
+    let Some(location) = r
+        .headers()
+        .get(axum::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| url::Url::parse(l).ok())
+    else {
+        return;
+    };
+    if !location.query_pairs().any(|(k, _)| k == "code") {
+        return;
+    }
+    let mut location = location;
+    for (param, field) in callback_fields {
+        if field == account_field {
+            location.query_pairs_mut().append_pair(param, &account);
+        }
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(location.as_str()) {
+        r.headers_mut().insert(axum::http::header::LOCATION, v);
     }
 }
 
