@@ -2,7 +2,7 @@
 //! (`maestro-kit/providers/paychex.toml`): worker writes, as its spec allows them
 //! (specs/paychex.json). A new employee is added with `POST /companies/{companyId}/workers`
 //! (one `WorkerResource`; Paychex adds it IN_PROGRESS until someone completes it in Flex), a
-//! change with `PATCH /workers/{workerId}`. Each carries an `X-payx-client-correlationId` (the
+//! change or a termination with `PATCH /workers/{workerId}`. Each carries an `X-payx-client-correlationId` (the
 //! write's key; Paychex's docs: request headers) and the vendor media types the operations
 //! declare.
 //!
@@ -19,6 +19,8 @@ use http::{HeaderValue, Method};
 use maestro_http::{ApiRequest, HttpError};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use chrono::NaiveDate;
 
 use crate::connector::{EmployeeChanges, NewEmployee, WriteOp, WriteOutcome, WriteRequest};
 use crate::error::{ConnectorError, Result};
@@ -53,6 +55,10 @@ impl Hooks for PaychexHooks {
             WriteOp::UpdateEmployee { remote_id, changes } => {
                 update(c, remote_id, changes, key).await
             }
+            WriteOp::TerminateEmployee {
+                remote_id,
+                effective_date,
+            } => terminate(c, remote_id, *effective_date, key).await,
             _ => return None,
         })
     }
@@ -341,11 +347,41 @@ async fn update(
     })
 }
 
+/// Ends `remote_id`'s employment on `last_day`: the spec's PATCH with the worker's current
+/// status TERMINATED from that day (`Status1`: statusType, effectiveDate). No status reason is
+/// sent: the reasons are the company's own list (`/workerstatuses`), not the connector's to
+/// guess. Paychex refuses a date it will not take ("cannot be past or future dated", API-20)
+/// and a worker who still supervises others (API-67) with a 400, which reaches the owner in its
+/// words. Sending it again sets the same status and day, so a retry is safe.
+async fn terminate(
+    c: &FileConnector,
+    remote_id: &str,
+    last_day: NaiveDate,
+    key: &str,
+) -> Result<WriteOutcome> {
+    let url = c.url(&format!("/workers/{remote_id}"))?;
+    let body = json!({"currentStatus": {
+        "statusType": "TERMINATED",
+        "effectiveDate": format!("{last_day}T00:00:00Z"),
+    }});
+    let patch = request(Method::PATCH, url, body, WORKER, key)?;
+    c.session().send(&patch).await.map_err(|e| match e {
+        HttpError::NotFound { message, .. } => refused(
+            "remote_id",
+            format!("Paychex has no worker {remote_id} ({message})"),
+        ),
+        other => other.into(),
+    })?;
+    Ok(WriteOutcome {
+        remote_id: remote_id.to_owned(),
+        applied_now: true,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn new() -> NewEmployee {
         NewEmployee {

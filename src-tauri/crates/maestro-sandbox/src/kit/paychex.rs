@@ -526,6 +526,14 @@ impl Dataset for Paychex {
                         return Err(Refusal::bad(format!("{key} cannot be PATCHED")));
                     }
                 }
+                // Status1: "cannot be POSTED or PATCHED for an IN_PROGRESS worker" (API-19).
+                if changes.contains_key("currentStatus")
+                    && self.workers[i]["currentStatus"]["statusType"] == "IN_PROGRESS"
+                {
+                    return Err(Refusal::bad(
+                        "The request cannot be performed since the worker is in a state which does not allow this action",
+                    ));
+                }
                 let w = &mut self.workers[i];
                 for (k, v) in changes {
                     match (w.get_mut(k), v) {

@@ -439,6 +439,12 @@ async fn worker_writes_are_held_to_the_request_schemas() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    // Status1: no status change for an IN_PROGRESS worker (API-19).
+    let r = patch(json!({"currentStatus": {"statusType": "TERMINATED"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
     let r = client()
         .patch(format!("{}/workers/00NOSUCHWORKER000000", base(&sb)))
         .bearer_auth(&t)
