@@ -94,7 +94,7 @@ pub struct ConnectionScope {
 }
 
 /// The categories a route reads from and writes to.
-fn ends(route: Route) -> (Category, Category) {
+pub(crate) fn ends(route: Route) -> (Category, Category) {
     match route {
         Route::HrisToPayroll => (Category::Hris, Category::Payroll),
         Route::TimeToPayroll => (Category::TimeTracking, Category::Payroll),
@@ -102,7 +102,7 @@ fn ends(route: Route) -> (Category, Category) {
     }
 }
 
-fn what(route: Route) -> &'static str {
+pub(crate) fn what(route: Route) -> &'static str {
     match route {
         Route::HrisToPayroll => "new hires and terminations",
         Route::TimeToPayroll => "hours per pay period",
@@ -110,7 +110,7 @@ fn what(route: Route) -> &'static str {
     }
 }
 
-fn chosen(cfg: &RouteSettings, category: Category) -> Option<ConnectionId> {
+pub(crate) fn chosen(cfg: &RouteSettings, category: Category) -> Option<ConnectionId> {
     match category {
         Category::Hris => cfg.hris,
         Category::Payroll => cfg.payroll,
@@ -140,14 +140,14 @@ fn unchoose(cfg: &mut RouteSettings, category: Category) {
     }
 }
 
-fn category_of(c: &Connection) -> Option<Category> {
+pub(crate) fn category_of(c: &Connection) -> Option<Category> {
     Registry::current()
         .get(&c.provider)
         .map(|d| d.manifest.category)
 }
 
 /// The connection a route uses for `category`: the chosen one, else the only one.
-fn in_use<'a>(
+pub(crate) fn in_use<'a>(
     all: &'a [Connection],
     cfg: &RouteSettings,
     category: Category,

@@ -27,6 +27,7 @@ pub mod person_history;
 pub mod progress;
 pub mod reauthorize;
 pub mod review;
+pub mod route_choices;
 pub mod routes;
 pub mod schedule;
 pub mod sensitive;

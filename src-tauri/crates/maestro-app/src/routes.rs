@@ -230,7 +230,7 @@ impl App {
                         ErrorCode::NotFound,
                         format!(
                             "the {} connection chosen for routes no longer exists; choose \
-                             another with `maestro routes config`",
+                             another in Settings → Routes (or `maestro routes config`)",
                             category_name(category)
                         ),
                     )
@@ -242,8 +242,8 @@ impl App {
             _ => Err(AppError::new(
                 ErrorCode::Validation,
                 format!(
-                    "this company has several {} connections ({}); choose one for routes with \
-                     `maestro routes config`",
+                    "this company has several {} connections ({}); choose the one the routes \
+                     use in Settings → Routes (or `maestro routes config`)",
                     category_name(category),
                     of_kind
                         .iter()

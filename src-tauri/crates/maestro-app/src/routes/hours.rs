@@ -58,8 +58,8 @@ impl App {
             return Err(AppError::new(
                 ErrorCode::Validation,
                 format!(
-                    "{} is turned off for this company; turn it on with `maestro routes config \
-                     --enable {}`",
+                    "{} is turned off for this company; turn it on in Settings → Routes (or \
+                     `maestro routes config --enable {}`)",
                     Route::TimeToPayroll.label(),
                     Route::TimeToPayroll
                 ),
