@@ -222,40 +222,4 @@ impl App {
         }
         Ok(out)
     }
-
-    /// Connects every provider of the sandbox (the three above, then Toggl Track, Clockify,
-    /// Rippling, Zenefits, TriNet, Justworks, Checkr and GoodHire) and, as several time trackers
-    /// and HRIS are then connected, chooses Harvest's for the hours route (the sandbox's payroll pays
-    /// Harvest's hours) and BambooHR as the HRIS the routes read (Rippling, Zenefits and TriNet
-    /// hold the same people, for identity matching).
-    pub async fn connect_whole_sandbox(
-        &self,
-        company: &Company,
-        sandbox: &Sandbox,
-    ) -> Result<Vec<Connection>> {
-        let mut out = self.connect_sandbox(company, sandbox).await?;
-        for provider in [
-            Provider::Toggl,
-            Provider::Clockify,
-            Provider::Rippling,
-            Provider::Zenefits,
-            Provider::TriNet,
-            // A second payroll (signing in with OAuth like Gusto): Gusto stays the payroll the
-            // routes write to; Justworks' members join the same people by work email.
-            Provider::Justworks,
-            Provider::Checkr,
-            Provider::GoodHire,
-        ] {
-            out.push(
-                self.connect_sandbox_provider(company, sandbox, provider)
-                    .await?,
-            );
-        }
-        let mut routes = self.route_settings(company.id).await?;
-        routes.time_tracking = out.iter().find(|c| c.provider == "harvest").map(|c| c.id);
-        routes.hris = out.iter().find(|c| c.provider == "bamboohr").map(|c| c.id);
-        routes.payroll = out.iter().find(|c| c.provider == "gusto").map(|c| c.id);
-        self.set_route_settings(company.id, &routes).await?;
-        Ok(out)
-    }
 }

@@ -12,6 +12,7 @@ mod connect_input;
 pub mod connection_scope;
 pub mod custom_connectors;
 pub mod demo;
+pub mod demo_stacks;
 pub mod desktop;
 pub mod desktop_settings;
 mod error;

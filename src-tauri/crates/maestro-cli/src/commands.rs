@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => init(&dir, &company, passphrase).await,
         Command::Restore { file, passphrase } => restore(&dir, &file, passphrase).await,
         Command::Sandbox { seed, employees } => crate::sandbox_cmd::run(seed, employees).await,
-        Command::Demo => crate::demo_cmd::run(cli.data_dir.as_deref()).await,
+        Command::Demo { stack } => crate::demo_cmd::run(cli.data_dir.as_deref(), &stack).await,
         other => {
             let app = open(&dir).await?.with_actor("cli");
             let code = run_open(&app, other).await;
@@ -219,7 +219,7 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
         Command::Init { .. }
         | Command::Restore { .. }
         | Command::Sandbox { .. }
-        | Command::Demo => {
+        | Command::Demo { .. } => {
             bail!("internal: handled earlier")
         }
     }

@@ -26,16 +26,15 @@ fn demo_key() -> Result<NewKey> {
     }
 }
 
-/// Runs the demo into `dir` (a new folder).
-pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
+/// Runs the demo of `stack` (see `maestro_app::demo_stacks`) into `dir` (a new folder).
+pub async fn run(dir: Option<&Path>, stack: &str) -> Result<ExitCode> {
+    let stack = maestro_app::demo_stacks::stack(stack)?;
     let dir: PathBuf = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!("maestro-demo-{}", std::process::id())),
     };
     println!("Integration Maestro demo — no accounts needed.\n");
-    println!(
-        "1. Starting the provider sandbox (local emulators of BambooHR, Gusto, Harvest, Toggl Track, Clockify, Rippling, Zenefits, TriNet, Justworks, Checkr and GoodHire)…"
-    );
+    println!("1. Starting the provider sandbox (local emulators of every provider it has)…");
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
     println!(
         "   {} with {} people, on this machine only.",
@@ -65,8 +64,11 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
     );
     let company = app.company(None).await?;
 
-    println!("3. Connecting the sandbox's providers (API keys and OAuth sign-in, each tested)…");
-    let connections = app.connect_whole_sandbox(&company, &sandbox).await?;
+    println!(
+        "3. Connecting the '{}' stack: {} (each connection tested)…",
+        stack.name, stack.summary
+    );
+    let connections = app.connect_demo_stack(&company, &sandbox, stack).await?;
     for c in &connections {
         println!("   ✓ {}", c.display_name);
     }
@@ -164,8 +166,13 @@ pub async fn run(dir: Option<&Path>) -> Result<ExitCode> {
         );
     }
     if let Some(h) = &plan.hours {
+        let routes = app.route_settings(company.id).await?;
+        let tracker = connections
+            .iter()
+            .find(|c| Some(c.id) == routes.time_tracking)
+            .map_or("the time tracker", |c| c.display_name.as_str());
         println!(
-            "   Hours for payroll {} to {}: {} h for {} people, summed exactly from Harvest.",
+            "   Hours for payroll {} to {}: {} h for {} people, summed exactly from {tracker}.",
             h.period.start,
             h.period.end,
             h.total,

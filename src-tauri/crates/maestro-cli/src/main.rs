@@ -181,7 +181,13 @@ pub enum Command {
     /// The whole product on the built-in sandbox, no accounts: starts the emulated providers,
     /// creates an encrypted store (in --data-dir, or a new temporary folder), connects, syncs
     /// and prints a summary.
-    Demo,
+    Demo {
+        /// Which tools the demo company uses: `whole` (every sandbox tool), `books`
+        /// (Rippling → QuickBooks Online, Toggl Track's hours), `adp` (BambooHR → ADP, Harvest)
+        /// or `paychex` (BambooHR → Paychex, Clockify).
+        #[arg(long, default_value = "whole")]
+        stack: String,
+    },
     /// Start the local provider sandbox (demo company, no accounts) and print its addresses and
     /// demo credentials; runs until Ctrl-C.
     Sandbox {
