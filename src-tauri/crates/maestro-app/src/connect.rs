@@ -683,6 +683,8 @@ impl App {
         match connector.check().await {
             Ok(report) => {
                 self.connection_healthy(company_id, connection_id).await?;
+                // After a reconnect the new sign-in's end replaces the old one's.
+                self.check_sign_in_expiry(company_id).await?;
                 Ok(report)
             }
             Err(e) => {

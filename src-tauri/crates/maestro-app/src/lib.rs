@@ -32,6 +32,7 @@ pub mod route_choices;
 pub mod routes;
 pub mod schedule;
 pub mod sensitive;
+pub mod sign_in_expiry;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

@@ -150,6 +150,8 @@ impl App {
         if changed(BENEFITS) {
             self.check_benefits(company_id).await?;
         }
+        // A refresh during the sync may have moved a sign-in's end; time has passed too.
+        self.check_sign_in_expiry(company_id).await?;
         Ok(out)
     }
 
