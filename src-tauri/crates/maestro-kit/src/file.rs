@@ -621,6 +621,12 @@ pub struct WebhookSpec {
     /// own webhook secret when absent. Says which secret the app passes to the check.
     #[serde(default)]
     pub secret: Option<String>,
+    /// Where the events are in the payload when they are not the payload (or its top-level
+    /// list): a JSON pointer whose `*` segments walk every item of a list, e.g. QuickBooks'
+    /// `/eventNotifications/*/dataChangeEvent/entities/*`. The other pointers are then read
+    /// from each event found.
+    #[serde(default)]
+    pub events: Option<String>,
     /// JSON pointer to the event's type in the payload (`/type`).
     #[serde(default)]
     pub event_type: Option<String>,

@@ -244,6 +244,7 @@ impl Checker<'_> {
             ));
         }
         for (k, p) in [
+            ("events", &w.events),
             ("event_type", &w.event_type),
             ("record_id", &w.record_id),
             ("record_kind", &w.record_kind),

@@ -56,11 +56,38 @@ pub(crate) fn verify(
 /// The events in a verified payload (one event, or a list of them).
 pub(crate) fn events(provider: &str, spec: &WebhookSpec, body: &[u8]) -> Result<Vec<WebhookEvent>> {
     let value: Value = maestro_http::decode::json(provider, body)?;
-    let list = match value {
-        Value::Array(items) => items,
-        one => vec![one],
+    let list = match (&spec.events, value) {
+        (Some(path), value) => walk(&value, path),
+        (None, Value::Array(items)) => items,
+        (None, one) => vec![one],
     };
     Ok(list.iter().map(|e| event(spec, e)).collect())
+}
+
+/// The values at `path` in `value`, a `*` segment standing for every item of a list (a list
+/// or member that is not there gives nothing).
+fn walk(value: &Value, path: &str) -> Vec<Value> {
+    let mut at = vec![value];
+    for seg in path.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        at = at
+            .into_iter()
+            .flat_map(|v| -> Vec<&Value> {
+                match (seg.as_str(), v) {
+                    ("*", Value::Array(items)) => items.iter().collect(),
+                    (key, Value::Object(m)) => m.get(key).into_iter().collect(),
+                    (index, Value::Array(items)) => index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| items.get(i))
+                        .into_iter()
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            })
+            .collect();
+    }
+    at.into_iter().cloned().collect()
 }
 
 fn event(spec: &WebhookSpec, e: &Value) -> WebhookEvent {
@@ -188,5 +215,58 @@ mod tests {
         assert_eq!(e[0].entity, None);
         assert_eq!(e[0].remote_id.as_deref(), Some("c1"));
         assert!(events("Checkr", &checkr(), b"{not json").is_err());
+    }
+
+    /// Intuit's documented legacy payload (docs: webhooks, "Webhook notification payload"),
+    /// with two companies' changes, signed as the docs show: base64 of the HMAC-SHA256 of the
+    /// raw body with the app's verifier token.
+    const INTUIT: &[u8] = br#"{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[{"name":"Employee","id":"55","operation":"Update","lastUpdated":"2025-10-05T14:42:19-0700"},{"name":"TimeActivity","id":"1001","operation":"Delete","lastUpdated":"2025-10-05T14:42:20-0700"}]}},{"realmId":"1185883451","dataChangeEvent":{"entities":[{"name":"Invoice","id":"7","operation":"Create","lastUpdated":"2025-10-05T14:43:00-0700"}]}}]}"#;
+
+    #[test]
+    fn an_intuit_signature_is_checked_and_every_nested_entity_is_an_event() {
+        let file = maestro_kit::builtin_file("quickbooks").unwrap();
+        let spec = file.file.webhook.clone().unwrap();
+        let token = Sensitive::new("a-verifier-token".to_owned());
+        let good = sig::sign_base64(token.expose().as_bytes(), &[INTUIT]);
+        let h = signed("intuit-signature", &good);
+        verify(&spec, &h, INTUIT, &token, Utc::now()).unwrap();
+        let found = events("QuickBooks Online", &spec, INTUIT).unwrap();
+        assert_eq!(
+            found,
+            vec![
+                WebhookEvent {
+                    event_type: "Update".into(),
+                    entity: Some(EntityKind::Employee),
+                    remote_id: Some("55".into()),
+                },
+                WebhookEvent {
+                    event_type: "Delete".into(),
+                    entity: Some(EntityKind::TimeEntry),
+                    remote_id: Some("1001".into()),
+                },
+                // An entity the file does not read: an event of no kind.
+                WebhookEvent {
+                    event_type: "Create".into(),
+                    entity: None,
+                    remote_id: Some("7".into()),
+                },
+            ]
+        );
+        // The hex form, another token, a changed body: refused.
+        let hex = sig::sign_hex(token.expose().as_bytes(), &[INTUIT]);
+        let tampered = String::from_utf8_lossy(INTUIT).replace("\"55\"", "\"56\"");
+        for (body, key, headers) in [
+            (INTUIT, token.clone(), signed("intuit-signature", &hex)),
+            (INTUIT, Sensitive::new("other".to_owned()), h.clone()),
+            (tampered.as_bytes(), token.clone(), h.clone()),
+        ] {
+            assert!(verify(&spec, &headers, body, &key, Utc::now()).is_err());
+        }
+        // Nothing where the path leads: no events, not an error.
+        assert!(
+            events("QuickBooks Online", &spec, br#"{"other":[]}"#)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
