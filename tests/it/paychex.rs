@@ -3,7 +3,7 @@
 //! same person by work email with Paychex among the sources, and the three reconciliation
 //! alerts that need a payroll work with Paychex as it: the pay rate that differs from the HRIS,
 //! the person who left in the HRIS but is still active in payroll, and the hours paid that
-//! differ from the hours tracked.
+//! differ from the hours tracked. A new hire in the HRIS reaches Paychex once through the outbox.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use maestro_core::model::EntityKind;
@@ -89,4 +89,89 @@ async fn paychex_as_the_payroll_joins_the_people_and_raises_the_reconciliation_a
         "{}",
         hours[0].detail
     );
+}
+
+/// Paychex's workers with `email` as a communication.
+fn paychex_with(sandbox: &maestro_sandbox::Sandbox, email: &str) -> usize {
+    sandbox
+        .records(Provider::Paychex, "workers")
+        .iter()
+        .filter(|w| {
+            w["communications"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["uri"].as_str() == Some(email))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_new_hire_in_the_hris_reaches_paychex_exactly_once_through_the_outbox() {
+    let (_dir, sandbox, app) = super::support::sandbox_app().await;
+    let company = app.company(None).await.unwrap();
+    let bamboo = app
+        .connect_sandbox_provider(&company, &sandbox, Provider::BambooHr)
+        .await
+        .unwrap();
+    let paychex = app
+        .connect_sandbox_provider(&company, &sandbox, Provider::Paychex)
+        .await
+        .unwrap();
+    super::support::sync_clean(&app, company.id, bamboo.id).await;
+    super::support::sync_clean(&app, company.id, paychex.id).await;
+
+    let email = "grace.hopper@bluebird.example";
+    let start = sandbox.company().today + chrono::Duration::days(7);
+    app.connector(company.id, bamboo.id)
+        .await
+        .unwrap()
+        .write(&maestro_connectors::WriteRequest {
+            op: maestro_connectors::WriteOp::CreateEmployee(maestro_connectors::NewEmployee {
+                first_name: "Grace".into(),
+                last_name: "Hopper".into(),
+                work_email: email.into(),
+                job_title: Some("Pastry Chef".into()),
+                department: None,
+                start_date: Some(start),
+                date_of_birth: None,
+            }),
+            idempotency_key: maestro_http::IdempotencyKey::new(),
+        })
+        .await
+        .unwrap();
+    super::support::sync_clean(&app, company.id, bamboo.id).await;
+
+    let plan = app.plan_routes(company.id, false).await.unwrap();
+    let creates: Vec<_> = plan
+        .writes
+        .iter()
+        .filter(|x| x.operation == "create_employee")
+        .collect();
+    assert_eq!(creates.len(), 1, "{:#?}", plan.writes);
+    assert_eq!(creates[0].connection_id, paychex.id);
+    let run = app.process_outbox(company.id).await.unwrap();
+    assert!(
+        run.attempts
+            .iter()
+            .any(|a| matches!(a.result, maestro_app::routes::WriteResult::Written { .. })),
+        "{run:#?}"
+    );
+    assert_eq!(paychex_with(&sandbox, email), 1);
+    // Running, planning and syncing again add nothing.
+    app.process_outbox(company.id).await.unwrap();
+    super::support::sync_clean(&app, company.id, paychex.id).await;
+    let again = app.plan_routes(company.id, false).await.unwrap();
+    // Nothing new to create: the hire is found in Paychex (or is the write already done).
+    assert!(
+        again
+            .writes
+            .iter()
+            .filter(|x| x.operation == "create_employee")
+            .all(|x| x.state != maestro_app::routes::PlanState::New),
+        "{:#?}",
+        again.writes
+    );
+    app.process_outbox(company.id).await.unwrap();
+    assert_eq!(paychex_with(&sandbox, email), 1, "exactly one worker");
 }
