@@ -188,6 +188,8 @@ pub struct FieldDto {
     pub example: Option<String>,
     /// The value the form starts with (used when left empty, too).
     pub default: Option<String>,
+    /// The value is several lines (a PEM certificate or key): shown as a text area.
+    pub multiline: bool,
 }
 
 impl From<&ConfigField> for FieldDto {
@@ -204,6 +206,7 @@ impl From<&ConfigField> for FieldDto {
             required: f.required,
             example: f.example.map(Into::into),
             default: f.default.map(Into::into),
+            multiline: f.multiline,
         }
     }
 }

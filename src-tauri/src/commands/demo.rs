@@ -31,6 +31,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     zenefits: 47819,
     trinet: 47821,
     paychex: 47825,
+    adp: 47823,
     justworks: 47820,
 };
 

@@ -17,6 +17,8 @@ export function Field(props: {
   name?: string;
   testId?: string;
   inputType?: 'date';
+  /** Several lines of text (a PEM certificate or key): a text area, not masked. */
+  multiline?: boolean;
 }) {
   const id = useId();
   const helpId = `${id}-help`;
@@ -30,22 +32,42 @@ export function Field(props: {
         {props.label}
         {props.required ? <span className="required" aria-hidden="true"> *</span> : null}
       </label>
-      <input
-        id={id}
-        name={props.name}
-        type={props.inputType ?? props.type ?? 'text'}
-        data-testid={props.testId}
-        value={props.value}
-        required={props.required}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        onChange={(e) => props.onChange(e.target.value)}
-        onBlur={props.onBlur}
-        autoFocus={props.autoFocus}
-        placeholder={props.placeholder}
-        autoComplete={props.autoComplete ?? 'off'}
-        spellCheck={false}
-      />
+      {props.multiline ? (
+        <textarea
+          id={id}
+          name={props.name}
+          className="multiline"
+          rows={6}
+          data-testid={props.testId}
+          value={props.value}
+          required={props.required}
+          aria-invalid={props.error ? true : undefined}
+          aria-describedby={describedBy || undefined}
+          onChange={(e) => props.onChange(e.target.value)}
+          onBlur={props.onBlur}
+          autoFocus={props.autoFocus}
+          placeholder={props.placeholder}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      ) : (
+        <input
+          id={id}
+          name={props.name}
+          type={props.inputType ?? props.type ?? 'text'}
+          data-testid={props.testId}
+          value={props.value}
+          required={props.required}
+          aria-invalid={props.error ? true : undefined}
+          aria-describedby={describedBy || undefined}
+          onChange={(e) => props.onChange(e.target.value)}
+          onBlur={props.onBlur}
+          autoFocus={props.autoFocus}
+          placeholder={props.placeholder}
+          autoComplete={props.autoComplete ?? 'off'}
+          spellCheck={false}
+        />
+      )}
       {props.help ? (
         <p id={helpId} className="help">
           {props.help}

@@ -116,6 +116,7 @@ export const connectorList: ConnectorDto[] = [
         required: true,
         example: 'bluebird',
         default: null,
+        multiline: false,
       },
       {
         key: 'api_key',
@@ -125,6 +126,7 @@ export const connectorList: ConnectorDto[] = [
         required: true,
         example: null,
         default: null,
+        multiline: false,
       },
     ],
     reads: ['employee'],

@@ -147,6 +147,8 @@ pub struct ConfigField {
     pub example: Option<&'static str>,
     /// The value used when the owner leaves the field empty.
     pub default: Option<&'static str>,
+    /// The value is several lines of text (a PEM certificate or key): a text area.
+    pub multiline: bool,
 }
 
 /// What a connector can do with one kind of record.

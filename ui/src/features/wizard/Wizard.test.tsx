@@ -43,8 +43,8 @@ describe('connection wizard', () => {
       summary: "The shop's own shift log.",
       auth: 'api_key',
       fields: [
-        { key: 'key', label: 'Access key', help: 'Settings → Access keys.', kind: 'secret', required: true, example: null, default: null },
-        { key: 'region', label: 'Server', help: 'Leave as api.', kind: 'text', required: false, example: 'euc1', default: 'api' },
+        { key: 'key', label: 'Access key', help: 'Settings → Access keys.', kind: 'secret', required: true, example: null, default: null, multiline: false },
+        { key: 'region', label: 'Server', help: 'Leave as api.', kind: 'text', required: false, example: 'euc1', default: 'api', multiline: false },
       ],
       reads: ['employee', 'time_entry'],
       docsUrl: 'https://shifts.example/docs',
@@ -241,5 +241,39 @@ describe('connection wizard', () => {
     expect(screen.getByTestId('field-base_url')).toHaveValue('http://127.0.0.1:41001/');
     expect(calls.some((c) => c.cmd === 'connect')).toBe(false);
     expect(calls.find((c) => c.cmd === 'sandbox_credentials')?.args).toEqual({ provider: 'bamboohr' });
+  });
+
+  it('shows a multi-line field (a PEM certificate) as a text area and sends its lines whole', async () => {
+    const pem = {
+      key: 'client_certificate',
+      label: 'Client certificate (PEM)',
+      help: 'Paste the whole .pem file ADP returned.',
+      kind: 'secret' as const,
+      required: true,
+      example: null,
+      default: null,
+      multiline: true,
+    };
+    const bamboo = connectorList[0]!;
+    const withPem = [{ ...bamboo, fields: [...bamboo.fields, pem] }, ...connectorList.slice(1)];
+    const calls = mockCommands({
+      app_state: () => unlocked,
+      status: () => emptyStatus,
+      connectors: () => withPem,
+      validate_connection_fields: validate,
+    });
+    const user = await openBambooForm();
+    const area = screen.getByLabelText(/Client certificate \(PEM\)/);
+    expect(area.tagName).toBe('TEXTAREA');
+    expect(area).toHaveAccessibleDescription(/whole \.pem file/);
+    // The one-line fields stay inputs.
+    expect(screen.getByLabelText(/API key/).tagName).toBe('INPUT');
+    await user.type(area, '-----BEGIN CERTIFICATE-----{Enter}MIIB{Enter}-----END CERTIFICATE-----');
+    await waitFor(() =>
+      expect(
+        (calls.filter((c) => c.cmd === 'validate_connection_fields').at(-1)?.args as { values: Record<string, string> })
+          .values.client_certificate,
+      ).toBe('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'),
+    );
   });
 });

@@ -139,6 +139,7 @@ function Details({
           help={f.help}
           required={f.required}
           type={f.kind === 'secret' ? 'password' : f.kind === 'url' ? 'url' : 'text'}
+          multiline={f.multiline}
           placeholder={f.example ?? undefined}
           value={values[f.key] ?? ''}
           autoFocus={i === 0}

@@ -587,6 +587,8 @@ export type FieldDto = {
 	example: string | null,
 	/**  The value the form starts with (used when left empty, too). */
 	default: string | null,
+	/**  The value is several lines (a PEM certificate or key): shown as a text area. */
+	multiline: boolean,
 };
 
 /**  One provider field of a sample record, and the canonical fields it fills. */

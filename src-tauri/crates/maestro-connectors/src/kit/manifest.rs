@@ -162,6 +162,7 @@ pub fn from_file(file: &ProviderFile) -> Result<Manifest, String> {
             pattern: f.pattern.as_deref().map(leak),
             example: f.example.as_deref().map(leak),
             default: f.default.as_deref().map(leak),
+            multiline: f.multiline,
         })
         .collect();
     let mut entities: Vec<EntitySupport> = Vec::new();

@@ -85,6 +85,7 @@ pub static MANIFEST: Manifest = Manifest {
             pattern: Some("^[a-z0-9-]+$"),
             example: Some("acme"),
             default: None,
+            multiline: false,
         },
         ConfigField {
             key: "api_key",
@@ -95,6 +96,7 @@ pub static MANIFEST: Manifest = Manifest {
             pattern: Some("^[a-f0-9]{40}$"),
             example: None,
             default: None,
+            multiline: false,
         },
     ],
     entities: &[

@@ -66,6 +66,7 @@ pub static MANIFEST: Manifest = Manifest {
             ),
             example: Some("e904cc79-818a-4da8-9d37-0be0a86fdda8"),
             default: None,
+            multiline: false,
         },
         ConfigField {
             key: "api_version",
@@ -76,6 +77,7 @@ pub static MANIFEST: Manifest = Manifest {
             pattern: Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
             example: Some(DEFAULT_API_VERSION),
             default: None,
+            multiline: false,
         },
     ],
     entities: &[
