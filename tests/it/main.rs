@@ -22,6 +22,7 @@ mod reauthorize;
 mod redaction;
 mod routes;
 mod scheduler_app;
+mod sign_in_expiry;
 mod support;
 mod sync_crash;
 mod victim;
