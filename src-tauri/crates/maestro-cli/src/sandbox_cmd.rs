@@ -24,6 +24,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let goodhire = sandbox.base_url(Provider::GoodHire);
     let justworks = sandbox.base_url(Provider::Justworks);
     let trinet = sandbox.base_url(Provider::TriNet);
+    let adp = sandbox.base_url(Provider::Adp);
+    let adp_files = write_adp_pems(&c.adp)?;
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
         sandbox.config().company_name
@@ -38,7 +40,8 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Zenefits  {zenefits}");
     println!("  GoodHire  {goodhire}");
     println!("  Justworks {justworks}  (its sign-in page too)");
-    println!("  TriNet    {trinet}  (its token endpoint too)\n");
+    println!("  TriNet    {trinet}  (its token endpoint too)");
+    println!("  ADP       {adp}  (mutual TLS: its test CA signed the client certificate below)\n");
     println!("Connect them from another terminal:");
     println!(
         "  maestro connect bamboohr --base-url {bamboo} --set subdomain={} --set api_key={}",
@@ -83,9 +86,41 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
         "  maestro connect trinet --base-url {trinet} --set company_id={} --set client_id={} --set client_secret={}",
         c.trinet.company_id, c.trinet.client_id, c.trinet.client_secret
     );
+    // ADP: client id and secret, and the client certificate and key (PEM) its emulator's test
+    // CA signed, with that CA (trusted for this connection to this computer only).
+    let file = |name: &str| adp_files.join(name).display().to_string();
+    println!(
+        "  maestro connect adp --base-url {adp} --set client_id={} --set client_secret={} --set \"client_certificate=$(cat {})\" --set \"client_key=$(cat {})\" --set \"sandbox_ca=$(cat {})\"",
+        c.adp.client_id,
+        c.adp.client_secret,
+        file("client.pem"),
+        file("client.key"),
+        file("ca.pem"),
+    );
     println!("\nPress Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
     println!("Sandbox stopped.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the ADP emulator's client certificate, key and test CA (PEM) to a folder of this
+/// user's only (the key readable by its owner alone), for `maestro connect adp` to read.
+fn write_adp_pems(c: &maestro_sandbox::AdpCredentials) -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("maestro-sandbox-adp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    for (name, text) in [
+        ("client.pem", &c.client_certificate),
+        ("client.key", &c.client_key),
+        ("ca.pem", &c.ca_certificate),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(dir)
 }
