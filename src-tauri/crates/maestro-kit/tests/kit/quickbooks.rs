@@ -50,16 +50,24 @@ fn xsd_types() -> BTreeMap<String, XsdType> {
             .unwrap();
     let base = Regex::new(r#"<xs:(?:extension|restriction) base="([A-Za-z0-9_:]+)""#).unwrap();
     let value = Regex::new(r#"<xs:enumeration value="([^"]+)""#).unwrap();
+    // Annotations hold prose, never definitions.
+    let annotation = Regex::new(r"(?s)<xs:annotation>.*?</xs:annotation>").unwrap();
+    let tags: BTreeMap<&str, Regex> = ["complexType", "simpleType"]
+        .into_iter()
+        .map(|k| {
+            (
+                k,
+                Regex::new(&format!(r"<(/?)xs:{k}\b[^>]*?(/?)>")).unwrap(),
+            )
+        })
+        .collect();
     let mut out = BTreeMap::new();
     for xsd in XSDS {
-        // Annotations hold prose, never definitions.
-        let xsd = Regex::new(r"(?s)<xs:annotation>.*?</xs:annotation>")
-            .unwrap()
-            .replace_all(xsd, "");
+        let xsd = annotation.replace_all(xsd, "");
         for m in open.captures_iter(&xsd) {
             let (kind, name) = (m.get(1).unwrap().as_str(), m.get(2).unwrap().as_str());
             let start = m.get(0).unwrap().start();
-            let tag = Regex::new(&format!(r"<(/?)xs:{kind}\b[^>]*?(/?)>")).unwrap();
+            let tag = &tags[kind];
             let mut depth = 0;
             let mut end = xsd.len();
             for t in tag.captures_iter(&xsd[start..]) {
