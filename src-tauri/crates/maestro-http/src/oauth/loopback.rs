@@ -108,8 +108,9 @@ impl Loopback {
         &self.redirect_uri
     }
 
-    /// Serves browser requests until a decisive callback arrives or `timeout` passes.
-    /// Cancel-safe: dropping the future closes the listener.
+    /// Serves browser requests until a decisive callback arrives or `timeout` passes; its code.
+    /// (The sign-in uses [`Loopback::wait_callback`], which keeps the other parameters too.)
+    #[cfg(test)]
     pub(crate) async fn wait(
         self,
         expected_state: String,
@@ -120,7 +121,8 @@ impl Loopback {
             .map(|c| c.code)
     }
 
-    /// [`Loopback::wait`], with the callback's other parameters.
+    /// Serves browser requests until a decisive callback arrives or `timeout` passes: its code
+    /// and other parameters. Cancel-safe: dropping the future closes the listener.
     pub(crate) async fn wait_callback(self, expected_state: String, timeout: Duration) -> Outcome {
         let (tx, mut rx) = oneshot::channel();
         let shared = Arc::new(Shared {
