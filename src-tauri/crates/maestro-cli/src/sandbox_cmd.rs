@@ -24,6 +24,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let goodhire = sandbox.base_url(Provider::GoodHire);
     let justworks = sandbox.base_url(Provider::Justworks);
     let trinet = sandbox.base_url(Provider::TriNet);
+    let paychex = sandbox.base_url(Provider::Paychex);
     let adp = sandbox.base_url(Provider::Adp);
     let adp_files = write_adp_pems(&c.adp)?;
     println!(
@@ -41,6 +42,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  GoodHire  {goodhire}");
     println!("  Justworks {justworks}  (its sign-in page too)");
     println!("  TriNet    {trinet}  (its token endpoint too)");
+    println!("  Paychex   {paychex}  (its token endpoint too)");
     println!("  ADP       {adp}  (mutual TLS: its test CA signed the client certificate below)\n");
     println!("Connect them from another terminal:");
     println!(
@@ -85,6 +87,12 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  maestro connect trinet --base-url {trinet} --set company_id={} --set client_id={} --set client_secret={}",
         c.trinet.company_id, c.trinet.client_id, c.trinet.client_secret
+    );
+    // Paychex: the API key (client id) and secret of an app in Company Settings > Integrated
+    // apps, exchanged for a token on connect; the company comes from `/companies`.
+    println!(
+        "  maestro connect paychex --base-url {paychex} --set client_id={} --set client_secret={}",
+        c.paychex.client_id, c.paychex.client_secret
     );
     // ADP: client id and secret, and the client certificate and key (PEM) its emulator's test
     // CA signed, with that CA (trusted for this connection to this computer only).
