@@ -105,6 +105,7 @@ async fn a_sandbox_restarted_on_its_ports_serves_saved_connections_again() {
         paychex: port(&first, Provider::Paychex),
         justworks: port(&first, Provider::Justworks),
         quickbooks: port(&first, Provider::QuickBooks),
+        adp: port(&first, Provider::Adp),
     };
     let app = app(&dir).await;
     let company = app.company(None).await.unwrap();

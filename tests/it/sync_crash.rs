@@ -130,6 +130,7 @@ pub(crate) async fn connect(app: &App, sandbox: &Sandbox, provider: Provider) ->
         Provider::Paychex => panic!("Paychex has no time entries; not used here"),
         Provider::Justworks => panic!("Justworks has no time entries; not used here"),
         Provider::QuickBooks => panic!("QuickBooks signs in with OAuth; not used here"),
+        Provider::Adp => panic!("ADP has no time entries; not used here"),
     };
     let company = app.company(None).await.unwrap();
     let (connection, _) = app
