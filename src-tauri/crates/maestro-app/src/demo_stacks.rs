@@ -26,6 +26,8 @@ pub struct DemoStack {
     pub payroll: Provider,
     /// The time tracker whose hours are paid.
     pub time_tracking: Provider,
+    /// The pay schedule the owner states, when the payroll publishes no pay periods.
+    pub pay_schedule: Option<&'static str>,
 }
 
 /// Every stack, the default first.
@@ -51,6 +53,7 @@ pub const STACKS: &[DemoStack] = &[
         hris: Provider::BambooHr,
         payroll: Provider::Gusto,
         time_tracking: Provider::Harvest,
+        pay_schedule: None,
     },
     DemoStack {
         name: "books",
@@ -59,6 +62,8 @@ pub const STACKS: &[DemoStack] = &[
         hris: Provider::Rippling,
         payroll: Provider::QuickBooks,
         time_tracking: Provider::Toggl,
+        // QuickBooks Online's pay schedules are only in Intuit's restricted Payroll API.
+        pay_schedule: Some("semi-monthly"),
     },
     DemoStack {
         name: "adp",
@@ -67,6 +72,8 @@ pub const STACKS: &[DemoStack] = &[
         hris: Provider::BambooHr,
         payroll: Provider::Adp,
         time_tracking: Provider::Harvest,
+        // ADP's pay statement list states no pay period and its runs are not read.
+        pay_schedule: Some("semi-monthly"),
     },
     DemoStack {
         name: "paychex",
@@ -75,6 +82,7 @@ pub const STACKS: &[DemoStack] = &[
         hris: Provider::BambooHr,
         payroll: Provider::Paychex,
         time_tracking: Provider::Clockify,
+        pay_schedule: None,
     },
 ];
 
@@ -112,6 +120,13 @@ impl App {
         routes.hris = id(stack.hris);
         routes.payroll = id(stack.payroll);
         routes.time_tracking = id(stack.time_tracking);
+        routes.pay_schedule = match stack.pay_schedule {
+            Some(text) => Some(
+                text.parse()
+                    .map_err(|e: String| AppError::new(ErrorCode::Validation, e))?,
+            ),
+            None => None,
+        };
         self.set_route_settings(company.id, &routes).await?;
         Ok(out.into_iter().map(|(_, c)| c).collect())
     }
@@ -120,11 +135,16 @@ impl App {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use maestro_sync::routes::hours::PayCalendar;
+
     use super::*;
 
     #[test]
     fn every_stack_connects_the_tools_its_routes_use() {
         for s in STACKS {
+            if let Some(text) = s.pay_schedule {
+                assert!(text.parse::<PayCalendar>().is_ok(), "{}: {text}", s.name);
+            }
             for part in [s.hris, s.payroll, s.time_tracking] {
                 assert!(
                     s.providers.contains(&part),

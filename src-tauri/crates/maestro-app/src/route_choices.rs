@@ -8,6 +8,7 @@ use maestro_connectors::Category;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_store::connections::{self, Connection};
 use maestro_sync::routes::Route;
+use maestro_sync::routes::hours::PayCalendar;
 use serde::Serialize;
 
 use crate::connection_scope::{category_of, chosen, ends, in_use, what};
@@ -78,6 +79,8 @@ pub struct RouteChoices {
     pub parts: Vec<PartChoice>,
     /// Writes that change pay wait for the owner's approval.
     pub approve_pay_changes: bool,
+    /// The pay schedule the owner stated, for a payroll whose pay periods cannot be read.
+    pub pay_schedule: Option<PayCalendar>,
 }
 
 /// What the settings say, applied to the company's connections (pure: no store).
@@ -124,6 +127,7 @@ pub fn route_choices(all: &[Connection], cfg: &RouteSettings) -> RouteChoices {
         routes,
         parts,
         approve_pay_changes: cfg.approve_pay_changes,
+        pay_schedule: cfg.pay_schedule,
     }
 }
 
@@ -196,6 +200,19 @@ impl App {
         if !enabled {
             cfg.disabled.push(route);
         }
+        self.set_route_settings(company_id, &cfg).await?;
+        self.route_choices(company_id).await
+    }
+
+    /// States the company's pay schedule (`None`: take it from payroll only). Payroll's own
+    /// runs or statements still win where it has them. Audited.
+    pub async fn set_pay_schedule(
+        &self,
+        company_id: CompanyId,
+        schedule: Option<PayCalendar>,
+    ) -> Result<RouteChoices> {
+        let mut cfg = self.route_settings(company_id).await?;
+        cfg.pay_schedule = schedule;
         self.set_route_settings(company_id, &cfg).await?;
         self.route_choices(company_id).await
     }

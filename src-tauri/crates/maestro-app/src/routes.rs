@@ -21,7 +21,7 @@ use maestro_store::audit::AuditEvent;
 use maestro_store::connections::Connection;
 use maestro_store::outbox::{self, OutboxStatus};
 use maestro_store::settings::{self, Scope};
-use maestro_sync::routes::hours::HoursPreview;
+use maestro_sync::routes::hours::{HoursPreview, PayCalendar};
 use maestro_sync::routes::hris::{self, HrisInput};
 use maestro_sync::routes::{FieldChange, Route};
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,9 @@ pub struct RouteSettings {
     pub check_package: Option<ChosenCheckPackage>,
     /// People hired on or after this day are new hires (set when the package is first chosen).
     pub checks_hired_since: Option<NaiveDate>,
+    /// The pay schedule the owner stated, for a payroll whose pay periods cannot be read
+    /// (QuickBooks Online publishes no payroll runs); a payroll's own runs or statements win.
+    pub pay_schedule: Option<PayCalendar>,
 }
 
 impl Default for RouteSettings {
@@ -66,6 +69,7 @@ impl Default for RouteSettings {
             background_checks: None,
             check_package: None,
             checks_hired_since: None,
+            pay_schedule: None,
         }
     }
 }

@@ -165,6 +165,9 @@ pub async fn run(dir: Option<&Path>, stack: &str) -> Result<ExitCode> {
             }
         );
     }
+    for note in &plan.notes {
+        println!("   · {note}");
+    }
     if let Some(h) = &plan.hours {
         let routes = app.route_settings(company.id).await?;
         let tracker = connections

@@ -96,6 +96,11 @@ pub enum RoutesCommand {
         /// The time-tracking connection to read (id), when there are several.
         #[arg(long, value_name = "CONNECTION")]
         time_tracking: Option<String>,
+        /// Your pay schedule, for a payroll whose pay periods cannot be read (QuickBooks
+        /// Online): monthly, semi-monthly, weekly:YYYY-MM-DD or biweekly:YYYY-MM-DD (the first
+        /// day of any one period); `none` forgets it.
+        #[arg(long, value_name = "SCHEDULE")]
+        pay_schedule: Option<String>,
         /// The background-check package new hires are ordered with (an id the provider lists,
         /// e.g. Checkr's `tasker_standard`); every order still waits for approval.
         #[arg(long, value_name = "PACKAGE")]
@@ -217,6 +222,7 @@ pub async fn run(app: &App, command: RoutesCommand) -> Result<ExitCode> {
             hris,
             payroll,
             time_tracking,
+            pay_schedule,
             check_package,
             company,
         } => {
@@ -227,7 +233,13 @@ pub async fn run(app: &App, command: RoutesCommand) -> Result<ExitCode> {
                 || pay_approval.is_some()
                 || hris.is_some()
                 || payroll.is_some()
-                || time_tracking.is_some();
+                || time_tracking.is_some()
+                || pay_schedule.is_some();
+            match pay_schedule.as_deref() {
+                None => {}
+                Some("none") => cfg.pay_schedule = None,
+                Some(text) => cfg.pay_schedule = Some(text.parse().map_err(anyhow::Error::msg)?),
+            }
             for r in &enable {
                 let r = parse_route(r)?;
                 cfg.disabled.retain(|d| *d != r);
@@ -464,6 +476,13 @@ fn print_config(cfg: &RouteSettings) {
     println!("Payroll: {}", conn(&cfg.payroll));
     println!("Time tracking: {}", conn(&cfg.time_tracking));
     println!("Background checks: {}", conn(&cfg.background_checks));
+    println!(
+        "Pay schedule: {}",
+        cfg.pay_schedule.map_or_else(
+            || "from payroll (its runs or pay statements)".to_owned(),
+            |c| format!("{c} (yours; payroll's own runs or statements win)")
+        )
+    );
     match &cfg.check_package {
         Some(p) => println!(
             "Background check package: {} ({}){}, for people hired from {}",

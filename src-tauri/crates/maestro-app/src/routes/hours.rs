@@ -1,8 +1,10 @@
 //! Time tracking → payroll: the hours preview of a pay period, and the owner's approval of it.
 //!
 //! Pay periods are derived from payroll's latest regular run (the Gusto connector does not read
-//! pay schedules); with no period given, the preview is of the period after that run: the
-//! next payroll to run. The route ends at the approved preview, because the payroll connector
+//! pay schedules), else from the latest period its pay statements state (ADP), else from the
+//! pay schedule the owner stated (QuickBooks Online publishes neither); with no period given,
+//! the preview is of the period after that run (the next payroll to run), or with the owner's
+//! schedule of the period running today. The route ends at the approved preview, because the payroll connector
 //! has no time-sheet write.
 
 use chrono::NaiveDate;
@@ -23,21 +25,33 @@ impl App {
         payroll: &Connection,
         period_start: Option<NaiveDate>,
     ) -> Result<HoursPreview> {
+        let stated = self.route_settings(company_id).await?.pay_schedule;
         let mut conn = self.conn().await?;
         let runs = load::payroll_runs(&mut conn, company_id, payroll.id).await?;
-        let Some((calendar, latest)) = PayCalendar::from_runs(&runs) else {
-            return Err(AppError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "{} has no regular payroll synced yet, so its pay periods are unknown; sync \
-                     {} (payrolls) first",
-                    payroll.display_name, payroll.display_name
-                ),
-            ));
+        let from_payroll = match PayCalendar::from_runs(&runs) {
+            Some(found) => Some(found),
+            None => PayCalendar::from_statement_periods(
+                load::statement_periods(&mut conn, company_id, payroll.id).await?,
+            ),
         };
-        let period = match period_start {
-            Some(d) => calendar.period_of(d),
-            None => calendar.next(latest),
+        let period = match (from_payroll, period_start) {
+            (Some((calendar, _)), Some(d)) => calendar.period_of(d),
+            (Some((calendar, latest)), None) => calendar.next(latest),
+            // The owner's schedule: the period running today is the next payroll's.
+            (None, start) => {
+                let Some(calendar) = stated else {
+                    return Err(AppError::new(
+                        ErrorCode::NotFound,
+                        format!(
+                            "{} has no payroll runs or pay statements synced, so its pay periods \
+                             are unknown; sync {} first, or state your pay schedule in Settings → \
+                             Routes (or `maestro routes config --pay-schedule biweekly:YYYY-MM-DD`)",
+                            payroll.display_name, payroll.display_name
+                        ),
+                    ));
+                };
+                calendar.period_of(start.unwrap_or_else(|| self.now().date_naive()))
+            }
         };
         let users = load::time_users(&mut conn, company_id, source.id).await?;
         let entries = load::time_entries_in(&mut conn, company_id, source.id, period).await?;

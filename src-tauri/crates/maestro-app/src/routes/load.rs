@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{
     BackgroundCheck, BackgroundCheckStatus, Candidate, CanonicalEntity, Contractor, Department,
-    Employee, Employment, Location, PayrollRun, TimeEntry,
+    Employee, Employment, Location, PayStatement, PayrollRun, TimeEntry,
 };
 use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
@@ -230,5 +231,19 @@ pub async fn payroll_runs(
         .await?
         .into_iter()
         .map(|(_, r)| r)
+        .collect())
+}
+
+/// The pay periods payroll's statements state (start, end), for a payroll whose runs cannot
+/// be read.
+pub async fn statement_periods(
+    conn: &mut SqliteConnection,
+    company_id: CompanyId,
+    connection_id: ConnectionId,
+) -> Result<Vec<(NaiveDate, NaiveDate)>> {
+    Ok(current::<PayStatement>(conn, company_id, connection_id)
+        .await?
+        .into_iter()
+        .filter_map(|(_, s)| s.period_start.zip(s.period_end))
         .collect())
 }

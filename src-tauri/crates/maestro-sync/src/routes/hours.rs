@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use maestro_core::model::{Employee, PayrollRun, PayrollRunStatus, PayrollRunType, TimeEntry};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::match_key;
 
@@ -42,7 +42,7 @@ impl std::fmt::Display for PayPeriod {
 }
 
 /// How pay periods repeat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PayCalendar {
     /// Every `days` days, one period starting on `anchor`.
@@ -88,7 +88,24 @@ impl PayCalendar {
             })
             .filter(|r| r.period_end >= r.period_start)
             .max_by_key(|r| (r.period_end, r.period_start))?;
-        let (start, end) = (latest.period_start, latest.period_end);
+        Some(Self::from_period(latest.period_start, latest.period_end))
+    }
+
+    /// The calendar of the latest period stated on pay statements, for a payroll whose runs
+    /// cannot be read (ADP lists each worker's statements, not the runs); `None` when no
+    /// statement states its period.
+    pub fn from_statement_periods(
+        periods: impl IntoIterator<Item = (NaiveDate, NaiveDate)>,
+    ) -> Option<(PayCalendar, PayPeriod)> {
+        let (start, end) = periods
+            .into_iter()
+            .filter(|(start, end)| end >= start)
+            .max_by_key(|(start, end)| (*end, *start))?;
+        Some(Self::from_period(start, end))
+    }
+
+    /// The calendar one known period belongs to: monthly, semi-monthly, or every N days.
+    pub fn from_period(start: NaiveDate, end: NaiveDate) -> (PayCalendar, PayPeriod) {
         let calendar = if start.day() == 1 && end == month_end(start) {
             PayCalendar::Monthly
         } else if (start.day() == 1 && end.day() == 15 && end.month() == start.month())
@@ -101,7 +118,7 @@ impl PayCalendar {
                 days: (end - start).num_days() + 1,
             }
         };
-        Some((calendar, PayPeriod { start, end }))
+        (calendar, PayPeriod { start, end })
     }
 
     /// The period that contains `d`.
@@ -134,6 +151,51 @@ impl PayCalendar {
     /// The period after `p`.
     pub fn next(&self, p: PayPeriod) -> PayPeriod {
         self.period_of(p.end + Duration::days(1))
+    }
+}
+
+/// An owner's pay schedule as typed: `monthly`, `semi-monthly`, `weekly:YYYY-MM-DD` or
+/// `biweekly:YYYY-MM-DD` (the date: the first day of any one period).
+impl std::str::FromStr for PayCalendar {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim().to_ascii_lowercase();
+        let (kind, anchor) = match text.split_once(':') {
+            Some((k, a)) => (k.trim(), Some(a.trim())),
+            None => (text.as_str(), None),
+        };
+        let anchor = |days: i64| -> Result<PayCalendar, String> {
+            let a = anchor
+                .ok_or_else(|| format!("say when one period starts, e.g. {kind}:2026-11-30"))?;
+            let anchor = NaiveDate::parse_from_str(a, "%Y-%m-%d")
+                .map_err(|_| format!("'{a}' is not a date (YYYY-MM-DD)"))?;
+            Ok(PayCalendar::EveryNDays { anchor, days })
+        };
+        match kind {
+            "monthly" => Ok(PayCalendar::Monthly),
+            "semi-monthly" | "semimonthly" => Ok(PayCalendar::SemiMonthly),
+            "weekly" => anchor(7),
+            "biweekly" | "bi-weekly" => anchor(14),
+            _ => Err(format!(
+                "'{text}' is not a pay schedule: monthly, semi-monthly, weekly:YYYY-MM-DD or \
+                 biweekly:YYYY-MM-DD"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for PayCalendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PayCalendar::Monthly => f.write_str("monthly"),
+            PayCalendar::SemiMonthly => f.write_str("semi-monthly"),
+            PayCalendar::EveryNDays { anchor, days: 7 } => write!(f, "weekly:{anchor}"),
+            PayCalendar::EveryNDays { anchor, days: 14 } => write!(f, "biweekly:{anchor}"),
+            PayCalendar::EveryNDays { anchor, days } => {
+                write!(f, "every {days} days from {anchor}")
+            }
+        }
     }
 }
 
@@ -427,6 +489,63 @@ mod tests {
         assert_eq!(monthly.next(p).end, d("2024-03-31"));
         assert_eq!(monthly.period_of(d("2024-12-31")).start, d("2024-12-01"));
         assert!(PayCalendar::from_runs(&[]).is_none());
+    }
+
+    #[test]
+    fn statements_give_the_calendar_when_runs_are_not_readable() {
+        // Each worker's statements, in any order; a backwards period is ignored.
+        let periods = [
+            (d("2026-11-01"), d("2026-11-14")),
+            (d("2026-11-15"), d("2026-11-28")),
+            (d("2026-12-01"), d("2026-11-20")),
+            (d("2026-11-15"), d("2026-11-28")),
+        ];
+        let (cal, latest) = PayCalendar::from_statement_periods(periods).unwrap();
+        assert_eq!(
+            cal,
+            PayCalendar::EveryNDays {
+                anchor: d("2026-11-15"),
+                days: 14
+            }
+        );
+        assert_eq!(cal.next(latest).start, d("2026-11-29"));
+        assert!(PayCalendar::from_statement_periods([]).is_none());
+        // An owner's schedule is saved and read back as the same calendar.
+        let text = serde_json::to_string(&cal).unwrap();
+        assert_eq!(serde_json::from_str::<PayCalendar>(&text).unwrap(), cal);
+    }
+
+    #[test]
+    fn owners_type_their_pay_schedule() {
+        for text in [
+            "monthly",
+            "semi-monthly",
+            "weekly:2026-11-30",
+            "biweekly:2026-11-29",
+        ] {
+            let cal: PayCalendar = text.parse().unwrap();
+            assert_eq!(cal.to_string(), text);
+        }
+        let cal: PayCalendar = " BiWeekly : 2026-11-29 ".parse().unwrap();
+        assert_eq!(cal.period_of(d("2026-12-07")).start, d("2026-11-29"));
+        assert!(
+            "biweekly"
+                .parse::<PayCalendar>()
+                .unwrap_err()
+                .contains("when one period starts")
+        );
+        assert!(
+            "weekly:30/11/2026"
+                .parse::<PayCalendar>()
+                .unwrap_err()
+                .contains("not a date")
+        );
+        assert!(
+            "fortnightly"
+                .parse::<PayCalendar>()
+                .unwrap_err()
+                .contains("not a pay schedule")
+        );
     }
 
     fn entry(id: &str, user: &str, date: &str, hours: &str, running: bool) -> TimeEntry {
