@@ -6,6 +6,7 @@ pub mod checkr;
 pub mod gusto;
 pub mod harvest;
 pub mod paychex;
+pub mod quickbooks;
 
 use crate::registry::ConnectorDef;
 
@@ -23,6 +24,7 @@ pub fn hooks(id: &str) -> Option<&'static dyn crate::kit::Hooks> {
         "checkr" => Some(&checkr::HOOKS),
         "adp" => Some(&adp::HOOKS),
         "paychex" => Some(&paychex::HOOKS),
+        "quickbooks" => Some(&quickbooks::HOOKS),
         _ => None,
     }
 }

@@ -7,13 +7,15 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use maestro_connectors::{Connector, ReadRequest};
+use maestro_connectors::{
+    Connector, EmployeeChanges, NewEmployee, NewTimeEntry, ReadRequest, WriteOp, WriteRequest,
+};
 use maestro_core::model::{CanonicalRecord, EntityKind};
 use maestro_core::sensitive::Sensitive;
 use maestro_http::oauth::{
     OAuthClientConfig, OAuthError, TokenManager, TokenPersistence, TokenSet,
 };
-use maestro_http::{Auth, PageCursor};
+use maestro_http::{Auth, IdempotencyKey, PageCursor};
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 
 use crate::support::{connector, context, read_all};
@@ -192,5 +194,134 @@ async fn a_sync_older_than_the_cdc_window_or_a_capped_cdc_answer_reads_everythin
     assert_eq!(cdc_requests(&sb), 1);
     assert_eq!(read.len(), all.len() + 1000);
     assert!(added.is_subset(&read) && all.is_subset(&read));
+    sb.shutdown().await;
+}
+
+fn write(op: WriteOp, key: &str) -> WriteRequest {
+    WriteRequest {
+        op,
+        idempotency_key: IdempotencyKey::from_stable(key),
+    }
+}
+
+#[tokio::test]
+async fn writes_are_made_once_however_often_retried_and_changes_go_on_the_latest_sync_token() {
+    let (sb, c) = quickbooks().await;
+    let before = sb.records(Provider::QuickBooks, "employees").len();
+    let hire = WriteOp::CreateEmployee(NewEmployee {
+        first_name: "Grace".into(),
+        last_name: "Hopper".into(),
+        work_email: "grace@bluebird.example".into(),
+        job_title: None,
+        department: None,
+        start_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 14),
+        date_of_birth: None,
+    });
+    let first = c.write(&write(hire.clone(), "hire-1")).await.unwrap();
+    let again = c.write(&write(hire.clone(), "hire-1")).await.unwrap();
+    assert_eq!(first.remote_id, again.remote_id);
+    let employees = sb.records(Provider::QuickBooks, "employees");
+    assert_eq!(employees.len(), before + 1, "hired twice");
+    let saved = employees
+        .iter()
+        .find(|e| e["Id"] == first.remote_id.as_str())
+        .unwrap();
+    assert_eq!(saved["HiredDate"], "2026-12-14");
+    assert_eq!(
+        saved["PrimaryEmailAddr"]["Address"],
+        "grace@bluebird.example"
+    );
+    // Every write carried its requestid and minorversion.
+    let posts: Vec<_> = sb
+        .requests(Provider::QuickBooks)
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 2);
+    assert!(
+        posts
+            .iter()
+            .all(|r| r.query.contains("requestid=hire-1") && r.query.contains("minorversion=75"))
+    );
+
+    // A change: sparse, on the SyncToken read just before; the token moves on.
+    let change = WriteOp::UpdateEmployee {
+        remote_id: first.remote_id.clone(),
+        changes: EmployeeChanges {
+            last_name: Some("Hopper-Murray".into()),
+            ..EmployeeChanges::default()
+        },
+    };
+    c.write(&write(change.clone(), "change-1")).await.unwrap();
+    c.write(&write(change, "change-2")).await.unwrap();
+    let saved = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Id"] == first.remote_id.as_str())
+        .unwrap();
+    assert_eq!(saved["FamilyName"], "Hopper-Murray");
+    assert_eq!(
+        saved["GivenName"], "Grace",
+        "a sparse change keeps the rest"
+    );
+    assert_eq!(saved["SyncToken"], "2");
+
+    // Approved hours: one time activity however often sent, in hours and minutes.
+    let hours = WriteOp::CreateTimeEntry(NewTimeEntry {
+        user_remote_id: first.remote_id.clone(),
+        project_remote_id: String::new(),
+        task_remote_id: String::new(),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(),
+        hours: rust_decimal::Decimal::new(7_75, 2),
+        notes: Some("approved".into()),
+    });
+    let before = sb.records(Provider::QuickBooks, "time_activities").len();
+    let a = c.write(&write(hours.clone(), "hours-1")).await.unwrap();
+    let b = c.write(&write(hours, "hours-1")).await.unwrap();
+    assert_eq!(a.remote_id, b.remote_id);
+    let activities = sb.records(Provider::QuickBooks, "time_activities");
+    assert_eq!(activities.len(), before + 1);
+    let saved = activities
+        .iter()
+        .find(|t| t["Id"] == a.remote_id.as_str())
+        .unwrap();
+    assert_eq!(
+        (saved["Hours"].as_i64(), saved["Minutes"].as_i64()),
+        (Some(7), Some(45))
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stale_sync_token_is_refused_as_intuit_does() {
+    let (sb, _c) = quickbooks().await;
+    let creds = sb.credentials().quickbooks;
+    let employee = sb.records(Provider::QuickBooks, "employees")[0].clone();
+    let id = employee["Id"].as_str().unwrap();
+    let post = |token: &str, family: &str| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/v3/company/{}/employee?minorversion=75",
+                sb.base_url(Provider::QuickBooks),
+                creds.realm_id
+            ))
+            .bearer_auth(&creds.access_token)
+            .json(&serde_json::json!({"Id": id, "SyncToken": token, "sparse": true, "FamilyName": family}))
+            .send()
+    };
+    let current = employee["SyncToken"].as_str().unwrap().to_owned();
+    assert_eq!(post(&current, "Changed").await.unwrap().status(), 200);
+    // The token read before that change is stale now: refused, nothing overwritten.
+    let resp = post(&current, "Overwritten").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["Fault"]["Error"][0]["code"], "5010");
+    assert_eq!(body["Fault"]["Error"][0]["Message"], "Stale Object Error");
+    let saved = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Id"] == id)
+        .unwrap();
+    assert_eq!(saved["FamilyName"], "Changed");
     sb.shutdown().await;
 }

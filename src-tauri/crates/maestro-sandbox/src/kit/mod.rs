@@ -134,6 +134,20 @@ pub(crate) trait Dataset: Send {
         let _ = params;
         self.write(method, path, headers, body)
     }
+    /// [`Dataset::write_at`] with the request's query parameters as admitted (QuickBooks'
+    /// `requestid`, which makes a write idempotent).
+    fn write_with_query(
+        &mut self,
+        method: &str,
+        path: &str,
+        params: &HashMap<String, String>,
+        query: &Filters,
+        headers: &axum::http::HeaderMap,
+        body: &Value,
+    ) -> Result<(u16, Value), Refusal> {
+        let _ = query;
+        self.write_at(method, path, params, headers, body)
+    }
     /// Adds the provider's own envelope members to a list answer of `stream` (Paychex's
     /// `metadata` and `links`); `page` is the offset and limit asked for, `total` the records
     /// there are. Nothing by default.

@@ -96,6 +96,8 @@ struct QuickBooks {
     objects: HashMap<&'static str, Vec<Value>>,
     /// Deleted objects as the change feed reports them (entity, tombstone).
     deleted: Vec<(&'static str, Value)>,
+    /// The answer to each `requestid` written with (Intuit replays it for a repeat).
+    answers: HashMap<String, (u16, Value)>,
     added: u64,
 }
 
@@ -262,6 +264,7 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
         company,
         objects,
         deleted: Vec::new(),
+        answers: HashMap::new(),
         added: 0,
     })
 }
@@ -307,7 +310,182 @@ impl QuickBooks {
     }
 }
 
+impl QuickBooks {
+    /// `POST …/employee`: a new employee (a unique DisplayName, as Intuit requires), or with
+    /// `Id` a change on its current `SyncToken` (`sparse: true`: only the members sent; else
+    /// the whole object); a stale SyncToken is the Fault "Stale Object Error" (5010).
+    fn write_employee(&mut self, body: &Value) -> Result<(u16, Value), Refusal> {
+        let Value::Object(given) = body else {
+            return Err(Refusal::bad("The body must be an Employee object"));
+        };
+        let now = Utc::now();
+        let list = self.objects.entry("Employee").or_default();
+        if let Some(id) = given.get("Id").and_then(Value::as_str) {
+            let Some(current) = list.iter_mut().find(|e| e["Id"] == id) else {
+                return Err(Refusal::bad(format!("Object Not Found: Employee {id}")));
+            };
+            let token = current["SyncToken"].as_str().unwrap_or("0").to_owned();
+            if given.get("SyncToken").and_then(Value::as_str) != Some(token.as_str()) {
+                return Err(Refusal::bad(format!(
+                    "Stale Object Error: You and another user were working on the same thing. SyncToken {token} is the current one"
+                )));
+            }
+            let next = token.parse::<u64>().unwrap_or(0) + 1;
+            let created = current["MetaData"]["CreateTime"].clone();
+            let mut updated = if given.get("sparse") == Some(&Value::Bool(true)) {
+                current.clone()
+            } else {
+                json!({"Id": id, "domain": "QBO"})
+            };
+            if let Value::Object(m) = &mut updated {
+                for (k, v) in given {
+                    if k != "sparse" {
+                        m.insert(k.clone(), v.clone());
+                    }
+                }
+                m.insert("SyncToken".into(), json!(next.to_string()));
+                m.insert("sparse".into(), json!(false));
+                m.insert(
+                    "MetaData".into(),
+                    json!({"CreateTime": created, "LastUpdatedTime": at(now)}),
+                );
+            }
+            *current = updated.clone();
+            return Ok((200, json!({"Employee": updated, "time": at(now)})));
+        }
+        let display = given
+            .get("DisplayName")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                let part = |k: &str| given.get(k).and_then(Value::as_str).unwrap_or("").trim().to_owned();
+                let n = format!("{} {}", part("GivenName"), part("FamilyName"));
+                Some(n.trim().to_owned()).filter(|n| !n.is_empty())
+            })
+            .ok_or_else(|| Refusal::bad("Required param missing, need to supply the required value for the API: DisplayName or a name"))?;
+        if list.iter().any(|e| e["DisplayName"] == display.as_str()) {
+            return Err(Refusal::bad(format!(
+                "Duplicate Name Exists Error: The name supplied already exists. : {display}"
+            )));
+        }
+        let id = (list
+            .iter()
+            .filter_map(|o| o["Id"].as_str()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1)
+        .to_string();
+        let mut e = given.clone();
+        e.insert("Id".into(), json!(id));
+        e.insert("SyncToken".into(), json!("0"));
+        e.insert("domain".into(), json!("QBO"));
+        e.insert("sparse".into(), json!(false));
+        e.insert("Active".into(), json!(true));
+        e.insert("DisplayName".into(), json!(display));
+        e.insert("MetaData".into(), meta(now, now));
+        let e = Value::Object(e);
+        list.push(e.clone());
+        Ok((200, json!({"Employee": e, "time": at(now)})))
+    }
+
+    /// `POST …/timeactivity`: a time activity of an existing employee or vendor, on a day, with
+    /// hours and minutes or a start and end.
+    fn write_time_activity(&mut self, body: &Value) -> Result<(u16, Value), Refusal> {
+        let Value::Object(given) = body else {
+            return Err(Refusal::bad("The body must be a TimeActivity object"));
+        };
+        let (list_of, reference) = match given.get("NameOf").and_then(Value::as_str) {
+            Some("Employee") => ("Employee", "EmployeeRef"),
+            Some("Vendor") => ("Vendor", "VendorRef"),
+            _ => return Err(Refusal::bad("NameOf must be Employee or Vendor")),
+        };
+        let who = given
+            .get(reference)
+            .and_then(|r| r.get("value"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| Refusal::bad(format!("{reference} is required")))?;
+        if !self
+            .objects
+            .get(list_of)
+            .is_some_and(|l| l.iter().any(|o| o["Id"] == who))
+        {
+            return Err(Refusal::bad(format!(
+                "Invalid Reference Id: {list_of} {who}"
+            )));
+        }
+        if given.get("TxnDate").and_then(Value::as_str).is_none() {
+            return Err(Refusal::bad("TxnDate is required"));
+        }
+        let timed = given.contains_key("Hours") || given.contains_key("Minutes");
+        let spanned = given.contains_key("StartTime") && given.contains_key("EndTime");
+        if !timed && !spanned {
+            return Err(Refusal::bad(
+                "Hours and Minutes, or StartTime and EndTime, are required",
+            ));
+        }
+        let now = Utc::now();
+        let list = self.objects.entry("TimeActivity").or_default();
+        let id = (list
+            .iter()
+            .filter_map(|o| o["Id"].as_str()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1)
+        .to_string();
+        let mut a = given.clone();
+        a.insert("Id".into(), json!(id));
+        a.insert("SyncToken".into(), json!("0"));
+        a.insert("domain".into(), json!("QBO"));
+        a.insert("sparse".into(), json!(false));
+        a.insert("MetaData".into(), meta(now, now));
+        let a = Value::Object(a);
+        list.push(a.clone());
+        Ok((200, json!({"TimeActivity": a, "time": at(now)})))
+    }
+}
+
 impl Dataset for QuickBooks {
+    fn writes(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("POST", "/v3/company/{realmId}/employee"),
+            ("POST", "/v3/company/{realmId}/timeactivity"),
+        ]
+    }
+
+    /// A write; a `requestid` seen before gets its first answer and changes nothing (Intuit's
+    /// docs: REST API features, "Idempotency").
+    fn write_with_query(
+        &mut self,
+        _method: &str,
+        path: &str,
+        _params: &HashMap<String, String>,
+        query: &Filters,
+        _headers: &axum::http::HeaderMap,
+        body: &Value,
+    ) -> Result<(u16, Value), Refusal> {
+        let request_id = query
+            .get("requestid")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(id) = &request_id {
+            if id.len() > 50 {
+                return Err(Refusal::bad("requestid may be at most 50 characters"));
+            }
+            if let Some(first) = self.answers.get(id) {
+                return Ok(first.clone());
+            }
+        }
+        let answer = if path.ends_with("/employee") {
+            self.write_employee(body)?
+        } else {
+            self.write_time_activity(body)?
+        };
+        if let Some(id) = request_id {
+            self.answers.insert(id, answer.clone());
+        }
+        Ok(answer)
+    }
+
     fn key(&self) -> &str {
         &self.key
     }

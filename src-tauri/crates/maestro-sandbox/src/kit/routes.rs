@@ -138,7 +138,7 @@ async fn write(
     body: Bytes,
 ) -> Response {
     let request = (&params, &headers, q.as_deref(), &body);
-    let (op, _) = match admit(&s, method, path, request) {
+    let (op, query) = match admit(&s, method, path, request) {
         Ok(admitted) => admitted,
         Err(r) => return r,
     };
@@ -177,7 +177,7 @@ async fn write(
             return refuse(&s, Refusal::bad(problems.join("; ")));
         }
     }
-    let answer = lock(&s.data).write_at(method, path, &params, &headers, &value);
+    let answer = lock(&s.data).write_with_query(method, path, &params, &query, &headers, &value);
     match answer {
         Ok((status, body)) => json_with(
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
