@@ -17,8 +17,7 @@ use crate::state::DesktopState;
 /// restarts its emulators.
 pub const DEMO_SETTING: &str = "desktop.demo";
 
-/// Where the demo's emulators listen: Gusto, BambooHR, Harvest, Toggl Track, Clockify, Rippling,
-/// Checkr.
+/// Where the demo's emulators listen, one fixed port per provider (a relaunch finds them again).
 pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     gusto: 47811,
     bamboohr: 47812,
@@ -32,6 +31,7 @@ pub const DEMO_PORTS: PerProvider<u16> = PerProvider {
     trinet: 47821,
     paychex: 47825,
     adp: 47823,
+    quickbooks: 47826,
     justworks: 47820,
 };
 
