@@ -5,8 +5,8 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, benefits, checks, connections, demo, gateway, people, review, settings, store,
-    sync, webhook_tokens, wizard,
+    self, activity, benefits, checks, connections, demo, gateway, people, review, routes, settings,
+    store, sync, webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -53,6 +53,11 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             activity::daily_activity,
             activity::audit_log,
             activity::save_audit_log,
+            routes::route_choices,
+            routes::choose_route_part,
+            routes::set_route_running,
+            routes::set_approve_pay_changes,
+            routes::set_pay_schedule,
             settings::schedules,
             settings::set_schedule,
             settings::set_sync_paused,

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod gateway;
 pub mod people;
 pub mod review;
+pub mod routes;
 pub mod settings;
 pub mod store;
 pub mod sync;

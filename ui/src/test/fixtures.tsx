@@ -184,6 +184,7 @@ const quietDefaults: Record<string, Handler> = {
   gateway_status: () => gatewayOff,
   api_keys: () => [],
   person_benefits: () => ({ enrollments: [], payroll: null }),
+  route_choices: () => ({ routes: [], parts: [], approvePayChanges: true, paySchedule: null }),
 };
 
 /** The IPC error shape commands reject with. */

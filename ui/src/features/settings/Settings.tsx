@@ -3,6 +3,7 @@ import { LanguagePicker } from '../../components/LanguagePicker.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { Field } from '../../components/Field.tsx';
 import { LocalApi } from './LocalApi.tsx';
+import { RouteChoices } from './RouteChoices.tsx';
 import type { ScheduleDto } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField } from '../../lib/ipc/errors.ts';
 import {
@@ -325,7 +326,7 @@ function Restore() {
   );
 }
 
-/** Schedules, pause/resume, desktop preferences, language and security. */
+/** Schedules, pause/resume, routes, desktop preferences, language and security. */
 export function Settings() {
   const { t } = useI18n();
   const state = useAppState();
@@ -340,6 +341,7 @@ export function Settings() {
         <h2 id="sync-title">{t('settings.sync')}</h2>
         <Syncing />
       </section>
+      <RouteChoices />
       <section className="card" aria-labelledby="app-title">
         <h2 id="app-title">{t('settings.app')}</h2>
         <Prefs />

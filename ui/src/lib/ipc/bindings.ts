@@ -125,6 +125,19 @@ export const commands = {
 	 *  folder) as CSV or JSON. Never overwrites a file.
 	 */
 	saveAuditLog: (query: AuditQuery, format: FileFormat, path: string | null) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("save_audit_log", { query, format, path })),
+	/**  Settings → Routes for the company. */
+	routeChoices: () => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("route_choices")),
+	/**  Makes a connection the one playing `category` in every route (`None`: no choice). */
+	chooseRoutePart: (category: string, connectionId: string | null) => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("choose_route_part", { category, connectionId })),
+	/**  Turns a route on or off. */
+	setRouteRunning: (route: string, enabled: boolean) => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("set_route_running", { route, enabled })),
+	/**  Whether writes that change pay wait for the owner's approval. */
+	setApprovePayChanges: (approve: boolean) => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("set_approve_pay_changes", { approve })),
+	/**
+	 *  States the pay schedule (`monthly`, `semi-monthly`, `weekly:YYYY-MM-DD`,
+	 *  `biweekly:YYYY-MM-DD`), or forgets it (`None`).
+	 */
+	setPaySchedule: (schedule: string | null) => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("set_pay_schedule", { schedule })),
 	/**  Every connection's schedule and whether all syncing is paused. */
 	schedules: () => typedError<SchedulesDto, IpcError>(__TAURI_INVOKE("schedules")),
 	/**  Sets how often a connection syncs, in minutes; `None` returns to the provider's default. */
@@ -820,6 +833,32 @@ export type MoneyDto = {
 	period: string | null,
 };
 
+/**  One kind of system and who plays it. */
+export type PartChoiceDto = {
+	/**  "hris", "payroll", "time_tracking" or "background_checks". */
+	category: string,
+	/**  The connection chosen, if any. */
+	chosen: string | null,
+	/**  The connection the routes use now (chosen, or the only one). */
+	inUse: string | null,
+	/**  Every connection of this kind. */
+	options: PartOptionDto[],
+	/**  Several are connected and none is chosen: routes needing it do not run. */
+	needsChoice: boolean,
+};
+
+/**  A connection that could play a part. */
+export type PartOptionDto = {
+	/**  Connection id. */
+	connectionId: string,
+	/**  Its name. */
+	displayName: string,
+	/**  Connector id ("gusto"). */
+	provider: string,
+	/**  When it was connected (ISO 8601 date), to tell two of the same tool apart. */
+	connectedOn: string,
+};
+
 /**  What payroll deducted on the latest statement. */
 export type PayrollDeductionsDto = {
 	/**  Connector id of the payroll ("gusto"). */
@@ -989,6 +1028,39 @@ export type ReviewDto = {
 	conflicts: ConflictDto[],
 	/**  Writes awaiting approval. */
 	pendingWrites: PendingWriteDto[],
+};
+
+/**  One route. */
+export type RouteChoiceDto = {
+	/**  "hris_to_payroll", "time_to_payroll" or "hris_to_background_checks". */
+	route: string,
+	/**  What flows, in plain words. */
+	what: string,
+	/**  The kind of system read. */
+	from: string,
+	/**  The kind of system written to. */
+	to: string,
+	/**  It runs. */
+	enabled: boolean,
+	/**  The connection read, when known. */
+	fromConnection: string | null,
+	/**  The connection written to, when known. */
+	toConnection: string | null,
+};
+
+/**  Settings → Routes. */
+export type RouteChoicesDto = {
+	/**  Every route. */
+	routes: RouteChoiceDto[],
+	/**  Every part a route needs. */
+	parts: PartChoiceDto[],
+	/**  Writes that change pay wait for approval. */
+	approvePayChanges: boolean,
+	/**
+	 *  The pay schedule the owner stated (`monthly`, `semi-monthly`, `weekly:YYYY-MM-DD`,
+	 *  `biweekly:YYYY-MM-DD`), for a payroll whose pay periods cannot be read.
+	 */
+	paySchedule: string | null,
 };
 
 /**  What the routes would write, without writing or queuing anything. */

@@ -37,6 +37,7 @@ export const keys = {
   mappingPreview: (id: string, entity: string) => ['mapping_preview', id, entity] as const,
   routePreview: ['route_preview'] as const,
   checkPackages: ['check_packages'] as const,
+  routeChoices: ['route_choices'] as const,
 };
 
 export function useAppState() {
@@ -408,5 +409,40 @@ export function useRoutePreview(enabled: boolean) {
     queryKey: keys.routePreview,
     queryFn: () => unwrap(commands.routePreview()),
     enabled,
+  });
+}
+
+/** Settings → Routes: who plays each part in the routes, and which routes run. */
+export function useRouteChoices() {
+  return useQuery({ queryKey: keys.routeChoices, queryFn: () => unwrap(commands.routeChoices()) });
+}
+
+/** One change to Settings → Routes. */
+export type RouteChange =
+  | { kind: 'part'; category: string; connectionId: string | null }
+  | { kind: 'route'; route: string; enabled: boolean }
+  | { kind: 'approval'; approve: boolean }
+  | { kind: 'schedule'; schedule: string | null };
+
+/** Applies a change to Settings → Routes; the route preview and the alerts follow it. */
+export function useChangeRoutes() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (c: RouteChange) =>
+      unwrap(
+        c.kind === 'part'
+          ? commands.chooseRoutePart(c.category, c.connectionId)
+          : c.kind === 'route'
+            ? commands.setRouteRunning(c.route, c.enabled)
+            : c.kind === 'approval'
+              ? commands.setApprovePayChanges(c.approve)
+              : commands.setPaySchedule(c.schedule),
+      ),
+    onSuccess: (choices) => {
+      client.setQueryData(keys.routeChoices, choices);
+      void client.invalidateQueries({ queryKey: keys.routePreview });
+      void client.invalidateQueries({ queryKey: ['connection_scope'] });
+      void client.invalidateQueries({ queryKey: keys.alerts });
+    },
   });
 }
