@@ -396,8 +396,6 @@ struct Line {
     hours: Option<String>,
     pay_hours: Option<String>,
     paid_by: Option<String>,
-    #[serde(default)]
-    memoed: bool,
 }
 
 impl Line {
@@ -476,9 +474,14 @@ fn tax_kind(name: &str) -> Option<TaxKind> {
 
 /// A processed check (`GET /companies/{companyId}/checks?payperiodid=`, processed media type)
 /// → a pay statement for its pay period (dates kept from the period). Gross pay is the sum of
-/// the earnings that add to pay (`effectOnPay` ADDITION, not memoed); hours are the sum of the
-/// earnings' hours, none when no earning gives hours; taxes withheld and paid by the employer
-/// are told apart by `paidBy`. A check without `netPay` is not processed yet: it gives none.
+/// the earnings that add to pay (`effectOnPay` ADDITION); hours are the sum of the earnings'
+/// hours, none when no earning gives hours; taxes withheld and paid by the employer are told
+/// apart by `paidBy`. A check without `netPay` is not processed yet: it gives none.
+///
+/// `memoed` (spec `PayComponentResource.memoed`: "memoing the payHours or payUnits so that
+/// they are informational when using a payAmount") makes a line's hours informational, not
+/// its amount: a memoed earning is still paid and a memoed deduction still taken, so both
+/// count; the memoed hours are the hours the line states and are kept.
 pub fn check(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
     let c: Check = decode(raw)?;
     let period: KeptPeriod = ctx.parent.map(decode).transpose()?.unwrap_or_default();
@@ -488,7 +491,7 @@ pub fn check(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, M
     let mut earnings = Vec::new();
     let mut hours: Option<Decimal> = None;
     for (i, e) in c.earnings.iter().enumerate() {
-        let adds = e.effect_on_pay.as_deref().is_none_or(|x| x == "ADDITION") && !e.memoed;
+        let adds = e.effect_on_pay.as_deref().is_none_or(|x| x == "ADDITION");
         if !adds {
             continue;
         }
@@ -508,9 +511,6 @@ pub fn check(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, M
         .map_err(|e| bad("earnings", e.to_string()))?;
     let mut deductions = Vec::new();
     for (i, d) in c.deductions.iter().enumerate() {
-        if d.memoed {
-            continue;
-        }
         deductions.push(Deduction {
             name: d.label(),
             amount: d.amount(&format!("deductions[{i}].amount"))?,
@@ -659,6 +659,49 @@ mod tests {
             check(&ctx("paychex", Some(&period)), &raw(&unprocessed))
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    /// The trimmed spec (a faithful copy of the operations and examples used).
+    fn spec() -> serde_json::Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../maestro-kit/specs/paychex.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_memoed_line_is_still_paid_or_taken_as_the_spec_says() {
+        let spec = spec();
+        let memo = spec["components"]["schemas"]["PayComponentResource"]["properties"]["memoed"]
+            ["description"]
+            .as_str()
+            .unwrap();
+        assert!(
+            memo.contains(
+                "payHours or payUnits so that they are informational when using a payAmount"
+            ),
+            "{memo}"
+        );
+        // The spec's own processed check, its first earning and its deduction memoed.
+        let mut example =
+            spec["components"]["examples"]["JSONEXAMPLES"]["value"]["PROCESSED_CHECK_GET"]["value"]
+                ["content"][0]
+                .clone();
+        example["earnings"][0]["memoed"] = serde_json::json!(true);
+        example["deductions"][0]["memoed"] = serde_json::json!(true);
+        let out = check(&ctx("paychex", None), &raw(&example.to_string())).unwrap();
+        let CanonicalRecord::PayStatement(s) = &out[0] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(s.gross_pay, Money::new(dec("800.0"), Currency::USD));
+        assert_eq!(s.earnings.len(), 2);
+        assert_eq!(s.total_hours, Some(dec("40.0")));
+        assert_eq!(s.employee_deductions.len(), 1);
+        assert_eq!(
+            s.employee_deductions[0].amount,
+            Money::new(dec("200.0"), Currency::USD)
         );
     }
 
