@@ -60,6 +60,9 @@ pub struct ErrorRules {
     /// Headers saying how long to wait, in order (`Retry-After` when empty): seconds, or an
     /// HTTP date.
     pub retry_after_headers: Vec<String>,
+    /// How long to wait when throttled without a header saying so, when the provider documents
+    /// it (Intuit: a minute); the usual backoff otherwise.
+    pub throttle_wait: Option<Duration>,
 }
 
 /// The largest response body read into memory (a guard against a runaway or hostile answer).
@@ -499,10 +502,11 @@ impl ProviderSession {
         let message = provider_message(&self.rules, headers, body)
             .unwrap_or_else(|| format!("HTTP {status}"));
         let retry_after = self.retry_after(headers);
+        let throttled_for = retry_after.or(self.rules.throttle_wait);
         if self.rules.throttled.contains(&status) {
             return HttpError::Throttled {
                 provider,
-                retry_after,
+                retry_after: throttled_for,
             };
         }
         if self.rules.reauthorize.contains(&status) {
@@ -524,7 +528,7 @@ impl ProviderSession {
             409 => HttpError::Conflict { provider, message },
             429 => HttpError::Throttled {
                 provider,
-                retry_after,
+                retry_after: throttled_for,
             },
             // BambooHR throttled with 503 + Retry-After before 2026-09-16.
             503 if retry_after.is_some() => HttpError::Throttled {
@@ -596,4 +600,49 @@ fn provider_message(rules: &ErrorRules, headers: &HeaderMap, body: &[u8]) -> Opt
         .or_else(|| pick("/detail"))
         .or_else(|| pick("/title"))
         .or_else(|| pick("/error"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod throttle_tests {
+    use super::*;
+
+    fn session(rules: ErrorRules) -> ProviderSession {
+        ProviderSession::new(
+            "QuickBooks Online",
+            Url::parse("http://127.0.0.1:9").unwrap(),
+            Auth::None,
+            RateLimit {
+                requests: 10,
+                window: Duration::from_secs(1),
+            },
+            reqwest::Client::new(),
+        )
+        .with_error_rules(rules)
+    }
+
+    #[test]
+    fn a_429_without_retry_after_waits_the_documented_time_and_a_header_wins() {
+        let rules = ErrorRules {
+            throttle_wait: Some(Duration::from_secs(60)),
+            ..ErrorRules::default()
+        };
+        let wait = |s: &ProviderSession, headers: &HeaderMap| match s.classify(429, headers, b"{}")
+        {
+            HttpError::Throttled { retry_after, .. } => retry_after,
+            other => panic!("{other:?}"),
+        };
+        let documented = session(rules);
+        assert_eq!(
+            wait(&documented, &HeaderMap::new()),
+            Some(Duration::from_secs(60))
+        );
+        let mut told = HeaderMap::new();
+        told.insert("retry-after", "5".parse().unwrap());
+        assert_eq!(wait(&documented, &told), Some(Duration::from_secs(5)));
+        assert_eq!(
+            wait(&session(ErrorRules::default()), &HeaderMap::new()),
+            None
+        );
+    }
 }

@@ -281,6 +281,10 @@ pub struct RateLimitSpec {
     /// preference; `Retry-After` when empty.
     #[serde(default)]
     pub retry_after: Vec<String>,
+    /// Seconds to wait when throttled without such a header, when the provider documents it
+    /// (QuickBooks: 60); the usual backoff otherwise.
+    #[serde(default)]
+    pub throttled_wait_secs: Option<u64>,
 }
 
 /// How errors are read and classified.

@@ -82,6 +82,10 @@ impl FileConnector {
             throttled: file.errors.throttled.clone(),
             reauthorize: file.errors.reauthorize.clone(),
             retry_after_headers: file.rate_limit.retry_after.clone(),
+            throttle_wait: file
+                .rate_limit
+                .throttled_wait_secs
+                .map(std::time::Duration::from_secs),
         };
         let mut session = ProviderSession::new(
             file.name.clone(),
