@@ -26,6 +26,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     let trinet = sandbox.base_url(Provider::TriNet);
     let paychex = sandbox.base_url(Provider::Paychex);
     let adp = sandbox.base_url(Provider::Adp);
+    let quickbooks = sandbox.base_url(Provider::QuickBooks);
     let adp_files = write_adp_pems(&c.adp)?;
     println!(
         "Provider sandbox running on this machine only (seed {seed}, {employees} people at {}).",
@@ -43,6 +44,7 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!("  Justworks {justworks}  (its sign-in page too)");
     println!("  TriNet    {trinet}  (its token endpoint too)");
     println!("  Paychex   {paychex}  (its token endpoint too)");
+    println!("  QuickBooks {quickbooks}  (its sign-in page too)");
     println!("  ADP       {adp}  (mutual TLS: its test CA signed the client certificate below)\n");
     println!("Connect them from another terminal:");
     println!(
@@ -81,6 +83,11 @@ pub async fn run(seed: u64, employees: usize) -> Result<ExitCode> {
     println!(
         "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect justworks --base-url {justworks} --client-id {}",
         c.justworks.client_secret, c.justworks.client_id
+    );
+    // QuickBooks signs in with OAuth; the sign-in's redirect gives the company (realm) id.
+    println!(
+        "  MAESTRO_OAUTH_CLIENT_SECRET={} maestro connect quickbooks --base-url {quickbooks} --client-id {}",
+        c.quickbooks.client_secret, c.quickbooks.client_id
     );
     // TriNet: the company id, client id and secret its Integration Center shows once; the
     // client id and secret are exchanged for a token on connect.
