@@ -6,13 +6,18 @@
 //! write's key; Paychex's docs: request headers) and the vendor media types the operations
 //! declare.
 //!
-//! A create is written once however often it is retried. Paychex documents no idempotency (the
-//! correlation id is for troubleshooting), so before posting, the company's workers with the
-//! same given and family name are looked up (the spec's `givenname`/`familyname` filters, with
-//! communications) and one with the same business email is the worker already added; after a
-//! failure whose outcome is unknown (a timeout, a dropped connection, a 5xx) the same lookup
-//! decides before anything is posted again. The session never retries these requests itself
-//! (no idempotency key is given to it).
+//! A create is never written twice. Paychex documents no idempotency (the correlation id is for
+//! troubleshooting), so before posting, the company's workers with the same given and family
+//! name are looked up (the spec's `givenname`/`familyname` filters, with communications) and
+//! one with the same business email is the worker already added. That lookup cannot see a
+//! worker this connector added: Paychex lists only workers with a given name, a family name
+//! and a legal id (developer.paychex.com api-references/workers: "workers … that have a
+//! givenName, familyName, and legalID will be available"), and the worker is posted without
+//! an SSN, IN_PROGRESS until someone completes it in Flex. So after a failure whose outcome is
+//! unknown (a timeout, a dropped connection, a 5xx) the lookup is tried once and, when it finds
+//! no one, the write stops with an error that is not retried by itself: it tells the owner to
+//! look for the in-progress worker in Flex before sending it again. The session never retries
+//! these requests itself (no idempotency key is given to it).
 
 use async_trait::async_trait;
 use http::{HeaderValue, Method};
@@ -219,6 +224,19 @@ fn worker_body(new: &NewEmployee, key: &str) -> Value {
     w
 }
 
+/// The refusal for a create Paychex may have applied but does not list (see the module
+/// comment): not retried by itself (a configuration kind), in words the owner can act on.
+fn unsettled(new: &NewEmployee, why: &str) -> ConnectorError {
+    let who = format!("{} {}", new.first_name.trim(), new.last_name.trim());
+    refused(
+        "create",
+        format!(
+            "Paychex did not confirm whether it added {who} ({}): {why}. Paychex lists a worker added through its API only once someone completes them in Paychex Flex, so this cannot be checked from here: look for an in-progress worker {who} in Paychex Flex and complete them there, or send this again only if there is none",
+            new.work_email.trim()
+        ),
+    )
+}
+
 /// Whether a failed request may have been applied by Paychex all the same.
 fn outcome_unknown(e: &HttpError) -> bool {
     match e {
@@ -265,12 +283,9 @@ async fn create(c: &FileConnector, new: &NewEmployee, key: &str) -> Result<Write
             let body: Value = resp.json()?;
             let remote_id = match worker_id_in(&body) {
                 Some(id) => id,
-                None => find_worker(c, &company, new).await?.ok_or_else(|| {
-                    refused(
-                        "work_email",
-                        "Paychex answered without the new worker's id and does not list them yet; it will be looked up again",
-                    )
-                })?,
+                None => find_worker(c, &company, new)
+                    .await?
+                    .ok_or_else(|| unsettled(new, "its answer named no worker id"))?,
             };
             Ok(WriteOutcome {
                 remote_id,
@@ -278,13 +293,14 @@ async fn create(c: &FileConnector, new: &NewEmployee, key: &str) -> Result<Write
             })
         }
         Err(e) if outcome_unknown(&e) => match find_worker(c, &company, new).await {
-            // Paychex applied it before the answer was lost.
+            // Paychex applied it and the worker is listed (completed in Flex meanwhile).
             Ok(Some(id)) => Ok(WriteOutcome {
                 remote_id: id,
                 applied_now: true,
             }),
-            // Not there: the outbox tries again later (and looks first again).
-            _ => Err(e.into()),
+            // Not listed, which an in-progress worker never is: posting again could add the
+            // worker twice, so the owner decides.
+            _ => Err(unsettled(new, &e.to_string())),
         },
         Err(e) => Err(e.into()),
     }

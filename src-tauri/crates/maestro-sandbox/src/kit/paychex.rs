@@ -7,6 +7,12 @@
 //! schemas and examples disagree, its processed-check examples (`netPay`, `amount`, `hours`,
 //! `paidBy`). Writes: worker create and update, held to the spec's request schemas by the
 //! routes; a create answers 201 with the IN_PROGRESS worker, as the spec's example does.
+//!
+//! Worker lists answer as Paychex's workers reference says they do
+//! (developer.paychex.com/api-documentation-and-exploration/api-references/workers: "workers
+//! that exist within Paychex Flex payroll that have a givenName, familyName, and legalID will
+//! be available"): a worker added through the API without a legal id is not listed until
+//! someone completes it in Flex; a search that finds no one is the spec's 404 (API-43).
 
 use std::collections::HashMap;
 
@@ -96,6 +102,7 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
             "workerType": "INDEPENDENT_CONTRACTOR",
             "hireDate": day(c.today - Duration::days(200)),
             "name": {"givenName": k.first_name, "familyName": k.last_name},
+            "legalId": {"legalIdType": "SSN", "legalIdValue": format!("9{:08}", mix(c.seed, 2119, 9000) % 100_000_000)},
             "communications": [{"communicationId": pxid(c.seed, 2111, 0), "type": "EMAIL", "usageType": "BUSINESS", "uri": k.email}],
             "currentStatus": {"workerStatusId": pxid(c.seed, 2113, 0), "statusType": "ACTIVE", "statusReason": "HIRED", "effectiveDate": day(c.today - Duration::days(200))},
             "links": [{"rel": "self", "href": format!("https://api.paychex.com/workers/{id}")}],
@@ -321,8 +328,18 @@ fn period(
 
 /// Paychex's error body for `status` (spec `ErrorResource`, as its examples wrap it in
 /// `errors`): the code its examples give for the status, `message` as the description, and
-/// the examples' resolution. A status the spec gives no code for (429) has none.
+/// the examples' resolution. A status the spec gives no code for (429) has none. A message
+/// that starts with its own code (`API-43: …`, a refusal the spec gives a specific code)
+/// carries that code instead.
 pub(crate) fn errors(status: u16, message: &str) -> Value {
+    if let Some((code, rest)) = message.split_once(": ").filter(|(c, _)| {
+        c.strip_prefix("API-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        let mut body = errors(status, rest);
+        body["errors"][0]["code"] = json!(code);
+        return body;
+    }
     let (code, resolution) = match status {
         400 => (Some("API-40"), "Please send the valid request"),
         401 => (
@@ -364,6 +381,26 @@ impl Paychex {
 fn text<'a>(filters: &'a Filters, name: &str) -> Option<&'a str> {
     filters.get(name).and_then(Value::as_str)
 }
+
+/// Whether Paychex lists `w`: a given name, a family name and a legal id (the workers
+/// reference; an IN_PROGRESS worker added without one is not listed).
+fn listed(w: &Value) -> bool {
+    let has = |v: &Value| v.as_str().is_some_and(|t| !t.trim().is_empty());
+    has(&w["name"]["givenName"])
+        && has(&w["name"]["familyName"])
+        && has(&w["legalId"]["legalIdValue"])
+}
+
+/// The workers list's search parameters (spec: GET /companies/{companyId}/workers).
+const WORKER_SEARCH: [&str; 7] = [
+    "givenname",
+    "familyname",
+    "legallastfour",
+    "employeeid",
+    "from",
+    "to",
+    "locationid",
+];
 
 impl Dataset for Paychex {
     fn key(&self) -> &str {
@@ -408,7 +445,21 @@ impl Dataset for Paychex {
                                 .is_some_and(|n| n.eq_ignore_ascii_case(f))
                         })
                 };
-                Ok(self.workers.iter().filter(by).cloned().collect())
+                let found: Vec<Value> = self
+                    .workers
+                    .iter()
+                    .filter(|w| listed(w))
+                    .filter(by)
+                    .cloned()
+                    .collect();
+                let searched = WORKER_SEARCH.iter().any(|p| text(filters, p).is_some());
+                if searched && found.is_empty() {
+                    // Spec: 404 "No existing worker found matching search criteria (API-43)".
+                    return Err(Refusal::not_found(
+                        "API-43: No existing worker found matching search criteria.",
+                    ));
+                }
+                Ok(found)
             }
             "pay_rates" => {
                 let id = path
@@ -475,13 +526,11 @@ impl Dataset for Paychex {
         method: &str,
         path: &str,
         params: &HashMap<String, String>,
-        headers: &axum::http::HeaderMap,
+        _headers: &axum::http::HeaderMap,
         body: &Value,
     ) -> Result<(u16, Value), Refusal> {
-        let correlation = headers
-            .get("x-payx-client-correlationid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        // The correlation header is for troubleshooting only; `workerCorrelationId` is the
+        // body's own member (WorkerResource), echoed as the client sent it.
         match (method, path) {
             ("POST", "/companies/{companyId}/workers") => {
                 let n = self.workers.len() as u64;
@@ -490,7 +539,6 @@ impl Dataset for Paychex {
                 let Some(m) = w.as_object_mut() else {
                     return Err(Refusal::bad("The body must be a worker"));
                 };
-                m.remove("legalId");
                 m.insert("workerId".into(), json!(id));
                 m.insert(
                     "currentStatus".into(),
@@ -500,9 +548,6 @@ impl Dataset for Paychex {
                     "links".into(),
                     json!([{"rel": "self", "href": format!("https://api.paychex.com/workers/{id}")}]),
                 );
-                if let Some(c) = &correlation {
-                    m.insert("workerCorrelationId".into(), json!(c));
-                }
                 self.workers.push(w.clone());
                 Ok((
                     201,

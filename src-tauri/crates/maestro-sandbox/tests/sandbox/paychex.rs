@@ -376,7 +376,7 @@ async fn worker_writes_are_held_to_the_request_schemas() {
             .post(&url)
             .bearer_auth(&t)
             .header("content-type", "application/vnd.paychex.workers.v1+json")
-            .header("x-payx-client-correlationId", "corr-1")
+            .header("x-payx-client-correlationId", "troubleshooting-1")
             .json(&body)
     };
     // A member the schema does not have; a workerType outside its enum.
@@ -395,6 +395,7 @@ async fn worker_writes_are_held_to_the_request_schemas() {
     let r = post(json!({
         "workerType": "EMPLOYEE",
         "employeeId": "7001",
+        "workerCorrelationId": "corr-1",
         "hireDate": "2026-12-14T00:00:00Z",
         "name": {"givenName": "Ana", "familyName": "Ruiz"},
         "communications": [{"type": "EMAIL", "usageType": "BUSINESS", "uri": "ana@example.com"}],
@@ -407,17 +408,40 @@ async fn worker_writes_are_held_to_the_request_schemas() {
     let w = &created["content"][0];
     assert_valid(&validator(&schema("WorkerResource")), w, "created");
     assert_eq!(w["currentStatus"]["statusType"], "IN_PROGRESS");
+    // The body's own workerCorrelationId is echoed (not the troubleshooting header).
     assert_eq!(w["workerCorrelationId"], "corr-1");
     let id = w["workerId"].as_str().unwrap();
-    // It is listed, and found by the employee id it was sent with.
-    let found = records(
-        &sb,
-        &t,
-        "workers",
-        &format!("/companies/{company}/workers"),
-        &[("employeeid", "7001")],
-    )
-    .await;
+    // Paychex's workers reference: only workers with a givenName, familyName and legalID are
+    // available, so one added without a legal id is not listed until completed in Flex; a
+    // search that finds no one is the spec's 404 "No existing worker found matching search
+    // criteria (API-43)".
+    let op_404 =
+        builtin().spec.doc()["paths"]["/companies/{companyId}/workers"]["get"]["responses"]["404"]
+            ["description"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(op_404.contains("(API-43)"), "{op_404}");
+    let workers = format!("/companies/{company}/workers");
+    let accept = "application/vnd.paychex.workers_communications.v1+json";
+    let r = get(&sb, &t, &workers, accept, &[("employeeid", "7001")]).await;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "API-43");
+    let all = records(&sb, &t, "workers", &workers, &[]).await;
+    assert!(all.iter().all(|w| w["workerId"] != json!(id)));
+    // One sent with a legal id is listed and found.
+    let r = post(json!({
+        "workerType": "EMPLOYEE",
+        "employeeId": "7002",
+        "name": {"givenName": "Bo", "familyName": "Lind"},
+        "legalId": {"legalIdType": "SSN", "legalIdValue": "900001234"},
+    }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let found = records(&sb, &t, "workers", &workers, &[("employeeid", "7002")]).await;
     assert_eq!(found.len(), 1);
     // PATCH: the worker media type, a job title; workerType cannot be patched.
     let patch = |body: Value| {
