@@ -201,3 +201,28 @@ fn paging_stops_at_the_metadata_total_and_errors_sit_in_a_list() {
         &doc["paths"]["/companies"]["get"]["responses"]["406"]["content"]["application/json"];
     assert_eq!(not_acceptable["example"]["errors"][0]["code"], "API-75");
 }
+
+/// The envelope the file reads is the spec's own `CollectionResource` (kept by the trim):
+/// records at `/content`, the paging total under `/metadata`, errors as `ErrorResource`s at
+/// `/errors` (as every error example wraps them). No operation names it as its 200 schema.
+#[test]
+fn the_envelope_is_the_spec_collection_resource() {
+    let b = maestro_kit::builtin_file("paychex").unwrap();
+    let spec = spec();
+    let collection = spec
+        .schema_at("#/components/schemas/CollectionResource")
+        .unwrap();
+    for s in &b.file.streams {
+        spec.has_pointer(collection, &s.records).unwrap();
+    }
+    let PaginatorSpec::Offset {
+        total: Some(total), ..
+    } = &b.file.stream("checks").unwrap().paginator
+    else {
+        panic!("checks are paged by offset up to a total");
+    };
+    spec.has_pointer(collection, total).unwrap();
+    for pointer in &b.file.errors.message {
+        spec.has_pointer(collection, pointer).unwrap();
+    }
+}
