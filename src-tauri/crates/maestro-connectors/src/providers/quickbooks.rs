@@ -5,6 +5,11 @@
 //!   change). A stale SyncToken is refused (Fault 5010, "Stale Object Error"): the employee is
 //!   read again and the change sent once more on the new token; a second refusal is reported,
 //!   never overwritten blindly;
+//! - a termination is the same sparse update setting the employee's `ReleasedDate` (XSD
+//!   `Employee.ReleasedDate`, xs:date; QuickBooks never deletes an employee), and `Active:
+//!   false` once that day has come (an inactive name cannot be put on new transactions, so a
+//!   future last day leaves the person usable for their remaining hours). An employee already
+//!   released on that day is left alone (a retry after a lost answer changes nothing);
 //! - approved hours are `POST /v3/company/{realmId}/timeactivity` for the employee, in whole
 //!   hours and minutes (the nearest minute);
 //! - every POST carries Intuit's `requestid` (docs: "Idempotency"): a repeated requestid gets
@@ -12,6 +17,7 @@
 //!   own idempotency key (at most 50 characters, else a digest of it).
 
 use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
 use http::Method;
 use maestro_http::{ApiRequest, HttpError, IdempotencyKey};
 use rust_decimal::prelude::ToPrimitive;
@@ -47,6 +53,10 @@ impl Hooks for QuickBooksHooks {
             WriteOp::UpdateEmployee { remote_id, changes } => {
                 update_employee(c, remote_id, changes, &key).await
             }
+            WriteOp::TerminateEmployee {
+                remote_id,
+                effective_date,
+            } => terminate_employee(c, remote_id, *effective_date, &key).await,
             WriteOp::CreateTimeEntry(t) => create_time_activity(c, t, &key).await,
             _ => return None,
         })
@@ -160,8 +170,9 @@ async fn read_employee(c: &FileConnector, id: &str) -> Result<Map<String, Value>
     .into())
 }
 
-/// The sparse update of `changes` on the employee as read in `current`.
-fn sparse(current: &Map<String, Value>, changes: &EmployeeChanges) -> Value {
+/// The start of a sparse update of the employee as read in `current`: its `Id`, its latest
+/// `SyncToken` and `sparse: true` (only the members sent change).
+fn sparse_of(current: &Map<String, Value>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(
         "Id".into(),
@@ -172,6 +183,12 @@ fn sparse(current: &Map<String, Value>, changes: &EmployeeChanges) -> Value {
         current.get("SyncToken").cloned().unwrap_or(Value::Null),
     );
     m.insert("sparse".into(), Value::Bool(true));
+    m
+}
+
+/// The sparse update of `changes` on the employee as read in `current`.
+fn sparse(current: &Map<String, Value>, changes: &EmployeeChanges) -> Option<Value> {
+    let mut m = sparse_of(current);
     if let Some(f) = changes.first_name.as_deref().and_then(non_empty) {
         m.insert("GivenName".into(), json!(f));
     }
@@ -181,33 +198,53 @@ fn sparse(current: &Map<String, Value>, changes: &EmployeeChanges) -> Value {
     if let Some(e) = changes.work_email.as_deref().and_then(non_empty) {
         m.insert("PrimaryEmailAddr".into(), json!({"Address": e}));
     }
-    Value::Object(m)
+    Some(Value::Object(m))
+}
+
+/// The sparse update releasing the employee as read in `current` on `last_day` (inactive too
+/// when that day is `today` or past), or `None` when QuickBooks already says so.
+fn release(current: &Map<String, Value>, last_day: NaiveDate, today: NaiveDate) -> Option<Value> {
+    let day = last_day.to_string();
+    let deactivate = last_day <= today;
+    let released = current.get("ReleasedDate").and_then(Value::as_str) == Some(day.as_str());
+    let inactive = current.get("Active") == Some(&Value::Bool(false));
+    if released && (inactive || !deactivate) {
+        return None;
+    }
+    let mut m = sparse_of(current);
+    m.insert("ReleasedDate".into(), json!(day));
+    if deactivate {
+        m.insert("Active".into(), Value::Bool(false));
+    }
+    Some(Value::Object(m))
 }
 
 fn is_stale(e: &ConnectorError) -> bool {
     matches!(e, ConnectorError::Http(HttpError::Validation { message, .. }) if message.contains("Stale Object"))
 }
 
-/// A change to an employee on their latest SyncToken; once more on a fresh read when someone
-/// changed them in between (the two requests carry their own requestids).
-async fn update_employee(
+/// A sparse update of employee `id` built by `body` on their latest SyncToken; once more on
+/// a fresh read when someone changed them in between (the two requests carry their own
+/// requestids). `body` giving `None` means QuickBooks already holds the change: nothing is
+/// sent and the write is reported as made before.
+async fn update_on_latest(
     c: &FileConnector,
     id: &str,
-    changes: &EmployeeChanges,
     key: &str,
+    body: impl Fn(&Map<String, Value>) -> Option<Value>,
 ) -> Result<WriteOutcome> {
-    if changes.job_title.is_some() || changes.department.is_some() {
-        return Err(refused(
-            "changes",
-            "QuickBooks keeps no job title or department on an employee; only names and email are written",
-        ));
-    }
     for attempt in 0..2 {
         let current = read_employee(c, id).await?;
+        let Some(body) = body(&current) else {
+            return Ok(WriteOutcome {
+                remote_id: id.to_owned(),
+                applied_now: false,
+            });
+        };
         let request = post(
             c,
             "employee",
-            sparse(&current, changes),
+            body,
             &request_id(&format!("{key}:{attempt}")),
         )?;
         match c.session().send(&request).await {
@@ -233,6 +270,33 @@ async fn update_employee(
             "employee {id} changed in QuickBooks twice while this change was being sent; nothing was overwritten: review it and try again"
         ),
     ))
+}
+
+/// A change to an employee's names or email.
+async fn update_employee(
+    c: &FileConnector,
+    id: &str,
+    changes: &EmployeeChanges,
+    key: &str,
+) -> Result<WriteOutcome> {
+    if changes.job_title.is_some() || changes.department.is_some() {
+        return Err(refused(
+            "changes",
+            "QuickBooks keeps no job title or department on an employee; only names and email are written",
+        ));
+    }
+    update_on_latest(c, id, key, |current| sparse(current, changes)).await
+}
+
+/// A termination: the employee released on their last day (and inactive once it has come).
+async fn terminate_employee(
+    c: &FileConnector,
+    id: &str,
+    last_day: NaiveDate,
+    key: &str,
+) -> Result<WriteOutcome> {
+    let today = Utc::now().date_naive();
+    update_on_latest(c, id, key, |current| release(current, last_day, today)).await
 }
 
 /// Approved hours as a time activity of the employee, in whole hours and minutes.
@@ -285,6 +349,34 @@ mod tests {
         assert_eq!(id, request_id(&long));
         assert_ne!(id, request_id(&format!("{long}x")));
         assert_ne!(request_id("a/b"), "a/b");
+    }
+
+    #[test]
+    fn a_release_is_a_sparse_update_inactive_once_the_day_has_come_and_nothing_when_done() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let current: Map<String, Value> = serde_json::from_value(json!({
+            "Id": "55", "SyncToken": "3", "Active": true, "GivenName": "Ada"
+        }))
+        .unwrap();
+        let past = release(&current, day(1), day(7)).unwrap();
+        assert_eq!(
+            past,
+            json!({"Id": "55", "SyncToken": "3", "sparse": true, "ReleasedDate": "2026-12-01", "Active": false})
+        );
+        let future = release(&current, day(20), day(7)).unwrap();
+        assert_eq!(
+            future,
+            json!({"Id": "55", "SyncToken": "3", "sparse": true, "ReleasedDate": "2026-12-20"})
+        );
+        let mut done = current.clone();
+        done.insert("ReleasedDate".into(), json!("2026-12-20"));
+        assert_eq!(release(&done, day(20), day(7)), None);
+        // Released on that day but still active once it has come: made inactive.
+        assert!(release(&done, day(20), day(21)).is_some());
+        done.insert("Active".into(), json!(false));
+        assert_eq!(release(&done, day(20), day(21)), None);
+        // Another day: the new one is sent.
+        assert!(release(&done, day(19), day(21)).is_some());
     }
 
     #[test]

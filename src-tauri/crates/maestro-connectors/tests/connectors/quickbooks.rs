@@ -325,3 +325,134 @@ async fn a_stale_sync_token_is_refused_as_intuit_does() {
     assert_eq!(saved["FamilyName"], "Changed");
     sb.shutdown().await;
 }
+
+/// Whether `member` is an element or attribute name in Intuit's committed XSD copies (the
+/// Employee's own, NameBase's and IntuitEntity's members live in these two files).
+fn xsd_member(member: &str) -> bool {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../maestro-kit/specs/quickbooks");
+    ["IntuitNamesTypes.xsd", "IntuitBaseTypes.xsd"]
+        .iter()
+        .any(|f| {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            text.contains(&format!("<xs:element name=\"{member}\""))
+                || text.contains(&format!("<xs:attribute name=\"{member}\""))
+        })
+}
+
+#[tokio::test]
+async fn a_termination_releases_the_employee_once_on_the_latest_sync_token() {
+    let (sb, c) = quickbooks().await;
+    // The XSD's own words: Employee.ReleasedDate is an xs:date.
+    let names = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../maestro-kit/specs/quickbooks/IntuitNamesTypes.xsd"),
+    )
+    .unwrap();
+    assert!(names.contains(r#"<xs:element name="ReleasedDate" type="xs:date""#));
+    let employee = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Active"] == true && e.get("ReleasedDate").is_none())
+        .unwrap();
+    let id = employee["Id"].as_str().unwrap().to_owned();
+    let token: u64 = employee["SyncToken"].as_str().unwrap().parse().unwrap();
+    let last_day = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let op = WriteOp::TerminateEmployee {
+        remote_id: id.clone(),
+        effective_date: last_day,
+    };
+    let first = c.write(&write(op.clone(), "term-1")).await.unwrap();
+    assert_eq!(first.remote_id, id);
+    assert!(first.applied_now);
+    // Retried with the same key (the answer lost), and planned again with another key: the
+    // employee is released once.
+    let again = c.write(&write(op.clone(), "term-1")).await.unwrap();
+    let other = c.write(&write(op, "term-2")).await.unwrap();
+    assert!(!again.applied_now && !other.applied_now);
+    let saved = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Id"] == id.as_str())
+        .unwrap();
+    assert_eq!(saved["ReleasedDate"], last_day.to_string().as_str());
+    assert_eq!(saved["Active"], false, "released and past: inactive");
+    assert_eq!(
+        saved["SyncToken"],
+        (token + 1).to_string().as_str(),
+        "one update"
+    );
+    assert_eq!(
+        saved["GivenName"], employee["GivenName"],
+        "sparse keeps the rest"
+    );
+    let saved = saved.as_object().unwrap();
+    for member in saved.keys() {
+        assert!(
+            xsd_member(member),
+            "{member} is not a member in Intuit's XSDs"
+        );
+    }
+    // Read back: terminated on that day.
+    let (people, _) = read_all(c.as_ref(), EntityKind::Employee, None).await;
+    let e = people
+        .iter()
+        .find_map(|r| match r {
+            CanonicalRecord::Employee(e) if e.provenance.remote_id == id => Some(e),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(e.termination_date, Some(last_day));
+
+    // A last day still to come: released on it, still active for their remaining hours.
+    let next = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Active"] == true && e.get("ReleasedDate").is_none())
+        .unwrap();
+    let later = chrono::Utc::now().date_naive() + chrono::Duration::days(14);
+    let op = WriteOp::TerminateEmployee {
+        remote_id: next["Id"].as_str().unwrap().to_owned(),
+        effective_date: later,
+    };
+    c.write(&write(op, "term-3")).await.unwrap();
+    let saved = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Id"] == next["Id"])
+        .unwrap();
+    assert_eq!(saved["ReleasedDate"], later.to_string().as_str());
+    assert_eq!(saved["Active"], true);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_emulator_refuses_a_released_date_that_is_not_an_xsd_date() {
+    let (sb, _c) = quickbooks().await;
+    let creds = sb.credentials().quickbooks;
+    let employee = sb.records(Provider::QuickBooks, "employees")[0].clone();
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/v3/company/{}/employee?minorversion=75",
+            sb.base_url(Provider::QuickBooks),
+            creds.realm_id
+        ))
+        .bearer_auth(&creds.access_token)
+        .json(&serde_json::json!({
+            "Id": employee["Id"], "SyncToken": employee["SyncToken"], "sparse": true,
+            "ReleasedDate": "12/01/2026", "Active": false
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(body.to_string().contains("ReleasedDate"), "{body}");
+    let saved = sb
+        .records(Provider::QuickBooks, "employees")
+        .into_iter()
+        .find(|e| e["Id"] == employee["Id"])
+        .unwrap();
+    assert_eq!(saved, employee, "nothing changed");
+    sb.shutdown().await;
+}

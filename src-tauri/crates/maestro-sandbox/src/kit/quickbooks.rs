@@ -310,6 +310,25 @@ impl QuickBooks {
     }
 }
 
+/// The Employee members whose XSD type is `xs:date` (IntuitNamesTypes.xsd).
+const EMPLOYEE_DATES: [&str; 3] = ["BirthDate", "HiredDate", "ReleasedDate"];
+
+/// Refuses an Employee body whose dates are not `YYYY-MM-DD`, as Intuit's validation does (a
+/// 400 Fault naming the member); the routes already hold members to their JSON types.
+fn check_employee_types(given: &Map<String, Value>) -> Result<(), Refusal> {
+    for member in EMPLOYEE_DATES {
+        if let Some(v) = given.get(member)
+            && v.as_str()
+                .is_none_or(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").is_err())
+        {
+            return Err(Refusal::bad(format!(
+                "Invalid Date: {member} must be a date (YYYY-MM-DD), not {v}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl QuickBooks {
     /// `POST …/employee`: a new employee (a unique DisplayName, as Intuit requires), or with
     /// `Id` a change on its current `SyncToken` (`sparse: true`: only the members sent; else
@@ -318,6 +337,7 @@ impl QuickBooks {
         let Value::Object(given) = body else {
             return Err(Refusal::bad("The body must be an Employee object"));
         };
+        check_employee_types(given)?;
         let now = Utc::now();
         let list = self.objects.entry("Employee").or_default();
         if let Some(id) = given.get("Id").and_then(Value::as_str) {
