@@ -391,6 +391,15 @@ fn listed(w: &Value) -> bool {
         && has(&w["legalId"]["legalIdValue"])
 }
 
+/// Worker members a PATCH never changes (WorkerResourceV2: workerType "cannot be PATCHED",
+/// jobId "cannot be POSTED or PATCHED", communications "cannot be updated for worker
+/// endpoint"), and those it does not change for an ACTIVE worker ("cannot be PATCHED for
+/// ACTIVE workers").
+const NEVER_PATCHED: [&str; 3] = ["workerType", "jobId", "communications"];
+/// See [`NEVER_PATCHED`].
+const NOT_PATCHED_WHEN_ACTIVE: [&str; 4] =
+    ["exemptionType", "ethnicityCode", "hireDate", "legalId"];
+
 /// The workers list's search parameters (spec: GET /companies/{companyId}/workers).
 const WORKER_SEARCH: [&str; 7] = [
     "givenname",
@@ -566,9 +575,15 @@ impl Dataset for Paychex {
                 let Some(changes) = body.as_object() else {
                     return Err(Refusal::bad("The body must be a worker"));
                 };
-                for key in ["workerId", "workerType"] {
-                    if changes.contains_key(key) {
-                        return Err(Refusal::bad(format!("{key} cannot be PATCHED")));
+                let active = self.workers[i]["currentStatus"]["statusType"] == "ACTIVE";
+                for key in changes.keys() {
+                    let never = key == "workerId" || NEVER_PATCHED.contains(&key.as_str());
+                    if never || (active && NOT_PATCHED_WHEN_ACTIVE.contains(&key.as_str())) {
+                        // Spec PATCH 400: "Invalid field (API-17)".
+                        return Err(Refusal::bad(format!(
+                            "API-17: The field '{key}' cannot be PATCHED{}.",
+                            if never { "" } else { " for an ACTIVE worker" }
+                        )));
                     }
                 }
                 // Status1: "cannot be POSTED or PATCHED for an IN_PROGRESS worker" (API-19).
@@ -576,7 +591,7 @@ impl Dataset for Paychex {
                     && self.workers[i]["currentStatus"]["statusType"] == "IN_PROGRESS"
                 {
                     return Err(Refusal::bad(
-                        "The request cannot be performed since the worker is in a state which does not allow this action",
+                        "API-19: The request cannot be performed since the worker is in a state which does not allow this action",
                     ));
                 }
                 let w = &mut self.workers[i];

@@ -491,3 +491,107 @@ async fn worker_writes_are_held_to_the_request_schemas() {
     assert_eq!(r.status(), 404);
     sb.shutdown().await;
 }
+
+/// PATCH /workers/{workerId} refuses what the spec's request schema (WorkerResourceV2) says a
+/// PATCH cannot change, read from its descriptions: "cannot be PATCHED", "cannot be POSTED or
+/// PATCHED" and "cannot be updated for worker endpoint" always, "cannot be PATCHED for ACTIVE
+/// workers" for an ACTIVE worker (Invalid field, API-17), a status for an IN_PROGRESS worker
+/// (API-19); anything else is taken.
+#[tokio::test]
+async fn a_patch_refuses_the_members_the_spec_says_cannot_be_patched() {
+    let sb = start().await;
+    let t = token(&sb).await;
+    let company = sb.credentials().paychex.company_id;
+    let workers = format!("/companies/{company}/workers");
+    let active = records(&sb, &t, "workers", &workers, &[])
+        .await
+        .into_iter()
+        .find(|w| w["currentStatus"]["statusType"] == "ACTIVE")
+        .unwrap()["workerId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = client()
+        .post(format!("{}{workers}", base(&sb)))
+        .bearer_auth(&t)
+        .header("content-type", "application/vnd.paychex.workers.v1+json")
+        .json(
+            &json!({"workerType": "EMPLOYEE", "name": {"givenName": "Ana", "familyName": "Ruiz"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let in_progress = created["content"][0]["workerId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spec = &builtin().spec;
+    let v2 = schema("WorkerResourceV2");
+    let mut checked = 0;
+    for (member, property) in v2["properties"].as_object().unwrap() {
+        let text = spec.resolve(property)["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let always = text.contains("cannot be PATCHED.")
+            || text.contains("cannot be POSTED or PATCHED.")
+            || text.contains("cannot be updated for worker endpoint");
+        let when_active = text.contains("cannot be PATCHED for ACTIVE workers");
+        let when_in_progress = text.contains("PATCHED for an IN_PROGRESS worker");
+        if !(always || when_active || when_in_progress) {
+            continue;
+        }
+        checked += 1;
+        let mut value = spec.example_of(property);
+        if spec.resolve(property)["type"] == "object" && !value.is_object() {
+            // Status1's own `example` is the string "ACTIVE" though it types an object.
+            value = json!({"statusType": "TERMINATED"});
+        }
+        for (worker, refused, code) in [
+            (&active, always || when_active, "API-17"),
+            (
+                &in_progress,
+                always || when_in_progress,
+                if always { "API-17" } else { "API-19" },
+            ),
+        ] {
+            if !refused {
+                // Taken (and so applied): not sent, the worker stays as it is for the others.
+                continue;
+            }
+            let r = client()
+                .patch(format!("{}/workers/{worker}", base(&sb)))
+                .bearer_auth(&t)
+                .header("content-type", "application/vnd.paychex.worker.v1+json")
+                .json(&json!({ member: value }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 400, "{member} on {worker}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(
+                body["errors"][0]["code"], code,
+                "{member} on {worker}: {body}"
+            );
+        }
+    }
+    // What the schema does not restrict is taken, for either worker.
+    for worker in [&active, &in_progress] {
+        let r = client()
+            .patch(format!("{}/workers/{worker}", base(&sb)))
+            .bearer_auth(&t)
+            .header("content-type", "application/vnd.paychex.worker.v1+json")
+            .json(&json!({"job": {"title": "Baker"}, "employmentType": "PART_TIME"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{worker}");
+    }
+    assert_eq!(
+        checked, 8,
+        "workerType, jobId, communications, four for ACTIVE, currentStatus"
+    );
+    sb.shutdown().await;
+}
