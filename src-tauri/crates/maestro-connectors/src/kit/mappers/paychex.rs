@@ -474,7 +474,10 @@ fn tax_kind(name: &str) -> Option<TaxKind> {
 
 /// A processed check (`GET /companies/{companyId}/checks?payperiodid=`, processed media type)
 /// → a pay statement for its pay period (dates kept from the period). Gross pay is the sum of
-/// the earnings that add to pay (`effectOnPay` ADDITION); hours are the sum of the earnings'
+/// the earnings that add to pay (`effectOnPay` ADDITION, and ADDITION_WITH_IN_OUT: Paychex
+/// Flex's "Add to pay for tax calculation – the item adds to the pay but is subtracted from net
+/// pay", myapps.paychex.com/pngHelp_static/helpHtml/Effect_on_Pay.htm, such as the personal
+/// use of a company car; `netPay` already leaves it out); hours are the sum of the earnings'
 /// hours, none when no earning gives hours; taxes withheld and paid by the employer are told
 /// apart by `paidBy`. A check without `netPay` is not processed yet: it gives none.
 ///
@@ -491,7 +494,10 @@ pub fn check(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, M
     let mut earnings = Vec::new();
     let mut hours: Option<Decimal> = None;
     for (i, e) in c.earnings.iter().enumerate() {
-        let adds = e.effect_on_pay.as_deref().is_none_or(|x| x == "ADDITION");
+        let adds = e
+            .effect_on_pay
+            .as_deref()
+            .is_none_or(|x| x == "ADDITION" || x == "ADDITION_WITH_IN_OUT");
         if !adds {
             continue;
         }
@@ -703,6 +709,33 @@ mod tests {
             s.employee_deductions[0].amount,
             Money::new(dec("200.0"), Currency::USD)
         );
+    }
+
+    #[test]
+    fn an_addition_with_in_out_is_in_gross_pay_not_in_net() {
+        let spec = spec();
+        let effects = &spec["components"]["schemas"]["PayComponentResource"]["properties"]["effectOnPay"]
+            ["enum"];
+        assert!(
+            effects
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("ADDITION_WITH_IN_OUT"))
+        );
+        let mut example =
+            spec["components"]["examples"]["JSONEXAMPLES"]["value"]["PROCESSED_CHECK_GET"]["value"]
+                ["content"][0]
+                .clone();
+        example["earnings"][1]["effectOnPay"] = serde_json::json!("ADDITION_WITH_IN_OUT");
+        example["earnings"][1]["amount"] = serde_json::json!("35.10");
+        example["earnings"][1]["hours"] = serde_json::Value::Null;
+        let out = check(&ctx("paychex", None), &raw(&example.to_string())).unwrap();
+        let CanonicalRecord::PayStatement(s) = &out[0] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(s.gross_pay, Money::new(dec("435.10"), Currency::USD));
+        assert_eq!(s.net_pay, Money::new(dec("506.65"), Currency::USD));
+        assert_eq!(s.total_hours, Some(dec("20.0")));
     }
 
     #[test]
