@@ -359,6 +359,8 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         ("Time tracking", "Clockify", "04c-clockify-synced"),
         ("HR system", "Rippling", "04d-rippling-synced"),
         ("Background checks", "Checkr", "04e-checkr-synced"),
+        // A second payroll beside the demo's Gusto: client credentials, workers per company.
+        ("Payroll", "Paychex Flex", "04f-paychex-synced"),
     ] {
         press(button(driver, "Connect a tool").await?).await?;
         press(button(driver, category).await?).await?;
@@ -377,11 +379,40 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         press(testid(driver, "wizard-connect").await?).await?;
         testid(driver, "sync-progress").await?;
         shows(driver, "First sync done").await?;
+        if category == "Payroll" {
+            // Gusto and Paychex Flex: the preview says the routes wait for a choice.
+            shows(driver, "Several Payroll tools are connected").await?;
+        }
         shot(driver, shot_name).await?;
         press(button(driver, "Go to the dashboard").await?).await?;
         testid(driver, "screen-dashboard").await?;
         shows(driver, tool).await?;
     }
+
+    // Two HR systems (the demo's BambooHR and the annex's) and two payrolls (Gusto and Paychex
+    // Flex): Settings → Routes says the routes need a choice; choosing names both ends.
+    press(testid(driver, "nav-settings").await?).await?;
+    let routes = testid(driver, "settings-routes").await?;
+    shows(driver, "2 Payroll tools are connected and none is chosen").await?;
+    routes.scroll_into_view().await?;
+    shot(driver, "04g-routes-need-a-choice").await?;
+    for (select, tool) in [
+        ("route-part-hris-select", "BambooHR"),
+        ("route-part-payroll-select", "Gusto"),
+        ("route-part-time_tracking-select", "Harvest"),
+    ] {
+        let option = format!("//select[@id='{select}']/option[normalize-space()='{tool}']");
+        press(driver.find(By::XPath(option)).await?).await?;
+    }
+    shows(driver, "BambooHR → Gusto: new hires and terminations").await?;
+    shows(driver, "Harvest → Gusto: hours per pay period").await?;
+    testid(driver, "settings-routes")
+        .await?
+        .scroll_into_view()
+        .await?;
+    shot(driver, "04h-routes-chosen").await?;
+    press(testid(driver, "nav-dashboard").await?).await?;
+    testid(driver, "screen-dashboard").await?;
 
     // The key is revoked in BambooHR: the next sync raises a "reconnect" alert; with a new key
     // issued, the alert's fix reconnects and the alert goes away.

@@ -289,6 +289,17 @@ mod tests {
             .unwrap();
         assert_eq!(hours.from_connection.as_deref(), Some("Harvest"));
         assert_eq!(hours.to_connection, None);
+        // The plan does not fail as a whole: it says which choice the routes wait for.
+        let plan = app.plan_routes(company.id, true).await.unwrap();
+        assert!(plan.writes.is_empty() && plan.hours.is_none());
+        assert!(
+            plan.notes.iter().any(
+                |n| n.contains("several payroll connections (Gusto, Justworks)")
+                    && n.contains("Settings → Routes")
+            ),
+            "{:?}",
+            plan.notes
+        );
 
         let c = app
             .choose_route_part(company.id, Category::Payroll, Some(justworks.id))

@@ -156,6 +156,25 @@ impl RoutePlan {
     }
 }
 
+/// One end of the routes while planning.
+enum End {
+    /// The connection playing this part.
+    Is(Connection),
+    /// Nothing of this kind is connected.
+    Missing,
+    /// Several are connected and none is chosen (noted in the plan).
+    Unchosen,
+}
+
+impl End {
+    fn connection(&self) -> Option<&Connection> {
+        match self {
+            End::Is(c) => Some(c),
+            End::Missing | End::Unchosen => None,
+        }
+    }
+}
+
 fn category_name(c: Category) -> &'static str {
     match c {
         Category::Payroll => "payroll",
@@ -259,6 +278,27 @@ impl App {
         }
     }
 
+    /// One end of the routes for planning: several connections of a kind with none chosen (or
+    /// a chosen one gone) is not a failure of the whole plan; the reason is noted, in words, and
+    /// only the routes needing that end wait.
+    async fn route_end(
+        &self,
+        company_id: CompanyId,
+        category: Category,
+        chosen: Option<ConnectionId>,
+        plan: &mut RoutePlan,
+    ) -> Result<End> {
+        match self.route_connection(company_id, category, chosen).await {
+            Ok(Some(c)) => Ok(End::Is(c)),
+            Ok(None) => Ok(End::Missing),
+            Err(e) if matches!(e.code, ErrorCode::Validation | ErrorCode::NotFound) => {
+                plan.notes.push(e.message);
+                Ok(End::Unchosen)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Plans every enabled route from the synced records and returns the exact diff. Unless
     /// `dry_run`, new writes go into the outbox (a write already queued or done is never
     /// queued twice); a dry run writes nothing at all.
@@ -276,35 +316,50 @@ impl App {
             ],
         };
         let payroll = self
-            .route_connection(company_id, Category::Payroll, cfg.payroll)
+            .route_end(company_id, Category::Payroll, cfg.payroll, &mut plan)
             .await?;
         let hris_conn = self
-            .route_connection(company_id, Category::Hris, cfg.hris)
+            .route_end(company_id, Category::Hris, cfg.hris, &mut plan)
             .await?;
         let time_conn = self
-            .route_connection(company_id, Category::TimeTracking, cfg.time_tracking)
+            .route_end(
+                company_id,
+                Category::TimeTracking,
+                cfg.time_tracking,
+                &mut plan,
+            )
             .await?;
-        self.plan_checks(company_id, &cfg, hris_conn.as_ref(), &mut plan)
-            .await?;
-        let Some(payroll) = payroll else {
-            plan.notes.push(
-                "No payroll is connected, so the routes to payroll have nowhere to write.".into(),
-            );
-            if !dry_run {
-                self.enqueue_plan(company_id, &mut plan).await?;
+        // Several HR systems and none chosen: the reason is noted, and no check is ordered.
+        if !matches!(hris_conn, End::Unchosen) {
+            self.plan_checks(company_id, &cfg, hris_conn.connection(), &mut plan)
+                .await?;
+        }
+        let payroll = match payroll {
+            End::Is(p) => p,
+            End::Missing | End::Unchosen => {
+                if matches!(payroll, End::Missing) {
+                    plan.notes.push(
+                        "No payroll is connected, so the routes to payroll have nowhere to write."
+                            .into(),
+                    );
+                }
+                if !dry_run {
+                    self.enqueue_plan(company_id, &mut plan).await?;
+                }
+                return Ok(plan);
             }
-            return Ok(plan);
         };
 
         match (cfg.enabled(Route::HrisToPayroll), hris_conn) {
             (false, _) => plan
                 .notes
                 .push(format!("{} is turned off.", Route::HrisToPayroll.label())),
-            (true, None) => plan.notes.push(format!(
+            (true, End::Unchosen) => {}
+            (true, End::Missing) => plan.notes.push(format!(
                 "{}: no HRIS is connected.",
                 Route::HrisToPayroll.label()
             )),
-            (true, Some(source)) => {
+            (true, End::Is(source)) => {
                 self.plan_hris(company_id, &source, &payroll, &cfg, &mut plan)
                     .await?;
             }
@@ -314,11 +369,12 @@ impl App {
             (false, _) => plan
                 .notes
                 .push(format!("{} is turned off.", Route::TimeToPayroll.label())),
-            (true, None) => plan.notes.push(format!(
+            (true, End::Unchosen) => {}
+            (true, End::Missing) => plan.notes.push(format!(
                 "{}: no time tracker is connected.",
                 Route::TimeToPayroll.label()
             )),
-            (true, Some(source)) => {
+            (true, End::Is(source)) => {
                 match self.hours_for(company_id, &source, &payroll, None).await {
                     Ok(preview) => plan.hours = Some(preview),
                     Err(e) => plan

@@ -1,8 +1,18 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { RouteChoicesDto } from '../../lib/ipc/bindings.ts';
+import type { RouteChoiceDto, RouteChoicesDto } from '../../lib/ipc/bindings.ts';
 import { mockCommands, populatedStatus, renderApp, unlocked } from '../../test/fixtures.tsx';
+
+const hireRoute: RouteChoiceDto = {
+  route: 'hris_to_payroll',
+  what: 'new hires and terminations',
+  from: 'hris',
+  to: 'payroll',
+  enabled: true,
+  fromConnection: 'BambooHR',
+  toConnection: null,
+};
 
 const twoPayrolls: RouteChoicesDto = {
   approvePayChanges: true,
@@ -28,17 +38,7 @@ const twoPayrolls: RouteChoicesDto = {
     { category: 'time_tracking', chosen: null, inUse: null, needsChoice: false, options: [] },
     { category: 'background_checks', chosen: null, inUse: null, needsChoice: false, options: [] },
   ],
-  routes: [
-    {
-      route: 'hris_to_payroll',
-      what: 'new hires and terminations',
-      from: 'hris',
-      to: 'payroll',
-      enabled: true,
-      fromConnection: 'BambooHR',
-      toConnection: null,
-    },
-  ],
+  routes: [hireRoute],
 };
 
 function base(choices: () => unknown, extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
@@ -60,7 +60,7 @@ describe('settings → routes', () => {
       parts: twoPayrolls.parts.map((p) =>
         p.category === 'payroll' ? { ...p, chosen: 'c-qbo', inUse: 'c-qbo', needsChoice: false } : p,
       ),
-      routes: [{ ...twoPayrolls.routes[0], toConnection: 'QuickBooks' }],
+      routes: [{ ...hireRoute, toConnection: 'QuickBooks' }],
     };
     const calls = base(() => twoPayrolls, { choose_route_part: () => chosen });
     renderApp();
@@ -71,7 +71,7 @@ describe('settings → routes', () => {
     // The one HRIS is used without a choice; kinds with nothing connected are not shown.
     expect(within(screen.getByTestId('route-part-hris')).getByRole('option', { name: 'BambooHR (the only one)' })).toBeInTheDocument();
     expect(screen.queryByTestId('route-part-time_tracking')).toBeNull();
-    expect(screen.getByTestId('route-hris_to_payroll')).toHaveTextContent('BambooHR → Payroll (not connected yet)');
+    expect(screen.getByTestId('route-hris_to_payroll')).toHaveTextContent('BambooHR → Payroll (choose which one above)');
 
     await user.selectOptions(within(payroll).getByRole('combobox'), 'c-qbo');
     expect(calls.find((c) => c.cmd === 'choose_route_part')?.args).toEqual({ category: 'payroll', connectionId: 'c-qbo' });
@@ -81,7 +81,7 @@ describe('settings → routes', () => {
 
   it('turns a route off and pay approval off', async () => {
     const calls = base(() => twoPayrolls, {
-      set_route_running: () => ({ ...twoPayrolls, routes: [{ ...twoPayrolls.routes[0], enabled: false }] }),
+      set_route_running: () => ({ ...twoPayrolls, routes: [{ ...hireRoute, enabled: false }] }),
       set_approve_pay_changes: () => ({ ...twoPayrolls, approvePayChanges: false }),
     });
     renderApp();

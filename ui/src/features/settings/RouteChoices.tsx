@@ -10,6 +10,7 @@ function Part({ part }: { part: PartChoiceDto }) {
   const change = useChangeRoutes();
   const id = `route-part-${part.category}`;
   if (part.options.length === 0) return null;
+  const only = part.options.length === 1 ? part.options[0] : undefined;
   // Two connections of the same tool read the same: the day each was connected tells them apart.
   const names = part.options.map((o) => o.displayName);
   const label = (o: PartChoiceDto['options'][number]) =>
@@ -28,9 +29,7 @@ function Part({ part }: { part: PartChoiceDto }) {
           change.mutate({ kind: 'part', category: part.category, connectionId: e.target.value || null })
         }
       >
-        <option value="">
-          {part.options.length === 1 ? t('routes.onlyOne', { name: label(part.options[0]) }) : t('routes.choose')}
-        </option>
+        <option value="">{only ? t('routes.onlyOne', { name: label(only) }) : t('routes.choose')}</option>
         {part.options.map((o) => (
           <option key={o.connectionId} value={o.connectionId}>
             {label(o)}
@@ -48,12 +47,17 @@ function Part({ part }: { part: PartChoiceDto }) {
 }
 
 /** One route: what flows between which tools, and a switch. */
-function RouteRow({ route }: { route: RouteChoiceDto }) {
+function RouteRow({ route, parts }: { route: RouteChoiceDto; parts: PartChoiceDto[] }) {
   const { t, category } = useI18n();
   const change = useChangeRoutes();
   const id = `route-${route.route}`;
-  const from = route.fromConnection ?? t('routes.missing', { category: category(route.from) });
-  const to = route.toConnection ?? t('routes.missing', { category: category(route.to) });
+  // An end with no connection: several to choose from above, or none connected yet.
+  const end = (cat: string) =>
+    parts.find((p) => p.category === cat)?.needsChoice
+      ? t('routes.unchosen', { category: category(cat) })
+      : t('routes.missing', { category: category(cat) });
+  const from = route.fromConnection ?? end(route.from);
+  const to = route.toConnection ?? end(route.to);
   return (
     <li className="route-row" data-testid={id}>
       <label htmlFor={id + '-on'}>
@@ -143,7 +147,7 @@ export function RouteChoices() {
           )}
           <ul className="route-rows">
             {choices.data.routes.map((r) => (
-              <RouteRow key={r.route} route={r} />
+              <RouteRow key={r.route} route={r} parts={choices.data.parts} />
             ))}
           </ul>
           <label className="route-approval">

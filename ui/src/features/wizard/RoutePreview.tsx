@@ -1,6 +1,6 @@
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import type { PlannedWriteDto } from '../../lib/ipc/bindings.ts';
-import { useRoutePreview } from '../../lib/ipc/queries.ts';
+import { useRouteChoices, useRoutePreview } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 
 /** Writes shown before "and N more". */
@@ -33,8 +33,10 @@ function Write({ write }: { write: PlannedWriteDto }) {
 
 /** After the first sync: what the routes would write to the other tools (a dry run). */
 export function RoutePreview() {
-  const { t, number, date } = useI18n();
+  const { t, number, date, category } = useI18n();
   const preview = useRoutePreview(true);
+  // Several tools of a kind and none chosen: the routes needing it wait, and say so.
+  const unchosen = (useRouteChoices().data?.parts ?? []).filter((p) => p.needsChoice);
   return (
     <section className="route-preview" aria-labelledby="preview-title" data-testid="route-preview">
       <h3 id="preview-title">{t('wizard.previewTitle')}</h3>
@@ -52,9 +54,14 @@ export function RoutePreview() {
           retryLabel={t('wizard.retry')}
         />
       ) : null}
+      {unchosen.map((p) => (
+        <p key={p.category} className="warning" data-testid={`preview-choose-${p.category}`}>
+          {t('wizard.previewChoose', { category: category(p.category) })}
+        </p>
+      ))}
       {preview.data ? (
         <>
-          {preview.data.writes.length === 0 && !preview.data.hours ? (
+          {preview.data.writes.length === 0 && !preview.data.hours && unchosen.length === 0 ? (
             <p className="muted">{t('wizard.previewEmpty')}</p>
           ) : null}
           {preview.data.writes.length > 0 ? (
