@@ -123,6 +123,9 @@ fn form(sb: &Sandbox, p: Provider) -> BTreeMap<String, String> {
         ],
         // Signs in with OAuth too; the form keeps the company (realm) id.
         Provider::QuickBooks => vec![("realm_id", c.quickbooks.realm_id)],
+        // Not in PROVIDERS: ADP answers only over mutual TLS, which this plain-HTTP damaging
+        // proxy does not terminate; its malformed answers are tested in its own suites.
+        Provider::Adp => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
