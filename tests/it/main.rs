@@ -1,5 +1,6 @@
 //! Cross-crate tests.
 mod adp;
+mod adp_hours;
 mod background_checks;
 mod benefits;
 mod checkr;

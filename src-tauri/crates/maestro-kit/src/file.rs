@@ -434,6 +434,10 @@ pub struct PartitionSpec {
     /// Clockify's `/settings/timeZone` for the day an entry was worked on.
     #[serde(default)]
     pub keep: Vec<String>,
+    /// The key holds a link (ADP's `payDetailUri.href`, the only reference its pay statement
+    /// list gives to each statement): the partition is the link's last path segment.
+    #[serde(default)]
+    pub last_segment: bool,
 }
 
 /// How pages follow each other.

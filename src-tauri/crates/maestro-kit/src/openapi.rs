@@ -216,6 +216,13 @@ impl Spec {
                 Some(items) if self.resolve(items).get("example").is_some() => {
                     json!([self.example_at(items, depth + 1, within)])
                 }
+                // A list that must hold something (ADP's `minItems: 1`): one item.
+                Some(items) if s.get("minItems").and_then(Value::as_u64).unwrap_or(0) > 0 => {
+                    match self.example_at(items, depth + 1, within) {
+                        Value::Null => json!([]),
+                        item => json!([item]),
+                    }
+                }
                 _ => json!([]),
             },
             Some("string") => s

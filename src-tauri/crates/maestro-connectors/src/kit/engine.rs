@@ -792,6 +792,16 @@ impl FileConnector {
                 },
                 None => return Err(self.decode_error(at(), "missing".into())),
             };
+            let values = if p.last_segment {
+                values
+                    .iter()
+                    .map(|v| {
+                        last_segment(v).ok_or_else(|| self.decode_error(at(), "not a link".into()))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            } else {
+                values
+            };
             let kept = (!p.keep.is_empty()).then(|| keep_members(&item, &p.keep).to_string());
             for value in values {
                 out.push(Part {
@@ -860,6 +870,17 @@ fn accept(request: &mut ApiRequest, media_type: Option<&str>, provider: &str) ->
         request.headers.insert(http::header::ACCEPT, value);
     }
     Ok(())
+}
+
+/// The last path segment of a link (ADP's `payDetailUri.href`), without its query or fragment.
+fn last_segment(link: &str) -> Option<String> {
+    let path = link.split(['?', '#']).next().unwrap_or(link);
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// A partition value: a string or a number, as text.
@@ -1267,6 +1288,19 @@ pub(crate) fn same_origin(base: &Url, link: &str) -> std::result::Result<Url, St
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_link_partition_is_its_last_segment() {
+        assert_eq!(
+            last_segment("/payroll/v1/workers/G3X/pay-statements/PS-2?x=1").as_deref(),
+            Some("PS-2")
+        );
+        assert_eq!(
+            last_segment("https://api.adp.com/a/b/").as_deref(),
+            Some("b")
+        );
+        assert_eq!(last_segment("/"), None);
+    }
 
     #[test]
     fn placeholders_fill_from_config_and_partition() {

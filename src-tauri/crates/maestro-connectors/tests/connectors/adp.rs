@@ -129,14 +129,50 @@ async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls()
         assert_eq!(j.pay_period, Some(period));
     }
     let (statements, _) = read_all(c.as_ref(), EntityKind::PayStatement, None).await;
+    let details = sb.records(Provider::Adp, "pay_statement_details");
+    assert_eq!(statements.len(), details.len());
     assert_eq!(
-        statements.len(),
+        details.len(),
         sb.records(Provider::Adp, "pay_statements").len()
     );
-    assert!(statements.iter().all(|r| match r {
-        CanonicalRecord::PayStatement(s) => s.total_hours.is_some() && s.check_date.is_some(),
-        _ => false,
-    }));
+    // Each statement is its detail: the pay period, hours and earnings the list does not give,
+    // for the worker in its link, with gross pay exact and equal to its earnings.
+    let ids: Vec<&str> = people
+        .iter()
+        .map(|r| match r {
+            CanonicalRecord::Employee(e) => e.provenance.remote_id.as_str(),
+            _ => "",
+        })
+        .collect();
+    for r in &statements {
+        let CanonicalRecord::PayStatement(s) = r else {
+            panic!("{r:?}")
+        };
+        assert!(ids.contains(&s.employee_remote_id.as_str()), "{s:?}");
+        let (start, end) = (s.period_start.unwrap(), s.period_end.unwrap());
+        assert!(start < end && Some(end) <= s.check_date, "{s:?}");
+        let detail = details
+            .iter()
+            .find(|d| {
+                d["payPeriod"]["endDate"] == end.to_string().as_str()
+                    && d["grossPayAmount"]["amountValue"].to_string()
+                        == s.gross_pay.amount.normalize().to_string()
+                    && d["totalHours"].to_string() == s.total_hours.unwrap().normalize().to_string()
+            })
+            .unwrap_or_else(|| panic!("no such detail: {s:?}"));
+        assert_eq!(detail["payPeriod"]["startDate"], start.to_string().as_str());
+        assert_eq!(s.earnings.len(), 1);
+        assert_eq!(s.earnings_total().unwrap(), s.gross_pay);
+        assert_eq!(s.earnings[0].hours, s.total_hours);
+        assert!(
+            s.provenance.remote_id.starts_with(&format!(
+                "/payroll/v1/workers/{}/pay-statements/",
+                s.employee_remote_id
+            )),
+            "{}",
+            s.provenance.remote_id
+        );
+    }
     sb.shutdown().await;
 }
 

@@ -18,7 +18,10 @@ fn the_file_parses_and_agrees_with_the_spec() {
     let problems = lint(&b.file, &b.spec);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(b.file.category, "payroll");
-    assert!(text().contains("DERIVED"), "the file says the spec is not ADP's own");
+    assert!(
+        text().contains("DERIVED"),
+        "the file says the spec is not ADP's own"
+    );
 }
 
 #[test]
@@ -35,9 +38,13 @@ fn it_connects_with_client_credentials_in_the_body_and_a_client_certificate() {
         panic!("{:?}", b.file.auth);
     };
     assert_eq!(token_url, "/auth/oauth/v2/token");
-    assert_eq!(b.file.base_url.auth.as_deref(), Some("https://accounts.adp.com"));
+    assert_eq!(
+        b.file.base_url.auth.as_deref(),
+        Some("https://accounts.adp.com")
+    );
     // The spec's own flow names the same token URL.
-    let flow = &b.spec.doc()["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"];
+    let flow =
+        &b.spec.doc()["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"];
     assert_eq!(
         flow["tokenUrl"].as_str(),
         Some("https://accounts.adp.com/auth/oauth/v2/token")
@@ -65,13 +72,20 @@ fn a_certificate_field_that_is_not_secret_and_multiline_is_refused() {
 #[test]
 fn role_code_is_sent_because_the_spec_requires_it_on_every_operation() {
     let b = maestro_kit::builtin_file("adp").unwrap();
-    assert_eq!(b.file.headers.get("roleCode").map(String::as_str), Some("practitioner"));
+    assert_eq!(
+        b.file.headers.get("roleCode").map(String::as_str),
+        Some("practitioner")
+    );
     let p = &b.spec.doc()["components"]["parameters"]["roleCode"];
     assert_eq!(p["in"], "header");
     assert_eq!(p["required"], true);
     for (path, method) in [
         ("/hr/v2/workers", "get"),
         ("/payroll/v1/workers/{aoid}/pay-statements", "get"),
+        (
+            "/payroll/v1/workers/{aoid}/pay-statements/{pay-statement-id}",
+            "get",
+        ),
         ("/events/hr/v1/worker.hire", "post"),
         ("/events/hr/v1/worker.terminate", "post"),
     ] {
@@ -107,9 +121,67 @@ fn workers_page_with_odata_top_and_skip_and_pay_statements_are_read_per_worker()
         .unwrap();
     assert_eq!(responses.keys().collect::<Vec<_>>(), ["200"]);
     assert!(text().contains("204 No Content"));
-    let pay = b.file.streams.iter().find(|s| s.name == "pay_statements").unwrap();
+    let pay = b
+        .file
+        .streams
+        .iter()
+        .find(|s| s.name == "pay_statements")
+        .unwrap();
     assert_eq!(pay.partition.as_ref().unwrap().parent, "workers");
-    assert_eq!(pay.entities, ["pay_statement"]);
+    assert!(
+        pay.entities.is_empty(),
+        "the list states no period: read for its links only"
+    );
+}
+
+#[test]
+fn each_listed_statement_is_read_whole_for_its_pay_period_and_hours() {
+    let b = maestro_kit::builtin_file("adp").unwrap();
+    let doc = b.spec.doc();
+    let s = &doc["components"]["schemas"];
+    // The list's item has no period; the single statement (spec `PayStatement`) has one.
+    let listed = &s["PayStatements"]["properties"]["payStatements"]["items"]["properties"];
+    assert!(listed.get("payPeriod").is_none());
+    let one = &s["PayStatement"]["properties"];
+    for end in ["startDate", "endDate"] {
+        assert_eq!(one["payPeriod"]["properties"][end]["type"], "string");
+        assert_eq!(one["payPeriod"]["properties"][end]["format"], "date");
+    }
+    assert_eq!(one["totalHours"]["type"], "number");
+    let earning = &one["earnings"]["items"]["properties"];
+    assert_eq!(earning["payPeriodHours"]["type"], "number");
+    assert_eq!(
+        earning["earningAmount"]["properties"]["amountValue"]["type"],
+        "number"
+    );
+    // The detail's path parameter is `pay-statement-id`, and its answer is `PayStatement` itself.
+    let op = &doc["paths"]["/payroll/v1/workers/{aoid}/pay-statements/{pay-statement-id}"]["get"];
+    assert_eq!(
+        op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PayStatement"
+    );
+    assert_eq!(
+        doc["components"]["parameters"]["payStatementId"]["name"],
+        "pay-statement-id"
+    );
+    let detail = b
+        .file
+        .streams
+        .iter()
+        .find(|s| s.entities == ["pay_statement"])
+        .unwrap();
+    assert!(detail.single);
+    assert_eq!(
+        detail.path,
+        "/payroll/v1/workers/{partition.aoid}/pay-statements/{partition.pay_statement_id}"
+    );
+    let p = detail.partition.as_ref().unwrap();
+    assert_eq!(p.parent, "pay_statements");
+    assert_eq!(p.key, "/payDetailUri/href");
+    assert!(
+        p.last_segment,
+        "the id is the link's last segment, not the link"
+    );
 }
 
 #[test]
@@ -117,9 +189,15 @@ fn the_trimmed_spec_keeps_the_money_and_date_shapes_of_the_source() {
     let b = maestro_kit::builtin_file("adp").unwrap();
     let s = &b.spec.doc()["components"]["schemas"];
     let pay = &s["PayStatements"]["properties"]["payStatements"]["items"]["properties"];
-    assert_eq!(pay["grossPayAmount"]["properties"]["amountValue"]["type"], "number");
+    assert_eq!(
+        pay["grossPayAmount"]["properties"]["amountValue"]["type"],
+        "number"
+    );
     assert_eq!(pay["totalHours"]["type"], "number");
-    assert!(pay.get("payStatementID").is_none(), "no id: the detail link is the id");
+    assert!(
+        pay.get("payStatementID").is_none(),
+        "no id: the detail link is the id"
+    );
     assert!(pay["payDetailUri"]["properties"]["href"].is_object());
     // Hire and terminate events: the request and the answer share one schema.
     for (path, schema) in [

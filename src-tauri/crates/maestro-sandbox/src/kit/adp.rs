@@ -1,7 +1,8 @@
 //! ADP Workforce Now data for the kit emulator: the seeded company's people as ADP workers (the
 //! same names and work emails as every other tool, so identity matching joins them) with their
-//! primary work assignment and base pay, their last pay statements, and the hire and terminate
-//! events the connector posts. Members are the spec's (specs/adp.json, Ballerina's derivation of
+//! primary work assignment and base pay, their pay statements (the processed payrolls of
+//! Gusto's emulator: the same periods, hours and amounts), each listed without its pay period
+//! and served whole at its detail link, and the hire and terminate events the connector posts. Members are the spec's (specs/adp.json, Ballerina's derivation of
 //! ADP's API Explorer); the client id and secret its token endpoint accepts are the demo's.
 //!
 //! As ADP, not more helpfully:
@@ -15,12 +16,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use maestro_kit::BuiltIn;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::{Dataset, Filters, Refusal};
+use crate::gusto::data::TrackedHours;
 use crate::seed::{Company, Person, mix};
 
 /// Letters and digits from `seed`, `len` long.
@@ -132,40 +134,130 @@ fn worker(c: &Company, p: &Person, id: &str, manager: Option<&str>) -> Value {
     })
 }
 
-/// The last two bi-weekly Friday pay dates on or before `today`.
-fn pay_dates(today: NaiveDate) -> Vec<NaiveDate> {
-    let mut d = today;
-    while d.weekday() != Weekday::Fri {
-        d -= Duration::days(1);
+/// Hours tracked in Harvest for the company (the realistic data set), so ADP pays what was
+/// tracked as Gusto's and Paychex's emulators do (the same periods, hours and amounts, and the
+/// same person paid for hours that differ from the tracked ones). A company beyond 2,000 people
+/// (a benchmark) is paid without tracking.
+fn tracked(c: &Company) -> TrackedHours {
+    let mut out = TrackedHours::default();
+    if c.people.len() > 2_000 {
+        return out;
     }
-    vec![d - Duration::days(14), d]
+    let h = crate::harvest::data::build(c, None);
+    for e in h.entries.iter().filter(|e| !e.is_running) {
+        out.by_user
+            .entry(e.user_id)
+            .or_default()
+            .push((e.spent_date, e.centi_hours));
+        out.first_day = Some(out.first_day.map_or(e.spent_date, |d| d.min(e.spent_date)));
+    }
+    out
 }
 
-/// A pay statement: gross for a bi-weekly period (80 or 40 hours at the rate, or a 26th of the
-/// salary), net as 76 % of it, the hours paid, and the detail link that is its id.
-fn statement(id: &str, p: &Person, n: usize, day: NaiveDate, employer: &str) -> Value {
-    let hours = Decimal::from(if p.full_time { 80 } else { 40 });
-    let gross = if p.gusto_pay.is_hourly() {
-        (p.gusto_pay.rate() * hours).round_dp(2)
-    } else {
-        (p.gusto_pay.rate() / Decimal::from(26)).round_dp(2)
-    };
-    let net = (gross * Decimal::new(76, 2)).round_dp(2);
-    json!({
-        "payDate": day.to_string(),
-        "grossPayAmount": usd(gross),
-        "netPayAmount": usd(net),
-        "totalHours": Value::Number(hours.to_string().parse().unwrap_or_else(|_| serde_json::Number::from(0))),
-        "employerName": employer,
-        "payDetailUri": {"href": format!("/payroll/v1/workers/{id}/pay-statements/{}", n + 1)},
-    })
+/// A decimal written as text or as a number by Gusto's emulator.
+fn decimal(v: &Value) -> Decimal {
+    match v {
+        Value::String(t) => t.parse().unwrap_or_default(),
+        Value::Number(n) => n.to_string().parse().unwrap_or_default(),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// A JSON number written exactly as the decimal.
+fn number(d: Decimal) -> Value {
+    d.normalize()
+        .to_string()
+        .parse::<serde_json::Number>()
+        .map(Value::Number)
+        .unwrap_or_else(|_| json!(0))
+}
+
+/// One statement as ADP gives it twice: the list's summary (`PayStatements.payStatements[]`:
+/// pay date, gross, net, total hours, and the detail link that is its only reference) and the
+/// detail (`PayStatement`: the same, and the pay period and the earning line with its hours
+/// and rate).
+struct Statement {
+    summary: Value,
+    detail: Value,
+}
+
+/// The processed payrolls of Gusto's emulator as each worker's ADP pay statements, oldest
+/// first, by associate OID; a statement's id is letters and digits from the seed.
+fn statements(c: &Company, ids: &HashMap<String, String>) -> HashMap<String, Vec<Statement>> {
+    let gusto = crate::gusto::data::build(c, &tracked(c));
+    let mut out: HashMap<String, Vec<Statement>> = HashMap::new();
+    for (n, payroll) in gusto.payrolls.iter().enumerate() {
+        if payroll["processed"] != json!(true) {
+            continue;
+        }
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let pay_date = text(&payroll["check_date"]);
+        let start = text(&payroll["pay_period"]["start_date"]);
+        let end = text(&payroll["pay_period"]["end_date"]);
+        for (i, comp) in payroll["employee_compensations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Some(aoid) = comp["employee_uuid"].as_str().and_then(|u| ids.get(u)) else {
+                continue;
+            };
+            let gross = decimal(&comp["gross_pay"]);
+            let net = decimal(&comp["net_pay"]);
+            let line = &comp["hourly_compensations"][0];
+            let hours = decimal(&line["hours"]).normalize();
+            let salaried = line["flsa_status"].as_str() == Some("Exempt");
+            let id = alnum(c.seed, 2107 + ((n as u64) << 20) + i as u64, 20);
+            let href = format!("/payroll/v1/workers/{aoid}/pay-statements/{id}");
+            let mut earning = json!({
+                "earningCodeName": if salaried { "Salary" } else { "Regular" },
+                "earningAmount": usd(gross),
+                "payPeriodHours": number(hours),
+            });
+            if !salaried && !hours.is_zero() {
+                earning["payRate"] = json!({
+                    "amountValue": number((gross / hours).round_dp(4)),
+                    "currencyCode": "USD",
+                    "unitTimeCode": "hour",
+                });
+            }
+            out.entry(aoid.clone()).or_default().push(Statement {
+                summary: json!({
+                    "payDate": pay_date,
+                    "grossPayAmount": usd(gross),
+                    "netPayAmount": usd(net),
+                    "totalHours": number(hours),
+                    "employerName": c.name,
+                    "payDetailUri": {"href": href},
+                }),
+                detail: json!({
+                    "payDate": pay_date,
+                    "payPeriod": {"startDate": start, "endDate": end},
+                    "grossPayAmount": usd(gross),
+                    "netPayAmount": usd(net),
+                    "totalHours": number(hours),
+                    "earnings": [earning],
+                }),
+            });
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| {
+            a.summary["payDate"]
+                .as_str()
+                .cmp(&b.summary["payDate"].as_str())
+        });
+    }
+    out
 }
 
 struct Adp {
     client: (String, String),
     seed: u64,
     workers: Vec<Value>,
-    statements: HashMap<String, Vec<Value>>,
+    /// Each worker's pay statements, oldest first, by associate OID.
+    statements: HashMap<String, Vec<Statement>>,
     /// Every event posted, in order (method path, body), for tests.
     events: Vec<Value>,
 }
@@ -178,19 +270,19 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
         .map(|p| aoid(c.seed, p.index as u64))
         .collect();
     let mut workers = Vec::new();
-    let mut statements = HashMap::new();
     for (p, id) in c.people.iter().zip(&ids) {
         let manager = p.manager.and_then(|m| ids.get(m)).map(String::as_str);
         workers.push(worker(c, p, id, manager));
-        let list: Vec<Value> = pay_dates(c.today)
-            .into_iter()
-            .filter(|d| {
-                *d >= p.hire_date && p.terminated_on.is_none_or(|t| *d <= t + Duration::days(14))
-            })
-            .enumerate()
-            .map(|(n, d)| statement(id, p, n, d, &c.name))
-            .collect();
-        statements.insert(id.clone(), list);
+    }
+    let by_uuid: HashMap<String, String> = c
+        .people
+        .iter()
+        .zip(&ids)
+        .map(|(p, id)| (p.gusto_uuid.clone(), id.clone()))
+        .collect();
+    let mut statements = statements(c, &by_uuid);
+    for id in &ids {
+        statements.entry(id.clone()).or_default();
     }
     Box::new(Adp {
         client: (client_id(c), client_secret(c)),
@@ -377,7 +469,25 @@ impl Dataset for Adp {
                         .parse::<usize>()
                         .map_err(|_| Refusal::bad("numberoflastpaydates is not a number"))?,
                 };
-                Ok(list[list.len().saturating_sub(last)..].to_vec())
+                Ok(list[list.len().saturating_sub(last)..]
+                    .iter()
+                    .map(|s| s.summary.clone())
+                    .collect())
+            }
+            "pay_statement_details" => {
+                let id = path.get("aoid").map(String::as_str).unwrap_or("");
+                let wanted = path
+                    .get("pay_statement_id")
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let Some(list) = self.statements.get(id) else {
+                    return Err(Refusal::not_found(format!("No worker {id}")));
+                };
+                let href = format!("/payroll/v1/workers/{id}/pay-statements/{wanted}");
+                list.iter()
+                    .find(|s| s.summary["payDetailUri"]["href"].as_str() == Some(href.as_str()))
+                    .map(|s| vec![s.detail.clone()])
+                    .ok_or_else(|| Refusal::not_found(format!("No pay statement {wanted}")))
             }
             other => Err(Refusal::not_found(format!("no stream {other}"))),
         }
@@ -390,7 +500,18 @@ impl Dataset for Adp {
 
     fn all(&self, stream: &str) -> Vec<Value> {
         match stream {
-            "pay_statements" => self.statements.values().flatten().cloned().collect(),
+            "pay_statements" => self
+                .statements
+                .values()
+                .flatten()
+                .map(|s| s.summary.clone())
+                .collect(),
+            "pay_statement_details" => self
+                .statements
+                .values()
+                .flatten()
+                .map(|s| s.detail.clone())
+                .collect(),
             "events" => self.events.clone(),
             _ => self
                 .list(stream, &HashMap::new(), &Filters::new())

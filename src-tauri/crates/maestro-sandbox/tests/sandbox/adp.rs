@@ -1,7 +1,8 @@
 //! ADP's emulator: mutual TLS enforced (no client certificate, or one from another CA, is
 //! refused in the handshake), the token endpoint takes the client in the form body, every answer
 //! validates against the spec (Ballerina's derivation of ADP's), `$top`/`$skip` end with 204,
-//! pay statements are per worker, and hire events are applied every time they are posted (ADP
+//! pay statements are per worker and each listed one is served whole (with its pay period) at
+//! its detail link, and hire events are applied every time they are posted (ADP
 //! documents no idempotency for events).
 
 use maestro_kit::BuiltIn;
@@ -119,6 +120,13 @@ pub async fn every_stream_validates(sb: &Sandbox) {
         .operation("GET", "/payroll/v1/workers/{aoid}/pay-statements")
         .unwrap();
     let pv = validator(pay_op.response_schema().unwrap());
+    let detail_op = b
+        .operation(
+            "GET",
+            "/payroll/v1/workers/{aoid}/pay-statements/{pay-statement-id}",
+        )
+        .unwrap();
+    let dv = validator(detail_op.response_schema().unwrap());
     let mut statements = 0;
     for w in workers.iter().take(6) {
         let aoid = w["associateOID"].as_str().unwrap();
@@ -132,9 +140,47 @@ pub async fn every_stream_validates(sb: &Sandbox) {
         assert_eq!(r.status(), 200);
         let body: Value = r.json().await.unwrap();
         assert_valid(&pv, &body, "pay statements");
-        statements += body["payStatements"].as_array().unwrap().len();
+        for listed in body["payStatements"].as_array().unwrap() {
+            assert!(
+                listed.get("payPeriod").is_none(),
+                "the list states no period"
+            );
+            // The detail is at the listed link (the spec's `PayStatement`, whole).
+            let href = listed["payDetailUri"]["href"].as_str().unwrap();
+            let r = get(sb, &t, href, &[]).await;
+            assert_eq!(r.status(), 200, "{href}");
+            let one: Value = r.json().await.unwrap();
+            assert_valid(&dv, &one, "pay statement");
+            let period = &one["payPeriod"];
+            let start = period["startDate"].as_str().unwrap();
+            let end = period["endDate"].as_str().unwrap();
+            assert!(
+                start < end && end <= one["payDate"].as_str().unwrap(),
+                "{one}"
+            );
+            assert_eq!(one["totalHours"], listed["totalHours"]);
+            assert_eq!(one["grossPayAmount"], listed["grossPayAmount"]);
+            let hours: f64 = one["earnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["payPeriodHours"].as_f64().unwrap())
+                .sum();
+            assert_eq!(json!(hours), json!(one["totalHours"].as_f64().unwrap()));
+            statements += 1;
+        }
     }
     assert!(statements > 0);
+    // An id no statement has is the spec's path and ADP's 404.
+    let aoid = workers[0]["associateOID"].as_str().unwrap();
+    let r = get(
+        sb,
+        &t,
+        &format!("/payroll/v1/workers/{aoid}/pay-statements/nope"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
 }
 
 #[tokio::test]

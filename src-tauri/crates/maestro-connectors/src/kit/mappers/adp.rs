@@ -1,4 +1,4 @@
-//! ADP Workforce Now records (`/hr/v2/workers`, `/payroll/v1/workers/{aoid}/pay-statements`) →
+//! ADP Workforce Now records (`/hr/v2/workers`, `/payroll/v1/workers/{aoid}/pay-statements/{id}`) →
 //! canonical records, by the members of specs/adp.json (Ballerina's derivation of ADP's API
 //! Explorer). Money is `{amountValue: number, currencyCode}`: the number is read as written
 //! (never through a float). Dates are `YYYY-MM-DD`. A worker's job is its primary work
@@ -6,8 +6,8 @@
 
 use maestro_core::Sensitive;
 use maestro_core::model::{
-    CanonicalRecord, Employee, Employment, EmploymentStatus, EmploymentType, PayFrequency,
-    PayPeriod, PayStatement, RawPayload,
+    CanonicalRecord, Earning, EarningKind, Employee, Employment, EmploymentStatus, EmploymentType,
+    PayFrequency, PayPeriod, PayStatement, RawPayload,
 };
 use maestro_core::money::{Currency, Money};
 use rust_decimal::Decimal;
@@ -416,31 +416,122 @@ struct Link {
     href: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Period {
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct EarningLine {
+    earning_code_name: Option<String>,
+    earning_amount: Option<Amount>,
+    pay_period_hours: Option<Box<RawValue>>,
+}
+
+/// One statement (`GET /payroll/v1/workers/{aoid}/pay-statements/{pay-statement-id}`, the
+/// spec's `PayStatement`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Statement {
-    pay_detail_uri: Link,
     pay_date: Option<String>,
+    #[serde(default)]
+    pay_period: Period,
     gross_pay_amount: Option<Amount>,
     net_pay_amount: Option<Amount>,
     total_hours: Option<Box<RawValue>>,
+    #[serde(default)]
+    earnings: Vec<EarningLine>,
 }
 
+/// The statement's answer: the spec's `PayStatement` is the statement itself; an answer that
+/// wraps it in `payStatement` (as ADP's own samples are said to) is read too.
 #[derive(Debug, Deserialize)]
-struct Parent {
-    #[serde(rename = "associateOID")]
-    associate_oid: String,
+#[serde(rename_all = "camelCase")]
+struct Wrapped {
+    pay_statement: Option<Box<RawValue>>,
 }
 
-/// A pay statement → a pay statement of the worker it was read for (the partition's parent):
-/// pay date, gross and net pay as exact money, total hours paid where ADP gives them. Its id is
-/// its detail link (the spec gives it no id); ADP's list gives no pay period, so none is set.
+/// The list's reference to the statement, kept for its detail (`payDetailUri.href`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    pay_detail_uri: Link,
+}
+
+/// The associate OID in a statement's detail link: the `{aoid}` of
+/// `/payroll/v1/workers/{aoid}/pay-statements/{pay-statement-id}` (absolute or relative).
+fn worker_of(href: &str) -> Option<&str> {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    let mut parts = path.split('/').skip_while(|p| *p != "workers").skip(1);
+    let aoid = parts.next().filter(|a| !a.trim().is_empty())?;
+    (parts.next() == Some("pay-statements")).then_some(aoid)
+}
+
+/// `payDate`: `YYYY-MM-DD`, or `YYYY-MM` ("the month the payment represents", the spec says),
+/// which names no day and gives none.
+fn pay_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, MapError> {
+    match text.map(str::trim) {
+        Some(t)
+            if t.len() == 7
+                && chrono::NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d").is_ok() =>
+        {
+            Ok(None)
+        }
+        t => date_prefix("payDate", t),
+    }
+}
+
+/// An earning's kind from its code name (`earningCodeName`; the spec gives no list: WFN's
+/// usual names).
+fn earning_kind(name: &str) -> EarningKind {
+    let n = name.to_ascii_lowercase();
+    if n.contains("double") {
+        EarningKind::DoubleOvertime
+    } else if n.contains("overtime") || n.starts_with("ot") {
+        EarningKind::Overtime
+    } else if n.contains("salary") {
+        EarningKind::Salary
+    } else if n.contains("regular") || n.contains("hourly") {
+        EarningKind::Regular
+    } else if n.contains("holiday") {
+        EarningKind::Holiday
+    } else if n.contains("sick") {
+        EarningKind::Sick
+    } else if n.contains("vacation") || n.contains("pto") || n.contains("paid time off") {
+        EarningKind::Pto
+    } else if n.contains("bonus") {
+        EarningKind::Bonus
+    } else if n.contains("commission") {
+        EarningKind::Commission
+    } else {
+        EarningKind::Other
+    }
+}
+
+/// A pay statement's detail → a pay statement of the worker in its detail link (kept from the
+/// list, where it is the statement's only reference and so its id): pay date, pay period,
+/// gross and net pay as exact money, total hours, and the earning lines with their hours.
 pub fn pay_statement(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
-    let s: Statement = decode(raw)?;
-    let parent = ctx
+    let s: Statement = match decode::<Wrapped>(raw)?.pay_statement {
+        Some(inner) => decode(&inner)?,
+        None => decode(raw)?,
+    };
+    let listed = ctx
         .parent
-        .ok_or_else(|| bad("(record)", "a pay statement read without its worker"))?;
-    let worker: Parent = decode(parent)?;
+        .ok_or_else(|| bad("(record)", "a pay statement read without its detail link"))?;
+    let listed: Listed = decode(listed)?;
+    let href = listed.pay_detail_uri.href;
+    let worker = worker_of(&href)
+        .ok_or_else(|| {
+            bad(
+                "payDetailUri.href",
+                format!("`{href}` names no worker (…/workers/{{aoid}}/pay-statements/…)"),
+            )
+        })?
+        .to_owned();
     let gross = money("grossPayAmount", s.gross_pay_amount.as_ref())?
         .ok_or_else(|| bad("grossPayAmount.amountValue", "missing"))?;
     let net = match money("netPayAmount", s.net_pay_amount.as_ref())? {
@@ -450,20 +541,37 @@ pub fn pay_statement(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRe
             currency: gross.currency,
         },
     };
+    let mut earnings = Vec::with_capacity(s.earnings.len());
+    for (i, e) in s.earnings.iter().enumerate() {
+        let at = format!("earnings[{i}]");
+        let Some(amount) = money(&format!("{at}.earningAmount"), e.earning_amount.as_ref())? else {
+            continue;
+        };
+        let name = non_empty(e.earning_code_name.as_deref()).unwrap_or_default();
+        earnings.push(Earning {
+            kind: earning_kind(&name),
+            name,
+            amount,
+            hours: exact(
+                &format!("{at}.payPeriodHours"),
+                e.pay_period_hours.as_deref(),
+            )?,
+        });
+    }
     Ok(vec![
         PayStatement {
-            provenance: ctx.provenance(s.pay_detail_uri.href.clone(), None),
+            provenance: ctx.provenance(href, None),
             company_id: ctx.company_id,
-            employee_remote_id: worker.associate_oid,
+            employee_remote_id: worker,
             payroll_run_remote_id: None,
-            period_start: None,
-            period_end: None,
-            check_date: date_prefix("payDate", s.pay_date.as_deref())?,
+            period_start: date_prefix("payPeriod.startDate", s.pay_period.start_date.as_deref())?,
+            period_end: date_prefix("payPeriod.endDate", s.pay_period.end_date.as_deref())?,
+            check_date: pay_date(s.pay_date.as_deref())?,
             gross_pay: gross,
             net_pay: net,
             total_hours: exact("totalHours", s.total_hours.as_deref())?,
             payment_method: None,
-            earnings: Vec::new(),
+            earnings,
             employee_deductions: Vec::new(),
             taxes: Vec::new(),
             employer_contributions: Vec::new(),
@@ -575,19 +683,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_pay_statement_belongs_to_its_worker_with_exact_pay_and_hours() {
-        let parent = raw(r#"{"associateOID": "G3WX9K2A"}"#);
-        let c = MapCtx {
-            parent: Some(&parent),
+    const DETAIL: &str = r#"{"payDate": "2024-07-05",
+        "payPeriod": {"startDate": "2024-06-17", "endDate": "2024-06-30"},
+        "grossPayAmount": {"amountValue": 1848.00, "currencyCode": "USD"},
+        "netPayAmount": {"amountValue": 1402.37, "currencyCode": "USD"}, "totalHours": 80.5,
+        "earnings": [
+          {"earningCodeName": "Regular", "earningAmount": {"amountValue": 1771.10, "currencyCode": "USD"},
+           "payPeriodHours": 77.0},
+          {"earningCodeName": "Overtime", "earningAmount": {"amountValue": 76.90, "currencyCode": "USD"},
+           "payPeriodHours": 3.5}]}"#;
+
+    fn detail_ctx(parent: &RawValue) -> MapCtx<'_> {
+        MapCtx {
+            parent: Some(parent),
             ..ctx()
-        };
-        let s = raw(
-            r#"{"payDate": "2024-07-05", "grossPayAmount": {"amountValue": 1848.00, "currencyCode": "USD"},
-                "netPayAmount": {"amountValue": 1402.37, "currencyCode": "USD"}, "totalHours": 80.5,
-                "payDetailUri": {"href": "/payroll/v1/workers/G3WX9K2A/pay-statements/PS-1"}}"#,
+        }
+    }
+
+    #[test]
+    fn a_pay_statement_belongs_to_the_worker_of_its_link_with_its_period_and_exact_pay() {
+        let parent = raw(
+            r#"{"payDetailUri": {"href": "/payroll/v1/workers/G3WX9K2A/pay-statements/PS-1"}}"#,
         );
-        let CanonicalRecord::PayStatement(p) = &pay_statement(&c, &s).unwrap()[0] else {
+        let s = raw(DETAIL);
+        let CanonicalRecord::PayStatement(p) = &pay_statement(&detail_ctx(&parent), &s).unwrap()[0]
+        else {
             panic!()
         };
         assert_eq!(p.employee_remote_id, "G3WX9K2A");
@@ -595,10 +715,51 @@ mod tests {
             p.provenance.remote_id,
             "/payroll/v1/workers/G3WX9K2A/pay-statements/PS-1"
         );
+        assert_eq!(p.period_start, NaiveDate::from_ymd_opt(2024, 6, 17));
+        assert_eq!(p.period_end, NaiveDate::from_ymd_opt(2024, 6, 30));
+        assert_eq!(p.check_date, NaiveDate::from_ymd_opt(2024, 7, 5));
         assert_eq!(p.gross_pay.amount.to_string(), "1848.00");
         assert_eq!(p.net_pay.amount.to_string(), "1402.37");
         assert_eq!(p.total_hours.unwrap().to_string(), "80.5");
-        assert_eq!(p.check_date, NaiveDate::from_ymd_opt(2024, 7, 5));
-        assert!(pay_statement(&ctx(), &s).is_err(), "no parent, no worker");
+        assert_eq!(p.earnings.len(), 2);
+        assert_eq!(p.earnings[0].kind, EarningKind::Regular);
+        assert_eq!(p.earnings[0].amount.amount.to_string(), "1771.10");
+        assert_eq!(p.earnings[1].kind, EarningKind::Overtime);
+        assert_eq!(p.earnings[1].hours.unwrap().to_string(), "3.5");
+        assert_eq!(p.earnings_total().unwrap(), p.gross_pay);
+        assert!(pay_statement(&ctx(), &s).is_err(), "no link, no worker");
+        let nowhere = raw(r#"{"payDetailUri": {"href": "/payroll/v1/pay-statements/PS-1"}}"#);
+        let err = pay_statement(&detail_ctx(&nowhere), &s).unwrap_err();
+        assert_eq!(err.path, "payDetailUri.href");
+    }
+
+    #[test]
+    fn a_month_pay_date_and_a_wrapped_answer_are_read() {
+        let parent = raw(
+            r#"{"payDetailUri": {"href": "https://api.adp.com/payroll/v1/workers/G3/pay-statements/9"}}"#,
+        );
+        // The spec: payDate "may be also passed as YYYY-MM" (the month the payment represents).
+        let month = raw(&DETAIL.replace("\"2024-07-05\"", "\"2024-07\""));
+        let CanonicalRecord::PayStatement(p) =
+            &pay_statement(&detail_ctx(&parent), &month).unwrap()[0]
+        else {
+            panic!()
+        };
+        assert_eq!(p.check_date, None);
+        assert_eq!(p.employee_remote_id, "G3");
+        let wrapped = raw(&format!("{{\"payStatement\": {DETAIL}}}"));
+        let CanonicalRecord::PayStatement(w) =
+            &pay_statement(&detail_ctx(&parent), &wrapped).unwrap()[0]
+        else {
+            panic!()
+        };
+        assert_eq!(w.period_end, NaiveDate::from_ymd_opt(2024, 6, 30));
+        let bad_day = raw(&DETAIL.replace("\"2024-07-05\"", "\"July 5\""));
+        assert_eq!(
+            pay_statement(&detail_ctx(&parent), &bad_day)
+                .unwrap_err()
+                .path,
+            "payDate"
+        );
     }
 }
