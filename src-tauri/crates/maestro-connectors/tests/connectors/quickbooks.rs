@@ -456,3 +456,75 @@ async fn the_emulator_refuses_a_released_date_that_is_not_an_xsd_date() {
     assert_eq!(saved, employee, "nothing changed");
     sb.shutdown().await;
 }
+
+/// Intuit's "Handling common errors" page (developer.intuit.com/docs/00_quickbooks_online/
+/// 2_build/20_explore_the_quickbooks_online_api/handling_common_errors): each a 400 with this
+/// code and Message, the Detail saying what and why.
+#[tokio::test]
+async fn write_faults_carry_intuits_codes_and_the_owner_reads_their_detail() {
+    let (sb, c) = quickbooks().await;
+    let creds = sb.credentials().quickbooks;
+    let post = |entity: &str, body: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/v3/company/{}/{entity}?minorversion=75",
+                sb.base_url(Provider::QuickBooks),
+                creds.realm_id
+            ))
+            .bearer_auth(&creds.access_token)
+            .json(&body)
+            .send()
+    };
+    let employees = sb.records(Provider::QuickBooks, "employees");
+    let active = employees.iter().find(|e| e["Active"] == true).unwrap();
+    let released = employees
+        .iter()
+        .find(|e| e["Active"] == false && e.get("ReleasedDate").is_some())
+        .expect("the seed has a leaver");
+    let cases = [
+        (
+            "employee",
+            serde_json::json!({"DisplayName": active["DisplayName"]}),
+            "6240",
+            "Duplicate Name Exists Error",
+        ),
+        (
+            "employee",
+            serde_json::json!({"Id": "999999", "SyncToken": "0", "sparse": true, "GivenName": "X"}),
+            "610",
+            "Object Not Found",
+        ),
+        (
+            "timeactivity",
+            serde_json::json!({"NameOf": "Employee", "EmployeeRef": {"value": released["Id"]}, "TxnDate": "2026-12-01", "Hours": 1, "Minutes": 0}),
+            "2500",
+            "Invalid Reference Id",
+        ),
+        (
+            "timeactivity",
+            serde_json::json!({"NameOf": "Employee", "TxnDate": "2026-12-01", "Hours": 1}),
+            "2020",
+            "Required param missing",
+        ),
+    ];
+    for (entity, body, code, message) in cases {
+        let resp = post(entity, body).await.unwrap();
+        assert_eq!(resp.status(), 400, "{code}");
+        let f: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(f["Fault"]["type"], "ValidationFault");
+        assert_eq!(f["Fault"]["Error"][0]["code"], code, "{f}");
+        assert_eq!(f["Fault"]["Error"][0]["Message"], message, "{f}");
+    }
+    // Hours for a released (inactive) employee: refused, and the owner reads why.
+    let hours = WriteOp::CreateTimeEntry(NewTimeEntry {
+        user_remote_id: released["Id"].as_str().unwrap().to_owned(),
+        project_remote_id: String::new(),
+        task_remote_id: String::new(),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        hours: rust_decimal::Decimal::new(8, 0),
+        notes: None,
+    });
+    let err = c.write(&write(hours, "hours-inactive")).await.unwrap_err();
+    assert!(err.to_string().contains("made inactive"), "{err}");
+    sb.shutdown().await;
+}

@@ -58,30 +58,59 @@ fn meta(created: DateTime<Utc>, updated: DateTime<Utc>) -> Value {
     json!({"CreateTime": at(created), "LastUpdatedTime": at(updated)})
 }
 
-/// A `Fault` body (IntuitRestServiceDef.xsd) for an error status, with the code Intuit's docs
-/// give: 3200 authentication, 3201 authorization, 4000 a query the parser refuses (the
-/// emulator's other 400s too), 610 object not found, 5010 a stale SyncToken (a 400 whose
-/// message says so), 3001 throttled, 10000 a system fault.
+/// A validation fault's code and `Message` by how its detail starts, as Intuit's "Handling
+/// common errors" page lists them (developer.intuit.com/docs/00_quickbooks_online/2_build/
+/// 20_explore_the_quickbooks_online_api/handling_common_errors): all are HTTP 400.
+const VALIDATION: [(&str, &str, &str); 6] = [
+    ("Stale Object Error", "5010", "Stale Object Error"),
+    (
+        "Duplicate Name Exists Error",
+        "6240",
+        "Duplicate Name Exists Error",
+    ),
+    ("Object Not Found", "610", "Object Not Found"),
+    ("Invalid Reference Id", "2500", "Invalid Reference Id"),
+    ("Required param missing", "2020", "Required param missing"),
+    ("QueryParserError", "4000", "Error parsing query"),
+];
+
+/// A `Fault` body (IntuitRestServiceDef.xsd: `Error` with `Message`, `Detail`, `@code`,
+/// `@element`; `Fault@type`) for an error status. A 400's code and message come from its
+/// detail ([`VALIDATION`]; any other is 6000, "A business validation error has occurred");
+/// 3200 authentication, 3201 authorization, 610 a path not found, 3001 throttled, 10000 a
+/// system fault.
 pub(crate) fn fault(status: u16, message: &str) -> Value {
-    let (code, kind) = match status {
-        400 if message.starts_with("Stale Object Error") => ("5010", "ValidationFault"),
-        400 => ("4000", "ValidationFault"),
-        401 => ("3200", "AuthenticationFault"),
-        403 => ("3201", "AuthorizationFault"),
-        404 => ("610", "ValidationFault"),
-        429 => ("3001", "ThrottleExceeded"),
-        _ => ("10000", "SystemFault"),
-    };
-    let headline = match code {
-        "3200" => "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-        "4000" => "Error parsing query",
-        "5010" => "Stale Object Error",
-        "3001" => "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-        _ => "An application error has occurred while processing your request",
+    let (code, kind, headline) = match status {
+        400 => VALIDATION
+            .iter()
+            .find(|(prefix, _, _)| message.starts_with(prefix))
+            .map(|(_, code, headline)| (*code, "ValidationFault", *headline))
+            .unwrap_or((
+                "6000",
+                "ValidationFault",
+                "A business validation error has occurred while processing your request",
+            )),
+        401 => (
+            "3200",
+            "AuthenticationFault",
+            "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        ),
+        403 => ("3201", "AuthorizationFault", "AuthorizationFailure"),
+        404 => ("610", "ValidationFault", "Object Not Found"),
+        429 => (
+            "3001",
+            "ThrottleExceeded",
+            "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        ),
+        _ => (
+            "10000",
+            "SystemFault",
+            "An application error has occurred while processing your request",
+        ),
     };
     json!({
         "Fault": {
-            "Error": [{"Message": headline, "Detail": message, "code": code}],
+            "Error": [{"Message": headline, "Detail": message, "code": code, "element": ""}],
             "type": kind,
         },
         "time": at(Utc::now()),
@@ -378,11 +407,18 @@ impl QuickBooks {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .or_else(|| {
-                let part = |k: &str| given.get(k).and_then(Value::as_str).unwrap_or("").trim().to_owned();
+                let part = |k: &str| {
+                    given
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned()
+                };
                 let n = format!("{} {}", part("GivenName"), part("FamilyName"));
                 Some(n.trim().to_owned()).filter(|n| !n.is_empty())
             })
-            .ok_or_else(|| Refusal::bad("Required param missing, need to supply the required value for the API: DisplayName or a name"))?;
+            .ok_or_else(|| Refusal::bad("Required param missing: DisplayName or a name"))?;
         if list.iter().any(|e| e["DisplayName"] == display.as_str()) {
             return Err(Refusal::bad(format!(
                 "Duplicate Name Exists Error: The name supplied already exists. : {display}"
@@ -423,24 +459,31 @@ impl QuickBooks {
             .get(reference)
             .and_then(|r| r.get("value"))
             .and_then(Value::as_str)
-            .ok_or_else(|| Refusal::bad(format!("{reference} is required")))?;
-        if !self
+            .ok_or_else(|| Refusal::bad(format!("Required param missing: {reference}")))?;
+        let Some(named) = self
             .objects
             .get(list_of)
-            .is_some_and(|l| l.iter().any(|o| o["Id"] == who))
-        {
+            .and_then(|l| l.iter().find(|o| o["Id"] == who))
+        else {
             return Err(Refusal::bad(format!(
-                "Invalid Reference Id: {list_of} {who}"
+                "Invalid Reference Id: {list_of} {who} does not exist"
+            )));
+        };
+        // An inactive name takes no new transactions (Intuit: "Something you're trying to use
+        // has been made inactive").
+        if named["Active"] == false {
+            return Err(Refusal::bad(format!(
+                "Invalid Reference Id: Something you're trying to use has been made inactive: {list_of} {who}"
             )));
         }
         if given.get("TxnDate").and_then(Value::as_str).is_none() {
-            return Err(Refusal::bad("TxnDate is required"));
+            return Err(Refusal::bad("Required param missing: TxnDate"));
         }
         let timed = given.contains_key("Hours") || given.contains_key("Minutes");
         let spanned = given.contains_key("StartTime") && given.contains_key("EndTime");
         if !timed && !spanned {
             return Err(Refusal::bad(
-                "Hours and Minutes, or StartTime and EndTime, are required",
+                "Required param missing: Hours and Minutes, or StartTime and EndTime",
             ));
         }
         let now = Utc::now();
