@@ -332,3 +332,98 @@ fn a_statement_param_the_stream_does_not_hold_is_refused() {
     let err = ProviderFile::parse("quickbooks.toml", &wrong).unwrap_err();
     assert!(err.to_string().contains("paginator.param"), "{err}");
 }
+
+/// The `maxOccurs` of element `element` in XSD complex type `ty` ("1" when not stated).
+fn max_occurs(ty: &str, element: &str) -> String {
+    let annotation = Regex::new(r"(?s)<xs:annotation>.*?</xs:annotation>").unwrap();
+    let xsd = annotation.replace_all(XSDS[3], "");
+    let start = xsd
+        .find(&format!("<xs:complexType name=\"{ty}\""))
+        .unwrap_or_else(|| panic!("{ty} is not in IntuitRestServiceDef.xsd"));
+    let end = start + xsd[start..].find("</xs:complexType>").unwrap();
+    let tag = Regex::new(&format!(
+        r#"<xs:element name="{element}"\s+type="{element}"([^>]*)>"#
+    ))
+    .unwrap();
+    let attrs = tag
+        .captures(&xsd[start..end])
+        .unwrap_or_else(|| panic!("{ty}.{element} is not in the XSD"))[1]
+        .to_owned();
+    Regex::new(r#"maxOccurs="([^"]+)""#)
+        .unwrap()
+        .captures(&attrs)
+        .map_or_else(|| "1".to_owned(), |c| c[1].to_owned())
+}
+
+/// The answers' envelopes are the XSD's too: a member the XSD repeats (maxOccurs unbounded)
+/// is a JSON array, one it holds at most once an object; `time` is IntuitResponse's
+/// xs:dateTime attribute; and the file's record pointers walk exactly those shapes.
+#[test]
+fn the_query_change_feed_and_fault_envelopes_are_the_xsds() {
+    let spec = spec();
+    let doc = spec.doc();
+    let schemas = &doc["components"]["schemas"];
+    let ok = |p: &str| &doc["paths"][p]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let query = ok("/v3/company/{realmId}/query");
+    let cdc = ok("/v3/company/{realmId}/cdc");
+    let is_array = |s: &Value| s["type"] == "array";
+    // IntuitResponse: QueryResponse and Fault at most once, CDCResponse repeated.
+    assert_eq!(max_occurs("IntuitResponse", "QueryResponse"), "1");
+    assert_eq!(
+        query["properties"]["QueryResponse"]["$ref"],
+        "#/components/schemas/QueryResponse"
+    );
+    assert_eq!(max_occurs("IntuitResponse", "CDCResponse"), "unbounded");
+    assert!(is_array(&cdc["properties"]["CDCResponse"]));
+    // CDCResponse: QueryResponse repeated (one per entity asked).
+    assert_eq!(max_occurs("CDCResponse", "QueryResponse"), "unbounded");
+    let inner = &cdc["properties"]["CDCResponse"]["items"]["properties"]["QueryResponse"];
+    assert!(is_array(inner));
+    assert_eq!(inner["items"]["$ref"], "#/components/schemas/QueryResponse");
+    // Fault: Error repeated, and the type attribute.
+    assert_eq!(max_occurs("IntuitResponse", "Fault"), "1");
+    assert_eq!(max_occurs("Fault", "Error"), "unbounded");
+    let fault = &schemas["FaultResult"]["properties"]["Fault"];
+    assert!(is_array(&fault["properties"]["Error"]));
+    assert_eq!(
+        fault["properties"]["Error"]["items"]["$ref"],
+        "#/components/schemas/Error"
+    );
+    let types = xsd_types();
+    assert_eq!(
+        members(&types, "Fault").get("type").map(String::as_str),
+        Some("xs:string")
+    );
+    assert_eq!(fault["properties"]["type"]["type"], "string");
+    // IntuitResponse@time.
+    assert_eq!(
+        members(&types, "IntuitResponse")
+            .get("time")
+            .map(String::as_str),
+        Some("xs:dateTime")
+    );
+    for envelope in [query, cdc, &schemas["FaultResult"]] {
+        assert_eq!(envelope["properties"]["time"]["format"], "date-time");
+    }
+    // The file reads /QueryResponse/<Entity> of its statement's entity, and the change feed's
+    // first CDCResponse's first QueryResponse (one entity asked per stream) of the same one.
+    let file = ProviderFile::parse("quickbooks.toml", text()).unwrap();
+    for s in &file.streams {
+        let entity = s.query["query"]
+            .trim_start_matches("SELECT * FROM ")
+            .to_owned();
+        assert!(
+            schemas["QueryResponse"]["properties"]
+                .get(&entity)
+                .is_some(),
+            "{entity}"
+        );
+        assert_eq!(s.records, format!("/QueryResponse/{entity}"));
+        let changes = s.changes.as_ref().unwrap();
+        assert_eq!(changes.query["entities"], entity, "one entity per feed");
+        assert_eq!(
+            changes.records,
+            format!("/CDCResponse/0/QueryResponse/0/{entity}")
+        );
+    }
+}
