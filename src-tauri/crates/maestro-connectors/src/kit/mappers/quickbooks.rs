@@ -292,7 +292,12 @@ pub fn time_activity(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRe
         task_name: None,
         client_name: None,
         notes: non_empty(a.description.as_deref()),
-        billable: a.billable_status.as_deref() == Some("Billable"),
+        // BillableStatusEnum (Finance.xsd): Billable, NotBillable, HasBeenBilled; billed
+        // time was billable time.
+        billable: matches!(
+            a.billable_status.as_deref(),
+            Some("Billable" | "HasBeenBilled")
+        ),
         rate: None,
         raw: RawPayload::from_raw(raw),
     };
@@ -428,6 +433,31 @@ mod tests {
             r#"{"Id":"6","TxnDate":"2024-06-03","NameOf":"Employee","EmployeeRef":{"value":"55"}}"#,
         );
         assert_eq!(time_activity(&c, &missing).unwrap_err().path, "Hours");
+    }
+
+    #[test]
+    fn every_billable_status_of_the_xsd_but_not_billable_is_billable_time() {
+        let xsd = include_str!("../../../../maestro-kit/specs/quickbooks/Finance.trimmed.xsd");
+        let start = xsd
+            .find(r#"<xs:simpleType name="BillableStatusEnum">"#)
+            .unwrap();
+        let end = start + xsd[start..].find("</xs:simpleType>").unwrap();
+        let values: Vec<&str> = xsd[start..end]
+            .split(r#"<xs:enumeration value=""#)
+            .skip(1)
+            .filter_map(|v| v.split('"').next())
+            .collect();
+        assert_eq!(values.len(), 3, "{values:?}");
+        let c = ctx("quickbooks", None);
+        for v in values {
+            let r = raw(&format!(
+                r#"{{"Id":"3","TxnDate":"2024-06-03","NameOf":"Employee","EmployeeRef":{{"value":"55"}},"Hours":1,"BillableStatus":"{v}"}}"#
+            ));
+            let CanonicalRecord::TimeEntry(t) = &time_activity(&c, &r).unwrap()[0] else {
+                panic!()
+            };
+            assert_eq!(t.billable, v != "NotBillable", "{v}");
+        }
     }
 
     #[test]
