@@ -411,6 +411,9 @@ fn the_query_change_feed_and_fault_envelopes_are_the_xsds() {
     for s in &file.streams {
         let entity = s.query["query"]
             .trim_start_matches("SELECT * FROM ")
+            .split_whitespace()
+            .next()
+            .unwrap()
             .to_owned();
         assert!(
             schemas["QueryResponse"]["properties"]

@@ -144,6 +144,9 @@ const STREAMS: [(&str, &str); 5] = [
     ("classes", "Class"),
 ];
 
+/// The name-list entities (with `Active`) among them; TimeActivity is a transaction.
+const NAME_LISTS: [&str; 4] = ["Employee", "Vendor", "Department", "Class"];
+
 fn entity_of(stream: &str) -> Option<&'static str> {
     STREAMS.iter().find(|(s, _)| *s == stream).map(|(_, e)| *e)
 }
@@ -316,6 +319,18 @@ impl QuickBooks {
             ))));
         };
         let mut out: Vec<Value> = all.clone();
+        // A name list answers its active names unless asked for others too (Intuit:
+        // `SELECT * FROM Customer` "retrieves all active customers"); a transaction has no
+        // Active.
+        if NAME_LISTS.contains(&st.entity.as_str()) {
+            let asked = st.active.clone().unwrap_or_else(|| vec![true]);
+            out.retain(|v| asked.contains(&v["Active"].as_bool().unwrap_or(true)));
+        } else if st.active.is_some() {
+            return Err(Refusal::bad(statement::parse_error(&format!(
+                "Active, not a member of {}",
+                st.entity
+            ))));
+        }
         if let Some((member, after)) = &st.after {
             if !member.eq_ignore_ascii_case("Metadata.LastUpdatedTime") {
                 return Err(Refusal::bad(statement::parse_error(&format!(

@@ -1,7 +1,12 @@
 //! The statements of a `query` paginator (QuickBooks' query language), read strictly: exactly
 //! the forms a provider file sends and nothing else —
-//! `SELECT * FROM <Entity> [WHERE <member> > '<date-time>'] [ORDERBY <member> [ASC|DESC]]
-//! [STARTPOSITION <n>] [MAXRESULTS <m>]` (keywords in any case; QuickBooks' docs: data queries).
+//! `SELECT * FROM <Entity> [WHERE <condition> [AND <condition>]] [ORDERBY <member> [ASC|DESC]]
+//! [STARTPOSITION <n>] [MAXRESULTS <m>]` (keywords in any case; QuickBooks' docs: data queries),
+//! a condition being `<member> > '<date-time>'`, `Active = true|false` or `Active IN (true,
+//! false)`: a name list (Employee, Vendor, Department, Class) answers only its active names
+//! unless the statement asks for inactive ones too (Intuit, "Deep dive into QuickBooks Online
+//! data queries", blogs.intuit.com 2017-02-08: `SELECT * FROM Customer` "retrieves all active
+//! customers").
 //! Anything else is refused as QuickBooks' query parser refuses it (a 400 its emulator answers
 //! with `Fault` code 4000).
 
@@ -19,6 +24,8 @@ pub(crate) struct Statement {
     pub entity: String,
     /// `WHERE <member> > '<date-time>'`: the member and the time.
     pub after: Option<(String, DateTime<Utc>)>,
+    /// `Active = …` / `Active IN (…)`: the values of `Active` asked for (`None`: not said).
+    pub active: Option<Vec<bool>>,
     /// `ORDERBY <member> [DESC]`: the member and whether descending.
     pub order: Option<(String, bool)>,
     /// `STARTPOSITION` (1-based; 1 when absent).
@@ -47,6 +54,7 @@ pub(crate) fn parse(text: &str) -> Result<Statement, String> {
     let mut st = Statement {
         entity,
         after: None,
+        active: None,
         order: None,
         start: 1,
         max: DEFAULT_MAX,
@@ -57,18 +65,15 @@ pub(crate) fn parse(text: &str) -> Result<Statement, String> {
         match kw.as_str() {
             "WHERE" if stage < 1 => {
                 stage = 1;
-                let member = it
-                    .next()
-                    .filter(|m| is_member(m))
-                    .ok_or_else(|| parse_error("no member after WHERE"))?;
-                expect(">", &mut it)?;
-                let value = it
-                    .next()
-                    .and_then(|v| v.strip_prefix('\'')?.strip_suffix('\''))
-                    .ok_or_else(|| parse_error("a value that is not a quoted time"))?;
-                let at = DateTime::parse_from_rfc3339(value)
-                    .map_err(|_| parse_error(&format!("'{value}', not a date-time")))?;
-                st.after = Some((member.to_owned(), at.with_timezone(&Utc)));
+                loop {
+                    condition(&mut st, &mut it)?;
+                    match it.peek() {
+                        Some(w) if w.eq_ignore_ascii_case("AND") => {
+                            it.next();
+                        }
+                        _ => break,
+                    }
+                }
             }
             "ORDERBY" if stage < 2 => {
                 stage = 2;
@@ -103,6 +108,61 @@ pub(crate) fn parse(text: &str) -> Result<Statement, String> {
         }
     }
     Ok(st)
+}
+
+/// One condition of a WHERE: `<member> > '<date-time>'`, or `Active = true|false`, or
+/// `Active IN (true, false)`.
+fn condition<'a>(
+    st: &mut Statement,
+    it: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>,
+) -> Result<(), String> {
+    let member = it
+        .next()
+        .filter(|m| is_member(m))
+        .ok_or_else(|| parse_error("no member after WHERE"))?;
+    if member.eq_ignore_ascii_case("Active") {
+        let op = it.next().unwrap_or_default().to_ascii_uppercase();
+        let mut list = String::new();
+        match op.as_str() {
+            "=" => list.push_str(it.next().unwrap_or_default()),
+            "IN" => {
+                for w in it.by_ref() {
+                    list.push_str(w);
+                    if w.ends_with(')') {
+                        break;
+                    }
+                }
+                list = list
+                    .strip_prefix('(')
+                    .and_then(|l| l.strip_suffix(')'))
+                    .ok_or_else(|| parse_error("IN without a list in brackets"))?
+                    .to_owned();
+            }
+            _ => return Err(parse_error(&format!("\"{op}\" after Active"))),
+        }
+        let values = list
+            .split(',')
+            .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                other => Err(parse_error(&format!("\"{other}\", not true or false"))),
+            })
+            .collect::<Result<Vec<bool>, String>>()?;
+        st.active = Some(values);
+        return Ok(());
+    }
+    if st.after.is_some() {
+        return Err(parse_error("a second time condition"));
+    }
+    expect(">", it)?;
+    let value = it
+        .next()
+        .and_then(|v| v.strip_prefix('\'')?.strip_suffix('\''))
+        .ok_or_else(|| parse_error("a value that is not a quoted time"))?;
+    let at = DateTime::parse_from_rfc3339(value)
+        .map_err(|_| parse_error(&format!("'{value}', not a date-time")))?;
+    st.after = Some((member.to_owned(), at.with_timezone(&Utc)));
+    Ok(())
 }
 
 /// The next word, which must be `want` (any case).
@@ -187,10 +247,25 @@ mod tests {
     }
 
     #[test]
+    fn active_conditions_are_read() {
+        let s = parse(
+            "SELECT * FROM Employee WHERE Active IN (true, false) STARTPOSITION 1 MAXRESULTS 1000",
+        )
+        .unwrap();
+        assert_eq!(s.active, Some(vec![true, false]));
+        let s = parse("SELECT * FROM Vendor WHERE Metadata.LastUpdatedTime > '2024-06-01T10:00:00Z' AND Active = false").unwrap();
+        assert_eq!(s.active, Some(vec![false]));
+        assert!(s.after.is_some());
+        assert_eq!(parse("SELECT * FROM Employee").unwrap().active, None);
+    }
+
+    #[test]
     fn anything_else_is_a_parser_error() {
         for bad in [
             "SELECT Id FROM Employee",
-            "SELECT * FROM Employee WHERE Active = true",
+            "SELECT * FROM Employee WHERE Active = maybe",
+            "SELECT * FROM Employee WHERE Active IN true",
+            "SELECT * FROM Employee WHERE Active LIKE 'x'",
             "SELECT * FROM Employee MAXRESULTS 1001",
             "SELECT * FROM Employee STARTPOSITION 0",
             "SELECT * FROM Employee MAXRESULTS 10 STARTPOSITION 1",

@@ -160,8 +160,32 @@ async fn every_stream_validates_plain_and_adversarial_and_short_pages_page_on() 
 #[tokio::test]
 async fn people_are_employees_with_the_seeded_emails_and_contractors_1099_vendors() {
     let sb = start().await;
-    let (employees, _) = select_all(&sb, "SELECT * FROM Employee", "Employee").await;
+    let (employees, _) = select_all(
+        &sb,
+        "SELECT * FROM Employee WHERE Active IN (true, false)",
+        "Employee",
+    )
+    .await;
     let c = sb.company();
+    // A plain statement on a name list answers its active names only (Intuit, "Deep dive into
+    // QuickBooks Online data queries", 2017: `SELECT * FROM Customer` "retrieves all active
+    // customers"): the leavers are not in it.
+    let (active, _) = select_all(&sb, "SELECT * FROM Employee", "Employee").await;
+    let leavers = c
+        .people
+        .iter()
+        .filter(|p| p.terminated_on.is_some())
+        .count();
+    assert!(leavers > 0, "the seed has a leaver");
+    assert_eq!(active.len(), c.people.len() - leavers);
+    assert!(active.iter().all(|e| e["Active"] == true));
+    let (inactive, _) = select_all(
+        &sb,
+        "SELECT * FROM Employee WHERE Active = false",
+        "Employee",
+    )
+    .await;
+    assert_eq!(inactive.len(), leavers);
     for p in &c.people {
         let e = employees
             .iter()
@@ -216,7 +240,7 @@ async fn statements_outside_the_files_forms_get_a_parser_fault() {
     let v = validator("/v3/company/{realmId}/query", "400");
     for bad in [
         "SELECT Id FROM Employee",
-        "SELECT * FROM Employee WHERE Active = true",
+        "SELECT * FROM Employee WHERE Active = maybe",
         "SELECT * FROM Employee MAXRESULTS 1001",
         "SELECT * FROM Employee STARTPOSITION 0",
         "SELECT * FROM Invoice",
