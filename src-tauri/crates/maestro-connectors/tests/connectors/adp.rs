@@ -90,6 +90,11 @@ async fn start() -> Sandbox {
     .unwrap()
 }
 
+/// A JSON number as an exact decimal.
+fn exact(v: &serde_json::Value) -> rust_decimal::Decimal {
+    v.to_string().parse().unwrap()
+}
+
 #[tokio::test]
 async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls() {
     let sb = start().await;
@@ -155,9 +160,8 @@ async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls()
             .iter()
             .find(|d| {
                 d["payPeriod"]["endDate"] == end.to_string().as_str()
-                    && d["grossPayAmount"]["amountValue"].to_string()
-                        == s.gross_pay.amount.normalize().to_string()
-                    && d["totalHours"].to_string() == s.total_hours.unwrap().normalize().to_string()
+                    && exact(&d["grossPayAmount"]["amountValue"]) == s.gross_pay.amount
+                    && Some(exact(&d["totalHours"])) == s.total_hours
             })
             .unwrap_or_else(|| panic!("no such detail: {s:?}"));
         assert_eq!(detail["payPeriod"]["startDate"], start.to_string().as_str());
