@@ -252,6 +252,10 @@ fn statements(c: &Company, ids: &HashMap<String, String>) -> HashMap<String, Vec
     out
 }
 
+/// How many of a worker's latest pay dates the list gives when not asked for a number (the
+/// spec's `listPayStatements` summary: "Default = payStatements from the last 5 pay dates").
+const DEFAULT_LAST_PAY_DATES: usize = 5;
+
 struct Adp {
     client: (String, String),
     seed: u64,
@@ -459,8 +463,9 @@ impl Dataset for Adp {
                 let Some(list) = self.statements.get(id) else {
                     return Err(Refusal::not_found(format!("No worker {id}")));
                 };
+                // The spec's summary: "Default = payStatements from the last 5 pay dates."
                 let last = match filters.get("numberoflastpaydates") {
-                    None => list.len(),
+                    None => DEFAULT_LAST_PAY_DATES,
                     Some(v) => v
                         .as_str()
                         .map(str::to_owned)

@@ -171,6 +171,49 @@ pub async fn every_stream_validates(sb: &Sandbox) {
         }
     }
     assert!(statements > 0);
+    // Not asked for a number, the list gives the last 5 pay dates' statements, as the spec's
+    // summary says (the connector always asks for 26).
+    let summary =
+        b.spec.doc()["paths"]["/payroll/v1/workers/{aoid}/pay-statements"]["get"]["summary"]
+            .as_str()
+            .unwrap();
+    assert!(
+        summary.contains("Default = payStatements from the last 5 pay dates"),
+        "{summary}"
+    );
+    let longest = workers
+        .iter()
+        .map(|w| w["associateOID"].as_str().unwrap())
+        .max_by_key(|aoid| {
+            sb.records(Provider::Adp, "pay_statements")
+                .iter()
+                .filter(|s| {
+                    s["payDetailUri"]["href"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("/{aoid}/"))
+                })
+                .count()
+        })
+        .unwrap();
+    let path = format!("/payroll/v1/workers/{longest}/pay-statements");
+    let all: Value = get(sb, &t, &path, &[("numberoflastpaydates", "100")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let all = all["payStatements"].as_array().unwrap();
+    assert!(
+        all.len() > 5,
+        "a worker paid more than 5 times: {}",
+        all.len()
+    );
+    let default: Value = get(sb, &t, &path, &[]).await.json().await.unwrap();
+    assert_valid(&pv, &default, "pay statements");
+    assert_eq!(
+        default["payStatements"].as_array().unwrap()[..],
+        all[all.len() - 5..]
+    );
     // An id no statement has is the spec's path and ADP's 404.
     let aoid = workers[0]["associateOID"].as_str().unwrap();
     let r = get(
