@@ -51,9 +51,11 @@ fn money(path: &str, a: Option<&Amount>) -> Result<Option<Money>, MapError> {
     })?;
     let currency = Currency::from_code_ignore_case(&code)
         .map_err(|e| bad(&format!("{path}.currencyCode"), e.to_string()))?;
-    let amount = Money::parse(text.trim_matches('"'), currency)
-        .map_err(|e| bad(&format!("{path}.amountValue"), e.to_string()))?;
-    Ok(Some(amount))
+    // `amountValue` is a JSON number, which may be written with an exponent (`1.848E+3`).
+    let Some(amount) = exact(&format!("{path}.amountValue"), Some(raw))? else {
+        return Ok(None);
+    };
+    Ok(Some(Money::new(amount, currency)))
 }
 
 /// A JSON number read exactly as a decimal.
@@ -731,6 +733,23 @@ mod tests {
         let nowhere = raw(r#"{"payDetailUri": {"href": "/payroll/v1/pay-statements/PS-1"}}"#);
         let err = pay_statement(&detail_ctx(&nowhere), &s).unwrap_err();
         assert_eq!(err.path, "payDetailUri.href");
+    }
+
+    #[test]
+    fn an_amount_written_with_an_exponent_is_exact_money() {
+        // The spec types `amountValue` as a JSON number, which may carry an exponent.
+        let parent =
+            raw(r#"{"payDetailUri": {"href": "/payroll/v1/workers/G3/pay-statements/9"}}"#);
+        let s = raw(&DETAIL.replace("1848.00", "1.84800E+3"));
+        let CanonicalRecord::PayStatement(p) = &pay_statement(&detail_ctx(&parent), &s).unwrap()[0]
+        else {
+            panic!()
+        };
+        assert_eq!(p.gross_pay.amount, Decimal::new(1848, 0));
+        assert_eq!(p.gross_pay.currency.code(), "USD");
+        let bad = raw(&DETAIL.replace("1848.00", "\"lots\""));
+        let err = pay_statement(&detail_ctx(&parent), &bad).unwrap_err();
+        assert_eq!(err.path, "grossPayAmount.amountValue");
     }
 
     #[test]
