@@ -96,20 +96,32 @@ fn phone(p: Option<&Phone>, kind: PhoneKind) -> Option<PhoneNumber> {
     non_empty(p?.free_form_number.as_deref()).map(|number| PhoneNumber { number, kind })
 }
 
+/// The status of an employee released on `released` (if ever) and `active` as QuickBooks says,
+/// on `today`: released on a day come is terminated; a release still to come leaves them
+/// employed until then (active, unless QuickBooks already made them inactive); never released
+/// and inactive is inactive.
+fn released_status(
+    released: Option<NaiveDate>,
+    active: Option<bool>,
+    today: NaiveDate,
+) -> EmploymentStatus {
+    match (released, active) {
+        (Some(d), _) if d <= today => EmploymentStatus::Terminated,
+        (_, Some(false)) => EmploymentStatus::Inactive,
+        _ => EmploymentStatus::Active,
+    }
+}
+
 /// An Employee → an employee: names, the primary email (QuickBooks holds one: read as the
 /// work email, which is what identity matching joins on), phones, employee number, birth date,
-/// hired date (as hire and start date) and released date. A released date makes the person
-/// terminated; `Active: false` without one, inactive (QuickBooks never deletes an employee,
+/// hired date (as hire and start date) and released date. A released date come makes the
+/// person terminated ([`released_status`]); `Active: false` without one, inactive (QuickBooks never deletes an employee,
 /// it makes them inactive).
 pub fn employee(ctx: &MapCtx<'_>, raw: &RawValue) -> Result<Vec<CanonicalRecord>, MapError> {
     let e: Person = decode(raw)?;
     let hired = date("HiredDate", e.hired_date.as_deref())?;
     let released = date("ReleasedDate", e.released_date.as_deref())?;
-    let status = match (released, e.active) {
-        (Some(_), _) => EmploymentStatus::Terminated,
-        (None, Some(false)) => EmploymentStatus::Inactive,
-        (None, _) => EmploymentStatus::Active,
-    };
+    let status = released_status(released, e.active, Utc::now().date_naive());
     let first = non_empty(e.given_name.as_deref());
     let last = non_empty(e.family_name.as_deref());
     let full = non_empty(e.display_name.as_deref()).or_else(|| match (&first, &last) {
@@ -433,6 +445,33 @@ mod tests {
             r#"{"Id":"6","TxnDate":"2024-06-03","NameOf":"Employee","EmployeeRef":{"value":"55"}}"#,
         );
         assert_eq!(time_activity(&c, &missing).unwrap_err().path, "Hours");
+    }
+
+    #[test]
+    fn a_release_still_to_come_leaves_the_person_employed_until_then() {
+        let d = |n| NaiveDate::from_ymd_opt(2026, 12, n).unwrap();
+        let today = d(7);
+        assert_eq!(
+            released_status(Some(d(7)), Some(false), today),
+            EmploymentStatus::Terminated
+        );
+        assert_eq!(
+            released_status(Some(d(1)), Some(true), today),
+            EmploymentStatus::Terminated
+        );
+        assert_eq!(
+            released_status(Some(d(20)), Some(true), today),
+            EmploymentStatus::Active
+        );
+        assert_eq!(
+            released_status(Some(d(20)), Some(false), today),
+            EmploymentStatus::Inactive
+        );
+        assert_eq!(
+            released_status(None, Some(false), today),
+            EmploymentStatus::Inactive
+        );
+        assert_eq!(released_status(None, None, today), EmploymentStatus::Active);
     }
 
     #[test]
