@@ -288,6 +288,12 @@ fn it_signs_in_with_intuit_keeps_the_realm_and_sends_minorversion_75() {
         b.file.query.get("minorversion").map(String::as_str),
         Some("75")
     );
+    // Limits and throttles: 10 a second per company and app, 500 a minute per company; the
+    // one window kept must hold both.
+    let r = &b.file.rate_limit;
+    let per_second = f64::from(r.requests) / r.per_seconds as f64;
+    assert!(per_second <= 10.0, "{per_second} a second");
+    assert!(per_second * 60.0 <= 500.0, "{} a minute", per_second * 60.0);
     for s in &b.file.streams {
         assert!(
             s.path.starts_with("/v3/company/{config.realm_id}/"),
