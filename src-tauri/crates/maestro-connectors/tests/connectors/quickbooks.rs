@@ -528,3 +528,30 @@ async fn write_faults_carry_intuits_codes_and_the_owner_reads_their_detail() {
     assert!(err.to_string().contains("made inactive"), "{err}");
     sb.shutdown().await;
 }
+
+/// A display name is unique among Employee, Vendor and Customer names (Intuit's Employee
+/// reference, DisplayName): hiring someone named as a 1099 vendor is refused (6240), and the
+/// owner reads why.
+#[tokio::test]
+async fn a_hire_named_like_a_vendor_is_a_duplicate_name() {
+    let (sb, c) = quickbooks().await;
+    let vendor = sb
+        .records(Provider::QuickBooks, "vendors")
+        .into_iter()
+        .find(|v| v["Vendor1099"] == true)
+        .expect("the seed has a 1099 vendor");
+    let before = sb.records(Provider::QuickBooks, "employees").len();
+    let hire = WriteOp::CreateEmployee(NewEmployee {
+        first_name: vendor["GivenName"].as_str().unwrap().into(),
+        last_name: vendor["FamilyName"].as_str().unwrap().into(),
+        work_email: "someone.new@bluebird.example".into(),
+        job_title: None,
+        department: None,
+        start_date: None,
+        date_of_birth: None,
+    });
+    let err = c.write(&write(hire, "hire-vendor")).await.unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(sb.records(Provider::QuickBooks, "employees").len(), before);
+    sb.shutdown().await;
+}

@@ -434,7 +434,15 @@ impl QuickBooks {
                 Some(n.trim().to_owned()).filter(|n| !n.is_empty())
             })
             .ok_or_else(|| Refusal::bad("Required param missing: DisplayName or a name"))?;
-        if list.iter().any(|e| e["DisplayName"] == display.as_str()) {
+        // Unique among Employee, Vendor and Customer names (Intuit's Employee reference:
+        // DisplayName); this company has no customers.
+        let vendors = self.objects.get("Vendor").cloned().unwrap_or_default();
+        let list = self.objects.entry("Employee").or_default();
+        if list
+            .iter()
+            .chain(vendors.iter())
+            .any(|e| e["DisplayName"] == display.as_str())
+        {
             return Err(Refusal::bad(format!(
                 "Duplicate Name Exists Error: The name supplied already exists. : {display}"
             )));
