@@ -141,6 +141,10 @@ struct Snapshot {
     /// Per payroll connection: the latest period's end, and each employee's latest statement.
     statements: HashMap<(ConnectionId, String), PayStatement>,
     latest_period: HashMap<ConnectionId, NaiveDate>,
+    /// Payroll connections whose statements list deductions at all: one whose connector does
+    /// not read them (ADP's statements give no way to tell a benefit from a tax) cannot show
+    /// that a deduction is missing.
+    itemised: BTreeSet<ConnectionId>,
 }
 
 fn category(provider: &str) -> Option<Category> {
@@ -223,10 +227,14 @@ impl Snapshot {
         .await?;
         let mut statements: HashMap<(ConnectionId, String), PayStatement> = HashMap::new();
         let mut latest: HashMap<ConnectionId, NaiveDate> = HashMap::new();
+        let mut itemised = BTreeSet::new();
         each(&mut conn, company_id, |at, p: PayStatement| {
             let Some(end) = p.period_end.filter(|_| payroll.contains(&at.connection_id)) else {
                 return;
             };
+            if !p.employee_deductions.is_empty() {
+                itemised.insert(at.connection_id);
+            }
             let l = latest.entry(at.connection_id).or_insert(end);
             *l = (*l).max(end);
             let key = (at.connection_id, p.employee_remote_id.clone());
@@ -240,6 +248,7 @@ impl Snapshot {
         .await?;
         s.statements = statements;
         s.latest_period = latest;
+        s.itemised = itemised;
         s.identity_of = identities::links(&mut conn, company_id, PERSON)
             .await?
             .into_iter()
@@ -314,8 +323,12 @@ impl Snapshot {
         by_identity.into_values().collect()
     }
 
-    /// The payroll record's statement of the latest period, if it has one.
+    /// The payroll record's statement of the latest period, if it has one and its payroll's
+    /// statements list deductions.
     fn latest_statement(&self, payroll: &Staff) -> Option<&PayStatement> {
+        if !self.itemised.contains(&payroll.connection_id) {
+            return None;
+        }
         let latest = self.latest_period.get(&payroll.connection_id)?;
         self.statements
             .get(&(payroll.connection_id, payroll.remote_id.clone()))

@@ -72,8 +72,8 @@ pub const STACKS: &[DemoStack] = &[
         hris: Provider::BambooHr,
         payroll: Provider::Adp,
         time_tracking: Provider::Harvest,
-        // ADP's pay statement list states no pay period and its runs are not read.
-        pay_schedule: Some("semi-monthly"),
+        // ADP's pay periods come from its pay statements (each one's detail).
+        pay_schedule: None,
     },
     DemoStack {
         name: "paychex",

@@ -135,10 +135,21 @@ async fn workers_pay_and_pay_statements_are_the_seeded_company_over_mutual_tls()
     }
     let (statements, _) = read_all(c.as_ref(), EntityKind::PayStatement, None).await;
     let details = sb.records(Provider::Adp, "pay_statement_details");
-    assert_eq!(statements.len(), details.len());
     assert_eq!(
         details.len(),
         sb.records(Provider::Adp, "pay_statements").len()
+    );
+    // The file asks for each worker's last 6 pay dates (numberoflastpaydates = 6): one detail
+    // read per listed statement, none twice.
+    let mut per_worker: std::collections::BTreeMap<String, usize> = Default::default();
+    for d in sb.records(Provider::Adp, "pay_statements") {
+        let href = d["payDetailUri"]["href"].as_str().unwrap().to_owned();
+        let worker = href.split("/pay-statements/").next().unwrap().to_owned();
+        *per_worker.entry(worker).or_default() += 1;
+    }
+    assert_eq!(
+        statements.len(),
+        per_worker.values().map(|n| (*n).min(6)).sum::<usize>()
     );
     // Each statement is its detail: the pay period, hours and earnings the list does not give,
     // for the worker in its link, with gross pay exact and equal to its earnings.

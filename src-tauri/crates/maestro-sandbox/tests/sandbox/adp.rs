@@ -172,7 +172,7 @@ pub async fn every_stream_validates(sb: &Sandbox) {
     }
     assert!(statements > 0);
     // Not asked for a number, the list gives the last 5 pay dates' statements, as the spec's
-    // summary says (the connector always asks for 26).
+    // summary says (the connector asks for 6).
     let summary =
         b.spec.doc()["paths"]["/payroll/v1/workers/{aoid}/pay-statements"]["get"]["summary"]
             .as_str()
