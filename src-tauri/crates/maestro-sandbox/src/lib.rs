@@ -37,11 +37,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use adversarial::Adversarial;
-pub use mtls::foreign_client_identity;
 pub use config::{PerProvider, Provider, RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultPlan, MalformedKind};
 pub use gusto::API_VERSION as GUSTO_API_VERSION;
+pub use mtls::foreign_client_identity;
 pub use server::RequestRecord;
 pub use webhooks::{WebhookDelivery, WebhookEvent, hmac_hex};
 
@@ -220,18 +220,6 @@ impl std::fmt::Debug for AdpCredentials {
             .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
-}
-
-/// Paychex Flex demo credentials: the API key (client id) and secret of an app created under
-/// Company Settings > Integrated apps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaychexCredentials {
-    /// The company's id (`companyId`), for tests; the connection reads it from `/companies`.
-    pub company_id: String,
-    /// The client id (API key).
-    pub client_id: String,
-    /// The client secret.
-    pub client_secret: String,
 }
 
 /// All demo credentials, derived from the seed.
@@ -449,7 +437,11 @@ impl Sandbox {
             serve_kit(tnl, &trinet),
             mtls::serve(
                 adpl,
-                app(kit::routes::router(adp.clone()), adp.clone(), adp.ctx.clone()),
+                app(
+                    kit::routes::router(adp.clone()),
+                    adp.clone(),
+                    adp.ctx.clone(),
+                ),
                 &adp_tls,
             ),
             serve_kit(pxl, &paychex),

@@ -32,6 +32,31 @@ pub(crate) struct TrackedHours {
 }
 
 impl TrackedHours {
+    /// The finished entries (a running timer is not final), per user.
+    pub(crate) fn from_entries<'a>(
+        entries: impl IntoIterator<Item = &'a crate::harvest::data::Entry>,
+    ) -> Self {
+        let mut out = TrackedHours::default();
+        for e in entries.into_iter().filter(|e| !e.is_running) {
+            out.by_user
+                .entry(e.user_id)
+                .or_default()
+                .push((e.spent_date, e.centi_hours));
+            out.first_day = Some(out.first_day.map_or(e.spent_date, |d| d.min(e.spent_date)));
+        }
+        out
+    }
+
+    /// What `c` tracked in Harvest's realistic data set, for an emulated payroll to pay what was
+    /// tracked as Gusto's does. A company beyond 2,000 people (a benchmark) is paid without
+    /// tracking.
+    pub(crate) fn of_company(c: &Company) -> Self {
+        if c.people.len() > 2_000 {
+            return TrackedHours::default();
+        }
+        Self::from_entries(&crate::harvest::data::build(c, None).entries)
+    }
+
     /// Hours of `user` from `start` to `end`, when the period is covered by tracking.
     fn hours(&self, user: u64, start: NaiveDate, end: NaiveDate) -> Option<Decimal> {
         if self.first_day.is_none_or(|f| start < f) {

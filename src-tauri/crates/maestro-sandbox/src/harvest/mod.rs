@@ -52,19 +52,10 @@ impl HarvestState {
     /// Finished entries per user, for payrolls to pay what was tracked. Only the realistic
     /// data set (no explicit entry count) is paid from tracking.
     pub(crate) fn tracked_hours(&self) -> crate::gusto::data::TrackedHours {
-        let mut out = crate::gusto::data::TrackedHours::default();
         if self.time_entries.is_some() {
-            return out;
+            return crate::gusto::data::TrackedHours::default();
         }
-        let data = lock(&self.data);
-        for e in data.entries.iter().filter(|e| !e.is_running) {
-            out.by_user
-                .entry(e.user_id)
-                .or_default()
-                .push((e.spent_date, e.centi_hours));
-            out.first_day = Some(out.first_day.map_or(e.spent_date, |d| d.min(e.spent_date)));
-        }
-        out
+        crate::gusto::data::TrackedHours::from_entries(&lock(&self.data).entries)
     }
 }
 

@@ -134,26 +134,6 @@ fn worker(c: &Company, p: &Person, id: &str, manager: Option<&str>) -> Value {
     })
 }
 
-/// Hours tracked in Harvest for the company (the realistic data set), so ADP pays what was
-/// tracked as Gusto's and Paychex's emulators do (the same periods, hours and amounts, and the
-/// same person paid for hours that differ from the tracked ones). A company beyond 2,000 people
-/// (a benchmark) is paid without tracking.
-fn tracked(c: &Company) -> TrackedHours {
-    let mut out = TrackedHours::default();
-    if c.people.len() > 2_000 {
-        return out;
-    }
-    let h = crate::harvest::data::build(c, None);
-    for e in h.entries.iter().filter(|e| !e.is_running) {
-        out.by_user
-            .entry(e.user_id)
-            .or_default()
-            .push((e.spent_date, e.centi_hours));
-        out.first_day = Some(out.first_day.map_or(e.spent_date, |d| d.min(e.spent_date)));
-    }
-    out
-}
-
 /// A decimal written as text or as a number by Gusto's emulator.
 fn decimal(v: &Value) -> Decimal {
     match v {
@@ -184,7 +164,7 @@ struct Statement {
 /// The processed payrolls of Gusto's emulator as each worker's ADP pay statements, oldest
 /// first, by associate OID; a statement's id is letters and digits from the seed.
 fn statements(c: &Company, ids: &HashMap<String, String>) -> HashMap<String, Vec<Statement>> {
-    let gusto = crate::gusto::data::build(c, &tracked(c));
+    let gusto = crate::gusto::data::build(c, &TrackedHours::of_company(c));
     let mut out: HashMap<String, Vec<Statement>> = HashMap::new();
     for (n, payroll) in gusto.payrolls.iter().enumerate() {
         if payroll["processed"] != json!(true) {

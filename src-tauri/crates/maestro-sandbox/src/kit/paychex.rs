@@ -71,25 +71,6 @@ struct Paychex {
     seed: u64,
 }
 
-/// Hours tracked in Harvest for the company (the realistic data set), so payroll pays what was
-/// tracked as Gusto's emulator does. A company beyond 2,000 people (a benchmark) is paid
-/// without tracking, as Gusto's is when Harvest holds a fixed number of entries.
-fn tracked(c: &Company) -> TrackedHours {
-    let mut out = TrackedHours::default();
-    if c.people.len() > 2_000 {
-        return out;
-    }
-    let h = crate::harvest::data::build(c, None);
-    for e in h.entries.iter().filter(|e| !e.is_running) {
-        out.by_user
-            .entry(e.user_id)
-            .or_default()
-            .push((e.spent_date, e.centi_hours));
-        out.first_day = Some(out.first_day.map_or(e.spent_date, |d| d.min(e.spent_date)));
-    }
-    out
-}
-
 /// Builds Paychex's data for `c`.
 pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Dataset> {
     let company_id = company_id(c);
@@ -118,7 +99,7 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
         .iter()
         .map(|p| (p.gusto_uuid.clone(), worker_id(c, p.index)))
         .collect();
-    let gusto = crate::gusto::data::build(c, &tracked(c));
+    let gusto = crate::gusto::data::build(c, &TrackedHours::of_company(c));
     let mut periods = Vec::new();
     let mut checks = HashMap::new();
     for (n, payroll) in gusto.payrolls.iter().enumerate() {

@@ -7,8 +7,8 @@ mod clockify;
 mod goodhire;
 pub(crate) mod hours;
 mod justworks;
-mod quickbooks;
 mod paychex;
+mod quickbooks;
 mod rippling;
 mod toggl;
 mod trinet;
@@ -188,7 +188,10 @@ pub fn builtin() -> Vec<(String, Mapper)> {
             "quickbooks.time_activity".into(),
             quickbooks::time_activity as Mapper,
         ),
-        ("quickbooks.department".into(), quickbooks::department as Mapper),
+        (
+            "quickbooks.department".into(),
+            quickbooks::department as Mapper,
+        ),
         ("quickbooks.class".into(), quickbooks::class as Mapper),
         ("paychex.worker".into(), paychex::worker as Mapper),
         ("paychex.pay_rate".into(), paychex::pay_rate as Mapper),
