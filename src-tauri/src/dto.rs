@@ -233,7 +233,8 @@ pub struct ConnectorDto {
     pub docs_url: String,
 }
 
-fn category_name(c: Category) -> String {
+/// A category's stable name ("payroll", "time_tracking").
+pub(crate) fn category_name(c: Category) -> String {
     serde_json::to_value(c)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -11,6 +11,7 @@ use specta::Type;
 use tauri::State;
 
 use super::parse_id;
+use crate::dto::category_name;
 use crate::error::{IpcError, IpcErrorCode};
 use crate::state::DesktopState;
 
@@ -77,13 +78,6 @@ pub struct RouteChoicesDto {
     /// The pay schedule the owner stated (`monthly`, `semi-monthly`, `weekly:YYYY-MM-DD`,
     /// `biweekly:YYYY-MM-DD`), for a payroll whose pay periods cannot be read.
     pub pay_schedule: Option<String>,
-}
-
-fn category_name(c: Category) -> String {
-    serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 impl From<&RouteChoices> for RouteChoicesDto {

@@ -120,22 +120,13 @@ pub(crate) fn chosen(cfg: &RouteSettings, category: Category) -> Option<Connecti
     }
 }
 
-fn choose(cfg: &mut RouteSettings, category: Category, id: ConnectionId) {
+/// Makes `id` the connection playing `category` in the routes (`None`: no choice).
+pub(crate) fn set_chosen(cfg: &mut RouteSettings, category: Category, id: Option<ConnectionId>) {
     match category {
-        Category::Hris => cfg.hris = Some(id),
-        Category::Payroll => cfg.payroll = Some(id),
-        Category::TimeTracking => cfg.time_tracking = Some(id),
-        Category::BackgroundChecks => cfg.background_checks = Some(id),
-        _ => {}
-    }
-}
-
-fn unchoose(cfg: &mut RouteSettings, category: Category) {
-    match category {
-        Category::Hris => cfg.hris = None,
-        Category::Payroll => cfg.payroll = None,
-        Category::TimeTracking => cfg.time_tracking = None,
-        Category::BackgroundChecks => cfg.background_checks = None,
+        Category::Hris => cfg.hris = id,
+        Category::Payroll => cfg.payroll = id,
+        Category::TimeTracking => cfg.time_tracking = id,
+        Category::BackgroundChecks => cfg.background_checks = id,
         _ => {}
     }
 }
@@ -358,9 +349,9 @@ impl App {
             cfg.disabled.push(route);
         }
         if use_this {
-            choose(&mut cfg, category, connection_id);
+            set_chosen(&mut cfg, category, Some(connection_id));
         } else if chosen(&cfg, category) == Some(connection_id) {
-            unchoose(&mut cfg, category);
+            set_chosen(&mut cfg, category, None);
         }
         self.set_route_settings(company_id, &cfg).await
     }

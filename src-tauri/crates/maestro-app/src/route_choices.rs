@@ -11,7 +11,7 @@ use maestro_sync::routes::Route;
 use maestro_sync::routes::hours::PayCalendar;
 use serde::Serialize;
 
-use crate::connection_scope::{category_of, chosen, ends, in_use, what};
+use crate::connection_scope::{category_of, chosen, ends, in_use, set_chosen, what};
 use crate::routes::RouteSettings;
 use crate::{App, AppError, ErrorCode, Result};
 
@@ -131,16 +131,6 @@ pub fn route_choices(all: &[Connection], cfg: &RouteSettings) -> RouteChoices {
     }
 }
 
-fn set_part(cfg: &mut RouteSettings, category: Category, id: Option<ConnectionId>) {
-    match category {
-        Category::Hris => cfg.hris = id,
-        Category::Payroll => cfg.payroll = id,
-        Category::TimeTracking => cfg.time_tracking = id,
-        Category::BackgroundChecks => cfg.background_checks = id,
-        _ => {}
-    }
-}
-
 impl App {
     /// Settings → Routes for the company.
     pub async fn route_choices(&self, company_id: CompanyId) -> Result<RouteChoices> {
@@ -183,7 +173,7 @@ impl App {
             }
         }
         let mut cfg = self.route_settings(company_id).await?;
-        set_part(&mut cfg, category, connection_id);
+        set_chosen(&mut cfg, category, connection_id);
         self.set_route_settings(company_id, &cfg).await?;
         Ok(route_choices(&all, &cfg))
     }
