@@ -14,13 +14,13 @@ use maestro_sandbox::Provider;
 async fn adp_over_mutual_tls_joins_the_people_and_raises_the_payroll_alerts() {
     let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
-    for p in [Provider::BambooHr, Provider::Adp] {
-        let c = app
-            .connect_sandbox_provider(&company, &sandbox, p)
-            .await
-            .unwrap();
-        super::support::sync_clean(&app, company.id, c.id).await;
-    }
+    super::support::connect_and_sync(
+        &app,
+        &sandbox,
+        &company,
+        &[Provider::BambooHr, Provider::Adp],
+    )
+    .await;
     app.reconcile(company.id).await.unwrap();
     let people = app.people(company.id).await.unwrap();
     for seed in &sandbox.company().people {

@@ -12,13 +12,13 @@ use maestro_sandbox::Provider;
 async fn adp_statements_give_the_hours_calendar_and_the_paid_vs_tracked_alert() {
     let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
-    for p in [Provider::BambooHr, Provider::Harvest, Provider::Adp] {
-        let c = app
-            .connect_sandbox_provider(&company, &sandbox, p)
-            .await
-            .unwrap();
-        super::support::sync_clean(&app, company.id, c.id).await;
-    }
+    super::support::connect_and_sync(
+        &app,
+        &sandbox,
+        &company,
+        &[Provider::BambooHr, Provider::Harvest, Provider::Adp],
+    )
+    .await;
     app.reconcile(company.id).await.unwrap();
     assert!(
         app.route_settings(company.id)

@@ -13,18 +13,16 @@ use maestro_sandbox::Provider;
 async fn paychex_as_the_payroll_joins_the_people_and_raises_the_reconciliation_alerts() {
     let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
-    let mut paychex = None;
-    for p in [Provider::BambooHr, Provider::Harvest, Provider::Paychex] {
-        let c = app
-            .connect_sandbox_provider(&company, &sandbox, p)
-            .await
-            .unwrap();
-        super::support::sync_clean(&app, company.id, c.id).await;
-        if p == Provider::Paychex {
-            paychex = Some(c);
-        }
-    }
-    let paychex = paychex.unwrap();
+    let [_, _, paychex] = <[_; 3]>::try_from(
+        super::support::connect_and_sync(
+            &app,
+            &sandbox,
+            &company,
+            &[Provider::BambooHr, Provider::Harvest, Provider::Paychex],
+        )
+        .await,
+    )
+    .unwrap();
     assert_eq!(paychex.provider, "paychex");
 
     app.reconcile(company.id).await.unwrap();
@@ -110,16 +108,16 @@ fn paychex_with(sandbox: &maestro_sandbox::Sandbox, email: &str) -> usize {
 async fn a_new_hire_in_the_hris_reaches_paychex_exactly_once_through_the_outbox() {
     let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
-    let bamboo = app
-        .connect_sandbox_provider(&company, &sandbox, Provider::BambooHr)
-        .await
-        .unwrap();
-    let paychex = app
-        .connect_sandbox_provider(&company, &sandbox, Provider::Paychex)
-        .await
-        .unwrap();
-    super::support::sync_clean(&app, company.id, bamboo.id).await;
-    super::support::sync_clean(&app, company.id, paychex.id).await;
+    let [bamboo, paychex] = <[_; 2]>::try_from(
+        super::support::connect_and_sync(
+            &app,
+            &sandbox,
+            &company,
+            &[Provider::BambooHr, Provider::Paychex],
+        )
+        .await,
+    )
+    .unwrap();
 
     let email = "grace.hopper@bluebird.example";
     let start = sandbox.company().today + chrono::Duration::days(7);

@@ -93,16 +93,16 @@ fn quickbooks_employee(sandbox: &maestro_sandbox::Sandbox, email: &str) -> Value
 async fn a_termination_in_bamboohr_releases_the_quickbooks_employee_once_after_approval() {
     let (_dir, sandbox, app) = super::support::sandbox_app().await;
     let company = app.company(None).await.unwrap();
-    let bamboo = app
-        .connect_sandbox_provider(&company, &sandbox, Provider::BambooHr)
-        .await
-        .unwrap();
-    let qb = app
-        .connect_sandbox_provider(&company, &sandbox, Provider::QuickBooks)
-        .await
-        .unwrap();
-    super::support::sync_clean(&app, company.id, bamboo.id).await;
-    super::support::sync_clean(&app, company.id, qb.id).await;
+    let [bamboo, qb] = <[_; 2]>::try_from(
+        super::support::connect_and_sync(
+            &app,
+            &sandbox,
+            &company,
+            &[Provider::BambooHr, Provider::QuickBooks],
+        )
+        .await,
+    )
+    .unwrap();
     app.reconcile(company.id).await.unwrap();
 
     let person = sandbox

@@ -40,3 +40,23 @@ pub async fn sync_clean(app: &App, company: CompanyId, connection: ConnectionId)
         assert!(o.error.is_none(), "{o:?}");
     }
 }
+
+/// Connects each of the sandbox's `providers` to `company` and syncs it fully and cleanly;
+/// returns the connections in the same order.
+pub async fn connect_and_sync(
+    app: &App,
+    sandbox: &Sandbox,
+    company: &maestro_store::companies::Company,
+    providers: &[maestro_sandbox::Provider],
+) -> Vec<maestro_store::connections::Connection> {
+    let mut out = Vec::new();
+    for &p in providers {
+        let c = app
+            .connect_sandbox_provider(company, sandbox, p)
+            .await
+            .unwrap();
+        sync_clean(app, company.id, c.id).await;
+        out.push(c);
+    }
+    out
+}

@@ -19,7 +19,7 @@ use maestro_http::identity::{
 use maestro_http::{ClientOptions, IdempotencyKey};
 use maestro_sandbox::{FaultPlan, Provider, Sandbox, SandboxConfig};
 
-use crate::support::{connector, read_all};
+use crate::support::{connector, read_all, terminate_an_active_employee_and_read_back};
 
 /// A context for ADP's emulator presenting `identity` (cert, key), or no certificate, and
 /// trusting only the sandbox's CA (as the app does in sandbox mode).
@@ -269,37 +269,7 @@ async fn a_hire_whose_answer_is_lost_after_adp_applied_it_is_written_once_under_
 async fn a_termination_is_sent_as_an_event_and_read_back() {
     let sb = start().await;
     let conn = adp(&sb);
-    let (people, _) = read_all(conn.as_ref(), EntityKind::Employee, None).await;
-    let active = people
-        .iter()
-        .find_map(|r| match r {
-            CanonicalRecord::Employee(e) if e.employment_status == EmploymentStatus::Active => {
-                Some(e.provenance.remote_id.clone())
-            }
-            _ => None,
-        })
-        .unwrap();
     let day = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
-    let out = conn
-        .write(&WriteRequest {
-            op: WriteOp::TerminateEmployee {
-                remote_id: active.clone(),
-                effective_date: day,
-            },
-            idempotency_key: IdempotencyKey::from_stable("term:1"),
-        })
-        .await
-        .unwrap();
-    assert_eq!(out.remote_id, active);
-    let (after, _) = read_all(conn.as_ref(), EntityKind::Employee, None).await;
-    let e = after
-        .iter()
-        .find_map(|r| match r {
-            CanonicalRecord::Employee(e) if e.provenance.remote_id == active => Some(e),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!(e.employment_status, EmploymentStatus::Terminated);
-    assert_eq!(e.termination_date, Some(day));
+    terminate_an_active_employee_and_read_back(conn.as_ref(), day).await;
     sb.shutdown().await;
 }

@@ -18,7 +18,7 @@ use maestro_http::{ClientOptions, IdempotencyKey, build_client};
 use maestro_sandbox::seed::Pay;
 use maestro_sandbox::{FaultPlan, Provider, Sandbox, SandboxConfig};
 
-use crate::support::{connector, context, read_all};
+use crate::support::{connector, context, read_all, terminate_an_active_employee_and_read_back};
 
 fn paychex(sb: &Sandbox, timeout_ms: u64) -> Arc<dyn Connector> {
     let manifest = Registry::builtin().get("paychex").unwrap().manifest;
@@ -267,37 +267,7 @@ async fn a_change_is_patched_and_what_paychex_cannot_take_is_refused_in_words() 
 async fn a_termination_is_the_workers_status_patched_and_read_back() {
     let sb = start().await;
     let conn = paychex(&sb, 3000);
-    let (people, _) = read_all(conn.as_ref(), EntityKind::Employee, None).await;
-    let active = people
-        .iter()
-        .find_map(|r| match r {
-            CanonicalRecord::Employee(e) if e.employment_status == EmploymentStatus::Active => {
-                Some(e.provenance.remote_id.clone())
-            }
-            _ => None,
-        })
-        .unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-    let out = conn
-        .write(&WriteRequest {
-            op: WriteOp::TerminateEmployee {
-                remote_id: active.clone(),
-                effective_date: day,
-            },
-            idempotency_key: IdempotencyKey::from_stable("term:1"),
-        })
-        .await
-        .unwrap();
-    assert_eq!(out.remote_id, active);
-    let (after, _) = read_all(conn.as_ref(), EntityKind::Employee, None).await;
-    let e = after
-        .iter()
-        .find_map(|r| match r {
-            CanonicalRecord::Employee(e) if e.provenance.remote_id == active => Some(e),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!(e.employment_status, EmploymentStatus::Terminated);
-    assert_eq!(e.termination_date, Some(day));
+    terminate_an_active_employee_and_read_back(conn.as_ref(), day).await;
     sb.shutdown().await;
 }

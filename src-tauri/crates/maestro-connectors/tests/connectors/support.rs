@@ -68,3 +68,43 @@ pub async fn read_all(
         }
     }
 }
+
+/// Terminates the first active employee `c` reads, effective `day`, then reads them back
+/// terminated on that day (the write's answer names them).
+pub async fn terminate_an_active_employee_and_read_back(c: &dyn Connector, day: chrono::NaiveDate) {
+    use maestro_connectors::{WriteOp, WriteRequest};
+    use maestro_core::model::EmploymentStatus;
+    use maestro_http::IdempotencyKey;
+
+    let (people, _) = read_all(c, EntityKind::Employee, None).await;
+    let active = people
+        .iter()
+        .find_map(|r| match r {
+            CanonicalRecord::Employee(e) if e.employment_status == EmploymentStatus::Active => {
+                Some(e.provenance.remote_id.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let out = c
+        .write(&WriteRequest {
+            op: WriteOp::TerminateEmployee {
+                remote_id: active.clone(),
+                effective_date: day,
+            },
+            idempotency_key: IdempotencyKey::from_stable("term:1"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.remote_id, active);
+    let (after, _) = read_all(c, EntityKind::Employee, None).await;
+    let e = after
+        .iter()
+        .find_map(|r| match r {
+            CanonicalRecord::Employee(e) if e.provenance.remote_id == active => Some(e),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(e.employment_status, EmploymentStatus::Terminated);
+    assert_eq!(e.termination_date, Some(day));
+}
