@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod file_dialog;
 pub mod gateway;
 pub mod previous_instance;
 pub mod state;
@@ -33,6 +34,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: DesktopState) -> tauri:
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .manage(info)
+        .manage(file_dialog::DialogHook::from_env())
         .setup(move |app| {
             specta.mount_events(app);
             events::forward_sync_events(app.handle().clone());
@@ -66,6 +68,18 @@ pub fn run() {
             tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        // Size, position and maximised are remembered; visibility is not (closing hides the
+        // window to the tray, and `--hidden` starts there).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![HIDDEN_FLAG]),
