@@ -5,8 +5,8 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, benefits, checks, connections, demo, gateway, people, review, routes, settings,
-    store, sync, webhook_tokens, wizard,
+    self, activity, benefits, checks, connections, demo, files, gateway, people, review, routes,
+    settings, store, sync, webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -31,6 +31,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sync::alerts,
             demo::start_demo,
             wizard::sandbox_credentials,
+            files::choose_pem_file::<tauri::Wry>,
             wizard::connection_scope,
             wizard::set_entity_reads,
             wizard::set_connection_route,
@@ -52,7 +53,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             activity::sync_runs,
             activity::daily_activity,
             activity::audit_log,
-            activity::save_audit_log,
+            activity::save_audit_log::<tauri::Wry>,
             routes::route_choices,
             routes::choose_route_part,
             routes::set_route_running,
@@ -65,8 +66,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::set_desktop_pref,
             settings::lock,
             settings::change_passphrase,
-            settings::backup,
-            settings::restore,
+            settings::backup::<tauri::Wry>,
+            settings::restore::<tauri::Wry>,
             gateway::gateway_status,
             gateway::set_gateway,
             gateway::api_keys,

@@ -2,14 +2,14 @@
 //! chart, and the audit log, filtered and saved as CSV or JSON.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use maestro_app::ExportFormat;
 use maestro_app::activity::{AuditFilter, default_audit_path};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{AuditEntryDto, AuditQuery, DayActivityDto, FileFormat, SavedFileDto, SyncRunDto};
 use crate::error::IpcError;
+use crate::file_dialog;
 use crate::state::DesktopState;
 
 /// Runs listed when the UI asks for no particular number.
@@ -101,33 +101,40 @@ pub async fn audit_log(
         .collect())
 }
 
-/// Saves every audit entry matching `query` to `path` (else a new file in the downloads
-/// folder) as CSV or JSON. Never overwrites a file.
+/// Saves the whole filtered audit log (the list's limit does not apply) as CSV or JSON where
+/// the owner chooses in the system's save dialog; `None` when they cancel. An existing file
+/// is never overwritten.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_audit_log(
+pub async fn save_audit_log<R: Runtime>(
+    handle: AppHandle<R>,
     state: State<'_, DesktopState>,
     query: AuditQuery,
     format: FileFormat,
-    path: Option<String>,
-) -> Result<SavedFileDto, IpcError> {
+) -> Result<Option<SavedFileDto>, IpcError> {
     let app = state.app().await?;
-    let format = match format {
-        FileFormat::Csv => ExportFormat::Csv,
-        FileFormat::Json => ExportFormat::Json,
+    let (format, file_type) = match format {
+        FileFormat::Csv => (ExportFormat::Csv, file_dialog::CSV),
+        FileFormat::Json => (ExportFormat::Json, file_dialog::JSON),
     };
-    let dest = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => default_audit_path(format, app.now())?,
+    let suggested = default_audit_path(format, app.now())?;
+    let name = suggested
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(dest) =
+        file_dialog::pick_save_path(&handle, "Save the audit log", &name, &[file_type]).await
+    else {
+        return Ok(None);
     };
     let all = AuditQuery {
         limit: None,
         ..query
     };
     let n = app.save_audit(&filter(&all, None)?, format, &dest).await?;
-    Ok(SavedFileDto {
+    Ok(Some(SavedFileDto {
         path: dest.display().to_string(),
         entries: u32::try_from(n).unwrap_or(u32::MAX),
         bytes: None,
-    })
+    }))
 }

@@ -6,6 +6,7 @@ pub mod benefits;
 pub mod checks;
 pub mod connections;
 pub mod demo;
+pub mod files;
 pub mod gateway;
 pub mod people;
 pub mod review;

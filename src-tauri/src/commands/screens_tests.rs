@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
-use tauri::{WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 use crate::dto::{AuditEntryDto, DesktopPrefsDto, ReviewDto, SchedulesDto};
 use crate::error::{IpcError, IpcErrorCode};
@@ -102,22 +102,25 @@ fn screens_read_an_empty_store_and_settings_persist_until_locked() -> TestResult
         .expect_err("a date that is not one is refused");
     assert_eq!(bad.field.as_deref(), Some("from"));
 
-    let saved: Value = h.ok(
-        "save_audit_log",
-        json!({"query": {"action": null, "from": null, "to": null, "limit": null},
-               "format": "csv", "path": dir.path().join("audit.csv")}),
-    );
+    // The save dialog is answered from a file: the path, the same path again, then a cancel.
+    let answers = dir.path().join("dialog-answers");
+    let audit_csv = dir.path().join("audit.csv");
+    std::fs::write(&answers, format!("{0}\n{0}\n\n", audit_csv.display()))?;
+    h.app
+        .state::<crate::file_dialog::DialogHook>()
+        .answer_from(answers);
+    let all = json!({"query": {"action": null, "from": null, "to": null, "limit": null}, "format": "csv"});
+    let saved: Value = h.ok("save_audit_log", all.clone());
     assert!(saved["entries"].as_u64().unwrap_or(0) >= 3, "{saved}");
-    let csv = std::fs::read_to_string(dir.path().join("audit.csv"))?;
+    assert_eq!(saved["path"], json!(audit_csv.display().to_string()));
+    let csv = std::fs::read_to_string(&audit_csv)?;
     assert!(csv.starts_with("seq,at,actor,action,target"));
     let again = h
-        .call(
-            "save_audit_log",
-            json!({"query": {"action": null, "from": null, "to": null, "limit": null},
-                   "format": "csv", "path": dir.path().join("audit.csv")}),
-        )
+        .call("save_audit_log", all.clone())
         .expect_err("an existing file is never overwritten");
     assert_eq!(again.field.as_deref(), Some("path"));
+    let cancelled: Value = h.ok("save_audit_log", all);
+    assert_eq!(cancelled, Value::Null, "a cancelled dialog saves nothing");
 
     // A wrong current passphrase is refused at the field.
     let wrong = h

@@ -1,15 +1,14 @@
 //! The Settings screen: sync schedules and pause/resume, desktop preferences, and security
 //! (lock, change passphrase, backup and restore).
 
-use std::path::PathBuf;
-
 use maestro_app::schedule::ScheduleTarget;
 use maestro_store::{NewKey, Passphrase};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use super::parse_id;
 use crate::dto::{DesktopPref, DesktopPrefsDto, SavedFileDto, SchedulesDto};
 use crate::error::{IpcError, IpcErrorCode};
+use crate::file_dialog;
 use crate::state::DesktopState;
 
 /// Every connection's schedule and whether all syncing is paused.
@@ -140,53 +139,52 @@ pub async fn change_passphrase(
     result.map(|_| ()).map_err(IpcError::from)
 }
 
-fn required_path(path: &str, field: &str) -> Result<PathBuf, IpcError> {
-    let path = path.trim();
-    if path.is_empty() {
-        return Err(IpcError::new(
-            IpcErrorCode::Validation,
-            "Type where the file is or should go.",
-        )
-        .with_field(field));
-    }
-    Ok(PathBuf::from(path))
-}
-
-/// Writes an encrypted backup of everything to `path`, protected by `passphrase`.
+/// Writes an encrypted backup of everything, protected by `passphrase`, where the owner
+/// chooses in the system's save dialog; `None` when they cancel.
 #[tauri::command]
 #[specta::specta]
-pub async fn backup(
+pub async fn backup<R: Runtime>(
+    handle: AppHandle<R>,
     state: State<'_, DesktopState>,
-    path: String,
     passphrase: String,
-) -> Result<SavedFileDto, IpcError> {
+) -> Result<Option<SavedFileDto>, IpcError> {
     let app = state.app().await?;
-    let dest = required_path(&path, "path")?;
     let p = Passphrase::new(passphrase);
     p.check_strength()
         .map_err(|e| IpcError::from(e).with_field("passphrase"))?;
+    let name = format!("maestro-{}.backup", app.now().format("%Y-%m-%d"));
+    let Some(dest) =
+        file_dialog::pick_save_path(&handle, "Save a backup", &name, &[file_dialog::BACKUP]).await
+    else {
+        return Ok(None);
+    };
     let summary = app.backup(&dest, &p).await?;
-    Ok(SavedFileDto {
+    Ok(Some(SavedFileDto {
         path: summary.file.display().to_string(),
         entries: u32::try_from(summary.audit_entries).unwrap_or(u32::MAX),
         // Sizes of backups stay far below 2^53 bytes.
         #[allow(clippy::cast_precision_loss)]
         bytes: Some(summary.bytes as f64),
-    })
+    }))
 }
 
-/// Replaces the current data with the backup at `path` (opened with `passphrase`); the
-/// current data folder is kept aside. The restored store is protected by `new_passphrase`,
-/// else by the system keychain. Returns where the previous data went.
+/// Replaces the current data with the backup the owner chooses in the system's open dialog
+/// (opened with `passphrase`); the current data folder is kept aside. The restored store is
+/// protected by `new_passphrase`, else by the system keychain. Returns where the previous data
+/// went, or `None` when the owner cancels the dialog.
 #[tauri::command]
 #[specta::specta]
-pub async fn restore(
+pub async fn restore<R: Runtime>(
+    handle: AppHandle<R>,
     state: State<'_, DesktopState>,
-    path: String,
     passphrase: String,
     new_passphrase: Option<String>,
-) -> Result<String, IpcError> {
-    let file = required_path(&path, "path")?;
+) -> Result<Option<String>, IpcError> {
+    let Some(file) =
+        file_dialog::pick_open_path(&handle, "Restore a backup", &[file_dialog::BACKUP]).await
+    else {
+        return Ok(None);
+    };
     let reopen = passphrase_opt_clone(&new_passphrase);
     let key = new_key(&state, passphrase_opt_clone(&new_passphrase)).await?;
     state.suspend_background().await;
@@ -201,7 +199,7 @@ pub async fn restore(
             *slot = Some(restored);
             drop(slot);
             state.announce_unlocked();
-            Ok(aside.display().to_string())
+            Ok(Some(aside.display().to_string()))
         }
         Err(e) => {
             // A failure before the switch leaves the current store open; after it, the

@@ -185,6 +185,7 @@ const quietDefaults: Record<string, Handler> = {
   api_keys: () => [],
   person_benefits: () => ({ enrollments: [], payroll: null }),
   route_choices: () => ({ routes: [], parts: [], approvePayChanges: true, paySchedule: null }),
+  choose_pem_file: () => null,
 };
 
 /** The IPC error shape commands reject with. */

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntryDto, SyncRunDto } from '../../lib/ipc/bindings.ts';
@@ -87,7 +87,11 @@ describe('activity', () => {
     const calls = base({
       sync_runs: () => [okRun, failedRun],
       audit_log: () => [entry],
-      save_audit_log: () => ({ path: '/home/o/Downloads/maestro-audit.csv', entries: 1, bytes: null }),
+      // The first save is answered in the dialog, the second cancelled.
+      save_audit_log: () =>
+        calls.filter((c) => c.cmd === 'save_audit_log').length === 1
+          ? { path: '/home/o/Downloads/maestro-audit.csv', entries: 1, bytes: null }
+          : null,
     });
     renderApp();
     const user = await openActivity();
@@ -110,7 +114,9 @@ describe('activity', () => {
     expect(calls.find((c) => c.cmd === 'save_audit_log')?.args).toEqual({
       query: { action: 'conflict', from: '2025-03-01', to: null, limit: 200 },
       format: 'json',
-      path: null,
     });
+    await user.click(screen.getByTestId('audit-save'));
+    await waitFor(() => expect(screen.queryByText(/Saved 1 entries/)).toBeNull());
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

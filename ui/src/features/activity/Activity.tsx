@@ -85,10 +85,9 @@ function SaveLog({ query }: { query: AuditQuery }) {
   const { t, number } = useI18n();
   const save = useSaveAuditLog();
   const [format, setFormat] = useState<FileFormat>('csv');
-  const [path, setPath] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    save.mutate({ query, format, path: path.trim() === '' ? null : path.trim() });
+    save.mutate({ query, format });
   };
   return (
     <form className="form inline-form" onSubmit={submit} aria-labelledby="save-title">
@@ -108,25 +107,17 @@ function SaveLog({ query }: { query: AuditQuery }) {
           </label>
         ))}
       </fieldset>
-      <Field
-        label={t('activity.path')}
-        help={t('activity.pathHelp')}
-        value={path}
-        onChange={setPath}
-        testId="audit-path"
-        error={errorField(save.error) === 'path' ? describeIpcError(save.error) : null}
-      />
       <div className="actions actions-start">
         <button type="submit" className="button primary" data-testid="audit-save" disabled={save.isPending}>
           {save.isPending ? t('common.working') : t('activity.save')}
         </button>
       </div>
-      {save.isSuccess ? (
+      {save.isSuccess && save.data ? (
         <p role="status" className="success">
           {t('activity.saved', { count: number(save.data.entries), path: save.data.path })}
         </p>
       ) : null}
-      {save.isError && errorField(save.error) !== 'path' ? (
+      {save.isError ? (
         <p role="alert" className="error-detail">
           {describeIpcError(save.error)}
         </p>

@@ -39,6 +39,37 @@ async function openSettings() {
 }
 
 describe('settings', () => {
+  it('backs up and restores through the system file dialog, with no path typed', async () => {
+    let backups = 0;
+    const calls = base({
+      schedules: () => schedules,
+      desktop_prefs: () => ({ notifications: true, autostart: false }),
+      // The first backup's dialog is cancelled, the second answered.
+      backup: () => (++backups === 1 ? null : { path: '/home/o/maestro-2026-03-01.backup', entries: 12, bytes: 4096 }),
+      restore: () => null,
+    });
+    renderApp();
+    const user = await openSettings();
+    expect(screen.queryByText(/A full file path/)).toBeNull();
+    const backup = screen.getByRole('form', { name: 'Back up' });
+    await user.type(within(backup).getByLabelText(/Backup passphrase/), 'a long backup passphrase');
+    await user.click(screen.getByTestId('backup-save'));
+    await screen.findByRole('button', { name: 'Back up…' });
+    expect(screen.queryByText(/Backup saved/)).toBeNull();
+    await user.click(screen.getByTestId('backup-save'));
+    expect(await screen.findByText('Backup saved to /home/o/maestro-2026-03-01.backup (12 audit entries).')).toBeInTheDocument();
+    expect(calls.filter((c) => c.cmd === 'backup').map((c) => c.args)).toEqual([
+      { passphrase: 'a long backup passphrase' },
+      { passphrase: 'a long backup passphrase' },
+    ]);
+
+    const restore = screen.getByRole('form', { name: 'Restore a backup' });
+    await user.type(within(restore).getByLabelText(/Backup passphrase/), 'a long backup passphrase');
+    await user.click(within(restore).getByRole('button', { name: 'Choose the backup…' }));
+    expect(calls.find((c) => c.cmd === 'restore')?.args).toEqual({ passphrase: 'a long backup passphrase', newPassphrase: null });
+    expect(screen.queryByText(/Restored\./)).toBeNull();
+  });
+
   it('shows loading states', async () => {
     base({ schedules: () => new Promise(() => {}), desktop_prefs: () => new Promise(() => {}) });
     renderApp();

@@ -219,24 +219,14 @@ function ChangePassphrase({ hasPassphrase }: { hasPassphrase: boolean }) {
 function Backup() {
   const { t, number } = useI18n();
   const backup = useBackup();
-  const [path, setPath] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    backup.mutate({ path, passphrase }, { onSuccess: () => setPassphrase('') });
+    backup.mutate({ passphrase }, { onSuccess: (saved) => saved && setPassphrase('') });
   };
   return (
     <form className="form" onSubmit={submit} aria-labelledby="backup-title">
       <h3 id="backup-title">{t('settings.backup')}</h3>
-      <Field
-        label={t('settings.backupPath')}
-        help={t('settings.pathHelp')}
-        value={path}
-        onChange={setPath}
-        required
-        testId="backup-path"
-        error={fieldError(backup.error, 'path')}
-      />
       <Field
         label={t('settings.backupPassphrase')}
         help={t('settings.backupPassphraseHelp')}
@@ -248,16 +238,16 @@ function Backup() {
         error={fieldError(backup.error, 'passphrase')}
       />
       <div className="actions actions-start">
-        <button type="submit" className="button" disabled={backup.isPending || path.trim() === '' || passphrase === ''}>
-          {backup.isPending ? t('common.working') : t('settings.backup')}
+        <button type="submit" className="button" data-testid="backup-save" disabled={backup.isPending || passphrase === ''}>
+          {backup.isPending ? t('common.working') : t('settings.backupChoose')}
         </button>
       </div>
-      {backup.isSuccess ? (
+      {backup.isSuccess && backup.data ? (
         <p role="status" className="success">
           {t('settings.backupDone', { path: backup.data.path, entries: number(backup.data.entries) })}
         </p>
       ) : null}
-      {backup.isError && !['path', 'passphrase'].includes(errorField(backup.error) ?? '') ? (
+      {backup.isError && errorField(backup.error) !== 'passphrase' ? (
         <p role="alert" className="error-detail">
           {describeIpcError(backup.error)}
         </p>
@@ -269,30 +259,23 @@ function Backup() {
 function Restore() {
   const { t } = useI18n();
   const restore = useRestore();
-  const [path, setPath] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [next, setNext] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    restore.mutate({ path, passphrase, newPassphrase: next === '' ? null : next });
+    restore.mutate({ passphrase, newPassphrase: next === '' ? null : next });
   };
   return (
     <form className="form" onSubmit={submit} aria-labelledby="restore-title">
       <h3 id="restore-title">{t('settings.restore')}</h3>
       <p className="note">{t('settings.restoreWarn')}</p>
       <Field
-        label={t('settings.restorePath')}
-        value={path}
-        onChange={setPath}
-        required
-        error={fieldError(restore.error, 'path') ?? fieldError(restore.error, 'backup')}
-      />
-      <Field
         label={t('settings.backupPassphrase')}
         type="password"
         value={passphrase}
         onChange={setPassphrase}
         required
+        error={fieldError(restore.error, 'path') ?? fieldError(restore.error, 'backup')}
       />
       <Field
         label={t('settings.restoreNew')}
@@ -307,12 +290,12 @@ function Restore() {
         <button
           type="submit"
           className="button danger"
-          disabled={restore.isPending || path.trim() === '' || passphrase === ''}
+          disabled={restore.isPending || passphrase === ''}
         >
-          {restore.isPending ? t('common.working') : t('settings.restore')}
+          {restore.isPending ? t('common.working') : t('settings.restoreChoose')}
         </button>
       </div>
-      {restore.isSuccess ? (
+      {restore.isSuccess && restore.data ? (
         <p role="status" className="success">
           {t('settings.restored', { path: restore.data })}
         </p>

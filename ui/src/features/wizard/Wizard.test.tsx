@@ -82,7 +82,7 @@ describe('connection wizard', () => {
       validate_connection_fields: validate,
     });
     const user = await openBambooForm();
-    expect(screen.getByText('Step 3 of 6')).toBeInTheDocument();
+    expect(screen.getByText('Step 2 of 5')).toBeInTheDocument();
     const domain = screen.getByLabelText(/Company domain/);
     expect(domain).toHaveAccessibleDescription(/The part before \.bamboohr\.com\./);
     await user.type(domain, 'Blue Bird');

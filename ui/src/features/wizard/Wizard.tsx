@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { Field } from '../../components/Field.tsx';
 import { SyncProgressList } from '../../components/SyncProgressList.tsx';
@@ -18,6 +18,7 @@ import {
   useSyncProgress,
 } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
+import { Catalog } from './Catalog.tsx';
 import { RoutePreview } from './RoutePreview.tsx';
 import { ScheduleStep } from './ScheduleStep.tsx';
 import { WhatSyncs } from './WhatSyncs.tsx';
@@ -97,6 +98,20 @@ function Details({
     );
   };
 
+  // A certificate or key (PEM) is read from the file chosen in the system's dialog.
+  const [fileError, setFileError] = useState<{ field: string; message: string } | null>(null);
+  const chooseFile = (key: string) => {
+    setFileError(null);
+    unwrap(commands.choosePemFile(key)).then(
+      (text) => {
+        if (text === null) return;
+        setValues((prev) => ({ ...prev, [key]: text }));
+        setTouched((prev) => ({ ...prev, [key]: true }));
+      },
+      (err: unknown) => setFileError({ field: key, message: describeIpcError(err) }),
+    );
+  };
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setTouched(Object.fromEntries(connector.fields.map((f) => [f.key, true])));
@@ -131,8 +146,8 @@ function Details({
         </div>
       ) : null}
       {connector.fields.map((f, i) => (
+        <div key={f.key} className="field-with-file">
         <Field
-          key={f.key}
           name={f.key}
           testId={`field-${f.key}`}
           label={f.label}
@@ -148,8 +163,23 @@ function Details({
             setTouched((prev) => ({ ...prev, [f.key]: true }));
           }}
           onBlur={() => setTouched((prev) => ({ ...prev, [f.key]: true }))}
-          error={problemFor(f.key) ?? (serverField === f.key ? describeIpcError(connect.error) : null)}
+          error={
+            problemFor(f.key) ??
+            (serverField === f.key ? describeIpcError(connect.error) : null) ??
+            (fileError?.field === f.key ? fileError.message : null)
+          }
         />
+        {f.kind === 'secret' && f.multiline ? (
+          <button
+            type="button"
+            className="button"
+            data-testid={`choose-${f.key}`}
+            onClick={() => chooseFile(f.key)}
+          >
+            {t('wizard.chooseFile')}
+          </button>
+        ) : null}
+        </div>
       ))}
       {oauth ? (
         <>
@@ -309,76 +339,37 @@ function OwnTool({ onAdded }: { onAdded: (c: ConnectorDto) => void }) {
 type After = 'scope' | 'schedule' | 'sync';
 
 /**
- * The connection wizard: category → provider → sign-in details and test → what syncs (entities,
+ * The connection wizard: the catalog (search, or filter by kind) → sign-in details and test → what syncs (entities,
  * routes, field mapping) → schedule → first sync with a preview of what the routes would write.
  */
 export function Wizard({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
-  const { t, category: categoryName } = useI18n();
+  const { t } = useI18n();
   const connectors = useConnectors();
-  const [category, setCategory] = useState<string | null>(null);
   const [provider, setProvider] = useState<ConnectorDto | null>(null);
   const [connected, setConnected] = useState<ConnectResult | null>(null);
   const [after, setAfter] = useState<After>('scope');
-  const categories = useMemo(
-    () => [...new Set((connectors.data ?? []).map((c) => c.category))],
-    [connectors.data],
-  );
-  const step = connected ? { scope: 4, schedule: 5, sync: 6 }[after] : provider ? 3 : category ? 2 : 1;
+  const step = connected ? { scope: 3, schedule: 4, sync: 5 }[after] : provider ? 2 : 1;
 
   return (
-    <section className={step === 4 ? 'card wizard wizard-wide' : 'card wizard'} aria-labelledby="wizard-title">
+    <section className={step === 3 ? 'card wizard wizard-wide' : 'card wizard'} aria-labelledby="wizard-title">
       <header className="wizard-head">
         <h2 id="wizard-title">{t('wizard.title')}</h2>
-        <span className="muted">{t('wizard.step', { n: step, total: 6 })}</span>
+        <span className="muted">{t('wizard.step', { n: step, total: 5 })}</span>
       </header>
       {connectors.isPending ? <p role="status" className="muted">{t('app.loading')}</p> : null}
       {connectors.isError ? <ErrorBox title={t('wizard.title')} error={connectors.error} /> : null}
-      {step === 1 && connectors.data ? (
-        <fieldset className="tiles">
-          <legend>{t('wizard.category')}</legend>
-          {categories.map((c) => (
-            <button key={c} type="button" className="tile" onClick={() => setCategory(c)}>
-              {categoryName(c)}
-            </button>
-          ))}
-        </fieldset>
-      ) : null}
-      {step === 1 && connectors.data ? (
-        <OwnTool
-          onAdded={(c) => {
-            setCategory(c.category);
-            setProvider(c);
-          }}
-        />
-      ) : null}
-      {step === 2 && connectors.data ? (
-        <fieldset className="tiles">
-          <legend>{t('wizard.provider')}</legend>
-          {connectors.data
-            .filter((c) => c.category === category)
-            .map((c) => (
-              <button key={c.id} type="button" className="tile" onClick={() => setProvider(c)}>
-                <span className="tile-title">{c.name}</span>
-                <span className="tile-help">{c.summary}</span>
-              </button>
-            ))}
-        </fieldset>
-      ) : null}
-      {step === 3 && provider ? (
+      {step === 1 && connectors.data ? <Catalog connectors={connectors.data} onPick={setProvider} /> : null}
+      {step === 1 && connectors.data ? <OwnTool onAdded={setProvider} /> : null}
+      {step === 2 && provider ? (
         <Details connector={provider} onConnected={setConnected} onBack={() => setProvider(null)} />
       ) : null}
-      {step === 4 && connected && provider ? (
+      {step === 3 && connected && provider ? (
         <WhatSyncs result={connected} category={provider.category} onNext={() => setAfter('schedule')} />
       ) : null}
-      {step === 5 && connected ? <ScheduleStep result={connected} onNext={() => setAfter('sync')} /> : null}
-      {step === 6 && connected ? <FirstSync result={connected} onDone={onDone} /> : null}
-      {step < 3 ? (
+      {step === 4 && connected ? <ScheduleStep result={connected} onNext={() => setAfter('sync')} /> : null}
+      {step === 5 && connected ? <FirstSync result={connected} onDone={onDone} /> : null}
+      {step === 1 ? (
         <div className="actions">
-          {step === 2 ? (
-            <button type="button" className="button" onClick={() => setCategory(null)}>
-              {t('wizard.back')}
-            </button>
-          ) : null}
           <button type="button" className="button" onClick={onCancel}>
             {t('wizard.cancel')}
           </button>

@@ -72,7 +72,7 @@ describe('wizard: what syncs', () => {
     );
     const user = await connectBamboo();
     expect(await screen.findByText('Connected to Bluebird Bakery & Café.')).toBeInTheDocument();
-    expect(screen.getByText('Step 4 of 6')).toBeInTheDocument();
+    expect(screen.getByText('Step 3 of 5')).toBeInTheDocument();
     expect(await screen.findByRole('heading', { name: 'What syncs from BambooHR' })).toHaveFocus();
     const departments = screen.getByRole('checkbox', { name: 'Departments' });
     expect(departments).toBeChecked();
@@ -251,12 +251,12 @@ describe('wizard: schedule and first sync', () => {
     const calls = mockCommands(handlers());
     const user = await connectBamboo();
     await user.click(await screen.findByTestId('wizard-next'));
-    expect(await screen.findByText('Step 5 of 6')).toBeInTheDocument();
+    expect(await screen.findByText('Step 4 of 5')).toBeInTheDocument();
     const hourly = await screen.findByRole('radio', { name: /Every hour \(recommended for BambooHR\)/ });
     expect(hourly).toBeChecked();
     await user.click(screen.getByRole('radio', { name: 'Paused (only when I press “Sync now”)' }));
     await user.click(screen.getByTestId('wizard-next'));
-    expect(await screen.findByText('Step 6 of 6')).toBeInTheDocument();
+    expect(await screen.findByText('Step 5 of 5')).toBeInTheDocument();
     expect(calls.find((c) => c.cmd === 'set_connection_schedule')?.args).toEqual({
       connectionId: 'c1',
       intervalMinutes: null,
@@ -270,7 +270,7 @@ describe('wizard: schedule and first sync', () => {
     await user.click(await screen.findByTestId('wizard-next'));
     await user.click(await screen.findByRole('radio', { name: 'Once a day' }));
     await user.click(screen.getByTestId('wizard-next'));
-    await screen.findByText('Step 6 of 6');
+    await screen.findByText('Step 5 of 5');
     expect(calls.find((c) => c.cmd === 'set_connection_schedule')?.args).toEqual({
       connectionId: 'c1',
       intervalMinutes: 1440,
@@ -284,7 +284,7 @@ describe('wizard: schedule and first sync', () => {
     await user.click(await screen.findByTestId('wizard-next'));
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not load the schedule.');
     await user.click(screen.getByRole('button', { name: 'Skip for now' }));
-    expect(await screen.findByText('Step 6 of 6')).toBeInTheDocument();
+    expect(await screen.findByText('Step 5 of 5')).toBeInTheDocument();
     expect(calls.some((c) => c.cmd === 'set_connection_schedule')).toBe(false);
   });
 

@@ -61,6 +61,12 @@ export const commands = {
 	 */
 	sandboxCredentials: (provider: string) => typedError<SandboxFillDto | null, IpcError>(__TAURI_INVOKE("sandbox_credentials", { provider })),
 	/**
+	 *  Asks for a PEM file (a client certificate or its private key) in the system's open dialog
+	 *  and returns its text for the form field `field`; `None` when the owner cancels. A file that
+	 *  is not PEM, or too large to be one, is refused at `field`.
+	 */
+	choosePemFile: (field: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("choose_pem_file", { field })),
+	/**
 	 *  What a connection syncs: the entities it can read (and which are on) and the routes it
 	 *  takes part in, with their direction.
 	 */
@@ -121,10 +127,11 @@ export const commands = {
 	/**  Audit entries matching `query`, newest first. */
 	auditLog: (query: AuditQuery) => typedError<AuditEntryDto[], IpcError>(__TAURI_INVOKE("audit_log", { query })),
 	/**
-	 *  Saves every audit entry matching `query` to `path` (else a new file in the downloads
-	 *  folder) as CSV or JSON. Never overwrites a file.
+	 *  Saves the whole filtered audit log (the list's limit does not apply) as CSV or JSON where
+	 *  the owner chooses in the system's save dialog; `None` when they cancel. An existing file
+	 *  is never overwritten.
 	 */
-	saveAuditLog: (query: AuditQuery, format: FileFormat, path: string | null) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("save_audit_log", { query, format, path })),
+	saveAuditLog: (query: AuditQuery, format: FileFormat) => typedError<SavedFileDto | null, IpcError>(__TAURI_INVOKE("save_audit_log", { query, format })),
 	/**  Settings → Routes for the company. */
 	routeChoices: () => typedError<RouteChoicesDto, IpcError>(__TAURI_INVOKE("route_choices")),
 	/**  Makes a connection the one playing `category` in every route (`None`: no choice). */
@@ -155,14 +162,18 @@ export const commands = {
 	 *  after checking the current passphrase.
 	 */
 	changePassphrase: (current: string | null, newPassphrase: string | null) => typedError<null, IpcError>(__TAURI_INVOKE("change_passphrase", { current, newPassphrase })),
-	/**  Writes an encrypted backup of everything to `path`, protected by `passphrase`. */
-	backup: (path: string, passphrase: string) => typedError<SavedFileDto, IpcError>(__TAURI_INVOKE("backup", { path, passphrase })),
 	/**
-	 *  Replaces the current data with the backup at `path` (opened with `passphrase`); the
-	 *  current data folder is kept aside. The restored store is protected by `new_passphrase`,
-	 *  else by the system keychain. Returns where the previous data went.
+	 *  Writes an encrypted backup of everything, protected by `passphrase`, where the owner
+	 *  chooses in the system's save dialog; `None` when they cancel.
 	 */
-	restore: (path: string, passphrase: string, newPassphrase: string | null) => typedError<string, IpcError>(__TAURI_INVOKE("restore", { path, passphrase, newPassphrase })),
+	backup: (passphrase: string) => typedError<SavedFileDto | null, IpcError>(__TAURI_INVOKE("backup", { passphrase })),
+	/**
+	 *  Replaces the current data with the backup the owner chooses in the system's open dialog
+	 *  (opened with `passphrase`); the current data folder is kept aside. The restored store is
+	 *  protected by `new_passphrase`, else by the system keychain. Returns where the previous data
+	 *  went, or `None` when the owner cancels the dialog.
+	 */
+	restore: (passphrase: string, newPassphrase: string | null) => typedError<string | null, IpcError>(__TAURI_INVOKE("restore", { passphrase, newPassphrase })),
 	/**  Whether the local API is on and runs, where, its TLS fingerprint, allowlist and last error. */
 	gatewayStatus: () => typedError<GatewayStatusDto, IpcError>(__TAURI_INVOKE("gateway_status")),
 	/**

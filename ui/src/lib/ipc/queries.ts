@@ -226,8 +226,7 @@ export function useAuditLog(query: AuditQuery) {
 export function useSaveAuditLog() {
   const invalidate = useInvalidateAll();
   return useMutation({
-    mutationFn: (v: { query: AuditQuery; format: FileFormat; path: string | null }) =>
-      unwrap(commands.saveAuditLog(v.query, v.format, v.path)),
+    mutationFn: (v: { query: AuditQuery; format: FileFormat }) => unwrap(commands.saveAuditLog(v.query, v.format)),
     onSettled: invalidate,
   });
 }
@@ -287,7 +286,7 @@ export function useChangePassphrase() {
 export function useBackup() {
   const invalidate = useInvalidateAll();
   return useMutation({
-    mutationFn: (v: { path: string; passphrase: string }) => unwrap(commands.backup(v.path, v.passphrase)),
+    mutationFn: (v: { passphrase: string }) => unwrap(commands.backup(v.passphrase)),
     onSettled: invalidate,
   });
 }
@@ -295,8 +294,8 @@ export function useBackup() {
 export function useRestore() {
   const invalidate = useInvalidateAll();
   return useMutation({
-    mutationFn: (v: { path: string; passphrase: string; newPassphrase: string | null }) =>
-      unwrap(commands.restore(v.path, v.passphrase, v.newPassphrase)),
+    mutationFn: (v: { passphrase: string; newPassphrase: string | null }) =>
+      unwrap(commands.restore(v.passphrase, v.newPassphrase)),
     onSettled: invalidate,
   });
 }
