@@ -112,7 +112,7 @@ pub(crate) fn config_values(config: &Value) -> BTreeMap<String, String> {
 
 /// The setting that names an account of `manifest`'s tool (a subdomain, an account id): its
 /// first text field.
-fn account_field(manifest: &Manifest) -> Option<&'static str> {
+pub(crate) fn account_field(manifest: &Manifest) -> Option<&'static str> {
     manifest
         .config
         .iter()

@@ -137,6 +137,32 @@ pub(crate) fn category_of(c: &Connection) -> Option<Category> {
         .map(|d| d.manifest.category)
 }
 
+/// The name the owner reads for `c` among `all`: its own, or, when another connection has the
+/// same name (two accounts of one tool), with what tells it apart: the account that names it
+/// (its subdomain, account id…), else when it was added.
+pub(crate) fn distinct_name(all: &[Connection], c: &Connection) -> String {
+    if !all
+        .iter()
+        .any(|o| o.id != c.id && o.display_name == c.display_name)
+    {
+        return c.display_name.clone();
+    }
+    let account = Registry::current()
+        .get(&c.provider)
+        .and_then(|d| crate::connect::account_field(d.manifest))
+        .and_then(|key| c.config.get(key))
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty() && !c.display_name.contains(a));
+    match account {
+        Some(account) => format!("{} ({account})", c.display_name),
+        None => format!(
+            "{} (added {})",
+            c.display_name,
+            c.created_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+    }
+}
+
 /// The connection a route uses for `category`: the chosen one, else the only one.
 pub(crate) fn in_use<'a>(
     all: &'a [Connection],
@@ -212,8 +238,8 @@ impl App {
                 continue;
             };
             let used = in_use(&all, &cfg, category);
-            let other_end = in_use(&all, &cfg, other).map(|c| c.display_name.clone());
-            let this_end = used.map(|c| c.display_name.clone());
+            let other_end = in_use(&all, &cfg, other).map(|c| distinct_name(&all, c));
+            let this_end = used.map(|c| distinct_name(&all, c));
             let (from, to) = match role {
                 RouteRole::Source => (this_end, other_end),
                 RouteRole::Target => (other_end, this_end),
@@ -230,7 +256,7 @@ impl App {
                 alternatives: all
                     .iter()
                     .filter(|c| c.id != connection_id && category_of(c) == Some(category))
-                    .map(|c| c.display_name.clone())
+                    .map(|c| distinct_name(&all, c))
                     .collect(),
                 // Orders cost money: always approved first.
                 needs_approval: route == Route::HrisToBackgroundCheck
@@ -239,7 +265,7 @@ impl App {
         }
         Ok(ConnectionScope {
             connection_id,
-            display_name: this.display_name.clone(),
+            display_name: distinct_name(&all, this),
             provider: this.provider.clone(),
             entities,
             routes,
@@ -456,7 +482,12 @@ mod tests {
         let scope = app.connection_scope(company.id, second.id).await.unwrap();
         assert!(!scope.routes[0].uses_this);
         assert_eq!(scope.routes[0].from, None);
-        assert_eq!(scope.routes[0].alternatives, vec!["BambooHR".to_owned()]);
+        // Two accounts of one tool read apart ("Use BambooHR … instead of BambooHR" did not).
+        let [other] = scope.routes[0].alternatives.as_slice() else {
+            panic!("one alternative: {:?}", scope.routes[0].alternatives);
+        };
+        assert!(other.starts_with("BambooHR") && scope.display_name.starts_with("BambooHR"));
+        assert_ne!(other, &scope.display_name, "the two names are told apart");
         app.set_connection_route(company.id, second.id, Route::HrisToPayroll, false, true)
             .await
             .unwrap();

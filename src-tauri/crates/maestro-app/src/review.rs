@@ -493,9 +493,10 @@ async fn refresh_waiting_alert(
                     if open == 1 { "" } else { "s" },
                     if open == 1 { "s" } else { "" }
                 ),
+                // Read in the desktop (whose Review action opens the screen) and by
+                // `maestro alerts` (which names the command for the action): no UI named here.
                 detail: "The same person has different values in two systems and the rules \
-                         cannot safely pick one. Review each and keep the right value \
-                         (on the Review screen, or `maestro conflicts list`)."
+                         cannot safely pick one. Review each and keep the right value."
                     .into(),
                 action: Some("review".into()),
             },

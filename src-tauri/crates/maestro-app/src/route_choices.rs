@@ -11,7 +11,7 @@ use maestro_sync::routes::Route;
 use maestro_sync::routes::hours::PayCalendar;
 use serde::Serialize;
 
-use crate::connection_scope::{category_of, chosen, ends, in_use, set_chosen, what};
+use crate::connection_scope::{category_of, chosen, distinct_name, ends, in_use, set_chosen, what};
 use crate::routes::RouteSettings;
 use crate::{App, AppError, ErrorCode, Result};
 
@@ -93,7 +93,7 @@ pub fn route_choices(all: &[Connection], cfg: &RouteSettings) -> RouteChoices {
                 .filter(|c| category_of(c) == Some(category))
                 .map(|c| PartOption {
                     connection_id: c.id,
-                    display_name: c.display_name.clone(),
+                    display_name: distinct_name(all, c),
                     provider: c.provider.clone(),
                     connected_on: c.created_at.date_naive(),
                 })
@@ -118,8 +118,8 @@ pub fn route_choices(all: &[Connection], cfg: &RouteSettings) -> RouteChoices {
                 from,
                 to,
                 enabled: cfg.enabled(route),
-                from_connection: in_use(all, cfg, from).map(|c| c.display_name.clone()),
-                to_connection: in_use(all, cfg, to).map(|c| c.display_name.clone()),
+                from_connection: in_use(all, cfg, from).map(|c| distinct_name(all, c)),
+                to_connection: in_use(all, cfg, to).map(|c| distinct_name(all, c)),
             }
         })
         .collect();

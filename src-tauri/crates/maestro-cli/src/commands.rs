@@ -30,6 +30,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { file, passphrase } => restore(&dir, &file, passphrase).await,
         Command::Sandbox { seed, employees } => crate::sandbox_cmd::run(seed, employees).await,
         Command::Demo { stack } => crate::demo_cmd::run(cli.data_dir.as_deref(), &stack).await,
+        Command::Connectors { json, action: None } => match open(&dir).await {
+            Ok(app) => {
+                let code = crate::connect_cmd::list(&app.connectors(), json, None);
+                app.close().await;
+                code
+            }
+            // The built-in connectors need no store; the owner's own are kept in it.
+            Err(why) => crate::connect_cmd::list(
+                &maestro_connectors::Registry::current()
+                    .all()
+                    .iter()
+                    .map(|d| d.manifest)
+                    .collect::<Vec<_>>(),
+                json,
+                Some(&why.to_string()),
+            ),
+        },
         other => {
             let app = open(&dir).await?.with_actor("cli");
             let code = run_open(&app, other).await;
@@ -163,7 +180,7 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Connectors { json, action } => match action {
-            None => crate::connect_cmd::list(app, json),
+            None => crate::connect_cmd::list(&app.connectors(), json, None),
             Some(action) => crate::connect_cmd::manage(app, action).await,
         },
         Command::Connect {

@@ -6,15 +6,19 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use maestro_app::{App, ConnectInput, validate_fields};
-use maestro_connectors::{AuthKind, FieldKind, KeyScheme};
+use maestro_connectors::{AuthKind, FieldKind, KeyScheme, Manifest};
 use maestro_http::oauth::{BrowserOpener, OAuthError, SystemBrowser};
 use url::Url;
 
 use crate::BrowserMode;
 
-/// Prints the connectors table (or JSON manifests).
-pub fn list(app: &App, json: bool) -> Result<ExitCode> {
-    let manifests = app.connectors();
+/// Prints the connectors table (or JSON manifests). `no_store` says why the store could not
+/// be opened: the built-in connectors are listed, and a note (on stderr) says the owner's own
+/// connectors are not.
+pub fn list(manifests: &[&Manifest], json: bool, no_store: Option<&str>) -> Result<ExitCode> {
+    if let Some(why) = no_store {
+        eprintln!("(user-defined connectors: unlock the store to list them — {why})");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&manifests)?);
         return Ok(ExitCode::SUCCESS);
@@ -233,8 +237,18 @@ pub async fn alerts(app: &App, company: Option<&str>, ack: Option<&str>) -> Resu
         );
         println!("    {}", a.detail);
         if let Some(action) = a.action {
-            println!("    Fix: {action}");
+            println!("    Fix: {}", cli_fix(&action));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The command that carries out an alert's one-click fix (the desktop shows a button).
+fn cli_fix(action: &str) -> String {
+    match action {
+        "review" => "see them with `maestro conflicts list`, then `maestro conflicts resolve ID \
+                     --keep SOURCE` (changes to pay: `maestro routes approve ID`)"
+            .into(),
+        other => other.into(),
+    }
 }

@@ -129,8 +129,8 @@ pub async fn run(dir: Option<&Path>, stack: &str) -> Result<ExitCode> {
         })
         .count();
     println!(
-        "5. People: {} in all; {across_all} linked across all {} tools that hold people, {} waiting for you to confirm a link.",
-        people.len(),
+        "5. People: {}; {across_all} linked across all {} tools that hold people, {} waiting for you to confirm a link.",
+        people_in_all(&people),
         holding.len(),
         reconciled.identities.suggested
     );
@@ -232,4 +232,42 @@ pub async fn run(dir: Option<&Path>, stack: &str) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// "26 in all: 25 employees and 1 contractor (in Harvest only)": who the people are, so a
+/// count above the company's headcount explains itself.
+fn people_in_all(people: &[maestro_app::people::Person]) -> String {
+    use maestro_core::model::EntityKind::{Contractor, Employee};
+    let has = |p: &maestro_app::people::Person, kind| p.records.iter().any(|r| r.kind == kind);
+    let employees = people.iter().filter(|p| has(p, Employee)).count();
+    let contractors: Vec<_> = people
+        .iter()
+        .filter(|p| !has(p, Employee) && has(p, Contractor))
+        .collect();
+    let others = people.len() - employees - contractors.len();
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![count(employees, "employee", "employees")];
+    if !contractors.is_empty() {
+        let tools: std::collections::BTreeSet<&str> = contractors
+            .iter()
+            .flat_map(|p| p.records.iter().map(|r| r.connection.as_str()))
+            .collect();
+        let only = match tools.iter().next() {
+            Some(tool) if tools.len() == 1 => format!(" (in {tool} only)"),
+            _ => String::new(),
+        };
+        parts.push(format!(
+            "{}{only}",
+            count(contractors.len(), "contractor", "contractors")
+        ));
+    }
+    if others > 0 {
+        parts.push(count(others, "other person", "other people"));
+    }
+    let listed = match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.join(""),
+    };
+    format!("{} in all: {listed}", people.len())
 }

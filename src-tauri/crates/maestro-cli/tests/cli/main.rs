@@ -511,6 +511,10 @@ fn demo_runs_start_to_finish_without_accounts() {
         .stdout(predicate::str::contains("✓ Harvest"))
         .stdout(predicate::str::contains("25 employee"))
         .stdout(predicate::str::contains("25 linked across all"))
+        // The 26th person is Harvest's contractor, and the summary says so.
+        .stdout(predicate::str::contains(
+            "26 in all: 25 employees and 1 contractor (in Harvest only)",
+        ))
         .stdout(predicate::str::contains(
             "people by the email each candidate gave",
         ))
@@ -533,5 +537,33 @@ fn demo_runs_start_to_finish_without_accounts() {
         !std::fs::read(data.join("maestro.db"))
             .unwrap()
             .starts_with(b"SQLite format 3")
+    );
+}
+
+#[test]
+fn connectors_are_listed_before_any_store_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    maestro(dir.path())
+        .arg("connectors")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("bamboohr").and(predicate::str::contains("gusto")))
+        .stdout(predicate::str::contains("adp"))
+        .stderr(predicate::str::contains(
+            "(user-defined connectors: unlock the store to list them",
+        ));
+    let out = maestro(dir.path())
+        .args(["connectors", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(list.iter().any(|m| m["id"] == "quickbooks"), "{list:?}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "listing creates no store"
     );
 }
