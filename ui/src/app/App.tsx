@@ -9,6 +9,7 @@ import { Review } from '../features/review/Review.tsx';
 import { Settings } from '../features/settings/Settings.tsx';
 import { Wizard } from '../features/wizard/Wizard.tsx';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
+import { UpdateBanner } from '../components/UpdateBanner.tsx';
 import { type Locale, I18nProvider, type MessageKey, useI18n } from '../lib/i18n.tsx';
 import { useAppState, useReview, useStatus } from '../lib/ipc/queries.ts';
 import { type Navigate, type Screen, SCREENS } from './navigation.ts';
@@ -160,6 +161,7 @@ function Shell() {
         <LanguagePicker />
       </header>
       <main id="main" className="content">
+        <UpdateBanner />
         <Screens />
       </main>
     </div>
