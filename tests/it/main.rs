@@ -18,6 +18,7 @@ mod identity;
 mod justworks;
 mod oauth_sandbox;
 mod paychex;
+mod person_export;
 mod quickbooks;
 mod reauthorize;
 mod redaction;

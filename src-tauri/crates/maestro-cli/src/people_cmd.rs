@@ -2,6 +2,7 @@
 //! came from, and the owner's confirm / split / merge decisions. Birth dates are never printed:
 //! only whether they are on file and agree.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -51,6 +52,34 @@ pub enum PeopleAction {
     Split {
         /// The record: provider:remote-id as `show` prints it (e.g. gusto:8f2c…), or its id.
         record: String,
+    },
+    /// Everything held about one person (a data access request): every version of every
+    /// record from every tool, their links, conflicts, queued writes, alerts and the audit
+    /// entries that touched them, as JSON plus a printable HTML summary. Includes their SSN,
+    /// birth date and bank numbers when stored; the export is audited.
+    Export {
+        /// The person (id, work email or name).
+        person: String,
+        /// A folder for `person-<id>-<day>.json|html`, or a file name whose .json and .html
+        /// are written (default: the current folder).
+        #[arg(long, value_name = "DIR|FILE", default_value = ".")]
+        out: PathBuf,
+    },
+    /// Erase a person from this computer: every record of theirs in every tool, every
+    /// version and every trace; the audit chain still verifies. Asks for their name unless
+    /// --yes. The tools still hold them: `people erased` lists what.
+    Erase {
+        /// The person (id, work email or name).
+        person: String,
+        /// Do not ask: erase at once.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What the tools still hold of the people erased (syncs skip those records).
+    Erased {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Make two people one: the second person's records join the first.
     Merge {
@@ -111,6 +140,28 @@ pub async fn run(app: &App, cmd: PeopleCommand) -> Result<ExitCode> {
             );
         }
         PeopleAction::Split { record } => split(app, company.id, &record).await?,
+        PeopleAction::Export { person, out } => {
+            let people = app.people(company.id).await?;
+            let p = find_person(&people, &person)?;
+            let files = app.export_person(company.id, p.identity_id, &out).await?;
+            println!(
+                "Exported everything held about {}: {} records with {} versions, {} audit entries.",
+                p.name, files.records, files.versions, files.audit_entries
+            );
+            println!("  {}", files.json.display());
+            println!("  {}", files.html.display());
+            println!(
+                "These files hold the person's SSN, birth date and bank numbers if they are stored: hand them over securely."
+            );
+        }
+        PeopleAction::Erase { person, yes } => {
+            let people = app.people(company.id).await?;
+            let p = find_person(&people, &person)?;
+            return crate::erase_cmd::erase(app, company.id, p, yes).await;
+        }
+        PeopleAction::Erased { json } => {
+            return crate::erase_cmd::erased(app, company.id, json).await;
+        }
         PeopleAction::Merge { keep, other } => {
             let people = app.people(company.id).await?;
             let a = find_person(&people, &keep)?;

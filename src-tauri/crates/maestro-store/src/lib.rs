@@ -22,6 +22,7 @@ pub mod key;
 pub mod layout;
 pub mod outbox;
 pub mod packed;
+pub mod person_records;
 pub mod records;
 pub mod schedules;
 pub mod settings;
