@@ -55,6 +55,16 @@ const tools: ConnectorDto[] = [
     docsUrl: 'https://developer.intuit.com',
   },
   {
+    id: 'trinet',
+    name: 'TriNet',
+    category: 'hris',
+    summary: 'HR and payroll (PEO).',
+    auth: 'api_key',
+    fields: [secret('client_id', 'Client ID'), secret('client_secret', 'Client Secret')],
+    reads: ['employee'],
+    docsUrl: 'https://developers.trinet.com',
+  },
+  {
     id: 'corner-shifts',
     name: 'Corner Shifts',
     category: 'custom',
@@ -92,6 +102,7 @@ describe('the catalog', () => {
     expect(screen.getByTestId('catalog-gusto')).toHaveTextContent('Sign in with your Gusto account in your browser');
     expect(screen.getByTestId('catalog-harvest')).toHaveTextContent('Paste your personal access token from Harvest');
     expect(screen.getByTestId('catalog-bamboohr')).toHaveTextContent('Paste your API key from BambooHR');
+    expect(screen.getByTestId('catalog-trinet')).toHaveTextContent('Paste your client ID and client secret from TriNet');
     expect(screen.getByTestId('catalog-adp')).toHaveTextContent(
       'A client ID and secret, and the certificate and key ADP Workforce Now issued for your app',
     );
@@ -113,7 +124,7 @@ describe('the catalog', () => {
 
     await user.click(screen.getByRole('button', { name: 'HR system' }));
     expect(screen.getByRole('button', { name: 'HR system' })).toHaveAttribute('aria-pressed', 'true');
-    expect(tileNames()).toEqual(['BambooHR']);
+    expect(tileNames()).toEqual(['BambooHR', 'TriNet']);
     await user.click(screen.getByRole('button', { name: /BambooHR/ }));
     expect(onPick).toHaveBeenCalledWith(expect.objectContaining({ id: 'bamboohr' }));
     await user.click(screen.getByRole('button', { name: 'HR system' }));

@@ -28,9 +28,12 @@ const ORDER = [
   'custom',
 ];
 
-/** "Personal access token" → "personal access token"; "API key" stays as it is. */
+/** A field's label inside a sentence: "Client Secret" → "client secret"; "API key" and "ID" stay. */
 function lowerFirst(label: string): string {
-  return /^[A-Z][A-Z]/.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1);
+  return label
+    .split(' ')
+    .map((w) => (/^[A-Z][a-z]/.test(w) ? w.charAt(0).toLowerCase() + w.slice(1) : w))
+    .join(' ');
 }
 
 /** How a connector signs in, in plain words (from its manifest's auth and fields). */
