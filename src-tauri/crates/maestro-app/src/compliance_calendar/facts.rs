@@ -1,0 +1,167 @@
+//! What the calendar reads from the store: the people roster (one person per identity across
+//! tools, with the trusted system's hire and termination dates), each person's work state from
+//! their employee record's work location, whether the company has employees and contractors,
+//! and the paydays from the payroll runs (or the pay schedule the owner stated).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
+use maestro_core::model::{Contractor, Employee, EntityKind, Location, PayrollRun};
+use maestro_store::records::{self, Payload};
+use maestro_sync::routes::hours::PayCalendar;
+
+use super::{CompanyFacts, Paydays, PersonFacts};
+use crate::App;
+use crate::error::{AppError, Result};
+use crate::people::Person;
+
+/// The provider's display name ("Gusto"), for rule texts.
+fn provider_name(id: &str) -> String {
+    maestro_connectors::Registry::current()
+        .get(id)
+        .map(|d| d.manifest.name.to_owned())
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// A roster field's value.
+fn field<'a>(person: &'a Person, name: &str) -> Option<&'a str> {
+    person
+        .fields
+        .iter()
+        .find(|f| f.field == name)
+        .map(|f| f.value.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// The paydays of the latest regular payroll run: its calendar, and the days from its period's
+/// end to its check date (0 when it states none).
+pub fn paydays_from_runs(runs: &[PayrollRun]) -> Option<Paydays> {
+    let (calendar, period) = PayCalendar::from_runs(runs)?;
+    let latest = runs
+        .iter()
+        .filter(|r| r.period_start == period.start && r.period_end == period.end)
+        .find_map(|r| r.check_date.map(|c| (c, &r.provenance.provider)));
+    let lag_days = latest.map_or(0, |(c, _)| (c - period.end).num_days().max(0));
+    let provider = runs
+        .first()
+        .map(|r| provider_name(&r.provenance.provider))
+        .unwrap_or_default();
+    Some(Paydays {
+        calendar,
+        lag_days,
+        from: format!("{provider}'s payroll runs ({lag_days} days after each period ends)"),
+    })
+}
+
+impl App {
+    /// The calendar's view of the company's synced data.
+    pub async fn compliance_facts(&self, company_id: CompanyId) -> Result<CompanyFacts> {
+        let people = self.people(company_id).await?;
+        let mut conn = self.conn().await?;
+        let mut work_location: BTreeMap<RecordId, (ConnectionId, String)> = BTreeMap::new();
+        records::for_each_current_entity::<Employee, AppError, _>(
+            &mut conn,
+            company_id,
+            Payload::Skip,
+            |at, e| {
+                if let Ok(e) = e
+                    && let Some(loc) = e.work_location_remote_id
+                {
+                    work_location.insert(at.record_id, (at.connection_id, loc));
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        let mut state_at: BTreeMap<(ConnectionId, String), String> = BTreeMap::new();
+        records::for_each_current_entity::<Location, AppError, _>(
+            &mut conn,
+            company_id,
+            Payload::Skip,
+            |at, l| {
+                if let Ok(l) = l
+                    && let Some(state) = l.address.state.filter(|s| !s.trim().is_empty())
+                {
+                    state_at.insert((at.connection_id, l.provenance.remote_id), state);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        let mut has_contractors = false;
+        records::for_each_current_entity::<Contractor, AppError, _>(
+            &mut conn,
+            company_id,
+            Payload::Skip,
+            |_, c| {
+                has_contractors |= c.is_ok();
+                Ok(())
+            },
+        )
+        .await?;
+        let mut runs = Vec::new();
+        records::for_each_current_entity::<PayrollRun, AppError, _>(
+            &mut conn,
+            company_id,
+            Payload::Skip,
+            |_, r| {
+                if let Ok(r) = r {
+                    runs.push(r);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        drop(conn);
+        let paydays = match paydays_from_runs(&runs) {
+            Some(p) => Some(p),
+            None => self
+                .route_settings(company_id)
+                .await?
+                .pay_schedule
+                .map(|calendar| Paydays {
+                    calendar,
+                    lag_days: 0,
+                    from: "the pay schedule stated in Settings → Routes (paid on each \
+                           period's last day)"
+                        .into(),
+                }),
+        };
+        let mut out = Vec::new();
+        for p in &people {
+            let employees: Vec<RecordId> = p
+                .records
+                .iter()
+                .filter(|r| r.kind == EntityKind::Employee)
+                .map(|r| r.record_id)
+                .collect();
+            if employees.is_empty() {
+                continue;
+            }
+            let state = employees
+                .iter()
+                .filter_map(|id| work_location.get(id))
+                .find_map(|key| state_at.get(key))
+                .map(|s| s.trim().to_uppercase());
+            let date = |name: &str| field(p, name).and_then(|v| v.parse::<NaiveDate>().ok());
+            let hire_date = date("hire_date");
+            out.push(PersonFacts {
+                id: p.identity_id.to_string(),
+                name: p.name.clone(),
+                state,
+                hire_date,
+                // A rehire's old last day (before the latest hire) is not an ending.
+                termination_date: date("termination_date")
+                    .filter(|t| hire_date.is_none_or(|h| h <= *t)),
+                work_authorisation_expires: None,
+            });
+        }
+        Ok(CompanyFacts {
+            has_employees: !out.is_empty(),
+            has_contractors,
+            people: out,
+            paydays,
+        })
+    }
+}
