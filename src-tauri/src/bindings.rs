@@ -5,8 +5,8 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, benefits, checks, connections, demo, files, gateway, people, review, routes,
-    settings, store, sync, webhook_tokens, wizard,
+    self, activity, benefits, checks, compliance_docs, connections, demo, files, gateway, people,
+    person_export, review, routes, settings, store, sync, webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -42,6 +42,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             checks::set_check_package,
             people::people,
             people::person_history,
+            person_export::export_person_data::<tauri::Wry>,
+            compliance_docs::export_compliance_documents::<tauri::Wry>,
             benefits::person_benefits,
             people::confirm_link,
             people::split_link,

@@ -4,11 +4,13 @@
 pub mod activity;
 pub mod benefits;
 pub mod checks;
+pub mod compliance_docs;
 pub mod connections;
 pub mod demo;
 pub mod files;
 pub mod gateway;
 pub mod people;
+pub mod person_export;
 pub mod review;
 pub mod routes;
 pub mod settings;

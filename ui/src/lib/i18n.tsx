@@ -243,6 +243,11 @@ const en = {
   'people.showAll': 'Show everyone',
   'people.notFound': 'The person from the alert is not in the list any more; showing everyone.',
   'people.benefits': 'Benefits',
+  'people.exportTitle': 'Their data',
+  'people.export': 'Export this person’s data…',
+  'people.export.intro':
+    'Everything held about this person — every version of every record from every tool, where it came from, and the audit entries that touched it — as a JSON file and a printable HTML page. It includes their SSN, birth date and bank numbers when stored: hand it over securely.',
+  'people.export.done': 'Saved {records} records with {versions} versions: {json} and {html}.',
   'people.checks': 'Background checks',
   'people.checksEmpty': 'No background checks for this person.',
   'people.checks.package': 'Package',
@@ -355,6 +360,12 @@ const en = {
   'activity.format': 'Format',
   'activity.save': 'Save…',
   'activity.saved': 'Saved {count} entries to {path}.',
+  'activity.complianceDocs': 'Documents for compliance',
+  'activity.complianceDocs.intro':
+    'The roster, terminations and pay summaries a compliance provider (ComplianceHR, HR360) or an auditor asks for, as CSV and PDF in a folder you name. SSNs and birth dates are not in them.',
+  'activity.complianceDocs.save': 'Save the documents…',
+  'activity.complianceDocs.done':
+    'Saved {people} people, {terminations} terminations and {pay} pay summaries in {folder}.',
   'settings.title': 'Settings',
   'settings.sync': 'Syncing',
   'settings.paused': 'All syncing is paused. “Sync now” still works.',
@@ -762,6 +773,11 @@ const es: Record<MessageKey, string> = {
   'people.showAll': 'Mostrar a todos',
   'people.notFound': 'La persona de la alerta ya no está en la lista; se muestran todas.',
   'people.benefits': 'Beneficios',
+  'people.exportTitle': 'Sus datos',
+  'people.export': 'Exportar los datos de esta persona…',
+  'people.export.intro':
+    'Todo lo que se guarda sobre esta persona — cada versión de cada registro de cada herramienta, de dónde vino y las entradas de auditoría que lo tocaron — en un archivo JSON y una página HTML imprimible. Incluye su SSN, fecha de nacimiento y números bancarios si están guardados: entréguelo de forma segura.',
+  'people.export.done': 'Se guardaron {records} registros con {versions} versiones: {json} y {html}.',
   'people.checks': 'Verificación de antecedentes',
   'people.checksEmpty': 'No hay verificaciones de antecedentes de esta persona.',
   'people.checks.package': 'Paquete',
@@ -874,6 +890,12 @@ const es: Record<MessageKey, string> = {
   'activity.format': 'Formato',
   'activity.save': 'Guardar…',
   'activity.saved': 'Se guardaron {count} entradas en {path}.',
+  'activity.complianceDocs': 'Documentos para cumplimiento',
+  'activity.complianceDocs.intro':
+    'La plantilla, las bajas y los resúmenes de pago que pide un proveedor de cumplimiento (ComplianceHR, HR360) o un auditor, en CSV y PDF en una carpeta que usted nombra. No incluyen SSN ni fechas de nacimiento.',
+  'activity.complianceDocs.save': 'Guardar los documentos…',
+  'activity.complianceDocs.done':
+    'Se guardaron {people} personas, {terminations} bajas y {pay} resúmenes de pago en {folder}.',
   'settings.title': 'Ajustes',
   'settings.sync': 'Sincronización',
   'settings.paused': 'Toda la sincronización está en pausa. «Sincronizar ahora» sigue funcionando.',

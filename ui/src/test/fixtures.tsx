@@ -186,6 +186,8 @@ const quietDefaults: Record<string, Handler> = {
   person_benefits: () => ({ enrollments: [], payroll: null }),
   route_choices: () => ({ routes: [], parts: [], approvePayChanges: true, paySchedule: null }),
   choose_pem_file: () => null,
+  export_person_data: () => null,
+  export_compliance_documents: () => null,
 };
 
 /** The IPC error shape commands reject with. */

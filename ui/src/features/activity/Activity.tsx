@@ -5,6 +5,7 @@ import type { AuditQuery, FileFormat } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField } from '../../lib/ipc/errors.ts';
 import { useAuditLog, useSaveAuditLog, useSyncRuns } from '../../lib/ipc/queries.ts';
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
+import { ComplianceDocuments } from './ComplianceDocuments.tsx';
 
 /** Audit entries listed on screen (saving writes all that match). */
 const SHOWN = 200;
@@ -233,6 +234,7 @@ export function Activity() {
         <p className="muted">{t('activity.auditIntro')}</p>
         <Audit />
       </section>
+      <ComplianceDocuments />
     </div>
   );
 }

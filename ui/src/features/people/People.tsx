@@ -11,6 +11,7 @@ import {
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 import { PersonBenefits } from './PersonBenefits.tsx';
 import { PersonChecks } from './PersonChecks.tsx';
+import { PersonExport } from './PersonExport.tsx';
 
 const STATUS_KEYS: Record<string, MessageKey> = {
   auto: 'people.status.auto',
@@ -330,6 +331,8 @@ export function People({
               <PersonBenefits identityId={person.identityId} />
               <h3>{t('people.history')}</h3>
               <History identityId={person.identityId} />
+              <h3>{t('people.exportTitle')}</h3>
+              <PersonExport identityId={person.identityId} />
             </>
           ) : (
             <p id="person-title" className="muted">

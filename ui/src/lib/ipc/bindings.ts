@@ -95,6 +95,13 @@ export const commands = {
 	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
 	/**  A person's timeline: every version of their records, newest first. */
 	personHistory: (identityId: string) => typedError<HistoryEntryDto[], IpcError>(__TAURI_INVOKE("person_history", { identityId })),
+	/**  Writes everything held about one person where the owner chooses; `None` when they cancel. */
+	exportPersonData: (identityId: string) => typedError<PersonExportDto | null, IpcError>(__TAURI_INVOKE("export_person_data", { identityId })),
+	/**
+	 *  Writes the six documents (CSV and PDF of each) into a new folder the owner names; `None`
+	 *  when they cancel. An existing file of that name is refused; an existing folder is used.
+	 */
+	exportComplianceDocuments: () => typedError<ComplianceDocsDto | null, IpcError>(__TAURI_INVOKE("export_compliance_documents")),
 	/**  A person's benefit enrollments and what payroll deducts (`identityId` from `people`). */
 	personBenefits: (identityId: string) => typedError<PersonBenefitsDto, IpcError>(__TAURI_INVOKE("person_benefits", { identityId })),
 	/**  The owner confirms that the records linked with `record_id` are one person. */
@@ -362,6 +369,20 @@ export type CheckSummaryDto = {
 	queued: number,
 	/**  Of those, writes waiting for approval. */
 	awaitingApproval: number,
+};
+
+/**  What the export wrote. */
+export type ComplianceDocsDto = {
+	/**  The folder holding the files. */
+	folder: string,
+	/**  The files' names. */
+	files: string[],
+	/**  People on the roster. */
+	people: number,
+	/**  Terminations listed. */
+	terminations: number,
+	/**  Pay summary rows. */
+	payRows: number,
 };
 
 /**  A difference between two systems waiting for the owner. */
@@ -967,6 +988,20 @@ export type PersonDto = {
 	records: LinkedRecordDto[],
 	/**  Background checks ordered for them, newest first. */
 	checks: PersonCheckDto[],
+};
+
+/**  What an export wrote. */
+export type PersonExportDto = {
+	/**  The JSON file (every value, for machines). */
+	json: string,
+	/**  The HTML summary beside it (for people; prints well). */
+	html: string,
+	/**  Records included. */
+	records: number,
+	/**  Stored versions included. */
+	versions: number,
+	/**  Audit entries included. */
+	auditEntries: number,
 };
 
 /**  One field of a person with where its values came from. */

@@ -445,3 +445,21 @@ export function useChangeRoutes() {
     },
   });
 }
+
+/** People → "Export this person's data" (a save dialog; `null` when cancelled). Audited. */
+export function useExportPersonData() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (identityId: string) => unwrap(commands.exportPersonData(identityId)),
+    onSettled: invalidate,
+  });
+}
+
+/** Activity → "Documents for compliance" (a save dialog naming a folder; `null` when cancelled). */
+export function useExportComplianceDocuments() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: () => unwrap(commands.exportComplianceDocuments()),
+    onSettled: invalidate,
+  });
+}
