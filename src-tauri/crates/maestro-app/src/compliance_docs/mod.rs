@@ -13,7 +13,8 @@
 //!   final pay date when a pay statement was paid on or after the termination (the latest such
 //!   check date), and the tool the date came from.
 //! - **pay summaries**: one row per person per pay statement (pay period): gross, net, employee
-//!   taxes, employer taxes and deductions, exact decimals in the statement's currency.
+//!   taxes, employer taxes and deductions, exact decimals in the statement's currency (a total
+//!   is left empty when the statement lists no such lines: not stated is not zero).
 //!
 //! SSNs, birth dates and bank numbers are never in these documents.
 
@@ -366,19 +367,29 @@ fn pay_row(
             )
         })
     };
-    let employee_taxes = sum(s
-        .taxes
-        .iter()
-        .filter(|t| !t.employer)
-        .map(|t| &t.amount)
-        .collect())?;
-    let employer_taxes = sum(s
-        .taxes
-        .iter()
-        .filter(|t| t.employer)
-        .map(|t| &t.amount)
-        .collect())?;
-    let deductions = sum(s.employee_deductions.iter().map(|d| &d.amount).collect())?;
+    // A statement that lists no lines of a kind leaves its cell empty: the payroll did not
+    // say, which is not the same as zero.
+    let total = |items: Vec<&Money>| -> std::result::Result<String, AppError> {
+        if items.is_empty() {
+            return Ok(String::new());
+        }
+        Ok(sum(items)?.amount.to_string())
+    };
+    let employee_taxes = total(
+        s.taxes
+            .iter()
+            .filter(|t| !t.employer)
+            .map(|t| &t.amount)
+            .collect(),
+    )?;
+    let employer_taxes = total(
+        s.taxes
+            .iter()
+            .filter(|t| t.employer)
+            .map(|t| &t.amount)
+            .collect(),
+    )?;
+    let deductions = total(s.employee_deductions.iter().map(|d| &d.amount).collect())?;
     let net = if s.net_pay.currency == s.gross_pay.currency {
         s.net_pay.amount.to_string()
     } else {
@@ -392,9 +403,9 @@ fn pay_row(
         day(s.check_date),
         s.gross_pay.amount.to_string(),
         net,
-        employee_taxes.amount.to_string(),
-        employer_taxes.amount.to_string(),
-        deductions.amount.to_string(),
+        employee_taxes,
+        employer_taxes,
+        deductions,
         s.gross_pay.currency.to_string(),
         source.to_owned(),
     ])
