@@ -38,12 +38,13 @@ fn field<'a>(person: &'a Person, name: &str) -> Option<&'a str> {
 /// end to its check date (0 when it states none).
 pub fn paydays_from_runs(runs: &[PayrollRun]) -> Option<Paydays> {
     let (calendar, period) = PayCalendar::from_runs(runs)?;
-    let latest = runs
+    let in_period: Vec<&PayrollRun> = runs
         .iter()
         .filter(|r| r.period_start == period.start && r.period_end == period.end)
-        .find_map(|r| r.check_date.map(|c| (c, &r.provenance.provider)));
-    let lag_days = latest.map_or(0, |(c, _)| (c - period.end).num_days().max(0));
-    let provider = runs
+        .collect();
+    let check_date = in_period.iter().find_map(|r| r.check_date);
+    let lag_days = check_date.map_or(0, |c| (c - period.end).num_days().max(0));
+    let provider = in_period
         .first()
         .map(|r| provider_name(&r.provenance.provider))
         .unwrap_or_default();
@@ -163,5 +164,56 @@ impl App {
             people: out,
             paydays,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use maestro_core::model::{PayrollRunStatus, PayrollTotals, Provenance};
+
+    use super::*;
+
+    fn run(start: &str, end: &str, check: Option<&str>) -> PayrollRun {
+        PayrollRun {
+            provenance: Provenance::new(ConnectionId::new(), "gusto", start),
+            company_id: CompanyId::new(),
+            status: PayrollRunStatus::Paid,
+            run_type: None,
+            period_start: start.parse().unwrap(),
+            period_end: end.parse().unwrap(),
+            check_date: check.map(|c| c.parse().unwrap()),
+            totals: PayrollTotals::default(),
+            raw: serde_json::Value::Null.into(),
+        }
+    }
+
+    #[test]
+    fn paydays_follow_the_latest_runs_period_and_check_date() {
+        let runs = [
+            run("2026-11-01", "2026-11-14", Some("2026-11-20")),
+            run("2026-11-15", "2026-11-28", Some("2026-12-04")),
+        ];
+        let p = paydays_from_runs(&runs).unwrap();
+        assert_eq!(p.lag_days, 6);
+        // A last day of December 3 falls in the period of November 29 – December 12, paid
+        // six days after its end.
+        assert_eq!(
+            p.payday_for("2026-12-03".parse().unwrap()),
+            "2026-12-18".parse::<NaiveDate>().unwrap()
+        );
+        assert!(
+            p.from.contains("6 days after each period ends"),
+            "{}",
+            p.from
+        );
+        // No check date: paid on the period's last day.
+        let p = paydays_from_runs(&[run("2026-11-01", "2026-11-30", None)]).unwrap();
+        assert_eq!(p.lag_days, 0);
+        assert_eq!(
+            p.payday_for("2026-12-03".parse().unwrap()),
+            "2026-12-31".parse::<NaiveDate>().unwrap()
+        );
+        assert!(paydays_from_runs(&[]).is_none());
     }
 }
