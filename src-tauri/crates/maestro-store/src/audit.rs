@@ -1,6 +1,15 @@
 //! The audit log: append-only and hash-chained. Each entry's hash covers its contents and the
 //! previous entry's hash, so editing, removing or reordering entries breaks the chain at a
 //! point [`verify`] names.
+//!
+//! Entries are written in scheme 2: the hash covers a salted SHA-256 digest of the target and
+//! of the detail rather than their words, and the salt is stored beside them. An erasure
+//! ([`crate::erasure`]) may blank the words and the salt of an entry that named the person
+//! ([`erase_words`]): the chain still verifies from the digests, and without the salt the
+//! digests can no longer be checked against a guess. Entries written before (scheme 1) hash
+//! their words; a blanked one is accepted only when the erasure's own entry lists its number.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use maestro_core::ids::CompanyId;
@@ -91,7 +100,18 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-fn entry_hash(at: &str, event: &AuditEvent, prev_hash: &str) -> String {
+/// The target of an entry whose words an erasure blanked.
+pub const ERASED_TARGET: &str = "[erased]";
+
+/// The stored detail of an entry whose words an erasure blanked (a JSON string).
+const ERASED_DETAIL: &str = "\"[erased]\"";
+
+/// The action of an erasure's own entry, whose detail lists the scheme 1 entries it blanked
+/// under `"blanked_entries"`.
+pub const ERASURE_ACTION: &str = "person.erase";
+
+/// The hash of a scheme 1 entry: its words themselves.
+fn entry_hash_v1(at: &str, event: &AuditEvent, prev_hash: &str) -> String {
     let company = event.company_id.map(|c| c.to_string()).unwrap_or_default();
     sha256_hex(&[
         at,
@@ -101,6 +121,35 @@ fn entry_hash(at: &str, event: &AuditEvent, prev_hash: &str) -> String {
         &event.target,
         &event.record_count.to_string(),
         &canonical_json(&event.detail),
+        prev_hash,
+    ])
+}
+
+/// The salted digest of an entry's target or detail text (scheme 2).
+fn word_digest(salt: &str, text: &str) -> String {
+    sha256_hex(&["audit-words", salt, text])
+}
+
+/// The hash of a scheme 2 entry: its fixed fields and the digests of its words.
+fn entry_hash_v2(
+    at: &str,
+    company_id: Option<CompanyId>,
+    actor: &str,
+    action: &str,
+    record_count: i64,
+    digests: (&str, &str),
+    prev_hash: &str,
+) -> String {
+    let company = company_id.map(|c| c.to_string()).unwrap_or_default();
+    sha256_hex(&[
+        "2",
+        at,
+        &company,
+        actor,
+        action,
+        digests.0,
+        &record_count.to_string(),
+        digests.1,
         prev_hash,
     ])
 }
@@ -134,10 +183,23 @@ pub async fn append(
     };
     let seq = prev_seq + 1;
     let at_text = fmt_ts(at);
-    let hash = entry_hash(&at_text, event, &prev_hash);
+    let detail_text = canonical_json(&event.detail);
+    let salt = uuid::Uuid::new_v4().simple().to_string();
+    let target_digest = word_digest(&salt, &event.target);
+    let detail_digest = word_digest(&salt, &detail_text);
+    let hash = entry_hash_v2(
+        &at_text,
+        event.company_id,
+        &event.actor,
+        &event.action,
+        event.record_count,
+        (&target_digest, &detail_digest),
+        &prev_hash,
+    );
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, company_id, actor, action, target, record_count, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit_log (seq, at, company_id, actor, action, target, record_count, detail,
+             prev_hash, hash, scheme, salt, target_digest, detail_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 2, ?11, ?12, ?13)",
     )
     .bind(seq)
     .bind(&at_text)
@@ -146,9 +208,12 @@ pub async fn append(
     .bind(&event.action)
     .bind(&event.target)
     .bind(event.record_count)
-    .bind(canonical_json(&event.detail))
+    .bind(&detail_text)
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(&salt)
+    .bind(&target_digest)
+    .bind(&detail_digest)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -307,6 +372,140 @@ impl Verification {
     }
 }
 
+/// How an entry's words are bound into its hash (the columns [`page`] does not return).
+struct Words {
+    scheme: i64,
+    salt: Option<String>,
+    target_digest: Option<String>,
+    detail_digest: Option<String>,
+    erased: bool,
+    /// The stored detail text (canonical JSON as written).
+    detail_text: String,
+}
+
+/// Entries with `seq > after` with how their words are bound, oldest first.
+async fn page_with_words(
+    conn: &mut SqliteConnection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(AuditEntry, Words)>> {
+    let rows = sqlx::query(
+        "SELECT seq, at, company_id, actor, action, target, record_count, detail, prev_hash, hash,
+                scheme, salt, target_digest, detail_digest, erased_by
+         FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                decode(row)?,
+                Words {
+                    scheme: row.try_get("scheme")?,
+                    salt: row.try_get("salt")?,
+                    target_digest: row.try_get("target_digest")?,
+                    detail_digest: row.try_get("detail_digest")?,
+                    erased: row.try_get::<Option<String>, _>("erased_by")?.is_some(),
+                    detail_text: row.try_get("detail")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// True when the entry's contents still match its hash. `blanked` holds the scheme 1 entries
+/// erasures say they blanked.
+fn entry_matches(e: &AuditEntry, words: &Words, blanked: &HashSet<i64>) -> bool {
+    let at = fmt_ts(e.at);
+    if words.scheme < 2 {
+        if words.erased {
+            return blanked.contains(&e.seq);
+        }
+        return entry_hash_v1(&at, &e.event(), &e.prev_hash) == e.hash;
+    }
+    let (Some(target_digest), Some(detail_digest)) = (&words.target_digest, &words.detail_digest)
+    else {
+        return false;
+    };
+    if !words.erased {
+        // The words must still be the ones digested.
+        let Some(salt) = &words.salt else {
+            return false;
+        };
+        if word_digest(salt, &e.target) != *target_digest
+            || word_digest(salt, &words.detail_text) != *detail_digest
+        {
+            return false;
+        }
+    }
+    entry_hash_v2(
+        &at,
+        e.company_id,
+        &e.actor,
+        &e.action,
+        e.record_count,
+        (target_digest, detail_digest),
+        &e.prev_hash,
+    ) == e.hash
+}
+
+/// The scheme 1 entries that erasures' own (intact, scheme 2) entries say they blanked.
+async fn blanked_by_erasures(conn: &mut SqliteConnection) -> Result<HashSet<i64>> {
+    let rows = sqlx::query(
+        "SELECT detail FROM audit_log WHERE action = ?1 AND scheme = 2 AND erased_by IS NULL",
+    )
+    .bind(ERASURE_ACTION)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut blanked = HashSet::new();
+    for row in rows {
+        let detail: Value = serde_json::from_str(&row.try_get::<String, _>("detail")?)
+            .map_err(|e| StoreError::Corrupt(format!("audit detail is not JSON: {e}")))?;
+        if let Some(list) = detail.get("blanked_entries").and_then(Value::as_array) {
+            blanked.extend(list.iter().filter_map(Value::as_i64));
+        }
+    }
+    Ok(blanked)
+}
+
+/// Blanks the target and detail of entry `seq` for the erasure `erasure_id` (the only change
+/// the log allows): its hash still verifies from the digests of its words.
+pub async fn erase_words(conn: &mut SqliteConnection, seq: i64, erasure_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE audit_log SET target = ?1, detail = ?2, salt = NULL, erased_by = ?3
+         WHERE seq = ?4 AND erased_by IS NULL",
+    )
+    .bind(ERASED_TARGET)
+    .bind(ERASED_DETAIL)
+    .bind(erasure_id)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The number, scheme, target and detail text of every entry whose words are not blanked
+/// (for an erasure to find the entries that name a person).
+pub async fn words(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT seq, scheme, target, detail FROM audit_log WHERE erased_by IS NULL ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("seq")?,
+                r.try_get("scheme")?,
+                r.try_get("target")?,
+                r.try_get("detail")?,
+            ))
+        })
+        .collect()
+}
+
 /// Re-computes every hash and link. `progress` is called with the number of entries checked.
 pub async fn verify(
     conn: &mut SqliteConnection,
@@ -322,24 +521,26 @@ pub async fn verify(
             by_hash.insert(r.try_get::<String, _>("hash")?, r.try_get::<i64, _>("seq")?);
         }
     }
+    let blanked = blanked_by_erasures(conn).await?;
     let mut breaks = Vec::new();
     let mut expected_seq = 1;
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut checked = 0;
     let mut after = 0;
     loop {
-        let entries = page(conn, after, 1000).await?;
-        let Some(last) = entries.last() else { break };
+        let entries = page_with_words(conn, after, 1000).await?;
+        let Some((last, _)) = entries.last() else {
+            break;
+        };
         after = last.seq;
-        for e in &entries {
+        for (e, words) in &entries {
             if e.seq > expected_seq {
                 breaks.push(ChainBreak::Removed {
                     first_missing: expected_seq,
                     count: e.seq - expected_seq,
                 });
             }
-            let recomputed = entry_hash(&fmt_ts(e.at), &e.event(), &e.prev_hash);
-            if recomputed != e.hash {
+            if !entry_matches(e, words, &blanked) {
                 breaks.push(ChainBreak::Edited { seq: e.seq });
             } else if e.prev_hash != prev_hash && e.seq == expected_seq {
                 let belongs_after = if e.prev_hash == GENESIS_HASH {

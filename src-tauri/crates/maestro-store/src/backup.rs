@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
 use crate::audit::{self, AuditEvent};
+use crate::erasure::{self, LedgerEntry};
 use crate::error::{Result, StoreError};
 use crate::key::{KdfParams, Passphrase};
 use crate::layout::{Layout, StoreMeta, write_durably};
@@ -43,6 +44,10 @@ pub struct BackupSummary {
     pub bytes: u64,
     /// Audit entries it holds (all verified on restore).
     pub audit_entries: i64,
+    /// When the backup was made (read from its header).
+    pub created_at: DateTime<Utc>,
+    /// Erasures made after the backup that a restore applied again ([`crate::erasure`]).
+    pub erasures_reapplied: usize,
 }
 
 impl Store {
@@ -94,12 +99,47 @@ impl Store {
             file: dest.to_path_buf(),
             bytes,
             audit_entries,
+            created_at: at,
+            erasures_reapplied: 0,
         })
     }
 
     /// Restores a backup into the empty data folder `dir`, protecting the new store with
     /// `new_key`. Refuses a damaged, modified or wrongly-unlocked backup and leaves `dir` empty.
     pub async fn restore(
+        backup: &Path,
+        passphrase: &Passphrase,
+        dir: &Path,
+        new_key: NewKey,
+        at: DateTime<Utc>,
+    ) -> Result<(Store, BackupSummary)> {
+        Self::restore_reapplying(backup, passphrase, dir, new_key, at, &[]).await
+    }
+
+    /// [`Store::restore`], then applies again every erasure of `ledger` (the erasure ledger of
+    /// the store being replaced, [`erasure::whole_ledger`]) that the backup does not hold:
+    /// a backup made before an erasure does not bring the person back. The summary says how
+    /// many were applied again.
+    pub async fn restore_reapplying(
+        backup: &Path,
+        passphrase: &Passphrase,
+        dir: &Path,
+        new_key: NewKey,
+        at: DateTime<Utc>,
+        ledger: &[LedgerEntry],
+    ) -> Result<(Store, BackupSummary)> {
+        let (store, mut summary) = Self::restore_only(backup, passphrase, dir, new_key, at).await?;
+        summary.erasures_reapplied = erasure::reapply(&store, ledger, "owner", at).await?;
+        Ok((store, summary))
+    }
+
+    /// The header of a backup file (when it was made), without its passphrase: an owner sees
+    /// whether it predates an erasure ([`erasure::made_since`]).
+    pub fn backup_header(backup: &Path) -> Result<BackupHeader> {
+        read_header(backup)
+    }
+
+    async fn restore_only(
         backup: &Path,
         passphrase: &Passphrase,
         dir: &Path,
@@ -140,7 +180,13 @@ async fn restore_staged(
     let key = header.kdf.derive(passphrase)?;
     // Writable: ATTACH creates the new database. Backups from earlier versions use the older
     // page HMAC; open_one recognises either.
-    let Some((mut conn, _)) = open_one(staging, &key, true).await? else {
+    // A page that fails to decrypt or authenticate while opening means a forged file.
+    let opened = open_one(staging, &key, true).await.map_err(|e| {
+        bad(&format!(
+            "it is damaged or was modified ({e}); it was not restored"
+        ))
+    })?;
+    let Some((mut conn, _)) = opened else {
         return Err(bad("the backup passphrase is wrong"));
     };
     // Past the checksum, a page that fails to decrypt or authenticate means a forged file.
@@ -193,6 +239,8 @@ async fn restore_staged(
             file: backup.to_path_buf(),
             bytes,
             audit_entries: verification.entries,
+            created_at: header.created_at,
+            erasures_reapplied: 0,
         },
     ))
 }
@@ -223,6 +271,33 @@ fn write_backup_file(
     write_durably(&tmp, &out)?;
     std::fs::rename(&tmp, dest).map_err(|e| StoreError::io(dest, e))?;
     Ok(out.len() as u64)
+}
+
+/// Reads the magic line and header of a backup file.
+fn read_header(backup: &Path) -> Result<BackupHeader> {
+    let bad = |reason: &str| StoreError::BadBackup {
+        path: backup.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    let file = std::fs::File::open(backup).map_err(|e| StoreError::io(backup, e))?;
+    let mut reader = BufReader::new(file);
+    let mut magic = String::new();
+    reader
+        .by_ref()
+        .take(64)
+        .read_line(&mut magic)
+        .map_err(|e| StoreError::io(backup, e))?;
+    if magic.trim_end() != MAGIC {
+        return Err(bad("it is not an Integration Maestro backup file"));
+    }
+    let mut header_line = String::new();
+    reader
+        .by_ref()
+        .take(64 * 1024)
+        .read_line(&mut header_line)
+        .map_err(|e| StoreError::io(backup, e))?;
+    serde_json::from_str(header_line.trim_end())
+        .map_err(|_| bad("its header is damaged or was modified"))
 }
 
 /// Checks the header and checksum and writes the payload to `staging`.

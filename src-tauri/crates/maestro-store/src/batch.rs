@@ -12,6 +12,7 @@ use maestro_core::model::{CanonicalRecord, EntityKind, Provenance, RawPayload};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use crate::erasure;
 use crate::error::{Result, StoreError};
 use crate::packed::{self, Column, Dictionary, Stream};
 use crate::records::{self, Change, PutOutcome, RecordWrite};
@@ -66,6 +67,10 @@ pub struct PreparedPage {
     records: Vec<PreparedRecord>,
     /// The compression dictionaries its texts were packed against, saved with the page.
     dictionaries: Vec<(Stream, Dictionary)>,
+    /// Records left out because they were erased ([`erasure`]), noted when the page is stored.
+    skipped: Vec<(CompanyId, erasure::Skipped)>,
+    /// The erasures this process knew when it prepared the page.
+    generation: i64,
 }
 
 impl PreparedPage {
@@ -91,6 +96,19 @@ struct Texts {
 /// Texts are packed against their stream's dictionary ([`packed`]), learned from this page's
 /// first texts if the stream has none yet. CPU only: callers may run it on a blocking thread.
 pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
+    // Erased records are left out before anything is learned from them.
+    let generation = erasure::known_generation();
+    let mut skipped = Vec::new();
+    let records: Vec<CanonicalRecord> = records
+        .into_iter()
+        .filter(|r| match erasure::suppressed(r) {
+            Some(s) => {
+                skipped.push((r.company_id(), s));
+                false
+            }
+            None => true,
+        })
+        .collect();
     // Each canonical text starts with room for the longest so far.
     let mut capacity = 512;
     let texts = records
@@ -150,6 +168,8 @@ pub fn prepare_page(records: Vec<CanonicalRecord>) -> Result<PreparedPage> {
     Ok(PreparedPage {
         records,
         dictionaries,
+        skipped,
+        generation,
     })
 }
 
@@ -176,6 +196,11 @@ pub async fn put_prepared(
     sync_run_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>> {
+    erasure::check_generation(conn, page.generation).await?;
+    if let Some((company_id, _)) = page.skipped.first() {
+        let skipped: Vec<erasure::Skipped> = page.skipped.iter().map(|(_, s)| s.clone()).collect();
+        erasure::note_skipped(conn, *company_id, &skipped, at).await?;
+    }
     for (stream, dictionary) in &page.dictionaries {
         packed::save(conn, *stream, dictionary).await?;
     }

@@ -15,8 +15,11 @@
 //! Dictionaries are content-addressed (the id is the first 8 bytes of the SHA-256 of their
 //! bytes), never changed and never deleted while a version refers to them, so the process-wide
 //! registry here can serve every store this process opens. A dictionary holds copies of a
-//! stream's first stored versions; record history is never pruned, so it keeps nothing the
-//! versions themselves do not.
+//! stream's first stored versions, so it can hold a person's name or SSN: an erasure or a
+//! retention purge ([`crate::erasure`], [`crate::retention`]) that removes versions also
+//! [`rebuild`]s every dictionary of their streams holding any of their texts — learned again
+//! from the versions left, those re-packed against it, the old one deleted and recorded as
+//! retired so no process saves it again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
@@ -213,6 +216,22 @@ pub async fn load(conn: &mut SqliteConnection) -> Result<()> {
     Ok(())
 }
 
+/// Reads the store's dictionaries again after another process rebuilt some ([`rebuild`]):
+/// streams whose dictionary was retired take the saved one, or learn one again.
+pub async fn reload(conn: &mut SqliteConnection) -> Result<()> {
+    let retired: Vec<i64> = sqlx::query_scalar("SELECT id FROM retired_dictionaries")
+        .fetch_all(&mut *conn)
+        .await?;
+    {
+        let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+        registry.by_stream.retain(|_, d| !retired.contains(&d.id));
+        for id in &retired {
+            registry.by_id.remove(id);
+        }
+    }
+    load(conn).await
+}
+
 /// Forgets every dictionary this process knows, as if it had just started (for tests of what
 /// another process sees).
 #[doc(hidden)]
@@ -283,6 +302,197 @@ pub fn unpack(bytes: Vec<u8>, column: &str) -> Result<String> {
         bytes
     };
     String::from_utf8(bytes).map_err(|e| corrupt(format!("not UTF-8: {e}")))
+}
+
+/// A stream's dictionary that a [`rebuild`] replaced: applied to this process's registry
+/// once the transaction that made it commits ([`apply`]).
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    stream: Stream,
+    retired: i64,
+    new: Option<Dictionary>,
+}
+
+/// Makes `replacements` this process's dictionaries (after their transaction committed):
+/// each stream packs against its new dictionary, or learns one again if it has none.
+pub fn apply(replacements: &[Replacement]) {
+    let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+    for r in replacements {
+        registry.by_id.remove(&r.retired);
+        match &r.new {
+            Some(new) => {
+                registry.by_id.insert(new.id, new.bytes.clone());
+                registry.by_stream.insert(r.stream, new.clone());
+            }
+            None => {
+                registry.by_stream.remove(&r.stream);
+            }
+        }
+    }
+}
+
+/// The saved dictionaries of one connection's records of one kind.
+async fn saved_of(
+    conn: &mut SqliteConnection,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+) -> Result<Vec<(Stream, i64, Vec<u8>)>> {
+    let rows = sqlx::query(
+        "SELECT id, column_name, bytes FROM pack_dictionaries WHERE connection_id = ?1 AND kind = ?2",
+    )
+    .bind(connection_id.to_string())
+    .bind(kind.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let column = parse_col(row.try_get("column_name")?, "pack_dictionaries.column_name")?;
+            Ok((
+                Stream {
+                    connection_id,
+                    kind,
+                    column,
+                },
+                row.try_get("id")?,
+                row.try_get("bytes")?,
+            ))
+        })
+        .collect()
+}
+
+/// Versions re-packed per statement batch of a [`rebuild`].
+const REPACK_PAGE: i64 = 500;
+
+/// Replaces every saved dictionary of `connection_id`'s records of `kind` whose bytes `holds`
+/// says hold something that must go (a removed version's text, a person's name): a new one is
+/// learned from the stream's remaining versions (the first ones, as at first), every version
+/// packed against the old one is re-packed against the new one (or LZ4 alone when too little
+/// is left to learn from), and the old one is deleted and recorded as retired. Call it after
+/// the versions are removed, in their transaction; then [`apply`] the result once committed.
+pub async fn rebuild(
+    conn: &mut SqliteConnection,
+    connection_id: ConnectionId,
+    kind: EntityKind,
+    holds: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> Result<Vec<Replacement>> {
+    let mut out = Vec::new();
+    for (stream, old_id, bytes) in saved_of(conn, connection_id, kind).await? {
+        if !holds(&bytes) {
+            continue;
+        }
+        // The old one must be known to unpack what was packed against it.
+        {
+            let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+            registry.by_id.entry(old_id).or_insert_with(|| bytes.into());
+        }
+        let new = learn_from_remaining(conn, stream).await?;
+        if new.as_ref().is_some_and(|n| n.id == old_id) {
+            // Learned again from the versions left, it is the same: what matched is in them.
+            continue;
+        }
+        repack(conn, stream, old_id, new.as_ref()).await?;
+        sqlx::query("DELETE FROM pack_dictionaries WHERE id = ?1")
+            .bind(old_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT OR IGNORE INTO retired_dictionaries (id) VALUES (?1)")
+            .bind(old_id)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(new) = &new {
+            save(conn, stream, new).await?;
+        }
+        out.push(Replacement {
+            stream,
+            retired: old_id,
+            new,
+        });
+    }
+    Ok(out)
+}
+
+/// A dictionary of the first remaining texts of `stream` (oldest versions first), unless too
+/// little is left or it would be a retired one.
+async fn learn_from_remaining(
+    conn: &mut SqliteConnection,
+    stream: Stream,
+) -> Result<Option<Dictionary>> {
+    let sql = format!(
+        "SELECT v.{col} AS text FROM record_versions v JOIN records r ON r.record_id = v.record_id
+         WHERE r.connection_id = ?1 AND r.kind = ?2 ORDER BY v.valid_from, v.rowid LIMIT 64",
+        col = stream.column.as_str()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(stream.connection_id.to_string())
+        .bind(stream.kind.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut bytes = Vec::with_capacity(DICT_TARGET * 2);
+    for row in rows {
+        if bytes.len() >= DICT_TARGET {
+            break;
+        }
+        let text = unpack(row.try_get("text")?, stream.column.as_str())?;
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    if bytes.len() < MIN_LEN {
+        return Ok(None);
+    }
+    let new = Dictionary::new(bytes);
+    let retired: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM retired_dictionaries WHERE id = ?1")
+            .bind(new.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(retired.is_none().then_some(new))
+}
+
+/// Re-packs every version of `stream` packed against `old_id`, against `new` (or LZ4 alone).
+async fn repack(
+    conn: &mut SqliteConnection,
+    stream: Stream,
+    old_id: i64,
+    new: Option<&Dictionary>,
+) -> Result<()> {
+    let column = stream.column.as_str();
+    let mut prefix = DICT_MARKER.to_vec();
+    prefix.extend_from_slice(&old_id.to_le_bytes());
+    let select = format!(
+        "SELECT v.rowid AS row_id, v.{column} AS text FROM record_versions v
+         JOIN records r ON r.record_id = v.record_id
+         WHERE r.connection_id = ?1 AND r.kind = ?2 AND v.rowid > ?3
+           AND substr(v.{column}, 1, ?4) = ?5
+         ORDER BY v.rowid LIMIT ?6"
+    );
+    let update = format!("UPDATE record_versions SET {column} = ?1 WHERE rowid = ?2");
+    let mut after = 0i64;
+    loop {
+        let rows = sqlx::query(&select)
+            .bind(stream.connection_id.to_string())
+            .bind(stream.kind.as_str())
+            .bind(after)
+            .bind(prefix.len() as i64)
+            .bind(&prefix[..])
+            .bind(REPACK_PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get("row_id")?;
+        for row in &rows {
+            let text = unpack(row.try_get("text")?, column)?;
+            let packed = match new {
+                Some(d) => pack_with(&text, d),
+                None => pack(&text),
+            };
+            sqlx::query(&update)
+                .bind(packed)
+                .bind(row.try_get::<i64, _>("row_id")?)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -217,6 +217,7 @@ impl Store {
         MIGRATOR.run(&pool).await?;
         // Syncs go on packing each stream against the dictionary it already has.
         crate::packed::load(&mut *pool.acquire().await?).await?;
+        crate::erasure::load(&mut *pool.acquire().await?).await?;
         let writer = connect_writer(&layout.db_path(), &key, hmac).await?;
         Ok(Store {
             pool,

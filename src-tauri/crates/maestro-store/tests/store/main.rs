@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod audit_chain;
+mod audit_erasure;
 mod backups;
 mod batch;
 mod encryption;
