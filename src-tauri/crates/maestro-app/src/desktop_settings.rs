@@ -164,13 +164,21 @@ impl App {
             .unwrap_or_else(|| "maestro".into());
         let staged = dir.with_file_name(format!("{name}.restoring-{stamp}"));
         let aside = dir.with_file_name(format!("{name}.before-restore-{stamp}"));
-        let (store, summary) =
-            Store::restore(backup, backup_passphrase, &staged, new_key, self.now())
-                .await
-                .map_err(|e| {
-                    let _ = std::fs::remove_dir_all(&staged);
-                    AppError::from(e).with_field("backup")
-                })?;
+        // Erasures made after the backup are applied to it again (maestro_store::erasure).
+        let ledger = maestro_store::erasure::whole_ledger(&self.store).await?;
+        let (store, summary) = Store::restore_reapplying(
+            backup,
+            backup_passphrase,
+            &staged,
+            new_key,
+            self.now(),
+            &ledger,
+        )
+        .await
+        .map_err(|e| {
+            let _ = std::fs::remove_dir_all(&staged);
+            AppError::from(e).with_field("backup")
+        })?;
         store.close().await;
         let clock = self.clock.clone();
         let actor = self.actor.clone();

@@ -133,6 +133,10 @@ impl SyncJob for AppJob {
                 .sync_connection(company_id, connection_id, None, Mode::Incremental)
                 .await
                 .map_err(|e| e.message)?;
+            // Once a day, what is past its retention goes (maestro_app::retention).
+            if let Err(e) = self.0.purge_retention_if_due(company_id).await {
+                tracing::warn!(error = %e.message, "the daily retention purge failed");
+            }
             let failures: Vec<String> = outcomes
                 .iter()
                 .filter_map(|o| o.error.as_ref().map(|e| format!("{}: {e}", o.entity)))
