@@ -115,14 +115,13 @@ pub fn due(
                             name.unwrap_or_default()
                         ),
                         d,
-                        format!(
-                            "By the 15th of the next month, {}",
-                            if d.day() == 15 {
-                                "on a business day".to_owned()
-                            } else {
-                                "moved to the next business day".to_owned()
-                            }
-                        ),
+                        if d.day() == 15 {
+                            "By the 15th of the next month".to_owned()
+                        } else {
+                            "By the 15th of the next month, which falls on a weekend or legal \
+                             holiday, so the next business day"
+                                .to_owned()
+                        },
                         SOURCE_DEPOSIT,
                     ));
                 }
@@ -215,5 +214,10 @@ mod tests {
         let dates: Vec<NaiveDate> = deposits.iter().map(|d| d.due).collect();
         assert_eq!(dates, [day("2026-02-17"), day("2026-03-16")]);
         assert_eq!(deposits[0].id, "deposit:2026-01");
+        assert!(
+            deposits[0].rule.ends_with("so the next business day"),
+            "{}",
+            deposits[0].rule
+        );
     }
 }
