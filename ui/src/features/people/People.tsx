@@ -11,6 +11,7 @@ import {
 import { type MessageKey, useI18n } from '../../lib/i18n.tsx';
 import { PersonBenefits } from './PersonBenefits.tsx';
 import { PersonChecks } from './PersonChecks.tsx';
+import { PersonErase } from './PersonErase.tsx';
 import { PersonExport } from './PersonExport.tsx';
 
 const STATUS_KEYS: Record<string, MessageKey> = {
@@ -333,6 +334,8 @@ export function People({
               <History identityId={person.identityId} />
               <h3>{t('people.exportTitle')}</h3>
               <PersonExport identityId={person.identityId} />
+              <h3>{t('people.eraseTitle')}</h3>
+              <PersonErase identityId={person.identityId} name={person.name} />
             </>
           ) : (
             <p id="person-title" className="muted">
