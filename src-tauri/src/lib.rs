@@ -18,6 +18,7 @@ pub mod state;
 pub mod tray;
 
 use tauri::{App, Builder, Manager, Runtime, WindowEvent};
+use tauri_plugin_window_state::AppHandleExt;
 
 use crate::state::DesktopState;
 
@@ -52,6 +53,13 @@ fn init_logging() {
 /// The app's identifier (`tauri.conf.json`), which names its single-instance D-Bus service.
 pub const IDENTIFIER: &str = "app.integrationmaestro.desktop";
 
+/// What is remembered of the window between launches: size, position and maximised.
+/// Visibility is not (closing hides the window to the tray, and `--hidden` starts there).
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags =
+    tauri_plugin_window_state::StateFlags::SIZE
+        .union(tauri_plugin_window_state::StateFlags::POSITION)
+        .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
+
 /// The flag start-at-login passes: open hidden in the tray.
 pub const HIDDEN_FLAG: &str = "--hidden";
 
@@ -69,15 +77,9 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        // Size, position and maximised are remembered; visibility is not (closing hides the
-        // window to the tray, and `--hidden` starts there).
         .plugin(
             tauri_plugin_window_state::Builder::default()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::SIZE
-                        | tauri_plugin_window_state::StateFlags::POSITION
-                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
-                )
+                .with_state_flags(WINDOW_STATE)
                 .build(),
         )
         .plugin(tauri_plugin_autostart::init(
@@ -90,6 +92,11 @@ pub fn run() {
                 && window.app_handle().tray_by_id(tray::TRAY_ID).is_some()
             {
                 api.prevent_close();
+                // Remembered now, not only at Quit: a session that ends (a logout) stops the
+                // app without the exit event the plugin saves on.
+                if let Err(err) = window.app_handle().save_window_state(WINDOW_STATE) {
+                    tracing::warn!(error = %err, "the window's size and position were not saved");
+                }
                 let _ = window.hide();
             }
         });

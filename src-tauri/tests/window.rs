@@ -47,6 +47,11 @@ impl TauriDriver {
                 &native.to_string(),
             ])
             .env("MAESTRO_DATA_DIR", data_dir)
+            // The app's file dialogs are answered from this file (debug builds only).
+            .env(
+                "MAESTRO_E2E_DIALOG_ANSWERS",
+                data_dir.with_file_name("dialog-answers"),
+            )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -322,7 +327,8 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     // The wizard connects BambooHR from the sandbox with an API key and runs a first sync.
     press(button(driver, "Connect a tool").await?).await?;
     testid(driver, "wizard-own-file").await?;
-    shot(driver, "02a-wizard-kinds-and-own-tool").await?;
+    testid(driver, "catalog-adp").await?;
+    shot(driver, "02a-wizard-catalog").await?;
     press(button(driver, "HR system").await?).await?;
     press(button(driver, "BambooHR").await?).await?;
     press(testid(driver, "wizard-use-sandbox").await?).await?;
@@ -340,6 +346,7 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         "[data-testid='mapping-preview'] [data-testid^='mapping-']",
     )
     .await?;
+    shot(driver, "02c-wizard-what-syncs").await?;
     press(testid(driver, "wizard-next").await?).await?;
     testid(driver, "schedule-paused").await?;
     shot(driver, "03-wizard-schedule").await?;
@@ -363,7 +370,15 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         ("Payroll", "Paychex Flex", "04f-paychex-synced"),
     ] {
         press(button(driver, "Connect a tool").await?).await?;
-        press(button(driver, category).await?).await?;
+        if category == "Time tracking" {
+            // Found with the catalog's search box, by its name.
+            fill(&testid(driver, "catalog-search").await?, tool).await?;
+            if tool == "Toggl Track" {
+                shot(driver, "02b-catalog-search").await?;
+            }
+        } else {
+            press(button(driver, category).await?).await?;
+        }
         press(button(driver, tool).await?).await?;
         press(testid(driver, "wizard-use-sandbox").await?).await?;
         shows(driver, "Filled in from the demo sandbox").await?;
@@ -447,6 +462,43 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
     Ok(())
 }
 
+/// Settings → Back up: the save dialog (answered from `answers`, as a person would pick the
+/// file) says where; the file written is a backup that restores.
+async fn backup_through_the_dialog(driver: &WebDriver, answers: &std::path::Path) -> TestResult {
+    let dest = answers.with_file_name("bluebird.backup");
+    std::fs::write(answers, format!("{}\n", dest.display()))?;
+    press(testid(driver, "nav-settings").await?).await?;
+    let save = testid(driver, "backup-save").await?;
+    let form = save.query(By::XPath("./ancestor::form")).first().await?;
+    let passphrase = form
+        .query(By::Css("input[type='password']"))
+        .first()
+        .await?;
+    fill(&passphrase, "a long backup passphrase").await?;
+    press(save).await?;
+    shows(driver, "Backup saved to").await?;
+    shows(driver, &dest.display().to_string()).await?;
+    testid(driver, "backup-save")
+        .await?
+        .scroll_into_view()
+        .await?;
+    shot(driver, "08-backup-saved").await?;
+    let restored = tempfile::tempdir()?;
+    let (store, summary) = maestro_store::Store::restore(
+        &dest,
+        &maestro_store::Passphrase::new("a long backup passphrase"),
+        &restored.path().join("data"),
+        maestro_store::NewKey::Passphrase(maestro_store::Passphrase::new(
+            "another long passphrase",
+        )),
+        chrono::Utc::now(),
+    )
+    .await?;
+    assert!(summary.audit_entries > 0, "{summary:?}");
+    store.close().await;
+    Ok(())
+}
+
 /// After a relaunch: unlock, and the demo connections work again (their emulators restart on
 /// the same ports). Returns the time from the window's first screen to the dashboard.
 async fn relaunch_journey(driver: &WebDriver) -> Result<Duration, Box<dyn std::error::Error>> {
@@ -517,7 +569,12 @@ async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> Test
     let launched = Instant::now();
     let driver = session(tauri_driver.port, &app).await?;
     eprintln!("window up after {:.2?}", launched.elapsed());
-    let first = run_journey(driver, owner_journey).await;
+    let answers = data.path().join("dialog-answers");
+    let first = run_journey(driver, async |driver: &WebDriver| {
+        owner_journey(driver).await?;
+        backup_through_the_dialog(driver, &answers).await
+    })
+    .await;
     wait_for_exit(&app);
     first?;
 
