@@ -46,7 +46,7 @@ pub const HORIZON_DAYS: i64 = 366;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
-    /// Form I-9 re-verification of expiring work authorisation.
+    /// Form I-9 reverification (Supplement B) of expiring employment authorisation.
     WorkAuthorisation,
     /// Reporting a hire to the state's new-hire registry.
     NewHireReport,
@@ -158,13 +158,15 @@ pub struct PersonFacts {
     pub hire_date: Option<NaiveDate>,
     /// Last day of employment, when terminated.
     pub termination_date: Option<NaiveDate>,
-    /// When their work authorisation expires. No connector maps one today, so this is `None`
-    /// for every synced person.
+    /// When their time-limited employment authorisation expires (the document that sets a
+    /// reverification date; never a U.S. citizen's or permanent resident's document, nor a
+    /// List B identity document, whose expiry needs nothing). No connector maps one today, so
+    /// this is `None` for every synced person.
     pub work_authorisation_expires: Option<NaiveDate>,
 }
 
-/// The regular paydays: the payday of the pay period a day falls in is the period's last day
-/// plus `lag_days` (the lag between the latest regular run's period end and its check date).
+/// The regular paydays: each pay period is paid on its last day plus `lag_days` (the lag
+/// between the latest regular run's period end and its check date).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paydays {
     /// How pay periods repeat.
@@ -179,6 +181,28 @@ impl Paydays {
     /// The regular payday of the pay period `d` falls in.
     pub fn payday_for(&self, d: NaiveDate) -> NaiveDate {
         self.calendar.period_of(d).end + Duration::days(self.lag_days)
+    }
+
+    /// The first regular payday after `d` ("the next regularly scheduled payday"), whichever
+    /// period it pays: with a lag it can pay the period before the one `d` falls in.
+    pub fn next_payday_after(&self, d: NaiveDate) -> NaiveDate {
+        let lag = Duration::days(self.lag_days.max(0));
+        let mut period = self.calendar.period_of(d - lag);
+        while period.end + lag <= d {
+            period = self.calendar.period_of(period.end + Duration::days(1));
+        }
+        period.end + lag
+    }
+
+    /// The last day of the pay period `d` falls in.
+    pub fn period_end(&self, d: NaiveDate) -> NaiveDate {
+        self.calendar.period_of(d).end
+    }
+
+    /// The last day of the pay period after the one `d` falls in.
+    pub fn next_period_end(&self, d: NaiveDate) -> NaiveDate {
+        let end = self.period_end(d);
+        self.period_end(end + Duration::days(1))
     }
 }
 

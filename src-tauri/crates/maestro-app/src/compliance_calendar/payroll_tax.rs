@@ -13,8 +13,10 @@ use super::{Area, CalendarSettings, CompanyFacts, DepositSchedule, Due};
 
 const SOURCE_941: &str = "IRS Instructions for Form 941; IRS Publication 509; 26 U.S.C. 7503";
 const SOURCE_940: &str = "IRS Instructions for Form 940; IRS Publication 509; 26 U.S.C. 7503";
-const SOURCE_W2: &str = "26 U.S.C. 6071(c); 26 CFR 31.6051-1(d); IRS Publication 509";
-const SOURCE_1099: &str = "26 U.S.C. 6071(c); IRS Instructions for Form 1099-NEC; Publication 509";
+const SOURCE_W2: &str =
+    "26 U.S.C. 6051(a) (to employees), 6071(c) (filing); 26 CFR 31.6051-1(d); IRS Publication 509";
+const SOURCE_1099: &str = "26 U.S.C. 6041(d) (to recipients), 6071(c) (filing); IRS Instructions \
+                           for Form 1099-NEC; Publication 509";
 const SOURCE_DEPOSIT: &str = "26 CFR 31.6302-1(c)(1); IRS Publication 15, section 11";
 
 /// A date that exists (the rules' dates always do).
@@ -192,6 +194,13 @@ mod tests {
         assert_eq!(ids(&contractors), ["1099nec:2026"]);
         let w2 = due(&employees, &settings, from, to).pop().unwrap();
         assert_eq!(w2.due, day("2027-02-01"));
+        assert!(w2.source.contains("6051(a)"), "{}", w2.source);
+        let nec = due(&contractors, &settings, from, to).pop().unwrap();
+        assert!(
+            nec.source.starts_with("26 U.S.C. 6041(d)"),
+            "{}",
+            nec.source
+        );
         assert!(w2.rule.contains("next business day"), "{}", w2.rule);
     }
 

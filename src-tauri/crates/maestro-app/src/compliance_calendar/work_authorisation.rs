@@ -1,7 +1,11 @@
 //! Form I-9 re-verification: an employee whose employment authorisation expires must present
-//! evidence of continued authorisation no later than the expiry date (8 CFR
-//! 274a.2(b)(1)(vii); USCIS Handbook for Employers M-274, section 6.1). The alert warns 90
-//! days ahead and turns urgent 30 days ahead ([`Area::alert_days`]).
+//! evidence of continued authorisation; the employer must "reverify ... not later than the
+//! date the current employment authorization expires" (8 CFR 274a.2(b)(1)(vii); USCIS
+//! Handbook for Employers M-274, the section on reverification). Since the 08/01/23 edition of
+//! Form I-9 this is recorded on Supplement B (which replaced Section 3). Only expiring
+//! employment authorisation triggers it: never a U.S. citizen's or a lawful permanent
+//! resident's (green card) documents, nor a List B identity document. The alert warns 90 days
+//! ahead and turns urgent 30 days ahead ([`Area::alert_days`]).
 //!
 //! No connector maps a work-authorisation expiry into the canonical model today, so synced
 //! people carry none and this rule lists nothing for them; it does not guess one.
@@ -9,7 +13,8 @@
 use super::{Area, CompanyFacts, Due};
 
 /// The source of the rule.
-pub const SOURCE: &str = "8 CFR 274a.2(b)(1)(vii); USCIS Handbook for Employers (M-274) § 6.1";
+pub const SOURCE: &str =
+    "8 CFR 274a.2(b)(1)(vii); USCIS Handbook for Employers (M-274), reverification";
 
 /// Re-verification items for current employees whose authorisation has an expiry.
 pub fn due(facts: &CompanyFacts) -> Vec<Due> {
@@ -23,7 +28,7 @@ pub fn due(facts: &CompanyFacts) -> Vec<Due> {
                 id: format!("i9:{}:{expires}", p.id),
                 area: Area::WorkAuthorisation,
                 title: format!(
-                    "Re-verify {}'s work authorisation (Form I-9, Section 3)",
+                    "Re-verify {}'s employment authorisation (Form I-9, Supplement B)",
                     p.name
                 ),
                 due: expires,
@@ -66,6 +71,12 @@ mod tests {
         let [item] = due(&facts).try_into().unwrap();
         assert_eq!(item.due, expires);
         assert_eq!(item.id, "i9:p1:2026-09-30");
+        assert!(
+            item.title.ends_with("(Form I-9, Supplement B)"),
+            "{}",
+            item.title
+        );
+        assert!(!item.source.contains("6.1"), "{}", item.source);
         facts.people[0].termination_date = Some("2026-06-01".parse().unwrap());
         assert!(due(&facts).is_empty());
     }
