@@ -2,6 +2,7 @@
 //! (every record, version and trace; the audit chain still verifies) and what the providers
 //! still hold of the people erased.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -10,6 +11,7 @@ use maestro_app::App;
 use maestro_app::erasure::StillHeld;
 use maestro_app::people::Person;
 use maestro_core::ids::CompanyId;
+use maestro_store::erasure;
 
 /// Erases `person` after the owner confirms: `--yes`, or their name typed again at a terminal.
 pub async fn erase(
@@ -74,6 +76,8 @@ pub async fn erased(app: &App, company_id: CompanyId, json: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// One line per person record a tool holds; the records pointing to them (time entries, pay
+/// statements…) counted per tool and kind (`--json` lists every one).
 fn print_held(held: &[StillHeld]) {
     if held.is_empty() {
         return;
@@ -82,15 +86,32 @@ fn print_held(held: &[StillHeld]) {
         "The tools still hold these records; syncs skip them and tell you. Nothing is written \
          to a tool unless you approve it:"
     );
+    let mut others: BTreeMap<(&str, &str), (usize, i64)> = BTreeMap::new();
     for h in held {
-        let skipped = if h.skipped > 0 {
-            format!(" (skipped {} time(s) since)", h.skipped)
+        if erasure::is_person_kind(h.kind) {
+            let skipped = if h.skipped > 0 {
+                format!(" (skipped {} time(s) since)", h.skipped)
+            } else {
+                String::new()
+            };
+            println!(
+                "  {} {} {}: {}{skipped}",
+                h.connection, h.kind, h.remote_id, h.note
+            );
+        } else {
+            let e = others
+                .entry((h.connection.as_str(), h.kind.as_str()))
+                .or_default();
+            e.0 += 1;
+            e.1 += h.skipped;
+        }
+    }
+    for ((connection, kind), (n, skipped)) in others {
+        let skipped = if skipped > 0 {
+            format!(", skipped {skipped} time(s) since")
         } else {
             String::new()
         };
-        println!(
-            "  {:<14} {:<18} {:<24} {}{skipped}",
-            h.connection, h.kind, h.remote_id, h.note
-        );
+        println!("  {connection}: {n} {kind} record(s) pointing to them{skipped}");
     }
 }
