@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -61,8 +62,24 @@ pub async fn erase(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Lists what the providers still hold of the people erased.
-pub async fn erased(app: &App, company_id: CompanyId, json: bool) -> Result<ExitCode> {
+/// Lists what the providers still hold of the people erased, and whether `backup` was made
+/// before some erasures (a restore here applies them again).
+pub async fn erased(
+    app: &App,
+    company_id: CompanyId,
+    json: bool,
+    backup: Option<&Path>,
+) -> Result<ExitCode> {
+    if let Some(backup) = backup {
+        match app.erasures_since_backup(backup).await? {
+            0 => eprintln!("{} was made after every erasure.", backup.display()),
+            n => eprintln!(
+                "{} was made before {n} erasure(s): it still holds those people. Restoring it \
+                 here (Settings → Restore) applies the erasures again.",
+                backup.display()
+            ),
+        }
+    }
     let held = app.still_held(company_id).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&held)?);

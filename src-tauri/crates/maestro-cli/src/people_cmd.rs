@@ -80,6 +80,10 @@ pub enum PeopleAction {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also say whether this backup file predates erasures (restoring it here applies
+        /// them again).
+        #[arg(long, value_name = "FILE")]
+        backup: Option<PathBuf>,
     },
     /// Make two people one: the second person's records join the first.
     Merge {
@@ -159,8 +163,8 @@ pub async fn run(app: &App, cmd: PeopleCommand) -> Result<ExitCode> {
             let p = find_person(&people, &person)?;
             return crate::erase_cmd::erase(app, company.id, p, yes).await;
         }
-        PeopleAction::Erased { json } => {
-            return crate::erase_cmd::erased(app, company.id, json).await;
+        PeopleAction::Erased { json, backup } => {
+            return crate::erase_cmd::erased(app, company.id, json, backup.as_deref()).await;
         }
         PeopleAction::Merge { keep, other } => {
             let people = app.people(company.id).await?;
