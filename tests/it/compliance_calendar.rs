@@ -51,6 +51,26 @@ async fn the_calendar_follows_the_synced_people_and_the_owners_settings() {
     assert!(items.windows(2).all(|w| w[0].due <= w[1].due));
     assert!(items.iter().any(|o| o.id.starts_with("form941:")));
     assert!(items.iter().any(|o| o.id.starts_with("w2:")));
+    // Gusto is a full-service payroll: by default its federal filings are information for the
+    // owner to check, never alerts.
+    assert_eq!(
+        facts.payroll_filer.as_ref().map(|f| f.name.as_str()),
+        Some("Gusto")
+    );
+    let tax: Vec<_> = items
+        .iter()
+        .filter(|o| o.area == Area::PayrollTax)
+        .collect();
+    assert!(!tax.is_empty());
+    for o in &tax {
+        assert_eq!(o.urgency, Urgency::Info, "{}", o.id);
+        assert!(
+            o.title
+                .starts_with("Gusto files this for you — check it was filed"),
+            "{}",
+            o.title
+        );
+    }
 
     // Each leaver within the window has a final-pay item by their state's rule; each recent
     // hire a new-hire report due their state's days after the hire.
@@ -101,11 +121,49 @@ async fn the_calendar_follows_the_synced_people_and_the_owners_settings() {
     app.check_compliance_calendar(company.id).await.unwrap();
     let due_soon: Vec<&str> = items
         .iter()
-        .filter(|o| o.urgency != Urgency::Upcoming)
+        .filter(|o| !matches!(o.urgency, Urgency::Upcoming | Urgency::Info))
         .map(|o| o.id.as_str())
         .collect();
     let alerts = open(&app, company.id).await;
     assert_eq!(alerts.len(), due_soon.len());
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a.dedupe_key.starts_with("compliance:form94")
+                && !a.dedupe_key.starts_with("compliance:w2:")),
+        "no alert for what Gusto files"
+    );
+
+    // The owner says they file them: the filings are theirs again, and alerted when due
+    // within the warning days.
+    app.set_compliance_settings(
+        company.id,
+        CalendarSettings {
+            provider_files_taxes: Some(false),
+            ..CalendarSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let own = app.compliance_calendar(company.id).await.unwrap();
+    assert!(
+        own.iter()
+            .filter(|o| o.area == Area::PayrollTax)
+            .all(|o| o.handled_by.is_none() && o.urgency != Urgency::Info)
+    );
+    let alerted_tax = own
+        .iter()
+        .filter(|o| o.area == Area::PayrollTax && o.urgency != Urgency::Upcoming)
+        .count();
+    let tax_alerts = open(&app, company.id)
+        .await
+        .iter()
+        .filter(|a| {
+            let id = a.dedupe_key.trim_start_matches("compliance:");
+            own.iter().any(|o| o.id == id && o.area == Area::PayrollTax)
+        })
+        .count();
+    assert_eq!(tax_alerts, alerted_tax);
 
     // The owner's enrolment window opening in 10 days: two items, the opening one alerted.
     let opens = today + Duration::days(10);

@@ -34,7 +34,8 @@ pub struct ObligationDto {
     pub due: String,
     /// Days left (negative: overdue).
     pub days_left: i32,
-    /// "upcoming", "soon", "urgent" or "overdue".
+    /// "upcoming", "soon", "urgent", "overdue", or "info" for an item the payroll provider
+    /// files (never alerted).
     pub urgency: String,
     /// How the date was worked out.
     pub rule: String,
@@ -42,6 +43,8 @@ pub struct ObligationDto {
     pub source: String,
     /// The person it concerns.
     pub person: Option<String>,
+    /// The payroll provider that files it for the owner ("Gusto"), when the setting says so.
+    pub handled_by: Option<String>,
 }
 
 /// A poster or policy reviewed yearly.
@@ -68,6 +71,9 @@ pub struct ComplianceSettingsDto {
     pub posters: Vec<PosterDto>,
     /// "monthly", "semiweekly" or `None`.
     pub deposit_schedule: Option<String>,
+    /// "My payroll provider files these": `None` automatic (yes when a full-service payroll is
+    /// connected), `true` yes, `false` no.
+    pub provider_files_taxes: Option<bool>,
 }
 
 /// The calendar and its settings.
@@ -99,6 +105,7 @@ impl From<&Obligation> for ObligationDto {
             rule: o.rule.clone(),
             source: o.source.clone(),
             person: o.person.clone(),
+            handled_by: o.handled_by.clone(),
         }
     }
 }
@@ -118,6 +125,7 @@ impl From<&CalendarSettings> for ComplianceSettingsDto {
                 })
                 .collect(),
             deposit_schedule: s.deposit_schedule.map(snake::<DepositSchedule>),
+            provider_files_taxes: s.provider_files_taxes,
         }
     }
 }
@@ -185,6 +193,7 @@ impl TryFrom<ComplianceSettingsDto> for CalendarSettings {
             open_enrolment,
             posters,
             deposit_schedule,
+            provider_files_taxes: d.provider_files_taxes,
         })
     }
 }
@@ -284,8 +293,10 @@ mod tests {
                 review_on: "2026-01-15".into(),
             }],
             deposit_schedule: Some("monthly".into()),
+            provider_files_taxes: Some(false),
         };
         let settings = CalendarSettings::try_from(dto.clone()).unwrap();
+        assert_eq!(settings.provider_files_taxes, Some(false));
         assert_eq!(ComplianceSettingsDto::from(&settings), dto);
         let half = ComplianceSettingsDto {
             enrolment_closes: Some(" ".into()),

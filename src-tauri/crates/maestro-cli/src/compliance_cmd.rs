@@ -63,6 +63,11 @@ pub enum ComplianceCommand {
         /// The federal tax deposit schedule (monthly lists a deposit each month).
         #[arg(long, value_enum)]
         deposit: Option<DepositArg>,
+        /// "My payroll provider files these": whether the federal filings a connected
+        /// full-service payroll (Gusto, ADP Workforce Now, Paychex Flex) files are shown as
+        /// information instead of alerts. auto: yes when such a payroll is connected.
+        #[arg(long, value_enum, value_name = "auto|on|off")]
+        provider_files: Option<ProviderFilesArg>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -81,6 +86,28 @@ pub enum DepositArg {
     Semiweekly,
     /// Not stated.
     None,
+}
+
+/// `--provider-files` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderFilesArg {
+    /// Yes when a full-service payroll is connected (the default).
+    Auto,
+    /// My payroll provider files them.
+    On,
+    /// I file them myself: alert me.
+    Off,
+}
+
+impl ProviderFilesArg {
+    /// The setting's value.
+    fn setting(self) -> Option<bool> {
+        match self {
+            ProviderFilesArg::Auto => None,
+            ProviderFilesArg::On => Some(true),
+            ProviderFilesArg::Off => Some(false),
+        }
+    }
 }
 
 /// A date typed by the owner (YYYY-MM-DD).
@@ -170,6 +197,12 @@ fn print_settings(s: &CalendarSettings) {
         None => "not set",
     };
     println!("Tax deposits:    {deposit}");
+    let provider = match s.provider_files_taxes {
+        None => "automatic (yes when Gusto, ADP Workforce Now or Paychex Flex is connected)",
+        Some(true) => "yes: my payroll provider files the federal payroll taxes",
+        Some(false) => "no: I file them myself",
+    };
+    println!("Provider files:  {provider}");
     if s.posters.is_empty() {
         println!("Posters:         none listed");
     } else {
@@ -181,6 +214,9 @@ fn print_settings(s: &CalendarSettings) {
 }
 
 fn days_left(o: &Obligation) -> String {
+    if let Some(by) = &o.handled_by {
+        return format!("by {by}");
+    }
     match o.days_left {
         d if d < 0 => format!("OVERDUE {}d", -d),
         0 => "today".to_owned(),
@@ -197,7 +233,7 @@ fn print_calendar(items: &[Obligation]) {
         let mark = match o.urgency {
             Urgency::Overdue | Urgency::Urgent => "!",
             Urgency::Soon => "*",
-            Urgency::Upcoming => " ",
+            Urgency::Upcoming | Urgency::Info => " ",
         };
         println!("{mark} {}  {:>12}  {}", o.due, days_left(o), o.title);
         println!("    {}", o.rule);
@@ -243,12 +279,13 @@ pub async fn run(app: &App, command: ComplianceCommand) -> Result<ExitCode> {
             poster,
             remove_poster,
             deposit,
+            provider_files,
             json,
             company,
         } => {
             let company = app.company(company.as_deref()).await?;
             let mut s = app.compliance_settings(company.id).await?;
-            if apply(
+            let mut changed = apply(
                 &mut s,
                 state,
                 clear_state,
@@ -257,7 +294,12 @@ pub async fn run(app: &App, command: ComplianceCommand) -> Result<ExitCode> {
                 poster,
                 remove_poster,
                 deposit,
-            )? {
+            )?;
+            if let Some(p) = provider_files {
+                s.provider_files_taxes = p.setting();
+                changed = true;
+            }
+            if changed {
                 s = app.set_compliance_settings(company.id, s).await?;
             }
             if json {
@@ -361,6 +403,9 @@ mod tests {
             .is_err()
         );
         let unchanged = apply(&mut s, None, false, None, false, vec![], vec![], None).unwrap();
+        assert_eq!(ProviderFilesArg::Auto.setting(), None);
+        assert_eq!(ProviderFilesArg::On.setting(), Some(true));
+        assert_eq!(ProviderFilesArg::Off.setting(), Some(false));
         assert!(!unchanged);
     }
 }

@@ -14,6 +14,7 @@ const overdue: ObligationDto = {
   rule: 'CA: discharged, on the last day; resigned, within 3 days.',
   source: 'Cal. Lab. Code §§ 201, 202',
   person: 'Omar Brooks',
+  handledBy: null,
 };
 
 const q1: ObligationDto = {
@@ -26,6 +27,20 @@ const q1: ObligationDto = {
   rule: 'Quarterly return due April 30',
   source: 'IRS Instructions for Form 941; IRS Publication 509; 26 U.S.C. 7503',
   person: null,
+  handledBy: null,
+};
+
+const filedByGusto: ObligationDto = {
+  id: 'form941:2025-Q4',
+  area: 'payroll_tax',
+  title: 'Gusto files this for you — check it was filed: File Form 941 for Q4 2025 (federal payroll taxes)',
+  due: '2026-02-02',
+  daysLeft: -31,
+  urgency: 'info',
+  rule: 'Quarterly return due January 31. Gusto files it as your full-service payroll',
+  source: 'IRS Instructions for Form 941; Gusto',
+  person: null,
+  handledBy: 'Gusto',
 };
 
 const settings: ComplianceCalendarDto['settings'] = {
@@ -34,6 +49,7 @@ const settings: ComplianceCalendarDto['settings'] = {
   enrolmentCloses: null,
   posters: [],
   depositSchedule: null,
+  providerFilesTaxes: null,
 };
 
 describe('compliance calendar', () => {
@@ -98,8 +114,33 @@ describe('compliance calendar', () => {
       enrolmentOpens: '2026-11-01',
       enrolmentCloses: '2026-11-15',
       depositSchedule: null,
+      providerFilesTaxes: null,
       posters: [{ name: 'OSHA poster', reviewOn: '2026-01-15' }],
     });
+    // "My payroll provider files these" turned off: saved as false.
+    await user.selectOptions(
+      within(form).getByLabelText('My payroll provider files federal payroll taxes (941, 940, W-2)'),
+      'off',
+    );
+    await user.click(within(form).getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect((saved as { providerFilesTaxes: boolean | null }).providerFilesTaxes).toBe(false));
+  });
+
+  it('shows an item the payroll provider files as information, not overdue', async () => {
+    mockCommands({
+      app_state: () => unlocked,
+      status: () => populatedStatus,
+      alerts: () => [],
+      compliance_calendar: () => ({ items: [filedByGusto, q1], settings }),
+    });
+    renderApp();
+    const section = await screen.findByTestId('compliance-calendar');
+    const items = await within(section).findAllByTestId('cal-item');
+    expect(items[0]).toHaveClass('cal-info');
+    expect(items[0]).not.toHaveClass('cal-overdue');
+    expect(items[0]).toHaveTextContent('Gusto files this for you — check it was filed');
+    expect(items[0]).toHaveTextContent('filed by Gusto');
+    expect(items[0]).not.toHaveTextContent('overdue');
   });
 
   it('saves the .ics and speaks Spanish', async () => {

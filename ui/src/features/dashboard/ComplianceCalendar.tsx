@@ -31,7 +31,7 @@ function Item({ item }: { item: ObligationDto }) {
       <div className="cal-when">
         <strong>{date(item.due)}</strong>
         <span className="small">
-          <DaysLeft days={item.daysLeft} />
+          {item.handledBy ? t('cal.handledBy', { provider: item.handledBy }) : <DaysLeft days={item.daysLeft} />}
         </span>
       </div>
       <div className="cal-what">
@@ -64,6 +64,9 @@ function SettingsForm({ initial }: { initial: ComplianceSettingsDto }) {
   const [opens, setOpens] = useState(initial.enrolmentOpens ?? '');
   const [closes, setCloses] = useState(initial.enrolmentCloses ?? '');
   const [deposit, setDeposit] = useState(initial.depositSchedule ?? '');
+  const [providerFiles, setProviderFiles] = useState(
+    initial.providerFilesTaxes === null ? 'auto' : initial.providerFilesTaxes ? 'on' : 'off',
+  );
   const [posters, setPosters] = useState<PosterDto[]>(initial.posters);
   const field = save.error && 'field' in save.error ? (save.error as { field: string | null }).field : null;
   const message = save.error ? String((save.error as { message?: string }).message ?? '') : null;
@@ -75,6 +78,7 @@ function SettingsForm({ initial }: { initial: ComplianceSettingsDto }) {
       enrolmentOpens: opens === '' ? null : opens,
       enrolmentCloses: closes === '' ? null : closes,
       depositSchedule: deposit === '' ? null : deposit,
+      providerFilesTaxes: providerFiles === 'auto' ? null : providerFiles === 'on',
       posters: posters.filter((p) => p.name.trim() !== '' || p.reviewOn !== ''),
     });
   };
@@ -106,6 +110,14 @@ function SettingsForm({ initial }: { initial: ComplianceSettingsDto }) {
           <option value="">{t('cal.depositNone')}</option>
           <option value="monthly">{t('cal.depositMonthly')}</option>
           <option value="semiweekly">{t('cal.depositSemiweekly')}</option>
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="cal-provider-files">{t('cal.providerFiles')}</label>
+        <select id="cal-provider-files" value={providerFiles} onChange={(e) => setProviderFiles(e.target.value)}>
+          <option value="auto">{t('cal.providerFilesAuto')}</option>
+          <option value="on">{t('cal.providerFilesOn')}</option>
+          <option value="off">{t('cal.providerFilesOff')}</option>
         </select>
       </div>
       <fieldset className="cal-posters">

@@ -20,7 +20,7 @@ const KEY_PREFIX: &str = "compliance:";
 /// The alert of `item` in `company_id`; `None` while it is further off than its warning days.
 pub fn alert(company_id: CompanyId, item: &Obligation) -> Option<NewAlert> {
     let severity = match item.urgency {
-        Urgency::Upcoming => return None,
+        Urgency::Info | Urgency::Upcoming => return None,
         Urgency::Soon => Severity::Warning,
         Urgency::Urgent | Urgency::Overdue => Severity::Critical,
     };
@@ -86,6 +86,7 @@ mod tests {
             rule: "Quarterly return due April 30".into(),
             source: "IRS Publication 509".into(),
             person: None,
+            handled_by: None,
         }
     }
 
@@ -115,5 +116,12 @@ mod tests {
             late.detail
                 .contains("maestro compliance done form941:2026-Q1")
         );
+        // Filed by the payroll provider: information, never an alert, even overdue.
+        let handled = Obligation {
+            urgency: Urgency::Info,
+            handled_by: Some("Gusto".into()),
+            ..item(-2)
+        };
+        assert!(alert(company, &handled).is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! What the calendar reads from the store: the people roster (one person per identity across
 //! tools, with the trusted system's hire and termination dates), each person's work state from
 //! their employee record's work location, whether the company has employees and contractors,
-//! and the paydays from the payroll runs (or the pay schedule the owner stated).
+//! the paydays from the payroll runs (or the pay schedule the owner stated), and the connected
+//! full-service payroll that files payroll taxes, if any.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use maestro_core::model::{Contractor, Employee, EntityKind, Location, PayrollRun
 use maestro_store::records::{self, Payload};
 use maestro_sync::routes::hours::PayCalendar;
 
+use super::provider_filing::{self, PayrollFiler};
 use super::{CompanyFacts, Paydays, PersonFacts};
 use crate::App;
 use crate::error::{AppError, Result};
@@ -114,6 +116,14 @@ impl App {
             },
         )
         .await?;
+        let payroll_filer = maestro_store::connections::list(&mut conn, company_id)
+            .await?
+            .into_iter()
+            .find(|c| provider_filing::full_service(&c.provider).is_some())
+            .map(|c| PayrollFiler {
+                name: provider_name(&c.provider),
+                provider: c.provider,
+            });
         drop(conn);
         let paydays = match paydays_from_runs(&runs) {
             Some(p) => Some(p),
@@ -163,6 +173,7 @@ impl App {
             has_contractors,
             people: out,
             paydays,
+            payroll_filer,
         })
     }
 }

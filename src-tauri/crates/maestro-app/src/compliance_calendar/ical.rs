@@ -173,6 +173,7 @@ mod tests {
             rule: "10 days after the hire on 2026-03-02; GA's deadline".into(),
             source: "O.C.G.A. § 19-11-9.2".into(),
             person: Some("José Núñez".into()),
+            handled_by: None,
         }
     }
 

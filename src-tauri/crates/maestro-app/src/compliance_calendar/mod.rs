@@ -22,6 +22,7 @@ pub mod ical;
 pub mod new_hire;
 pub mod payroll_tax;
 pub mod posters;
+pub mod provider_filing;
 pub mod settings;
 pub mod tables;
 pub mod work_authorisation;
@@ -76,6 +77,8 @@ impl Area {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    /// Done for the owner by their payroll provider: shown to be checked, never alerted.
+    Info,
     /// Further off than the area's warning days.
     Upcoming,
     /// Within the warning days.
@@ -124,6 +127,9 @@ pub struct Obligation {
     pub source: String,
     /// The person it concerns, if one.
     pub person: Option<String>,
+    /// The payroll provider that files it for the owner ("Gusto"), when the owner's setting
+    /// says so; the item is then information ([`Urgency::Info`]) and raises no alert.
+    pub handled_by: Option<String>,
 }
 
 /// What a rule produces before today is applied.
@@ -217,6 +223,8 @@ pub struct CompanyFacts {
     pub has_contractors: bool,
     /// The regular paydays, when the pay schedule is known.
     pub paydays: Option<Paydays>,
+    /// The connected full-service payroll that files payroll taxes for the employer, if any.
+    pub payroll_filer: Option<provider_filing::PayrollFiler>,
 }
 
 /// How often federal employment taxes are deposited (IRS Publication 15, section 11).
@@ -259,6 +267,10 @@ pub struct CalendarSettings {
     pub posters: Vec<Poster>,
     /// The federal tax deposit schedule, when the owner states it.
     pub deposit_schedule: Option<DepositSchedule>,
+    /// "My payroll provider files these": whether the payroll taxes a connected full-service
+    /// payroll files (941, 940, W-2, deposits; 1099-NEC for Gusto) are shown as information
+    /// rather than alerted. `None` (the default): yes when such a payroll is connected.
+    pub provider_files_taxes: Option<bool>,
 }
 
 /// The obligations due between [`LOOKBACK_DAYS`] ago and [`HORIZON_DAYS`] ahead of `today`,
@@ -283,16 +295,38 @@ pub fn obligations(
         .filter(|d| d.due >= from && d.due <= to && !done.contains(&d.id))
         .map(|d| {
             let days_left = (d.due - today).num_days();
-            Obligation {
-                urgency: Urgency::of(d.area, days_left),
-                days_left,
-                id: d.id,
-                area: d.area,
-                title: d.title,
-                due: d.due,
-                rule: d.rule,
-                source: d.source,
-                person: d.person,
+            match provider_filing::filer_of(&d, facts, settings) {
+                Some((name, source)) => Obligation {
+                    urgency: Urgency::Info,
+                    days_left,
+                    title: format!(
+                        "{name} files this for you — check it was filed: {}",
+                        d.title
+                    ),
+                    rule: format!(
+                        "{}. {name} files it as your full-service payroll (change this in the \
+                         calendar settings: \"my payroll provider files these\")",
+                        d.rule
+                    ),
+                    source: format!("{}; {source}", d.source),
+                    handled_by: Some(name.to_owned()),
+                    id: d.id,
+                    area: d.area,
+                    due: d.due,
+                    person: d.person,
+                },
+                None => Obligation {
+                    urgency: Urgency::of(d.area, days_left),
+                    days_left,
+                    id: d.id,
+                    area: d.area,
+                    title: d.title,
+                    due: d.due,
+                    rule: d.rule,
+                    source: d.source,
+                    person: d.person,
+                    handled_by: None,
+                },
             }
         })
         .collect();
@@ -425,6 +459,7 @@ mod tests {
             has_employees: true,
             has_contractors: false,
             paydays: None,
+            payroll_filer: None,
         };
         let settings = CalendarSettings::default();
         let today = day("2026-03-05");
@@ -459,5 +494,72 @@ mod tests {
         let rest = obligations(today, &facts, &settings, &done);
         assert_eq!(rest.len(), all.len() - 1);
         assert!(rest.iter().all(|o| o.id != "new_hire:p1:2026-03-02"));
+    }
+
+    #[test]
+    fn a_full_service_payroll_files_the_federal_items_shown_as_information() {
+        let mut facts = CompanyFacts {
+            has_employees: true,
+            has_contractors: true,
+            payroll_filer: Some(provider_filing::PayrollFiler {
+                provider: "gusto".into(),
+                name: "Gusto".into(),
+            }),
+            ..CompanyFacts::default()
+        };
+        let today = day("2026-02-10");
+        let mut settings = CalendarSettings {
+            open_enrolment: Some(EnrolmentWindow {
+                opens: day("2026-02-12"),
+                closes: day("2026-02-20"),
+            }),
+            ..CalendarSettings::default()
+        };
+        let none = BTreeSet::new();
+        // Default (no setting): Gusto files the 941, 940, W-2 and 1099-NEC, all information,
+        // even the overdue ones; the enrolment item is still the owner's.
+        let all = obligations(today, &facts, &settings, &none);
+        let tax: Vec<&Obligation> = all.iter().filter(|o| o.area == Area::PayrollTax).collect();
+        assert!(tax.iter().any(|o| o.id == "1099nec:2025"));
+        for o in &tax {
+            assert_eq!(o.urgency, Urgency::Info, "{}", o.id);
+            assert_eq!(o.handled_by.as_deref(), Some("Gusto"));
+            assert!(
+                o.title
+                    .starts_with("Gusto files this for you — check it was filed: "),
+                "{}",
+                o.title
+            );
+        }
+        let overdue_941 = all.iter().find(|o| o.id == "form941:2025-Q4").unwrap();
+        assert!(overdue_941.days_left < 0);
+        let enrolment = all.iter().find(|o| o.area == Area::OpenEnrolment).unwrap();
+        assert_eq!(enrolment.urgency, Urgency::Urgent);
+        assert_eq!(enrolment.handled_by, None);
+
+        // The owner turns it off: the items are theirs again, the overdue one overdue.
+        settings.provider_files_taxes = Some(false);
+        let off = obligations(today, &facts, &settings, &none);
+        let o = off.iter().find(|o| o.id == "form941:2025-Q4").unwrap();
+        assert_eq!(o.urgency, Urgency::Overdue);
+        assert_eq!(o.handled_by, None);
+
+        // ADP files the payroll returns but 1099-NECs are not assumed.
+        settings.provider_files_taxes = None;
+        facts.payroll_filer = Some(provider_filing::PayrollFiler {
+            provider: "adp".into(),
+            name: "ADP Workforce Now".into(),
+        });
+        let adp = obligations(today, &facts, &settings, &none);
+        let nec = adp.iter().find(|o| o.id == "1099nec:2025").unwrap();
+        assert_eq!(nec.urgency, Urgency::Overdue);
+        let w2 = adp.iter().find(|o| o.id == "w2:2025").unwrap();
+        assert_eq!(w2.urgency, Urgency::Info);
+
+        // No full-service payroll connected: "on" has no one to name, nothing changes.
+        facts.payroll_filer = None;
+        settings.provider_files_taxes = Some(true);
+        let alone = obligations(today, &facts, &settings, &none);
+        assert!(alone.iter().all(|o| o.handled_by.is_none()));
     }
 }

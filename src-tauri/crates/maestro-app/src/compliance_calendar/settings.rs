@@ -101,6 +101,7 @@ impl App {
                 "open_enrolment": new.open_enrolment,
                 "posters": new.posters.len(),
                 "deposit_schedule": new.deposit_schedule,
+                "provider_files_taxes": new.provider_files_taxes,
             })),
             now,
         )
