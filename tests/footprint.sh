@@ -50,11 +50,11 @@ case "$arg" in
       "$work/package.deb" >/dev/null
     installed_here=1
     deb_size="$(du -k "$arg" | cut -f1)"
-    app="$(dpkg -L "$pkg" | grep -m1 '^/usr/bin/')"
+    app="$(dpkg -L "$pkg" | awk '/^\/usr\/bin\// && !f {print; f = 1}')"
     ;;
   "")
     if dpkg -s "$pkg" >/dev/null 2>&1; then
-      app="$(dpkg -L "$pkg" | grep -m1 '^/usr/bin/')"
+      app="$(dpkg -L "$pkg" | awk '/^\/usr\/bin\// && !f {print; f = 1}')"
     else
       app="$target/e2e/maestro-desktop"
       echo "note: $pkg is not installed; measuring the window-test build $app (not the package)"

@@ -41,17 +41,18 @@ say "package: $deb"
 # ---- what the package declares ----
 pkg="$(dpkg-deb -f "$deb" Package)"
 depends="$(dpkg-deb -f "$deb" Depends)"
-contents="$(dpkg-deb -c "$deb")"
+# Paths in the package, without the leading ./ some tar writers add.
+contents="$(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's#^\./##')"
 say "Package: $pkg  Version: $(dpkg-deb -f "$deb" Version)  Installed-Size: $(dpkg-deb -f "$deb" Installed-Size) KiB"
 say "Depends: $depends"
 problems=()
 for dep in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1; do
   grep -q "$dep" <<<"$depends" || problems+=("Depends lacks $dep")
 done
-for path in ./usr/bin/maestro-desktop "./usr/share/applications/Integration Maestro.desktop" \
-  ./usr/share/icons/hicolor/32x32/apps/maestro-desktop.png \
-  ./usr/share/icons/hicolor/128x128/apps/maestro-desktop.png; do
-  grep -qF " $path" <<<"$contents" || problems+=("no $path in the package")
+for path in usr/bin/maestro-desktop "usr/share/applications/Integration Maestro.desktop" \
+  usr/share/icons/hicolor/32x32/apps/maestro-desktop.png \
+  usr/share/icons/hicolor/128x128/apps/maestro-desktop.png; do
+  grep -qxF "$path" <<<"$contents" || problems+=("no /$path in the package")
 done
 if [ "${#problems[@]}" -gt 0 ]; then
   printf 'package: FAILED: %s\n' "${problems[@]}" >&2
@@ -82,8 +83,8 @@ t=$SECONDS
   "$work/package.deb" >/dev/null
 installed=1
 say "installed in $((SECONDS - t)) s: $(dpkg-query -W -f='${Installed-Size}' "$pkg") KiB on disk"
-bin="$(dpkg -L "$pkg" | grep -m1 '^/usr/bin/')"
-desktop="$(dpkg -L "$pkg" | grep -m1 '\.desktop$')"
+bin="$(dpkg -L "$pkg" | awk '/^\/usr\/bin\// && !f {print; f = 1}')"
+desktop="$(dpkg -L "$pkg" | awk '/\.desktop$/ && !f {print; f = 1}')"
 grep -q "^Exec=$(basename "$bin")" "$desktop" || { echo "package: $desktop does not start $bin" >&2; exit 1; }
 
 # The installed binary under Xvfb, in a fresh home: the window must come up, and the log file
@@ -120,11 +121,11 @@ launch() {
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 }
-export -f launch
+# (xvfb-run is a sh script, which drops exported bash functions: pass the function's text.)
 export bin work
 mkdir -p "$work/home"
 HOME="$work/home" env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u MAESTRO_DATA_DIR \
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c launch
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c "$(declare -f launch); launch"
 
 say "apt-get remove $pkg"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$pkg" >/dev/null
