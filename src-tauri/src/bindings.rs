@@ -5,8 +5,9 @@ use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{
-    self, activity, benefits, checks, compliance_docs, connections, demo, files, gateway, people,
-    person_export, review, routes, settings, store, sync, webhook_tokens, wizard,
+    self, activity, benefits, checks, compliance, compliance_docs, connections, demo, diagnostics,
+    erasure, files, gateway, people, person_export, retention, review, routes, settings, store,
+    sync, updates, webhook_tokens, wizard,
 };
 use crate::events::SyncProgress;
 
@@ -40,9 +41,18 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             wizard::route_preview,
             checks::check_packages,
             checks::set_check_package,
+            compliance::compliance_calendar,
+            compliance::mark_compliance_done,
+            compliance::set_compliance_settings,
+            compliance::save_compliance_calendar::<tauri::Wry>,
             people::people,
             people::person_history,
             person_export::export_person_data::<tauri::Wry>,
+            erasure::erase_person,
+            erasure::erased_still_held,
+            retention::retention_policy,
+            retention::set_retention,
+            retention::purge_retention,
             compliance_docs::export_compliance_documents::<tauri::Wry>,
             benefits::person_benefits,
             people::confirm_link,
@@ -70,6 +80,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             settings::change_passphrase,
             settings::backup::<tauri::Wry>,
             settings::restore::<tauri::Wry>,
+            diagnostics::save_diagnostics::<tauri::Wry>,
+            diagnostics::screen_ready,
             gateway::gateway_status,
             gateway::set_gateway,
             gateway::api_keys,
@@ -78,6 +90,10 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             webhook_tokens::gusto_webhook_tokens,
             webhook_tokens::reveal_gusto_webhook_token,
             webhook_tokens::confirm_gusto_webhook_token,
+            updates::update_status,
+            updates::set_update_prefs,
+            updates::check_for_update::<tauri::Wry>,
+            updates::install_update::<tauri::Wry>,
         ])
         .events(collect_events![SyncProgress])
         .disable_serde_phases()

@@ -1113,6 +1113,17 @@ pub struct SavedFileDto {
     pub bytes: Option<f64>,
 }
 
+/// What a restore did: where the replaced data went, and how many erasures made after the
+/// backup were applied again to the restored data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredDto {
+    /// The folder that now holds the data the restore replaced.
+    pub aside: String,
+    /// Erasures recorded after the backup was made that were applied again.
+    pub erasures_reapplied: u32,
+}
+
 /// One connection's sync schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -13,9 +13,11 @@ pub mod error;
 pub mod events;
 pub mod file_dialog;
 pub mod gateway;
+pub mod logging;
 pub mod previous_instance;
 pub mod state;
 pub mod tray;
+pub mod updates;
 
 use tauri::{App, Builder, Manager, Runtime, WindowEvent};
 use tauri_plugin_window_state::AppHandleExt;
@@ -35,19 +37,16 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, state: DesktopState) -> tauri:
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .manage(info)
+        .manage(updates::Updates::default())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(file_dialog::DialogHook::from_env())
         .setup(move |app| {
             specta.mount_events(app);
             events::forward_sync_events(app.handle().clone());
+            updates::track_syncs(app.handle().clone());
             Ok(())
         })
         .build(context)
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,maestro=debug"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
 /// The app's identifier (`tauri.conf.json`), which names its single-instance D-Bus service.
@@ -69,7 +68,8 @@ pub const HIDDEN_FLAG: &str = "--hidden";
 ///
 /// If the app cannot start, prints the reason to stderr and exits with status 1.
 pub fn run() {
-    init_logging();
+    let state = DesktopState::from_env();
+    let _log = logging::init(&maestro_app::diagnostics::log_dir(&state.data_dir));
     previous_instance::wait_for_departure(IDENTIFIER, previous_instance::DEPARTURE_WAIT);
     let builder = Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -100,7 +100,7 @@ pub fn run() {
                 let _ = window.hide();
             }
         });
-    let app = match build_app(builder, DesktopState::from_env()) {
+    let app = match build_app(builder, state) {
         Ok(app) => app,
         Err(err) => {
             eprintln!("Integration Maestro could not start: {err}");
@@ -121,6 +121,7 @@ pub fn run() {
     {
         let _ = window.hide();
     }
+    updates::watch(handle.clone());
     background::supervise(handle, menu);
     app.run(|_handle, _event| {});
 }

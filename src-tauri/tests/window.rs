@@ -33,12 +33,22 @@ fn free_port() -> u16 {
 struct TauriDriver {
     child: Child,
     port: u16,
+    /// Where the app looks for updates (`serve_update` answers there).
+    update_port: u16,
 }
 
 impl TauriDriver {
     fn start(data_dir: &std::path::Path) -> Self {
         let port = free_port();
         let native = free_port();
+        let update_port = free_port();
+        // Updates are checked when asked (Settings → Check now), not on their own mid-journey.
+        std::fs::create_dir_all(data_dir).unwrap();
+        std::fs::write(
+            data_dir.join("updates.json"),
+            r#"{"check": false, "everyHours": 24}"#,
+        )
+        .unwrap();
         let child = Command::new("tauri-driver")
             .args([
                 "--port",
@@ -51,6 +61,14 @@ impl TauriDriver {
             .env(
                 "MAESTRO_E2E_DIALOG_ANSWERS",
                 data_dir.with_file_name("dialog-answers"),
+            )
+            .env(
+                "MAESTRO_UPDATE_ENDPOINT",
+                format!("http://127.0.0.1:{update_port}/latest.json"),
+            )
+            .env(
+                "MAESTRO_UPDATE_PUBKEY",
+                include_str!("fixtures/updater/test-only.key.pub").trim(),
             )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -65,7 +83,11 @@ impl TauriDriver {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, port }
+        Self {
+            child,
+            port,
+            update_port,
+        }
     }
 }
 
@@ -323,6 +345,15 @@ async fn owner_journey(driver: &WebDriver) -> TestResult {
         shows(driver, tool).await?;
     }
     shot(driver, "01-demo-dashboard").await?;
+    // The compliance calendar, worked out from the demo's hires, leavers and payroll runs.
+    let calendar = testid(driver, "compliance-calendar").await?;
+    css(
+        driver,
+        "[data-testid='compliance-calendar'] [data-testid='cal-item']",
+    )
+    .await?;
+    calendar.scroll_into_view().await?;
+    shot(driver, "01b-compliance-calendar").await?;
 
     // The wizard connects BambooHR from the sandbox with an API key and runs a first sync.
     press(button(driver, "Connect a tool").await?).await?;
@@ -519,6 +550,51 @@ async fn relaunch_journey(driver: &WebDriver) -> Result<Duration, Box<dyn std::e
     Ok(to_dashboard)
 }
 
+/// A local update server offering version 0.2.0 (for the update prompt; installing is
+/// tested in `tests/updates.rs`, so this package is never downloaded).
+async fn serve_update(port: u16) {
+    let manifest = serde_json::json!({
+        "version": "0.2.0",
+        "notes": "Backups, restores and exports are chosen in your system's file dialog.\nThe connection wizard lists every provider, grouped and searchable.",
+        "pub_date": "2026-12-07T12:00:00Z",
+        "platforms": { "linux-x86_64": {
+            "url": format!("http://127.0.0.1:{port}/integration-maestro_0.2.0_amd64.AppImage"),
+            "signature": "not downloaded by this test",
+        }},
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let router = axum::Router::new().route(
+        "/latest.json",
+        axum::routing::get(move || async move { axum::Json(manifest) }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+}
+
+/// Settings → Updates → Check now: the banner offers 0.2.0 with what changed, and asks before
+/// it installs.
+async fn update_prompt(driver: &WebDriver) -> TestResult {
+    press(testid(driver, "nav-settings").await?).await?;
+    press(testid(driver, "update-check").await?).await?;
+    let banner = testid(driver, "update-banner").await?;
+    shows(driver, "Version 0.2.0 is available.").await?;
+    shows(driver, "chosen in your system's file dialog").await?;
+    press(
+        banner
+            .query(By::Css("[data-testid='update-install']"))
+            .first()
+            .await?,
+    )
+    .await?;
+    shows(driver, "will close, install version 0.2.0 and open again").await?;
+    banner.scroll_into_view().await?;
+    shot(driver, "update").await?;
+    Ok(())
+}
+
 async fn session(port: u16, app: &std::path::Path) -> WebDriverResult<WebDriver> {
     let mut caps = thirtyfour::Capabilities::new();
     caps.set("browserName", "wry")?;
@@ -566,13 +642,15 @@ async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> Test
     let app = app_binary();
     let data = tempfile::tempdir()?;
     let tauri_driver = TauriDriver::start(&data.path().join("data"));
+    serve_update(tauri_driver.update_port).await;
     let launched = Instant::now();
     let driver = session(tauri_driver.port, &app).await?;
     eprintln!("window up after {:.2?}", launched.elapsed());
     let answers = data.path().join("dialog-answers");
     let first = run_journey(driver, async |driver: &WebDriver| {
         owner_journey(driver).await?;
-        backup_through_the_dialog(driver, &answers).await
+        backup_through_the_dialog(driver, &answers).await?;
+        update_prompt(driver).await
     })
     .await;
     wait_for_exit(&app);

@@ -4,18 +4,23 @@
 pub mod activity;
 pub mod benefits;
 pub mod checks;
+pub mod compliance;
 pub mod compliance_docs;
 pub mod connections;
 pub mod demo;
+pub mod diagnostics;
+pub mod erasure;
 pub mod files;
 pub mod gateway;
 pub mod people;
 pub mod person_export;
+pub mod retention;
 pub mod review;
 pub mod routes;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod updates;
 pub mod webhook_tokens;
 pub mod wizard;
 

@@ -6,7 +6,7 @@ use maestro_store::{NewKey, Passphrase};
 use tauri::{AppHandle, Runtime, State};
 
 use super::parse_id;
-use crate::dto::{DesktopPref, DesktopPrefsDto, SavedFileDto, SchedulesDto};
+use crate::dto::{DesktopPref, DesktopPrefsDto, RestoredDto, SavedFileDto, SchedulesDto};
 use crate::error::{IpcError, IpcErrorCode};
 use crate::file_dialog;
 use crate::state::DesktopState;
@@ -171,7 +171,8 @@ pub async fn backup<R: Runtime>(
 /// Replaces the current data with the backup the owner chooses in the system's open dialog
 /// (opened with `passphrase`); the current data folder is kept aside. The restored store is
 /// protected by `new_passphrase`, else by the system keychain. Returns where the previous data
-/// went, or `None` when the owner cancels the dialog.
+/// went and how many later erasures were applied again, or `None` when the owner cancels the
+/// dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore<R: Runtime>(
@@ -179,7 +180,7 @@ pub async fn restore<R: Runtime>(
     state: State<'_, DesktopState>,
     passphrase: String,
     new_passphrase: Option<String>,
-) -> Result<Option<String>, IpcError> {
+) -> Result<Option<RestoredDto>, IpcError> {
     let Some(file) =
         file_dialog::pick_open_path(&handle, "Restore a backup", &[file_dialog::BACKUP]).await
     else {
@@ -195,11 +196,14 @@ pub async fn restore<R: Runtime>(
         .restore_replacing(&file, &Passphrase::new(passphrase), key, reopen)
         .await
     {
-        Ok((restored, _summary, aside)) => {
+        Ok((restored, summary, aside)) => {
             *slot = Some(restored);
             drop(slot);
             state.announce_unlocked();
-            Ok(Some(aside.display().to_string()))
+            Ok(Some(RestoredDto {
+                aside: aside.display().to_string(),
+                erasures_reapplied: u32::try_from(summary.erasures_reapplied).unwrap_or(u32::MAX),
+            }))
         }
         Err(e) => {
             // A failure before the switch leaves the current store open; after it, the

@@ -186,8 +186,26 @@ const quietDefaults: Record<string, Handler> = {
   person_benefits: () => ({ enrollments: [], payroll: null }),
   route_choices: () => ({ routes: [], parts: [], approvePayChanges: true, paySchedule: null }),
   choose_pem_file: () => null,
+  compliance_calendar: () => ({
+    items: [],
+    settings: { companyState: null, enrolmentOpens: null, enrolmentCloses: null, posters: [], depositSchedule: null, providerFilesTaxes: null },
+  }),
+  screen_ready: () => null,
+  save_diagnostics: () => null,
   export_person_data: () => null,
+  retention_policy: () => [],
+  erased_still_held: () => [],
   export_compliance_documents: () => null,
+  update_status: () => ({
+    currentVersion: '0.1.0',
+    prefs: { check: true, everyHours: 24 },
+    available: null,
+    lastChecked: null,
+    lastError: null,
+    installing: false,
+    syncsRunning: 0,
+    installedAs: 'unknown',
+  }),
 };
 
 /** The IPC error shape commands reject with. */

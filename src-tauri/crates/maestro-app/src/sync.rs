@@ -152,6 +152,8 @@ impl App {
         }
         // A refresh during the sync may have moved a sign-in's end; time has passed too.
         self.check_sign_in_expiry(company_id).await?;
+        // Calendar items come due with time and with what was synced (hires, leavers).
+        self.check_compliance_calendar(company_id).await?;
         Ok(out)
     }
 

@@ -224,6 +224,8 @@ async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
             .await
         }
         Command::Routes(cmd) => crate::routes_cmd::run(app, cmd).await,
+        Command::Compliance(cmd) => crate::compliance_cmd::run(app, cmd).await,
+        Command::Retention(cmd) => crate::retention_cmd::run(app, cmd).await,
         Command::Alerts { company, ack } => {
             crate::connect_cmd::alerts(app, company.as_deref(), ack.as_deref()).await
         }

@@ -2,11 +2,15 @@
 
 mod api_key_cmd;
 mod commands;
+mod compliance_cmd;
+mod compliance_docs_cmd;
 mod conflicts_cmd;
 mod connect_cmd;
 mod demo_cmd;
+mod erase_cmd;
 mod people_cmd;
 mod progress_bar;
+mod retention_cmd;
 mod routes_cmd;
 mod sandbox_cmd;
 mod schedule_cmd;
@@ -160,6 +164,14 @@ pub enum Command {
     /// look), approve changes to pay, run the outbox, and preview hours per pay period.
     #[command(subcommand)]
     Routes(routes_cmd::RoutesCommand),
+    /// Data retention: how long each kind is kept after termination (documented defaults),
+    /// set a period (`maestro retention set time_entry 3y`), or purge now.
+    #[command(subcommand)]
+    Retention(retention_cmd::RetentionCommand),
+    /// Compliance calendar (the substitute for ComplianceHR/HR360): what is due and why,
+    /// its iCalendar export, its settings, and marking items done.
+    #[command(subcommand)]
+    Compliance(compliance_cmd::ComplianceCommand),
     /// Serve the local API (REST, GraphQL, live events, provider webhooks) on 127.0.0.1, with
     /// scheduled syncs, until Ctrl-C. Other interfaces need --tls and --allow.
     Serve(serve_cmd::ServeArgs),

@@ -9,6 +9,7 @@ import {
   useConnectors,
   useDailyActivity,
   useReconnect,
+  useScreenReady,
   useStatus,
   useSyncNow,
   useSyncProgress,
@@ -16,6 +17,7 @@ import {
 import { useI18n } from '../../lib/i18n.tsx';
 import type { Navigate } from '../../app/navigation.ts';
 import { ActivityChart } from './ActivityChart.tsx';
+import { ComplianceCalendar } from './ComplianceCalendar.tsx';
 import { RecordsChart } from './RecordsChart.tsx';
 
 /** Days shown in the activity chart. */
@@ -208,6 +210,7 @@ export function Dashboard({
   const activity = useDailyActivity(ACTIVITY_DAYS);
   const sync = useSyncNow();
   const runs = useSyncProgress(sync.isPending);
+  useScreenReady('dashboard', status.isSuccess);
 
   if (status.isPending) {
     return (
@@ -280,6 +283,7 @@ export function Dashboard({
           {activity.isSuccess ? <ActivityChart days={activity.data} /> : null}
         </section>
       </div>
+      <ComplianceCalendar />
       <section className="card" aria-labelledby="chart-heading">
         <h2 id="chart-heading">{t('dash.chartTitle')}</h2>
         <RecordsChart records={s.records} />

@@ -2,8 +2,11 @@ import { type FormEvent, useState } from 'react';
 import { LanguagePicker } from '../../components/LanguagePicker.tsx';
 import { ErrorBox } from '../../components/ErrorBox.tsx';
 import { Field } from '../../components/Field.tsx';
+import { Diagnostics } from './Diagnostics.tsx';
 import { LocalApi } from './LocalApi.tsx';
+import { Retention } from './Retention.tsx';
 import { RouteChoices } from './RouteChoices.tsx';
+import { Updates } from './Updates.tsx';
 import type { ScheduleDto } from '../../lib/ipc/bindings.ts';
 import { describeIpcError, errorField } from '../../lib/ipc/errors.ts';
 import {
@@ -297,7 +300,10 @@ function Restore() {
       </div>
       {restore.isSuccess && restore.data ? (
         <p role="status" className="success">
-          {t('settings.restored', { path: restore.data })}
+          {t('settings.restored', { path: restore.data.aside })}
+          {restore.data.erasuresReapplied > 0
+            ? ` ${t('settings.erasuresReapplied', { count: restore.data.erasuresReapplied })}`
+            : null}
         </p>
       ) : null}
       {restore.isError && !['path', 'backup', 'new'].includes(errorField(restore.error) ?? '') ? (
@@ -330,6 +336,8 @@ export function Settings() {
         <Prefs />
       </section>
       <LocalApi />
+      <Retention />
+      <Updates />
       <section className="card" aria-labelledby="security-title">
         <h2 id="security-title">{t('settings.security')}</h2>
         <div className="row">
@@ -351,6 +359,7 @@ export function Settings() {
           <Restore />
         </div>
       </section>
+      <Diagnostics />
     </div>
   );
 }

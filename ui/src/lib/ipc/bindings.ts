@@ -91,12 +91,36 @@ export const commands = {
 	checkPackages: () => typedError<CheckPackagesDto, IpcError>(__TAURI_INVOKE("check_packages")),
 	/**  Chooses the package new hires' checks are ordered with (one the provider lists). */
 	setCheckPackage: (packageId: string) => typedError<CheckPackagesDto, IpcError>(__TAURI_INVOKE("set_check_package", { packageId })),
+	/**  The compliance calendar (the coming year's items) and its settings. */
+	complianceCalendar: () => typedError<ComplianceCalendarDto, IpcError>(__TAURI_INVOKE("compliance_calendar")),
+	/**  Marks a calendar item done; its alert resolves. */
+	markComplianceDone: (id: string) => typedError<ComplianceCalendarDto, IpcError>(__TAURI_INVOKE("mark_compliance_done", { id })),
+	/**
+	 *  Saves the calendar settings (validated: a state code, a window that closes after it opens,
+	 *  distinct poster names).
+	 */
+	setComplianceSettings: (settings: ComplianceSettingsDto) => typedError<ComplianceCalendarDto, IpcError>(__TAURI_INVOKE("set_compliance_settings", { settings })),
+	/**  Saves the calendar as an iCalendar file where the owner chooses; `None` when they cancel. */
+	saveComplianceCalendar: () => typedError<SavedFileDto | null, IpcError>(__TAURI_INVOKE("save_compliance_calendar")),
 	/**  Everyone across the connected systems, one row per person, sorted by name. */
 	people: () => typedError<PersonDto[], IpcError>(__TAURI_INVOKE("people")),
 	/**  A person's timeline: every version of their records, newest first. */
 	personHistory: (identityId: string) => typedError<HistoryEntryDto[], IpcError>(__TAURI_INVOKE("person_history", { identityId })),
 	/**  Writes everything held about one person where the owner chooses; `None` when they cancel. */
 	exportPersonData: (identityId: string) => typedError<PersonExportDto | null, IpcError>(__TAURI_INVOKE("export_person_data", { identityId })),
+	/**  Erases one person; `confirmName` must be their name as shown (any case). */
+	erasePerson: (identityId: string, confirmName: string) => typedError<ErasureDto, IpcError>(__TAURI_INVOKE("erase_person", { identityId, confirmName })),
+	/**  What the tools still hold of every person erased. */
+	erasedStillHeld: () => typedError<StillHeldDto[], IpcError>(__TAURI_INVOKE("erased_still_held")),
+	/**  The company's retention rules. */
+	retentionPolicy: () => typedError<RetentionRuleDto[], IpcError>(__TAURI_INVOKE("retention_policy")),
+	/**  Sets one kind's period: "4y", "18m", "400d", "3y6m" or "never". Returns the rules. */
+	setRetention: (kind: string, period: string) => typedError<RetentionRuleDto[], IpcError>(__TAURI_INVOKE("set_retention", { kind, period })),
+	/**
+	 *  Purges now what is past its period; one line per kind ("purged 12 versions of 3 time
+	 *  entries").
+	 */
+	purgeRetention: () => typedError<string[], IpcError>(__TAURI_INVOKE("purge_retention")),
 	/**
 	 *  Writes the six documents (CSV and PDF of each) into a new folder the owner names; `None`
 	 *  when they cancel. An existing file of that name is refused; an existing folder is used.
@@ -178,9 +202,22 @@ export const commands = {
 	 *  Replaces the current data with the backup the owner chooses in the system's open dialog
 	 *  (opened with `passphrase`); the current data folder is kept aside. The restored store is
 	 *  protected by `new_passphrase`, else by the system keychain. Returns where the previous data
-	 *  went, or `None` when the owner cancels the dialog.
+	 *  went and how many later erasures were applied again, or `None` when the owner cancels the
+	 *  dialog.
 	 */
-	restore: (passphrase: string, newPassphrase: string | null) => typedError<string | null, IpcError>(__TAURI_INVOKE("restore", { passphrase, newPassphrase })),
+	restore: (passphrase: string, newPassphrase: string | null) => typedError<RestoredDto | null, IpcError>(__TAURI_INVOKE("restore", { passphrase, newPassphrase })),
+	/**
+	 *  Writes the diagnostics bundle (a zip: versions, counts, connections without credentials,
+	 *  recent sync runs and errors, the last log lines, all scrubbed of secrets and personal data)
+	 *  where the owner chooses; `None` when they cancel the dialog.
+	 */
+	saveDiagnostics: () => typedError<DiagnosticsSavedDto | null, IpcError>(__TAURI_INVOKE("save_diagnostics")),
+	/**
+	 *  Logs that `screen` (a short lowercase name such as "dashboard") shows its first data; the
+	 *  log line's time marks the app interactive. Other names are ignored (nothing the UI sends
+	 *  reaches the log unchecked).
+	 */
+	screenReady: (screen: string) => __TAURI_INVOKE<void>("screen_ready", { screen }),
 	/**  Whether the local API is on and runs, where, its TLS fingerprint, allowlist and last error. */
 	gatewayStatus: () => typedError<GatewayStatusDto, IpcError>(__TAURI_INVOKE("gateway_status")),
 	/**
@@ -213,6 +250,18 @@ export const commands = {
 	 *  connection's webhook secret (audited), and the other candidates are dropped.
 	 */
 	confirmGustoWebhookToken: (connectionId: string, reference: string) => typedError<null, IpcError>(__TAURI_INVOKE("confirm_gusto_webhook_token", { connectionId, reference })),
+	/**  The running version, the owner's preferences and any update waiting. */
+	updateStatus: () => __TAURI_INVOKE<UpdateStatus>("update_status"),
+	/**  Saves whether and how often to check for updates; the automatic check follows at once. */
+	setUpdatePrefs: (prefs: UpdatePrefs) => typedError<UpdateStatus, IpcError>(__TAURI_INVOKE("set_update_prefs", { prefs })),
+	/**  Asks the update server now. */
+	checkForUpdate: () => typedError<UpdateStatus, IpcError>(__TAURI_INVOKE("check_for_update")),
+	/**
+	 *  Installs the waiting update (the owner clicked "Install and restart"): refused while a sync
+	 *  runs; verified against the signing key; then the store is closed and the app restarts into
+	 *  the new version. Returns the version installed.
+	 */
+	installUpdate: () => typedError<string, IpcError>(__TAURI_INVOKE("install_update")),
 };
 
 /** Events */
@@ -330,6 +379,18 @@ export type AuthMethod =
 /**  OAuth in the system browser. */
 "oauth2";
 
+/**  An update the endpoint announced, as the UI shows it. */
+export type AvailableUpdate = {
+	/**  The new version. */
+	version: string,
+	/**  The version running now. */
+	currentVersion: string,
+	/**  What changed, as published with the release. */
+	notes: string | null,
+	/**  When it was published (ISO 8601), if the manifest says. */
+	published: string | null,
+};
+
 /**  One package the provider offers. */
 export type CheckPackageDto = {
 	/**  What an order names (Checkr: the slug, "tasker_standard"). */
@@ -371,6 +432,14 @@ export type CheckSummaryDto = {
 	awaitingApproval: number,
 };
 
+/**  The calendar and its settings. */
+export type ComplianceCalendarDto = {
+	/**  Items in date order. */
+	items: ObligationDto[],
+	/**  The settings. */
+	settings: ComplianceSettingsDto,
+};
+
 /**  What the export wrote. */
 export type ComplianceDocsDto = {
 	/**  The folder holding the files. */
@@ -383,6 +452,25 @@ export type ComplianceDocsDto = {
 	terminations: number,
 	/**  Pay summary rows. */
 	payRows: number,
+};
+
+/**  The owner's calendar settings. */
+export type ComplianceSettingsDto = {
+	/**  Two-letter state code, or `None`. */
+	companyState: string | null,
+	/**  Open enrolment opens (ISO 8601), when set. */
+	enrolmentOpens: string | null,
+	/**  Open enrolment closes (ISO 8601), when set. */
+	enrolmentCloses: string | null,
+	/**  Posters and policies. */
+	posters: PosterDto[],
+	/**  "monthly", "semiweekly" or `None`. */
+	depositSchedule: string | null,
+	/**
+	 *  "My payroll provider files these": `None` automatic (yes when a full-service payroll is
+	 *  connected), `true` yes, `false` no.
+	 */
+	providerFilesTaxes: boolean | null,
 };
 
 /**  A difference between two systems waiting for the owner. */
@@ -546,6 +634,18 @@ export type DesktopPrefsDto = {
 	autostart: boolean,
 };
 
+/**  The diagnostics bundle written. */
+export type DiagnosticsSavedDto = {
+	/**  Where. */
+	path: string,
+	/**  Its size in bytes. */
+	bytes: number | null,
+	/**  Sync runs in it. */
+	syncRuns: number,
+	/**  Log lines in it. */
+	logLines: number,
+};
+
 /**  One enrollment. */
 export type EnrollmentDto = {
 	/**  The plan's name. */
@@ -602,6 +702,22 @@ export type EntitySync = {
 	deleted: number,
 	/**  Why it stopped, when it failed. */
 	error: string | null,
+};
+
+/**  What an erasure did (the name is not repeated). */
+export type ErasureDto = {
+	/**  The erasure's opaque id (in the audit log). */
+	erasureId: string,
+	/**  Records removed. */
+	records: number,
+	/**  Versions removed. */
+	versions: number,
+	/**  Audit entries whose words were blanked. */
+	auditEntriesBlanked: number,
+	/**  Other rows removed (alerts, conflicts, queued writes…). */
+	otherRows: number,
+	/**  What the tools still hold. */
+	stillHeld: StillHeldDto[],
 };
 
 /**  One field changed in a version of a record. */
@@ -865,6 +981,36 @@ export type MoneyDto = {
 	period: string | null,
 };
 
+/**  One calendar item. */
+export type ObligationDto = {
+	/**  Stable id (`form941:2026-Q1`). */
+	id: string,
+	/**
+	 *  "work_authorisation", "new_hire_report", "final_pay", "payroll_tax",
+	 *  "open_enrolment" or "poster".
+	 */
+	area: string,
+	/**  What to do. */
+	title: string,
+	/**  Due date, ISO 8601. */
+	due: string,
+	/**  Days left (negative: overdue). */
+	daysLeft: number,
+	/**
+	 *  "upcoming", "soon", "urgent", "overdue", or "info" for an item the payroll provider
+	 *  files (never alerted).
+	 */
+	urgency: string,
+	/**  How the date was worked out. */
+	rule: string,
+	/**  The law or document behind it. */
+	source: string,
+	/**  The person it concerns. */
+	person: string | null,
+	/**  The payroll provider that files it for the owner ("Gusto"), when the setting says so. */
+	handledBy: string | null,
+};
+
 /**  One kind of system and who plays it. */
 export type PartChoiceDto = {
 	/**  "hris", "payroll", "time_tracking" or "background_checks". */
@@ -1060,12 +1206,43 @@ export type PlannedWriteDto = {
 	state: string,
 };
 
+/**  A poster or policy reviewed yearly. */
+export type PosterDto = {
+	/**  Its name. */
+	name: string,
+	/**  A review date (ISO 8601); it recurs every year on that month and day. */
+	reviewOn: string,
+};
+
 /**  New credentials for a connection that needs reconnecting. */
 export type ReconnectRequest = {
 	/**  Connection id. */
 	connectionId: string,
 	/**  Secret field values by key. */
 	values: { [key in string]: string },
+};
+
+/**
+ *  What a restore did: where the replaced data went, and how many erasures made after the
+ *  backup were applied again to the restored data.
+ */
+export type RestoredDto = {
+	/**  The folder that now holds the data the restore replaced. */
+	aside: string,
+	/**  Erasures recorded after the backup was made that were applied again. */
+	erasuresReapplied: number,
+};
+
+/**  One kind's retention. */
+export type RetentionRuleDto = {
+	/**  The kind ("time_entry"). */
+	kind: string,
+	/**  The period after termination ("3y"), or null: kept for ever. */
+	period: string | null,
+	/**  The documented default. */
+	default: string | null,
+	/**  Where the default comes from. */
+	source: string,
 };
 
 /**  The review queue: differences to settle and writes to approve. */
@@ -1241,6 +1418,20 @@ export type StatusDto = {
 	auditEntries: number,
 };
 
+/**  A record a tool still holds after an erasure. */
+export type StillHeldDto = {
+	/**  Connector id ("gusto"). */
+	provider: string,
+	/**  The connection's name. */
+	connection: string,
+	/**  Kind of record ("time_entry"). */
+	kind: string,
+	/**  The tool's id for it. */
+	remoteId: string,
+	/**  Times a sync skipped it since. */
+	skipped: number,
+};
+
 /**  The outcome of syncing one connection. */
 export type SyncOutcome = {
 	/**  Connection id. */
@@ -1316,6 +1507,37 @@ export type SyncRunDto = {
 	errorKind: string | null,
 	/**  Error, in words. */
 	error: string | null,
+};
+
+/**  The owner's update preferences. */
+export type UpdatePrefs = {
+	/**  Check for updates automatically (on start and every `every_hours`). */
+	check: boolean,
+	/**  Hours between automatic checks, 1 to 168. */
+	everyHours: number,
+};
+
+/**  What the app knows about updates now. */
+export type UpdateStatus = {
+	/**  The version running now. */
+	currentVersion: string,
+	/**  The owner's preferences. */
+	prefs: UpdatePrefs,
+	/**  The update waiting for the owner, if any. */
+	available: AvailableUpdate | null,
+	/**  When the endpoint was last asked (ISO 8601). */
+	lastChecked: string | null,
+	/**  Why the last check or install failed, in plain words. */
+	lastError: string | null,
+	/**  An install is under way. */
+	installing: boolean,
+	/**  Sync runs in progress now (an install waits for none). */
+	syncsRunning: number,
+	/**
+	 *  How this copy was installed: "deb", "rpm", "appimage", "msi", "nsis", "app" or
+	 *  "unknown" (built from source: an update replaces the running program).
+	 */
+	installedAs: string,
 };
 
 /**  A compared value: plain text, plus the exact money when it is a pay rate. */

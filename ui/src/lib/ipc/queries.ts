@@ -6,12 +6,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import {
   type AuditQuery,
+  type ComplianceSettingsDto,
   type DesktopPref,
   type FileFormat,
   type GatewaySettingsDto,
   type ConnectRequest,
   type ReconnectRequest,
   type SyncProgress,
+  type UpdatePrefs,
   commands,
   events,
 } from './bindings.ts';
@@ -446,6 +448,92 @@ export function useChangeRoutes() {
   });
 }
 
+/** Settings → Save diagnostics: the owner chooses where in the save dialog; `null` if cancelled. */
+export function useSaveDiagnostics() {
+  return useMutation({ mutationFn: () => unwrap(commands.saveDiagnostics()) });
+}
+
+/** Logs once that `screen` shows its first data (the footprint script times cold starts by it). */
+export function useScreenReady(screen: string, ready: boolean) {
+  useEffect(() => {
+    if (ready) void commands.screenReady(screen);
+  }, [screen, ready]);
+}
+
+/** Updates: the version running, the owner's check preferences and any update waiting (re-read
+ * every minute, so the app-wide banner appears after an automatic check). */
+export function useUpdateStatus() {
+  return useQuery({
+    queryKey: ['update_status'],
+    queryFn: () => commands.updateStatus(),
+    refetchInterval: 60_000,
+  });
+}
+
+/** Saves whether and how often to check for updates. */
+export function useSetUpdatePrefs() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (prefs: UpdatePrefs) => unwrap(commands.setUpdatePrefs(prefs)),
+    onSuccess: (status) => client.setQueryData(['update_status'], status),
+  });
+}
+
+/** Asks the update server now. */
+export function useCheckForUpdate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(commands.checkForUpdate()),
+    onSuccess: (status) => client.setQueryData(['update_status'], status),
+    onError: () => client.invalidateQueries({ queryKey: ['update_status'] }),
+  });
+}
+
+/** Installs the waiting update; the app restarts into it. */
+export function useInstallUpdate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(commands.installUpdate()),
+    onError: () => client.invalidateQueries({ queryKey: ['update_status'] }),
+  });
+}
+
+/** The compliance calendar (the coming year's dated obligations) and its settings. */
+const complianceKey = ['compliance_calendar'] as const;
+
+export function useComplianceCalendar() {
+  return useQuery({ queryKey: complianceKey, queryFn: () => unwrap(commands.complianceCalendar()) });
+}
+
+/** Marks a calendar item done; its alert resolves, so alerts are read again. */
+export function useMarkComplianceDone() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(commands.markComplianceDone(id)),
+    onSuccess: (calendar) => {
+      client.setQueryData(complianceKey, calendar);
+      void client.invalidateQueries({ queryKey: keys.alerts });
+    },
+  });
+}
+
+/** Saves the calendar settings; the calendar comes back recomputed. */
+export function useSetComplianceSettings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (settings: ComplianceSettingsDto) => unwrap(commands.setComplianceSettings(settings)),
+    onSuccess: (calendar) => {
+      client.setQueryData(complianceKey, calendar);
+      void client.invalidateQueries({ queryKey: keys.alerts });
+    },
+  });
+}
+
+/** Saves the calendar as an .ics file where the owner chooses (`null`: cancelled). */
+export function useSaveComplianceCalendar() {
+  return useMutation({ mutationFn: () => unwrap(commands.saveComplianceCalendar()) });
+}
+
 /** People → "Export this person's data" (a save dialog; `null` when cancelled). Audited. */
 export function useExportPersonData() {
   const invalidate = useInvalidateAll();
@@ -462,4 +550,34 @@ export function useExportComplianceDocuments() {
     mutationFn: () => unwrap(commands.exportComplianceDocuments()),
     onSettled: invalidate,
   });
+}
+
+/** People → "Erase this person" (the name typed again to confirm). */
+export function useErasePerson() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { identityId: string; confirmName: string }) =>
+      unwrap(commands.erasePerson(v.identityId, v.confirmName)),
+    onSettled: invalidate,
+  });
+}
+
+/** Settings → Data retention: each kind's period after termination. */
+export function useRetentionPolicy() {
+  return useQuery({ queryKey: ['retention_policy'] as const, queryFn: () => unwrap(commands.retentionPolicy()) });
+}
+
+/** Settings → Data retention: one kind's period ("4y", "18m", "never"). */
+export function useSetRetention() {
+  const invalidate = useInvalidateAll();
+  return useMutation({
+    mutationFn: (v: { kind: string; period: string }) => unwrap(commands.setRetention(v.kind, v.period)),
+    onSettled: invalidate,
+  });
+}
+
+/** Settings → Data retention: purge now what is past its period. */
+export function usePurgeRetention() {
+  const invalidate = useInvalidateAll();
+  return useMutation({ mutationFn: () => unwrap(commands.purgeRetention()), onSettled: invalidate });
 }
