@@ -275,12 +275,20 @@ fn write_backup_file(
 
 /// Reads the magic line and header of a backup file.
 fn read_header(backup: &Path) -> Result<BackupHeader> {
+    let file = std::fs::File::open(backup).map_err(|e| StoreError::io(backup, e))?;
+    read_magic_and_header(backup, &mut BufReader::new(file))
+}
+
+/// Reads the magic line and header from `reader`, positioned at the start of `backup`,
+/// leaving it at the start of the payload.
+fn read_magic_and_header(
+    backup: &Path,
+    reader: &mut BufReader<std::fs::File>,
+) -> Result<BackupHeader> {
     let bad = |reason: &str| StoreError::BadBackup {
         path: backup.to_path_buf(),
         reason: reason.to_owned(),
     };
-    let file = std::fs::File::open(backup).map_err(|e| StoreError::io(backup, e))?;
-    let mut reader = BufReader::new(file);
     let mut magic = String::new();
     reader
         .by_ref()
@@ -309,23 +317,7 @@ fn unpack(backup: &Path, staging: &Path) -> Result<(BackupHeader, u64)> {
     let file = std::fs::File::open(backup).map_err(|e| StoreError::io(backup, e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::new(file);
-    let mut magic = String::new();
-    reader
-        .by_ref()
-        .take(64)
-        .read_line(&mut magic)
-        .map_err(|e| StoreError::io(backup, e))?;
-    if magic.trim_end() != MAGIC {
-        return Err(bad("it is not an Integration Maestro backup file"));
-    }
-    let mut header_line = String::new();
-    reader
-        .by_ref()
-        .take(64 * 1024)
-        .read_line(&mut header_line)
-        .map_err(|e| StoreError::io(backup, e))?;
-    let header: BackupHeader = serde_json::from_str(header_line.trim_end())
-        .map_err(|_| bad("its header is damaged or was modified"))?;
+    let header = read_magic_and_header(backup, &mut reader)?;
     // A crafted header could demand terabytes of memory or years of passes: refuse it
     // before reading on, let alone deriving a key.
     header.kdf.check_bounds().map_err(|e| {
