@@ -3,26 +3,18 @@ use maestro_store::audit::{self, AuditEvent, ChainBreak};
 use super::*;
 
 async fn store_with_entries(dir: &Path, n: i64) -> Store {
-    let store = new_passphrase_store(dir).await;
-    for i in 0..n {
-        let mut tx = store.write().await.unwrap();
-        audit::append(
-            tx.conn(),
-            &AuditEvent::new("cli", "records.export", "employee")
-                .records(i)
-                .detail(json!({"format": "csv", "n": i})),
-            t(i as u32 % 60),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
-    store
-}
-
-async fn verify(store: &Store) -> audit::Verification {
-    let mut conn = store.pool().acquire().await.unwrap();
-    audit::verify(&mut conn, |_| {}).await.unwrap()
+    store_with_audit(
+        dir,
+        (0..n).map(|i| {
+            (
+                AuditEvent::new("cli", "records.export", "employee")
+                    .records(i)
+                    .detail(json!({"format": "csv", "n": i})),
+                t(i as u32 % 60),
+            )
+        }),
+    )
+    .await
 }
 
 /// Tampering needs the key and the append-only triggers removed: what an attacker would do.
@@ -43,7 +35,7 @@ async fn tamper(store: &Store, sql: &str) {
 async fn an_intact_chain_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_entries(dir.path(), 20).await;
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert!(v.is_intact(), "{:?}", v.breaks);
     assert_eq!(v.entries, 20);
 }
@@ -73,7 +65,7 @@ async fn an_edited_entry_is_named() {
         "UPDATE audit_log SET record_count = 999 WHERE seq = 4",
     )
     .await;
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert_eq!(v.breaks, vec![ChainBreak::Edited { seq: 4 }]);
     assert_eq!(
         v.breaks[0].to_string(),
@@ -86,7 +78,7 @@ async fn a_removed_entry_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_entries(dir.path(), 10).await;
     tamper(&store, "DELETE FROM audit_log WHERE seq = 6").await;
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert_eq!(
         v.breaks,
         vec![ChainBreak::Removed {
@@ -102,7 +94,7 @@ async fn a_removed_tail_is_noticed() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_entries(dir.path(), 10).await;
     tamper(&store, "DELETE FROM audit_log WHERE seq >= 9").await;
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert_eq!(
         v.breaks,
         vec![ChainBreak::TailRemoved {
@@ -123,7 +115,7 @@ async fn swapped_entries_are_named() {
          UPDATE audit_log SET seq = 4 WHERE seq = -1;",
     )
     .await;
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert_eq!(
         v.breaks,
         vec![
@@ -171,7 +163,7 @@ async fn appends_from_many_tasks_keep_one_chain() {
     for task in tasks {
         task.await.unwrap();
     }
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert!(v.is_intact(), "{:?}", v.breaks);
     assert_eq!(v.entries, 80);
 }

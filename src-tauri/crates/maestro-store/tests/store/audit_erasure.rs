@@ -7,25 +7,17 @@ use maestro_store::audit::{self, AuditEvent, ChainBreak, ERASURE_ACTION};
 use super::*;
 
 async fn store_with(dir: &Path, targets: &[&str]) -> Store {
-    let store = new_passphrase_store(dir).await;
-    for (i, target) in targets.iter().enumerate() {
-        let mut tx = store.write().await.unwrap();
-        audit::append(
-            tx.conn(),
-            &AuditEvent::new("owner", "outbox.approve", target)
-                .detail(json!({ "summary": target, "n": i })),
-            t(i as u32),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
-    store
-}
-
-async fn verify(store: &Store) -> audit::Verification {
-    let mut conn = store.pool().acquire().await.unwrap();
-    audit::verify(&mut conn, |_| {}).await.unwrap()
+    store_with_audit(
+        dir,
+        targets.iter().enumerate().map(|(i, target)| {
+            (
+                AuditEvent::new("owner", "outbox.approve", target)
+                    .detail(json!({ "summary": target, "n": i })),
+                t(i as u32),
+            )
+        }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -48,7 +40,7 @@ async fn blanked_words_keep_the_chain_and_nothing_else_may_change() {
     assert!(!format!("{entries:?}").contains("Lovelace"));
     assert!(format!("{entries:?}").contains("Hopper"));
     drop(conn);
-    assert!(verify(&store).await.is_intact());
+    assert!(verify_chain(&store).await.is_intact());
 
     // The trigger allows nothing else: not an edit of the words, nor of a blanked entry.
     let mut conn = store.pool().acquire().await.unwrap();
@@ -76,7 +68,7 @@ async fn blanked_words_keep_the_chain_and_nothing_else_may_change() {
         .await
         .unwrap();
     drop(conn);
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert_eq!(
         v.breaks,
         vec![ChainBreak::Edited { seq: 1 }, ChainBreak::Edited { seq: 2 }]
@@ -102,7 +94,7 @@ async fn a_scheme_1_entry_blanked_counts_only_when_an_erasure_lists_it() {
     .unwrap();
     drop(conn);
     assert_eq!(
-        verify(&store).await.breaks,
+        verify_chain(&store).await.breaks,
         vec![ChainBreak::Edited { seq: 1 }]
     );
     let mut tx = store.write().await.unwrap();
@@ -114,6 +106,6 @@ async fn a_scheme_1_entry_blanked_counts_only_when_an_erasure_lists_it() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let v = verify(&store).await;
+    let v = verify_chain(&store).await;
     assert!(v.is_intact(), "{:?}", v.breaks);
 }

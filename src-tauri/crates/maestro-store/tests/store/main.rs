@@ -17,6 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{EntityKind, Provenance};
+use maestro_store::audit::{self, AuditEvent};
 use maestro_store::records::{self, PutOutcome, RecordWrite};
 use maestro_store::{MemorySecretStore, NewKey, Passphrase, Store, Unlock};
 use serde_json::json;
@@ -35,6 +36,27 @@ pub async fn new_passphrase_store(dir: &Path) -> Store {
     Store::create(dir, NewKey::Passphrase(pass()))
         .await
         .unwrap()
+}
+
+/// A new passphrase store whose audit log holds `entries`, each appended (at its time) in a
+/// transaction of its own.
+pub async fn store_with_audit(
+    dir: &Path,
+    entries: impl IntoIterator<Item = (AuditEvent, DateTime<Utc>)>,
+) -> Store {
+    let store = new_passphrase_store(dir).await;
+    for (event, at) in entries {
+        let mut tx = store.write().await.unwrap();
+        audit::append(tx.conn(), &event, at).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    store
+}
+
+/// The audit chain's verification, with no progress reported.
+pub async fn verify_chain(store: &Store) -> audit::Verification {
+    let mut conn = store.pool().acquire().await.unwrap();
+    audit::verify(&mut conn, |_| {}).await.unwrap()
 }
 
 pub async fn reopen(dir: &Path) -> Result<Store, maestro_store::StoreError> {
