@@ -183,11 +183,8 @@ mod tests {
     use maestro_sync::routes::hours::PayCalendar;
 
     use super::super::PersonFacts;
+    use super::super::tests::day;
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
 
     fn leaver(state: &str, last: &str, paydays: Option<Paydays>) -> CompanyFacts {
         CompanyFacts {

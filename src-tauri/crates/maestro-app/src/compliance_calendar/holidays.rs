@@ -118,11 +118,8 @@ pub fn business_days_after(d: NaiveDate, n: u32) -> NaiveDate {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use super::super::tests::day;
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
 
     #[test]
     fn the_2026_holidays_are_the_opm_list() {

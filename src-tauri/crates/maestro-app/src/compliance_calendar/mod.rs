@@ -431,7 +431,8 @@ impl crate::App {
 mod tests {
     use super::*;
 
-    fn day(s: &str) -> NaiveDate {
+    /// The date `s` (YYYY-MM-DD); the calendar modules' tests share it.
+    pub(super) fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 

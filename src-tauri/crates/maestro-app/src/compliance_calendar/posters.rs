@@ -53,11 +53,8 @@ pub fn due(settings: &CalendarSettings, from: NaiveDate, to: NaiveDate) -> Vec<D
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::Poster;
+    use super::super::tests::day;
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
 
     #[test]
     fn reviews_recur_yearly_from_the_given_date() {
