@@ -309,38 +309,28 @@ async fn pointing_to(
     people: &HashSet<String>,
 ) -> Result<Vec<Target>> {
     let mut out = Vec::new();
-    let mut after = String::new();
-    loop {
-        let rows = sqlx::query(
-            "SELECT r.record_id, r.connection_id, r.provider, r.kind, r.remote_id, v.data
-             FROM records r JOIN record_versions v
-               ON v.record_id = r.record_id AND v.version = r.current_version
-             WHERE r.company_id = ?1 AND r.connection_id = ?2 AND r.record_id > ?3
-             ORDER BY r.record_id LIMIT 1000",
-        )
-        .bind(company_id.to_string())
-        .bind(connection_id.to_string())
-        .bind(&after)
-        .fetch_all(&mut *conn)
-        .await?;
-        let Some(last) = rows.last() else {
-            return Ok(out);
-        };
-        after = last.try_get("record_id")?;
-        crate::records::load_dictionaries_for(conn, &rows).await?;
-        for row in &rows {
+    crate::records::for_each_with_current_version(
+        conn,
+        "r.record_id, r.connection_id, r.provider, r.kind, r.remote_id, v.data",
+        "r.connection_id = ?2",
+        company_id,
+        &connection_id.to_string(),
+        |row| {
             let text = packed::unpack(row.try_get("data")?, "data")?;
             // Cheap test first: the remote id must appear in the text at all.
             if !people.iter().any(|p| text.contains(p.as_str())) {
-                continue;
+                return Ok(());
             }
             let data: Value = serde_json::from_str(&text)
                 .map_err(|e| StoreError::Corrupt(format!("record data is not JSON: {e}")))?;
             if points_to(&data, people) {
                 out.push(target_of(row, false)?);
             }
-        }
-    }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(out)
 }
 
 fn points_to(data: &Value, people: &HashSet<String>) -> bool {

@@ -517,6 +517,47 @@ pub(crate) async fn load_dictionaries_for(
     Ok(())
 }
 
+/// Hands every record of a company that `filter` keeps (a condition on records `r` whose `?2`
+/// is `value`) to `each`, with its current version's `columns` (of `r` and versions `v`),
+/// deleted records included: in record-id order, reading pages of 1,000 with the dictionaries
+/// each page was packed against loaded. Stops at the first error, `each`'s included.
+pub(crate) async fn for_each_with_current_version<F>(
+    conn: &mut SqliteConnection,
+    columns: &str,
+    filter: &str,
+    company_id: CompanyId,
+    value: &str,
+    mut each: F,
+) -> Result<()>
+where
+    F: FnMut(&SqliteRow) -> Result<()>,
+{
+    let sql = format!(
+        "SELECT {columns}
+         FROM records r JOIN record_versions v
+           ON v.record_id = r.record_id AND v.version = r.current_version
+         WHERE r.company_id = ?1 AND {filter} AND r.record_id > ?3
+         ORDER BY r.record_id LIMIT 1000"
+    );
+    let mut after = String::new();
+    loop {
+        let rows = sqlx::query(&sql)
+            .bind(company_id.to_string())
+            .bind(value)
+            .bind(&after)
+            .fetch_all(&mut *conn)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get("record_id")?;
+        load_dictionaries_for(conn, &rows).await?;
+        for row in &rows {
+            each(row)?;
+        }
+    }
+}
+
 /// Version rows as records, after loading any dictionary they need.
 async fn decode_rows(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<Vec<StoredRecord>> {
     load_dictionaries_for(conn, rows).await?;

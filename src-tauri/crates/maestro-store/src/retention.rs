@@ -242,26 +242,13 @@ async fn candidates(
     kind: EntityKind,
 ) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
-    let mut after = String::new();
-    loop {
-        let rows = sqlx::query(
-            "SELECT r.record_id, r.connection_id, r.remote_id, r.deleted, v.valid_from, v.data
-             FROM records r JOIN record_versions v
-               ON v.record_id = r.record_id AND v.version = r.current_version
-             WHERE r.company_id = ?1 AND r.kind = ?2 AND r.record_id > ?3
-             ORDER BY r.record_id LIMIT 1000",
-        )
-        .bind(company_id.to_string())
-        .bind(kind.as_str())
-        .bind(&after)
-        .fetch_all(&mut *conn)
-        .await?;
-        let Some(last) = rows.last() else {
-            return Ok(out);
-        };
-        after = last.try_get("record_id")?;
-        crate::records::load_dictionaries_for(conn, &rows).await?;
-        for row in &rows {
+    crate::records::for_each_with_current_version(
+        conn,
+        "r.record_id, r.connection_id, r.remote_id, r.deleted, v.valid_from, v.data",
+        "r.kind = ?2",
+        company_id,
+        kind.as_str(),
+        |row| {
             let text = packed::unpack(row.try_get("data")?, "data")?;
             let deleted = row.try_get::<i64, _>("deleted")? != 0;
             out.push(Candidate {
@@ -276,8 +263,11 @@ async fn candidates(
                 data: serde_json::from_str(&text)
                     .map_err(|e| StoreError::Corrupt(format!("record data is not JSON: {e}")))?,
             });
-        }
-    }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(out)
 }
 
 fn date_field(data: &Value, field: &str) -> Option<NaiveDate> {
