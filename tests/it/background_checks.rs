@@ -14,11 +14,12 @@ use maestro_connectors::{NewEmployee, WriteOp, WriteRequest};
 use maestro_core::clock::{Clock, ManualClock};
 use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
-use maestro_http::{IdempotencyKey, RetryPolicy};
+use maestro_http::IdempotencyKey;
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::outbox::OutboxStatus;
-use maestro_store::{MemorySecretStore, NewKey};
 use serde_json::json;
+
+use crate::support::app_in;
 
 const ORDER: &str = "order_background_check";
 
@@ -43,15 +44,7 @@ async fn a_new_hire_gets_one_checkr_order_after_approval_and_the_check_syncs_bac
     let dir = tempfile::tempdir().unwrap();
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        clock.clone(),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let app = app_in(dir.path(), clock.clone()).await;
     let company = app.company(None).await.unwrap();
     let bamboo = app
         .connect_sandbox_provider(&company, &sb, Provider::BambooHr)

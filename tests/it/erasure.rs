@@ -6,38 +6,17 @@
 //! and tells the owner), and restoring a backup made before the erasure applies it again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-
 use maestro_app::App;
-use maestro_core::ids::{CompanyId, RecordId};
+use maestro_core::ids::RecordId;
 use maestro_core::model::{EntityKind, Provenance};
 use maestro_sandbox::Provider;
 use maestro_store::audit::{self, AuditEvent};
 use maestro_store::records::{self, RecordWrite, StoredRecord};
-use maestro_store::sqlx::{self, Row};
+use maestro_store::sqlx;
 use maestro_store::{NewKey, Passphrase, alerts};
 use serde_json::{Value, json};
 
-use crate::support::{connect_and_sync, sandbox_app, sync_clean};
-
-/// Every version of every record of the company, by record.
-async fn every_record(app: &App, company: CompanyId) -> BTreeMap<RecordId, Vec<StoredRecord>> {
-    let mut conn = app.store().pool().acquire().await.unwrap();
-    let ids: Vec<String> = sqlx::query("SELECT record_id FROM records WHERE company_id = ?1")
-        .bind(company.to_string())
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String, _>("record_id"))
-        .collect();
-    let mut out = BTreeMap::new();
-    for id in ids {
-        let id: RecordId = id.parse().unwrap();
-        out.insert(id, records::history(&mut conn, company, id).await.unwrap());
-    }
-    out
-}
+use crate::support::{connect_and_sync, every_record, sandbox_app, sync_clean};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     let lower = haystack.to_ascii_lowercase();

@@ -14,11 +14,10 @@ use maestro_core::model::{EntityKind, PayStatement};
 use maestro_sandbox::Provider;
 use maestro_store::identities::IdentityId;
 use maestro_store::records::{self, StoredRecord};
-use maestro_store::sqlx::{self, Row};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::support::{connect_and_sync, sandbox_app, sync_clean};
+use crate::support::{connect_and_sync, every_record, sandbox_app, sync_clean};
 
 fn holder<'a>(people: &'a [Person], provider: &str, remote_id: &str) -> &'a Person {
     people
@@ -29,25 +28,6 @@ fn holder<'a>(people: &'a [Person], provider: &str, remote_id: &str) -> &'a Pers
                 .any(|r| r.provider == provider && r.remote_id == remote_id)
         })
         .expect("the person is on the roster")
-}
-
-/// Every version of every record of the company, by record, read straight from the tables.
-async fn every_record(app: &App, company: CompanyId) -> BTreeMap<RecordId, Vec<StoredRecord>> {
-    let mut conn = app.store().pool().acquire().await.unwrap();
-    let ids: Vec<String> = sqlx::query("SELECT record_id FROM records WHERE company_id = ?1")
-        .bind(company.to_string())
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String, _>("record_id"))
-        .collect();
-    let mut out = BTreeMap::new();
-    for id in ids {
-        let id: RecordId = id.parse().unwrap();
-        out.insert(id, records::history(&mut conn, company, id).await.unwrap());
-    }
-    out
 }
 
 /// The records the export must hold: those linked to the identity, and every record whose

@@ -13,13 +13,11 @@ use maestro_app::App;
 use maestro_core::clock::ManualClock;
 use maestro_core::ids::{CompanyId, RecordId};
 use maestro_core::model::EntityKind;
-use maestro_http::RetryPolicy;
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::retention::Period;
 use maestro_store::sqlx::{self, Row};
-use maestro_store::{MemorySecretStore, NewKey};
 
-use crate::support::connect_and_sync;
+use crate::support::{app_in, connect_and_sync};
 
 /// Every record's id with its number of versions.
 async fn versions(app: &App, company: CompanyId) -> BTreeMap<RecordId, i64> {
@@ -64,15 +62,7 @@ async fn a_purge_removes_exactly_what_the_policy_says_on_the_boundary_day() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        clock.clone(),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let app = app_in(dir.path(), clock.clone()).await;
     let company = app.company(None).await.unwrap();
     connect_and_sync(
         &app,

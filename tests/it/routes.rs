@@ -16,13 +16,14 @@ use maestro_app::routes::{PlanState, WriteResult};
 use maestro_connectors::{NewEmployee, WriteOp, WriteRequest};
 use maestro_core::clock::ManualClock;
 use maestro_core::ids::{CompanyId, ConnectionId};
-use maestro_http::{IdempotencyKey, RetryPolicy};
+use maestro_http::IdempotencyKey;
 use maestro_sandbox::{FaultPlan, Provider, Sandbox, SandboxConfig};
 use maestro_store::outbox::OutboxStatus;
-use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::Mode;
 use rust_decimal::Decimal;
 use serde_json::Value;
+
+use crate::support::app_in;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -41,15 +42,7 @@ async fn world(time_entries: Option<usize>) -> World {
     .await
     .unwrap();
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        clock.clone(),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let app = app_in(dir.path(), clock.clone()).await;
     let company = app.company(None).await.unwrap().id;
     World {
         _dir: dir,

@@ -10,10 +10,10 @@ use chrono::{Duration, Utc};
 use maestro_app::{App, ConnectInput};
 use maestro_core::clock::ManualClock;
 use maestro_core::ids::CompanyId;
-use maestro_http::RetryPolicy;
 use maestro_sandbox::{Provider, Sandbox, SandboxConfig};
 use maestro_store::alerts::{self, Alert};
-use maestro_store::{MemorySecretStore, NewKey};
+
+use crate::support::app_in;
 
 async fn expiry_alerts(app: &App, company: CompanyId) -> Vec<Alert> {
     let mut conn = app.store().pool().acquire().await.unwrap();
@@ -31,15 +31,7 @@ async fn quickbooks_sign_in_end_is_saved_warned_of_and_moved_on_by_a_refresh() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let t0 = Utc::now();
     let clock = Arc::new(ManualClock::new(t0));
-    let app = App::init(
-        &dir.path().join("data"),
-        NewKey::Keychain(Arc::new(MemorySecretStore::default())),
-        "Bluebird Bakery",
-        clock.clone(),
-    )
-    .await
-    .unwrap()
-    .with_retry_policy(RetryPolicy::fast());
+    let app = app_in(dir.path(), clock.clone()).await;
     let company = app.company(None).await.unwrap();
     let creds = sandbox.credentials().quickbooks;
     let input = ConnectInput {
