@@ -317,6 +317,12 @@ pub async fn run(app: &App, command: ComplianceCommand) -> Result<ExitCode> {
 mod tests {
     use super::*;
 
+    /// [`apply`] with only posters added (`name=date`) and removed (by name).
+    fn apply_posters(s: &mut CalendarSettings, add: &[&str], remove: &[&str]) -> Result<bool> {
+        let owned = |v: &[&str]| v.iter().map(|p| (*p).to_owned()).collect();
+        apply(s, None, false, None, false, owned(add), owned(remove), None)
+    }
+
     #[test]
     fn settings_options_apply_and_refuse_malformed_values() {
         let mut s = CalendarSettings::default();
@@ -339,43 +345,11 @@ mod tests {
         assert_eq!(s.posters.len(), 2);
         assert_eq!(s.deposit_schedule, Some(DepositSchedule::Monthly));
         // Moving a poster replaces it; removing one by any spelling of its name.
-        apply(
-            &mut s,
-            None,
-            false,
-            None,
-            false,
-            vec!["osha POSTER=2026-02-01".into()],
-            vec![],
-            None,
-        )
-        .unwrap();
+        apply_posters(&mut s, &["osha POSTER=2026-02-01"], &[]).unwrap();
         assert_eq!(s.posters.len(), 2);
-        apply(
-            &mut s,
-            None,
-            false,
-            None,
-            false,
-            vec![],
-            vec!["handbook".into()],
-            None,
-        )
-        .unwrap();
+        apply_posters(&mut s, &[], &["handbook"]).unwrap();
         assert_eq!(s.posters.len(), 1);
-        assert!(
-            apply(
-                &mut s,
-                None,
-                false,
-                None,
-                false,
-                vec![],
-                vec!["nope".into()],
-                None
-            )
-            .is_err()
-        );
+        assert!(apply_posters(&mut s, &[], &["nope"]).is_err());
         assert!(
             apply(
                 &mut s,
@@ -389,20 +363,8 @@ mod tests {
             )
             .is_err()
         );
-        assert!(
-            apply(
-                &mut s,
-                None,
-                false,
-                None,
-                false,
-                vec!["x=11/01/2026".into()],
-                vec![],
-                None
-            )
-            .is_err()
-        );
-        let unchanged = apply(&mut s, None, false, None, false, vec![], vec![], None).unwrap();
+        assert!(apply_posters(&mut s, &["x=11/01/2026"], &[]).is_err());
+        let unchanged = apply_posters(&mut s, &[], &[]).unwrap();
         assert_eq!(ProviderFilesArg::Auto.setting(), None);
         assert_eq!(ProviderFilesArg::On.setting(), Some(true));
         assert_eq!(ProviderFilesArg::Off.setting(), Some(false));
