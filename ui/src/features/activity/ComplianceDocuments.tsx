@@ -1,5 +1,5 @@
 import { useExportComplianceDocuments } from '../../lib/ipc/queries.ts';
-import { describeIpcError } from '../../lib/ipc/errors.ts';
+import { SaveButton, SaveError } from '../../components/SaveAction.tsx';
 import { useI18n } from '../../lib/i18n.tsx';
 
 /**
@@ -15,15 +15,13 @@ export function ComplianceDocuments() {
       <h2 id="compliance-docs-title">{t('activity.complianceDocs')}</h2>
       <p className="muted">{t('activity.complianceDocs.intro')}</p>
       <div className="actions actions-start">
-        <button
-          type="button"
-          className="button primary"
-          data-testid="compliance-docs-save"
-          disabled={save.isPending}
+        <SaveButton
+          save={save}
+          primary
+          testId="compliance-docs-save"
+          label={t('activity.complianceDocs.save')}
           onClick={() => save.mutate()}
-        >
-          {save.isPending ? t('common.working') : t('activity.complianceDocs.save')}
-        </button>
+        />
       </div>
       {save.isSuccess && save.data ? (
         <div role="status" className="success" data-testid="compliance-docs-done">
@@ -38,11 +36,7 @@ export function ComplianceDocuments() {
           <p className="small">{save.data.files.join(', ')}</p>
         </div>
       ) : null}
-      {save.isError ? (
-        <p role="alert" className="error-detail">
-          {describeIpcError(save.error)}
-        </p>
-      ) : null}
+      <SaveError save={save} />
     </section>
   );
 }

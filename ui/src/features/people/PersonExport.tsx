@@ -1,5 +1,5 @@
 import { useExportPersonData } from '../../lib/ipc/queries.ts';
-import { describeIpcError } from '../../lib/ipc/errors.ts';
+import { SaveButton, SaveError } from '../../components/SaveAction.tsx';
 import { useI18n } from '../../lib/i18n.tsx';
 
 /**
@@ -15,15 +15,12 @@ export function PersonExport({ identityId }: { identityId: string }) {
     <div className="person-export">
       <p className="muted small">{t('people.export.intro')}</p>
       <div className="actions actions-start">
-        <button
-          type="button"
-          className="button"
-          data-testid="person-export"
-          disabled={save.isPending}
+        <SaveButton
+          save={save}
+          testId="person-export"
+          label={t('people.export')}
           onClick={() => save.mutate(identityId)}
-        >
-          {save.isPending ? t('common.working') : t('people.export')}
-        </button>
+        />
       </div>
       {save.isSuccess && save.data ? (
         <p role="status" className="success" data-testid="person-export-done">
@@ -35,11 +32,7 @@ export function PersonExport({ identityId }: { identityId: string }) {
           })}
         </p>
       ) : null}
-      {save.isError ? (
-        <p role="alert" className="error-detail">
-          {describeIpcError(save.error)}
-        </p>
-      ) : null}
+      <SaveError save={save} />
     </div>
   );
 }

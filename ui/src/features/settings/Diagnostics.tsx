@@ -3,7 +3,7 @@
  * statuses, recent syncs and errors, the latest log lines), saved where the owner chooses in
  * the system's save dialog.
  */
-import { describeIpcError } from '../../lib/ipc/errors.ts';
+import { SaveButton, SaveError } from '../../components/SaveAction.tsx';
 import { useSaveDiagnostics } from '../../lib/ipc/queries.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 
@@ -15,15 +15,12 @@ export function Diagnostics() {
       <h2 id="diagnostics-title">{t('settings.diagnostics')}</h2>
       <div className="row">
         <p className="muted">{t('settings.diagnosticsHelp')}</p>
-        <button
-          type="button"
-          className="button"
-          data-testid="diagnostics-save"
-          disabled={save.isPending}
+        <SaveButton
+          save={save}
+          testId="diagnostics-save"
+          label={t('settings.diagnosticsSave')}
           onClick={() => save.mutate()}
-        >
-          {save.isPending ? t('common.working') : t('settings.diagnosticsSave')}
-        </button>
+        />
       </div>
       {save.isSuccess && save.data ? (
         <p role="status" className="success">
@@ -34,11 +31,7 @@ export function Diagnostics() {
           })}
         </p>
       ) : null}
-      {save.isError ? (
-        <p role="alert" className="error-detail">
-          {describeIpcError(save.error)}
-        </p>
-      ) : null}
+      <SaveError save={save} />
     </section>
   );
 }
