@@ -108,35 +108,15 @@ pub async fn erased_still_held(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use serde_json::{Value, json};
-    use tauri::Manager;
+    use serde_json::json;
 
     use super::super::screens_tests::Harness;
-    use crate::state::DesktopState;
 
     #[test]
     fn a_person_is_erased_only_with_their_name_and_the_tools_holdings_are_listed() {
         let dir = tempfile::tempdir().unwrap();
         let h = Harness::new(dir.path()).unwrap();
-        let _: Value = h.ok(
-            "create_store",
-            json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),
-        );
-        let state = h.app.state::<DesktopState>();
-        let sandbox = tauri::async_runtime::block_on(async {
-            let app = state.app().await.unwrap();
-            let company = app.company(None).await.unwrap();
-            let sandbox =
-                maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
-                    .await
-                    .unwrap();
-            app.connect_sandbox_provider(&company, &sandbox, maestro_sandbox::Provider::BambooHr)
-                .await
-                .unwrap();
-            sandbox
-        });
-        let _: Value = h.ok("sync_now", json!({"connection": null}));
-        let people: Vec<crate::dto::PersonDto> = h.ok("people", json!({}));
+        let (sandbox, people) = h.synced_people(&[maestro_sandbox::Provider::BambooHr]);
         let ana = &people[0];
         let wrong = h
             .call(

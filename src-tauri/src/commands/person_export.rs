@@ -73,36 +73,15 @@ mod tests {
     use tauri::Manager;
 
     use super::super::screens_tests::Harness;
-    use crate::state::DesktopState;
 
     #[test]
     fn a_person_is_exported_where_the_dialog_says_and_a_cancel_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let h = Harness::new(dir.path()).unwrap();
-        let _: Value = h.ok(
-            "create_store",
-            json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),
-        );
-        let state = h.app.state::<DesktopState>();
-        let sandbox = tauri::async_runtime::block_on(async {
-            let app = state.app().await.unwrap();
-            let company = app.company(None).await.unwrap();
-            let sandbox =
-                maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
-                    .await
-                    .unwrap();
-            for p in [
-                maestro_sandbox::Provider::BambooHr,
-                maestro_sandbox::Provider::Gusto,
-            ] {
-                app.connect_sandbox_provider(&company, &sandbox, p)
-                    .await
-                    .unwrap();
-            }
-            sandbox
-        });
-        let _: Value = h.ok("sync_now", json!({"connection": null}));
-        let people: Vec<crate::dto::PersonDto> = h.ok("people", json!({}));
+        let (sandbox, people) = h.synced_people(&[
+            maestro_sandbox::Provider::BambooHr,
+            maestro_sandbox::Provider::Gusto,
+        ]);
         let ana = &people[0];
 
         let answers = dir.path().join("dialog-answers");

@@ -49,6 +49,36 @@ impl Harness {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"));
         serde_json::from_value(value).expect("shape")
     }
+
+    /// Creates the Bluebird Bakery store, connects the sandbox's `providers` and syncs them;
+    /// the running sandbox (for the caller to shut down) and the people the store then lists.
+    pub(super) fn synced_people(
+        &self,
+        providers: &[maestro_sandbox::Provider],
+    ) -> (maestro_sandbox::Sandbox, Vec<crate::dto::PersonDto>) {
+        let _: Value = self.ok(
+            "create_store",
+            json!({"company": "Bluebird Bakery", "passphrase": "correct horse battery staple"}),
+        );
+        let state = self.app.state::<DesktopState>();
+        let sandbox = tauri::async_runtime::block_on(async {
+            let app = state.app().await.unwrap();
+            let company = app.company(None).await.unwrap();
+            let sandbox =
+                maestro_sandbox::Sandbox::start(maestro_sandbox::SandboxConfig::default())
+                    .await
+                    .unwrap();
+            for p in providers {
+                app.connect_sandbox_provider(&company, &sandbox, *p)
+                    .await
+                    .unwrap();
+            }
+            sandbox
+        });
+        let _: Value = self.ok("sync_now", json!({"connection": null}));
+        let people: Vec<crate::dto::PersonDto> = self.ok("people", json!({}));
+        (sandbox, people)
+    }
 }
 
 #[test]
