@@ -8,5 +8,6 @@
 
 fn main() {
     maestro_malloc::tune();
+    maestro_malloc::webview_without_compositing();
     maestro_desktop::run();
 }
