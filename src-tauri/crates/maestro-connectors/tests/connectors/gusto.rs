@@ -106,6 +106,16 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// Where the connector's open payroll window ends: 3 months after the day before today (Gusto's
+/// own date may be a day behind ours).
+fn open_window_end() -> NaiveDate {
+    today()
+        .pred_opt()
+        .unwrap()
+        .checked_add_months(chrono::Months::new(3))
+        .unwrap()
+}
+
 fn days_ago(n: i64) -> String {
     (today() - chrono::Duration::days(n)).to_string()
 }
@@ -158,8 +168,7 @@ impl wiremock::Match for OpenWindow {
         let q: std::collections::HashMap<String, String> =
             request.url.query_pairs().into_owned().collect();
         let date = |k: &str| q.get(k).and_then(|d| d.parse::<NaiveDate>().ok());
-        let ahead = today().checked_add_months(chrono::Months::new(3));
-        date("start_date").is_some() && date("end_date") == ahead
+        date("start_date").is_some() && date("end_date") == Some(open_window_end())
     }
 }
 
@@ -576,10 +585,7 @@ async fn payroll_history_is_read_in_year_windows_back_to_the_join_date() {
                 .iter()
                 .all(|(s, e)| *s > e.checked_sub_months(chrono::Months::new(12)).unwrap())
         );
-        assert_eq!(
-            windows[0].1,
-            today().checked_add_months(chrono::Months::new(3)).unwrap()
-        );
+        assert_eq!(windows[0].1, open_window_end());
         let oldest = windows.iter().map(|(s, _)| *s).min().unwrap();
         assert!(oldest < join, "reaches the join date: {oldest}");
         assert!(windows.len() <= 5, "{windows:?}");
@@ -604,9 +610,7 @@ async fn payroll_history_is_read_in_year_windows_back_to_the_join_date() {
         let received = server.received_requests().await.unwrap();
         assert_eq!(pages, 1);
         assert_eq!(received.len(), 1, "one request: the open window");
-        let keep_from = today()
-            .checked_add_months(chrono::Months::new(3))
-            .unwrap()
+        let keep_from = open_window_end()
             .checked_sub_months(chrono::Months::new(9))
             .unwrap();
         let expected: Vec<String> = {
@@ -1186,10 +1190,8 @@ mod sandbox {
     #[tokio::test]
     async fn incremental_payroll_reads_cover_the_open_window() {
         let (sb, c) = start().await;
-        let today = chrono::Utc::now().date_naive();
-        let keep_from = today
-            .checked_add_months(chrono::Months::new(3))
-            .and_then(|d| d.checked_sub_months(chrono::Months::new(9)))
+        let keep_from = super::open_window_end()
+            .checked_sub_months(chrono::Months::new(9))
             .unwrap();
         let payrolls = sb.gusto_payrolls();
         let open: Vec<&str> = payrolls

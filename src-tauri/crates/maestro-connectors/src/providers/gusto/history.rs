@@ -29,7 +29,7 @@ pub const MAX_WINDOWS: u32 = 40;
 /// Where a walk through the payroll history stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Walk {
-    /// Where the open window ends (3 months after the day the walk began).
+    /// Where the open window ends (3 months after the day before the walk began).
     pub top: NaiveDate,
     /// Index of the last window to read; `None` = until a window holds no payroll.
     pub last: Option<u32>,
@@ -67,9 +67,13 @@ impl Walk {
     /// A walk beginning `today`: back to `join_date` when known, only the open window when
     /// `open_only` (incremental reads).
     pub fn begin(today: NaiveDate, join_date: Option<NaiveDate>, open_only: bool) -> Walk {
-        let top = today
+        // From the day before: Gusto counts "3 months in the future" from its own date, which
+        // can be a day behind ours (a UTC date is ahead of the Pacific one every evening there),
+        // and an end a day too far is refused outright. Nothing is paid that far ahead.
+        let anchor = today.pred_opt().unwrap_or(today);
+        let top = anchor
             .checked_add_months(Months::new(AHEAD_MONTHS))
-            .unwrap_or(today);
+            .unwrap_or(anchor);
         let last = if open_only {
             Some(0)
         } else {
@@ -181,7 +185,12 @@ mod tests {
             assert!(window_of(walk.top, last - 1).keep_from > months_before(d("2019-03-15"), 3));
             assert_eq!(
                 walk.top,
-                d(today).checked_add_months(Months::new(3)).unwrap()
+                d(today)
+                    .pred_opt()
+                    .unwrap()
+                    .checked_add_months(Months::new(3))
+                    .unwrap(),
+                "3 months after the day before today"
             );
         }
     }
