@@ -8,6 +8,5 @@
 
 fn main() {
     maestro_malloc::tune();
-    maestro_malloc::webview_without_compositing();
     maestro_desktop::run();
 }

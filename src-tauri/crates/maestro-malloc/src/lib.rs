@@ -1,5 +1,4 @@
-//! Process-wide memory tuning, done first thing in `main`: the C allocator (glibc's malloc) for
-//! processes that sync, and the desktop app's web view ([`webview_without_compositing`]).
+//! Process-wide tuning of the C allocator (glibc's malloc) for processes that sync.
 //!
 //! glibc raises its mmap threshold whenever a large mapped block is freed. After the first
 //! sync page, every page-sized buffer (a 2 MB response body, a vector of 2,000 records) is
@@ -24,29 +23,6 @@ pub fn tune() {
         if applied != 1 {
             // No logger is set up yet when this runs.
             eprintln!("note: the allocator refused its memory tuning; memory use may be higher");
-        }
-    }
-}
-
-/// The WebKitGTK switch that turns off accelerated compositing.
-pub const WEBKIT_COMPOSITING_VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-
-/// Makes the desktop app's web view draw without accelerated compositing (Linux), unless the
-/// person running it has set [`WEBKIT_COMPOSITING_VAR`] themselves. Where there is no GPU (a
-/// virtual machine, a remote desktop) compositing runs on Mesa's software rasteriser, whose
-/// layers took 97 MiB of the web process; without it, the installed app idles at 286 MiB PSS
-/// instead of 382 and its dashboard is interactive in 0.54–0.60 s instead of 0.85–1.15 s
-/// (tests/bench.md, "Desktop app footprint"). The app's screens are forms, tables and small
-/// charts with no animation or 3D. WebKit reads the variable in this process and the web
-/// processes it starts, so call this first in `main`, before any other thread starts.
-pub fn webview_without_compositing() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os(WEBKIT_COMPOSITING_VAR).is_none() {
-        // SAFETY: changing the environment is unsound only while another thread reads or
-        // writes it; callers run this first in `main`, single-threaded.
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var(WEBKIT_COMPOSITING_VAR, "1");
         }
     }
 }
