@@ -245,6 +245,19 @@ impl App {
             .map_err(|e| maestro_store::StoreError::from(e).into())
     }
 
+    /// The company's setting `key`, or its default when never saved.
+    pub(crate) async fn company_setting<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        company_id: maestro_core::ids::CompanyId,
+        key: &str,
+    ) -> Result<T> {
+        let mut conn = self.conn().await?;
+        let scope = maestro_store::settings::Scope::Company(company_id);
+        Ok(maestro_store::settings::get(&mut conn, scope, key)
+            .await?
+            .unwrap_or_default())
+    }
+
     /// A summary of the installation.
     pub async fn status(&self) -> Result<Status> {
         let mut conn = self.conn().await?;

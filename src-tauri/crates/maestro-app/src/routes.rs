@@ -188,12 +188,7 @@ fn category_name(c: Category) -> &'static str {
 impl App {
     /// The company's route settings (defaults when never saved).
     pub async fn route_settings(&self, company_id: CompanyId) -> Result<RouteSettings> {
-        let mut conn = self.conn().await?;
-        Ok(
-            settings::get(&mut conn, Scope::Company(company_id), SETTINGS_KEY)
-                .await?
-                .unwrap_or_default(),
-        )
+        self.company_setting(company_id, SETTINGS_KEY).await
     }
 
     /// Saves the company's route settings; audited.

@@ -63,12 +63,7 @@ pub fn validated(mut s: CalendarSettings) -> Result<CalendarSettings> {
 impl App {
     /// The owner's calendar settings (defaults when never set).
     pub async fn compliance_settings(&self, company_id: CompanyId) -> Result<CalendarSettings> {
-        let mut conn = self.conn().await?;
-        Ok(
-            settings::get(&mut conn, Scope::Company(company_id), SETTINGS_KEY)
-                .await?
-                .unwrap_or_default(),
-        )
+        self.company_setting(company_id, SETTINGS_KEY).await
     }
 
     /// Saves the owner's calendar settings after [`validated`]; audited. The alerts follow.
@@ -116,12 +111,7 @@ impl App {
         &self,
         company_id: CompanyId,
     ) -> Result<BTreeMap<String, NaiveDate>> {
-        let mut conn = self.conn().await?;
-        Ok(
-            settings::get(&mut conn, Scope::Company(company_id), DONE_KEY)
-                .await?
-                .unwrap_or_default(),
-        )
+        self.company_setting(company_id, DONE_KEY).await
     }
 
     /// Marks the listed obligation `id` done (it leaves the calendar and its alert resolves);
