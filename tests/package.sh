@@ -45,7 +45,12 @@ depends="$(dpkg-deb -f "$deb" Depends)"
 contents="$(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's#^\./##')"
 say "Package: $pkg  Version: $(dpkg-deb -f "$deb" Version)  Installed-Size: $(dpkg-deb -f "$deb" Installed-Size) KiB"
 say "Depends: $depends"
+recommends="$(dpkg-deb -f "$deb" Recommends)"
+say "Recommends: $recommends"
 problems=()
+# The updater installs a new .deb with `pkexec dpkg -i` (the owner's permission in a graphical
+# prompt); without pkexec it falls back to a terminal sudo prompt a tray app cannot show.
+grep -q pkexec <<<"$recommends" || problems+=("Recommends lacks pkexec (the updater's installer)")
 for dep in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1; do
   grep -q "$dep" <<<"$depends" || problems+=("Depends lacks $dep")
 done
