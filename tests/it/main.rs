@@ -26,6 +26,7 @@ mod quickbooks;
 mod reauthorize;
 mod redaction;
 mod retention;
+mod roster_hours;
 mod routes;
 mod scheduler_app;
 mod sign_in_expiry;
