@@ -25,6 +25,11 @@
 //! their identity (others may still join it), and records the owner split off
 //! ([`LinkStatus::Split`]) stand alone and are never matched again. The plan covers only the
 //! records the matcher is allowed to move.
+//!
+//! **A page at a time.** A record nothing can join (no key shared with another connection's
+//! record, no identity shared with another record) is planned on its own ([`plan_alone`]);
+//! [`SharedKeys`] tells which records need the others, so a company's people can be linked a
+//! page at a time with only those held for [`plan`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -33,6 +38,10 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use maestro_core::ids::{ConnectionId, RecordId};
 use serde::{Deserialize, Serialize};
+
+mod alone;
+
+pub use alone::{SharedKeys, plan_alone};
 
 /// How sure a link is, in hundredths (0.00–1.00), exact and ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -553,21 +562,26 @@ impl<I: Clone> Groups<I> {
     }
 }
 
+/// The keys two records must share for [`score`] to find any evidence, each tagged with what
+/// it is: the work email (0), an employee number (1), a name key (2), any email (3).
+fn match_keys(keys: &PersonKeys) -> impl Iterator<Item = (u8, &str)> {
+    let work = keys.work_email.iter().map(|e| (0, e.as_str()));
+    let any = keys
+        .work_email
+        .iter()
+        .chain(&keys.other_emails)
+        .map(|e| (3, e.as_str()));
+    let number = keys.employee_number.iter().map(|n| (1, n.as_str()));
+    let names = keys.names.iter().map(|n| (2, n.as_str()));
+    work.chain(any).chain(number).chain(names)
+}
+
 /// Pairs of records sharing at least one key, each once, lower index first.
 fn candidate_pairs<I>(cands: &[Candidate<I>], eligible: &[bool]) -> BTreeSet<(usize, usize)> {
     let mut buckets: BTreeMap<(u8, &str), Vec<usize>> = BTreeMap::new();
     for (i, c) in cands.iter().enumerate().filter(|(i, _)| eligible[*i]) {
-        if let Some(e) = &c.keys.work_email {
-            buckets.entry((0, e)).or_default().push(i);
-        }
-        for e in c.keys.work_email.iter().chain(&c.keys.other_emails) {
-            buckets.entry((3, e)).or_default().push(i);
-        }
-        if let Some(n) = &c.keys.employee_number {
-            buckets.entry((1, n)).or_default().push(i);
-        }
-        for n in &c.keys.names {
-            buckets.entry((2, n)).or_default().push(i);
+        for key in match_keys(&c.keys) {
+            buckets.entry(key).or_default().push(i);
         }
     }
     let mut pairs = BTreeSet::new();
