@@ -227,13 +227,14 @@ fn envelope(
     ok(Value::Object(body))
 }
 
-/// Page-based listing of a small collection (newest first, like Harvest).
+/// Page-based listing of a small collection (newest first, like Harvest): filtered by
+/// reference, only the page served is copied.
 fn list_small(
     s: &HarvestState,
     key: &str,
     path: &str,
     q: &HashMap<String, String>,
-    mut items: Vec<Value>,
+    mut items: Vec<&Value>,
 ) -> Response {
     let per_page = match parse_per_page(q) {
         Ok(p) => p,
@@ -265,6 +266,7 @@ fn list_small(
         .into_iter()
         .skip((page - 1) * per_page)
         .take(per_page)
+        .cloned()
         .collect();
     envelope(
         s,
@@ -282,8 +284,8 @@ fn list_small(
 }
 
 async fn users(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    let mut list = lock(&s.data).users.clone();
-    list.reverse();
+    let data = lock(&s.data);
+    let list = data.users.iter().rev().collect();
     list_small(&s, "users", "/v2/users", &q, list)
 }
 
@@ -315,12 +317,13 @@ async fn clients(State(s): S, Query(q): Query<HashMap<String, String>>) -> Respo
         "clients",
         "/v2/clients",
         &q,
-        list.into_iter().rev().collect(),
+        list.iter().rev().collect(),
     )
 }
 
 async fn projects(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    let mut list: Vec<Value> = lock(&s.data).projects_json().into_iter().rev().collect();
+    let all = lock(&s.data).projects_json();
+    let mut list: Vec<&Value> = all.iter().rev().collect();
     if let Some(c) = q.get("client_id").and_then(|c| c.parse::<u64>().ok()) {
         list.retain(|p| p["client"]["id"].as_u64() == Some(c));
     }
@@ -329,17 +332,12 @@ async fn projects(State(s): S, Query(q): Query<HashMap<String, String>>) -> Resp
 
 async fn tasks(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
     let list = lock(&s.data).tasks_json();
-    list_small(
-        &s,
-        "tasks",
-        "/v2/tasks",
-        &q,
-        list.into_iter().rev().collect(),
-    )
+    list_small(&s, "tasks", "/v2/tasks", &q, list.iter().rev().collect())
 }
 
 async fn user_assignments(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    let mut list = lock(&s.data).user_assignments_json();
+    let all = lock(&s.data).user_assignments_json();
+    let mut list: Vec<&Value> = all.iter().collect();
     if let Some(u) = q.get("user_id").and_then(|c| c.parse::<u64>().ok()) {
         list.retain(|a| a["user"]["id"].as_u64() == Some(u));
     }
