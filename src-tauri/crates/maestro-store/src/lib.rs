@@ -23,6 +23,7 @@ pub mod key;
 pub mod layout;
 pub mod outbox;
 pub mod packed;
+pub mod people_scan;
 pub mod person_records;
 pub mod records;
 pub mod retention;
