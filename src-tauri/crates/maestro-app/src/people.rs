@@ -19,10 +19,7 @@ use maestro_store::audit::{self, AuditEvent};
 use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
 use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
-use maestro_sync::identity::{
-    self as matcher, Candidate, Confidence, CurrentLink, LinkStatus, Method, PersonKeys, Role,
-    Target,
-};
+use maestro_sync::identity::{self as matcher, Confidence, LinkStatus, Method, Role};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -30,6 +27,8 @@ use serde_json::json;
 use crate::App;
 use crate::background_checks::{self, PersonCheck};
 use crate::error::{AppError, ErrorCode, Result};
+
+mod resolve;
 
 /// What a matcher run changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -261,61 +260,6 @@ impl PersonRecord {
         }
     }
 
-    fn keys(&self) -> PersonKeys {
-        match self {
-            PersonRecord::Employee(_, e) => PersonKeys {
-                work_email: e.work_email.as_deref().and_then(matcher::normalize_email),
-                other_emails: e
-                    .personal_email
-                    .as_deref()
-                    .and_then(matcher::normalize_email)
-                    .into_iter()
-                    .collect(),
-                employee_number: e
-                    .employee_number
-                    .as_deref()
-                    .and_then(matcher::normalize_employee_number),
-                names: matcher::name_keys(
-                    e.first_name.as_deref(),
-                    e.last_name.as_deref(),
-                    e.preferred_name.as_deref(),
-                    e.display_full_name.as_deref(),
-                ),
-                birth_date: e.date_of_birth.as_ref().map(|d| *d.expose()),
-            },
-            PersonRecord::Contractor(_, c) => PersonKeys {
-                work_email: c.email.as_deref().and_then(matcher::normalize_email),
-                other_emails: Vec::new(),
-                employee_number: None,
-                names: matcher::name_keys(
-                    c.first_name.as_deref(),
-                    c.last_name.as_deref(),
-                    None,
-                    c.business_name.as_deref(),
-                ),
-                birth_date: None,
-            },
-            // A candidate's email may be personal or work: it is compared with both.
-            PersonRecord::Candidate(_, c) => PersonKeys {
-                work_email: None,
-                other_emails: c
-                    .email
-                    .as_deref()
-                    .and_then(matcher::normalize_email)
-                    .into_iter()
-                    .collect(),
-                employee_number: None,
-                names: matcher::name_keys(
-                    c.first_name.as_deref(),
-                    c.last_name.as_deref(),
-                    None,
-                    None,
-                ),
-                birth_date: None,
-            },
-        }
-    }
-
     fn name(&self) -> Option<String> {
         let join = |first: Option<&str>, last: Option<&str>| {
             let full = [first, last]
@@ -393,105 +337,6 @@ fn not_linked(record_id: RecordId) -> AppError {
 }
 
 impl App {
-    /// Links every employee and contractor record of the company to a person. Run after
-    /// syncs; idempotent (a second run changes nothing), and never undoes what the owner
-    /// confirmed or split. Changes are audited.
-    pub async fn resolve_identities(&self, company_id: CompanyId) -> Result<ResolveSummary> {
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let conns = connection_info(tx.conn(), company_id).await?;
-        let people = person_records(tx.conn(), company_id).await?;
-        let current: BTreeMap<RecordId, Link> = identities::links(tx.conn(), company_id, PERSON)
-            .await?
-            .into_iter()
-            .map(|l| (l.record_id, l))
-            .collect();
-        let mut candidates = Vec::with_capacity(people.len());
-        for p in &people {
-            let r = p.stored();
-            let link = match current.get(&r.record_id) {
-                Some(l) => Some(CurrentLink {
-                    identity: l.identity_id,
-                    status: parse_link(l)?.2,
-                }),
-                None => None,
-            };
-            candidates.push(Candidate {
-                record_id: r.record_id,
-                connection_id: r.connection_id,
-                role: conns.get(&r.connection_id).map_or(Role::Other, |c| c.role),
-                keys: p.keys(),
-                current: link,
-            });
-        }
-        let plan = matcher::plan(&candidates);
-
-        let mut summary = ResolveSummary {
-            records: people.len(),
-            ..ResolveSummary::default()
-        };
-        let mut fresh: BTreeMap<usize, IdentityId> = BTreeMap::new();
-        for a in &plan {
-            if a.status == LinkStatus::Suggested {
-                summary.suggested += 1;
-            }
-            let confidence = a.confidence.to_string();
-            let unchanged = current.get(&a.record_id).is_some_and(|l| {
-                Target::Existing(l.identity_id) == a.target
-                    && l.method == a.method.as_str()
-                    && l.confidence == confidence
-                    && l.status == a.status.as_str()
-            });
-            if unchanged {
-                continue;
-            }
-            let identity_id = match &a.target {
-                Target::Existing(id) => *id,
-                Target::New(n) => match fresh.get(n) {
-                    Some(id) => *id,
-                    None => {
-                        let id = identities::create(tx.conn(), company_id, PERSON, now).await?;
-                        fresh.insert(*n, id);
-                        id
-                    }
-                },
-            };
-            identities::set_link(
-                tx.conn(),
-                company_id,
-                &LinkWrite {
-                    identity_id,
-                    record_id: a.record_id,
-                    method: a.method.as_str(),
-                    confidence: &confidence,
-                    status: a.status.as_str(),
-                },
-                now,
-            )
-            .await?;
-            summary.changed += 1;
-        }
-        summary.created = fresh.len();
-        summary.removed = identities::delete_unlinked(tx.conn(), company_id).await?;
-        if summary.changed > 0 || summary.removed > 0 {
-            audit::append(
-                tx.conn(),
-                &AuditEvent::new(&self.actor, "identities.resolve", "people")
-                    .company(company_id)
-                    .records(i64::try_from(summary.changed).unwrap_or(i64::MAX))
-                    .detail(json!({
-                        "created": summary.created,
-                        "removed": summary.removed,
-                        "suggested": summary.suggested,
-                    })),
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(summary)
-    }
-
     /// The unified roster: one row per person with every field's provenance and the records
     /// linked, sorted by name. Records not linked yet are resolved first.
     pub async fn people(&self, company_id: CompanyId) -> Result<Vec<Person>> {
