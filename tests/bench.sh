@@ -10,3 +10,11 @@ cargo build --release -q -p maestro-tests --bin bench -p maestro-sandbox --bin m
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 target="${CARGO_TARGET_DIR:-target}"
 "$target/release/bench" --sizes "$sizes" --employee-sizes "$employee_sizes" --sandbox-bin "$target/release/maestro-sandbox"
+# A bookkeeper's companies (issue 19, target 5): N companies x 200 people x BambooHR, Gusto and
+# Harvest, synced by the background scheduler with the sandbox's rate limits on (about 7 minutes
+# at 50). BENCH_COMPANIES=0 skips it.
+companies="${BENCH_COMPANIES:-50}"
+if [ "$companies" != 0 ]; then
+  cargo build --release -q -p maestro-tests --bin companies-bench
+  "$target/release/companies-bench" --companies "$companies"
+fi
