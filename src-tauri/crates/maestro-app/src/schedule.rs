@@ -300,7 +300,7 @@ impl App {
     }
 
     /// Starts the background scheduler on the wall clock with the default settings (at most
-    /// two connections at a time).
+    /// [`maestro_sync::scheduler::DEFAULT_MAX_CONCURRENT`] connections at a time).
     pub fn start_background_scheduler(&self) -> SchedulerHandle {
         self.start_scheduler(
             Arc::new(SystemSleeper::new(self.clock.clone())),

@@ -16,5 +16,8 @@ pub mod runner;
 pub mod time;
 
 pub use policy::{Jitter, NoJitter, ScheduleState, SeededJitter, default_interval};
-pub use runner::{JobFuture, Scheduler, SchedulerConfig, SchedulerEvent, SchedulerHandle, SyncJob};
+pub use runner::{
+    DEFAULT_MAX_CONCURRENT, JobFuture, Scheduler, SchedulerConfig, SchedulerEvent, SchedulerHandle,
+    SyncJob,
+};
 pub use time::{ManualTime, Sleeper, SystemSleeper};

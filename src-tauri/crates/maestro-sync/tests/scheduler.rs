@@ -459,8 +459,13 @@ async fn no_more_than_the_global_limit_run_at_once() {
     }
     let gate = Arc::new(Semaphore::new(0));
     let job = FakeJob::new(&fx.time, Some(gate.clone()));
-    assert_eq!(SchedulerConfig::default().max_concurrent, 2);
-    let mut run = fx.start(&job, config());
+    let mut run = fx.start(
+        &job,
+        SchedulerConfig {
+            max_concurrent: 2,
+            ..config()
+        },
+    );
 
     let mut began = Vec::new();
     while began.len() < 2 {
