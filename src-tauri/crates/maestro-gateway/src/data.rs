@@ -4,9 +4,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use maestro_app::App;
 use maestro_core::ids::{CompanyId, RecordId};
 use maestro_core::model::{EntityKind, SENSITIVE_FIELDS, strip_sensitive};
+use maestro_store::api_read::{self, RecordText};
 use maestro_store::records::{self, StoredRecord};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
@@ -33,7 +35,70 @@ pub struct Item {
 
 /// The item of a stored record.
 pub fn record_item(rec: &StoredRecord) -> Item {
-    let mut attributes = match rec.data.clone() {
+    item_from_parts(
+        RecordFacts {
+            kind: rec.kind,
+            record_id: rec.record_id.to_string(),
+            connection_id: rec.connection_id.to_string(),
+            provider: rec.provider.clone(),
+            remote_id: rec.remote_id.clone(),
+            version: rec.version,
+            valid_from: rec.valid_from,
+            remote_modified_at: rec.remote_modified_at,
+        },
+        rec.data.clone(),
+    )
+}
+
+/// What a record's item shows besides its canonical fields.
+pub struct RecordFacts {
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Local record id.
+    pub record_id: String,
+    /// The connection it came from.
+    pub connection_id: String,
+    /// The connector id.
+    pub provider: String,
+    /// The provider's id.
+    pub remote_id: String,
+    /// Its current version.
+    pub version: i64,
+    /// When the version began.
+    pub valid_from: DateTime<Utc>,
+    /// When the provider last changed it.
+    pub remote_modified_at: Option<DateTime<Utc>>,
+}
+
+impl RecordFacts {
+    /// The facts of a record the API lists ([`api_read::RecordText`]).
+    pub fn of_text(kind: EntityKind, rec: &RecordText) -> Self {
+        RecordFacts {
+            kind,
+            record_id: rec.record_id.clone(),
+            connection_id: rec.connection_id.clone(),
+            provider: rec.provider.clone(),
+            remote_id: rec.remote_id.clone(),
+            version: rec.version,
+            valid_from: rec.valid_from,
+            remote_modified_at: rec.remote_modified_at,
+        }
+    }
+
+    /// The resource's `meta`: record version and validity.
+    pub fn meta(&self) -> Value {
+        json!({
+            "version": self.version,
+            "valid_from": self.valid_from.to_rfc3339(),
+            "remote_modified_at": self.remote_modified_at.map(|t| t.to_rfc3339()),
+        })
+    }
+}
+
+/// The item of a record with canonical fields `data`: its bookkeeping fields and sensitive
+/// values removed, provider, remote id and connection added.
+pub fn item_from_parts(facts: RecordFacts, data: Value) -> Item {
+    let mut attributes = match data {
         Value::Object(m) => m,
         _ => Map::new(),
     };
@@ -43,28 +108,35 @@ pub fn record_item(rec: &StoredRecord) -> Item {
     let parent = attributes
         .get("employee_remote_id")
         .and_then(Value::as_str)
-        .map(|r| (rec.connection_id.to_string(), r.to_owned()));
+        .map(|r| (facts.connection_id.clone(), r.to_owned()));
     let mut value = Value::Object(attributes);
     strip_sensitive(&mut value);
     let mut attributes = match value {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    attributes.insert("provider".into(), json!(rec.provider));
-    attributes.insert("remote_id".into(), json!(rec.remote_id));
-    attributes.insert("connection_id".into(), json!(rec.connection_id.to_string()));
+    attributes.insert("provider".into(), json!(facts.provider));
+    attributes.insert("remote_id".into(), json!(facts.remote_id));
+    attributes.insert("connection_id".into(), json!(facts.connection_id));
+    let meta = facts.meta();
     Item {
-        rtype: ResourceType::Record(rec.kind),
-        id: rec.record_id.to_string(),
+        rtype: ResourceType::Record(facts.kind),
+        id: facts.record_id,
         attributes,
-        meta: Some(json!({
-            "version": rec.version,
-            "valid_from": rec.valid_from.to_rfc3339(),
-            "remote_modified_at": rec.remote_modified_at.map(|t| t.to_rfc3339()),
-        })),
-        key: Some((rec.connection_id.to_string(), rec.remote_id.clone())),
+        meta: Some(meta),
+        key: Some((facts.connection_id, facts.remote_id)),
         parent,
     }
+}
+
+/// The canonical fields of a record read as text (a record whose text is not JSON is corrupt).
+pub fn parse_data(rec: &RecordText) -> Result<Value, ApiError> {
+    serde_json::from_str(&rec.data).map_err(|e| {
+        ApiError::internal(maestro_store::StoreError::Corrupt(format!(
+            "record {} is not JSON: {e}",
+            rec.record_id
+        )))
+    })
 }
 
 fn plain_item<T: serde::Serialize>(rtype: ResourceType, id: &str, value: &T) -> Item {
@@ -196,10 +268,27 @@ impl Loader {
         after: Option<RecordId>,
         limit: u32,
     ) -> Result<Vec<Item>, ApiError> {
+        Ok(self
+            .record_texts(kind, after, limit)
+            .await?
+            .into_iter()
+            .map(|rec| {
+                let data = parse_data(&rec)?;
+                Ok(item_from_parts(RecordFacts::of_text(kind, &rec), data))
+            })
+            .collect::<Result<_, ApiError>>()?)
+    }
+
+    /// One keyset page of live records of `kind` after record id `after`, as stored (their
+    /// canonical text, without the provider payload).
+    pub async fn record_texts(
+        &self,
+        kind: EntityKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<RecordText>, ApiError> {
         let mut conn = self.conn().await?;
-        let rows =
-            records::current_page(&mut conn, self.company_id, Some(kind), after, limit).await?;
-        Ok(rows.iter().map(record_item).collect())
+        Ok(api_read::current_page_texts(&mut conn, self.company_id, kind, after, limit).await?)
     }
 
     /// Hands every live record of `kind` to `each` as an item, in record-id order, a page at

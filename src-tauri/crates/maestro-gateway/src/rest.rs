@@ -48,7 +48,7 @@ fn resource_type(name: &str) -> Result<ResourceType, ApiError> {
     })
 }
 
-fn link(path: &str, query: &Query, cursor: Option<&Cursor>) -> String {
+pub(crate) fn link(path: &str, query: &Query, cursor: Option<&Cursor>) -> String {
     let mut parts: Vec<String> = Vec::new();
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     if !query.include.is_empty() {
@@ -76,6 +76,26 @@ fn link(path: &str, query: &Query, cursor: Option<&Cursor>) -> String {
     format!("{path}?{}", parts.join("&"))
 }
 
+/// Where a keyset page (unsorted records) starts: after the cursor's record id.
+pub(crate) fn keyset_after(query: &Query) -> Result<Option<RecordId>, ApiError> {
+    match &query.cursor {
+        None => Ok(None),
+        Some(Cursor::After(id)) => Ok(Some(id.parse::<RecordId>().map_err(|_| {
+            ApiError::bad_parameter("page[cursor]", "this page cursor is not valid")
+        })?)),
+        Some(Cursor::Offset(_)) => Err(ApiError::bad_parameter(
+            "page[cursor]",
+            "this cursor belongs to a sorted list; repeat the same sort",
+        )),
+    }
+}
+
+/// Records read at a time for a keyset page of `size` (one more than the page, to know
+/// whether another follows; at least 200, as filters drop some).
+pub(crate) fn keyset_batch(size: usize) -> u32 {
+    u32::try_from(size + 1).unwrap_or(u32::MAX).max(200)
+}
+
 /// One page of `rtype` matching the query, and the cursor of the next page.
 pub(crate) async fn page_of(
     loader: &Loader,
@@ -85,19 +105,8 @@ pub(crate) async fn page_of(
     let size = query.size as usize;
     if let (Some(kind), true) = (rtype.kind(), query.sort.is_empty()) {
         // Keyset scan in record-id order, filtering as it goes.
-        let mut after = match &query.cursor {
-            None => None,
-            Some(Cursor::After(id)) => Some(id.parse::<RecordId>().map_err(|_| {
-                ApiError::bad_parameter("page[cursor]", "this page cursor is not valid")
-            })?),
-            Some(Cursor::Offset(_)) => {
-                return Err(ApiError::bad_parameter(
-                    "page[cursor]",
-                    "this cursor belongs to a sorted list; repeat the same sort",
-                ));
-            }
-        };
-        let batch = u32::try_from(size + 1).unwrap_or(u32::MAX).max(200);
+        let mut after = keyset_after(query)?;
+        let batch = keyset_batch(size);
         let mut out = Vec::new();
         loop {
             let rows = loader.record_page(kind, after, batch).await?;
@@ -234,6 +243,13 @@ pub async fn list(
     require(&principal, rtype.name(), Access::Read)?;
     let query = Query::parse(raw.as_deref())?;
     let loader = Loader::new(shared.app.clone(), principal.company_id());
+    if let (Some(kind), true, true) = (
+        rtype.kind(),
+        query.sort.is_empty(),
+        query.include.is_empty(),
+    ) {
+        return crate::record_list::list(&shared, &principal, &loader, kind, &query).await;
+    }
     let (items, next) = page_of(&loader, rtype, &query).await?;
     let (data, included) = render(&loader, &principal, rtype, &items, &query).await?;
     let path = format!("{BASE}/{}", rtype.name());
