@@ -17,6 +17,10 @@ pub enum TlsSetting {
     Generated,
 }
 
+/// Default [`GatewayConfig::event_backlog`]: the sync engine's event channel keeps the last
+/// 1,024 events, so a client further behind has lost some already.
+pub const DEFAULT_EVENT_BACKLOG: usize = 1024;
+
 /// Gateway settings.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -41,6 +45,10 @@ pub struct GatewayConfig {
     /// Requests without a valid API key (and webhooks that do not verify) accepted per client
     /// address per minute; more get 429.
     pub unauthenticated_per_minute: u32,
+    /// Most events that may wait for an event socket's client while it is not taking what was
+    /// written to it; beyond that it is closed as too slow (code 1008 and the reason), so a
+    /// client that stops reading costs a bounded backlog, never a growing one.
+    pub event_backlog: usize,
 }
 
 impl Default for GatewayConfig {
@@ -54,6 +62,7 @@ impl Default for GatewayConfig {
             host_names: Vec::new(),
             allowed_origins: Vec::new(),
             unauthenticated_per_minute: 60,
+            event_backlog: DEFAULT_EVENT_BACKLOG,
         }
     }
 }

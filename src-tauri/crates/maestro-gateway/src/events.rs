@@ -3,7 +3,11 @@
 //!
 //! The client sends `{"subscribe": ["sync", "records", "alerts"]}` (any subset); the server
 //! answers `{"type": "subscribed", "topics": [...]}` and then streams events as JSON text
-//! messages. A client that falls behind is told how many events it missed (`lagged`).
+//! messages, a batch written at a time. Nothing is ever skipped: a client that stops taking
+//! what is written while more than [`crate::GatewayConfig::event_backlog`] events wait for it,
+//! or that falls so far behind that the engine's channel let events go, is closed with code
+//! 1008 and a reason saying so ([`SLOW_REASON`]: it reconnects and reads what changed through
+//! the REST API). The backlog a slow client costs is bounded, never buffered without end.
 //!
 //! A client sees only what its key may read: records and sync runs of the entity kinds it has
 //! a read scope for, and alerts only with `alerts:read`. The key is looked up again every
@@ -16,11 +20,13 @@ use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use futures::SinkExt;
 use maestro_core::ids::CompanyId;
 use maestro_core::model::EntityKind;
 use maestro_sync::SyncEvent;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::error::ApiError;
 use crate::guard::{audit_access, require};
@@ -114,17 +120,38 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
                 }
             }
             event = events.recv() => {
-                let (out, finished) = match event {
-                    Ok(e) => {
-                        let ours_finished = matches!(&e, SyncEvent::RunFinished { run_id, .. } if runs.contains_key(run_id));
-                        (relevant(&e, &principal, &topics, &mut runs), ours_finished)
+                let mut event = Some(event);
+                let (mut out, mut finished, mut taken) = (Vec::new(), false, 0);
+                // This event and those already waiting, up to a batch: one flush for them all.
+                while let Some(e) = event.take() {
+                    match e {
+                        Ok(e) => {
+                            finished |= matches!(&e, SyncEvent::RunFinished { run_id, .. } if runs.contains_key(run_id));
+                            out.extend(relevant(&e, &principal, &topics, &mut runs));
+                        }
+                        Err(RecvError::Lagged(n)) => {
+                            let behind = usize::try_from(n).unwrap_or(usize::MAX);
+                            return too_slow(socket, events, behind).await;
+                        }
+                        Err(RecvError::Closed) => return,
                     }
-                    Err(RecvError::Lagged(n)) => (vec![json!({"type": "lagged", "missed": n})], false),
-                    Err(RecvError::Closed) => return,
-                };
-                for v in out {
-                    if socket.send(Message::Text(v.to_string().into())).await.is_err() {
+                    taken += 1;
+                    if taken < WRITE_BATCH {
+                        event = match events.try_recv() {
+                            Ok(e) => Some(Ok(e)),
+                            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => None,
+                        };
+                    }
+                }
+                // A burst the client takes is fine however long; a client that does not take
+                // what is written while the stream runs on is dropped.
+                tokio::select! {
+                    written = write_all(&mut socket, out) => if written.is_err() {
                         return;
+                    },
+                    behind = fell_behind(&events, shared.config.event_backlog) => {
+                        return too_slow(socket, events, behind).await;
                     }
                 }
                 if finished && topics.contains("alerts") {
@@ -138,6 +165,64 @@ async fn serve(shared: Arc<Shared>, principal: Principal, mut socket: WebSocket)
         }
     }
 }
+
+/// Most events written before one flush.
+const WRITE_BATCH: usize = 256;
+
+/// How often a write the client is not taking looks at how far behind the stream it is.
+const BACKLOG_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Longest a write may wait for the client to take it, whatever the backlog (once the stream
+/// has gone quiet, a client that stopped reading is dropped after this).
+const WRITE_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long the close of a slow client may wait for it to take what was already written.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sends `out`, then flushes once.
+async fn write_all(socket: &mut WebSocket, out: Vec<Value>) -> Result<(), axum::Error> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    for v in out {
+        socket.feed(Message::Text(v.to_string().into())).await?;
+    }
+    socket.flush().await
+}
+
+/// Resolves (with how far behind it is) once the socket's client is more than `backlog`
+/// events behind the stream, or has taken nothing for [`WRITE_STALL`]; it is looked at while a write waits for the client to take what
+/// was written (a client that reads is never dropped for a burst of events).
+async fn fell_behind(events: &Receiver<SyncEvent>, backlog: usize) -> usize {
+    let started = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(BACKLOG_CHECK).await;
+        let behind = events.len();
+        if behind > backlog || started.elapsed() >= WRITE_STALL {
+            return behind;
+        }
+    }
+}
+
+/// Closes the socket of a client `behind` events behind the stream: it stops receiving
+/// events at once (the backlog is let go), and the close frame (code 1008 and the reason)
+/// follows what was already written, for as long as [`CLOSE_GRACE`] lets the client take it.
+async fn too_slow(mut socket: WebSocket, events: Receiver<SyncEvent>, behind: usize) {
+    drop(events);
+    tracing::warn!(
+        behind,
+        "local API: event socket closed, the client fell behind"
+    );
+    let close = Message::Close(Some(CloseFrame {
+        code: close_code::POLICY,
+        reason: SLOW_REASON.into(),
+    }));
+    let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(close)).await;
+}
+
+/// The close reason a client that fell behind reads.
+pub const SLOW_REASON: &str = "too slow: this client fell behind the event stream; reconnect, \
+                               then read what changed through /api/v1";
 
 /// False once the key is revoked or gone; a store that cannot answer right now keeps the
 /// socket (the next check decides).

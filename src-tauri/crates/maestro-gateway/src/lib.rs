@@ -22,6 +22,8 @@ pub mod jsonapi;
 pub mod keys;
 mod openapi;
 mod origin;
+mod record_list;
+mod resource_text;
 pub mod resources;
 mod rest;
 mod state;
@@ -45,6 +47,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{GatewayConfig, TlsSetting};
 pub use error::{ApiError, GatewayError};
+pub use events::SLOW_REASON;
 pub use handshake::PendingWebhookToken;
 pub use keys::{
     Access, Principal, create_key, list_keys, parse_scopes, revoke_key, set_webhook_secret,

@@ -9,8 +9,18 @@
 //! With `--time-entries N`, it then syncs N Harvest time entries and times one sorted page of
 //! 50 of them, with the memory that page added at its peak.
 //!
+//! With `--ws-events N`, it syncs N Harvest time entries while one WebSocket client reads
+//! every event (events/s, checked complete and in order) and another stops reading (it must be
+//! closed as too slow), with the memory the sync added at its peak.
+//!
+//! Latency runs from sending a request to having read its whole body and counted the resources
+//! in it (the body is parsed, without building a JSON tree of it).
+//!
 //! Usage: `gateway-bench [--employees N] [--requests N] [--seconds S] [--concurrency C]
-//! [--time-entries N]`.
+//! [--time-entries N] [--ws-events N]`.
+
+#[path = "gateway_bench/ws.rs"]
+mod ws;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +42,8 @@ struct Args {
     concurrency: usize,
     /// Time entries synced for the sorted-page figure (0: not measured).
     time_entries: usize,
+    /// Time entries whose sync is watched over the WebSocket (0: not measured).
+    ws_events: usize,
 }
 
 fn args() -> Result<Args, String> {
@@ -41,6 +53,7 @@ fn args() -> Result<Args, String> {
         seconds: 30,
         concurrency: 4,
         time_entries: 0,
+        ws_events: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,6 +67,7 @@ fn args() -> Result<Args, String> {
             "--seconds" => a.seconds = n as u64,
             "--concurrency" => a.concurrency = n.max(1),
             "--time-entries" => a.time_entries = n,
+            "--ws-events" => a.ws_events = n,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -161,7 +175,7 @@ async fn run() -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| err(&e))?;
     let sandbox = Sandbox::start(SandboxConfig {
         employees: a.employees,
-        time_entries: Some(a.time_entries.max(10)),
+        time_entries: Some(a.time_entries.max(a.ws_events).max(10)),
         ..SandboxConfig::default()
     })
     .await
@@ -216,8 +230,9 @@ async fn run() -> Result<(), String> {
         if !resp.status().is_success() {
             return Err(format!("REST answered {}", resp.status()));
         }
-        let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-        Ok(doc["data"].as_array().map_or(0, Vec::len))
+        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+        let doc: Listed = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        Ok(doc.data.len())
     }
 
     let rest_url = format!("{}/api/v1/employees?page[size]=1000", gateway.base_url());
@@ -241,52 +256,129 @@ async fn run() -> Result<(), String> {
     report("REST/5f", &sparse);
 
     let gql_url = format!("{}/graphql", gateway.base_url());
-    let query = serde_json::json!({
-        "query": "{ employees(first: 1000) { nodes { id firstName lastName workEmail employmentStatus startDate } } }"
-    });
-    let (h, k) = (http.clone(), key.clone());
-    let gql = load(a.concurrency, a.requests, limit, move || {
-        let (h, k, url, q) = (h.clone(), k.clone(), gql_url.clone(), query.clone());
-        async move {
-            let resp = h
-                .post(url)
-                .bearer_auth(k)
-                .json(&q)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let doc: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-            if let Some(e) = doc.get("errors") {
-                return Err(format!("GraphQL answered {e}"));
-            }
-            Ok(doc["data"]["employees"]["nodes"]
-                .as_array()
-                .map_or(0, Vec::len))
-        }
-    })
-    .await?;
-    report("GraphQL", &gql);
-    if rest.records != a.employees.min(1000)
-        || sparse.records != a.employees.min(1000)
-        || gql.records != a.employees.min(1000)
-    {
+    let mut counts = vec![("REST", rest.records), ("REST/5f", sparse.records)];
+    for (name, fields) in [
+        (
+            "GraphQL",
+            "id firstName lastName workEmail employmentStatus startDate",
+        ),
+        ("GQL/all", "id attributes"),
+    ] {
+        let query = serde_json::json!({
+            "query": format!("{{ employees(first: 1000) {{ nodes {{ {fields} }} }} }}")
+        });
+        let (h, k, url) = (http.clone(), key.clone(), gql_url.clone());
+        let gql = load(a.concurrency, a.requests, limit, move || {
+            let (h, k, url, q) = (h.clone(), k.clone(), url.clone(), query.clone());
+            graphql_list(h, k, url, q)
+        })
+        .await?;
+        report(name, &gql);
+        counts.push((name, gql.records));
+    }
+    let expected = a.employees.min(1000);
+    if counts.iter().any(|(_, n)| *n != expected) {
         return Err(format!(
-            "expected {} people per response, got REST {} and GraphQL {}",
-            a.employees.min(1000),
-            rest.records,
-            gql.records
+            "expected {expected} people per response, got {counts:?}"
         ));
     }
+    client_parse_cost(
+        &http,
+        &key,
+        &format!("{}/api/v1/employees?page[size]=1000", gateway.base_url()),
+    )
+    .await?;
+    if a.ws_events > 0 {
+        ws::events(&app, &company, &sandbox, &gateway, a.ws_events).await?;
+    }
     if a.time_entries > 0 {
-        sorted_page(&app, &company, &sandbox, &gateway, a.time_entries).await?;
+        sorted_page(
+            &app,
+            &company,
+            &sandbox,
+            &gateway,
+            a.time_entries,
+            a.ws_events == 0,
+        )
+        .await?;
     }
     gateway.shutdown().await;
     sandbox.shutdown().await;
     Ok(())
 }
 
+/// What a list response is counted by: its resources, each parsed and skipped.
+#[derive(serde::Deserialize)]
+struct Listed {
+    data: Vec<serde::de::IgnoredAny>,
+}
+
+/// What a GraphQL list response is counted by.
+#[derive(serde::Deserialize)]
+struct GraphqlListed {
+    data: Option<GraphqlEmployees>,
+    errors: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct GraphqlEmployees {
+    employees: Listed2,
+}
+
+#[derive(serde::Deserialize)]
+struct Listed2 {
+    nodes: Vec<serde::de::IgnoredAny>,
+}
+
+/// One GraphQL list request; the number of people it returned.
+async fn graphql_list(
+    h: reqwest::Client,
+    k: String,
+    url: String,
+    q: serde_json::Value,
+) -> Result<usize, String> {
+    let resp = h
+        .post(url)
+        .bearer_auth(k)
+        .json(&q)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    let doc: GraphqlListed = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    if let Some(e) = doc.errors {
+        return Err(format!("GraphQL answered {e}"));
+    }
+    Ok(doc.data.map_or(0, |d| d.employees.nodes.len()))
+}
+
+/// Prints the size of one REST response and what building a JSON tree of it would add to a
+/// client (earlier versions of this bench did that inside the timed request).
+async fn client_parse_cost(http: &reqwest::Client, key: &str, url: &str) -> Result<(), String> {
+    let body = http
+        .get(url)
+        .bearer_auth(key)
+        .header("accept", "application/vnd.api+json")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .bytes()
+        .await
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let tree: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    drop(tree);
+    println!(
+        "REST response {:.0} KiB; a client building a JSON tree of it spends {:.1} ms more (not in the figures above)",
+        body.len() as f64 / 1024.0,
+        took.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 /// A new API key with `scopes` and a rate limit the bench never reaches; its secret.
-async fn bench_key(
+pub(crate) async fn bench_key(
     app: &App,
     company: &Company,
     name: &str,
@@ -304,7 +396,7 @@ async fn bench_key(
 }
 
 /// Resident memory of this process in MiB (`field` of /proc/self/status: VmRSS, VmHWM).
-fn rss_mib(field: &str) -> f64 {
+pub(crate) fn rss_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
@@ -313,7 +405,8 @@ fn rss_mib(field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Two requests over `n` time entries synced from Harvest, each with its time and the memory
+/// Two requests over `n` time entries synced from Harvest (synced here unless `sync` is false:
+/// the WebSocket figure synced them), each with its time and the memory
 /// it added at its peak: 50 people with their entries included, and a sorted page of 50 (the
 /// whole type is read to sort it).
 async fn sorted_page(
@@ -322,16 +415,19 @@ async fn sorted_page(
     sandbox: &Sandbox,
     gateway: &maestro_gateway::RunningGateway,
     n: usize,
+    sync: bool,
 ) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let harvest = app
-        .connect_sandbox_provider(company, sandbox, Provider::Harvest)
-        .await
-        .map_err(|e| err(&e))?;
-    for entity in [EntityKind::Employee, EntityKind::TimeEntry] {
-        app.sync_connection(company.id, harvest.id, Some(entity), Mode::Full)
+    if sync {
+        let harvest = app
+            .connect_sandbox_provider(company, sandbox, Provider::Harvest)
             .await
             .map_err(|e| err(&e))?;
+        for entity in [EntityKind::Employee, EntityKind::TimeEntry] {
+            app.sync_connection(company.id, harvest.id, Some(entity), Mode::Full)
+                .await
+                .map_err(|e| err(&e))?;
+        }
     }
     let key = bench_key(
         app,
