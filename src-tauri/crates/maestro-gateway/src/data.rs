@@ -268,15 +268,14 @@ impl Loader {
         after: Option<RecordId>,
         limit: u32,
     ) -> Result<Vec<Item>, ApiError> {
-        Ok(self
-            .record_texts(kind, after, limit)
+        self.record_texts(kind, after, limit)
             .await?
             .into_iter()
             .map(|rec| {
                 let data = parse_data(&rec)?;
                 Ok(item_from_parts(RecordFacts::of_text(kind, &rec), data))
             })
-            .collect::<Result<_, ApiError>>()?)
+            .collect()
     }
 
     /// One keyset page of live records of `kind` after record id `after`, as stored (their
