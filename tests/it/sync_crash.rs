@@ -230,9 +230,10 @@ pub(crate) fn assert_entries_equal(
     assert_eq!(total_stored, total_truth, "{context}: total hours");
 }
 
-/// Integrity, no remote id twice, and every record's history without gaps: versions 1..n,
-/// each version's `valid_to` equal to the next one's `valid_from`, only the last one open,
-/// and the record's current version and deleted flag matching its last version.
+/// Integrity, no remote id twice, and every record's history without gaps: versions 1..n
+/// (each is current until the next one begins, so a gapless numbering is a gapless history),
+/// each beginning no earlier than the one before, and the record's current version and
+/// deleted flag matching its last version.
 pub(crate) async fn assert_store_sound(app: &App, context: &str) {
     let problems = app.store().integrity_problems().await.unwrap();
     assert!(problems.is_empty(), "{context}: integrity: {problems:?}");
@@ -261,25 +262,24 @@ pub(crate) async fn assert_store_sound(app: &App, context: &str) {
          WHERE NOT EXISTS (SELECT 1 FROM record_versions v WHERE v.record_id = r.record_id)")
     .await;
     assert_eq!(orphans, 0, "{context}: records without any version");
-    let broken_links = one(
+    let unordered = one(
         "SELECT count(*) FROM record_versions a JOIN record_versions b
            ON b.record_id = a.record_id AND b.version = a.version + 1
-         WHERE a.valid_to IS NULL OR a.valid_to != b.valid_from",
+         WHERE b.valid_from < a.valid_from",
     )
     .await;
     assert_eq!(
-        broken_links, 0,
-        "{context}: a version's valid_to is not the next version's valid_from"
+        unordered, 0,
+        "{context}: a version begins before the one it supersedes"
     );
-    let open_old = one(
+    let current_flag = one(
         "SELECT count(*) FROM record_versions v JOIN records r ON r.record_id = v.record_id
-         WHERE (v.version < r.current_version AND v.valid_to IS NULL)
-            OR (v.version = r.current_version AND (v.valid_to IS NOT NULL OR v.deleted != r.deleted))",
+         WHERE v.version = r.current_version AND v.deleted != r.deleted",
     )
     .await;
     assert_eq!(
-        open_old, 0,
-        "{context}: an old version is still open, or the current one is closed"
+        current_flag, 0,
+        "{context}: the current version's deleted flag is not the record's"
     );
 }
 

@@ -325,7 +325,7 @@ pub async fn put_prepared(
     for chunk in new_rows.chunks_mut(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
-                 current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at, last_seen_run) ",
+                 current_version, content_hash, deleted, remote_modified_at, last_seen_run) ",
         );
         q.push_values(chunk.iter(), |mut b, row| {
             let prov = &row.record.provenance;
@@ -339,8 +339,6 @@ pub async fn put_prepared(
                 .push_bind(row.record.hash.as_str())
                 .push_bind(0i64)
                 .push_bind(prov.remote_modified_at.map(fmt_ts))
-                .push_bind(page.at.as_str())
-                .push_bind(page.at.as_str())
                 .push_bind(page.run);
         });
         q.build().execute(&mut *conn).await?;
@@ -404,7 +402,9 @@ async fn settle_differing<'p>(
     out: &mut [PutOutcome],
     unchanged: &mut Vec<String>,
 ) -> Result<Vec<NewVersion<'p>>> {
-    let mut stored: HashMap<String, (Value, RawPayload)> = HashMap::new();
+    // The stored texts, still packed: most differing records have other data, and their
+    // payloads need not be read at all.
+    let mut stored: HashMap<String, (Vec<u8>, Vec<u8>)> = HashMap::new();
     let live: Vec<&Differing> = differing.iter().filter(|d| !d.deleted).collect();
     for chunk in live.chunks(ROWS_PER_STATEMENT) {
         // Joined with the keys (not `(record_id, version) IN (VALUES …)`, which scans the
@@ -422,20 +422,14 @@ async fn settle_differing<'p>(
         for row in &rows {
             stored.insert(
                 row.try_get("record_id")?,
-                (
-                    records::decode_json(row, "data")?,
-                    records::decode_raw(row, "raw")?,
-                ),
+                (row.try_get("data")?, row.try_get("raw")?),
             );
         }
     }
     let mut changed = Vec::with_capacity(differing.len());
     for d in differing {
-        let same = match stored.get(&d.record_id) {
-            Some(stored) => {
-                let (data, raw) = d.record.unpacked()?;
-                records::is_same_content(stored, &data, &raw)
-            }
+        let same = match stored.remove(&d.record_id) {
+            Some((data, raw)) => same_packed_content(data, raw, d.record)?,
             None => false,
         };
         if same {
@@ -456,32 +450,47 @@ async fn settle_differing<'p>(
     Ok(changed)
 }
 
-/// Adds the next version of each record in `rows`: closes the current one, moves the record
-/// on (live again if it was deleted), inserts the new one. Same rows as [`records::put`].
+/// True when a stored version's packed `data` and `raw` hold the same content as `record`,
+/// by the rule of [`records::is_same_content`] (equal as JSON values). Equal texts are equal
+/// values, so JSON is parsed only where the texts differ, and the payloads are read only when
+/// the canonical data are the same.
+fn same_packed_content(data: Vec<u8>, raw: Vec<u8>, record: &PreparedRecord) -> Result<bool> {
+    let stored_data = packed::unpack(data, "data")?;
+    let new_data = packed::unpack(record.data.clone(), "data")?;
+    if stored_data != new_data {
+        let parse = |text: &str| {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| StoreError::Corrupt(format!("column data is not JSON: {e}")))
+        };
+        if parse(&stored_data)? != parse(&new_data)? {
+            return Ok(false);
+        }
+    }
+    let json = |text: String| {
+        RawPayload::from_json_text(text)
+            .map_err(|e| StoreError::Corrupt(format!("column raw is not JSON: {e}")))
+    };
+    let stored_raw = json(packed::unpack(raw, "raw")?)?;
+    let new_raw = json(packed::unpack(record.raw_packed.clone(), "raw")?)?;
+    Ok(stored_raw == new_raw)
+}
+
+/// Adds the next version of each record in `rows`: moves the record on (live again if it was
+/// deleted) and inserts the new version, which ends the one before it (a version is current
+/// until the next one begins). Same rows as [`records::put`].
 async fn advance_versions(
     conn: &mut SqliteConnection,
     rows: &mut [NewVersion<'_>],
     page: &PageKeys<'_>,
 ) -> Result<()> {
-    // Each statement joins its rows' keys, so every row is a primary-key look-up.
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE record_versions SET valid_to = ");
-    q.push_bind(page.at.as_str()).push(" FROM (");
-    q.push_values(rows.iter(), |mut b, row| {
-        b.push_bind(row.record_id.as_str())
-            .push_bind(row.version - 1);
-    });
-    q.push(
-        ") AS k WHERE record_versions.record_id = k.column1 AND record_versions.version = k.column2",
-    );
-    q.build().execute(&mut *conn).await?;
-
+    // The current versions are not rewritten. The statement joins its rows' keys, so every
+    // row is a primary-key look-up.
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
         "UPDATE records SET current_version = v.column2, content_hash = v.column3, deleted = 0,
-             remote_modified_at = COALESCE(v.column4, records.remote_modified_at), updated_at = ",
+             remote_modified_at = COALESCE(v.column4, records.remote_modified_at),
+             last_seen_run = COALESCE(",
     );
-    q.push_bind(page.at.as_str())
-        .push(", last_seen_run = COALESCE(")
-        .push_bind(page.run)
+    q.push_bind(page.run)
         .push(", records.last_seen_run) FROM (");
     q.push_values(rows.iter(), |mut b, row| {
         b.push_bind(row.record_id.as_str())
@@ -502,18 +511,15 @@ async fn insert_versions(
     page: &PageKeys<'_>,
 ) -> Result<()> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
-             deleted, remote_modified_at, sync_run_id, content_hash, data, raw) ",
+        "INSERT INTO record_versions (record_id, version, valid_from, deleted,
+             remote_modified_at, sync_run_id, content_hash, data, raw) ",
     );
     // The texts are moved into the statement, not copied (they are the bulk of a page).
     q.push_values(rows.iter_mut(), |mut b, row| {
         let p = &mut *row.record;
         b.push_bind(row.record_id.as_str())
             .push_bind(row.version)
-            .push_bind(page.company.as_str())
-            .push_bind(page.kind.as_str())
             .push_bind(page.at.as_str())
-            .push_bind(None::<String>)
             .push_bind(0i64)
             .push_bind(p.provenance.remote_modified_at.map(fmt_ts))
             .push_bind(page.run)

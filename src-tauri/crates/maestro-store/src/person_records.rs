@@ -37,10 +37,10 @@ where
     loop {
         let rows = sqlx::query(
             "SELECT v.record_id, v.version, r.connection_id, v.data
-             FROM record_versions v JOIN records r ON r.record_id = v.record_id
-             WHERE v.company_id = ?1 AND v.kind = ?2
-               AND (v.record_id > ?3 OR (v.record_id = ?3 AND v.version > ?4))
-             ORDER BY v.record_id, v.version LIMIT ?5",
+             FROM records r JOIN record_versions v ON v.record_id = r.record_id
+             WHERE r.company_id = ?1 AND r.kind = ?2
+               AND (r.record_id > ?3 OR (r.record_id = ?3 AND v.version > ?4))
+             ORDER BY r.record_id, v.version LIMIT ?5",
         )
         .bind(company_id.to_string())
         .bind(kind.as_str())
@@ -87,8 +87,9 @@ pub async fn version_sources(
     record_id: RecordId,
 ) -> Result<Vec<VersionSource>> {
     let rows = sqlx::query(
-        "SELECT version, sync_run_id, content_hash FROM record_versions
-         WHERE company_id = ?1 AND record_id = ?2 ORDER BY version",
+        "SELECT v.version, v.sync_run_id, v.content_hash
+         FROM records r JOIN record_versions v ON v.record_id = r.record_id
+         WHERE r.company_id = ?1 AND r.record_id = ?2 ORDER BY v.version",
     )
     .bind(company_id.to_string())
     .bind(record_id.to_string())
@@ -108,7 +109,7 @@ pub async fn version_sources(
 /// When a record was first stored, and the last full sync run that saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordSeen {
-    /// First stored here.
+    /// First stored here (when its first version began).
     pub first_seen_at: DateTime<Utc>,
     /// The last full sync run that listed it, if any.
     pub last_seen_run: Option<String>,
@@ -121,7 +122,9 @@ pub async fn seen(
     record_id: RecordId,
 ) -> Result<Option<RecordSeen>> {
     let row = sqlx::query(
-        "SELECT first_seen_at, last_seen_run FROM records WHERE company_id = ?1 AND record_id = ?2",
+        "SELECT v.valid_from AS first_seen_at, r.last_seen_run
+         FROM records r JOIN record_versions v ON v.record_id = r.record_id AND v.version = 1
+         WHERE r.company_id = ?1 AND r.record_id = ?2",
     )
     .bind(company_id.to_string())
     .bind(record_id.to_string())

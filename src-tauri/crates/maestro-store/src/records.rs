@@ -251,8 +251,8 @@ async fn put_version(
             let record_id = RecordId::new();
             sqlx::query(
                 "INSERT INTO records (record_id, company_id, kind, connection_id, provider, remote_id,
-                     current_version, content_hash, deleted, remote_modified_at, first_seen_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, 0, ?8, ?9, ?9)",
+                     current_version, content_hash, deleted, remote_modified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, 0, ?8)",
             )
             .bind(record_id.to_string())
             .bind(write.company_id.to_string())
@@ -262,7 +262,6 @@ async fn put_version(
             .bind(&p.remote_id)
             .bind(&hash)
             .bind(p.remote_modified_at.map(fmt_ts))
-            .bind(fmt_ts(at))
             .execute(&mut *conn)
             .await?;
             insert_version(conn, &record_id.to_string(), 1, write, false, &hash, at).await?;
@@ -287,7 +286,7 @@ async fn put_version(
         }
         Some(cur) => {
             let version = cur.version + 1;
-            supersede(conn, &cur, version, &hash, false, p.remote_modified_at, at).await?;
+            supersede(conn, &cur, version, &hash, false, p.remote_modified_at).await?;
             insert_version(conn, &cur.record_id, version, write, false, &hash, at).await?;
             Ok(PutOutcome {
                 record_id: parse_col(&cur.record_id, "records.record_id")?,
@@ -394,7 +393,6 @@ pub async fn mark_deleted(
         &hash,
         true,
         provenance.remote_modified_at,
-        at,
     )
     .await?;
     let write = RecordWrite {
@@ -420,24 +418,17 @@ async fn supersede(
     hash: &str,
     deleted: bool,
     remote_modified_at: Option<DateTime<Utc>>,
-    at: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE record_versions SET valid_to = ?1 WHERE record_id = ?2 AND version = ?3")
-        .bind(fmt_ts(at))
-        .bind(&cur.record_id)
-        .bind(cur.version)
-        .execute(&mut *conn)
-        .await?;
+    // The superseded version is not touched: it ends where the next one begins.
     sqlx::query(
         "UPDATE records SET current_version = ?1, content_hash = ?2, deleted = ?3,
-             remote_modified_at = COALESCE(?4, remote_modified_at), updated_at = ?5
-         WHERE record_id = ?6",
+             remote_modified_at = COALESCE(?4, remote_modified_at)
+         WHERE record_id = ?5",
     )
     .bind(version)
     .bind(hash)
     .bind(i64::from(deleted))
     .bind(remote_modified_at.map(fmt_ts))
-    .bind(fmt_ts(at))
     .bind(&cur.record_id)
     .execute(&mut *conn)
     .await?;
@@ -454,14 +445,12 @@ async fn insert_version(
     at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO record_versions (record_id, version, company_id, kind, valid_from, valid_to,
-             deleted, remote_modified_at, sync_run_id, content_hash, data, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO record_versions (record_id, version, valid_from, deleted,
+             remote_modified_at, sync_run_id, content_hash, data, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .bind(record_id)
     .bind(version)
-    .bind(write.company_id.to_string())
-    .bind(write.kind.as_str())
     .bind(fmt_ts(at))
     .bind(i64::from(deleted))
     .bind(write.provenance.remote_modified_at.map(fmt_ts))
@@ -496,8 +485,14 @@ async fn pack(
     })
 }
 
-const SELECT_VERSION: &str = "SELECT v.record_id, v.company_id, v.kind, r.connection_id, r.provider,
-        r.remote_id, v.version, v.deleted, v.remote_modified_at, v.valid_from, v.valid_to, v.data, v.raw
+/// A version row with its record's columns. A version is stored without its end: it ends
+/// where the next one (numbered one more) begins, so superseding it never rewrites its row;
+/// `valid_to` is NULL for the current version.
+const SELECT_VERSION: &str =
+    "SELECT v.record_id, r.company_id, r.kind, r.connection_id, r.provider,
+        r.remote_id, v.version, v.deleted, v.remote_modified_at, v.valid_from, v.data, v.raw,
+        (SELECT n.valid_from FROM record_versions n
+          WHERE n.record_id = v.record_id AND n.version = v.version + 1) AS valid_to
      FROM record_versions v JOIN records r ON r.record_id = v.record_id";
 
 /// Brings in the compression dictionaries `rows` were packed against that this process has
@@ -817,18 +812,28 @@ pub async fn count_live(
 }
 
 /// The records of a company as they were at `at`: for each record, the version current then
-/// (records deleted by then are left out).
+/// (records deleted by then are left out), in record-id order.
 pub async fn as_of(
     conn: &mut SqliteConnection,
     company_id: CompanyId,
     kind: Option<EntityKind>,
     at: DateTime<Utc>,
 ) -> Result<Vec<StoredRecord>> {
+    // Each record's version then is its newest one begun by `at` (a primary-key walk back from
+    // the newest); records are walked in their (company, kind, deleted, id) index order, so
+    // nothing is sorted in SQL, and the two runs (live now, deleted now) are merged below.
+    let (kind_filter, order) = if kind.is_some() {
+        ("r.kind = ?2", "r.deleted, r.record_id")
+    } else {
+        ("?2 IS NULL", "r.record_id")
+    };
     let sql = format!(
         "{SELECT_VERSION}
-         WHERE v.company_id = ?1 AND (?2 IS NULL OR v.kind = ?2)
-           AND v.valid_from <= ?3 AND (v.valid_to IS NULL OR v.valid_to > ?3) AND v.deleted = 0
-         ORDER BY v.record_id"
+            AND v.version = (SELECT p.version FROM record_versions p
+                 WHERE p.record_id = r.record_id AND p.valid_from <= ?3
+                 ORDER BY p.version DESC LIMIT 1)
+         WHERE r.company_id = ?1 AND {kind_filter} AND v.deleted = 0
+         ORDER BY {order}"
     );
     let rows = sqlx::query(&sql)
         .bind(company_id.to_string())
@@ -836,7 +841,10 @@ pub async fn as_of(
         .bind(fmt_ts(at))
         .fetch_all(&mut *conn)
         .await?;
-    decode_rows(conn, &rows).await
+    let mut records = decode_rows(conn, &rows).await?;
+    // Two sorted runs: the sort merges them.
+    records.sort_by_key(|r| r.record_id);
+    Ok(records)
 }
 
 /// Every version of one record of `company_id`, oldest first.
@@ -846,7 +854,7 @@ pub async fn history(
     record_id: RecordId,
 ) -> Result<Vec<StoredRecord>> {
     let sql =
-        format!("{SELECT_VERSION} WHERE v.company_id = ?1 AND v.record_id = ?2 ORDER BY v.version");
+        format!("{SELECT_VERSION} WHERE r.company_id = ?1 AND v.record_id = ?2 ORDER BY v.version");
     let rows = sqlx::query(&sql)
         .bind(company_id.to_string())
         .bind(record_id.to_string())

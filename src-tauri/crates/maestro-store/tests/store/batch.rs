@@ -44,7 +44,10 @@ async fn store_page(
 /// Everything a reader could observe, without the random record ids.
 async fn snapshot(store: &Store, fx: &Fixture) -> Vec<(String, i64, bool, String, Option<String>)> {
     let rows = sqlx::query(
-        "SELECT r.remote_id, v.version, v.deleted, v.data, v.valid_to, r.last_seen_run
+        "SELECT r.remote_id, v.version, v.deleted, v.data,
+             (SELECT n.valid_from FROM record_versions n
+               WHERE n.record_id = v.record_id AND n.version = v.version + 1) AS valid_to,
+             r.last_seen_run
          FROM record_versions v JOIN records r ON r.record_id = v.record_id
          WHERE r.company_id = ?1 ORDER BY r.remote_id, v.version",
     )
@@ -192,7 +195,10 @@ async fn current(
     use sqlx::Row;
     sqlx::query(
         "SELECT remote_id, current_version, deleted, content_hash, remote_modified_at,
-                updated_at, last_seen_run
+                (SELECT v.valid_from FROM record_versions v
+                  WHERE v.record_id = records.record_id AND v.version = records.current_version)
+                  AS updated_at,
+                last_seen_run
          FROM records WHERE company_id = ?1 ORDER BY remote_id",
     )
     .bind(fx.company.to_string())

@@ -125,7 +125,7 @@ async fn migrations_apply_to_an_existing_database() {
         .unwrap();
     {
         // Data written under the old schema…
-        let store = reopen_at_v1(dir.path()).await;
+        let store = raw_options(dir.path()).await;
         let mut conn = SqliteConnection::connect_with(&store).await.unwrap();
         let has_trigger: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pragma_table_info('sync_runs') WHERE name = 'trigger'",
@@ -161,8 +161,9 @@ async fn migrations_apply_to_an_existing_database() {
     assert_eq!(current(&store, fx.company).await.len(), 1);
 }
 
-/// Connection options for the v1 database, keyed the way the store keys it.
-async fn reopen_at_v1(dir: &Path) -> SqliteConnectOptions {
+/// Connection options that open the database file directly (no migrations run), keyed the
+/// way the store keys it.
+pub(crate) async fn raw_options(dir: &Path) -> SqliteConnectOptions {
     let meta = maestro_store::layout::Layout::new(dir).read_meta().unwrap();
     let maestro_store::KeyMeta::Passphrase { kdf } = meta.key else {
         panic!("expected a passphrase store")

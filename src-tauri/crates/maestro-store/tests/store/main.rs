@@ -7,6 +7,7 @@ mod audit_erasure;
 mod backups;
 mod batch;
 mod encryption;
+mod history_migration;
 mod os_keychain;
 mod record_history;
 mod rekey;
