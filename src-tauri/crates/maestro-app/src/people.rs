@@ -12,7 +12,7 @@ use maestro_connectors::{Category, Registry};
 use maestro_core::ids::{CompanyId, ConnectionId, RecordId};
 use maestro_core::model::{
     Candidate as CheckCandidate, CanonicalEntity, Compensation, Contractor, Employee, Employment,
-    EntityKind, Provenance, TimeEntry,
+    EntityKind, Provenance,
 };
 use maestro_store::Result as StoreResult;
 use maestro_store::audit::{self, AuditEvent};
@@ -20,7 +20,6 @@ use maestro_store::identities::{self, IdentityId, Link, LinkWrite, PERSON};
 use maestro_store::records::{self, Payload, StoredAt};
 use maestro_store::sqlx::SqliteConnection;
 use maestro_sync::identity::{self as matcher, Confidence, LinkStatus, Method, Role};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
@@ -29,6 +28,7 @@ use crate::background_checks::{self, PersonCheck};
 use crate::error::{AppError, ErrorCode, Result};
 
 mod resolve;
+mod tracked_hours;
 
 /// What a matcher run changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -341,8 +341,8 @@ impl App {
     /// linked, sorted by name. Records not linked yet are resolved first.
     pub async fn people(&self, company_id: CompanyId) -> Result<Vec<Person>> {
         let mut conn = self.conn().await?;
-        let people = person_records(&mut conn, company_id).await?;
-        let links = identities::links(&mut conn, company_id, PERSON).await?;
+        let mut people = person_records(&mut conn, company_id).await?;
+        let mut links = identities::links(&mut conn, company_id, PERSON).await?;
         let linked: BTreeSet<RecordId> = links.iter().map(|l| l.record_id).collect();
         if people
             .iter()
@@ -351,9 +351,12 @@ impl App {
             drop(conn);
             self.resolve_identities(company_id).await?;
             conn = self.conn().await?;
-            return roster(&mut conn, company_id).await;
+            people = person_records(&mut conn, company_id).await?;
+            links = identities::links(&mut conn, company_id, PERSON).await?;
         }
-        roster(&mut conn, company_id).await
+        // A second connection: the time entries are read in two halves side by side.
+        let mut second = self.conn().await?;
+        roster(&mut conn, &mut second, company_id, &people, links).await
     }
 
     /// The owner confirms the person `record_id` belongs to: every record linked to that
@@ -538,13 +541,7 @@ impl App {
 struct Related {
     title: BTreeMap<(ConnectionId, String), (Option<NaiveDate>, RecordId, String)>,
     pay: BTreeMap<(ConnectionId, String), (Option<NaiveDate>, RecordId, String)>,
-    hours: BTreeMap<(ConnectionId, String), Hours>,
-}
-
-struct Hours {
-    total: String,
-    first: NaiveDate,
-    last: NaiveDate,
+    hours: tracked_hours::HoursByPerson,
 }
 
 fn keep_latest(
@@ -562,7 +559,11 @@ fn keep_latest(
 
 /// What the roster shows next to each person, from the records that refer to them: folded a
 /// page at a time, so a company with years of time entries does not hold them all at once.
-async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Related> {
+async fn related(
+    conn: &mut SqliteConnection,
+    second: &mut SqliteConnection,
+    company_id: CompanyId,
+) -> Result<Related> {
     let mut out = Related::default();
     for_each_decodable(conn, company_id, |r, e: Employment| {
         let key = (r.connection_id, e.employee_remote_id.clone());
@@ -608,38 +609,7 @@ async fn related(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<R
     for (key, value) in from_history {
         out.pay.entry(key).or_insert(value);
     }
-    let mut sums: BTreeMap<(ConnectionId, String), (Decimal, NaiveDate, NaiveDate)> =
-        BTreeMap::new();
-    for_each_decodable(conn, company_id, |r, t: TimeEntry| {
-        match sums.get_mut(&(r.connection_id, t.employee_remote_id.clone())) {
-            None => {
-                sums.insert(
-                    (r.connection_id, t.employee_remote_id),
-                    (t.hours, t.work_date, t.work_date),
-                );
-            }
-            Some((total, first, last)) => {
-                // Decimal holds 28 digits: no roster reaches its limit; saturate if one did.
-                *total = total.checked_add(t.hours).unwrap_or(*total);
-                *first = (*first).min(t.work_date);
-                *last = (*last).max(t.work_date);
-            }
-        }
-    })
-    .await?;
-    out.hours = sums
-        .into_iter()
-        .map(|(k, (total, first, last))| {
-            (
-                k,
-                Hours {
-                    total: total.normalize().to_string(),
-                    first,
-                    last,
-                },
-            )
-        })
-        .collect();
+    out.hours = tracked_hours::by_person(conn, second, company_id).await?;
     Ok(out)
 }
 
@@ -700,8 +670,9 @@ fn said_by(p: &PersonRecord, rel: &Related) -> Vec<Said> {
     push(
         Field::Hours,
         rel.hours
-            .get(&key)
-            .map(|h| format!("{} h, {} to {}", h.total, h.first, h.last)),
+            .get(&key.0)
+            .and_then(|of_connection| of_connection.get(&key.1))
+            .map(|h| format!("{} h, {} to {}", h.total.normalize(), h.first, h.last)),
     );
     if let Some(d) = p.birth_date() {
         // Compared, never shown.
@@ -720,18 +691,21 @@ fn status_text<T: Serialize>(status: &T) -> Option<String> {
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
 }
 
-async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Vec<Person>> {
+/// The roster of `records` (the company's person records) linked by `links`; `second` reads
+/// half of the time entries.
+async fn roster(
+    conn: &mut SqliteConnection,
+    second: &mut SqliteConnection,
+    company_id: CompanyId,
+    records: &[PersonRecord],
+    links: Vec<Link>,
+) -> Result<Vec<Person>> {
     let conns = connection_info(conn, company_id).await?;
-    let records = person_records(conn, company_id).await?;
-    let rel = related(conn, company_id).await?;
+    let rel = related(conn, second, company_id).await?;
     let mut checks = background_checks::by_candidate(conn, company_id).await?;
-    let links: BTreeMap<RecordId, Link> = identities::links(conn, company_id, PERSON)
-        .await?
-        .into_iter()
-        .map(|l| (l.record_id, l))
-        .collect();
+    let links: BTreeMap<RecordId, Link> = links.into_iter().map(|l| (l.record_id, l)).collect();
     let mut by_identity: BTreeMap<IdentityId, Vec<&PersonRecord>> = BTreeMap::new();
-    for p in &records {
+    for p in records {
         if let Some(l) = links.get(&p.stored().record_id) {
             by_identity.entry(l.identity_id).or_default().push(p);
         }
@@ -822,11 +796,8 @@ async fn roster(conn: &mut SqliteConnection, company_id: CompanyId) -> Result<Ve
             checks: background_checks::newest_first(person_checks),
         });
     }
-    out.sort_by(|a, b| {
-        matcher::normalize_name(&a.name)
-            .cmp(&matcher::normalize_name(&b.name))
-            .then(a.identity_id.cmp(&b.identity_id))
-    });
+    // Each name normalised once, not once per comparison.
+    out.sort_by_cached_key(|p| (matcher::normalize_name(&p.name), p.identity_id));
     Ok(out)
 }
 

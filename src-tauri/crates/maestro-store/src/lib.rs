@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod api_keys;
+pub mod api_read;
 pub mod audit;
 pub mod backup;
 pub mod batch;
@@ -15,6 +16,7 @@ pub mod checkpoints;
 pub mod companies;
 pub mod conflicts;
 pub mod connections;
+pub mod current_texts;
 pub mod digest;
 pub mod erasure;
 mod error;
