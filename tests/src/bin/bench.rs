@@ -1,7 +1,7 @@
 //! The benchmark runner: full and incremental sync throughput against the sandbox on loopback,
 //! compared with the raw fetch limit of the same sandbox, plus store figures. Prints a table.
 //!
-//! `bench [--sizes 1000,10000,100000] [--employee-sizes 1000] [--sandbox-bin PATH]`. Each size runs in a fresh child
+//! `bench [--sizes 1000,10000,100000] [--employee-sizes 1000] [--employee-providers bamboohr,gusto,harvest] [--sandbox-bin PATH]`. Each size runs in a fresh child
 //! process (so its peak memory is its own); the sandbox runs in yet another process.
 
 use std::io::{BufRead, BufReader};
@@ -19,6 +19,13 @@ use maestro_sandbox::{Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::{Mode, SyncEvent};
 use serde::{Deserialize, Serialize};
+
+#[path = "bench/people_sync.rs"]
+mod people_sync;
+#[path = "bench/roster.rs"]
+mod roster;
+#[path = "bench/store_size.rs"]
+mod store_size;
 
 /// A new encrypted store in a temporary folder (kept alive by the returned guard), with its
 /// first company.
@@ -71,6 +78,9 @@ struct Figures {
     roster_ms: f64,
     /// Resident memory the roster query added at its peak.
     roster_added_mb: f64,
+    /// The store right after the full sync, by part.
+    #[serde(default)]
+    store: store_size::StoreSize,
 }
 
 /// CPU seconds (user + system) of this process, from /proc.
@@ -319,14 +329,19 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         std::process::exit(0);
     }
 
-    // The roster sums every entry's hours per person: it must read them a page at a time.
-    // Linux resets the peak (VmHWM) on writing 5 to clear_refs; the sync's was read above.
-    std::fs::write("/proc/self/clear_refs", "5").context("resetting the peak RSS")?;
-    let rss_before_roster = rss_mb("VmRSS:");
-    let t = Instant::now();
-    app.people(company.id).await?;
-    let roster = t.elapsed();
-    let roster_added = peak_rss_mb() - rss_before_roster;
+    if std::env::var_os("BENCH_ROSTER_ONLY").is_some() {
+        roster::sync_people(&app, company.id, conn.id).await?;
+        roster::only_roster(&app, company.id, n).await?;
+        app.close().await;
+        drop(sb);
+        drop(dir);
+        std::process::exit(0);
+    }
+    let store = store_size::measure(&mut *app.store().pool().acquire().await?).await?;
+
+    // The roster sums every entry's hours per person (the Harvest users, synced now).
+    roster::sync_people(&app, company.id, conn.id).await?;
+    let roster = roster::measure(&app, company.id).await?;
 
     // Point-in-time read of everything, as of now.
     let t = Instant::now();
@@ -355,8 +370,9 @@ async fn child(n: usize, sandbox_bin: PathBuf) -> Result<Figures> {
         all_changed_secs: version_all(n).await?,
         store_insert_per_sec: stored as f64 / sync.as_secs_f64(),
         as_of_ms: as_of.as_secs_f64() * 1000.0,
-        roster_ms: roster.as_secs_f64() * 1000.0,
-        roster_added_mb: roster_added,
+        roster_ms: roster.ms,
+        roster_added_mb: roster.added_mb,
+        store,
     })
 }
 
@@ -371,6 +387,9 @@ struct EmployeeFigures {
     peak_rss_mb: f64,
     roster_ms: f64,
     people: usize,
+    /// With `BENCH_PHASES=1`, the steps after the pages, each measured on its own.
+    #[serde(default)]
+    phases: Vec<people_sync::Phase>,
 }
 
 /// How many requests the sandbox's `provider` server has answered.
@@ -431,6 +450,10 @@ async fn employees_child(
             },
             sb.gusto.clone(),
         ),
+        "harvest" => (
+            people_sync::harvest_input(&sb.harvest, &sb.account, &sb.token)?,
+            sb.harvest.clone(),
+        ),
         other => bail!("no employee bench for {other}"),
     };
     let (conn, _) = app
@@ -449,6 +472,7 @@ async fn employees_child(
     let t = Instant::now();
     let people = app.people(company.id).await?.len();
     let roster = t.elapsed();
+    let phases = people_sync::phases(&app, company.id).await?;
     app.close().await;
     Ok(EmployeeFigures {
         provider: provider.to_owned(),
@@ -459,6 +483,7 @@ async fn employees_child(
         peak_rss_mb: peak,
         roster_ms: roster.as_secs_f64() * 1000.0,
         people,
+        phases,
     })
 }
 
@@ -611,6 +636,7 @@ fn main() -> Result<()> {
         "| time entries | requests | raw fetch (s) | full sync (s) | records/s | share of raw limit | CPU (s) | peak RSS (MiB) | incremental, 1 change (ms) | every entry changed, full run (s) | point-in-time read (ms) | roster over the entries (ms, MiB added) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut store_sizes = Vec::new();
     for n in sizes {
         let out = Command::new(&exe)
             .args(["--child", &n.to_string(), "--sandbox-bin"])
@@ -639,7 +665,10 @@ fn main() -> Result<()> {
             f.roster_ms,
             f.roster_added_mb
         );
+        store_sizes.push((f.n, f.store));
     }
+    println!();
+    store_size::print_table(&store_sizes);
     let employee_sizes: Vec<usize> = get("--employee-sizes")
         .unwrap_or_else(|| "1000".into())
         .split(',')
@@ -651,9 +680,14 @@ fn main() -> Result<()> {
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     for n in employee_sizes {
-        for provider in ["bamboohr", "gusto"] {
+        for provider in &people_sync::providers(get("--employee-providers")) {
             let out = Command::new(&exe)
-                .args(["--employees-child", &n.to_string(), "--provider", provider])
+                .args([
+                    "--employees-child",
+                    &n.to_string(),
+                    "--provider",
+                    provider.as_str(),
+                ])
                 .arg("--sandbox-bin")
                 .arg(&sandbox_bin)
                 .output()?;
@@ -677,6 +711,7 @@ fn main() -> Result<()> {
                 f.roster_ms,
                 f.people
             );
+            people_sync::print_phases(provider, f.n, &f.phases);
         }
     }
     Ok(())
