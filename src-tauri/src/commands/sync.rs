@@ -17,7 +17,7 @@ use crate::state::DesktopState;
 pub async fn status(state: State<'_, DesktopState>) -> Result<StatusDto, IpcError> {
     let app = state.app().await?;
     let company = app.company(None).await?;
-    let status = app.status().await?;
+    let status = app.company_status(company.id).await?;
     let records = status
         .companies
         .iter()

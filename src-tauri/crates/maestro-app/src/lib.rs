@@ -260,9 +260,22 @@ impl App {
 
     /// A summary of the installation.
     pub async fn status(&self) -> Result<Status> {
+        self.status_of(None).await
+    }
+
+    /// [`App::status`] of one company only: what the dashboard polls, so its cost does not
+    /// grow with a bookkeeper's other companies.
+    pub async fn company_status(&self, company_id: maestro_core::ids::CompanyId) -> Result<Status> {
+        self.status_of(Some(company_id)).await
+    }
+
+    async fn status_of(&self, only: Option<maestro_core::ids::CompanyId>) -> Result<Status> {
         let mut conn = self.conn().await?;
         let mut companies_out = Vec::new();
         for company in companies::list(&mut conn).await? {
+            if only.is_some_and(|id| id != company.id) {
+                continue;
+            }
             let connections = maestro_store::connections::list(&mut conn, company.id).await?;
             let records = maestro_store::records::counts(&mut conn, company.id).await?;
             companies_out.push(CompanyStatus {

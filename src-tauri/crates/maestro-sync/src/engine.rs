@@ -137,6 +137,12 @@ impl<T> Drop for StopOnDrop<T> {
     }
 }
 
+/// How many [`SyncEvent`]s a subscriber may fall behind before it misses some. A page is
+/// stored and announced in one burst (Harvest pages hold 2,000 records), so the buffer holds
+/// several pages: a subscriber that keeps up between pages (the local API's WebSocket, the
+/// desktop's event forwarder) never lags, and one that does not is told so (`Lagged`).
+pub const EVENT_BUFFER: usize = 8192;
+
 /// Runs syncs against the store and publishes [`SyncEvent`]s.
 #[derive(Clone)]
 pub struct SyncEngine {
@@ -148,7 +154,7 @@ pub struct SyncEngine {
 impl SyncEngine {
     /// An engine over `store`.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        let (events, _) = broadcast::channel(1024);
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
         Self {
             store,
             clock,
