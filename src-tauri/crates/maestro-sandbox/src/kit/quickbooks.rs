@@ -242,8 +242,13 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
         }
     }
     let (shifts, _) = shifts(c);
+    // A shift is entered when it ends: one still going on today (Harvest holds its day and
+    // hours already) is not in QuickBooks yet. Serving it would give it a LastUpdatedTime in
+    // the future, which every change-data-capture poll would then report as changed.
+    let now = Utc::now();
     let activities: Vec<Value> = shifts
         .iter()
+        .filter(|s| s.start + chrono::Duration::seconds(s.seconds) <= now)
         .enumerate()
         .map(|(i, s)| {
             let p = &c.people[s.person];
