@@ -267,6 +267,12 @@ pub struct SandboxConfig {
     pub faults: PerProvider<FaultPlan>,
     /// Per-provider rate limit; `None` disables limiting.
     pub rate_limits: PerProvider<Option<RateLimit>>,
+    /// The providers that hold all `employees` people; `None` = every provider. The others
+    /// hold the first [`SandboxConfig::FEW_PEOPLE`] of them (same company, ids and secrets),
+    /// so a benchmark can seed 100,000 people into the one provider it measures in bounded
+    /// time and memory.
+    #[serde(default)]
+    pub seeded: Option<Vec<Provider>>,
 }
 
 impl Default for SandboxConfig {
@@ -295,11 +301,21 @@ impl Default for SandboxConfig {
                 paychex: Some(RateLimit::PAYCHEX),
                 quickbooks: Some(RateLimit::QUICKBOOKS),
             },
+            seeded: None,
         }
     }
 }
 
 impl SandboxConfig {
+    /// How many people a provider outside [`SandboxConfig::seeded`] holds (the default
+    /// company's size).
+    pub const FEW_PEOPLE: usize = 25;
+
+    /// Whether `provider` holds all `employees` people.
+    pub fn seeds(&self, provider: Provider) -> bool {
+        self.seeded.as_ref().is_none_or(|s| s.contains(&provider))
+    }
+
     /// The configured or current date the data is anchored on.
     pub fn anchor_date(&self) -> NaiveDate {
         self.today

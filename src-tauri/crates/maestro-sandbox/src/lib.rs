@@ -338,6 +338,22 @@ impl Sandbox {
         ports: PerProvider<u16>,
     ) -> Result<Sandbox, SandboxError> {
         let company = Arc::new(seed::generate(&config));
+        let few = match config.seeded {
+            Some(_) => Arc::new(seed::with_first(
+                &config,
+                &company,
+                SandboxConfig::FEW_PEOPLE,
+            )),
+            None => company.clone(),
+        };
+        // The company `p` holds: everyone, or the first few when it is not among those seeded.
+        let company_of = |p: Provider| {
+            if config.seeds(p) {
+                company.clone()
+            } else {
+                few.clone()
+            }
+        };
         let (gl, gurl) = server::bind(ports.gusto).await?;
         let (bl, burl) = server::bind(ports.bamboohr).await?;
         let (hl, hurl) = server::bind(ports.harvest).await?;
@@ -364,18 +380,18 @@ impl Sandbox {
         };
         let harvest = Arc::new(HarvestState::new(
             ctx(Provider::Harvest, hurl),
-            company.clone(),
+            company_of(Provider::Harvest),
             config.time_entries,
         ));
         let tracked = harvest.tracked_hours();
         let gusto = Arc::new(GustoState::new(
             ctx(Provider::Gusto, gurl),
-            company.clone(),
+            company_of(Provider::Gusto),
             tracked,
         ));
         let bamboo = Arc::new(BambooState::new(
             ctx(Provider::BambooHr, burl),
-            company.clone(),
+            company_of(Provider::BambooHr),
         ));
         let kit_state = |p: Provider, url: String, make| -> Result<Arc<KitState>, SandboxError> {
             let builtin = maestro_kit::builtin_file(p.name()).ok_or_else(|| {
@@ -384,7 +400,7 @@ impl Sandbox {
             Ok(Arc::new(KitState::new(
                 ctx(p, url),
                 builtin,
-                company.clone(),
+                company_of(p),
                 make,
             )))
         };

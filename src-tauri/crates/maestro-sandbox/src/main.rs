@@ -1,6 +1,8 @@
 //! `maestro-sandbox`: runs the provider emulators until Ctrl-C.
 //!
-//! Flags: `--seed N`, `--employees N`, `--time-entries N`, `--no-discrepancies`, `--no-rate-limits`.
+//! Flags: `--seed N`, `--employees N`, `--time-entries N`, `--only gusto,harvest` (only these
+//! providers hold all N people; the others the first 25), `--no-discrepancies`,
+//! `--no-rate-limits`.
 
 use maestro_sandbox::{PerProvider, Provider, Sandbox, SandboxConfig};
 
@@ -27,10 +29,23 @@ fn parse_args() -> Result<SandboxConfig, String> {
                         .map_err(|e| format!("--time-entries: {e}"))?,
                 )
             }
+            "--only" => {
+                let names = value("--only")?;
+                let only = names
+                    .split(',')
+                    .map(|n| {
+                        Provider::ALL
+                            .into_iter()
+                            .find(|p| p.name() == n.trim())
+                            .ok_or_else(|| format!("--only: no provider {n}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                config.seeded = Some(only);
+            }
             "--no-discrepancies" => config.discrepancies = false,
             "--no-rate-limits" => config.rate_limits = PerProvider::default(),
             "-h" | "--help" => {
-                return Err("usage: maestro-sandbox [--seed N] [--employees N] [--time-entries N] [--no-discrepancies] [--no-rate-limits]".into());
+                return Err("usage: maestro-sandbox [--seed N] [--employees N] [--time-entries N] [--only PROVIDER,...] [--no-discrepancies] [--no-rate-limits]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }

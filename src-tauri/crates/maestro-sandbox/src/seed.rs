@@ -467,6 +467,9 @@ pub fn generate(config: &SandboxConfig) -> Company {
     ];
 
     let mut used = std::collections::HashSet::new();
+    // Local parts of the work emails given so far: a person whose name is taken gets their
+    // index appended (a set, so seeding 100,000 people stays linear).
+    let mut locals = std::collections::HashSet::new();
     let mut people = Vec::with_capacity(config.employees);
     for index in 0..config.employees {
         let (first, last) = loop {
@@ -477,11 +480,9 @@ pub fn generate(config: &SandboxConfig) -> Company {
             }
         };
         let mut local = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
-        if people
-            .iter()
-            .any(|p: &Person| p.work_email.starts_with(&format!("{local}@")))
-        {
+        if !locals.insert(local.clone()) {
             local = format!("{local}{index}");
+            locals.insert(local.clone());
         }
         let role = if let Some(r) = ROLES.get(index).filter(|_| index < 4) {
             r
@@ -617,9 +618,102 @@ pub fn generate(config: &SandboxConfig) -> Company {
     }
 }
 
+/// `company` (generated for `config`) with only its first `n` people: the people, and who
+/// among them tells each demo story, as a company of `n` is seeded; its ids, places and
+/// secrets are `company`'s own. The same company when it has no more than `n`.
+pub fn with_first(config: &SandboxConfig, company: &Company, n: usize) -> Company {
+    if company.people.len() <= n {
+        return company.clone();
+    }
+    let few = generate(&SandboxConfig {
+        employees: n,
+        ..config.clone()
+    });
+    Company {
+        name: company.name.clone(),
+        legal_name: company.legal_name.clone(),
+        domain: company.domain.clone(),
+        gusto_uuid: company.gusto_uuid.clone(),
+        ein: company.ein.clone(),
+        departments: company.departments.clone(),
+        locations: company.locations.clone(),
+        secrets: company.secrets.clone(),
+        ..few
+    }
+}
+
 /// Midnight UTC of `d` as a `DateTime`.
 pub fn at(d: NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
     d.and_hms_opt(hour.min(23), 0, 0)
         .unwrap_or_default()
         .and_utc()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config(employees: usize) -> SandboxConfig {
+        SandboxConfig {
+            employees,
+            today: NaiveDate::from_ymd_opt(2026, 3, 2),
+            ..SandboxConfig::default()
+        }
+    }
+
+    #[test]
+    fn work_emails_stay_unique_past_every_name() {
+        // 40 first names × 30 last names: past 1,200 people every name repeats.
+        let c = generate(&config(3_000));
+        let emails: std::collections::HashSet<&str> =
+            c.people.iter().map(|p| p.work_email.as_str()).collect();
+        assert_eq!(emails.len(), 3_000);
+        // A repeated name takes the person's index; the first with a name keeps it bare.
+        let first = &c.people[0];
+        assert_eq!(
+            first.work_email,
+            format!(
+                "{}.{}@bluebird.example",
+                first.first_name.to_lowercase(),
+                first.last_name.to_lowercase()
+            )
+        );
+        assert!(c.people[2_999].work_email.starts_with(&format!(
+            "{}.{}2999@",
+            c.people[2_999].first_name.to_lowercase(),
+            c.people[2_999].last_name.to_lowercase()
+        )));
+    }
+
+    #[test]
+    fn the_first_few_are_a_small_company_of_the_same_ids() {
+        let big_config = config(500);
+        let big = generate(&big_config);
+        let few = with_first(&big_config, &big, 25);
+        let small = generate(&config(25));
+        assert_eq!(few.people.len(), 25);
+        for (a, b) in few.people.iter().zip(&small.people) {
+            assert_eq!(
+                (&a.work_email, a.gusto_uuid.as_str(), a.harvest_id, a.pay),
+                (&b.work_email, b.gusto_uuid.as_str(), b.harvest_id, b.pay)
+            );
+        }
+        assert_eq!(
+            (few.terminated, few.stale_termination, few.rate_mismatch),
+            (
+                small.terminated,
+                small.stale_termination,
+                small.rate_mismatch
+            )
+        );
+        // The company itself is the big one's: the same uuid, EIN and secrets.
+        assert_eq!(few.gusto_uuid, big.gusto_uuid);
+        assert_eq!(few.ein, big.ein);
+        assert_eq!(few.secrets.harvest_pat, big.secrets.harvest_pat);
+        // People in the first few are the big company's first people.
+        for (a, b) in few.people.iter().zip(&big.people).take(20) {
+            assert_eq!(a.harvest_id, b.harvest_id);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! cafés as work locations, and their HRIS pay as compensations. Records start from the spec's
 //! own examples; members the spec calls expandable are sent only when asked for (`expand`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use maestro_kit::BuiltIn;
@@ -143,6 +143,8 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
     let pay_t = bare(builtin, "compensations");
     let mut workers = Vec::new();
     let mut compensations = Vec::new();
+    // Whoever someone reports to (a set: a lookup per worker would be quadratic).
+    let managers: HashSet<usize> = c.people.iter().filter_map(|p| p.manager).collect();
     for p in &c.people {
         let id = worker_id(c, p.index);
         let pay_id = object_id(c.seed, 1109, p.index as u64);
@@ -156,10 +158,7 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
         w.insert("created_at".into(), json!(stamp(p.hire_date)));
         w.insert("updated_at".into(), json!(stamp(p.hire_date)));
         w.insert("user_id".into(), json!(user_id(c, p.index)));
-        w.insert(
-            "is_manager".into(),
-            json!(c.people.iter().any(|o| o.manager == Some(p.index))),
-        );
+        w.insert("is_manager".into(), json!(managers.contains(&p.index)));
         match p.manager {
             Some(m) => w.insert("manager_id".into(), json!(worker_id(c, m))),
             None => w.remove("manager_id"),
