@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use maestro_kit::BuiltIn;
 use serde_json::{Map, Value, json};
 
-use super::shifts::{Catalogue, shifts};
+use super::shifts::{Catalogue, Shift, shifts};
 use super::{Dataset, Filters, Refusal, check_template, template};
 use crate::seed::{Company, mix};
 
@@ -70,13 +70,24 @@ struct Clockify {
 
 /// Builds Clockify's data for `c`.
 pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+    dataset_at(c, builtin, Utc::now())
+}
+
+/// Clockify's data for `c` as of `now` (its shifts finished or going on then).
+pub(crate) fn dataset_at(
+    c: &Company,
+    builtin: &'static BuiltIn,
+    now: DateTime<Utc>,
+) -> Box<dyn Dataset> {
     let ws = workspace_id(c);
     let mut user_t = template(builtin, "users");
     // The spec types AccountStatus as an object and a string at once; leave it out (see the
     // provider file).
     user_t.remove("status");
     let entry_t = template(builtin, "time_entries");
-    let (all, cat) = shifts(c);
+    // A shift still going on is a running timer: Clockify lists it with its start and no end
+    // (the spec marks no field nullable, so `end` and `duration` are left out).
+    let worked = shifts(c, now);
     let mut users = Vec::new();
     let mut ids = Vec::new();
     for p in &c.people {
@@ -113,20 +124,27 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
         ids.push(id);
     }
     let mut entries: HashMap<String, Vec<Value>> = HashMap::new();
-    for s in &all {
+    let mut begun: Vec<(&Shift, Option<DateTime<Utc>>)> = worked
+        .finished
+        .iter()
+        .map(|s| (s, Some(s.end)))
+        .chain(worked.running.iter().map(|s| (s, None)))
+        .collect();
+    begun.sort_by_key(|(s, _)| s.start);
+    for (s, end) in begun {
         let e = entry(
             &entry_t,
             c.seed,
             &ws,
             &ids[s.person],
             s.n,
-            s.start,
-            s.seconds,
+            (s.start, end),
             s.project,
-            &cat,
+            &worked.catalogue,
         );
         entries.entry(ids[s.person].clone()).or_default().push(e);
     }
+    // Newest start first, as Clockify lists them.
     for list in entries.values_mut() {
         list.reverse();
     }
@@ -152,8 +170,7 @@ fn entry(
     ws: &str,
     user: &str,
     n: u64,
-    start: DateTime<Utc>,
-    seconds: i64,
+    (start, end): (DateTime<Utc>, Option<DateTime<Utc>>),
     project: usize,
     cat: &Catalogue,
 ) -> Value {
@@ -183,14 +200,15 @@ fn entry(
         json!({"amount": rate.unwrap_or(0), "currency": "USD"}),
     );
     e.insert("costRate".into(), json!({"amount": 0, "currency": "USD"}));
-    e.insert(
-        "timeInterval".into(),
-        json!({
+    let interval = match end {
+        Some(end) => json!({
             "start": ts(start),
-            "end": ts(start + chrono::Duration::seconds(seconds)),
-            "duration": iso_duration(seconds),
+            "end": ts(end),
+            "duration": iso_duration((end - start).num_seconds()),
         }),
-    );
+        None => json!({ "start": ts(start) }),
+    };
+    e.insert("timeInterval".into(), interval);
     Value::Object(e)
 }
 
@@ -300,8 +318,7 @@ impl Dataset for Clockify {
                     &self.workspace_id,
                     &user,
                     n,
-                    start,
-                    5400,
+                    (start, Some(start + chrono::Duration::seconds(5400))),
                     0,
                     &cat,
                 );

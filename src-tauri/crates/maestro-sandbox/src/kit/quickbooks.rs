@@ -152,7 +152,16 @@ fn entity_of(stream: &str) -> Option<&'static str> {
 }
 
 /// Builds QuickBooks' data for `c`.
-pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+    dataset_at(c, builtin, Utc::now())
+}
+
+/// QuickBooks' data for `c` as of `now` (its shifts finished or going on then).
+pub(crate) fn dataset_at(
+    c: &Company,
+    _builtin: &'static BuiltIn,
+    now: DateTime<Utc>,
+) -> Box<dyn Dataset> {
     let first_hire = c
         .people
         .iter()
@@ -241,18 +250,16 @@ pub(crate) fn dataset(c: &Company, _builtin: &'static BuiltIn) -> Box<dyn Datase
             m.insert("BillRate".into(), rate);
         }
     }
-    let (shifts, _) = shifts(c);
-    // A shift is entered when it ends: one still going on today (Harvest holds its day and
-    // hours already) is not in QuickBooks yet. Serving it would give it a LastUpdatedTime in
-    // the future, which every change-data-capture poll would then report as changed.
-    let now = Utc::now();
-    let activities: Vec<Value> = shifts
+    // A time activity is entered once its shift has ended: QuickBooks has no running timer, and
+    // one still going on would carry a LastUpdatedTime in the future, which every
+    // change-data-capture poll would report as changed.
+    let activities: Vec<Value> = shifts(c, now)
+        .finished
         .iter()
-        .filter(|s| s.start + chrono::Duration::seconds(s.seconds) <= now)
         .enumerate()
         .map(|(i, s)| {
             let p = &c.people[s.person];
-            let end = s.start + chrono::Duration::seconds(s.seconds);
+            let end = s.end;
             let mut a = json!({
                 "Id": (1000 + i).to_string(), "SyncToken": "0", "domain": "QBO", "sparse": false,
                 "MetaData": meta(end, end),

@@ -43,6 +43,15 @@ struct Toggl {
 
 /// Builds Toggl's data for `c`.
 pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset> {
+    dataset_at(c, builtin, Utc::now())
+}
+
+/// Toggl's data for `c` as of `now` (its shifts finished or going on then).
+pub(crate) fn dataset_at(
+    c: &Company,
+    builtin: &'static BuiltIn,
+    now: DateTime<Utc>,
+) -> Box<dyn Dataset> {
     let ws = workspace_id(c);
     let user_t = template(builtin, "users");
     let row_t = template(builtin, "time_entries");
@@ -68,12 +77,15 @@ pub(crate) fn dataset(c: &Company, builtin: &'static BuiltIn) -> Box<dyn Dataset
             Value::Object(u)
         })
         .collect();
-    let (all, catalogue) = shifts(c);
-    let rows = all
+    // The Reports API's rows (`detailed.SingleTimeEntry`) have no form for a running timer
+    // (`stop` and `at` are strings, `seconds` a length): a shift is reported once it has ended.
+    let worked = shifts(c, now);
+    let rows = worked
+        .finished
         .iter()
         .map(|s| Row {
             day: s.day,
-            value: row(&row_t, c, s, &catalogue),
+            value: row(&row_t, c, s, &worked.catalogue),
         })
         .collect();
     let mut workspace = check_template(builtin);
@@ -103,7 +115,6 @@ fn row(t: &Map<String, Value>, c: &Company, s: &Shift, cat: &Catalogue) -> Value
         .get(s.project)
         .copied()
         .unwrap_or(("", "", false, None));
-    let stop = s.start + chrono::Duration::seconds(s.seconds);
     let mut r = t.clone();
     r.insert("user_id".into(), json!(user_id(c, s.person)));
     r.insert(
@@ -134,8 +145,8 @@ fn row(t: &Map<String, Value>, c: &Company, s: &Shift, cat: &Catalogue) -> Value
             "id": 4_000_000_000u64 + s.n % 1_000_000_000,
             "seconds": s.seconds,
             "start": local(s.start, s),
-            "stop": local(stop, s),
-            "at": stop.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "stop": local(s.end, s),
+            "at": s.end.to_rfc3339_opts(SecondsFormat::Secs, true),
         }]),
     );
     Value::Object(r)
