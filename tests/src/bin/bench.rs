@@ -408,9 +408,10 @@ async fn employees_child(
     provider: &str,
     sandbox_bin: PathBuf,
 ) -> Result<EmployeeFigures> {
+    let args = people_sync::sandbox_args(n, provider);
     let sb = start_sandbox_with(
         &sandbox_bin,
-        &["--employees", &n.to_string(), "--time-entries", "1"],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
     )?;
     let (_dir, app, company) = fresh_app().await?;
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
@@ -460,9 +461,14 @@ async fn employees_child(
         .connect(&company, input, &maestro_app::demo::SandboxSignIn)
         .await?;
     let requests0 = request_count(&base).await?;
+    let trace = people_sync::RssTrace::start(&app);
     let (out, sync, cpu) =
         measured_full_sync(&app, company.id, conn.id, EntityKind::Employee).await?;
     let peak = peak_rss_mb();
+    let mut phases = match trace {
+        Some(t) => t.finish().await,
+        None => Vec::new(),
+    };
     // The sandbox does not count its own `/_sandbox/stats` requests.
     let requests = request_count(&base).await?.saturating_sub(requests0);
     let stored = out[0].summary.map(|s| s.created).unwrap_or(0);
@@ -472,7 +478,7 @@ async fn employees_child(
     let t = Instant::now();
     let people = app.people(company.id).await?.len();
     let roster = t.elapsed();
-    let phases = people_sync::phases(&app, company.id).await?;
+    phases.extend(people_sync::phases(&app, company.id).await?);
     app.close().await;
     Ok(EmployeeFigures {
         provider: provider.to_owned(),

@@ -2,7 +2,9 @@
 //! (with `BENCH_PHASES=1`) where a people sync's time and memory go after its pages are
 //! stored: each step `App::sync_connection` runs after the engine, run again on its own.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use maestro_app::{App, ConnectInput};
@@ -16,6 +18,22 @@ pub fn providers(arg: Option<String>) -> Vec<String> {
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+/// The sandbox's arguments for `n` people synced from `provider`: only that provider holds
+/// them all (seeding every provider with 100,000 people takes many gigabytes), and one time
+/// entry.
+pub fn sandbox_args(n: usize, provider: &str) -> Vec<String> {
+    [
+        "--employees",
+        &n.to_string(),
+        "--only",
+        provider,
+        "--time-entries",
+        "1",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 /// Harvest's connection to the sandbox (its users are the seeded people).
@@ -97,5 +115,84 @@ pub fn print_phases(provider: &str, n: usize, phases: &[Phase]) {
             "  {provider} {n}: {} {:.0} ms, {:.1} MiB added",
             p.name, p.ms, p.added_mb
         );
+    }
+}
+
+/// With `BENCH_PHASES=1`: resident memory sampled every 2 ms through a whole people sync
+/// (`App::sync_connection`), to split its peak at the engine's end (`RunFinished`): the pages
+/// read and stored, then the steps after them.
+pub struct RssTrace {
+    stop: Arc<AtomicBool>,
+    sampler: std::thread::JoinHandle<Vec<(Instant, f64)>>,
+    run_end: tokio::task::JoinHandle<Option<Instant>>,
+    before: f64,
+}
+
+impl RssTrace {
+    /// Starts sampling (None without `BENCH_PHASES`).
+    pub fn start(app: &App) -> Option<Self> {
+        std::env::var("BENCH_PHASES").ok()?;
+        let before = super::rss_mb("VmRSS:");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let sampler = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                samples.push((Instant::now(), super::rss_mb("VmRSS:")));
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            samples
+        });
+        let mut events = app.sync_events();
+        let run_end = tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match events.recv().await {
+                    Ok(maestro_sync::SyncEvent::RunFinished { .. }) => return Some(Instant::now()),
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        });
+        Some(RssTrace {
+            stop,
+            sampler,
+            run_end,
+            before,
+        })
+    }
+
+    /// Stops sampling: the engine's run and the steps after it as two phases (their time
+    /// and the resident memory each added at its peak over what was resident before the sync).
+    pub async fn finish(self) -> Vec<Phase> {
+        self.stop.store(true, Ordering::Relaxed);
+        let samples = self.sampler.join().unwrap_or_default();
+        let Some(end) = self.run_end.await.ok().flatten() else {
+            return Vec::new();
+        };
+        let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+            return Vec::new();
+        };
+        let phase = |name: &str, from: Instant, to: Instant| Phase {
+            name: name.to_owned(),
+            ms: to.saturating_duration_since(from).as_secs_f64() * 1000.0,
+            added_mb: samples
+                .iter()
+                .filter(|(t, _)| (from..=to).contains(t))
+                .map(|(_, mb)| *mb)
+                .fold(self.before, f64::max)
+                - self.before,
+        };
+        vec![
+            phase(
+                &format!(
+                    "sync: the engine's run (resident before it {:.1} MiB)",
+                    self.before
+                ),
+                first.0,
+                end,
+            ),
+            phase("sync: the steps after it", end, last.0),
+        ]
     }
 }
