@@ -176,14 +176,9 @@ type Socket =
 /// A socket of `key`, subscribed to `topics` and acknowledged.
 async fn subscribed(env: &Env, key: &str, topics: &[&str]) -> Socket {
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{}/ws", env.gateway.addr())
-        .into_client_request()
+    let (mut socket, _) = tokio_tungstenite::connect_async(env.ws_request(key))
+        .await
         .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {key}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     socket
         .send(Message::Text(
             json!({ "subscribe": topics }).to_string().into(),
@@ -283,15 +278,9 @@ async fn events_stay_within_the_keys_entity_scopes() {
 
     // Alerts need the alerts scope.
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{}/ws", env.gateway.addr())
-        .into_client_request()
+    let (mut socket, _) = tokio_tungstenite::connect_async(env.ws_request(&outsider))
+        .await
         .unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {outsider}").parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     socket
         .send(Message::Text(
             json!({"subscribe": ["alerts"]}).to_string().into(),
@@ -442,13 +431,7 @@ async fn the_loopback_server_checks_host_and_origin() {
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{origin}");
     }
     // The browser's cross-site WebSocket is refused before the upgrade.
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{}/ws", env.gateway.addr())
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    let mut request = env.ws_request(&key);
     request
         .headers_mut()
         .insert("origin", "https://evil.example".parse().unwrap());

@@ -38,6 +38,21 @@ impl Env {
             .clone()
     }
 
+    /// A WebSocket upgrade request for the local API's `/ws` with `key` as its bearer.
+    pub fn ws_request(
+        &self,
+        key: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/ws", self.gateway.addr())
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {key}").parse().unwrap());
+        request
+    }
+
     /// Connects the sandbox's `provider` as the demo does.
     pub async fn connection(&self, provider: Provider) -> ConnectionId {
         let company = self.app.company(None).await.unwrap();
