@@ -1,1 +1,3 @@
-//! Test harness.
+//! Test harness: helpers the bench runners share.
+
+pub mod measure;
