@@ -15,6 +15,8 @@ pub mod file_dialog;
 pub mod gateway;
 pub mod logging;
 pub mod previous_instance;
+pub mod rendering;
+pub mod signals;
 pub mod state;
 pub mod tray;
 pub mod updates;
@@ -122,6 +124,7 @@ pub fn run() {
         let _ = window.hide();
     }
     updates::watch(handle.clone());
+    signals::quit_on_request(handle.clone());
     background::supervise(handle, menu);
     app.run(|_handle, _event| {});
 }

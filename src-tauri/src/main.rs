@@ -7,6 +7,7 @@
 )]
 
 fn main() {
+    maestro_desktop::rendering::without_compositing();
     maestro_malloc::tune();
     maestro_desktop::run();
 }

@@ -78,7 +78,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayMenu<R>> {
             "open" => show_main_window(app),
             "sync_now" => spawn_sync_now(app.clone()),
             "pause" => spawn_toggle_pause(app.clone()),
-            "quit" => spawn_quit(app.clone()),
+            "quit" => crate::tray::quit(app.clone()),
             _ => {}
         })
         .on_tray_icon_event(|tray: &TrayIcon<R>, event| {
@@ -184,9 +184,10 @@ fn spawn_toggle_pause<R: Runtime>(app: AppHandle<R>) {
     });
 }
 
-/// Quits for real: stops the scheduler (running syncs finish their page and checkpoint),
-/// closes the store, then exits.
-fn spawn_quit<R: Runtime>(app: AppHandle<R>) {
+/// Quits for real (the tray's Quit, and a request from the system: `signals`): stops the
+/// scheduler (running syncs finish their page and checkpoint), closes the store, then exits,
+/// which saves the window's size and place (tauri-plugin-window-state saves on exit).
+pub fn quit<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         app.state::<DesktopState>().lock().await;
         // The store is closed; let its connection threads end before the process does.

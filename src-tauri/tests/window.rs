@@ -57,6 +57,8 @@ impl TauriDriver {
                 &native.to_string(),
             ])
             .env("MAESTRO_DATA_DIR", data_dir)
+            // The window's remembered size and place (and other settings) of this run only.
+            .env("XDG_CONFIG_HOME", config_dir(data_dir))
             // The app's file dialogs are answered from this file (debug builds only).
             .env(
                 "MAESTRO_E2E_DIALOG_ANSWERS",
@@ -100,39 +102,53 @@ impl Drop for TauriDriver {
     }
 }
 
-/// Waits until no process runs `app` any more. Closing the WebDriver session closes the
-/// window, which the app answers by hiding in the tray; so after a grace period the test ends
-/// the instance itself (SIGTERM), as a relaunch would otherwise be handed to it (single
-/// instance).
-fn wait_for_exit(app: &std::path::Path) {
-    let running = || {
-        Command::new("pgrep")
-            .args(["-f", &app.display().to_string()])
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !running().is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    for pid in running() {
+/// The config folder the app is given (`XDG_CONFIG_HOME`), beside its data folder.
+fn config_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.with_file_name("config")
+}
+
+/// The ids of the processes running `app`.
+fn running(app: &std::path::Path) -> Vec<String> {
+    Command::new("pgrep")
+        .args(["-f", &app.display().to_string()])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+/// Asks every process running `app` to quit (SIGTERM, which the app answers as the tray's
+/// Quit: `src/signals.rs`) and waits until they have.
+fn quit(app: &std::path::Path) {
+    for pid in running(app) {
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !running().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the first app instance did not exit"
-        );
+    while !running(app).is_empty() {
+        assert!(Instant::now() < deadline, "the app did not quit");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Waits until no process runs `app` any more. Closing the WebDriver session closes the
+/// window, which the app answers by hiding in the tray; so after a grace period the test ends
+/// the instance itself ([`quit`]), as a relaunch would otherwise be handed to it (single
+/// instance).
+fn wait_for_exit(app: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !running(app).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    quit(app);
+}
+
+/// One app at a time: every launch is the same single instance on the session bus, so a
+/// second test's launch would be handed to the first test's window.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn app_binary() -> PathBuf {
     let path = std::env::var_os("MAESTRO_E2E_APP")
@@ -294,9 +310,33 @@ async fn shot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
     if let Some(dir) = std::env::var_os("MAESTRO_E2E_SHOTS") {
         let dir = PathBuf::from(dir);
         std::fs::create_dir_all(&dir)?;
-        driver.screenshot(&dir.join(format!("{name}.png"))).await?;
+        screenshot(driver, &dir.join(format!("{name}.png"))).await?;
     }
     Ok(())
+}
+
+/// Starts repainting one nearly transparent pixel at the window's corner on every frame.
+const REPAINT_START: &str = "const dot = document.createElement('div'); dot.id = 'e2e-repaint';
+dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+document.documentElement.appendChild(dot);
+let on = false;
+const tick = () => { if (!dot.isConnected) return; on = !on;
+  dot.style.background = on ? 'rgba(0,0,0,0.01)' : 'rgba(0,0,0,0.02)'; requestAnimationFrame(tick); };
+requestAnimationFrame(tick);";
+
+/// Stops [`REPAINT_START`]'s repainting and takes its pixel away.
+const REPAINT_STOP: &str = "document.getElementById('e2e-repaint')?.remove();";
+
+/// Saves a screenshot of the window as `path`. WebKitGTK answers a WebDriver screenshot after
+/// the page's next rendering update; the app draws without compositing (`src/rendering.rs`),
+/// and then a page that does not change has no next update, so the screenshot never came back
+/// (WebKitGTK 2.50; its MiniBrowser does the same with `WEBKIT_DISABLE_COMPOSITING_MODE=1`).
+/// So one pixel is repainted on every frame while the screenshot is taken.
+async fn screenshot(driver: &WebDriver, path: &std::path::Path) -> WebDriverResult<()> {
+    driver.execute(REPAINT_START, Vec::new()).await?;
+    let taken = driver.screenshot(path).await;
+    driver.execute(REPAINT_STOP, Vec::new()).await?;
+    taken
 }
 
 /// Unlocks an existing store with the passphrase.
@@ -628,7 +668,7 @@ where
     let outcome = journey(&driver).await;
     if outcome.is_err() {
         let shot = std::env::temp_dir().join("maestro-e2e-failure.png");
-        if driver.screenshot(&shot).await.is_ok() {
+        if screenshot(&driver, &shot).await.is_ok() {
             eprintln!("screenshot of the failing window: {}", shot.display());
         }
     }
@@ -639,6 +679,7 @@ where
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and MAESTRO_E2E_APP: run by tests/run"]
 async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> TestResult {
+    let _one_app = ONE_APP.lock().await;
     let app = app_binary();
     let data = tempfile::tempdir()?;
     let tauri_driver = TauriDriver::start(&data.path().join("data"));
@@ -663,6 +704,92 @@ async fn an_owner_sets_up_syncs_fixes_an_alert_and_resolves_a_conflict() -> Test
     wait_for_exit(&app);
     let to_dashboard = to_dashboard?;
     eprintln!("relaunch: window up after {window_up:.2?}; unlock to dashboard {to_dashboard:.2?}");
+    drop(tauri_driver);
+    Ok(())
+}
+
+/// Where the window is and how big, once it has stopped changing (GTK applies a move or a
+/// resize after the call that asked for it returns).
+async fn settled_rect(driver: &WebDriver) -> WebDriverResult<(i64, i64, i64, i64)> {
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = driver.get_window_rect().await?;
+        let now = (r.x, r.y, r.width, r.height);
+        if last == Some(now) || Instant::now() > deadline {
+            return Ok(now);
+        }
+        last = Some(now);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Makes the window smaller and moves it, then quits the app; returns where the window was
+/// left (x, y, width, height).
+async fn resize_move_and_quit(
+    driver: &WebDriver,
+    app: &std::path::Path,
+    state_file: &std::path::Path,
+) -> Result<(i64, i64, i64, i64), Box<dyn std::error::Error>> {
+    css(driver, "input[name='company']").await?;
+    let opened = settled_rect(driver).await?;
+    assert_eq!(
+        (opened.2, opened.3),
+        (1200, 800),
+        "a first launch opens at the configured size"
+    );
+    driver.set_window_rect(40, 30, 960, 640).await?;
+    let left = settled_rect(driver).await?;
+    assert_eq!(
+        left,
+        (40, 30, 960, 640),
+        "the window did not take the new size and place"
+    );
+    assert!(!state_file.exists(), "nothing is saved before quitting");
+    quit(app);
+    Ok(left)
+}
+
+/// The owner makes the window smaller and moves it, quits (the app's real quit path: the
+/// tray's Quit, asked for by SIGTERM), and the next launch opens the window at that size and
+/// place. Fails without tauri-plugin-window-state: the relaunch would open at the configured
+/// 1200 × 800, centred.
+#[tokio::test]
+#[ignore = "needs Xvfb, tauri-driver and MAESTRO_E2E_APP: run by tests/run"]
+async fn the_window_opens_at_the_size_and_place_it_was_left() -> TestResult {
+    let _one_app = ONE_APP.lock().await;
+    let app = app_binary();
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let tauri_driver = TauriDriver::start(&data);
+    let state_file = config_dir(&data)
+        .join("app.integrationmaestro.desktop")
+        .join(".window-state.json");
+
+    let driver = session(tauri_driver.port, &app).await?;
+    let left = resize_move_and_quit(&driver, &app, &state_file).await;
+    // The session's window went with the app, so ending the session may fail: that is expected.
+    if let Err(err) = driver.quit().await {
+        eprintln!("ending the session after the app quit: {err}");
+    }
+    wait_for_exit(&app);
+    let left = left?;
+    let saved = std::fs::read_to_string(&state_file)
+        .map_err(|e| format!("{} was not written at quit: {e}", state_file.display()))?;
+    eprintln!("saved at quit: {saved}");
+
+    let driver = session(tauri_driver.port, &app).await?;
+    let reopened = run_journey(driver, async |driver: &WebDriver| {
+        css(driver, "input[name='company']").await?;
+        shot(driver, "window-state-relaunched").await?;
+        Ok(settled_rect(driver).await?)
+    })
+    .await;
+    wait_for_exit(&app);
+    assert_eq!(
+        reopened?, left,
+        "the relaunched window is not where it was left"
+    );
     drop(tauri_driver);
     Ok(())
 }
