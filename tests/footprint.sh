@@ -16,7 +16,8 @@
 #   tests/footprint.sh path/to/maestro-desktop   that binary (a UI-embedding build)
 # MAESTRO_CLI=path/to/maestro makes the demo company (default: `cargo run -p maestro-cli`).
 # FOOTPRINT_RUNS=N repeats the launch N times (default 3; each from a fresh start of the app);
-# FOOTPRINT_SHOT=file.png saves a screenshot of the last run; FOOTPRINT_SMAPS=1 lists the
+# FOOTPRINT_UNLOCK_AFTER=S waits S seconds (default 1) after the window is up before typing the
+# passphrase; the wait is not counted in the cold start. FOOTPRINT_SHOT=file.png saves a screenshot of the last run; FOOTPRINT_SMAPS=1 lists the
 # largest mappings of each process.
 # Needs: Xvfb, xdotool, dbus-run-session, bc (.ci/setup installs them); apt as root or sudo.
 set -euo pipefail
@@ -115,8 +116,9 @@ measure() {
   done
   local window_at
   window_at=$(date +%s.%N)
-  # The unlock form has focus once the page is loaded; give it a moment, then type.
-  sleep 1
+  # The unlock form has focus once the page is loaded; give it a moment, then type (longer on a
+  # busy machine: keys typed before the page has loaded are lost).
+  sleep "${FOOTPRINT_UNLOCK_AFTER:-1}"
   xdotool type --delay 5 "$pass"
   local return_at
   return_at=$(date +%s.%N)
@@ -148,7 +150,7 @@ measure() {
       printf '  %-24s pid %-7d RSS %4d MiB  PSS %4d MiB\n' "$(cat "/proc/$p/comm")" "$p" $((r / 1024)) $((s / 1024))
       if [ -n "${FOOTPRINT_SMAPS:-}" ]; then
         awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Pss:/ {pss[name] += $2}
-             END {for (n in pss) printf "%8d KiB  %s\n", pss[n], n}' "/proc/$p/smaps" | sort -rn | head -8 | sed 's/^/      /'
+             END {for (n in pss) printf "%8d KiB  %s\n", pss[n], n}' "/proc/$p/smaps" | sort -rn | awk 'NR <= 8 { print "      " $0 }'
       fi
     done
     printf 'idle memory, all processes (20 s after the dashboard, scheduler and tray running): RSS %d MiB, PSS %d MiB\n' \
@@ -165,7 +167,7 @@ Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp & xvfb=$!
 sleep 1
 export DISPLAY=":$display"
 export -f measure interactive_at tree_of
-export app work pass FOOTPRINT_SHOT="${FOOTPRINT_SHOT:-}" FOOTPRINT_SMAPS="${FOOTPRINT_SMAPS:-}"
+export app work pass FOOTPRINT_UNLOCK_AFTER="${FOOTPRINT_UNLOCK_AFTER:-1}" FOOTPRINT_SHOT="${FOOTPRINT_SHOT:-}" FOOTPRINT_SMAPS="${FOOTPRINT_SMAPS:-}"
 runs="${FOOTPRINT_RUNS:-3}"
 # One session bus for the runs, with a tray for the icon (trayer, if installed).
 dbus-run-session -- bash -c '
