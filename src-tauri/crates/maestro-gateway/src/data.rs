@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use maestro_app::App;
 use maestro_core::ids::{CompanyId, RecordId};
 use maestro_core::model::{EntityKind, SENSITIVE_FIELDS, strip_sensitive};
@@ -35,69 +34,33 @@ pub struct Item {
 
 /// The item of a stored record.
 pub fn record_item(rec: &StoredRecord) -> Item {
-    item_from_parts(
-        RecordFacts {
-            kind: rec.kind,
-            record_id: rec.record_id.to_string(),
-            connection_id: rec.connection_id.to_string(),
-            provider: rec.provider.clone(),
-            remote_id: rec.remote_id.clone(),
-            version: rec.version,
-            valid_from: rec.valid_from,
-            remote_modified_at: rec.remote_modified_at,
-        },
-        rec.data.clone(),
-    )
+    let listed = RecordText {
+        record_id: rec.record_id.to_string(),
+        connection_id: rec.connection_id.to_string(),
+        provider: rec.provider.clone(),
+        remote_id: rec.remote_id.clone(),
+        version: rec.version,
+        valid_from: rec.valid_from,
+        remote_modified_at: rec.remote_modified_at,
+        // Its fields are already a tree (`rec.data`); the text is not read.
+        data: String::new(),
+    };
+    item_from_parts(rec.kind, listed, rec.data.clone())
 }
 
-/// What a record's item shows besides its canonical fields.
-pub struct RecordFacts {
-    /// Its kind.
-    pub kind: EntityKind,
-    /// Local record id.
-    pub record_id: String,
-    /// The connection it came from.
-    pub connection_id: String,
-    /// The connector id.
-    pub provider: String,
-    /// The provider's id.
-    pub remote_id: String,
-    /// Its current version.
-    pub version: i64,
-    /// When the version began.
-    pub valid_from: DateTime<Utc>,
-    /// When the provider last changed it.
-    pub remote_modified_at: Option<DateTime<Utc>>,
+/// A record's `meta`: its version and validity.
+pub fn record_meta(rec: &RecordText) -> Value {
+    json!({
+        "version": rec.version,
+        "valid_from": rec.valid_from.to_rfc3339(),
+        "remote_modified_at": rec.remote_modified_at.map(|t| t.to_rfc3339()),
+    })
 }
 
-impl RecordFacts {
-    /// The facts of a record the API lists ([`api_read::RecordText`]).
-    pub fn of_text(kind: EntityKind, rec: &RecordText) -> Self {
-        RecordFacts {
-            kind,
-            record_id: rec.record_id.clone(),
-            connection_id: rec.connection_id.clone(),
-            provider: rec.provider.clone(),
-            remote_id: rec.remote_id.clone(),
-            version: rec.version,
-            valid_from: rec.valid_from,
-            remote_modified_at: rec.remote_modified_at,
-        }
-    }
-
-    /// The resource's `meta`: record version and validity.
-    pub fn meta(&self) -> Value {
-        json!({
-            "version": self.version,
-            "valid_from": self.valid_from.to_rfc3339(),
-            "remote_modified_at": self.remote_modified_at.map(|t| t.to_rfc3339()),
-        })
-    }
-}
-
-/// The item of a record with canonical fields `data`: its bookkeeping fields and sensitive
-/// values removed, provider, remote id and connection added.
-pub fn item_from_parts(facts: RecordFacts, data: Value) -> Item {
+/// The item of record `rec` of `kind` (as the store lists it; its text is not read) with
+/// canonical fields `data`: its bookkeeping fields and sensitive values removed, provider,
+/// remote id and connection added.
+pub fn item_from_parts(kind: EntityKind, rec: RecordText, data: Value) -> Item {
     let mut attributes = match data {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -108,23 +71,23 @@ pub fn item_from_parts(facts: RecordFacts, data: Value) -> Item {
     let parent = attributes
         .get("employee_remote_id")
         .and_then(Value::as_str)
-        .map(|r| (facts.connection_id.clone(), r.to_owned()));
+        .map(|r| (rec.connection_id.clone(), r.to_owned()));
     let mut value = Value::Object(attributes);
     strip_sensitive(&mut value);
     let mut attributes = match value {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    attributes.insert("provider".into(), json!(facts.provider));
-    attributes.insert("remote_id".into(), json!(facts.remote_id));
-    attributes.insert("connection_id".into(), json!(facts.connection_id));
-    let meta = facts.meta();
+    attributes.insert("provider".into(), json!(rec.provider));
+    attributes.insert("remote_id".into(), json!(rec.remote_id));
+    attributes.insert("connection_id".into(), json!(rec.connection_id));
+    let meta = record_meta(&rec);
     Item {
-        rtype: ResourceType::Record(facts.kind),
-        id: facts.record_id,
+        rtype: ResourceType::Record(kind),
+        id: rec.record_id,
         attributes,
         meta: Some(meta),
-        key: Some((facts.connection_id, facts.remote_id)),
+        key: Some((rec.connection_id, rec.remote_id)),
         parent,
     }
 }
@@ -273,7 +236,7 @@ impl Loader {
             .into_iter()
             .map(|rec| {
                 let data = parse_data(&rec)?;
-                Ok(item_from_parts(RecordFacts::of_text(kind, &rec), data))
+                Ok(item_from_parts(kind, rec, data))
             })
             .collect()
     }

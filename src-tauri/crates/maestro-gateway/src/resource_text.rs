@@ -17,7 +17,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::data::{RecordFacts, item_from_parts, parse_data};
+use crate::data::{item_from_parts, parse_data, record_meta};
 use crate::error::ApiError;
 use crate::jsonapi::{Query, resource_object};
 use crate::resources::ResourceType;
@@ -174,7 +174,7 @@ pub fn record_resource(
     base_url: &str,
 ) -> Result<Option<String>, ApiError> {
     let Some(attrs) = Attributes::read(rec) else {
-        let item = item_from_parts(RecordFacts::of_text(kind, rec), parse_data(rec)?);
+        let item = item_from_parts(kind, rec.clone(), parse_data(rec)?);
         if !query.matches(&item) {
             return Ok(None);
         }
@@ -230,7 +230,7 @@ pub fn record_resource(
         out.push('}');
     }
     out.push_str(",\"meta\":");
-    out.push_str(&RecordFacts::of_text(kind, rec).meta().to_string());
+    out.push_str(&record_meta(rec).to_string());
     out.push('}');
     Ok(Some(out))
 }
@@ -256,7 +256,7 @@ mod tests {
 
     /// What the item path writes for the same record.
     fn through_item(kind: EntityKind, r: &RecordText, query: &Query) -> Option<String> {
-        let item = item_from_parts(RecordFacts::of_text(kind, r), parse_data(r).unwrap());
+        let item = item_from_parts(kind, r.clone(), parse_data(r).unwrap());
         query
             .matches(&item)
             .then(|| resource_object(&item, query, "/api/v1", &BTreeMap::new()).to_string())
