@@ -377,6 +377,7 @@ async fn timeouts_are_retried() {
             .unwrap(),
             clock: Arc::new(SystemClock),
             retry: RetryPolicy::fast(),
+            limiter: None,
         })
         .unwrap();
     c.sandbox.set_faults(

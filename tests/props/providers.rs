@@ -222,6 +222,7 @@ fn connector(sb: &Sandbox, p: Provider, origin: &str) -> Arc<dyn Connector> {
         .unwrap(),
         clock: Arc::new(SystemClock),
         retry: RetryPolicy::fast(),
+        limiter: None,
     };
     Registry::builtin()
         .get(p.name())

@@ -42,6 +42,7 @@ fn connector(id: &str, config: &[(&str, &str)]) -> Arc<dyn Connector> {
         .unwrap(),
         clock: Arc::new(SystemClock),
         retry: RetryPolicy::fast(),
+        limiter: None,
     };
     Registry::builtin().get(id).unwrap().build(ctx).unwrap()
 }

@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::App;
+use crate::account_limits::{account_settings, same_origin};
 pub(crate) use crate::base_url::{auth_base, resolve_base_url};
 use crate::base_url::{check_base_url, parse_url};
 pub use crate::connect_input::ConnectInput;
@@ -151,18 +152,7 @@ fn refuse_connected_account(
 /// True when two connections' settings name the same account: equal apart from the choice
 /// to sync sensitive data.
 fn same_account(a: &Value, b: &Value) -> bool {
-    // Subdomains, hosts and account ids do not depend on case.
-    let account = |v: &Value| {
-        let mut map = v.as_object().cloned().unwrap_or_default();
-        map.remove(crate::sensitive::SYNC_SENSITIVE_KEY);
-        for value in map.values_mut() {
-            if let Value::String(text) = value {
-                *text = text.to_lowercase();
-            }
-        }
-        map
-    };
-    account(a) == account(b)
+    account_settings(a) == account_settings(b)
 }
 
 pub(crate) fn oauth_config(
@@ -418,6 +408,13 @@ impl App {
                 }
             }
         };
+        if matches!(manifest.auth, AuthKind::OAuth2 { .. })
+            && same_origin(&auth_base(manifest, &config, &base_url)?, &base_url)
+        {
+            // The sign-in page and the token exchange were requests to the account's host.
+            self.account_limiter(manifest, &config, &base_url)
+                .count_made(2);
+        }
         let now = self.now();
         // A second account of one tool is told apart by what names it (its subdomain…).
         let account_name = account_field(manifest)
@@ -579,6 +576,7 @@ impl App {
         let values = config_values(&connection.config);
         let base_url = resolve_base_url(manifest, &connection.config, &values)?;
         let auth_base_url = auth_base(manifest, &connection.config, &base_url)?;
+        let limiter = self.account_limiter(manifest, &connection.config, &base_url);
         let stored: StoredCredential =
             serde_json::from_value(secret.expose().clone()).map_err(|_| {
                 AppError::new(
@@ -626,13 +624,12 @@ impl App {
                     clock: self.clock.clone(),
                 });
                 let http = maestro_http::oauth::token_http_client().map_err(oauth_error)?;
-                Auth::OAuth(Arc::new(TokenManager::new(
-                    cfg,
-                    http,
-                    tokens,
-                    persistence,
-                    self.clock.clone(),
-                )))
+                let manager = TokenManager::new(cfg, http, tokens, persistence, self.clock.clone());
+                Auth::OAuth(Arc::new(if same_origin(&auth_base_url, &base_url) {
+                    manager.with_limiter(limiter.clone())
+                } else {
+                    manager
+                }))
             }
             _ => {
                 return Err(AppError::new(
@@ -663,6 +660,7 @@ impl App {
             http,
             clock: self.clock.clone(),
             retry: self.retry_policy.clone().unwrap_or_default(),
+            limiter: Some(limiter),
         };
         let connector = def.build(ctx).map_err(|e| self.connector_error(&e))?;
         if crate::sensitive::opted_in(&connection.config) {

@@ -3,6 +3,7 @@
 //! connectors and the sync engine). It owns policy: where data lives, how the store is
 //! unlocked, what gets audited, and errors phrased for a small-business owner.
 
+mod account_limits;
 pub mod activity;
 pub mod background_checks;
 pub mod base_url;
@@ -12,6 +13,7 @@ pub mod compliance_docs;
 pub mod connect;
 mod connect_input;
 pub mod connection_scope;
+pub mod current_company;
 pub mod custom_connectors;
 pub mod demo;
 pub mod demo_stacks;
@@ -66,6 +68,10 @@ pub struct App {
     actor: String,
     retry_policy: Option<maestro_http::RetryPolicy>,
     sync: maestro_sync::SyncEngine,
+    /// One rate limiter per provider account (see `account_limits`).
+    limiters: maestro_http::AccountLimiters,
+    /// `company(None)` takes the remembered current company (the desktop's handle).
+    remember_current: bool,
 }
 
 /// A company and what the store holds for it.
@@ -104,6 +110,8 @@ impl App {
             clock,
             actor: "owner".into(),
             retry_policy: None,
+            limiters: maestro_http::AccountLimiters::default(),
+            remember_current: false,
         }
     }
 
@@ -204,7 +212,8 @@ impl App {
     }
 
     /// The company named by id or name; with no selector, the only company (an error lists
-    /// the choices when there are several).
+    /// the choices when there are several), or on a handle made with
+    /// [`App::remembering_current_company`] the current one.
     pub async fn company(&self, selector: Option<&str>) -> Result<Company> {
         let all = self.companies().await?;
         match selector {
@@ -220,6 +229,7 @@ impl App {
             None if all.len() == 1 => Ok(all.into_iter().next().ok_or_else(|| {
                 AppError::new(ErrorCode::Internal, "company list changed while reading")
             })?),
+            None if self.remember_current && all.len() > 1 => self.current_company().await,
             None if all.is_empty() => Err(AppError::new(
                 ErrorCode::NotFound,
                 "there is no company yet; add one with `maestro company add NAME`",
@@ -256,6 +266,16 @@ impl App {
         Ok(maestro_store::settings::get(&mut conn, scope, key)
             .await?
             .unwrap_or_default())
+    }
+
+    /// The company's connections, without counting its records (what a command that looks
+    /// one up needs).
+    pub async fn connections(
+        &self,
+        company_id: maestro_core::ids::CompanyId,
+    ) -> Result<Vec<maestro_store::connections::Connection>> {
+        let mut conn = self.conn().await?;
+        Ok(maestro_store::connections::list(&mut conn, company_id).await?)
     }
 
     /// A summary of the installation.

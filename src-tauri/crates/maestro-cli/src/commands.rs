@@ -58,7 +58,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn run_open(app: &App, command: Command) -> Result<ExitCode> {
     match command {
-        Command::Status { json } => status(app, json).await,
+        Command::Status { json, company } => status(app, json, company.as_deref()).await,
         Command::Company(CompanyCommand::List) => {
             for c in app.companies().await? {
                 println!("{}  {}", c.id, c.name);
@@ -346,8 +346,16 @@ async fn restore(dir: &Path, file: &Path, passphrase: bool) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-async fn status(app: &App, json: bool) -> Result<ExitCode> {
-    let status = app.status().await?;
+/// `maestro status`: the whole installation, or one company read on its own (its cost does
+/// not grow with a bookkeeper's other companies).
+async fn status(app: &App, json: bool, company: Option<&str>) -> Result<ExitCode> {
+    let status = match company {
+        Some(selector) => {
+            app.company_status(app.company(Some(selector)).await?.id)
+                .await?
+        }
+        None => app.status().await?,
+    };
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &status)?;

@@ -54,6 +54,9 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Show only this company (id or name), read without the others.
+        #[arg(long)]
+        company: Option<String>,
     },
     /// Manage companies (a bookkeeper can keep several clients apart).
     #[command(subcommand)]

@@ -285,17 +285,11 @@ async fn set_connection(
     selector: Option<&str>,
 ) -> Result<()> {
     let Some(sel) = selector else { return Ok(()) };
-    let status = app.status().await?;
-    let found = status
-        .companies
-        .into_iter()
-        .filter(|c| c.company.id == company)
-        .flat_map(|c| c.connections)
-        .find(|c| {
-            c.id.to_string() == sel
-                || c.display_name.eq_ignore_ascii_case(sel)
-                || c.provider.eq_ignore_ascii_case(sel)
-        });
+    let found = app.connections(company).await?.into_iter().find(|c| {
+        c.id.to_string() == sel
+            || c.display_name.eq_ignore_ascii_case(sel)
+            || c.provider.eq_ignore_ascii_case(sel)
+    });
     match found {
         Some(c) => {
             *slot = Some(c.id);

@@ -284,13 +284,7 @@ pub async fn webhook_secret(app: &App, command: WebhookSecretCommand) -> Result<
         company,
     } = command;
     let company = app.company(company.as_deref()).await?;
-    let status = app.status().await?;
-    let connections: Vec<_> = status
-        .companies
-        .into_iter()
-        .filter(|c| c.company.id == company.id)
-        .flat_map(|c| c.connections)
-        .collect();
+    let connections = app.connections(company.id).await?;
     let matches: Vec<_> = connections
         .iter()
         .filter(|c| {

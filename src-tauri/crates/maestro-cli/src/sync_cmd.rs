@@ -19,12 +19,10 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let company = app.company(company).await?;
     let entity = entity.map(parse_kind).transpose()?;
-    let status = app.status().await?;
-    let connections: Vec<_> = status
-        .companies
+    let connections: Vec<_> = app
+        .connections(company.id)
+        .await?
         .into_iter()
-        .filter(|c| c.company.id == company.id)
-        .flat_map(|c| c.connections)
         .filter(|c| {
             connection.is_none_or(|sel| {
                 c.id.to_string() == sel

@@ -10,7 +10,7 @@ use maestro_core::ids::{CompanyId, ConnectionId};
 use maestro_core::model::{CanonicalRecord, EntityKind};
 use maestro_core::money::Money;
 use maestro_core::sensitive::Sensitive;
-use maestro_http::{Auth, IdempotencyKey, PageCursor};
+use maestro_http::{Auth, IdempotencyKey, PageCursor, ProviderSession};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -41,6 +41,9 @@ pub struct ConnectorContext {
     pub clock: Arc<dyn Clock>,
     /// Retry policy (tests use fast ones).
     pub retry: maestro_http::RetryPolicy,
+    /// The provider account's rate limiter, shared with every other use of the account (the
+    /// app keeps one per account); `None`: the connector's sessions get one of their own.
+    pub limiter: Option<Arc<maestro_http::RateLimiter>>,
 }
 
 impl std::fmt::Debug for ConnectorContext {
@@ -53,6 +56,14 @@ impl std::fmt::Debug for ConnectorContext {
 }
 
 impl ConnectorContext {
+    /// `session` counting its requests in the account's shared limiter, when there is one.
+    pub fn share_limiter(&self, session: ProviderSession) -> ProviderSession {
+        match &self.limiter {
+            Some(limiter) => session.with_limiter(limiter.clone()),
+            None => session,
+        }
+    }
+
     /// A required config value.
     pub fn require(&self, key: &str) -> Result<&str> {
         self.config

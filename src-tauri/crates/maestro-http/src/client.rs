@@ -290,6 +290,13 @@ impl ProviderSession {
         self
     }
 
+    /// Counts this session's requests in `limiter`, the provider account's (shared with every
+    /// other session of the account) instead of a limiter of its own.
+    pub fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
     /// Replaces the retry policy.
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
@@ -312,7 +319,7 @@ impl ProviderSession {
         &self.base_url
     }
 
-    /// The rate limiter of this connection.
+    /// The rate limiter of this session's provider account.
     pub fn limiter(&self) -> &RateLimiter {
         &self.limiter
     }
@@ -347,9 +354,11 @@ impl ProviderSession {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            self.limiter.acquire().await;
+            let sent = self.limiter.acquire().await;
             let mut used_token = None;
-            let err = match self.attempt(request, &mut used_token).await {
+            let answer = self.attempt(request, &mut used_token).await;
+            self.limiter.answered(sent);
+            let err = match answer {
                 Ok(resp) => {
                     self.budget.record_success();
                     return Ok(resp);

@@ -25,4 +25,4 @@ pub use client::{
 pub use error::{HttpError, Result};
 pub use idempotency::IdempotencyKey;
 pub use paginate::PageCursor;
-pub use rate_limit::{RateLimit, RateLimiter};
+pub use rate_limit::{AccountLimiters, RateLimit, RateLimiter};

@@ -1,9 +1,10 @@
-//! A per-connection rate limiter: a sliding window seeded from the provider's documented limit,
-//! adapted from `X-RateLimit-*` headers, and paused by `Retry-After`. Uses tokio's clock, so
+//! A per-account rate limiter: a sliding window seeded from the provider's documented limit,
+//! adapted from `X-RateLimit-*` headers, and paused by `Retry-After`; and [`AccountLimiters`],
+//! which gives every session of one provider account the same limiter. Uses tokio's clock, so
 //! tests run it on paused time.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -37,15 +38,29 @@ impl RateLimit {
 #[derive(Debug)]
 struct State {
     limit: RateLimit,
+    /// When each request of the last window counts as made, oldest first.
     sent: VecDeque<Instant>,
     paused_until: Option<Instant>,
 }
 
-/// Waits before each request so a connection stays within its provider's limit.
+impl State {
+    /// Counts a request at `at`, keeping `sent` in order.
+    fn count_at(&mut self, at: Instant) {
+        let i = self.sent.partition_point(|t| *t <= at);
+        self.sent.insert(i, at);
+    }
+}
+
+/// Waits before each request so a provider account stays within its provider's limit.
 #[derive(Debug)]
 pub struct RateLimiter {
     state: Mutex<State>,
 }
+
+/// A request counted by [`RateLimiter::acquire`]: hand it to [`RateLimiter::answered`] when
+/// the answer arrives, so the request counts from then on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent(Instant);
 
 impl RateLimiter {
     /// A limiter seeded with the documented limit.
@@ -67,11 +82,13 @@ impl RateLimiter {
             .unwrap_or(RateLimit::per_seconds(1, 1))
     }
 
-    /// Waits until one more request may be sent, then counts it.
-    pub async fn acquire(&self) {
+    /// Waits until one more request may be sent, then counts it as sent now.
+    pub async fn acquire(&self) -> Sent {
         loop {
             let wait = {
-                let Ok(mut s) = self.state.lock() else { return };
+                let Ok(mut s) = self.state.lock() else {
+                    return Sent(Instant::now());
+                };
                 let now = Instant::now();
                 let window = s.limit.window;
                 while s
@@ -86,8 +103,8 @@ impl RateLimiter {
                     _ => {
                         s.paused_until = None;
                         if s.sent.len() < s.limit.requests as usize {
-                            s.sent.push_back(now);
-                            return;
+                            s.count_at(now);
+                            return Sent(now);
                         }
                         match s.sent.front() {
                             Some(oldest) => (*oldest + window).saturating_duration_since(now),
@@ -97,6 +114,33 @@ impl RateLimiter {
                 }
             };
             tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+
+    /// Moves the count of a request `sent` earlier to now, when its answer arrived: the
+    /// provider counts a request when it receives it, which may be any time until the answer
+    /// (a loaded machine or network can hold a request back for seconds). Counting it at the
+    /// latest keeps the next window's first request from reaching the provider while the
+    /// provider still counts this one.
+    pub fn answered(&self, sent: Sent) {
+        let now = Instant::now();
+        let Ok(mut s) = self.state.lock() else { return };
+        let i = s.sent.partition_point(|t| *t < sent.0);
+        if s.sent.get(i) == Some(&sent.0) {
+            s.sent.remove(i);
+        }
+        s.count_at(now);
+    }
+
+    /// Counts `requests` made to the account without this limiter (a sign-in's visit to the
+    /// provider's page and its token exchange) as made now, so later requests leave room for
+    /// them. Never waits: they have been made.
+    pub fn count_made(&self, requests: u32) {
+        let now = Instant::now();
+        if let Ok(mut s) = self.state.lock() {
+            for _ in 0..requests {
+                s.count_at(now);
+            }
         }
     }
 
@@ -154,6 +198,28 @@ impl RateLimiter {
     }
 }
 
+/// One [`RateLimiter`] per provider account, shared by every session that calls the account:
+/// a provider counts the requests of the account (or the grant), not of one session, so a
+/// connection test, a sync and a webhook set-up running side by side must share one count.
+/// Accounts are named by the caller ([`AccountLimiters::get`]); a limiter lives as long as the
+/// registry, so a run that starts right after another still sees its requests.
+#[derive(Debug, Default, Clone)]
+pub struct AccountLimiters {
+    by_account: Arc<Mutex<HashMap<String, Arc<RateLimiter>>>>,
+}
+
+impl AccountLimiters {
+    /// The limiter of `account`, seeded with `limit` when the account is first seen.
+    pub fn get(&self, account: &str, limit: RateLimit) -> Arc<RateLimiter> {
+        let Ok(mut map) = self.by_account.lock() else {
+            return Arc::new(RateLimiter::new(limit));
+        };
+        map.entry(account.to_owned())
+            .or_insert_with(|| Arc::new(RateLimiter::new(limit)))
+            .clone()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -172,6 +238,58 @@ mod tests {
             elapsed >= Duration::from_secs(20) && elapsed < Duration::from_secs(21),
             "{elapsed:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_counts_from_its_answer() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(2, 10));
+        let start = Instant::now();
+        let first = limiter.acquire().await;
+        limiter.acquire().await;
+        // The first answer came 4 s after it was sent: it counts until t=14, not t=10.
+        tokio::time::advance(Duration::from_secs(4)).await;
+        limiter.answered(first);
+        limiter.acquire().await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(10),
+            "the second one left at t=10"
+        );
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(14));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_made_elsewhere_take_their_room() {
+        let limiter = RateLimiter::new(RateLimit::per_seconds(3, 10));
+        let start = Instant::now();
+        limiter.count_made(2);
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_account_one_count() {
+        let limiters = AccountLimiters::default();
+        let limit = RateLimit::per_seconds(2, 10);
+        let (a, b) = (
+            limiters.get("gusto/1", limit),
+            limiters.get("gusto/1", limit),
+        );
+        let other = limiters.get("gusto/2", limit);
+        let start = Instant::now();
+        a.acquire().await;
+        b.acquire().await;
+        other.acquire().await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "another account has its own room"
+        );
+        a.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
     }
 
     #[tokio::test(start_paused = true)]

@@ -112,6 +112,48 @@ fn init_then_status_shows_an_encrypted_store() {
 }
 
 #[test]
+fn status_of_one_company_shows_only_that_company() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init(&data);
+    seed(&data, 3);
+    maestro(&data)
+        .args(["company", "add", "Globex"])
+        .assert()
+        .success();
+    maestro(&data)
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Company: Acme Bakery"))
+        .stdout(predicate::str::contains("       3  employee"))
+        .stdout(predicate::str::contains("Company: Globex"));
+    maestro(&data)
+        .args(["status", "--company", "Globex"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Data folder:"))
+        .stdout(predicate::str::contains("Company: Globex"))
+        .stdout(predicate::str::contains("No records yet."))
+        .stdout(predicate::str::contains("Acme Bakery").not());
+    let out = maestro(&data)
+        .args(["status", "--json", "--company", "Acme Bakery"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let companies = doc["companies"].as_array().unwrap();
+    assert_eq!(companies.len(), 1);
+    assert_eq!(companies[0]["company"]["name"], "Acme Bakery");
+    assert_eq!(companies[0]["records"], json!([["employee", 3]]));
+    maestro(&data)
+        .args(["status", "--company", "Initech"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no company called 'Initech'"));
+}
+
+#[test]
 fn export_json_and_csv_mask_sensitive_fields_and_are_audited() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

@@ -87,16 +87,17 @@ impl FileConnector {
                 .throttled_wait_secs
                 .map(std::time::Duration::from_secs),
         };
-        let mut session = ProviderSession::new(
-            file.name.clone(),
-            ctx.base_url.clone(),
-            ctx.auth.clone(),
-            provider.manifest.rate_limit,
-            ctx.http.clone(),
-        )
-        .with_retry_policy(ctx.retry.clone())
-        .with_clock(ctx.clock.clone())
-        .with_error_rules(rules);
+        let mut session = ctx
+            .share_limiter(ProviderSession::new(
+                file.name.clone(),
+                ctx.base_url.clone(),
+                ctx.auth.clone(),
+                provider.manifest.rate_limit,
+                ctx.http.clone(),
+            ))
+            .with_retry_policy(ctx.retry.clone())
+            .with_clock(ctx.clock.clone())
+            .with_error_rules(rules);
         if let Some(hooks) = provider.hooks {
             hooks.validate(&config)?;
         }

@@ -30,6 +30,7 @@ pub fn context(base_url: &str, auth: Auth, config: &[(&str, &str)]) -> Connector
         .unwrap(),
         clock: Arc::new(SystemClock),
         retry: RetryPolicy::fast(),
+        limiter: None,
     }
 }
 

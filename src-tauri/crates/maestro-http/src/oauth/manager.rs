@@ -43,6 +43,8 @@ pub struct TokenManager {
     persistence: Arc<dyn TokenPersistence>,
     clock: Arc<dyn Clock>,
     margin: chrono::Duration,
+    /// The provider account's limiter, when the token endpoint counts against its limit.
+    limiter: Option<Arc<crate::RateLimiter>>,
     state: Mutex<State>,
 }
 
@@ -79,6 +81,7 @@ impl TokenManager {
             persistence,
             clock,
             margin: chrono::Duration::seconds(DEFAULT_REFRESH_MARGIN_SECS),
+            limiter: None,
             state: Mutex::new(State {
                 tokens: initial,
                 unsaved: None,
@@ -91,6 +94,14 @@ impl TokenManager {
     #[must_use]
     pub fn with_refresh_margin(mut self, margin: chrono::Duration) -> Self {
         self.margin = margin;
+        self
+    }
+
+    /// Counts each refresh in `limiter`, the provider account's: for a token endpoint on the
+    /// API's host, which counts it against the account's limit.
+    #[must_use]
+    pub fn with_limiter(mut self, limiter: Arc<crate::RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
         self
     }
 
@@ -183,6 +194,11 @@ impl TokenManager {
         if had_unsaved && !state.tokens.expires_within(now, self.margin) {
             return Ok(state.tokens.access_token.clone());
         }
+        let asks = state.tokens.refresh_token.is_some() || self.config.client_secret.is_some();
+        let sent = match &self.limiter {
+            Some(limiter) if asks => Some(limiter.acquire().await),
+            _ => None,
+        };
         let renewed = match &state.tokens.refresh_token {
             Some(refresh_token) => refresh_at(&self.config, &self.http, refresh_token, now).await,
             None if self.config.client_secret.is_some() => {
@@ -192,6 +208,9 @@ impl TokenManager {
                 provider: provider.clone(),
             }),
         };
+        if let (Some(limiter), Some(sent)) = (&self.limiter, sent) {
+            limiter.answered(sent);
+        }
         let renewed = match renewed {
             Ok(tokens) => tokens,
             Err(error) => {

@@ -35,6 +35,7 @@ fn context(base_url: &str, config: &[(&str, &str)]) -> ConnectorContext {
         .unwrap(),
         clock: Arc::new(SystemClock),
         retry: RetryPolicy::fast(),
+        limiter: None,
     }
 }
 

@@ -157,16 +157,17 @@ fn build(ctx: ConnectorContext) -> Result<Arc<dyn Connector>> {
         .filter(|s| !s.is_empty())
         .or_else(|| ctx.base_url.host_str().map(str::to_owned))
         .ok_or_else(|| ConnectorError::missing("subdomain"))?;
-    let session = ProviderSession::new(
-        NAME,
-        ctx.base_url.clone(),
-        auth,
-        MANIFEST.rate_limit,
-        ctx.http.clone(),
-    )
-    .with_header("accept", "application/json")?
-    .with_retry_policy(ctx.retry.clone())
-    .with_clock(ctx.clock.clone());
+    let session = ctx
+        .share_limiter(ProviderSession::new(
+            NAME,
+            ctx.base_url.clone(),
+            auth,
+            MANIFEST.rate_limit,
+            ctx.http.clone(),
+        ))
+        .with_header("accept", "application/json")?
+        .with_retry_policy(ctx.retry.clone())
+        .with_clock(ctx.clock.clone());
     let once = session.clone().with_retry_policy(RetryPolicy {
         max_attempts: 1,
         ..ctx.retry.clone()

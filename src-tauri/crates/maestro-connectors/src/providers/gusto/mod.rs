@@ -126,16 +126,17 @@ fn build(ctx: ConnectorContext) -> Result<Arc<dyn Connector>> {
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
         .unwrap_or(DEFAULT_API_VERSION);
-    let session = ProviderSession::new(
-        MANIFEST.name,
-        ctx.base_url.clone(),
-        ctx.auth.clone(),
-        MANIFEST.rate_limit,
-        ctx.http.clone(),
-    )
-    .with_header("x-gusto-api-version", version)?
-    .with_retry_policy(ctx.retry.clone())
-    .with_clock(ctx.clock.clone());
+    let session = ctx
+        .share_limiter(ProviderSession::new(
+            MANIFEST.name,
+            ctx.base_url.clone(),
+            ctx.auth.clone(),
+            MANIFEST.rate_limit,
+            ctx.http.clone(),
+        ))
+        .with_header("x-gusto-api-version", version)?
+        .with_retry_policy(ctx.retry.clone())
+        .with_clock(ctx.clock.clone());
     Ok(Arc::new(Gusto {
         session,
         company_uuid,
