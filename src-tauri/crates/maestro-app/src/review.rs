@@ -288,6 +288,12 @@ async fn snapshot(
             .filter(|id| categories.get(id) == Some(&Category::Payroll)),
     };
     categories.retain(|id, cat| chosen.includes(*cat, *id));
+    // A pair needs both sides: with no HRIS or no payroll connected there is nothing to compare,
+    // so nobody is read (a company with one HR tool held every person here after each sync).
+    let has = |wanted: Category| categories.values().any(|c| *c == wanted);
+    if !(has(Category::Hris) && has(Category::Payroll)) {
+        return Ok(Vec::new());
+    }
     let mut data: HashMap<ConnectionId, ConnectionData> = HashMap::new();
     let wanted = |at: &StoredAt| categories.contains_key(&at.connection_id);
     for_each_entity(conn, company_id, |at, e: Employee| {
