@@ -20,6 +20,8 @@ use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::{Mode, SyncEvent};
 use serde::{Deserialize, Serialize};
 
+#[path = "bench/history.rs"]
+mod history;
 #[path = "bench/people_sync.rs"]
 mod people_sync;
 #[path = "bench/roster.rs"]
@@ -495,6 +497,8 @@ async fn employees_child(
 
 /// An in-process sandbox with `n` Harvest time entries, synced in full into a new store.
 struct SyncedHarvest {
+    /// Seconds its first full sync took (every entry new).
+    first_sync_secs: f64,
     sandbox: Sandbox,
     _dir: tempfile::TempDir,
     app: App,
@@ -516,14 +520,17 @@ impl SyncedHarvest {
             .find(|c| c.provider == "harvest")
             .ok_or_else(|| anyhow!("no harvest"))?
             .id;
-        let synced = Self {
+        let mut synced = Self {
+            first_sync_secs: 0.0,
             sandbox,
             _dir: dir,
             app,
             company: company.id,
             harvest,
         };
+        let started = Instant::now();
         synced.sync(Mode::Full).await?;
+        synced.first_sync_secs = started.elapsed().as_secs_f64();
         Ok(synced)
     }
 
@@ -623,6 +630,11 @@ fn main() -> Result<()> {
     if let (Some(n), Some(provider)) = (get("--employees-child"), get("--provider")) {
         let figures = rt.block_on(employees_child(n.parse()?, &provider, sandbox_bin))?;
         println!("{}", serde_json::to_string(&figures)?);
+        end_child(rt);
+        return Ok(());
+    }
+    if let (Some(n), Some(_)) = (get("--child"), std::env::var_os("BENCH_HISTORY_ONLY")) {
+        rt.block_on(history::only_history(n.parse()?))?;
         end_child(rt);
         return Ok(());
     }
