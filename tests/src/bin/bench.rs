@@ -18,6 +18,7 @@ use maestro_http::{ClientOptions, build_client};
 use maestro_sandbox::{Sandbox, SandboxConfig};
 use maestro_store::{MemorySecretStore, NewKey};
 use maestro_sync::{Mode, SyncEvent};
+use maestro_tests::measure::{cpu_secs, peak_rss_mb, status_mb as rss_mb};
 use serde::{Deserialize, Serialize};
 
 #[path = "bench/history.rs"]
@@ -83,37 +84,6 @@ struct Figures {
     /// The store right after the full sync, by part.
     #[serde(default)]
     store: store_size::StoreSize,
-}
-
-/// CPU seconds (user + system) of this process, from /proc.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the ") ".
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Peak resident memory of this process in MiB (VmHWM).
-fn peak_rss_mb() -> f64 {
-    rss_mb("VmHWM:")
-}
-
-/// A memory figure of this process from /proc/self/status, in MiB.
-fn rss_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 struct SandboxProcess {
