@@ -232,6 +232,9 @@ pub enum UpdateError {
     BadManifest(String),
     /// The package could not be installed (verified, but the install step failed).
     InstallFailed(String),
+    /// Linux: no program to ask for the administrator permission a package install needs
+    /// (the updater runs `pkexec`, then `sudo`; neither is installed).
+    NoPermissionTool,
     /// A release build that trusts the test key: updates are off.
     TestKeyInRelease,
 }
@@ -278,6 +281,9 @@ impl std::fmt::Display for UpdateError {
                 f,
                 "The update was verified but could not be installed ({detail}). The current version is still installed."
             ),
+            Self::NoPermissionTool => f.write_str(
+                "The update was verified but could not be installed: installing a package needs an administrator's permission, and this computer has no program to ask for it (pkexec or sudo). Install pkexec (for example `sudo apt install pkexec`) and try again, or install the downloaded package yourself. The current version is still installed.",
+            ),
             Self::TestKeyInRelease => f.write_str(
                 "Updates are turned off in this build: it trusts only the test signing key, not the Integration Maestro release key.",
             ),
@@ -308,6 +314,11 @@ impl UpdateError {
             E::MissingSignedVersion => Self::UnsignedVersion,
             E::Reqwest(e) => Self::Network(short_network_error(&e)),
             E::Network(detail) => Self::Network(detail),
+            // On Linux the plugin's last way to install a package is running `sudo`; a program
+            // it cannot find there is the permission tool, not the package.
+            E::Io(e) if cfg!(target_os = "linux") && e.kind() == std::io::ErrorKind::NotFound => {
+                Self::NoPermissionTool
+            }
             E::Io(e) => Self::from_io(&e),
             E::TempDirNotFound => Self::NoSpace,
             E::AuthenticationFailed => Self::PermissionRefused,
@@ -732,5 +743,30 @@ mod tests {
         ] {
             assert!(err.to_string().ends_with("Nothing was installed."), "{err}");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_missing_permission_tool_is_named_not_a_missing_file() {
+        // What the plugin returns when neither pkexec nor sudo exists (seen on a Debian
+        // machine without either): it tried to run `sudo`.
+        let missing = UpdateError::from_plugin(tauri_plugin_updater::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+        assert_eq!(missing, UpdateError::NoPermissionTool);
+        let text = missing.to_string();
+        assert!(
+            text.contains("pkexec") && text.contains("still installed"),
+            "{text}"
+        );
+        assert!(!text.contains("os error"), "{text}");
+        // Other failed file operations keep their own words.
+        let denied = UpdateError::from_plugin(tauri_plugin_updater::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        ));
+        assert!(
+            matches!(denied, UpdateError::InstallFailed(_)),
+            "{denied:?}"
+        );
     }
 }
