@@ -17,8 +17,10 @@ pub enum TlsSetting {
     Generated,
 }
 
-/// Default [`GatewayConfig::event_backlog`]: the sync engine's event channel keeps the last
-/// 1,024 events, so a client further behind has lost some already.
+/// Default [`GatewayConfig::event_backlog`]: how many events may wait for one client before it
+/// is closed as too slow (the sync engine's channel keeps the last
+/// `maestro_sync::engine::EVENT_BUFFER`, 8,192; a client further behind than that has lost
+/// some already).
 pub const DEFAULT_EVENT_BACKLOG: usize = 1024;
 
 /// Gateway settings.
